@@ -1,0 +1,40 @@
+using System.Globalization;
+using TorchSharp;
+using VisionR1.Runtime;
+using VisionR1.Trainer.Cli;
+
+namespace VisionR1.Trainer.Commands;
+
+/// <summary>`vr1 info`: the runtime report and measured matrix-multiply rates.</summary>
+public sealed class InfoCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public string Name => "info";
+
+    /// <inheritdoc />
+    public string Summary => "Load the tensor runtime, print what is in use and measure matmul GFLOP/s.";
+
+    /// <inheritdoc />
+    public string Usage => "vr1 info [--device cpu|cuda[:N]] [--threads N] [--size N]";
+
+    /// <inheritdoc />
+    public Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var device = args.Get("device") ?? "cpu";
+        var threads = args.GetInt("threads", 0);
+        var size = args.GetInt("size", 1024);
+        args.ThrowOnUnknown();
+        if (size is < 16 or > 16384) throw new CliUsageException("--size must be between 16 and 16384.");
+
+        var report = VisionR1Runtime.Initialize(device, threads);
+        stdout.WriteLine(report.ToString());
+        var fp32 = VisionR1Runtime.MeasureMatmulGflops(size, torch.ScalarType.Float32, device: report.Device);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"matmul {size}x{size} fp32: {fp32:F1} GFLOP/s"));
+        if (report.Bf16Supported)
+        {
+            var bf16 = VisionR1Runtime.MeasureMatmulGflops(size, torch.ScalarType.BFloat16, device: report.Device);
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"matmul {size}x{size} bf16: {bf16:F1} GFLOP/s"));
+        }
+        return Task.FromResult(0);
+    }
+}
