@@ -58,9 +58,11 @@ public static class RopeIndex
                 var (gt, gh, gw) = imageGrids[imageIndex];
                 long mh = gh / spatialMergeSize, mw = gw / spatialMergeSize;
                 long count = gt * mh * mw;
-                if (i + count > n || Enumerable.Range(i, (int)Math.Min(count, n - i)).Any(k => tokensOfRow[k] != tokens.ImageTokenId))
+                int run = 0;
+                while (i + run < n && tokensOfRow[i + run] == tokens.ImageTokenId) run++;
+                if (run < count)
                     throw new ArgumentException(
-                        $"Row {b}: image {imageIndex} has grid (t={gt}, h={gh}, w={gw}) = {count} merged tokens, but the <|image_pad|> run at token {columns[i]} is shorter.");
+                        $"Row {b}: image {imageIndex} has grid (t={gt}, h={gh}, w={gw}) = {count} merged tokens, but its <|image_pad|> run at column {columns[i]} has {run} tokens.");
                 long start = next;
                 long maxPos = start;
                 int k2 = i;
