@@ -71,23 +71,24 @@ public sealed record Qwen25VLConfig(TextConfig Text, VisionConfig Vision, ModelT
         var rope = (TextField("rope_parameters") ?? TextField("rope_scaling")) as JsonObject;
         var ropeField = textNode?["rope_parameters"] is not null ? "text_config.rope_parameters" : root["rope_parameters"] is not null ? "rope_parameters" : "rope_scaling";
 
+        string TextName(string name) => textNode?[name] is not null ? "text_config." + name : name;
         var defaults = new TextConfig();
         var text = new TextConfig
         {
-            VocabSize = Int(TextField("vocab_size"), "vocab_size"),
-            HiddenSize = Int(TextField("hidden_size"), "hidden_size"),
-            IntermediateSize = Int(TextField("intermediate_size"), "intermediate_size"),
-            NumHiddenLayers = Int(TextField("num_hidden_layers"), "num_hidden_layers"),
-            NumAttentionHeads = Int(TextField("num_attention_heads"), "num_attention_heads"),
-            NumKeyValueHeads = IntOr(TextField("num_key_value_heads"), "num_key_value_heads", Int(TextField("num_attention_heads"), "num_attention_heads")),
-            RmsNormEps = DoubleOr(TextField("rms_norm_eps"), "rms_norm_eps", defaults.RmsNormEps),
-            RopeTheta = DoubleOr(rope?["rope_theta"] ?? TextField("rope_theta"), "rope_theta", 10000.0),
+            VocabSize = Int(TextField("vocab_size"), TextName("vocab_size")),
+            HiddenSize = Int(TextField("hidden_size"), TextName("hidden_size")),
+            IntermediateSize = Int(TextField("intermediate_size"), TextName("intermediate_size")),
+            NumHiddenLayers = Int(TextField("num_hidden_layers"), TextName("num_hidden_layers")),
+            NumAttentionHeads = Int(TextField("num_attention_heads"), TextName("num_attention_heads")),
+            NumKeyValueHeads = IntOr(TextField("num_key_value_heads"), TextName("num_key_value_heads"), Int(TextField("num_attention_heads"), TextName("num_attention_heads"))),
+            RmsNormEps = DoubleOr(TextField("rms_norm_eps"), TextName("rms_norm_eps"), defaults.RmsNormEps),
+            RopeTheta = DoubleOr(rope?["rope_theta"] ?? TextField("rope_theta"), rope?["rope_theta"] is not null ? ropeField + ".rope_theta" : TextName("rope_theta"), 10000.0),
             MropeSection = rope?["mrope_section"] is JsonNode ms
                 ? IntList(ms, ropeField + ".mrope_section")
-                : throw new ModelConfigException(ropeField + ".mrope_section", "is required for Qwen2.5-VL (multimodal rotary sections).") ,
+                : throw new ModelConfigException(ropeField + ".mrope_section", "is required for Qwen2.5-VL (multimodal rotary sections)."),
             TieWordEmbeddings = BoolOr(root["tie_word_embeddings"] ?? textNode?["tie_word_embeddings"], "tie_word_embeddings", false),
-            MaxPositionEmbeddings = IntOr(TextField("max_position_embeddings"), "max_position_embeddings", defaults.MaxPositionEmbeddings),
-            HiddenAct = StringOr(TextField("hidden_act"), "hidden_act", "silu"),
+            MaxPositionEmbeddings = IntOr(TextField("max_position_embeddings"), TextName("max_position_embeddings"), defaults.MaxPositionEmbeddings),
+            HiddenAct = StringOr(TextField("hidden_act"), TextName("hidden_act"), "silu"),
         };
 
         var v = root["vision_config"] as JsonObject ?? throw new ModelConfigException("vision_config", "is required.");
@@ -125,7 +126,17 @@ public sealed record Qwen25VLConfig(TextConfig Text, VisionConfig Vision, ModelT
         {
             InitializerRange = DoubleOr(root["initializer_range"] ?? textNode?["initializer_range"], "initializer_range", 0.02),
         };
-        config.Validate();
+        try
+        {
+            config.Validate();
+        }
+        catch (ModelConfigException e) when (textNode is not null || e.Field.StartsWith("rope_scaling.", StringComparison.Ordinal))
+        {
+            // Validation speaks in flat names; report the spelling this file uses.
+            var field = e.Field.StartsWith("rope_scaling.", StringComparison.Ordinal) ? ropeField + e.Field["rope_scaling".Length..]
+                : !e.Field.Contains('.', StringComparison.Ordinal) ? TextName(e.Field) : e.Field;
+            throw new ModelConfigException(field, e.Message[(e.Message.IndexOf(':', StringComparison.Ordinal) + 2)..], e);
+        }
         return config;
     }
 
