@@ -42,6 +42,14 @@ public sealed class Qwen25VLModel : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>Loads a Hugging Face folder (config.json + safetensors); see <see cref="Checkpoints.CheckpointLoader.Load"/>.</summary>
+    public static Qwen25VLModel FromPretrained(string directory, Device? device = null, ScalarType dtype = ScalarType.Float32) =>
+        Checkpoints.CheckpointLoader.Load(directory, device, dtype);
+
+    /// <summary>Saves as a Hugging Face folder; see <see cref="Checkpoints.CheckpointSaver.Save"/>.</summary>
+    public void SavePretrained(string directory, ScalarType? dtype = null, long? maxShardBytes = null) =>
+        Checkpoints.CheckpointSaver.Save(this, directory, dtype, maxShardBytes);
+
     /// <summary>The configuration.</summary>
     public Qwen25VLConfig Config { get; }
 
@@ -117,7 +125,11 @@ public sealed class Qwen25VLModel : nn.Module
     /// <param name="logits">Which logits to compute.</param>
     /// <exception cref="ArgumentException">Shapes disagree, or the number of image tokens differs from the number of image features (both counts named).</exception>
     public Qwen25VLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues = null, Tensor? imageGridThw = null,
-        KvCache? cache = null, LogitsMode logits = LogitsMode.All)
+        KvCache? cache = null, LogitsMode logits = LogitsMode.All) =>
+        Forward(inputIds, attentionMask, pixelValues, imageGridThw, cache, logits, int.MaxValue);
+
+    private Qwen25VLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw,
+        KvCache? cache, LogitsMode logits, int textOnlyFrom)
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         ArgumentNullException.ThrowIfNull(attentionMask);
@@ -134,16 +146,18 @@ public sealed class Qwen25VLModel : nn.Module
         var ids = inputIds.to(Device);
         var mask = attentionMask.to(Device);
         Tensor positions, deltas;
+        Tensor? imageMask = null;
         bool prefill = cache is null || cache.Length == 0;
         if (prefill)
         {
             var grids = ReadGrids(imageGridThw);
             using var hostIds = inputIds.to(CPU).to_type(ScalarType.Int64);
             using var hostMask = attentionMask.to(CPU).to_type(ScalarType.Int64);
-            var (pos, del) = RopeIndex.Compute(hostIds.data<long>().ToArray(), hostMask.data<long>().ToArray(), (int)b, (int)t,
-                grids, Config.Tokens, Config.Vision.SpatialMergeSize);
-            positions = tensor(pos, device: Device).view(3, b, t);
-            deltas = tensor(del, device: Device).view(b, 1);
+            var index = RopeIndex.Compute(hostIds.data<long>().ToArray(), hostMask.data<long>().ToArray(), (int)b, (int)t,
+                grids, Config.Tokens, Config.Vision.SpatialMergeSize, textOnlyFrom);
+            positions = tensor(index.Positions, device: Device).view(3, b, t);
+            deltas = tensor(index.Deltas, device: Device).view(b, 1);
+            imageMask = tensor(index.IsImage, device: Device).view(b, t);
             cache?.SetRopeDeltas(deltas);
         }
         else
@@ -153,20 +167,18 @@ public sealed class Qwen25VLModel : nn.Module
             positions = p.unsqueeze(0).expand(3, b, t);
         }
 
+        long minId = ids.min().item<long>(), maxId = ids.max().item<long>();
+        if (minId < 0 || maxId >= Config.Text.VocabSize)
+            throw new ArgumentException($"Token id {(minId < 0 ? minId : maxId)} is outside the vocabulary 0..{Config.Text.VocabSize - 1}.", nameof(inputIds));
         var embeds = model.embed_tokens.forward(ids);
-        var imageMask = ids.eq(Config.Tokens.ImageTokenId);
-        long imageTokens = imageMask.sum().item<long>();
+        long imageTokens = imageMask is null ? 0 : imageMask.sum().item<long>();
         if (prefill && pixelValues is not null)
         {
             var features = visual.Forward(pixelValues.to(Device), ReadGrids(imageGridThw));
             if (features.shape[0] != imageTokens)
                 throw new ArgumentException(
-                    $"The batch has {imageTokens} <|image_pad|> tokens but its images give {features.shape[0]} features; each image needs t·h·w/{Config.Vision.SpatialMergeUnit} pad tokens.");
-            embeds = embeds.masked_scatter(imageMask.unsqueeze(-1).expand_as(embeds), features.to_type(embeds.dtype));
-        }
-        else if (imageTokens > 0 && prefill)
-        {
-            throw new ArgumentException($"The batch has {imageTokens} <|image_pad|> tokens but no images (0 features).");
+                    $"The batch has {imageTokens} image <|image_pad|> tokens but its images give {features.shape[0]} features; each image needs t·h·w/{Config.Vision.SpatialMergeUnit} pad tokens after <|vision_start|>.");
+            embeds = embeds.masked_scatter(imageMask!.unsqueeze(-1).expand_as(embeds), features.to_type(embeds.dtype));
         }
 
         var (cos, sin) = MultimodalRotary.Tables(positions, Config.Text, DType);
@@ -215,7 +227,9 @@ public sealed class Qwen25VLModel : nn.Module
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
 
         using var scope = NewDisposeScope();
-        using var output = Forward(sequences, null, LogitsMode.None);
+        // Completion columns are text even if a sampled token happens to be <|image_pad|>.
+        using var output = Forward(sequences.InputIds, sequences.AttentionMask, sequences.PixelValues, sequences.ImageGridThw, null, LogitsMode.None,
+            checked((int)(total - completionLength)));
         var hidden = output.HiddenStates.narrow(1, total - completionLength - 1, completionLength);
         var targets = sequences.InputIds.to(Device).narrow(1, total - completionLength, completionLength);
         var logProbs = new List<Tensor>();

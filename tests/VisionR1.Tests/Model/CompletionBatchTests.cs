@@ -1,3 +1,4 @@
+using VisionR1.Model;
 using VisionR1.Model.Generation;
 using static TorchSharp.torch;
 
@@ -35,5 +36,36 @@ public sealed class CompletionBatchTests
                 Assert.True(Math.Abs(got[j] - completion.LogProbs[j]) < 1e-4, $"row {r} token {j}: {got[j]} vs sampled {completion.LogProbs[j]}");
             Assert.Equal(completion.TokenIds.Count, completionMask[r].sum().item<long>());
         }
+    }
+
+    [Fact]
+    public void Sampled_vision_tokens_in_a_completion_are_scored_as_text_like_in_decoding()
+    {
+        using var model = ModelTestData.Tiny();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var prompt = ModelTestData.Batch([ModelTestData.PromptWithImage(2, 4, 6, 3, seed: 1)],
+            ModelTestData.Patches(4, 6, 4), tensor(new long[] { 1, 4, 6 }).view(1, 3));
+        long[] completion = [3, 5, 5, 9, 5, 2];
+        long p = prompt.SequenceLength;
+
+        // Reference: decode the completion token by token through the KV cache.
+        using var cache = KvCache.Allocate(model.Config.Text, 1, p + completion.Length, model.DType, model.Device);
+        var logits = model.Forward(prompt, cache, LogitsMode.LastPosition).Logits!;
+        var expected = new float[completion.Length];
+        for (int j = 0; j < completion.Length; j++)
+        {
+            expected[j] = logits.log_softmax(-1)[0, completion[j]].item<float>();
+            var mask = ones(1, p + j + 1, dtype: ScalarType.Int64);
+            logits = model.Forward(tensor(new[] { completion[j] }).view(1, 1), mask, null, null, cache, LogitsMode.LastPosition).Logits!;
+        }
+
+        var sequences = new VisionR1.Inputs.MultimodalBatch(
+            cat([prompt.InputIds, tensor(completion).view(1, -1)], 1), ones(1, p + completion.Length, dtype: ScalarType.Int64),
+            prompt.PixelValues, prompt.ImageGridThw);
+        using var lp = model.ComputeTokenLogProbs(sequences, completion.Length);
+        var got = lp.LogProbs[0].data<float>().ToArray();
+        for (int j = 0; j < completion.Length; j++)
+            Assert.True(Math.Abs(got[j] - expected[j]) < 1e-4, $"token {j}: {got[j]} vs decoded {expected[j]}");
     }
 }

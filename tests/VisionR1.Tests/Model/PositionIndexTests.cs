@@ -13,7 +13,7 @@ public sealed class PositionIndexTests
         // a b <vs> [image: patch grid 4×6 → merged 2×3 = 6 tokens] <ve> c d
         long[] ids = [10, 11, 3, 5, 5, 5, 5, 5, 5, 4, 12, 13];
         long[] mask = Enumerable.Repeat(1L, ids.Length).ToArray();
-        var (pos, deltas) = RopeIndex.Compute(ids, mask, 1, ids.Length, [(1, 4, 6)], Ids, 2);
+        var (pos, deltas, _) = RopeIndex.Compute(ids, mask, 1, ids.Length, [(1, 4, 6)], Ids, 2);
 
         // By hand: text 0,1,2; the image starts at 3: t = 3, h = 3 + row, w = 3 + col over rows 0..1, cols 0..2;
         // the largest is 3 + 2 = 5, so <ve> = 6, c = 7, d = 8. Delta = 9 − 12 = −3.
@@ -31,7 +31,7 @@ public sealed class PositionIndexTests
     {
         long[] ids = [0, 0, 10, 3, 5, 5, 5, 5, 5, 5, 4];
         long[] mask = [0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1];
-        var (pos, deltas) = RopeIndex.Compute(ids, mask, 1, ids.Length, [(1, 4, 6)], Ids, 2);
+        var (pos, deltas, _) = RopeIndex.Compute(ids, mask, 1, ids.Length, [(1, 4, 6)], Ids, 2);
         long[] h = [1, 1, 0, 1, 2, 2, 2, 3, 3, 3, 5];
         long[] w = [1, 1, 0, 1, 2, 3, 4, 2, 3, 4, 5];
         Assert.Equal(h, pos[11..22]);

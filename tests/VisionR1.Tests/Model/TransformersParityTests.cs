@@ -62,7 +62,7 @@ public sealed class TransformersParityTests
         {
             long b = ids.shape[0], t = ids.shape[1];
             var g = grids.data<long>().ToArray();
-            var (positions, _) = RopeIndex.Compute(ids.data<long>().ToArray(), mask.data<long>().ToArray(), (int)b, (int)t,
+            var (positions, _, _) = RopeIndex.Compute(ids.data<long>().ToArray(), mask.data<long>().ToArray(), (int)b, (int)t,
                 Enumerable.Range(0, g.Length / 3).Select(i => (g[3 * i], g[3 * i + 1], g[3 * i + 2])).ToList(), model.Config.Tokens, 2);
             var hf = file.Read("position_ids").data<long>().ToArray();
             var m = mask.data<long>().ToArray();
