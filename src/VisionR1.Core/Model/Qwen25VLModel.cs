@@ -17,8 +17,10 @@ namespace VisionR1.Model;
 /// <remarks>
 /// Weights are created uninitialised on <see cref="Device"/> in <see cref="DType"/>: call
 /// <see cref="InitializeWeights"/> for a random model or load a checkpoint with
-/// <c>CheckpointLoader</c>. In bf16, norms, rotary angles, softmax and
-/// logits are computed in fp32. Building on the <c>meta</c> device allocates nothing.
+/// <see cref="FromPretrained"/>. In bf16, RMSNorm statistics, rotary angles and the vision
+/// rotation are computed in fp32; the LM head runs in the weight dtype (as in transformers) and
+/// its logits are returned as fp32, so softmax, log-probabilities and sampling are fp32.
+/// Building on the <c>meta</c> device allocates nothing.
 /// </remarks>
 public sealed class Qwen25VLModel : nn.Module
 {
@@ -167,9 +169,12 @@ public sealed class Qwen25VLModel : nn.Module
             positions = p.unsqueeze(0).expand(3, b, t);
         }
 
-        long minId = ids.min().item<long>(), maxId = ids.max().item<long>();
-        if (minId < 0 || maxId >= Config.Text.VocabSize)
-            throw new ArgumentException($"Token id {(minId < 0 ? minId : maxId)} is outside the vocabulary 0..{Config.Text.VocabSize - 1}.", nameof(inputIds));
+        if (prefill)
+        {
+            long minId = ids.min().item<long>(), maxId = ids.max().item<long>();
+            if (minId < 0 || maxId >= Config.Text.VocabSize)
+                throw new ArgumentException($"Token id {(minId < 0 ? minId : maxId)} is outside the vocabulary 0..{Config.Text.VocabSize - 1}.", nameof(inputIds));
+        }
         var embeds = model.embed_tokens.forward(ids);
         long imageTokens = imageMask is null ? 0 : imageMask.sum().item<long>();
         if (prefill && pixelValues is not null)
