@@ -69,7 +69,7 @@ public static class MultimodalCollator
     /// <paramref name="prompts"/>[i] and holds exactly the completion's tokens (including its
     /// <c>&lt;|im_end|&gt;</c> when it finished); for a group of G samples repeat the prompt G times.
     /// </summary>
-    /// <exception cref="ArgumentException">Counts differ, the list is empty, or a row's image pads do not match its images.</exception>
+    /// <exception cref="ArgumentException">Counts differ, the list is empty, a row's image pads do not match its images, or a completion contains an image/video pad token.</exception>
     public static CompletionBatch CollateCompletions(
         IReadOnlyList<TokenizedConversation> prompts, IReadOnlyList<IReadOnlyList<int>> completions, SpecialTokenIds special, Device? device = null)
     {
@@ -93,6 +93,16 @@ public static class MultimodalCollator
         {
             var prompt = prompts[b].InputIds;
             var completion = completions[b] ?? throw new ArgumentException($"Completion {b} is null.", nameof(completions));
+            foreach (var id in completion)
+            {
+                if (id == special.ImagePad || id == special.VideoPad)
+                {
+                    throw new ArgumentException(
+                        $"Completion {b} contains a vision pad token ({id}); the model would look for image features for it. Suppress vision tokens during generation.",
+                        nameof(completions));
+                }
+            }
+
             var rowStart = b * length;
             var promptOffset = rowStart + promptLength - prompt.Count;
             for (var t = 0; t < prompt.Count; t++)

@@ -145,6 +145,8 @@ public sealed class MultimodalCollatorTests : IDisposable
 
         Assert.Equal(new long[] { 24 + 64 + 16, 1176 }, batch.Inputs.PixelValues!.shape);
         Assert.Throws<ArgumentException>(() => MultimodalCollator.CollateCompletions(prompts, [completions[0]], _tokenizer.Special));
+        var pad = Assert.Throws<ArgumentException>(() => MultimodalCollator.CollateCompletions(prompts, [completions[0], [1, _tokenizer.Special.ImagePad]], _tokenizer.Special));
+        Assert.Contains("Completion 1", pad.Message);
     }
 
     [Fact]

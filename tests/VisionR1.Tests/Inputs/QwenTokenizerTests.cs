@@ -118,6 +118,17 @@ public sealed class QwenTokenizerTests : IDisposable
     }
 
     [Fact]
+    public void Concurrent_encoding_matches_sequential_encoding()
+    {
+        var random = new Random(8);
+        var texts = Enumerable.Range(0, 400).Select(_ => RandomText.Unicode(random, 60)).ToArray();
+        var sequential = texts.Select(t => _tokenizer.Encode(t).ToArray()).ToArray();
+        var parallel = new int[texts.Length][];
+        Parallel.For(0, texts.Length, i => parallel[i] = _tokenizer.Encode(texts[i]).ToArray());
+        Assert.Equal(sequential, parallel);
+    }
+
+    [Fact]
     public void Tokenizer_json_and_vocab_merges_give_identical_ids()
     {
         var fromJson = TokenizerLoader.FromFolder(TokenizerFixture.WriteTokenizerJson(_temp.Path));
