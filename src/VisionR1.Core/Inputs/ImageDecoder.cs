@@ -11,22 +11,35 @@ namespace VisionR1.Inputs;
 /// </summary>
 public static class ImageDecoder
 {
-    /// <summary>Reads and decodes the file at <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Decodes the file at <paramref name="path"/>, streaming it: only the header is read before
+    /// the pixel budget is checked, so an oversized file is rejected without being loaded.
+    /// </summary>
     /// <exception cref="InvalidImageException">The file is missing, unreadable, empty, corrupt, truncated or over budget.</exception>
     public static RgbImage DecodeFile(string path, long maxDecodedPixels)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] data;
+        FileStream stream;
         try
         {
-            data = File.ReadAllBytes(path);
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new InvalidImageException(path, $"cannot be read: {ex.Message}", ex);
         }
 
-        return Decode(data, path, maxDecodedPixels);
+        using (stream)
+        {
+            try
+            {
+                return Decode(stream, path, maxDecodedPixels);
+            }
+            catch (IOException ex)
+            {
+                throw new InvalidImageException(path, $"cannot be read: {ex.Message}", ex);
+            }
+        }
     }
 
     /// <summary>Decodes encoded image bytes; <paramref name="source"/> names the image in errors.</summary>
@@ -34,13 +47,21 @@ public static class ImageDecoder
     public static RgbImage Decode(byte[] data, string source, long maxDecodedPixels)
     {
         ArgumentNullException.ThrowIfNull(data);
+        return Decode(new MemoryStream(data, writable: false), source, maxDecodedPixels);
+    }
+
+    /// <summary>Decodes an image from a seekable stream (left open); <paramref name="source"/> names the image in errors.</summary>
+    /// <exception cref="InvalidImageException">The data is empty, corrupt, truncated, of an unknown format or over budget.</exception>
+    public static RgbImage Decode(Stream stream, string source, long maxDecodedPixels)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(source);
-        if (data.Length == 0)
+        if (stream.CanSeek && stream.Length - stream.Position == 0)
         {
             throw new InvalidImageException(source, "is empty (0 bytes).");
         }
 
-        using var codec = SKCodec.Create(new MemoryStream(data, writable: false), out var createResult);
+        using var codec = SKCodec.Create(new NonClosingStream(stream), out var createResult);
         if (codec is null)
         {
             throw new InvalidImageException(source, $"is corrupt or not a supported image format (PNG, JPEG, WebP, GIF, BMP): {createResult}.");
@@ -114,6 +135,32 @@ public static class ImageDecoder
         }
 
         return FlattenOntoWhite(rgba, bitmap.Width, bitmap.Height);
+    }
+
+    /// <summary>Lets the codec own a wrapper without closing the caller's stream.</summary>
+    private sealed class NonClosingStream(Stream inner) : Stream
+    {
+        public override bool CanRead => inner.CanRead;
+
+        public override bool CanSeek => inner.CanSeek;
+
+        public override bool CanWrite => false;
+
+        public override long Length => inner.Length;
+
+        public override long Position { get => inner.Position; set => inner.Position = value; }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static RgbImage FlattenOntoWhite(byte[] rgba, int width, int height)

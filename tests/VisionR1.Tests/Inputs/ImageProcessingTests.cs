@@ -218,6 +218,25 @@ public sealed class ImageProcessingTests
         Assert.Equal(source, ex.ImageSource);
     }
 
+    [Fact]
+    public void Files_are_decoded_like_bytes_and_empty_files_are_named()
+    {
+        using var temp = new TempFolder();
+        var png = ImageFixtures.Png(90, 70, ImageFixtures.Noise);
+        var path = Path.Combine(temp.Path, "scene.png");
+        File.WriteAllBytes(path, png);
+        Assert.Equal(_processor.Process(png, "x").Patches, _processor.ProcessFile(path).Patches);
+
+        var empty = Path.Combine(temp.Path, "empty.png");
+        File.WriteAllBytes(empty, []);
+        var ex = Assert.Throws<InvalidImageException>(() => _processor.ProcessFile(empty));
+        Assert.Equal($"Image '{empty}' is empty (0 bytes).", ex.Message);
+
+        var bomb = Path.Combine(temp.Path, "bomb.png");
+        File.WriteAllBytes(bomb, ImageFixtures.PngHeaderOnly(50_000, 50_000));
+        Assert.Contains("decode budget", Assert.Throws<InvalidImageException>(() => _processor.ProcessFile(bomb)).Message);
+    }
+
     private static byte[] CorruptMiddle(byte[] png)
     {
         var copy = (byte[])png.Clone();
