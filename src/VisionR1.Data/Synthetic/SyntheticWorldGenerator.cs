@@ -24,6 +24,7 @@ public sealed class SyntheticWorldGenerator
 {
     private const int DrawsPerUniqueItem = 64;
     private const int MaxDrawsPerItem = 100_000;
+    private const int RenderBatch = 64;
 
     /// <summary>Creates a world.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
@@ -81,23 +82,36 @@ public sealed class SyntheticWorldGenerator
 
     private IEnumerable<MathProblem> GenerateIterator(SyntheticSplit split, int count, CancellationToken cancellationToken)
     {
+        // Scenes are drawn in sequence from one stream (that fixes the content); the pure
+        // rendering of each batch then runs in parallel and the items come out in order.
         var rng = WorldRandom.For(Options.Seed, "world/" + SplitName(split));
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (int i = 0; i < count; i++)
+        var batch = new List<TaskDraft>(RenderBatch);
+        for (int start = 0; start < count; start += RenderBatch)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var family = Options.Families[i % Options.Families.Count];
-            TaskDraft? chosen = null;
-            for (int draws = 0; chosen is null; draws++)
+            batch.Clear();
+            for (int i = start; i < Math.Min(count, start + RenderBatch); i++)
             {
-                if (draws >= MaxDrawsPerItem)
-                    throw new InvalidOperationException($"The synthetic world found no {SplitName(split)} item for family {family} in {MaxDrawsPerItem} draws.");
-                var draft = Draw(family, rng);
-                if (SplitOf(draft.Scene, draft.Question) != split) continue;
-                if (seen.Add(ContentKey(draft.Scene, draft.Question)) || draws >= DrawsPerUniqueItem) chosen = draft;
+                cancellationToken.ThrowIfCancellationRequested();
+                batch.Add(DrawFor(split, Options.Families[i % Options.Families.Count], rng, seen));
             }
-            yield return ToProblem(ItemId(split, i), split, chosen);
+            var images = new byte[batch.Count][];
+            Parallel.For(0, batch.Count, new ParallelOptions { CancellationToken = cancellationToken },
+                k => images[k] = SceneRenderer.RenderPng(batch[k].Scene, Options.ImageSize));
+            for (int k = 0; k < batch.Count; k++)
+                yield return ToProblem(ItemId(split, start + k), split, batch[k], images[k]);
         }
+    }
+
+    private TaskDraft DrawFor(SyntheticSplit split, WorldFamily family, WorldRandom rng, HashSet<string> seen)
+    {
+        for (int draws = 0; draws < MaxDrawsPerItem; draws++)
+        {
+            var draft = Draw(family, rng);
+            if (SplitOf(draft.Scene, draft.Question) != split) continue;
+            if (seen.Add(ContentKey(draft.Scene, draft.Question)) || draws >= DrawsPerUniqueItem) return draft;
+        }
+        throw new InvalidOperationException($"The synthetic world found no {SplitName(split)} item for family {family} in {MaxDrawsPerItem} draws.");
     }
 
     private TaskDraft Draw(WorldFamily family, WorldRandom rng) => family switch
@@ -108,9 +122,8 @@ public sealed class SyntheticWorldGenerator
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, "Unknown family."),
     };
 
-    private MathProblem ToProblem(string id, SyntheticSplit split, TaskDraft d)
+    private MathProblem ToProblem(string id, SyntheticSplit split, TaskDraft d, byte[] png)
     {
-        var png = SceneRenderer.RenderPng(d.Scene, Options.ImageSize);
         bool choice = d.Task.Formula == TaskFormula.ArgMax;
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal)
         {
