@@ -70,7 +70,7 @@ public sealed class SyntheticWorldGenerator
         return GenerateIterator(split, count, cancellationToken);
     }
 
-    /// <summary>The same problems as <see cref="Generate"/>, as an async stream (rendering runs on the caller's thread between items).</summary>
+    /// <summary>The same problems as <see cref="Generate"/>, as an async stream (each batch of 64 is rendered in parallel before its items are yielded).</summary>
     public async IAsyncEnumerable<MathProblem> GenerateAsync(SyntheticSplit split, int count, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         foreach (var p in Generate(split, count, cancellationToken))
