@@ -33,10 +33,11 @@ public sealed class SyntheticWorldGeneratorTests(WorldFixture world) : IClassFix
     public void ASmallerRequestIsAPrefixOfALargerOne()
     {
         var world = new SyntheticWorldGenerator(new SyntheticWorldOptions { Seed = 7, ImageSize = 112 });
+        // 100 items span two render batches; 25 ends inside the first.
+        var large = world.Generate(SyntheticSplit.Test, 100).ToList();
         var small = world.Generate(SyntheticSplit.Test, 25).ToList();
-        Assert.Equal(small.Select(p => p.Id + p.Question + p.Metadata!["scene"]), world.Generate(SyntheticSplit.Test, 25).Select(p => p.Id + p.Question + p.Metadata!["scene"]));
-        Assert.Equal(small.Select(p => Hash(p.Images[0].Bytes!)), world.Generate(SyntheticSplit.Test, 25).Select(p => Hash(p.Images[0].Bytes!)));
-        Assert.Equal(small.Select(p => p.Question), new SyntheticWorldGenerator(new SyntheticWorldOptions { Seed = 7, ImageSize = 112 }).Generate(SyntheticSplit.Test, 10).Select(p => p.Question).Concat(small.Skip(10).Select(p => p.Question)));
+        Assert.Equal(small.Select(p => p.Id + p.Question + p.Metadata!["scene"]), large.Take(25).Select(p => p.Id + p.Question + p.Metadata!["scene"]));
+        Assert.Equal(small.Select(p => Hash(p.Images[0].Bytes!)), large.Take(25).Select(p => Hash(p.Images[0].Bytes!)));
     }
 
     [Fact]
