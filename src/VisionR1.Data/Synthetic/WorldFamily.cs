@@ -10,6 +10,6 @@ public enum WorldFamily
     Shapes,
     /// <summary>A bar chart of 2–4 labelled bars with integer heights on a grid: reading, comparing and summing values.</summary>
     Bars,
-    /// <summary>A rectangle or triangle with side lengths written as digits: perimeter, area and side comparisons.</summary>
+    /// <summary>A rectangle or triangle drawn to scale with side lengths written as digits: reading a side, perimeter, area and side comparisons.</summary>
     Geometry,
 }

@@ -62,6 +62,8 @@ public sealed class SyntheticAnswerTests(WorldFixture world) : IClassFixture<Wor
                 var v = g.Sides;
                 return item.Task.Kind switch
                 {
+                    "rect_side" => N(Regex.IsMatch(q, @"\b(width|wide)\b") ? v[0] : v[1]),
+                    "tri_side" => N(v[0]),
                     "rect_perimeter" => N(2 * v[0] + 2 * v[1]),
                     "rect_area" => N(v[0] * v[1]),
                     "rect_side_difference" => N(Math.Abs(v[0] - v[1])),

@@ -104,7 +104,7 @@ public sealed class SyntheticWorldGeneratorTests(WorldFixture world) : IClassFix
         var kinds = items.Select(i => i.Task.Kind).ToHashSet();
         foreach (var k in new[] { "count_color_kind", "count_kind", "count_color", "count_all", "more_kind", "sum_kinds", "remove_color", "most_color",
                      "bar_value", "bar_max", "bar_sum", "bar_difference", "bar_tallest", "bar_range", "bar_total",
-                     "rect_perimeter", "rect_area", "rect_side_difference", "tri_perimeter", "tri_longest", "tri_side_range" })
+                     "rect_side", "rect_perimeter", "rect_area", "rect_side_difference", "tri_side", "tri_perimeter", "tri_longest", "tri_side_range" })
             Assert.Contains(k, kinds);
         // The question phrasings vary.
         Assert.True(items.Where(i => i.Task.Kind == "bar_value").Select(i => i.Question.Split(' ')[0]).Distinct().Count() >= 2);

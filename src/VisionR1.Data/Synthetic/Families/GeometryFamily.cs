@@ -39,11 +39,14 @@ internal static class GeometryFamily
     private static TaskDraft Rectangle(WorldRandom rng, GeometryScene s)
     {
         var (w, h) = (s.SideFact(0), s.SideFact(1));
-        int pick = rng.Next(s.Sides[0] == s.Sides[1] ? 2 : 3);
+        int pick = rng.Next(s.Sides[0] == s.Sides[1] ? 3 : 4);
         return pick switch
         {
             0 => new(s, new("rect_perimeter", TaskFormula.Perimeter, [w, h]), rng.Pick(["What is the perimeter of the rectangle?", "Find the perimeter of the rectangle."])),
             1 => new(s, new("rect_area", TaskFormula.Product, [w, h]), rng.Pick(["What is the area of the rectangle?", "Find the area of the rectangle."])),
+            2 => rng.Chance(0.5)
+                ? new(s, new("rect_side", TaskFormula.Value, [w]), rng.Pick(["What is the width of the rectangle?", "How wide is the rectangle?"]))
+                : new(s, new("rect_side", TaskFormula.Value, [h]), rng.Pick(["What is the height of the rectangle?", "How tall is the rectangle?"])),
             _ => new(s, new("rect_side_difference", TaskFormula.Difference, w.Value > h.Value ? [w, h] : [h, w]),
                 rng.Pick(["How much longer is the longer side than the shorter side?", "What is the difference between the width and the height?"])),
         };
@@ -53,11 +56,12 @@ internal static class GeometryFamily
     {
         var all = s.BasicFacts();
         bool allEqual = s.Sides.Distinct().Count() == 1;
-        int pick = rng.Next(allEqual ? 2 : 3);
+        int pick = rng.Next(allEqual ? 3 : 4);
         return pick switch
         {
             0 => new(s, new("tri_perimeter", TaskFormula.Sum, all), rng.Pick(["What is the perimeter of the triangle?", "Find the perimeter of the triangle."])),
             1 => new(s, new("tri_longest", TaskFormula.Max, all), rng.Pick(["How long is the longest side of the triangle?", "What is the length of the longest side?"])),
+            2 => new(s, new("tri_side", TaskFormula.Value, [all[0]]), rng.Pick(["How long is the base of the triangle?", "What is the length of the base?"])),
             _ => new(s, new("tri_side_range", TaskFormula.MaxMinusMin, all),
                 rng.Pick(["What is the difference between the longest and the shortest side?", "How much longer is the longest side than the shortest side?"])),
         };
