@@ -261,6 +261,19 @@ public sealed class Qwen25VLModel : nn.Module
         return new TokenLogProbs(lp, ent);
     }
 
+    /// <summary>
+    /// Log-probabilities (and optionally entropies) of the completion tokens of a
+    /// <see cref="CompletionBatch"/> (from <c>MultimodalCollator.CollateCompletions</c> or
+    /// <see cref="Generation.CompletionBatchBuilder.FromGeneration"/>): (B, C) for the columns
+    /// from <see cref="CompletionBatch.PromptLength"/> on; mask them with
+    /// <c>CompletionMask[:, PromptLength:]</c>.
+    /// </summary>
+    public TokenLogProbs ComputeTokenLogProbs(CompletionBatch batch, double temperature = 1.0, bool computeEntropy = false, int chunkSize = 64)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return ComputeTokenLogProbs(batch.Inputs, batch.CompletionLength, temperature, computeEntropy, chunkSize);
+    }
+
     /// <summary>(B, 1, T, S) bool: causal over absolute positions, real keys only; every query also sees itself so padded rows stay finite.</summary>
     private Tensor AttentionMask(Tensor mask, long past, long t)
     {

@@ -16,6 +16,7 @@ internal sealed class GenerationSession : IDisposable
     private readonly GenerationOptions _options;
     private readonly HashSet<int> _stop;
     private readonly TorchGenerator _generator;
+    private readonly Tensor? _suppress;  // ids never sampled
     private readonly KvCache _cache;
     private readonly Tensor _mask;      // (N, P + max new) int64
     private Tensor? _logits;            // (N, V) fp32 logits for the next token
@@ -42,6 +43,10 @@ internal sealed class GenerationSession : IDisposable
         LogProbs = Enumerable.Range(0, Rows).Select(_ => new List<float>()).ToArray();
         Finish = new FinishReason?[Rows];
         _generator = new TorchGenerator((ulong)(options.Seed ?? Random.Shared.NextInt64()), model.Device);
+        var suppress = options.SuppressTokenIds ?? [model.Config.Tokens.ImageTokenId, model.Config.Tokens.VideoTokenId];
+        if (suppress.Any(id => id < 0 || id >= model.Config.Text.VocabSize))
+            throw new ArgumentException($"SuppressTokenIds holds an id outside the vocabulary 0..{model.Config.Text.VocabSize - 1}.", nameof(options));
+        _suppress = suppress.Count == 0 ? null : tensor(suppress.Select(i => (long)i).ToArray(), device: model.Device).DetachFromDisposeScope();
 
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -83,7 +88,7 @@ internal sealed class GenerationSession : IDisposable
         if (_logits is null) throw new InvalidOperationException("Generation has finished.");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var (tokens, logps) = TokenSampler.Sample(_logits, _options, _generator);
+        var (tokens, logps) = TokenSampler.Sample(_logits, _options, _generator, _suppress);
         _logits.Dispose();
         _logits = null;
         var ids = tokens.to(CPU).data<long>().ToArray();
@@ -120,6 +125,7 @@ internal sealed class GenerationSession : IDisposable
         _logits?.Dispose();
         _cache.Dispose();
         _mask.Dispose();
+        _suppress?.Dispose();
         _generator.Dispose();
     }
 }
