@@ -137,6 +137,12 @@ public sealed class GenerationTests
         Assert.Equal(500, longRun.Completions[0].TokenIds.Count);
         Assert.Equal(before, afterShort);
         Assert.Equal(before, afterLong);
+
+        // A prompt that fails in the prefill (image tokens without images) leaves nothing behind either.
+        using var bad = ModelTestData.Batch([ModelTestData.PromptWithImage(1, 4, 4, 1, seed: 3)]);
+        long beforeBad = Live();
+        Assert.Throws<ArgumentException>(() => generator.Generate(bad, new GenerationOptions { MaxNewTokens = 5 }));
+        Assert.Equal(beforeBad, Live());
     }
 
     [Fact]

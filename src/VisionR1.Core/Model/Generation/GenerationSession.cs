@@ -48,24 +48,44 @@ internal sealed class GenerationSession : IDisposable
             throw new ArgumentException($"SuppressTokenIds holds an id outside the vocabulary 0..{model.Config.Text.VocabSize - 1}.", nameof(options));
         _suppress = suppress.Count == 0 ? null : tensor(suppress.Select(i => (long)i).ToArray(), device: model.Device).DetachFromDisposeScope();
 
+        try
+        {
+            (_cache, _logits, _mask) = Prefill(model, prompts, options, samplesPerPrompt, b, capacity);
+        }
+        catch
+        {
+            _suppress?.Dispose();
+            _generator.Dispose();
+            throw;
+        }
+    }
+
+    private (KvCache Cache, Tensor Logits, Tensor Mask) Prefill(Qwen25VLModel model, MultimodalBatch prompts, GenerationOptions options, int samples, int b, long capacity)
+    {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var prefillCache = KvCache.Allocate(model.Config.Text, b, capacity, model.DType, model.Device);
+        KvCache? cache = null;
         try
         {
             using var output = model.Forward(prompts, prefillCache, LogitsMode.LastPosition);
-            _cache = samplesPerPrompt == 1 ? prefillCache : prefillCache.Expand(samplesPerPrompt);
-            var logits = samplesPerPrompt == 1 ? output.Logits! : output.Logits!.repeat_interleave(samplesPerPrompt, 0);
-            _logits = logits.clone().DetachFromDisposeScope();
+            cache = samples == 1 ? prefillCache : prefillCache.Expand(samples);
+            var logits = samples == 1 ? output.Logits! : output.Logits!.repeat_interleave(samples, 0);
+            var mask = zeros([Rows, capacity], ScalarType.Int64, model.Device);
+            mask.narrow(1, 0, _promptLength).copy_(prompts.AttentionMask.to(model.Device).repeat_interleave(samples, 0));
+            mask.narrow(1, _promptLength, options.MaxNewTokens).fill_(1);
+            return (cache, logits.clone().DetachFromDisposeScope(), mask.DetachFromDisposeScope());
+        }
+        catch
+        {
+            if (cache is not null && !ReferenceEquals(cache, prefillCache)) cache.Dispose();
+            prefillCache.Dispose();
+            throw;
         }
         finally
         {
-            if (samplesPerPrompt != 1) prefillCache.Dispose();
+            if (samples != 1 && cache is not null) prefillCache.Dispose();
         }
-        var mask = zeros([Rows, capacity], ScalarType.Int64, model.Device);
-        mask.narrow(1, 0, _promptLength).copy_(prompts.AttentionMask.to(model.Device).repeat_interleave(samplesPerPrompt, 0));
-        mask.narrow(1, _promptLength, options.MaxNewTokens).fill_(1);
-        _mask = mask.DetachFromDisposeScope();
     }
 
     public int Rows { get; }
