@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace VisionR1.Grpo.Loss;
@@ -72,8 +73,8 @@ public static class GrpoLoss
         GrpoLossStats stats;
         using (no_grad())
         {
-            double tokens = mask.sum().item<double>();
-            double Mean(Tensor t) => tokens > 0 ? (t.detach() * mask).sum().item<double>() / tokens : 0;
+            double tokens = mask.sum().ToDouble();
+            double Mean(Tensor t) => tokens > 0 ? (t.detach() * mask).sum().ToDouble() / tokens : 0;
             var r = ratio.detach();
             var negative = (adv < 0).to_type(dtype);
             var positive = (adv > 0).to_type(dtype);
@@ -81,8 +82,8 @@ public static class GrpoLoss
             var high = (r > hi).to_type(dtype) * positive;
             var dualRegion = options.DualClip is { } cd ? (r > cd).to_type(dtype) * negative : zeros_like(r);
             var valid = mask > 0;
-            double rMin = tokens > 0 ? r.masked_select(valid).min().item<double>() : 1;
-            double rMax = tokens > 0 ? r.masked_select(valid).max().item<double>() : 1;
+            double rMin = tokens > 0 ? r.masked_select(valid).min().ToDouble() : 1;
+            double rMax = tokens > 0 ? r.masked_select(valid).max().ToDouble() : 1;
             stats = new GrpoLossStats(
                 tokens,
                 Mean(pg),

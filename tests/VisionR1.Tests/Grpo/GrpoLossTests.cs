@@ -8,7 +8,7 @@ public sealed class GrpoLossTests
 {
     private const double Tol = 1e-9;
 
-    public GrpoLossTests() => VisionR1Runtime.Initialize("cpu");
+    public GrpoLossTests() => VisionR1Runtime.Initialize("cpu", threads: 1);
 
     private static Tensor T(double[] values, params long[] shape) => tensor(values, shape, dtype: ScalarType.Float64);
 

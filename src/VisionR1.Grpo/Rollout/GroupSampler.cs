@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using VisionR1.Grpo.Policies;
+using VisionR1.Grpo.Rewards;
+using VisionR1.Text;
+using static TorchSharp.torch;
+
+namespace VisionR1.Grpo.Rollout;
+
+/// <summary>
+/// The sampling half of a rollout: G completions per prompt from the policy, decoded and scored by the
+/// weighted rewards. Each prompt is encoded G times (so images are expanded per row by the encoder,
+/// never by slicing pixel tensors).
+/// </summary>
+public sealed class GroupSampler(IPolicyModel policy, IPromptEncoder encoder, ITextTokenizer tokenizer, IReadOnlyList<WeightedReward> rewards)
+{
+    private readonly IPolicyModel _policy = policy ?? throw new ArgumentNullException(nameof(policy));
+    private readonly IPromptEncoder _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
+    private readonly ITextTokenizer _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+    private readonly IReadOnlyList<WeightedReward> _rewards = rewards is { Count: > 0 } ? rewards : throw new ArgumentException("At least one reward is needed.", nameof(rewards));
+
+    /// <summary>Seconds spent generating in the last <see cref="Sample"/>.</summary>
+    public double LastGenerationSeconds { get; private set; }
+
+    /// <summary>Seconds spent scoring in the last <see cref="Sample"/>.</summary>
+    public double LastScoringSeconds { get; private set; }
+
+    /// <summary>Samples <paramref name="groupSize"/> completions for each prompt and scores them.</summary>
+    public IReadOnlyList<CompletionGroup> Sample(IReadOnlyList<GrpoPrompt> prompts, int groupSize, SamplingSettings settings, Generator generator,
+        int? generationBatchSize = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        if (groupSize < 1) throw new ArgumentOutOfRangeException(nameof(groupSize));
+        var expanded = prompts.SelectMany(p => Enumerable.Repeat(p, groupSize)).ToList();
+        int chunk = Math.Max(1, generationBatchSize ?? expanded.Count);
+        var tokens = new List<long[]>(expanded.Count);
+        var truncated = new List<bool>(expanded.Count);
+
+        var sw = Stopwatch.StartNew();
+        bool wasTraining = _policy.Module.training;
+        _policy.Module.eval();
+        try
+        {
+            using var _ = no_grad();
+            for (int start = 0; start < expanded.Count; start += chunk)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var part = expanded.GetRange(start, Math.Min(chunk, expanded.Count - start));
+                using var batch = _encoder.Encode(part);
+                using var sampled = _policy.Generate(batch, settings, generator, cancellationToken);
+                if (sampled.Ids.shape[0] != part.Count)
+                    throw new InvalidOperationException($"The policy returned {sampled.Ids.shape[0]} completions for {part.Count} prompts.");
+                var ids = sampled.Ids.to(CPU).to_type(ScalarType.Int64);
+                var mask = sampled.Mask.to(CPU).to_type(ScalarType.Int64);
+                long width = ids.shape[1];
+                var idData = ids.data<long>().ToArray();
+                var maskData = mask.data<long>().ToArray();
+                for (int r = 0; r < part.Count; r++)
+                {
+                    int len = 0;
+                    for (long c = 0; c < width; c++) if (maskData[r * width + c] != 0) len = (int)c + 1;
+                    tokens.Add(idData.AsSpan((int)(r * width), len).ToArray());
+                    truncated.Add(sampled.Truncated[r]);
+                }
+            }
+        }
+        finally
+        {
+            if (wasTraining) _policy.Module.train();
+        }
+        LastGenerationSeconds = sw.Elapsed.TotalSeconds;
+
+        sw.Restart();
+        var texts = tokens.Select(t => _tokenizer.Decode(t.Select(x => (int)x), skipSpecial: true)).ToList();
+        var inputs = expanded.Select((p, i) => new RewardInput(p.Prompt, texts[i], p.GroundTruth, p.Extra)).ToList();
+        var totals = new double[expanded.Count];
+        var parts = Enumerable.Range(0, expanded.Count).Select(_ => new Dictionary<string, double>(StringComparer.Ordinal)).ToArray();
+        foreach (var reward in _rewards)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var outputs = reward.Function.Score(inputs, cancellationToken);
+            if (outputs.Count != inputs.Count)
+                throw new InvalidOperationException($"Reward '{reward.Function.Name}' returned {outputs.Count} scores for {inputs.Count} completions.");
+            for (int i = 0; i < outputs.Count; i++)
+            {
+                if (outputs[i].Score is { } score)
+                {
+                    if (!double.IsFinite(score))
+                        throw new InvalidOperationException($"Reward '{reward.Function.Name}' gave {score} for completion {i} of prompt '{expanded[i].Id}'.");
+                    totals[i] += reward.Weight * score;
+                    parts[i][reward.Function.Name] = score;
+                }
+                foreach (var (name, value) in outputs[i].Components)
+                    parts[i].TryAdd(name, value);
+            }
+        }
+        LastScoringSeconds = sw.Elapsed.TotalSeconds;
+
+        var groups = new List<CompletionGroup>(prompts.Count);
+        for (int g = 0; g < prompts.Count; g++)
+        {
+            var list = new List<ScoredCompletion>(groupSize);
+            for (int k = 0; k < groupSize; k++)
+            {
+                int i = g * groupSize + k;
+                list.Add(new ScoredCompletion(expanded[i], tokens[i], truncated[i], texts[i], totals[i], parts[i]));
+            }
+            groups.Add(new CompletionGroup(prompts[g], list));
+        }
+        return groups;
+    }
+}
