@@ -11,7 +11,11 @@ namespace VisionR1.Tests.Grpo;
 
 public sealed class LearningTests(ITestOutputHelper output)
 {
-    internal static TinyGruPolicy FormatWarmedPolicy(long seed, int steps = 60, double correctFraction = 0.25)
+    /// <summary>
+    /// A short SFT warm-up that teaches the answer format; only a quarter of its answers are the right sum, so the
+    /// warmed-up policy is right well under half the time (measured: 0.3–0.45 over five seeds) and GRPO has to do the rest.
+    /// </summary>
+    internal static TinyGruPolicy FormatWarmedPolicy(long seed, int steps = 200, double correctFraction = 0.25)
     {
         VisionR1Runtime.Initialize("cpu", threads: 1);
         var policy = new TinyGruPolicy(seed);
@@ -45,19 +49,19 @@ public sealed class LearningTests(ITestOutputHelper output)
     [Fact]
     public void Grpo_raises_the_mean_reward_on_the_digit_sum_task_quick()
     {
-        double end = RunGrpo(35, out double start);
+        double end = RunGrpo(30, out double start);
         output.WriteLine($"start {start:F3} end {end:F3}");
-        Assert.True(start < 0.4, $"the warmed-up policy should not know the sums yet (start {start:F3})");
-        Assert.True(end > start + 0.25, $"mean reward should rise clearly: start {start:F3}, end {end:F3}");
+        Assert.True(start < 0.5, $"the warmed-up policy should not know the sums yet (start {start:F3})");
+        Assert.True(end > start + 0.3, $"mean reward should rise clearly: start {start:F3}, end {end:F3}");
     }
 
     [Fact]
     [Trait("Category", "Slow")]
     public void Grpo_learns_the_digit_sum_task()
     {
-        double end = RunGrpo(90, out double start);
+        double end = RunGrpo(80, out double start);
         output.WriteLine($"start {start:F3} end {end:F3}");
-        Assert.True(end > 0.8, $"mean reward should approach 1: start {start:F3}, end {end:F3}");
+        Assert.True(end > 0.9, $"mean reward should approach 1: start {start:F3}, end {end:F3}");
     }
 
     [Fact]
