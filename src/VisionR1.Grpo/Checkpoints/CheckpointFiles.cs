@@ -19,9 +19,6 @@ public static class CheckpointFiles
     /// <summary>The global torch RNG state.</summary>
     public const string TorchRngFileName = "rng_torch.bin";
 
-    /// <summary>The sampling generator's state.</summary>
-    public const string SamplingRngFileName = "rng_sampling.bin";
-
     /// <summary>The folder of model weights inside a checkpoint.</summary>
     public const string ModelDirectoryName = "model";
 
@@ -64,21 +61,6 @@ public static class CheckpointFiles
         ArgumentNullException.ThrowIfNull(optimizer);
         if (!File.Exists(path)) throw new InvalidDataException($"Checkpoint file {path} is missing.");
         optimizer.load_state_dict(path);
-    }
-
-    /// <summary>Saves a generator's state bytes.</summary>
-    public static void SaveGenerator(Generator generator, string path)
-    {
-        using var state = generator.get_state();
-        File.WriteAllBytes(path, state.data<byte>().ToArray());
-    }
-
-    /// <summary>Restores a generator's state from <see cref="SaveGenerator"/>'s bytes.</summary>
-    public static void LoadGenerator(Generator generator, string path)
-    {
-        if (!File.Exists(path)) throw new InvalidDataException($"Checkpoint file {path} is missing.");
-        using var state = tensor(File.ReadAllBytes(path), dtype: ScalarType.Byte);
-        generator.set_state(state);
     }
 
     /// <summary>Saves the global (default) torch RNG state.</summary>

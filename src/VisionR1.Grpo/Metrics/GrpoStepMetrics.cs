@@ -10,6 +10,7 @@ namespace VisionR1.Grpo.Metrics;
 /// <param name="Prompts">Prompts whose groups were trained on (after dynamic sampling).</param>
 /// <param name="PromptsSampled">Prompts drawn from the data, including refills.</param>
 /// <param name="Completions">Completions trained on.</param>
+/// <param name="Tokens">Completion tokens the loss counted (truncated completions excluded when they are masked).</param>
 /// <param name="RewardMean">Mean total reward.</param>
 /// <param name="RewardStd">Standard deviation of the total reward.</param>
 /// <param name="Rewards">Mean and std of each reward function and each named component.</param>
@@ -44,6 +45,7 @@ public sealed record GrpoStepMetrics(
     int Prompts,
     int PromptsSampled,
     int Completions,
+    int Tokens,
     double RewardMean,
     double RewardStd,
     IReadOnlyDictionary<string, RewardStats> Rewards,

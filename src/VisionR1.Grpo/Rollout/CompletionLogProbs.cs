@@ -1,19 +1,18 @@
-using VisionR1.Grpo.Loss;
 using VisionR1.Grpo.Policies;
 using VisionR1.Inputs;
 using static TorchSharp.torch;
 
 namespace VisionR1.Grpo.Rollout;
 
-/// <summary>Log-probabilities of given completions under a model: prompt and completion are run as one sequence.</summary>
+/// <summary>Log-probabilities of given completions under a model: prompt and completion run as one sequence.</summary>
 public static class CompletionLogProbs
 {
     /// <summary>
-    /// For prompts (m) and their completions (m, L) with mask (m, L), returns the per-token log-probs (m, L) at
+    /// For prompts (m) and their completions (m, L) with mask (m, L), returns per-token log-probs (m, L) at
     /// <paramref name="temperature"/> on the model's device (with a graph unless called under no_grad), and the
     /// per-token entropies when asked.
     /// </summary>
-    public static (Tensor LogProbs, Tensor? Entropy) Compute(IPolicyModel model, IPromptEncoder encoder, IReadOnlyList<GrpoPrompt> prompts,
+    public static PolicyLogProbs Compute(IPolicyModel model, IPromptEncoder encoder, IReadOnlyList<GrpoPrompt> prompts,
         Tensor completionIds, Tensor completionMask, double temperature, bool withEntropy = false)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -31,11 +30,10 @@ public static class CompletionLogProbs
             cat([promptBatch.AttentionMask, mask], 1),
             promptBatch.PixelValues,
             promptBatch.ImageGridThw);
-        var logits = model.PredictLastTokens(full, (int)ids.shape[1]);
-        var (logp, entropy) = TokenLogProbs.Compute(logits, ids, temperature, withEntropy);
-        logp.MoveToOuterDisposeScope();
-        entropy?.MoveToOuterDisposeScope();
-        return (logp, entropy);
+        var result = model.LogProbsOfLastTokens(full, (int)ids.shape[1], temperature, withEntropy);
+        result.LogProbs.MoveToOuterDisposeScope();
+        result.Entropy?.MoveToOuterDisposeScope();
+        return result;
     }
 
     /// <summary>The device of a model's first parameter (CPU for a model without parameters).</summary>

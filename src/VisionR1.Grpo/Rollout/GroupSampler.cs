@@ -7,9 +7,8 @@ using static TorchSharp.torch;
 namespace VisionR1.Grpo.Rollout;
 
 /// <summary>
-/// The sampling half of a rollout: G completions per prompt from the policy, decoded and scored by the
-/// weighted rewards. Each prompt is encoded G times (so images are expanded per row by the encoder,
-/// never by slicing pixel tensors).
+/// The sampling half of a rollout: G completions per prompt from the policy (each prompt encoded once, its
+/// samples drawn by the policy's generator), decoded and scored by the weighted rewards.
 /// </summary>
 public sealed class GroupSampler(IPolicyModel policy, IPromptEncoder encoder, ITextTokenizer tokenizer, IReadOnlyList<WeightedReward> rewards)
 {
@@ -24,14 +23,18 @@ public sealed class GroupSampler(IPolicyModel policy, IPromptEncoder encoder, IT
     /// <summary>Seconds spent scoring in the last <see cref="Sample"/>.</summary>
     public double LastScoringSeconds { get; private set; }
 
-    /// <summary>Samples <paramref name="groupSize"/> completions for each prompt and scores them.</summary>
-    public IReadOnlyList<CompletionGroup> Sample(IReadOnlyList<GrpoPrompt> prompts, int groupSize, SamplingSettings settings, Generator generator,
+    /// <summary>
+    /// Samples <paramref name="groupSize"/> completions for each prompt and scores them. Generation runs over chunks
+    /// of about <paramref name="generationBatchSize"/> completions (whole groups); chunk c samples with a seed derived
+    /// from <paramref name="seed"/> and c, so the result depends on the seed alone.
+    /// </summary>
+    public IReadOnlyList<CompletionGroup> Sample(IReadOnlyList<GrpoPrompt> prompts, int groupSize, SamplingSettings settings, long seed,
         int? generationBatchSize = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prompts);
         if (groupSize < 1) throw new ArgumentOutOfRangeException(nameof(groupSize));
         var expanded = prompts.SelectMany(p => Enumerable.Repeat(p, groupSize)).ToList();
-        int chunk = Math.Max(1, generationBatchSize ?? expanded.Count);
+        int chunk = Math.Max(1, (generationBatchSize ?? expanded.Count) / groupSize);
         var tokens = new List<long[]>(expanded.Count);
         var truncated = new List<bool>(expanded.Count);
 
@@ -41,21 +44,22 @@ public sealed class GroupSampler(IPolicyModel policy, IPromptEncoder encoder, IT
         try
         {
             using var _ = no_grad();
-            for (int start = 0; start < expanded.Count; start += chunk)
+            for (int start = 0, index = 0; start < prompts.Count; start += chunk, index++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                var part = expanded.GetRange(start, Math.Min(chunk, expanded.Count - start));
-                using var batch = _encoder.Encode(part);
-                using var sampled = _policy.Generate(batch, settings, generator, cancellationToken);
-                if (sampled.Ids.shape[0] != part.Count)
-                    throw new InvalidOperationException($"The policy returned {sampled.Ids.shape[0]} completions for {part.Count} prompts.");
+                var unique = prompts.Skip(start).Take(chunk).ToList();
+                int rows = unique.Count * groupSize;
+                using var batch = _encoder.Encode(unique);
+                using var sampled = _policy.Generate(batch, groupSize, settings, SeedMixer.Mix(seed, index), cancellationToken);
+                if (sampled.Ids.shape[0] != rows)
+                    throw new InvalidOperationException($"The policy returned {sampled.Ids.shape[0]} completions for {unique.Count} prompts × {groupSize} samples.");
                 var ids = sampled.Ids.to(CPU).to_type(ScalarType.Int64);
                 var mask = sampled.Mask.to(CPU).to_type(ScalarType.Int64);
                 long width = ids.shape[1];
                 var idData = ids.data<long>().ToArray();
                 var maskData = mask.data<long>().ToArray();
-                for (int r = 0; r < part.Count; r++)
+                for (int r = 0; r < rows; r++)
                 {
                     int len = 0;
                     for (long c = 0; c < width; c++) if (maskData[r * width + c] != 0) len = (int)c + 1;

@@ -37,7 +37,6 @@ public sealed class GrpoTrainer : IDisposable
     private readonly GroupSampler _sampler;
     private readonly IReadOnlyList<Parameter> _parameters;
     private readonly AdamW _optimizer;
-    private readonly Generator _generator;
     private readonly LearningRateSchedule _lr;
     private readonly CheckpointStore? _store;
     private readonly long _padId;
@@ -48,7 +47,9 @@ public sealed class GrpoTrainer : IDisposable
 
     /// <summary>
     /// Prepares a run: casts to bf16 if asked, freezes the vision tower if asked, creates the frozen reference
-    /// (only when β &gt; 0, from the policy's weights as given), AdamW, and seeds torch's RNG and the sampling generator.
+    /// (only when β &gt; 0, from the policy's weights as given), AdamW, and seeds torch's RNG. Sampling seeds are
+    /// derived from <see cref="GrpoOptions.Seed"/>, the step and the refill round, so a resumed run samples what a
+    /// continuous one would.
     /// </summary>
     public GrpoTrainer(IPolicyModel policy, IPromptEncoder promptEncoder, ITextTokenizer tokenizer, IReadOnlyList<WeightedReward> rewards,
         IReadOnlyList<GrpoPrompt> data, GrpoOptions? options = null, IMetricsSink? metrics = null)
@@ -67,7 +68,6 @@ public sealed class GrpoTrainer : IDisposable
         _parameters = TrainingSetup.PrepareParameters(policy, _options.Bf16, _options.FreezeVisionTower);
         _reference = _options.Loss.Beta > 0 ? policy.CreateFrozenCopy() : null;
         _optimizer = TrainingSetup.CreateOptimizer(_parameters, _options.LearningRate, _options.Adam);
-        _generator = new Generator((ulong)_options.Seed, CompletionLogProbs.DeviceOf(policy));
         var total = _options.Schedule.TotalSteps;
         _lr = new LearningRateSchedule(_options.LearningRate, _options.WarmupSteps, total ?? int.MaxValue,
             total is null ? LearningRateShape.Constant : _options.LearningRateShape);
@@ -116,7 +116,6 @@ public sealed class GrpoTrainer : IDisposable
             throw new InvalidOperationException($"Checkpoint {latest.Directory} was written with seed {state.Seed} but this run uses {_options.Seed}; an exact resume needs the same seed.");
         _policy.LoadWeights(Path.Combine(latest.Directory, CheckpointFiles.ModelDirectoryName));
         CheckpointFiles.LoadOptimizer(_optimizer, Path.Combine(latest.Directory, CheckpointFiles.OptimizerFileName));
-        CheckpointFiles.LoadGenerator(_generator, Path.Combine(latest.Directory, CheckpointFiles.SamplingRngFileName));
         CheckpointFiles.LoadTorchRng(Path.Combine(latest.Directory, CheckpointFiles.TorchRngFileName));
         Step = state.Step;
         _tracker = new StageTracker(_options.Schedule, state.Schedule);
@@ -139,7 +138,6 @@ public sealed class GrpoTrainer : IDisposable
             Directory.CreateDirectory(model);
             _policy.SaveWeights(model);
             CheckpointFiles.SaveOptimizer(_optimizer, Path.Combine(dir, CheckpointFiles.OptimizerFileName));
-            CheckpointFiles.SaveGenerator(_generator, Path.Combine(dir, CheckpointFiles.SamplingRngFileName));
             CheckpointFiles.SaveTorchRng(Path.Combine(dir, CheckpointFiles.TorchRngFileName));
             CheckpointFiles.WriteJson(Path.Combine(dir, CheckpointFiles.StateFileName), state);
         }, cancellationToken);
@@ -187,7 +185,7 @@ public sealed class GrpoTrainer : IDisposable
             int need = rounds == 0 ? _options.PromptsPerStep : _options.PromptsPerStep - kept.Count;
             var prompts = _order.Take(need).Select(i => _data[i]).ToList();
             promptsSampled += need;
-            var groups = _sampler.Sample(prompts, stage.GroupSize, settings, _generator, _options.GenerationBatchSize, cancellationToken);
+            var groups = _sampler.Sample(prompts, stage.GroupSize, settings, SeedMixer.Mix(_options.Seed, Step, rounds), _options.GenerationBatchSize, cancellationToken);
             genSeconds += _sampler.LastGenerationSeconds;
             scoreSeconds += _sampler.LastScoringSeconds;
             sampled.AddRange(groups);
@@ -202,7 +200,7 @@ public sealed class GrpoTrainer : IDisposable
         var acc = new StatsAccumulator();
         double logProbSeconds = 0, trainSeconds = 0, gradNorm = 0;
         double zeroStd = sampled.Count(g => g.ZeroSpread) / (double)sampled.Count; // over everything sampled, before dynamic sampling drops groups
-        int trainedCompletions = 0;
+        int trainedCompletions = 0, trainedTokens = 0;
         if (kept.Count == 0)
         {
             Metrics.OnEvent(new TrainingEvent(Step + 1, "skipped_step", $"Every sampled group had equal rewards after {rounds} round(s); no update."));
@@ -211,6 +209,7 @@ public sealed class GrpoTrainer : IDisposable
         {
             using var batch = RolloutBatch.Build(kept, _options.Advantages, _options.MaskTruncatedCompletions, _padId);
             trainedCompletions = batch.Count;
+            trainedTokens = batch.TokenCount;
 
             // 2. Old and reference log-probs (no gradient).
             var sw = Stopwatch.StartNew();
@@ -257,7 +256,7 @@ public sealed class GrpoTrainer : IDisposable
         var rewards = RewardSummary(completions);
         var metrics = new GrpoStepMetrics(
             Step, stageIndex, stage.Name, stage.GroupSize, stage.MaxCompletionLength, temperature,
-            kept.Count, promptsSampled, trainedCompletions,
+            kept.Count, promptsSampled, trainedCompletions, trainedTokens,
             RewardStats.Of(completions.Select(c => c.Reward).ToList()).Mean,
             RewardStats.Of(completions.Select(c => c.Reward).ToList()).Std,
             rewards,
@@ -287,7 +286,6 @@ public sealed class GrpoTrainer : IDisposable
     {
         _reference?.Dispose();
         _optimizer.Dispose();
-        _generator.Dispose();
     }
 
     private static List<GrpoPrompt> Slice(IReadOnlyList<GrpoPrompt> list, int start, int end) =>
@@ -304,8 +302,8 @@ public sealed class GrpoTrainer : IDisposable
         {
             int end = Math.Min(batch.Count, start + _options.MicroBatchSize);
             int w = Math.Max(1, batch.Completions.Skip(start).Take(end - start).Max(c => c.Tokens.Length));
-            var (logp, _) = CompletionLogProbs.Compute(model, _encoder, Slice(batch.Prompts, start, end),
-                batch.CompletionIds[start..end, ..w], batch.CompletionMask[start..end, ..w], temperature);
+            var logp = CompletionLogProbs.Compute(model, _encoder, Slice(batch.Prompts, start, end),
+                batch.CompletionIds[start..end, ..w], batch.CompletionMask[start..end, ..w], temperature).LogProbs;
             parts.Add(nn.functional.pad(logp, [0, width - w]));
         }
         return cat(parts, 0).MoveToOuterDisposeScope();

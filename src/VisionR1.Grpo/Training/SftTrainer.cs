@@ -150,8 +150,8 @@ public sealed class SftTrainer<TSample> : IDisposable
                 using var inner = NewDisposeScope();
                 var inputs = b.Inputs.To(device);
                 int t = (int)inputs.SequenceLength;
-                var logits = _policy.PredictLastTokens(inputs, t - 1);
-                var loss = SftLoss.Compute(logits, inputs.InputIds[.., 1..], b.LossMask.to(device)[.., 1..], tokens);
+                var logp = _policy.LogProbsOfLastTokens(inputs, t - 1).LogProbs;
+                var loss = SftLoss.Compute(logp, b.LossMask.to(device)[.., 1..], tokens);
                 loss.backward();
                 lossSum += loss.ToDouble();
             }
@@ -187,8 +187,8 @@ public sealed class SftTrainer<TSample> : IDisposable
                 var inputs = b.Inputs.To(device);
                 var mask = b.LossMask.to(device)[.., 1..];
                 double n = mask.sum().ToDouble();
-                var logits = _policy.PredictLastTokens(inputs, (int)inputs.SequenceLength - 1);
-                nll += SftLoss.Compute(logits, inputs.InputIds[.., 1..], mask).ToDouble() * n;
+                var logp = _policy.LogProbsOfLastTokens(inputs, (int)inputs.SequenceLength - 1).LogProbs;
+                nll += SftLoss.Compute(logp, mask).ToDouble() * n;
                 tokens += n;
             }
             return tokens > 0 ? nll / tokens : 0;

@@ -194,7 +194,7 @@ public sealed class GrpoLossTests
         var targets = randint(0, v, new long[] { b, l }, generator: gen);
         var weight = (randn(new long[] { v, d }, dtype: ScalarType.Float64, generator: gen) * 0.5).requires_grad_(true);
         const double temperature = 0.7;
-        Tensor LogProbs(Tensor w) => TokenLogProbs.Compute(features.matmul(w.t()), targets, temperature).LogProbs;
+        Tensor LogProbs(Tensor w) => LogitLogProbs.Compute(features.matmul(w.t()), targets, temperature).LogProbs;
         Tensor old, reference;
         using (no_grad())
         {

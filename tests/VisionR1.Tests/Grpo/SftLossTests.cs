@@ -16,8 +16,9 @@ public sealed class SftLossTests
         var logits = tensor(new double[] { 0, 0, Math.Log(3), 0 }, new long[] { 1, 2, 2 }, dtype: ScalarType.Float64);
         var targets = tensor(new long[] { 1, 0 }, new long[] { 1, 2 });
         var mask = tensor(new long[] { 0, 1 }, new long[] { 1, 2 });
-        Assert.Equal(-Math.Log(0.75), SftLoss.Compute(logits, targets, mask).item<double>(), 12);
-        Assert.Equal(-Math.Log(0.75) / 4, SftLoss.Compute(logits, targets, mask, tokenCount: 4).item<double>(), 12);
+        var logp = LogitLogProbs.Compute(logits, targets).LogProbs;
+        Assert.Equal(-Math.Log(0.75), SftLoss.Compute(logp, mask).item<double>(), 12);
+        Assert.Equal(-Math.Log(0.75) / 4, SftLoss.Compute(logp, mask, tokenCount: 4).item<double>(), 12);
     }
 
     [Fact]
@@ -27,7 +28,7 @@ public sealed class SftLossTests
         var logits = randn(new long[] { 2, 3, 5 }, dtype: ScalarType.Float64).requires_grad_(true);
         var targets = randint(0, 5, new long[] { 2, 3 });
         var mask = tensor(new long[] { 0, 1, 1, 0, 0, 1 }, new long[] { 2, 3 });
-        SftLoss.Compute(logits, targets, mask).backward();
+        SftLoss.Compute(LogitLogProbs.Compute(logits, targets).LogProbs, mask).backward();
         var perPosition = logits.grad!.abs().sum(-1);
         Assert.Equal(0.0, perPosition[0, 0].item<double>());
         Assert.Equal(0.0, perPosition[1, 0].item<double>());

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using VisionR1.Grpo.Loss;
 using VisionR1.Grpo.Policies;
 using VisionR1.Inputs;
 using static TorchSharp.torch;
@@ -67,20 +68,25 @@ public sealed class TinyGruPolicy : IPolicyModel
 
     public IReadOnlyList<Parameter> TrainableParameters(bool freezeVisionTower) => _lm.parameters().ToList();
 
-    public Tensor PredictLastTokens(MultimodalBatch batch, int count)
+    public PolicyLogProbs LogProbsOfLastTokens(MultimodalBatch sequences, int count, double temperature = 1.0, bool withEntropy = false)
     {
-        long t = batch.InputIds.shape[1];
+        long t = sequences.InputIds.shape[1];
         using var scope = NewDisposeScope();
-        var logits = _lm.call(batch.InputIds);
-        return logits[.., (int)(t - count - 1)..(int)(t - 1)].MoveToOuterDisposeScope();
+        var logits = _lm.call(sequences.InputIds)[.., (int)(t - count - 1)..(int)(t - 1)];
+        var targets = sequences.InputIds[.., (int)(t - count)..];
+        var (logp, entropy) = LogitLogProbs.Compute(logits, targets, temperature, withEntropy);
+        logp.MoveToOuterDisposeScope();
+        entropy?.MoveToOuterDisposeScope();
+        return new PolicyLogProbs(logp, entropy);
     }
 
-    public SampledCompletions Generate(MultimodalBatch prompts, SamplingSettings settings, Generator generator, CancellationToken cancellationToken = default)
+    public SampledCompletions Generate(MultimodalBatch prompts, int samplesPerPrompt, SamplingSettings settings, long seed, CancellationToken cancellationToken = default)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        long n = prompts.InputIds.shape[0];
-        var seq = prompts.InputIds.to_type(ScalarType.Int64);
+        using var generator = new Generator((ulong)seed);
+        var seq = prompts.InputIds.to_type(ScalarType.Int64).repeat_interleave(samplesPerPrompt, 0);
+        long n = seq.shape[0];
         var finished = zeros(n, dtype: ScalarType.Bool);
         var tokens = new List<Tensor>();
         var masks = new List<Tensor>();

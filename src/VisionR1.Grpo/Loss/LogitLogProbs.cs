@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace VisionR1.Grpo.Loss;
 
 /// <summary>Log-probabilities (and entropies) of chosen tokens from logits, at a sampling temperature.</summary>
-public static class TokenLogProbs
+public static class LogitLogProbs
 {
     /// <summary>
     /// For logits (B, L, V) and targets (B, L) returns log softmax(logits / T) at the targets, (B, L), and,
