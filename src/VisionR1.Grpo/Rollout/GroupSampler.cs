@@ -17,6 +17,12 @@ public sealed class GroupSampler(IPolicyModel policy, IPromptEncoder encoder, IT
     private readonly ITextTokenizer _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
     private readonly IReadOnlyList<WeightedReward> _rewards = rewards is { Count: > 0 } ? rewards : throw new ArgumentException("At least one reward is needed.", nameof(rewards));
 
+    /// <summary>The reward extra holding the completion's length in tokens (what an overlong penalty reads).</summary>
+    public const string CompletionTokensKey = "completion_tokens";
+
+    /// <summary>The reward extra saying whether the completion hit the length cap.</summary>
+    public const string TruncatedKey = "truncated";
+
     /// <summary>Seconds spent generating in the last <see cref="Sample"/>.</summary>
     public double LastGenerationSeconds { get; private set; }
 
@@ -76,7 +82,7 @@ public sealed class GroupSampler(IPolicyModel policy, IPromptEncoder encoder, IT
 
         sw.Restart();
         var texts = tokens.Select(t => _tokenizer.Decode(t.Select(x => (int)x), skipSpecial: true)).ToList();
-        var inputs = expanded.Select((p, i) => new RewardInput(p.Prompt, texts[i], p.GroundTruth, p.Extra)).ToList();
+        var inputs = expanded.Select((p, i) => new RewardInput(p.Prompt, texts[i], p.GroundTruth, WithTokenCount(p.Extra, tokens[i].Length, truncated[i]))).ToList();
         var totals = new double[expanded.Count];
         var parts = Enumerable.Range(0, expanded.Count).Select(_ => new Dictionary<string, double>(StringComparer.Ordinal)).ToArray();
         foreach (var reward in _rewards)
@@ -112,5 +118,13 @@ public sealed class GroupSampler(IPolicyModel policy, IPromptEncoder encoder, IT
             groups.Add(new CompletionGroup(prompts[g], list));
         }
         return groups;
+    }
+
+    private static Dictionary<string, object?> WithTokenCount(IReadOnlyDictionary<string, object?>? extra, int tokens, bool truncated)
+    {
+        var merged = extra is null ? new Dictionary<string, object?>(StringComparer.Ordinal) : new Dictionary<string, object?>(extra, StringComparer.Ordinal);
+        merged[CompletionTokensKey] = tokens;
+        merged[TruncatedKey] = truncated;
+        return merged;
     }
 }

@@ -222,6 +222,33 @@ public sealed class GrpoTrainerTests : IDisposable
         Assert.Single(File.ReadAllLines(Path.Combine(dir, JsonlMetricsSink.MetricsFileName)));
     }
 
+    [Fact]
+    public void Rewards_see_each_completion_with_its_token_count_and_truncation_flag()
+    {
+        using var policy = new TinyGruPolicy(12).WithoutEndOfSequence();
+        var spy = new SpyReward();
+        using var trainer = new GrpoTrainer(policy, new SumPromptEncoder(), new TinyTokenizer(), [new WeightedReward(spy)], SumTask.Prompts(), Small(PtstSchedule.Single(3, 2, 1)));
+        trainer.TrainStep();
+        Assert.Equal(6, spy.Seen.Count);
+        Assert.All(spy.Seen, x =>
+        {
+            Assert.Equal(3, x.Extra![GroupSampler.CompletionTokensKey]);
+            Assert.Equal(true, x.Extra[GroupSampler.TruncatedKey]);
+        });
+    }
+
+    private sealed class SpyReward : VisionR1.Grpo.Rewards.IRewardFunction
+    {
+        public List<VisionR1.Grpo.Rewards.RewardInput> Seen { get; } = [];
+        public string Name => "spy";
+
+        public IReadOnlyList<VisionR1.Grpo.Rewards.RewardOutput> Score(IReadOnlyList<VisionR1.Grpo.Rewards.RewardInput> batch, CancellationToken cancellationToken = default)
+        {
+            Seen.AddRange(batch);
+            return batch.Select(_ => new VisionR1.Grpo.Rewards.RewardOutput(0, new Dictionary<string, double>())).ToList();
+        }
+    }
+
     /// <summary>Wraps a policy; when told to, its next weight save writes half a file and throws, like a crash mid-write.</summary>
     private sealed class FailingSavePolicy(TinyGruPolicy inner) : IPolicyModel
     {
