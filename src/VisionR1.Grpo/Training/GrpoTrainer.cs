@@ -106,7 +106,9 @@ public sealed class GrpoTrainer : IDisposable
 
     /// <summary>
     /// Loads the newest complete checkpoint under the output folder, if any: weights, optimizer state, RNG
-    /// states, step, stage and data cursor. Returns it, or null when there is nothing to resume.
+    /// state, step, stage and data cursor. Returns it, or null when there is nothing to resume. The KL reference is
+    /// not stored: it was built at construction from the policy's weights as given, so construct the trainer from the
+    /// same base model as the interrupted run (as <c>vr1 grpo --resume</c> does).
     /// </summary>
     public CheckpointInfo? TryResume()
     {
