@@ -53,12 +53,12 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
             SaveEverySteps = args.GetInt("save-every", 100),
             KeepLastCheckpoints = args.GetInt("keep", 3),
             Seed = args.GetInt("seed", 42),
-            Bf16 = args.Flag("bf16"),
             FreezeVisionTower = !args.Flag("train-vision"),
             OutputDirectory = outDir,
         };
         int maxSteps = args.GetInt("max-steps", 0);
         bool systemPrompt = args.Flag("system-prompt");
+        bool bf16 = args.Flag("bf16");
         args.ThrowOnUnknown();
         try
         {
@@ -75,7 +75,7 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, stderr);
         var template = new ChatTemplate(tokenizer, systemPrompt ? ChatTemplateOptions.Qwen : ChatTemplateOptions.NoSystemPrompt);
         var data = TrainingDataFiles.ReadConversations(dataPath, new ImageProcessor(), cancellationToken);
-        using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, options.Bf16);
+        using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, bf16);
         using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template), data, options);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sft: {data.Count} conversations, {trainer.TotalSteps} steps on {runtime.Device.type.ToString().ToLowerInvariant()}"));
         long? from = resume ? trainer.TryResume()?.Step : null;

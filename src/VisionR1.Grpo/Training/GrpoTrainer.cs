@@ -46,7 +46,7 @@ public sealed class GrpoTrainer : IDisposable
     private CheckpointInfo? _lastCheckpoint;
 
     /// <summary>
-    /// Prepares a run: casts to bf16 if asked, freezes the vision tower if asked, creates the frozen reference
+    /// Prepares a run: freezes the vision tower if asked, creates the frozen reference
     /// (only when β &gt; 0, from the policy's weights as given), AdamW, and seeds torch's RNG. Sampling seeds are
     /// derived from <see cref="GrpoOptions.Seed"/>, the step and the refill round, so a resumed run samples what a
     /// continuous one would.
@@ -65,7 +65,7 @@ public sealed class GrpoTrainer : IDisposable
         _padId = tokenizer.Special.EndOfText;
 
         torch.random.manual_seed(_options.Seed);
-        _parameters = TrainingSetup.PrepareParameters(policy, _options.Bf16, _options.FreezeVisionTower);
+        _parameters = TrainingSetup.PrepareParameters(policy, _options.FreezeVisionTower);
         _reference = _options.Loss.Beta > 0 ? policy.CreateFrozenCopy() : null;
         _optimizer = TrainingSetup.CreateOptimizer(_parameters, _options.LearningRate, _options.Adam);
         var total = _options.Schedule.TotalSteps;

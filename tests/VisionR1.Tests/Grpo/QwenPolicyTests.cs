@@ -125,6 +125,31 @@ public sealed class QwenPolicyTests : IDisposable
         Assert.True(after < before * 0.7, $"{before} -> {after}");
     }
 
+    [Fact]
+    public void A_bf16_policy_trains_bf16_weights_with_a_finite_fp32_loss()
+    {
+        var model = new Qwen25VLModel(Qwen25VLPresets.Tiny, CPU, ScalarType.BFloat16);
+        model.InitializeWeights(8);
+        using var policy = new QwenPolicy(model);
+        var sink = new InMemoryMetricsSink();
+        using var trainer = Trainer(policy, Options(), sink);
+        trainer.TrainStep();
+        Assert.All(policy.Model.parameters(), p => Assert.Equal(ScalarType.BFloat16, p.dtype));
+        Assert.True(double.IsFinite(sink.GrpoSteps[0].Loss) && double.IsFinite(sink.GrpoSteps[0].GradNorm));
+    }
+
+    [Fact]
+    public void Grpo_steps_on_the_tiny_qwen_leak_no_tensors()
+    {
+        using var policy = TinyPolicy(9);
+        using var trainer = Trainer(policy, Options() with { Schedule = PtstSchedule.Single(5, 2, 100) });
+        for (int i = 0; i < 3; i++) trainer.TrainStep();
+        long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 10; i++) trainer.TrainStep();
+        long after = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Assert.True(after - before <= 0, $"live tensors grew from {before} to {after} over 10 steps");
+    }
+
     /// <summary>A dense toy reward (shorter is better) so groups have spread and the loss has signal.</summary>
     private sealed class LengthReward : IRewardFunction
     {
