@@ -64,18 +64,53 @@ public static partial class AnswerExtractor
         return text.Trim();
     }
 
-    /// <summary>The content of the last <c>\boxed{…}</c> or <c>\fbox{…}</c>, brace-matched.</summary>
+    /// <summary>
+    /// The content of the last <c>\boxed{…}</c> or <c>\fbox{…}</c>, brace-matched. Boxes that directly
+    /// precede it, separated only by "and", "or", commas or spacing (<c>\boxed{-2} and \boxed{1}</c>),
+    /// are joined into one list.
+    /// </summary>
     public static bool TryLastBoxed(string text, out string content)
     {
         content = "";
-        int best = -1;
+        if (!TryBoxBefore(text, text.Length, out int start, out var last)) return false;
+        var parts = new List<string> { last };
+        for (int n = 0; n < 8; n++)
+        {
+            int k = start;
+            while (k > 0)
+            {
+                var m = SeparatorTailRegex().Match(text, 0, k);
+                if (!m.Success || m.Length == 0) break;
+                k = m.Index;
+            }
+            if (k == 0 || text[k - 1] != '}') break;
+            if (!TryBoxBefore(text, k, out int s2, out var c2) || BoxEnd(text, s2) != k - 1) break;
+            parts.Insert(0, c2);
+            start = s2;
+        }
+        content = parts.Count == 1 ? last : string.Join(", ", parts);
+        return true;
+    }
+
+    private static int BoxEnd(string text, int start)
+    {
+        int k = start + (text.AsSpan(start).StartsWith("\\boxed") ? 6 : 5);
+        while (k < text.Length && text[k] == ' ') k++;
+        return k < text.Length && text[k] == '{' ? LatexNormalizer.MatchBrace(text, k, text.Length) : -1;
+    }
+
+    private static bool TryBoxBefore(string text, int before, out int start, out string content)
+    {
+        content = "";
+        start = -1;
+        if (before <= 0) return false;
         foreach (var name in (ReadOnlySpan<string>)["\\boxed", "\\fbox"])
         {
-            int i = text.LastIndexOf(name, StringComparison.Ordinal);
-            if (i > best) best = i;
+            int i = text.LastIndexOf(name, before - 1, StringComparison.Ordinal);
+            if (i > start) start = i;
         }
-        if (best < 0) return false;
-        int k = best + (text.AsSpan(best).StartsWith("\\boxed") ? 6 : 5);
+        if (start < 0) return false;
+        int k = start + (text.AsSpan(start).StartsWith("\\boxed") ? 6 : 5);
         while (k < text.Length && text[k] == ' ') k++;
         if (k < text.Length && text[k] == '{')
         {
@@ -234,6 +269,9 @@ public static partial class AnswerExtractor
         number = matches[^1].Value.TrimEnd('.');
         return true;
     }
+
+    [GeneratedRegex(@"(?:\s|,|;|\$|\\quad|\\qquad|\\[\[\]()]|\\text\{\s*(?:and|or)\s*\}|\band\b|\bor\b)+$")]
+    private static partial Regex SeparatorTailRegex();
 
     [GeneratedRegex(@"\bis\s+", RegexOptions.IgnoreCase | RegexOptions.RightToLeft)]
     private static partial Regex IsPhraseRegex();

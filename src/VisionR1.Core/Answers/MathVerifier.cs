@@ -141,7 +141,15 @@ public sealed class MathVerifier : IAnswerVerifier
                 error = "not comparable: " + e.Message;
             }
         }
-        return TextEqual(g, p) ? (true, "same text") : (false, error ?? "texts differ");
+        // Text answers ("Evelyn", "\\text{yes}") that did not parse as maths compare as words.
+        return HasWord(g) && HasWord(p) && TextEqual(g, p) ? (true, "same text") : (false, error ?? "texts differ");
+    }
+
+    private static bool HasWord(string s)
+    {
+        for (int i = 0; i + 1 < s.Length; i++)
+            if (char.IsLetter(s[i]) && char.IsLetter(s[i + 1]) && (i == 0 || s[i - 1] != '\\')) return true;
+        return false;
     }
 
     /// <summary>Plain-text comparison: letters and digits only, case-insensitive.</summary>

@@ -22,7 +22,7 @@ internal static partial class LatexNormalizer
     {
         "left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big", "bigg", "Bigg", "biggl", "biggr", "displaystyle",
         "textstyle", "scriptstyle", "limits", "quad", "qquad", "hfill", "middle", "nonumber", "notag", "mathclap",
-        "dots", "ldots", "cdots", "dotsc", "dotsb", "dotsm", "therefore", "because", "implies", "iff", "Rightarrow", "rightarrow",
+        "therefore", "because", "implies", "iff", "Rightarrow", "rightarrow",
         "Longrightarrow", "hline", "degree", "circ",
     };
 
@@ -32,8 +32,11 @@ internal static partial class LatexNormalizer
         var sb = new StringBuilder(s.Length + 8);
         AppendClean(sb, s, 0, s.Length, budget, 0);
         var r = sb.ToString();
+        // An ellipsis is part of the answer (an open-ended list), not sentence punctuation.
+        if (r.Contains("...", StringComparison.Ordinal)) r = r.Replace("...", " \\dots ", StringComparison.Ordinal);
         r = ThousandsRegex().Replace(r, m => m.Value.Replace(",", "", StringComparison.Ordinal));
         r = PercentWordRegex().Replace(r, "%");
+        if (SpacedThousandsRegex().IsMatch(r)) r = r.Replace(" ", "", StringComparison.Ordinal);
         r = StripUnits(r.Trim());
         r = r.TrimEnd('.', ',', ';', ':', ' ', '\n', '\t').TrimStart(':', ' ');
         return r;
@@ -103,6 +106,7 @@ internal static partial class LatexNormalizer
             }
             var name = s[start..j];
             if (name is "dfrac" or "tfrac" or "cfrac") { sb.Append("\\frac"); i = j; continue; }
+            if (name is "ldots" or "cdots" or "dotsc" or "dotsb" or "dotsm") { sb.Append("\\dots "); i = j; continue; }
             if (Drop.Contains(name))
             {
                 i = j;
@@ -176,6 +180,9 @@ internal static partial class LatexNormalizer
 
     [GeneratedRegex(@"(?<![\d.,(\[]\s*)\d{1,3}(?:,\d{3})+(?![\d,]|\s*[)\]])")]
     private static partial Regex ThousandsRegex();
+
+    [GeneratedRegex(@"^\s*-?\d{1,3}(?: \d{3})+\s*$")]
+    private static partial Regex SpacedThousandsRegex();
 
     [GeneratedRegex(@"(?<![A-Za-z\\])(?:percentage|percent|pct)(?![A-Za-z])", RegexOptions.IgnoreCase)]
     private static partial Regex PercentWordRegex();

@@ -457,7 +457,7 @@ internal sealed class MathEquivalence
             var b = MathEvaluator.Eval(p, EmptyEnv, _budget);
             if (!MathEvaluator.IsDefined(a) || !MathEvaluator.IsDefined(b))
             {
-                if (double.IsInfinity(a.Real) && a.Real == b.Real && System.Math.Abs(a.Imaginary) < 1e-12 && System.Math.Abs(b.Imaginary) < 1e-12) return true;
+                if (double.IsInfinity(a.Real) && a.Real == b.Real && ContainsInfinity(g) && ContainsInfinity(p) && System.Math.Abs(a.Imaginary) < 1e-12 && System.Math.Abs(b.Imaginary) < 1e-12) return true;
                 return Fail("undefined value");
             }
             return NumbersClose(a, b, decimals) || Fail("values differ");
@@ -549,6 +549,15 @@ internal sealed class MathEquivalence
         CollectSymbols(n, s);
         return s.Count > 0;
     }
+
+    private static bool ContainsInfinity(MathNode n) => n switch
+    {
+        ConstantNode { Kind: MathConstant.Infinity } => true,
+        NegateNode g => ContainsInfinity(g.Operand),
+        SumNode s => s.Terms.Any(ContainsInfinity),
+        ProductNode p => p.Factors.Any(ContainsInfinity),
+        _ => false,
+    };
 
     private bool HasDecimal(MathNode n)
     {

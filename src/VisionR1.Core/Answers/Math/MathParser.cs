@@ -192,6 +192,10 @@ internal sealed class MathParser
                 _p++;
                 acc = new DivideNode(acc, ParseUnary());
             }
+            else if (PlainMixedNumber(acc) is { } mixed)
+            {
+                acc = mixed;
+            }
             else if (StartsPrimary(t))
             {
                 var next = ParsePower();
@@ -201,6 +205,20 @@ internal sealed class MathParser
         }
         Leave();
         return acc;
+    }
+
+    /// <summary>"4 4/9" is 4⁴⁄₉ (40/9): an integer followed by integer/integer.</summary>
+    private MathNode? PlainMixedNumber(MathNode acc)
+    {
+        bool negative = acc is NegateNode;
+        if ((negative ? ((NegateNode)acc).Operand : acc) is not NumberNode { IsDecimal: false } whole) return null;
+        if (Peek.Kind != TokenKind.Number || !PeekAt(1).Is('/') || PeekAt(2).Kind != TokenKind.Number) return null;
+        if (Peek.Text.Contains('.') || PeekAt(2).Text.Contains('.') || PeekAt(3).Is('^') || PeekAt(3).Is('.')) return null;
+        var num = MakeNumber(Next().Text);
+        _p++;
+        var den = MakeNumber(Next().Text);
+        MathNode sum = new SumNode([whole, new DivideNode(num, den)]);
+        return negative ? new NegateNode(sum) : sum;
     }
 
     /// <summary>2\frac12 is 2½: an integer directly followed by a numeric \frac is a mixed number.</summary>
