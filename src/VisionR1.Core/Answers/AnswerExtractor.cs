@@ -144,6 +144,7 @@ public static partial class AnswerExtractor
         }
         rest = rest.Trim();
         if (rest.Length == 0) return false;
+        if (TryFirstLatexSpan(rest, out var spanFirst)) { answer = spanFirst; return true; }
         // "The final answer is X", "The volume of $V$ is X": the part after the last " is ".
         var m = IsPhraseRegex().Match(rest);
         if (m.Success && !rest.StartsWith('$') && !rest.StartsWith('\\')) rest = rest[(m.Index + m.Length)..];

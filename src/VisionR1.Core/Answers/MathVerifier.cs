@@ -122,7 +122,7 @@ public sealed class MathVerifier : IAnswerVerifier
         var g = LatexNormalizer.Normalize(gold, budget);
         var p = LatexNormalizer.Normalize(pred, budget);
         if (p.Length == 0) return (false, "empty answer after normalisation");
-        if (string.Equals(g, p, StringComparison.OrdinalIgnoreCase)) return (true, "identical after normalisation");
+        if (string.Equals(g, p, StringComparison.Ordinal)) return (true, "identical after normalisation");
         MathNode? gn = null, pn = null;
         string? error = null;
         try { gn = MathParser.Parse(g, budget); }

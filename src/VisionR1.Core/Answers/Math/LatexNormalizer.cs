@@ -29,6 +29,7 @@ internal static partial class LatexNormalizer
     /// <summary>Normalises <paramref name="s"/>; linear in its length.</summary>
     public static string Normalize(string s, ComputeBudget budget)
     {
+        if (s.Contains("circ", StringComparison.Ordinal)) s = DegreeRegex().Replace(s, "");
         var sb = new StringBuilder(s.Length + 8);
         AppendClean(sb, s, 0, s.Length, budget, 0);
         var r = sb.ToString();
@@ -165,9 +166,10 @@ internal static partial class LatexNormalizer
             int before = m.Index;
             var head = s[..before].TrimEnd();
             if (head.Length == 0) break;
+            bool afterRate = (head.EndsWith('/') || head.EndsWith(" per", StringComparison.OrdinalIgnoreCase))
+                && UnitBeforeRate(head);
             bool isUnit = UnitWords.Words.Contains(word)
-                || (UnitWords.SingleLetters.Contains(word) && before < s.Length && m.Value.Length > 0 && char.IsWhiteSpace(m.Value[0])
-                    && (char.IsAsciiDigit(head[^1]) || head[^1] == '}'));
+                || (UnitWords.SingleLetters.Contains(word) && ((char.IsWhiteSpace(m.Value[0]) && (char.IsAsciiDigit(head[^1]) || head[^1] == '}')) || afterRate));
             if (!isUnit) break;
             // "km/h", "m per s": the unit before the slash goes too.
             if (head.EndsWith('/')) head = head[..^1].TrimEnd();
@@ -177,6 +179,16 @@ internal static partial class LatexNormalizer
         }
         return s;
     }
+
+    private static bool UnitBeforeRate(string head)
+    {
+        var h = head.EndsWith('/') ? head[..^1].TrimEnd() : head[..^4].TrimEnd();
+        var m = TrailingWordRegex().Match(h);
+        return m.Success && (UnitWords.Words.Contains(m.Groups["w"].Value) || UnitWords.SingleLetters.Contains(m.Groups["w"].Value));
+    }
+
+    [GeneratedRegex(@"(?:\{\s*\})?\^\s*(?:\{\s*\\circ\s*\}|\\circ)")]
+    private static partial Regex DegreeRegex();
 
     [GeneratedRegex(@"(?<![\d.,(\[]\s*)\d{1,3}(?:,\d{3})+(?![\d,]|\s*[)\]])")]
     private static partial Regex ThousandsRegex();
