@@ -271,7 +271,7 @@ public static partial class AnswerExtractor
         return true;
     }
 
-    [GeneratedRegex(@"(?:\s|,|;|\$|\\quad|\\qquad|\\[\[\]()]|\\text\{\s*(?:and|or)\s*\}|\band\b|\bor\b)+$")]
+    [GeneratedRegex(@"(?:\s|,|;|\$|\\quad|\\qquad|\\[\[\]()]|\\text\{\s*(?:and|or)\s*\}|\band\b|\bor\b)+$", RegexOptions.RightToLeft)]
     private static partial Regex SeparatorTailRegex();
 
     [GeneratedRegex(@"\bis\s+", RegexOptions.IgnoreCase | RegexOptions.RightToLeft)]

@@ -89,11 +89,14 @@ public sealed class MathVerifier : IAnswerVerifier
         {
             if (gv.Equals(pv)) return (true, "equal numbers");
             if (!gDec && !pDec && precision is null) return (false, $"{pred} ≠ {gold}");
+            return MathEquivalence.NumbersClose(gv.ToDouble(), pv.ToDouble(), decimals: true, precision, Options)
+                ? (true, "equal within the decimal tolerance")
+                : (false, $"{pred} ≠ {gold}");
         }
 
         var choices = context?.Choices;
         int choiceCount = choices?.Count ?? 0;
-        if (ChoiceMatcher.GoldLetter(gold, choiceCount) is char goldLetter)
+        if (MayBeLetter(gold) && ChoiceMatcher.GoldLetter(gold, choiceCount) is char goldLetter)
         {
             var letter = ChoiceMatcher.PredictionLetter(pred, choiceCount);
             if (letter is null && choices is not null)
@@ -112,6 +115,14 @@ public sealed class MathVerifier : IAnswerVerifier
             return r.Equal ? (true, $"choice {pl}: {r.Reason}") : (false, $"choice {pl} ('{text}'): {r.Reason}");
         }
         return CompareMath(gold, pred, precision);
+    }
+
+    /// <summary>Cheap pre-check before the letter patterns: a short gold holding a capital A–J.</summary>
+    private static bool MayBeLetter(string gold)
+    {
+        if (gold.Length > 24) return false;
+        foreach (char c in gold) if (c is >= 'A' and <= 'J') return true;
+        return false;
     }
 
     private (bool Equal, string Reason) CompareMath(string gold, string pred, int? precision)

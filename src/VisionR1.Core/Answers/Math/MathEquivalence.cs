@@ -477,18 +477,26 @@ internal sealed class MathEquivalence
 
     private bool NumbersClose(Complex a, Complex b, bool decimals)
     {
-        if (_precision is int digits && digits is >= 0 and <= 15)
+        if (System.Math.Abs(a.Imaginary) > 1e-9 || System.Math.Abs(b.Imaginary) > 1e-9) return Close(a, b, 1e-9);
+        return NumbersClose(a.Real, b.Real, decimals, _precision, _options);
+    }
+
+    /// <summary>
+    /// Real numbers: rounded to <paramref name="precision"/> places when the item gives one (MathVista);
+    /// else, when a decimal is involved, within the options' decimal tolerances (Math-Verify rounds to 6
+    /// places); else within 1e-9 relative (irrational values computed two ways).
+    /// </summary>
+    public static bool NumbersClose(double a, double b, bool decimals, int? precision, MathVerifierOptions options)
+    {
+        if (precision is int digits && digits is >= 0 and <= 15)
         {
-            if (System.Math.Abs(a.Imaginary) > 1e-9 || System.Math.Abs(b.Imaginary) > 1e-9) return Close(a, b, 1e-9);
-            return System.Math.Round(a.Real, digits, MidpointRounding.AwayFromZero) == System.Math.Round(b.Real, digits, MidpointRounding.AwayFromZero)
-                || Close(a, b, 1e-12);
+            return System.Math.Round(a, digits, MidpointRounding.AwayFromZero) == System.Math.Round(b, digits, MidpointRounding.AwayFromZero)
+                || System.Math.Abs(a - b) <= 1e-12 * System.Math.Max(1, System.Math.Max(System.Math.Abs(a), System.Math.Abs(b)));
         }
+        double diff = System.Math.Abs(a - b);
         if (decimals)
-        {
-            double diff = Complex.Abs(a - b);
-            return diff <= _options.DecimalAbsoluteTolerance || diff <= _options.DecimalRelativeTolerance * System.Math.Max(Complex.Abs(a), Complex.Abs(b));
-        }
-        return Close(a, b, 1e-9);
+            return diff <= options.DecimalAbsoluteTolerance || diff <= options.DecimalRelativeTolerance * System.Math.Max(System.Math.Abs(a), System.Math.Abs(b));
+        return diff <= 1e-9 * System.Math.Max(1, System.Math.Max(System.Math.Abs(a), System.Math.Abs(b)));
     }
 
     private static bool Close(Complex a, Complex b, double rel)
