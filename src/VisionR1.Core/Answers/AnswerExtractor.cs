@@ -150,6 +150,12 @@ public static partial class AnswerExtractor
         if (m.Success && !rest.StartsWith('$') && !rest.StartsWith('\\')) rest = rest[(m.Index + m.Length)..];
         if (TryLastBoxed(rest, out var boxed)) { answer = boxed; return true; }
         answer = StripSentenceEnd(rest);
+        // A sentence ("Jane started growing Sphere 3 hours ago"): its last maths span or number.
+        if (!LooksBare(answer))
+        {
+            if (TryLastLatexSpan(answer, out var span)) answer = span;
+            else if (TryLastNumber(answer, out var number)) answer = number;
+        }
         return answer.Length > 0;
     }
 

@@ -33,12 +33,12 @@ internal sealed class MathEquivalence
         if (gold is RelationNode gr && pred is RelationNode pr) return RelationsEqual(gr, pr);
         if (gold is RelationNode g1)
         {
-            if (pred is IntervalNode or UnionNode && ToInterval(g1) is { } gi) return Equal(gi, pred);
+            if (pred is IntervalNode or UnionNode or TupleNode { Parenthesised: true, Items.Count: 2 } && ToInterval(g1) is { } gi) return Equal(gi, pred);
             return FinalSide(g1) is { } gv ? Equal(gv, pred) : Fail("an equation is not a value");
         }
         if (pred is RelationNode p1)
         {
-            if (gold is IntervalNode or UnionNode && ToInterval(p1) is { } pi) return Equal(gold, pi);
+            if (gold is IntervalNode or UnionNode or TupleNode { Parenthesised: true, Items.Count: 2 } && ToInterval(p1) is { } pi) return Equal(gold, pi);
             return FinalSide(p1) is { } pv ? Equal(gold, pv) : Fail("an equation is not a value");
         }
         return StructureEqual(gold, pred);
@@ -56,6 +56,9 @@ internal sealed class MathEquivalence
     {
         switch (n)
         {
+            case ListNode l when l.Items.Count > 1 && l.Items.All(i => i is RelationNode r && ToInterval(r) is not null):
+                // "x < -1 or x > 1" is the union (-∞, -1) ∪ (1, ∞).
+                return new UnionNode(l.Items.Select(i => ToInterval((RelationNode)i)!).ToList());
             case ListNode l: return new ListNode(ExpandItems(l.Items));
             case SetNode s: return new SetNode(ExpandItems(s.Items));
             case RelationNode or TupleNode or IntervalNode or UnionNode or MatrixNode: return n;

@@ -102,9 +102,23 @@ internal static class MathLexer
         return tokens;
     }
 
+    private static readonly Dictionary<string, string> NumberWords = new(StringComparer.Ordinal)
+    {
+        ["zero"] = "0", ["one"] = "1", ["two"] = "2", ["three"] = "3", ["four"] = "4", ["five"] = "5", ["six"] = "6",
+        ["seven"] = "7", ["eight"] = "8", ["nine"] = "9", ["ten"] = "10", ["eleven"] = "11", ["twelve"] = "12",
+        ["thirteen"] = "13", ["fourteen"] = "14", ["fifteen"] = "15", ["sixteen"] = "16", ["seventeen"] = "17",
+        ["eighteen"] = "18", ["nineteen"] = "19", ["twenty"] = "20", ["thirty"] = "30", ["forty"] = "40", ["fifty"] = "50",
+        ["hundred"] = "100", ["thousand"] = "1000", ["million"] = "1000000",
+    };
+
     private static void AddWord(List<MathToken> tokens, string word)
     {
         var lower = word.ToLowerInvariant();
+        if (NumberWords.TryGetValue(lower, out var digits))
+        {
+            tokens.Add(new MathToken(TokenKind.Number, digits));
+            return;
+        }
         if (FunctionWords.Contains(lower) || lower is "pi" or "infty")
         {
             tokens.Add(new MathToken(TokenKind.Command, lower));

@@ -48,6 +48,8 @@ internal sealed class MathParser
         var tokens = MathLexer.Tokenize(normalized, budget);
         FlattenTextEnvironments(tokens);
         var parser = new MathParser(tokens, budget);
+        // "= 5", "≈ 3.14": a leading relation sign states the value that follows.
+        if (tokens.Count > 1 && RelOp(tokens[0]) is RelationOp.Equal or RelationOp.Approx) parser._p = 1;
         if (parser.Peek.Kind == TokenKind.End) throw new FormatException("empty answer");
         var node = parser.ParseList();
         if (parser.Peek.Kind != TokenKind.End) throw new FormatException($"unexpected '{parser.Peek.Text}'");
@@ -78,6 +80,8 @@ internal sealed class MathParser
         while (Peek.Is(',') || Peek.Is(';'))
         {
             _p++;
+            // "19, 46, and 82": the word "and" after a comma leaves an empty item.
+            while (Peek.Is(',') || Peek.Is(';')) _p++;
             if (IsCloser(Peek)) break;
             items.Add(ParseRelation());
         }
