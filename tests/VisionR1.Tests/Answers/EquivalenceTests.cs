@@ -234,6 +234,11 @@ public sealed class EquivalenceTests
     [InlineData(@"\begin{pmatrix}\frac{1}{2} & \frac{3}{4}\end{pmatrix}", @"\begin{pmatrix}0.5 & 0.75\end{pmatrix}", true)]
     [InlineData(@"\begin{pmatrix} 3 \\ 2 \\ -6 \end{pmatrix}", "(3, 2, -6)", true)]
     [InlineData(@"\begin{pmatrix} 3 \\ 2 \\ -6 \end{pmatrix}", "(3, -6, 2)", false)]
+    [InlineData(@"\begin{pmatrix}6 & 8 \\ 10 & 12\end{pmatrix}", @"\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix} + \begin{pmatrix}5 & 6 \\ 7 & 8\end{pmatrix}", true)]
+    [InlineData(@"\begin{pmatrix}19 & 22 \\ 43 & 50\end{pmatrix}", @"\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix}\begin{pmatrix}5 & 6 \\ 7 & 8\end{pmatrix}", true)]
+    [InlineData(@"\begin{pmatrix}19 & 22 \\ 43 & 51\end{pmatrix}", @"\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix}\begin{pmatrix}5 & 6 \\ 7 & 8\end{pmatrix}", false)]
+    [InlineData(@"\begin{pmatrix}2 & 4 \\ 6 & 8\end{pmatrix}", @"2\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix}", true)]
+    [InlineData(@"\begin{pmatrix}1 & 2\end{pmatrix}", @"\begin{pmatrix}1 & 2\end{pmatrix}\begin{pmatrix}1 & 2\end{pmatrix}", false)]
     [InlineData(@"\begin{pmatrix}-\frac{7}{4}&-2\\4&\frac{1}{4}\\\end{pmatrix}", @"\begin{pmatrix}-\frac{7}{4}&-2\\4&\frac{1}{4}\end{pmatrix}", true)]
     public void Matrices(string gold, string prediction, bool expected) => Check(gold, prediction, expected);
 

@@ -62,6 +62,7 @@ internal sealed class MathEquivalence
             case ListNode l: return new ListNode(ExpandItems(l.Items));
             case SetNode s: return new SetNode(ExpandItems(s.Items));
             case RelationNode or TupleNode or IntervalNode or UnionNode or MatrixNode: return n;
+            case SumNode or ProductNode or NegateNode when MatrixValue(n) is { } m: return m;
         }
         if (!ContainsPlusMinus(n)) return n;
         var v = Variants(n);
@@ -143,6 +144,82 @@ internal sealed class MathEquivalence
             acc = next;
         }
         return acc.Select(make).ToList();
+    }
+
+    /// <summary>
+    /// Sums, scalar multiples and products of matrices written out as one matrix (entries left as
+    /// expressions), so that <c>A + B</c> or <c>I·I</c> compares with its result; null when
+    /// <paramref name="n"/> holds no matrix or the shapes do not fit.
+    /// </summary>
+    private MathNode? MatrixValue(MathNode n)
+    {
+        _budget.Tick();
+        switch (n)
+        {
+            case MatrixNode m:
+                return m;
+            case NegateNode g:
+                return MatrixValue(g.Operand) is MatrixNode gm ? Map(gm, e => new NegateNode(e)) : null;
+            case SumNode s:
+            {
+                MatrixNode? acc = null;
+                foreach (var t in s.Terms)
+                {
+                    if (MatrixValue(t) is not MatrixNode tm) return null;
+                    if (acc is null) { acc = tm; continue; }
+                    if (!SameShape(acc, tm)) return null;
+                    var a = acc;
+                    acc = new MatrixNode(a.Rows.Select((row, i) => (IReadOnlyList<MathNode>)row.Select((e, j) => (MathNode)new SumNode([e, tm.Rows[i][j]])).ToList()).ToList());
+                }
+                return acc;
+            }
+            case ProductNode p when p.Factors.Any(f => f is MatrixNode):
+            {
+                MathNode? scalar = null;
+                MatrixNode? acc = null;
+                foreach (var f in p.Factors)
+                {
+                    if (MatrixValue(f) is MatrixNode fm)
+                    {
+                        if (acc is null) { acc = fm; continue; }
+                        acc = Multiply(acc, fm);
+                        if (acc is null) return null;
+                    }
+                    else if (IsScalar(f)) scalar = scalar is null ? f : new ProductNode([scalar, f]);
+                    else return null;
+                }
+                if (acc is null) return null;
+                return scalar is null ? acc : Map(acc, e => new ProductNode([scalar, e]));
+            }
+            default:
+                return null;
+        }
+    }
+
+    private static bool SameShape(MatrixNode a, MatrixNode b) =>
+        a.Rows.Count == b.Rows.Count && a.Rows.Select(r => r.Count).SequenceEqual(b.Rows.Select(r => r.Count));
+
+    private static MatrixNode Map(MatrixNode m, Func<MathNode, MathNode> f) =>
+        new(m.Rows.Select(r => (IReadOnlyList<MathNode>)r.Select(f).ToList()).ToList());
+
+    private MatrixNode? Multiply(MatrixNode a, MatrixNode b)
+    {
+        int n = a.Rows.Count, k = b.Rows.Count;
+        if (a.Rows.Any(r => r.Count != k) || k == 0) return null;
+        int m = b.Rows[0].Count;
+        if (b.Rows.Any(r => r.Count != m) || (long)n * m * k > 4096) return null;
+        var rows = new List<IReadOnlyList<MathNode>>(n);
+        for (int i = 0; i < n; i++)
+        {
+            var row = new List<MathNode>(m);
+            for (int j = 0; j < m; j++)
+            {
+                _budget.Tick(k);
+                row.Add(new SumNode(Enumerable.Range(0, k).Select(t => (MathNode)new ProductNode([a.Rows[i][t], b.Rows[t][j]])).ToList()));
+            }
+            rows.Add(row);
+        }
+        return new MatrixNode(rows);
     }
 
     // ---------- relations ----------
