@@ -289,7 +289,7 @@ public static partial class AnswerExtractor
     [GeneratedRegex(@"\.(?:\s|$)")]
     private static partial Regex SentenceEndRegex();
 
-    [GeneratedRegex(@"(?<![\\A-Za-z])[A-Za-z]{3,}")]
+    [GeneratedRegex(@"(?<![\\A-Za-z{])[A-Za-z]{3,}")]
     private static partial Regex WordRegex();
 
     [GeneratedRegex(@"-?\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s*/\s*\d+)?%?")]
