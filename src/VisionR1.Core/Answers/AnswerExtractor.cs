@@ -262,6 +262,7 @@ public static partial class AnswerExtractor
     {
         var t = text.Trim();
         if (t.Length == 0 || t.Length > 120) return false;
+        if (ChoicePrefixRegex().IsMatch(t)) return true;
         if (t.Contains(". ", StringComparison.Ordinal) || t.Contains('\n')) return false;
         int words = 0;
         foreach (Match m in WordRegex().Matches(t)) if (!UnitWords.Words.Contains(m.Value)) words++;
@@ -279,6 +280,9 @@ public static partial class AnswerExtractor
 
     [GeneratedRegex(@"(?:\s|,|;|\$|\\quad|\\qquad|\\[\[\]()]|\\text\{\s*(?:and|or)\s*\}|\band\b|\bor\b)+$", RegexOptions.RightToLeft)]
     private static partial Regex SeparatorTailRegex();
+
+    [GeneratedRegex(@"^\(?[A-J]\)?[.:)]?\s+\S[^\n]{0,60}$")]
+    private static partial Regex ChoicePrefixRegex();
 
     [GeneratedRegex(@"\bis\s+", RegexOptions.IgnoreCase | RegexOptions.RightToLeft)]
     private static partial Regex IsPhraseRegex();
