@@ -38,7 +38,7 @@ internal static partial class LatexNormalizer
         r = ThousandsRegex().Replace(r, m => m.Value.Replace(",", "", StringComparison.Ordinal));
         r = PercentWordRegex().Replace(r, "%");
         if (SpacedThousandsRegex().IsMatch(r)) r = r.Replace(" ", "", StringComparison.Ordinal);
-        r = StripUnits(r.Trim());
+        r = StripUnits(LeadingCurrencyRegex().Replace(r.Trim(), ""));
         r = r.TrimEnd('.', ',', ';', ':', ' ', '\n', '\t').TrimStart(':', ' ');
         return r;
     }
@@ -72,7 +72,12 @@ internal static partial class LatexNormalizer
                 case '\u2205': sb.Append("\\emptyset "); i++; continue;
                 case '\u00b2': sb.Append("^2"); i++; continue;
                 case '\u00b3': sb.Append("^3"); i++; continue;
-                case '\u00b0' or '\u20ac' or '\u00a3' or '\u00a5' or '\u20b9': i++; continue;
+                case '\u00b0':
+                    // 30°C: the scale letter goes with the degree sign.
+                    i++;
+                    if (i < to && s[i] is 'C' or 'F' && (i + 1 >= to || !char.IsLetter(s[i + 1]))) i++;
+                    continue;
+                case '\u20ac' or '\u00a3' or '\u00a5' or '\u20b9': i++; continue;
                 case '\uff0c': sb.Append(','); i++; continue;
                 case '\u00a0' or '\u2009' or '\u202f': sb.Append(' '); i++; continue;
                 case '{' when i + 2 < to && s[i + 1] == ',' && s[i + 2] == '}': i += 3; continue;
@@ -187,7 +192,10 @@ internal static partial class LatexNormalizer
         return m.Success && (UnitWords.Words.Contains(m.Groups["w"].Value) || UnitWords.SingleLetters.Contains(m.Groups["w"].Value));
     }
 
-    [GeneratedRegex(@"(?:\{\s*\})?\^\s*(?:\{\s*\\circ\s*\}|\\circ)")]
+    [GeneratedRegex(@"^(?:Rs\.?|INR|USD|US\$|EUR|GBP|RMB|CNY)\s*(?=[\d.\\])", RegexOptions.IgnoreCase)]
+    private static partial Regex LeadingCurrencyRegex();
+
+    [GeneratedRegex(@"(?:\{\s*\})?\^\s*(?:\{\s*\\circ\s*\}|\\circ)(?:\s*(?:\\mathrm\{[CF]\}|\\text\{[CF]\}|[CF])(?![A-Za-z]))?")]
     private static partial Regex DegreeRegex();
 
     [GeneratedRegex(@"(?<![\d.,(\[]\s*)\d{1,3}(?:,\d{3})+(?![\d,]|\s*[)\]])")]
