@@ -35,10 +35,13 @@ internal static partial class LatexNormalizer
         var r = sb.ToString();
         // An ellipsis is part of the answer (an open-ended list), not sentence punctuation.
         if (r.Contains("...", StringComparison.Ordinal)) r = r.Replace("...", " \\dots ", StringComparison.Ordinal);
-        r = ThousandsRegex().Replace(r, m => m.Value.Replace(",", "", StringComparison.Ordinal));
-        r = PercentWordRegex().Replace(r, "%");
-        if (SpacedThousandsRegex().IsMatch(r)) r = r.Replace(" ", "", StringComparison.Ordinal);
-        r = StripUnits(LeadingCurrencyRegex().Replace(r.Trim(), ""));
+        if (r.Contains(',')) r = ThousandsRegex().Replace(r, m => m.Value.Replace(",", "", StringComparison.Ordinal));
+        if (r.Contains("pct", StringComparison.OrdinalIgnoreCase) || r.Contains("percent", StringComparison.OrdinalIgnoreCase))
+            r = PercentWordRegex().Replace(r, "%");
+        r = r.Trim();
+        if (r.Contains(' ') && SpacedThousandsRegex().IsMatch(r)) r = r.Replace(" ", "", StringComparison.Ordinal);
+        if (r.Length > 0 && char.IsLetter(r[0])) r = LeadingCurrencyRegex().Replace(r, "");
+        if (r.Length > 0 && (char.IsLetter(r[^1]) || r[^1] is '.' or '2' or '3' or '}')) r = StripUnits(r);
         r = r.TrimEnd('.', ',', ';', ':', ' ', '\n', '\t').TrimStart(':', ' ');
         return r;
     }

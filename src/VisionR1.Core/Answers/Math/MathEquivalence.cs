@@ -591,9 +591,10 @@ internal sealed class MathEquivalence
     private static IEnumerable<Dictionary<string, Complex>> Points(SortedSet<string> vars, int count)
     {
         ulong state = 0x9E3779B97F4A7C15UL;
+        // One dictionary, refilled for each point (callers use a point before asking for the next).
+        var env = new Dictionary<string, Complex>(vars.Count, StringComparer.Ordinal);
         for (int k = 0; k < count; k++)
         {
-            var env = new Dictionary<string, Complex>(vars.Count, StringComparer.Ordinal);
             int idx = 0;
             foreach (var v in vars)
             {

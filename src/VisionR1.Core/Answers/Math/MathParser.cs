@@ -9,7 +9,7 @@ namespace VisionR1.Answers.Math;
 internal sealed class MathParser
 {
     /// <summary>The deepest nesting accepted.</summary>
-    public const int MaxDepth = 80;
+    public const int MaxDepth = 240;
 
     private static readonly HashSet<string> Functions = new(StringComparer.Ordinal)
     {
