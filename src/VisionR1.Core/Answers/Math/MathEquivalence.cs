@@ -265,7 +265,6 @@ internal sealed class MathEquivalence
         ProductNode p => p.Factors.Count <= 4 && p.Factors.All(f => f is SymbolNode || (f is TupleNode or ListNode && IsNameLike(f))),
         TupleNode t => t.Items.All(i => i is SymbolNode),
         ListNode l => l.Items.All(i => i is SymbolNode),
-        FunctionNode { Argument: SymbolNode } => false,
         _ => false,
     };
 

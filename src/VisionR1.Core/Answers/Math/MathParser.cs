@@ -399,7 +399,13 @@ internal sealed class MathParser
             case TokenKind.Number:
                 return MakeNumber(t.Text);
             case TokenKind.Identifier:
-                return t.Text == "e" ? new ConstantNode(MathConstant.E) : new SymbolNode(t.Text.ToLowerInvariant());
+                // Lower-case e and i are Euler's number and the imaginary unit; other letters are variables.
+                return t.Text switch
+                {
+                    "e" => new ConstantNode(MathConstant.E),
+                    "i" => new ConstantNode(MathConstant.I),
+                    _ => new SymbolNode(t.Text.ToLowerInvariant()),
+                };
             case TokenKind.Word:
                 return new SymbolNode(t.Text);
             case TokenKind.Symbol:
@@ -494,7 +500,6 @@ internal sealed class MathParser
                 return new FunctionNode(name == "lfloor" ? "floor" : "ceil", inner);
             }
             case "begin": return ParseEnvironment();
-            case "sqrtsign": return new FunctionNode("sqrt", ParseArg());
         }
         if (Functions.Contains(name)) return ParseFunction(name);
         if (Decorations.Contains(name))
