@@ -131,9 +131,9 @@ public static partial class AnswerExtractor
         int i = text.LastIndexOf("final answer", StringComparison.OrdinalIgnoreCase);
         if (i < 0) return false;
         var rest = text[(i + "final answer".Length)..];
-        rest = rest.TrimStart('*', ':', ' ', '\t', '#');
+        rest = rest.TrimStart('*', ':', ' ', '\t', '#', '}');
         if (rest.StartsWith("is", StringComparison.OrdinalIgnoreCase) && (rest.Length == 2 || !char.IsLetter(rest[2]))) rest = rest[2..];
-        rest = rest.TrimStart('*', ':', ' ', '\t', '\n', '\r');
+        rest = rest.TrimStart('*', ':', ' ', '\t', '\n', '\r', '}');
         int hope = rest.IndexOf("I hope", StringComparison.OrdinalIgnoreCase);
         if (hope >= 0) rest = rest[..hope];
         // The first non-empty line holds the answer (block maths \[ … \] may span lines).
@@ -164,7 +164,7 @@ public static partial class AnswerExtractor
         answer = "";
         var m = AnswerIsRegex().Match(text);
         if (!m.Success) return false;
-        var rest = text[(m.Index + m.Length)..].TrimStart(':', ' ', '\t', '*');
+        var rest = text[(m.Index + m.Length)..].TrimStart(':', ' ', '\t', '*', '}');
         int nl = rest.IndexOf('\n');
         if (nl >= 0 && !rest.StartsWith("\\[", StringComparison.Ordinal) && !rest.StartsWith("$$", StringComparison.Ordinal)) rest = rest[..nl];
         if (TryFirstLatexSpan(rest, out var first)) { answer = first; return true; }

@@ -23,6 +23,8 @@ public sealed class ExtractionTests
     [InlineData("After all that, the answer is 17.", "17")]
     [InlineData("The answer is $\\frac{1}{3}$.", "\\frac{1}{3}")]
     [InlineData("answer: 3.5", "3.5")]
+    [InlineData("\\text{Final Answer: } 5", "5")]
+    [InlineData("The final answer is: $5$", "5")]
     [InlineData("We compute and find $x^2+1$ works.", "x^2+1")]
     [InlineData("It is \\( 9 \\) in total", "9")]
     [InlineData("We get \\[ 10 \\] as required", "10")]
