@@ -1,10 +1,13 @@
 using System.Globalization;
+using System.Reflection;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using VisionR1.Benchmarks;
 
 // `dotnet run -c Release --project benchmarks/VisionR1.Benchmarks -- --filter '*'` runs the
-// BenchmarkDotNet suite; `-- report` prints the whole-step JSON report (same as `vr1 bench`);
-// `-- verifier-latency [pairs] [fuzz]` prints per-pair verifier latency percentiles on one thread.
+// BenchmarkDotNet suite; `-- verifier-latency [pairs] [fuzz]` prints per-pair answer-verifier
+// throughput and latency percentiles on one thread (see VerifierLatencyProbe).
 if (args.Length > 0 && args[0] == "verifier-latency")
 {
     int pairs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000;
@@ -12,4 +15,13 @@ if (args.Length > 0 && args[0] == "verifier-latency")
     VerifierLatencyProbe.Run(pairs, fuzz, Console.Out);
     return;
 }
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+
+// BenchmarkDotNet builds each benchmark in a generated project that does not import this
+// repository's Directory.Build.targets, so it would miss the TorchSharp native fix that
+// VisionR1.Core's package gives its consumers. Every job therefore passes that targets file
+// to MSBuild as CustomAfterMicrosoftCommonTargets.
+var targets = typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+    .First(a => a.Key == "VisionR1NativeFixTargets").Value!;
+var config = DefaultConfig.Instance.AddJob(
+    Job.Default.WithArguments([new MsBuildArgument($"/p:CustomAfterMicrosoftCommonTargets={targets}")]).AsDefault());
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
