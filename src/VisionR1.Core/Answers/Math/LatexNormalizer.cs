@@ -172,6 +172,8 @@ internal static partial class LatexNormalizer
             if (!m.Success) break;
             var word = m.Groups["w"].Value;
             int before = m.Index;
+            // \sec, \min, \deg are commands, not units.
+            if (m.Groups["w"].Index > 0 && s[m.Groups["w"].Index - 1] == '\\') break;
             var head = s[..before].TrimEnd();
             if (head.Length == 0) break;
             bool afterRate = (head.EndsWith('/') || head.EndsWith(" per", StringComparison.OrdinalIgnoreCase))
