@@ -30,6 +30,7 @@ public sealed class ExtractionTests
     [InlineData("We get \\[ 10 \\] as required", "10")]
     [InlineData("$$ 11 $$", "11")]
     [InlineData("There were 3 apples and then 12 more arrived, giving fifteen in all, so the total count is 15 after", "15")]
+    [InlineData("After checking both cases, there are two solutions.", "two")]
     [InlineData("x+1", "x+1")]
     [InlineData("Evelyn", "Evelyn")]
     [InlineData("", "")]
