@@ -237,6 +237,9 @@ public sealed class EquivalenceTests
     [InlineData(@"\{-2\} \cup [1,6)", @"\{-2\}\cup[1,6)", true)]
     [InlineData(@"(\frac{2}{5},\frac{7}{3}]", @"(0.4,2.3333]", false)]
     [InlineData(@"x \in [0,1)", "[0,1)", true)]
+    [InlineData(@"(-\infty, \infty)", @"\mathbb{R}", true)]
+    [InlineData(@"(-\infty, \infty)", "all real numbers", true)]
+    [InlineData(@"(0, \infty)", @"\mathbb{R}", false)]
     public void Intervals(string gold, string prediction, bool expected) => Check(gold, prediction, expected);
 
     [Theory]
