@@ -36,7 +36,7 @@ public static partial class AnswerExtractor
         if (TryTagContent(text, answerTag, out var inner)) text = inner;
         if (TryLastBoxed(text, out var boxed)) return boxed.Trim();
         if (TryFinalAnswer(text, out var fin)) return fin.Trim();
-        if (text.Length > 200 && TryAnswerIs(text, out var ans)) return ans.Trim();
+        if (TryAnswerIs(text, out var ans)) return ans.Trim();
         return text.Trim();
     }
 

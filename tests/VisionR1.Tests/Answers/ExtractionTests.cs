@@ -59,6 +59,15 @@ public sealed class ExtractionTests
     public void Gold_given_as_a_worked_solution_is_reduced_to_its_box() =>
         Assert.True(new MathVerifier().Verify("Comparing coefficients gives \\[p=2\\]. Hence $(P, Q) = \\boxed{(-4, 9)}.$", "(-4, 9)").Equal);
 
+    [Theory]
+    [InlineData("The answer is 5.", "5")]
+    [InlineData("Final Answer: 5", "5")]
+    [InlineData("<answer>5</answer>", "5")]
+    [InlineData("$5$", "$5$")]
+    [InlineData("x^2+1", "x^2+1")]
+    public void Gold_phrases_are_reduced_to_the_answer(string gold, string expected) =>
+        Assert.Equal(expected, AnswerExtractor.ExtractGold(gold));
+
     [Fact]
     public void Unclosed_box_reads_to_the_end() => Assert.Equal("12", AnswerExtractor.Extract("so \\boxed{12").Trim());
 
