@@ -91,7 +91,7 @@ public class GrpoStepBenchmarks
             .ToList();
         var encoder = new VisionR1.Grpo.Policies.ChatPromptEncoder(new VisionR1.Inputs.ChatTemplate(tokenizer, VisionR1.Inputs.ChatTemplateOptions.NoSystemPrompt));
         _trainer = new VisionR1.Grpo.Training.GrpoTrainer(_policy, encoder, tokenizer,
-            [new VisionR1.Grpo.Rollout.WeightedReward(new AnswerTagReward())], prompts,
+            [new VisionR1.Grpo.Rollout.WeightedReward(new VisionR1.Grpo.Rewards.HardFormatResultReward())], prompts,
             new VisionR1.Grpo.Training.GrpoOptions
             {
                 Schedule = VisionR1.Grpo.Schedule.PtstSchedule.Single(64, 8, 1_000_000),
@@ -115,13 +115,4 @@ public class GrpoStepBenchmarks
     /// <summary>One step: sample, score, reference pass, update.</summary>
     [Benchmark]
     public double Step() => _trainer.TrainStep().StepSeconds;
-
-    /// <summary>A cheap rule reward (1 when the completion opens an answer tag) so scoring does not blur the timing.</summary>
-    private sealed class AnswerTagReward : VisionR1.Grpo.Rewards.IRewardFunction
-    {
-        public string Name => "answer_tag";
-
-        public IReadOnlyList<VisionR1.Grpo.Rewards.RewardOutput> Score(IReadOnlyList<VisionR1.Grpo.Rewards.RewardInput> batch, CancellationToken cancellationToken = default) =>
-            batch.Select(x => new VisionR1.Grpo.Rewards.RewardOutput(x.Completion.Contains("<answer>", StringComparison.Ordinal) ? 1 : 0, new Dictionary<string, double>())).ToList();
-    }
 }
