@@ -148,15 +148,17 @@ public sealed class GrpoTrainer : IDisposable
     }
 
     /// <summary>
-    /// Runs steps until the schedule is done, <paramref name="maxSteps"/> more steps have run, or cancellation
-    /// (which stops after the current step). Checkpoints every <see cref="GrpoOptions.SaveEverySteps"/> steps and at the end.
+    /// Runs steps until the schedule is done, <paramref name="maxSteps"/> more steps have run, or cancellation.
+    /// Cancellation is a safe stop: the step under way is finished (so the optimizer never holds half a step),
+    /// a checkpoint is written and the call returns with <see cref="TrainingRunResult.Finished"/> false.
+    /// Checkpoints every <see cref="GrpoOptions.SaveEverySteps"/> steps and at the end.
     /// </summary>
     public TrainingRunResult Train(long? maxSteps = null, CancellationToken cancellationToken = default)
     {
         long done = 0;
         while (!Finished && (maxSteps is null || done < maxSteps) && !cancellationToken.IsCancellationRequested)
         {
-            TrainStep(cancellationToken);
+            TrainStep(CancellationToken.None);
             done++;
             if (_store is not null && (Step % _options.SaveEverySteps == 0 || Finished)) SaveCheckpoint(CancellationToken.None);
         }

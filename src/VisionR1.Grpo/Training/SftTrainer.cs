@@ -102,13 +102,16 @@ public sealed class SftTrainer<TSample> : IDisposable
         return _lastCheckpoint;
     }
 
-    /// <summary>Runs optimizer steps until all epochs are done, <paramref name="maxSteps"/> more have run, or cancellation.</summary>
+    /// <summary>
+    /// Runs optimizer steps until all epochs are done, <paramref name="maxSteps"/> more have run, or cancellation
+    /// (a safe stop: the step under way is finished and a checkpoint written before returning).
+    /// </summary>
     public TrainingRunResult Train(long? maxSteps = null, CancellationToken cancellationToken = default)
     {
         long done = 0;
         while (!Finished && (maxSteps is null || done < maxSteps) && !cancellationToken.IsCancellationRequested)
         {
-            TrainStep(cancellationToken);
+            TrainStep(CancellationToken.None);
             done++;
             if (_store is not null && (Step % _options.SaveEverySteps == 0 || Finished)) SaveCheckpoint(CancellationToken.None);
         }
