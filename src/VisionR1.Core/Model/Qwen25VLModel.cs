@@ -22,6 +22,15 @@ namespace VisionR1.Model;
 /// its logits are returned as fp32, so softmax, log-probabilities and sampling are fp32.
 /// Building on the <c>meta</c> device allocates nothing.
 /// </remarks>
+/// <example>
+/// <code>
+/// using var model = Qwen25VLModel.FromPretrained("Qwen2.5-VL-7B-Instruct", CUDA, ScalarType.BFloat16);
+/// var generator = new CompletionGenerator(model);
+/// var result = generator.Generate(prompts, new GenerationOptions { MaxNewTokens = 1024, Seed = 1 }, samplesPerPrompt: 8);
+/// using var batch = CompletionBatchBuilder.FromGeneration(model, prompts, result);
+/// using var logProbs = model.ComputeTokenLogProbs(batch, temperature: 1.0); // (B·G, C), differentiable
+/// </code>
+/// </example>
 public sealed class Qwen25VLModel : nn.Module
 {
     internal VisionTransformer visual;
