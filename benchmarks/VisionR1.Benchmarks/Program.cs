@@ -7,13 +7,18 @@ using VisionR1.Benchmarks;
 
 // `dotnet run -c Release --project benchmarks/VisionR1.Benchmarks -- --filter '*'` runs the
 // BenchmarkDotNet suite; `-- verifier-latency [pairs] [fuzz]` prints per-pair answer-verifier
-// throughput and latency percentiles on one thread (see VerifierLatencyProbe).
+// throughput and latency percentiles on one thread (see VerifierLatencyProbe); `-- report [--quick]
+// [--threads N] [--device D]` prints the same whole-step JSON report as `vr1 bench`.
+if (args.Length > 0 && args[0] == "report")
+{
+    return await VisionR1.Trainer.Cli.CommandLine.RunAsync(["bench", .. args[1..]], Console.Out, Console.Error, CancellationToken.None);
+}
 if (args.Length > 0 && args[0] == "verifier-latency")
 {
     int pairs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000;
     int fuzz = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 0;
     VerifierLatencyProbe.Run(pairs, fuzz, Console.Out);
-    return;
+    return 0;
 }
 
 // BenchmarkDotNet builds each benchmark in a generated project that does not import this
@@ -25,3 +30,4 @@ var targets = typeof(Program).Assembly.GetCustomAttributes<AssemblyMetadataAttri
 var config = DefaultConfig.Instance.AddJob(
     Job.Default.WithArguments([new MsBuildArgument($"/p:CustomAfterMicrosoftCommonTargets={targets}")]).AsDefault());
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+return 0;

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace VisionR1.Trainer.Bench;
+
+/// <summary>
+/// The figures of one <see cref="PerformanceBench"/> run; serialised as one JSON object with snake_case
+/// names. Ratios (MFU, fractions, speed-up) are measured within the same process, so they hold on a noisy machine.
+/// </summary>
+public sealed record BenchReport
+{
+    /// <summary>Whether the quick (small-size) variant ran.</summary>
+    public required bool Quick { get; init; }
+
+    /// <summary>The device measured.</summary>
+    public required string Device { get; init; }
+
+    /// <summary>Intra-op threads in use.</summary>
+    public required int Threads { get; init; }
+
+    /// <summary>One-minute load average when the run started (Linux), or null.</summary>
+    [JsonPropertyName("load_average_1m")]
+    public double? LoadAverage1m { get; init; }
+
+    /// <summary>Best fp32 GFLOP/s over large square products, probed before and after the fp32 training steps.</summary>
+    public required double MatmulPeakGflopsFp32 { get; init; }
+
+    /// <summary>Best bf16 GFLOP/s (null where bf16 products do not run).</summary>
+    public double? MatmulPeakGflopsBf16 { get; init; }
+
+    /// <summary>Tokens in one training step (rows × length).</summary>
+    public required int TrainStepTokens { get; init; }
+
+    /// <summary>Images in one training step.</summary>
+    public required int TrainStepImages { get; init; }
+
+    /// <summary>Analytic model FLOPs of one forward + backward (6·matmul params·tokens + attention, vision tower included), in GFLOP.</summary>
+    public required double TrainStepGflop { get; init; }
+
+    /// <summary>Fastest fp32 step (forward, backward, AdamW), seconds.</summary>
+    public required double TrainStepSecondsFp32Small { get; init; }
+
+    /// <summary>Median fp32 step, seconds.</summary>
+    public required double TrainStepSecondsFp32SmallMedian { get; init; }
+
+    /// <summary>Model FLOPs per second of the fastest fp32 step over the fp32 peak.</summary>
+    public required double TrainStepMfuFp32Small { get; init; }
+
+    /// <summary>Fastest bf16 step, seconds (null without bf16).</summary>
+    public double? TrainStepSecondsBf16Small { get; init; }
+
+    /// <summary>Median bf16 step, seconds.</summary>
+    public double? TrainStepSecondsBf16SmallMedian { get; init; }
+
+    /// <summary>Model FLOPs per second of the fastest bf16 step over the bf16 peak.</summary>
+    public double? TrainStepMfuBf16Small { get; init; }
+
+    /// <summary>Generated tokens per second (rows × new tokens over the whole generation, prefill included), greedy, KV cache.</summary>
+    public required double DecodeTokensPerSSmall { get; init; }
+
+    /// <summary>Rows decoded together.</summary>
+    public required int DecodeRows { get; init; }
+
+    /// <summary>Time to decode <see cref="KvCacheNewTokens"/> tokens without a cache (re-running the sequence) over the time with it.</summary>
+    [JsonPropertyName("kv_cache_speedup_256")]
+    public required double KvCacheSpeedup256 { get; init; }
+
+    /// <summary>New tokens of the cache comparison (256 unless quick).</summary>
+    public required int KvCacheNewTokens { get; init; }
+
+    /// <summary>Mean GRPO step (generation, scoring, log-prob passes, update), seconds.</summary>
+    public required double GrpoStepSecondsSmall { get; init; }
+
+    /// <summary>Share of the GRPO step spent generating.</summary>
+    public required double GrpoGenerationFraction { get; init; }
+
+    /// <summary>Share spent in the reference/old log-prob passes.</summary>
+    public required double GrpoLogprobFraction { get; init; }
+
+    /// <summary>Share spent in the update (policy forward, loss, backward, AdamW).</summary>
+    public required double GrpoUpdateFraction { get; init; }
+
+    /// <summary>The GRPO loss's forward + backward on the step's (completions × length) tensors, over the step.</summary>
+    public required double GrpoLossFraction { get; init; }
+
+    /// <summary>Answer pairs verified per second on one thread.</summary>
+    public required double VerifierPairsPerS { get; init; }
+
+    /// <summary>Peak resident set of the process, MiB.</summary>
+    public required double PeakRssMb { get; init; }
+
+    /// <summary>Live tensors created by the run that are still alive at its end (0 = nothing leaked).</summary>
+    public required long LiveTensorsAfter { get; init; }
+
+    /// <summary>Live tensors after 2·n training steps minus after n steps (0 = no growth with steps).</summary>
+    public required long LiveTensorsGrowth { get; init; }
+
+    /// <summary>Wall time of the whole run, seconds.</summary>
+    public required double ElapsedSeconds { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>The report as one JSON object (snake_case names).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+}

@@ -1,0 +1,88 @@
+using VisionR1.Model.Config;
+
+namespace VisionR1.Trainer.Bench;
+
+/// <summary>
+/// Model FLOPs of Qwen2.5-VL counted from its configuration: a multiply-add is 2 FLOPs, a forward
+/// costs 2·(weights of every matrix product)·(rows it is applied to) plus the attention products
+/// (QKᵀ and AV, full square, causal masking not discounted), and forward + backward is three
+/// forwards (the usual 6·N·T + attention terms). Embedding look-ups, norms and element-wise work are not
+/// counted: MFU counts the useful matrix work only.
+/// </summary>
+public static class ModelFlops
+{
+    /// <summary>Matrix weights applied to each text token: q, k, v, o and the SwiGLU MLP of every layer, and the LM head.</summary>
+    public static long TextMatmulParameters(TextConfig text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        long d = text.HiddenSize, hd = text.HeadDim;
+        long attention = d * text.NumAttentionHeads * hd + 2 * d * text.NumKeyValueHeads * hd + text.NumAttentionHeads * hd * d;
+        long mlp = 3 * d * text.IntermediateSize;
+        return text.NumHiddenLayers * (attention + mlp) + (long)text.VocabSize * d;
+    }
+
+    /// <summary>Matrix weights applied to each image patch: the patch embedding and every block's qkv, proj and SwiGLU MLP.</summary>
+    public static long VisionPatchMatmulParameters(VisionConfig vision)
+    {
+        ArgumentNullException.ThrowIfNull(vision);
+        long d = vision.HiddenSize;
+        long block = d * 3 * d + d * d + 3 * d * vision.IntermediateSize;
+        return (long)vision.PatchDim * d + vision.Depth * block;
+    }
+
+    /// <summary>Matrix weights applied to each merged (2×2) image token: the merger's two products.</summary>
+    public static long VisionMergedMatmulParameters(VisionConfig vision)
+    {
+        ArgumentNullException.ThrowIfNull(vision);
+        long merged = (long)vision.HiddenSize * vision.SpatialMergeUnit;
+        return merged * merged + merged * vision.OutHiddenSize;
+    }
+
+    /// <summary>Forward FLOPs of a batch of <paramref name="rows"/> sequences of <paramref name="length"/> tokens and the given still images (grids in patches).</summary>
+    public static double Forward(Qwen25VLConfig config, int rows, int length, IReadOnlyList<(int H, int W)> images)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(images);
+        var text = config.Text;
+        double tokens = (double)rows * length;
+        double flops = 2.0 * TextMatmulParameters(text) * tokens;
+        // QKᵀ and AV: 2·T²·head_dim each, per head, per layer, per row.
+        flops += 4.0 * text.NumHiddenLayers * text.NumAttentionHeads * text.HeadDim * (double)length * length * rows;
+
+        var vision = config.Vision;
+        foreach (var (h, w) in images)
+        {
+            double patches = (double)h * w;
+            flops += 2.0 * VisionPatchMatmulParameters(vision) * patches;
+            flops += 2.0 * VisionMergedMatmulParameters(vision) * patches / vision.SpatialMergeUnit;
+            double fullSquares = patches * patches;
+            double windowSquares = WindowSquares(vision, h, w);
+            for (int block = 0; block < vision.Depth; block++)
+            {
+                double squares = vision.FullAttentionBlockIndexes.Contains(block) ? fullSquares : windowSquares;
+                flops += 4.0 * vision.HiddenSize * squares;
+            }
+        }
+        return flops;
+    }
+
+    /// <summary>Forward + backward FLOPs (three forwards).</summary>
+    public static double TrainingStep(Qwen25VLConfig config, int rows, int length, IReadOnlyList<(int H, int W)> images) =>
+        3.0 * Forward(config, rows, length, images);
+
+    /// <summary>Σ (patches per attention window)² for one h×w image: windows are tiles of MergedWindowSide merged tokens.</summary>
+    private static double WindowSquares(VisionConfig vision, int h, int w)
+    {
+        int merge = vision.SpatialMergeSize;
+        int side = vision.MergedWindowSide;
+        int mh = h / merge, mw = w / merge;
+        double sum = 0;
+        for (int r = 0; r < mh; r += side)
+            for (int c = 0; c < mw; c += side)
+            {
+                double size = (double)Math.Min(side, mh - r) * Math.Min(side, mw - c) * vision.SpatialMergeUnit;
+                sum += size * size;
+            }
+        return sum;
+    }
+}

@@ -1,0 +1,356 @@
+using System.Diagnostics;
+using System.Globalization;
+using TorchSharp;
+using VisionR1.Answers;
+using VisionR1.Grpo.Loss;
+using VisionR1.Grpo.Metrics;
+using VisionR1.Grpo.Policies;
+using VisionR1.Grpo.Rewards;
+using VisionR1.Grpo.Rollout;
+using VisionR1.Grpo.Schedule;
+using VisionR1.Grpo.Training;
+using VisionR1.Inputs;
+using VisionR1.Model;
+using VisionR1.Model.Config;
+using VisionR1.Model.Generation;
+using VisionR1.Runtime;
+using VisionR1.Text;
+using static TorchSharp.torch;
+
+namespace VisionR1.Trainer.Bench;
+
+/// <summary>
+/// The whole-step performance report behind <c>vr1 bench</c> and the benchmarks project's <c>report</c> mode:
+/// the machine's own matmul peak and, in the same process, training-step MFU of the small preset (fp32 and
+/// bf16), decoding speed, the KV cache's speed-up, a GRPO step's split, verifier throughput, peak memory and
+/// live tensors. Peaks are probed before and after each dtype's training steps and the best is kept, so a
+/// burst of load on a shared machine lowers both sides of the ratio rather than one.
+/// </summary>
+/// <param name="options">Sizes and runtime settings.</param>
+/// <param name="log">Where progress lines go (null: nowhere); the report itself is returned.</param>
+public sealed class PerformanceBench(BenchOptions options, TextWriter? log = null)
+{
+    private readonly BenchOptions _options = options ?? throw new ArgumentNullException(nameof(options));
+    private readonly TextWriter _log = log ?? TextWriter.Null;
+
+    /// <summary>The preset measured.</summary>
+    public static Qwen25VLConfig Config => Qwen25VLPresets.Small;
+
+    /// <summary>Runs every measurement and returns the report.</summary>
+    public BenchReport Run(CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        double? load = ReadLoadAverage();
+        var runtime = VisionR1Runtime.Initialize(_options.Device, _options.Threads);
+        var device = runtime.Device;
+        long liveAtStart = LiveTensors();
+        manual_seed(_options.Seed);
+
+        var images = TrainImages();
+        double stepFlops = ModelFlops.TrainingStep(Config, _options.TrainRows, _options.TrainTokens, images);
+
+        double peak32 = Peak(ScalarType.Float32, device);
+        var (best32, median32, growth) = TrainSteps(ScalarType.Float32, device, images, checkGrowth: true, cancellationToken);
+        peak32 = Math.Max(peak32, Peak(ScalarType.Float32, device));
+        Log($"[live {LiveTensors() - liveAtStart}] fp32: peak {peak32:F1} GFLOP/s, step {best32:F3}s (median {median32:F3}s), {stepFlops / 1e9:F2} GFLOP/step, live-tensor growth {growth}");
+
+        double? peak16 = null, best16 = null, median16 = null;
+        if (runtime.Bf16Supported)
+        {
+            peak16 = Peak(ScalarType.BFloat16, device);
+            var (b, m, _) = TrainSteps(ScalarType.BFloat16, device, images, checkGrowth: false, cancellationToken);
+            (best16, median16) = (b, m);
+            peak16 = Math.Max(peak16.Value, Peak(ScalarType.BFloat16, device));
+            Log($"[live {LiveTensors() - liveAtStart}] bf16: peak {peak16:F1} GFLOP/s, step {best16:F3}s (median {median16:F3}s)");
+        }
+
+        var (decodeRate, speedup) = Decoding(device, cancellationToken);
+        Log($"[live {LiveTensors() - liveAtStart}] decode {decodeRate:F0} tokens/s; KV cache speed-up {speedup:F1}x");
+        var grpo = GrpoStep(device, cancellationToken);
+        Log($"[live {LiveTensors() - liveAtStart}] grpo step {grpo.Seconds:F2}s: generation {grpo.Generation:P0}, log-prob passes {grpo.LogProb:P0}, update {grpo.Update:P0}, loss {grpo.Loss:P1}");
+        double verifier = VerifierThroughput(cancellationToken);
+        Log($"verifier {verifier:F0} pairs/s");
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long liveAfter = LiveTensors() - liveAtStart;
+        using var self = Process.GetCurrentProcess();
+        self.Refresh();
+        return new BenchReport
+        {
+            Quick = _options.Quick,
+            Device = device.ToString(),
+            Threads = get_num_threads(),
+            LoadAverage1m = load,
+            MatmulPeakGflopsFp32 = peak32,
+            MatmulPeakGflopsBf16 = peak16,
+            TrainStepTokens = _options.TrainRows * _options.TrainTokens,
+            TrainStepImages = images.Count,
+            TrainStepGflop = stepFlops / 1e9,
+            TrainStepSecondsFp32Small = best32,
+            TrainStepSecondsFp32SmallMedian = median32,
+            TrainStepMfuFp32Small = stepFlops / best32 / (peak32 * 1e9),
+            TrainStepSecondsBf16Small = best16,
+            TrainStepSecondsBf16SmallMedian = median16,
+            TrainStepMfuBf16Small = best16 is { } s16 && peak16 is { } p16 ? stepFlops / s16 / (p16 * 1e9) : null,
+            DecodeTokensPerSSmall = decodeRate,
+            DecodeRows = _options.DecodeRows,
+            KvCacheSpeedup256 = speedup,
+            KvCacheNewTokens = _options.KvCacheTokens,
+            GrpoStepSecondsSmall = grpo.Seconds,
+            GrpoGenerationFraction = grpo.Generation,
+            GrpoLogprobFraction = grpo.LogProb,
+            GrpoUpdateFraction = grpo.Update,
+            GrpoLossFraction = grpo.Loss,
+            VerifierPairsPerS = verifier,
+            PeakRssMb = self.PeakWorkingSet64 / (1024.0 * 1024.0),
+            LiveTensorsAfter = liveAfter,
+            LiveTensorsGrowth = growth,
+            ElapsedSeconds = clock.Elapsed.TotalSeconds,
+        };
+    }
+
+    /// <summary>Best GFLOP/s over the configured square sizes (best of five products each).</summary>
+    private double Peak(ScalarType dtype, Device device) =>
+        _options.PeakSizes.Max(n => VisionR1Runtime.MeasureMatmulGflops(n, dtype, repeats: 5, device: device));
+
+    /// <summary>One 112×112 image (8×8 patches, 16 merged tokens) per training row; 56×56 in the quick run.</summary>
+    private List<(int H, int W)> TrainImages()
+    {
+        int side = _options.Quick ? 4 : 8;
+        return Enumerable.Range(0, _options.TrainRows).Select(_ => (side, side)).ToList();
+    }
+
+    /// <summary>
+    /// Times forward + next-token cross-entropy + backward + AdamW on the small preset in <paramref name="dtype"/>.
+    /// Returns the fastest and median step and, when asked, the live-tensor growth between n and 2n more steps.
+    /// </summary>
+    private (double Best, double Median, long Growth) TrainSteps(ScalarType dtype, Device device, List<(int H, int W)> images, bool checkGrowth,
+        CancellationToken cancellationToken)
+    {
+        using var model = new Qwen25VLModel(Config, device, dtype);
+        model.InitializeWeights(_options.Seed);
+        model.train();
+        using var optimizer = optim.AdamW(model.parameters(), lr: 1e-5);
+        using var batch = TrainingBatch(images, device);
+
+        void Step()
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            using var output = model.Forward(batch);
+            var logits = output.Logits!;
+            long v = logits.shape[^1];
+            var loss = nn.functional.cross_entropy(
+                logits.narrow(1, 0, _options.TrainTokens - 1).reshape(-1, v),
+                batch.InputIds.narrow(1, 1, _options.TrainTokens - 1).reshape(-1));
+            loss.backward();
+            optimizer.step();
+        }
+
+        for (int i = 0; i < 2; i++) Step();
+        var times = new List<double>();
+        for (int i = 0; i < _options.TrainSteps; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            Step();
+            times.Add(sw.Elapsed.TotalSeconds);
+        }
+        long growth = 0;
+        if (checkGrowth)
+        {
+            long afterN = LiveTensors();
+            for (int i = 0; i < _options.TrainSteps; i++) Step();
+            growth = LiveTensors() - afterN;
+        }
+        times.Sort();
+        return (times[0], times[times.Count / 2], growth);
+    }
+
+    /// <summary>
+    /// Rows of text with one image each: some text, &lt;|vision_start|&gt;, the image's pad tokens,
+    /// &lt;|vision_end|&gt;, then text to the row's end. Random ids above the special tokens, random patches.
+    /// </summary>
+    private MultimodalBatch TrainingBatch(List<(int H, int W)> images, Device device)
+    {
+        var tokens = Config.Tokens;
+        int rows = _options.TrainRows, length = _options.TrainTokens, unit = Config.Vision.SpatialMergeUnit;
+        var rng = new Random((int)_options.Seed);
+        int firstText = new[] { tokens.BosTokenId, tokens.EosTokenId, tokens.PadTokenId, tokens.ImageTokenId, tokens.VideoTokenId, tokens.VisionStartTokenId, tokens.VisionEndTokenId }.Max() + 1;
+        var ids = new long[rows * length];
+        var grids = new List<long>();
+        long patches = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            var (h, w) = images[r];
+            int pads = h * w / unit;
+            int start = 2;
+            for (int j = 0; j < length; j++) ids[r * length + j] = rng.Next(firstText, Config.Text.VocabSize);
+            ids[r * length + start] = tokens.VisionStartTokenId;
+            for (int k = 0; k < pads; k++) ids[r * length + start + 1 + k] = tokens.ImageTokenId;
+            ids[r * length + start + 1 + pads] = tokens.VisionEndTokenId;
+            grids.AddRange([1, h, w]);
+            patches += (long)h * w;
+        }
+        var inputIds = tensor(ids, device: device).view(rows, length).DetachFromDisposeScope();
+        var mask = ones([rows, length], ScalarType.Int64, device).DetachFromDisposeScope();
+        var pixels = randn([patches, Config.Vision.PatchDim], device: device).DetachFromDisposeScope();
+        var gridTensor = tensor(grids.ToArray(), device: device).view(images.Count, 3).DetachFromDisposeScope();
+        return new MultimodalBatch(inputIds, mask, pixels, gridTensor);
+    }
+
+    /// <summary>Greedy decoding speed with the KV cache, and the cache's speed-up over re-running the sequence.</summary>
+    private (double TokensPerSecond, double Speedup) Decoding(Device device, CancellationToken cancellationToken)
+    {
+        using var model = new Qwen25VLModel(Config, device);
+        model.InitializeWeights(_options.Seed);
+        model.eval();
+        var generator = new CompletionGenerator(model);
+        var greedy = new GenerationOptions { MaxNewTokens = _options.DecodeTokens, Temperature = 0, StopTokenIds = [] };
+
+        using var rows = RandomPrompts(_options.DecodeRows, device);
+        generator.Generate(rows, greedy with { MaxNewTokens = 4 }, 1, cancellationToken);
+        double best = double.MaxValue;
+        for (int i = 0; i < 2; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            generator.Generate(rows, greedy, 1, cancellationToken);
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        double rate = (double)_options.DecodeRows * _options.DecodeTokens / best;
+
+        using var one = RandomPrompts(1, device);
+        var sw2 = Stopwatch.StartNew();
+        generator.Generate(one, greedy with { MaxNewTokens = _options.KvCacheTokens }, 1, cancellationToken);
+        double cached = sw2.Elapsed.TotalSeconds;
+        sw2.Restart();
+        DecodeWithoutCache(model, one.InputIds, _options.KvCacheTokens, cancellationToken);
+        double recompute = sw2.Elapsed.TotalSeconds;
+        return (rate, recompute / cached);
+    }
+
+    /// <summary>Greedy decoding without a cache: every new token re-runs the whole sequence.</summary>
+    public static void DecodeWithoutCache(Qwen25VLModel model, Tensor prompt, int newTokens, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(prompt);
+        using var _ = no_grad();
+        var ids = prompt.alias().DetachFromDisposeScope();
+        try
+        {
+            for (int step = 0; step < newTokens; step++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                using var output = model.Forward(ids, ones_like(ids), null, null, null, LogitsMode.LastPosition);
+                var next = cat([ids, output.Logits!.argmax(-1).unsqueeze(1)], 1).DetachFromDisposeScope();
+                ids.Dispose();
+                ids = next;
+            }
+        }
+        finally
+        {
+            ids.Dispose();
+        }
+    }
+
+    private MultimodalBatch RandomPrompts(int rows, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var ids = randint(7, Config.Text.VocabSize, [rows, _options.PromptTokens], device: device, generator: new Generator((ulong)_options.Seed));
+        return new MultimodalBatch(ids.DetachFromDisposeScope(), ones_like(ids).DetachFromDisposeScope(), null, null);
+    }
+
+    /// <summary>GRPO steps on the small preset with the hard format-and-result reward; the loss is timed alone on the step's shape.</summary>
+    private (double Seconds, double Generation, double LogProb, double Update, double Loss) GrpoStep(Device device, CancellationToken cancellationToken)
+    {
+        var tokenizer = CompactTokenizerTrainer.TrainDefault();
+        var model = new Qwen25VLModel(Config, device);
+        model.InitializeWeights(_options.Seed);
+        using var policy = new QwenPolicy(model);
+        var prompts = Enumerable.Range(0, 64)
+            .Select(i => new GrpoPrompt($"p{i}", $"What is {i} plus {i}? Think step by step.", (2 * i).ToString(CultureInfo.InvariantCulture)))
+            .ToList();
+        var encoder = new ChatPromptEncoder(new ChatTemplate(tokenizer, ChatTemplateOptions.NoSystemPrompt));
+        var sink = new InMemoryMetricsSink();
+        int completions = _options.GrpoPrompts * _options.GrpoGroupSize;
+        using var trainer = new GrpoTrainer(policy, encoder, tokenizer, [new WeightedReward(new HardFormatResultReward())], prompts,
+            new GrpoOptions
+            {
+                Schedule = PtstSchedule.Single(_options.GrpoMaxTokens, _options.GrpoGroupSize, 1_000_000),
+                PromptsPerStep = _options.GrpoPrompts,
+                MicroBatchSize = Math.Min(8, completions),
+                LearningRate = 1e-5,
+                Seed = _options.Seed,
+            },
+            sink);
+        trainer.TrainStep(cancellationToken);
+        var steps = Enumerable.Range(0, _options.GrpoSteps).Select(_ => trainer.TrainStep(cancellationToken)).ToList();
+        double seconds = steps.Average(m => m.StepSeconds);
+        double loss = LossSeconds(completions, _options.GrpoMaxTokens, device);
+        return (seconds,
+            steps.Sum(m => m.GenerationSeconds) / steps.Sum(m => m.StepSeconds),
+            steps.Sum(m => m.LogProbSeconds) / steps.Sum(m => m.StepSeconds),
+            steps.Sum(m => m.TrainingSeconds) / steps.Sum(m => m.StepSeconds),
+            Math.Min(1.0, loss / seconds));
+    }
+
+    /// <summary>Fastest of five GRPO-loss forward + backward passes (β &gt; 0, token mean) on (rows × length) log-probs.</summary>
+    private static double LossSeconds(int rows, int length, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var leaf = randn([rows, length], device: device).requires_grad_(true);
+        var old = randn([rows, length], device: device) * 0.05f - 1;
+        var reference = randn([rows, length], device: device) * 0.05f - 1;
+        var advantages = randn([rows], device: device);
+        var mask = (rand([rows, length], device: device) < 0.8f).to_type(ScalarType.Float32);
+        double best = double.MaxValue;
+        for (int i = 0; i < 6; i++)
+        {
+            using var step = NewDisposeScope();
+            var sw = Stopwatch.StartNew();
+            var logp = leaf * 0.05f - 1;
+            var result = GrpoLoss.Compute(new GrpoLossInputs(logp, old, reference, advantages, mask), new GrpoLossOptions(Beta: 0.01));
+            result.Loss.backward();
+            _ = result.Stats.Kl;
+            if (i > 0) best = Math.Min(best, sw.Elapsed.TotalSeconds);
+            leaf.grad?.zero_();
+        }
+        return best;
+    }
+
+    /// <summary>Pairs of the realistic mix verified per second on this (one) thread.</summary>
+    private double VerifierThroughput(CancellationToken cancellationToken)
+    {
+        var verifier = new MathVerifier();
+        var mix = VerifierMix.Build(_options.VerifierPairs, seed: (int)_options.Seed);
+        foreach (var (g, p, c) in mix.Take(Math.Min(2_000, mix.Length))) verifier.Verify(g, p, c);
+        cancellationToken.ThrowIfCancellationRequested();
+        var sw = Stopwatch.StartNew();
+        int equal = 0;
+        foreach (var (g, p, c) in mix)
+            if (verifier.Verify(g, p, c).Equal) equal++;
+        double seconds = sw.Elapsed.TotalSeconds;
+        GC.KeepAlive(equal);
+        return mix.Length / seconds;
+    }
+
+    private static long LiveTensors() => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+    private static double? ReadLoadAverage()
+    {
+        try
+        {
+            if (!File.Exists("/proc/loadavg")) return null;
+            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.Parse(first, CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private void Log(FormattableString line) => _log.WriteLine(line.ToString(CultureInfo.InvariantCulture));
+}

@@ -1,0 +1,35 @@
+using VisionR1.Trainer.Bench;
+using VisionR1.Trainer.Cli;
+
+namespace VisionR1.Trainer.Commands;
+
+/// <summary>`vr1 bench`: the whole-step performance report (one JSON object on stdout, progress on stderr).</summary>
+public sealed class BenchCommand : ICliCommand, IHasSwitches
+{
+    /// <inheritdoc />
+    public string Name => "bench";
+
+    /// <inheritdoc />
+    public string Summary => "Measure matmul peaks, training-step MFU, decoding, a GRPO step and the verifier; print one JSON object.";
+
+    /// <inheritdoc />
+    public string Usage => "vr1 bench [--quick] [--threads N] [--device cpu|cuda[:N]] [--seed N]";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Switches => ["quick"];
+
+    /// <inheritdoc />
+    public Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var options = new BenchOptions(
+            Quick: args.Flag("quick"),
+            Threads: args.GetInt("threads", 0),
+            Device: args.Get("device") ?? "cpu",
+            Seed: args.GetInt("seed", 1));
+        args.ThrowOnUnknown();
+        if (options.Threads < 0) throw new CliUsageException("--threads must be 0 (libtorch's default) or positive.");
+        var report = new PerformanceBench(options, stderr).Run(cancellationToken);
+        stdout.WriteLine(report.ToJson());
+        return Task.FromResult(0);
+    }
+}
