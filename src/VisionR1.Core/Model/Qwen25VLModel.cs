@@ -100,7 +100,7 @@ public sealed class Qwen25VLModel : nn.Module
             // Sorted by name so the result does not depend on registration order.
             foreach (var (name, p) in named_parameters().OrderBy(p => p.name, StringComparer.Ordinal))
             {
-                if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
+                if (name.EndsWith(".bias", StringComparison.Ordinal)) p.fill_(0.0); // zero_() returns a second handle that would outlive the call
                 else if (name.EndsWith("norm.weight", StringComparison.Ordinal) || name.EndsWith("norm1.weight", StringComparison.Ordinal)
                          || name.EndsWith("norm2.weight", StringComparison.Ordinal) || name.EndsWith("ln_q.weight", StringComparison.Ordinal)
                          || name.EndsWith("layernorm.weight", StringComparison.Ordinal))
