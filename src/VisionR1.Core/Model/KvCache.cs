@@ -14,6 +14,10 @@ public sealed class KvCache : IDisposable
     private readonly Tensor[] _keys;
     private readonly Tensor[] _values;
     private Tensor? _ropeDeltas;
+    private Tensor? _rotaryCos;
+    private Tensor? _rotarySin;
+    private long _deltaMin;
+    private long _deltaMax;
 
     private KvCache(Tensor[] keys, Tensor[] values, long capacity, long batch)
     {
@@ -55,6 +59,39 @@ public sealed class KvCache : IDisposable
     {
         _ropeDeltas?.Dispose();
         _ropeDeltas = deltas.view(-1, 1).clone().DetachFromDisposeScope();
+        _deltaMin = _ropeDeltas.min().item<long>();
+        _deltaMax = _ropeDeltas.max().item<long>();
+    }
+
+    /// <summary>
+    /// cos/sin (B, T, head_dim) of text positions (B, T) — generated tokens, whose three M-RoPE axes agree —
+    /// read from a (capacity, head_dim) table built on first use, so decoding never recomputes rotary angles.
+    /// Positions outside the table (not produced by prefill deltas) fall back to computing them.
+    /// </summary>
+    internal (Tensor Cos, Tensor Sin) TextRotary(Tensor positions, TextConfig config, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        if (_rotaryCos is null)
+        {
+            var all = arange(Capacity, dtype: ScalarType.Int64, device: positions.device).view(1, 1, Capacity).expand(3, 1, Capacity);
+            var (c, s) = Text.MultimodalRotary.Tables(all, config, dtype);
+            _rotaryCos = c.squeeze(0).DetachFromDisposeScope();
+            _rotarySin = s.squeeze(0).DetachFromDisposeScope();
+        }
+        long b = positions.shape[0], t = positions.shape[1];
+        Tensor cos, sin;
+        // Decode positions are Length … Length + T − 1 plus each row's delta: check the range on the host.
+        if (Length + _deltaMin < 0 || Length + t - 1 + _deltaMax >= Capacity)
+        {
+            (cos, sin) = Text.MultimodalRotary.Tables(positions.unsqueeze(0).expand(3, b, t), config, dtype);
+        }
+        else
+        {
+            var flat = positions.reshape(-1);
+            cos = _rotaryCos.index_select(0, flat).view(b, t, -1);
+            sin = _rotarySin!.index_select(0, flat).view(b, t, -1);
+        }
+        return (cos.MoveToOuterDisposeScope(), sin.MoveToOuterDisposeScope());
     }
 
     /// <summary>Writes (B, kv_heads, T, head_dim) keys and values of <paramref name="layer"/> at the current length; returns views over everything filled so far.</summary>
@@ -108,5 +145,7 @@ public sealed class KvCache : IDisposable
         foreach (var t in _keys) t.Dispose();
         foreach (var t in _values) t.Dispose();
         _ropeDeltas?.Dispose();
+        _rotaryCos?.Dispose();
+        _rotarySin?.Dispose();
     }
 }

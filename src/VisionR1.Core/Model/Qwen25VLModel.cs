@@ -195,8 +195,10 @@ public sealed class Qwen25VLModel : nn.Module
             embeds = embeds.masked_scatter(imageMask!.unsqueeze(-1).expand_as(embeds), features.to_type(embeds.dtype));
         }
 
-        var (cos, sin) = MultimodalRotary.Tables(positions, Config.Text, DType);
-        var attend = AttentionMask(mask, past, t);
+        // Decoding reads generated (text) positions from a table built once per cache, not recomputed per token.
+        var (cos, sin) = prefill ? MultimodalRotary.Tables(positions, Config.Text, DType) : cache!.TextRotary(positions[0], Config.Text, DType);
+        // Without padding and without earlier positions the mask is plain causal: let attention skip it.
+        Tensor? attend = past == 0 && mask.all().item<bool>() ? null : AttentionMask(mask, past, t);
         var hidden = model.Forward(embeds, cos, sin, attend, cache);
 
         Tensor? result = logits switch
@@ -287,6 +289,13 @@ public sealed class Qwen25VLModel : nn.Module
     private Tensor AttentionMask(Tensor mask, long past, long t)
     {
         long s = past + t;
+        if (t == 1)
+        {
+            // One new token sees every earlier key: only the padding matters, and the token itself.
+            var single = mask.ne(0);
+            single.narrow(1, s - 1, 1).fill_(true);
+            return single.view(mask.shape[0], 1, 1, s);
+        }
         var keyPos = arange(s, dtype: ScalarType.Int64, device: Device).view(1, s);
         var queryPos = arange(past, s, dtype: ScalarType.Int64, device: Device).view(t, 1);
         var causal = keyPos.le(queryPos);

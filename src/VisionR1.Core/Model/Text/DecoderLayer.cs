@@ -24,7 +24,7 @@ internal sealed class DecoderLayer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(x, cos, sin, mask, cache, layer).");
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
         var h = x + self_attn.Forward(input_layernorm.forward(x), cos, sin, mask, cache, layer);

@@ -8,8 +8,8 @@ namespace VisionR1.Model.Text;
 
 /// <summary>
 /// Grouped-query causal self-attention of a Qwen2 layer (q/k/v with bias, o_proj without),
-/// with M-RoPE and an optional in-place KV cache. Keys and values are never repeated:
-/// the query heads sharing a KV head are folded into the query length instead.
+/// with M-RoPE and an optional in-place KV cache. With a mask, keys and values are never
+/// repeated: the query heads sharing a KV head are folded into the query length instead.
 /// </summary>
 internal sealed class TextAttention : nn.Module<Tensor, Tensor>
 {
@@ -35,14 +35,18 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(x, cos, sin, mask, cache, layer).");
 
-    /// <summary>x: (B, T, D); cos/sin: (B, T, head_dim); mask: (B, 1, T, S) bool, True = attend.</summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor mask, KvCache? cache, int layer)
+    /// <summary>
+    /// x: (B, T, D); cos/sin: (B, T, head_dim); mask: (B, 1, T, S) bool, True = attend, or null for plain
+    /// causal attention over the T positions just computed (no padding, empty cache).
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
-        var q = q_proj.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);
-        var k = k_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
-        var v = v_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
+        var (q, k, v) = Project(x);
+        q = q.view(b, t, _heads, _headDim).transpose(1, 2);
+        k = k.view(b, t, _kvHeads, _headDim).transpose(1, 2);
+        v = v.view(b, t, _kvHeads, _headDim).transpose(1, 2);
         var c = cos.unsqueeze(1);
         var s = sin.unsqueeze(1);
         q = q * c + VisionAttention.RotateHalf(q) * s;
@@ -52,7 +56,18 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
         int groups = _heads / _kvHeads;
         long keyLength = k.shape[2];
         Tensor output;
-        if (groups == 1)
+        if (mask is null)
+        {
+            // Causal without a mask lets the attention kernel skip the blocks above the diagonal;
+            // the kernel has no GQA, so each KV head is repeated for the query heads that share it.
+            if (groups > 1)
+            {
+                k = k.repeat_interleave(groups, 1);
+                v = v.repeat_interleave(groups, 1);
+            }
+            output = nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true);
+        }
+        else if (groups == 1)
         {
             output = nn.functional.scaled_dot_product_attention(q, k, v, mask);
         }
@@ -66,4 +81,25 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
         var merged = output.transpose(1, 2).reshape(b, t, _heads * _headDim);
         return o_proj.forward(merged).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// q, k, v of (B, T, ·). For many rows the three projections run as one product over their
+    /// concatenated weights (one large GEMM instead of three narrow ones; autograd splits the
+    /// gradient back), while the parameters stay the checkpoint's q_proj / k_proj / v_proj.
+    /// A decoding step has few rows, where copying the weights would cost more than it saves.
+    /// </summary>
+    private (Tensor Q, Tensor K, Tensor V) Project(Tensor x)
+    {
+        long rows = x.shape[0] * x.shape[1];
+        if (rows < FuseFromRows)
+            return (q_proj.forward(x), k_proj.forward(x), v_proj.forward(x));
+        var weight = cat([q_proj.weight, k_proj.weight, v_proj.weight], 0);
+        var bias = cat([q_proj.bias!, k_proj.bias!, v_proj.bias!], 0);
+        var qkv = nn.functional.linear(x, weight, bias);
+        long qw = _heads * _headDim, kw = _kvHeads * _headDim;
+        return (qkv.narrow(-1, 0, qw), qkv.narrow(-1, qw, kw), qkv.narrow(-1, qw + kw, kw));
+    }
+
+    /// <summary>Rows (B·T) from which q/k/v (and the MLP's gate/up) run as one fused product.</summary>
+    internal const long FuseFromRows = 64;
 }

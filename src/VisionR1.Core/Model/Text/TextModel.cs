@@ -24,8 +24,8 @@ internal sealed class TextModel : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(embeds, cos, sin, mask, cache).");
 
-    /// <summary>embeds: (B, T, D). Returns the normed hidden states (B, T, D); advances the cache by T.</summary>
-    public Tensor Forward(Tensor embeds, Tensor cos, Tensor sin, Tensor mask, KvCache? cache)
+    /// <summary>embeds: (B, T, D); mask (B, 1, T, S) or null for plain causal attention. Returns the normed hidden states (B, T, D); advances the cache by T.</summary>
+    public Tensor Forward(Tensor embeds, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
         var h = embeds;
