@@ -11,6 +11,8 @@ using VisionR1.Benchmarks;
 // [--threads N] [--device D]` prints the same whole-step JSON report as `vr1 bench`.
 if (args.Length > 0 && args[0] == "report")
 {
+    VisionR1.Runtime.ThreadWaitPolicy.PreferPassive(); // as vr1 does, before the first tensor call
+
     return await VisionR1.Trainer.Cli.CommandLine.RunAsync(["bench", .. args[1..]], Console.Out, Console.Error, CancellationToken.None);
 }
 if (args.Length > 0 && args[0] == "verifier-latency")

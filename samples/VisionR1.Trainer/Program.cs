@@ -1,4 +1,8 @@
+using VisionR1.Runtime;
 using VisionR1.Trainer.Cli;
+
+// Before any tensor call: OpenMP workers sleep instead of spinning (see ThreadWaitPolicy).
+ThreadWaitPolicy.PreferPassive();
 
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>

@@ -46,11 +46,17 @@ public sealed record BenchReport
     /// <summary>Model FLOPs per second of the fastest fp32 step over the fp32 peak.</summary>
     public required double TrainStepMfuFp32Small { get; init; }
 
+    /// <summary>How the fastest fp32 step divides between forward (with the loss), backward and AdamW.</summary>
+    public required StepSplit TrainStepSplitFp32Small { get; init; }
+
     /// <summary>Fastest bf16 step, seconds (null without bf16).</summary>
     public double? TrainStepSecondsBf16Small { get; init; }
 
     /// <summary>Median bf16 step, seconds.</summary>
     public double? TrainStepSecondsBf16SmallMedian { get; init; }
+
+    /// <summary>How the fastest bf16 step divides (null without bf16).</summary>
+    public StepSplit? TrainStepSplitBf16Small { get; init; }
 
     /// <summary>Model FLOPs per second of the fastest bf16 step over the bf16 peak.</summary>
     public double? TrainStepMfuBf16Small { get; init; }

@@ -50,18 +50,20 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
         double stepFlops = ModelFlops.TrainingStep(Config, _options.TrainRows, _options.TrainTokens, images);
 
         double peak32 = Peak(ScalarType.Float32, device);
-        var (best32, median32, growth) = TrainSteps(ScalarType.Float32, device, images, checkGrowth: true, cancellationToken);
+        var fp32 = TrainSteps(ScalarType.Float32, device, images, checkGrowth: true, cancellationToken);
+        var (best32, median32, growth) = (fp32.Best, fp32.Median, fp32.Growth);
         peak32 = Math.Max(peak32, Peak(ScalarType.Float32, device));
-        Log($"[live {LiveTensors() - liveAtStart}] fp32: peak {peak32:F1} GFLOP/s, step {best32:F3}s (median {median32:F3}s), {stepFlops / 1e9:F2} GFLOP/step, live-tensor growth {growth}");
+        Log($"[live {LiveTensors() - liveAtStart}] fp32: peak {peak32:F1} GFLOP/s, step {best32:F3}s (median {median32:F3}s), {stepFlops / 1e9:F2} GFLOP/step, live-tensor growth {growth}; forward {fp32.ForwardShare:P0}, backward {fp32.BackwardShare:P0}, AdamW {fp32.UpdateShare:P0}");
 
         double? peak16 = null, best16 = null, median16 = null;
+        TrainTiming? bf16 = null;
         if (runtime.Bf16Supported)
         {
             peak16 = Peak(ScalarType.BFloat16, device);
-            var (b, m, _) = TrainSteps(ScalarType.BFloat16, device, images, checkGrowth: false, cancellationToken);
-            (best16, median16) = (b, m);
+            bf16 = TrainSteps(ScalarType.BFloat16, device, images, checkGrowth: false, cancellationToken);
+            (best16, median16) = (bf16.Best, bf16.Median);
             peak16 = Math.Max(peak16.Value, Peak(ScalarType.BFloat16, device));
-            Log($"[live {LiveTensors() - liveAtStart}] bf16: peak {peak16:F1} GFLOP/s, step {best16:F3}s (median {median16:F3}s)");
+            Log($"[live {LiveTensors() - liveAtStart}] bf16: peak {peak16:F1} GFLOP/s, step {best16:F3}s (median {median16:F3}s); forward {bf16.ForwardShare:P0}, backward {bf16.BackwardShare:P0}, AdamW {bf16.UpdateShare:P0}");
         }
 
         var (decodeRate, speedup) = Decoding(device, cancellationToken);
@@ -90,7 +92,9 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
             TrainStepSecondsFp32Small = best32,
             TrainStepSecondsFp32SmallMedian = median32,
             TrainStepMfuFp32Small = stepFlops / best32 / (peak32 * 1e9),
+            TrainStepSplitFp32Small = new StepSplit(fp32.ForwardShare, fp32.BackwardShare, fp32.UpdateShare),
             TrainStepSecondsBf16Small = best16,
+            TrainStepSplitBf16Small = bf16 is { } t16 ? new StepSplit(t16.ForwardShare, t16.BackwardShare, t16.UpdateShare) : null,
             TrainStepSecondsBf16SmallMedian = median16,
             TrainStepMfuBf16Small = best16 is { } s16 && peak16 is { } p16 ? stepFlops / s16 / (p16 * 1e9) : null,
             DecodeTokensPerSSmall = decodeRate,
@@ -123,9 +127,9 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
 
     /// <summary>
     /// Times forward + next-token cross-entropy + backward + AdamW on the small preset in <paramref name="dtype"/>.
-    /// Returns the fastest and median step and, when asked, the live-tensor growth between n and 2n more steps.
+    /// Returns the fastest and median step, the fastest step's split and, when asked, the live-tensor growth between n and 2n more steps.
     /// </summary>
-    private (double Best, double Median, long Growth) TrainSteps(ScalarType dtype, Device device, List<(int H, int W)> images, bool checkGrowth,
+    private TrainTiming TrainSteps(ScalarType dtype, Device device, List<(int H, int W)> images, bool checkGrowth,
         CancellationToken cancellationToken)
     {
         using var model = new Qwen25VLModel(Config, device, dtype);
@@ -134,10 +138,12 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
         using var optimizer = optim.AdamW(model.parameters(), lr: 1e-5);
         using var batch = TrainingBatch(images, device);
 
-        void Step()
+        // Returns the seconds of forward (with the loss), backward and the AdamW update.
+        (double Forward, double Backward, double Update) Step()
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
+            var sw = Stopwatch.StartNew();
             optimizer.zero_grad();
             using var output = model.Forward(batch);
             var logits = output.Logits!;
@@ -145,17 +151,20 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
             var loss = nn.functional.cross_entropy(
                 logits.narrow(1, 0, _options.TrainTokens - 1).reshape(-1, v),
                 batch.InputIds.narrow(1, 1, _options.TrainTokens - 1).reshape(-1));
+            double forward = sw.Elapsed.TotalSeconds;
             loss.backward();
+            double backward = sw.Elapsed.TotalSeconds;
             optimizer.step();
+            double update = sw.Elapsed.TotalSeconds;
+            return (forward, backward - forward, update - backward);
         }
 
         for (int i = 0; i < 2; i++) Step();
-        var times = new List<double>();
+        var times = new List<(double Total, double Forward, double Backward, double Update)>();
         for (int i = 0; i < _options.TrainSteps; i++)
         {
-            var sw = Stopwatch.StartNew();
-            Step();
-            times.Add(sw.Elapsed.TotalSeconds);
+            var (f, b, u) = Step();
+            times.Add((f + b + u, f, b, u));
         }
         long growth = 0;
         if (checkGrowth)
@@ -164,8 +173,9 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
             for (int i = 0; i < _options.TrainSteps; i++) Step();
             growth = LiveTensors() - afterN;
         }
-        times.Sort();
-        return (times[0], times[times.Count / 2], growth);
+        times.Sort((x, y) => x.Total.CompareTo(y.Total));
+        var best = times[0];
+        return new TrainTiming(best.Total, times[times.Count / 2].Total, best.Forward / best.Total, best.Backward / best.Total, best.Update / best.Total, growth);
     }
 
     /// <summary>
@@ -193,10 +203,10 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
             grids.AddRange([1, h, w]);
             patches += (long)h * w;
         }
-        var inputIds = tensor(ids, device: device).view(rows, length).DetachFromDisposeScope();
+        var inputIds = tensor(ids, [rows, length], device: device).DetachFromDisposeScope();
         var mask = ones([rows, length], ScalarType.Int64, device).DetachFromDisposeScope();
         var pixels = randn([patches, Config.Vision.PatchDim], device: device).DetachFromDisposeScope();
-        var gridTensor = tensor(grids.ToArray(), device: device).view(images.Count, 3).DetachFromDisposeScope();
+        var gridTensor = tensor(grids.ToArray(), [images.Count, 3], device: device).DetachFromDisposeScope();
         return new MultimodalBatch(inputIds, mask, pixels, gridTensor);
     }
 
@@ -352,5 +362,9 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
         }
     }
 
-    private void Log(FormattableString line) => _log.WriteLine(line.ToString(CultureInfo.InvariantCulture));
+    private readonly Stopwatch _since = Stopwatch.StartNew();
+
+    private void Log(FormattableString line) => _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{_since.Elapsed.TotalSeconds:F1}s] ") + line.ToString(CultureInfo.InvariantCulture));
+
+    private sealed record TrainTiming(double Best, double Median, double ForwardShare, double BackwardShare, double UpdateShare, long Growth);
 }

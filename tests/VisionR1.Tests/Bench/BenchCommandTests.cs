@@ -1,0 +1,59 @@
+using System.Text.Json;
+using VisionR1.Trainer.Cli;
+
+namespace VisionR1.Tests.Bench;
+
+public sealed class BenchCommandTests
+{
+    private static readonly string[] PositiveFields =
+    [
+        "matmul_peak_gflops_fp32", "matmul_peak_gflops_bf16", "train_step_gflop", "train_step_seconds_fp32_small",
+        "train_step_mfu_fp32_small", "train_step_seconds_bf16_small", "train_step_mfu_bf16_small", "decode_tokens_per_s_small",
+        "kv_cache_speedup_256", "grpo_step_seconds_small", "verifier_pairs_per_s", "peak_rss_mb", "elapsed_seconds",
+    ];
+
+    private static readonly string[] FractionFields =
+        ["grpo_generation_fraction", "grpo_logprob_fraction", "grpo_update_fraction", "grpo_loss_fraction"];
+
+    [Fact]
+    public async Task Quick_bench_prints_one_json_object_with_every_field_sane()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = await CommandLine.RunAsync(["bench", "--quick"], stdout, stderr, CancellationToken.None);
+        Assert.True(code == 0, stderr.ToString());
+
+        using var json = JsonDocument.Parse(stdout.ToString());
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("quick").GetBoolean());
+        foreach (var name in PositiveFields)
+        {
+            double value = root.GetProperty(name).GetDouble();
+            Assert.True(double.IsFinite(value) && value > 0, $"{name} = {value}");
+        }
+        // MFU is a share of a peak measured in the same process; timer noise may nudge it past 1, never far.
+        Assert.InRange(root.GetProperty("train_step_mfu_fp32_small").GetDouble(), 1e-6, 1.5);
+        Assert.InRange(root.GetProperty("train_step_mfu_bf16_small").GetDouble(), 1e-6, 1.5);
+        double shares = 0;
+        foreach (var name in FractionFields)
+        {
+            double value = root.GetProperty(name).GetDouble();
+            Assert.InRange(value, 0.0, 1.0);
+            if (name != "grpo_loss_fraction") shares += value;
+        }
+        Assert.InRange(shares, 0.5, 1.0 + 1e-9);
+        Assert.Equal(0, root.GetProperty("live_tensors_growth").GetInt64());
+        Assert.Equal(0, root.GetProperty("live_tensors_after").GetInt64());
+        Assert.Equal(2, root.GetProperty("train_step_images").GetInt32());
+        Assert.True(root.GetProperty("threads").GetInt32() >= 1);
+    }
+
+    [Fact]
+    public async Task Negative_thread_count_is_a_usage_error()
+    {
+        var stderr = new StringWriter();
+        int code = await CommandLine.RunAsync(["bench", "--threads", "-1"], new StringWriter(), stderr, CancellationToken.None);
+        Assert.Equal(2, code);
+        Assert.Contains("--threads", stderr.ToString());
+    }
+}

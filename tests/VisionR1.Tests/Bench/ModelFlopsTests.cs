@@ -1,0 +1,53 @@
+using VisionR1.Model;
+using VisionR1.Model.Config;
+using VisionR1.Runtime;
+using VisionR1.Trainer.Bench;
+
+namespace VisionR1.Tests.Bench;
+
+public sealed class ModelFlopsTests
+{
+    public ModelFlopsTests() => VisionR1Runtime.Initialize("cpu");
+
+    [Fact]
+    public void Matmul_parameter_counts_match_the_built_models_matrices()
+    {
+        var config = Qwen25VLPresets.Small;
+        using var model = new Qwen25VLModel(config, TorchSharp.torch.META);
+        var named = model.named_parameters().ToList();
+        long Sum(Func<string, bool> keep) => named.Where(p => keep(p.name) && p.parameter.dim() >= 2).Sum(p => p.parameter.numel());
+
+        // The tied LM head is the embedding matrix.
+        Assert.Equal(Sum(n => n.StartsWith("model.", StringComparison.Ordinal)), ModelFlops.TextMatmulParameters(config.Text));
+        Assert.Equal(Sum(n => n.StartsWith("visual.", StringComparison.Ordinal) && !n.StartsWith("visual.merger.", StringComparison.Ordinal)),
+            ModelFlops.VisionPatchMatmulParameters(config.Vision));
+        Assert.Equal(Sum(n => n.StartsWith("visual.merger.", StringComparison.Ordinal)), ModelFlops.VisionMergedMatmulParameters(config.Vision));
+    }
+
+    [Fact]
+    public void Forward_flops_add_attention_and_the_vision_tower_and_a_step_is_three_forwards()
+    {
+        var config = Qwen25VLPresets.Small;
+        var text = config.Text;
+        double oneToken = ModelFlops.Forward(config, 1, 1, []);
+        Assert.Equal(2.0 * ModelFlops.TextMatmulParameters(text) + 4.0 * text.NumHiddenLayers * text.HiddenSize, oneToken);
+
+        double rows = ModelFlops.Forward(config, 4, 128, []);
+        Assert.Equal(4 * 128 * 2.0 * ModelFlops.TextMatmulParameters(text) + 4.0 * text.NumHiddenLayers * text.HiddenSize * 128 * 128 * 4, rows);
+
+        // One 8×8-patch image is exactly one 112-pixel window: every block attends over its 64 patches.
+        double withImage = ModelFlops.Forward(config, 4, 128, [(8, 8)]);
+        var v = config.Vision;
+        double vision = 64 * 2.0 * ModelFlops.VisionPatchMatmulParameters(v) + 16 * 2.0 * ModelFlops.VisionMergedMatmulParameters(v)
+                        + v.Depth * 4.0 * v.HiddenSize * 64 * 64;
+        Assert.Equal(rows + vision, withImage, 6);
+        Assert.Equal(3 * withImage, ModelFlops.TrainingStep(config, 4, 128, [(8, 8)]), 6);
+
+        // A 16×16 image: window blocks attend within four 64-patch windows, full blocks over all 256 patches.
+        double big = ModelFlops.Forward(config, 1, 1, [(16, 16)]) - oneToken;
+        int full = v.FullAttentionBlockIndexes.Count;
+        double expected = 256 * 2.0 * ModelFlops.VisionPatchMatmulParameters(v) + 64 * 2.0 * ModelFlops.VisionMergedMatmulParameters(v)
+                          + full * 4.0 * v.HiddenSize * 256 * 256 + (v.Depth - full) * 4.0 * v.HiddenSize * 4 * 64 * 64;
+        Assert.Equal(expected, big, 6);
+    }
+}
