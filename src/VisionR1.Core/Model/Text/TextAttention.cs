@@ -43,14 +43,15 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
-        var (q, k, v) = Project(x);
-        q = q.view(b, t, _heads, _headDim).transpose(1, 2);
-        k = k.view(b, t, _kvHeads, _headDim).transpose(1, 2);
+        var (qk, v) = Project(x);
+        // Queries and keys rotate together: one set of element-wise ops over (B, T, heads + kv_heads, head_dim).
+        qk = qk.view(b, t, _heads + _kvHeads, _headDim);
+        var c = cos.unsqueeze(2);
+        var s = sin.unsqueeze(2);
+        qk = qk * c + VisionAttention.RotateHalf(qk) * s;
+        var q = qk.narrow(2, 0, _heads).transpose(1, 2);
+        var k = qk.narrow(2, _heads, _kvHeads).transpose(1, 2);
         v = v.view(b, t, _kvHeads, _headDim).transpose(1, 2);
-        var c = cos.unsqueeze(1);
-        var s = sin.unsqueeze(1);
-        q = q * c + VisionAttention.RotateHalf(q) * s;
-        k = k * c + VisionAttention.RotateHalf(k) * s;
         if (cache is not null) (k, v) = cache.Write(layer, k, v);
 
         int groups = _heads / _kvHeads;
@@ -75,7 +76,8 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
         {
             // Head h uses KV head h / groups: fold the group into the query axis.
             var qg = q.reshape(b, _kvHeads, groups * t, _headDim);
-            var mg = mask.unsqueeze(2).expand(b, 1, groups, t, keyLength).reshape(b, 1, groups * t, keyLength);
+            // A single query row per head: its (B, 1, 1, S) mask already broadcasts over the folded axis.
+            var mg = t == 1 ? mask : mask.unsqueeze(2).expand(b, 1, groups, t, keyLength).reshape(b, 1, groups * t, keyLength);
             output = nn.functional.scaled_dot_product_attention(qg, k, v, mg).view(b, _heads, t, _headDim);
         }
         var merged = output.transpose(1, 2).reshape(b, t, _heads * _headDim);
@@ -83,21 +85,22 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// q, k, v of (B, T, ·). For many rows the three projections run as one product over their
-    /// concatenated weights (one large GEMM instead of three narrow ones; autograd splits the
-    /// gradient back), while the parameters stay the checkpoint's q_proj / k_proj / v_proj.
-    /// A decoding step has few rows, where copying the weights would cost more than it saves.
+    /// Queries and keys side by side (B, T, (heads + kv_heads)·head_dim) and values (B, T, kv_heads·head_dim).
+    /// For many rows the three projections run as one product over their concatenated weights (one large
+    /// GEMM instead of three narrow ones; autograd splits the gradient back), while the parameters stay the
+    /// checkpoint's q_proj / k_proj / v_proj. A decoding step has few rows, where copying the weights would
+    /// cost more than it saves.
     /// </summary>
-    private (Tensor Q, Tensor K, Tensor V) Project(Tensor x)
+    private (Tensor QK, Tensor V) Project(Tensor x)
     {
         long rows = x.shape[0] * x.shape[1];
         if (rows < FuseFromRows)
-            return (q_proj.forward(x), k_proj.forward(x), v_proj.forward(x));
+            return (cat([q_proj.forward(x), k_proj.forward(x)], -1), v_proj.forward(x));
         var weight = cat([q_proj.weight, k_proj.weight, v_proj.weight], 0);
         var bias = cat([q_proj.bias!, k_proj.bias!, v_proj.bias!], 0);
         var qkv = nn.functional.linear(x, weight, bias);
-        long qw = _heads * _headDim, kw = _kvHeads * _headDim;
-        return (qkv.narrow(-1, 0, qw), qkv.narrow(-1, qw, kw), qkv.narrow(-1, qw + kw, kw));
+        long qk = (_heads + _kvHeads) * _headDim;
+        return (qkv.narrow(-1, 0, qk), qkv.narrow(-1, qk, _kvHeads * _headDim));
     }
 
     /// <summary>Rows (B·T) from which q/k/v (and the MLP's gate/up) run as one fused product.</summary>
