@@ -141,7 +141,7 @@ public sealed partial class RuleBasedAnswerExtractor : IAnswerExtractor
     [GeneratedRegex(@"^\(?([A-Za-z])\)?(?:[.:)\s]|$)")]
     private static partial Regex LeadingLetter();
 
-    [GeneratedRegex(@"\b(?:option|choice)\s*\(?([A-Za-z])\)?(?![A-Za-z])", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(?i:option|choice|answer)\s*(?i:is\s*)?[:：]?\s*\(?([A-Z])\)?(?![A-Za-z])")]
     private static partial Regex OptionWord();
 
     [GeneratedRegex(@"\(([A-Z])\)")]
