@@ -195,6 +195,8 @@ public sealed partial class MathVistaScorer(IAnswerExtractor? extractor = null)
             if (!fields.TryGetValue(key, out var v) || v.ValueKind == JsonValueKind.Null) continue;
             if (v.ValueKind == JsonValueKind.Array)
                 foreach (var e in v.EnumerateArray().Select(PythonText.Str).Distinct(StringComparer.Ordinal)) yield return new(key, e);
+            else if (key == "skills" && v.ValueKind == JsonValueKind.String)
+                foreach (var skill in v.GetString()!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.Ordinal)) yield return new(key, skill);
             else yield return new(key, PythonText.Str(v));
         }
     }

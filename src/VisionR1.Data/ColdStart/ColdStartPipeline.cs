@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Polly;
-using Polly.Retry;
-using Polly.Timeout;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
 
@@ -40,31 +37,7 @@ public sealed class ColdStartPipeline
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxConcurrency, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxRetries);
         _prompts = _options.Prompts ?? new ColdStartPrompts();
-        _resilience = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsTransient(e, args.Context.CancellationToken)),
-                MaxRetryAttempts = Math.Max(1, _options.MaxRetries),
-                Delay = _options.EffectiveRetryBaseDelay,
-                MaxDelay = TimeSpan.FromMinutes(2),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-            })
-            .AddTimeout(_options.EffectiveRequestTimeout)
-            .Build();
-        if (_options.MaxRetries == 0)
-            _resilience = new ResiliencePipelineBuilder().AddTimeout(_options.EffectiveRequestTimeout).Build();
-    }
-
-    /// <summary>Whether a failed call is worth retrying: everything except cancellation by the caller and client errors (400, 401, 403, 404, 422).</summary>
-    public static bool IsTransient(Exception e, CancellationToken callerToken)
-    {
-        ArgumentNullException.ThrowIfNull(e);
-        if (e is OperationCanceledException && callerToken.IsCancellationRequested) return false;
-        if (e is ArgumentException or NotSupportedException) return false;
-        int? status = e is HttpRequestException { StatusCode: { } code } ? (int)code
-            : e.GetType().GetProperty("Status")?.GetValue(e) is int s ? s : null; // System.ClientModel.ClientResultException
-        return status is not (400 or 401 or 403 or 404 or 422);
+        _resilience = ChatResilience.Build(_options.MaxRetries, _options.EffectiveRetryBaseDelay, _options.EffectiveRequestTimeout);
     }
 
     /// <summary>
