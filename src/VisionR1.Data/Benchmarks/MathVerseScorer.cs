@@ -16,7 +16,7 @@ public sealed partial class MathVerseScorer(IAnswerExtractor? extractor = null)
     public async ValueTask<(string Extraction, bool Correct)> ScoreAsync(string question, string gold, string? response, string? extraction, IReadOnlyList<string>? choices, bool multipleChoice, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(gold);
-        extraction ??= await _extractor.ExtractAsync(new ExtractionRequest(question, response ?? "", choices, "text", multipleChoice && choices is { Count: > 0 }), cancellationToken).ConfigureAwait(false);
+        extraction ??= await _extractor.ExtractAsync(new ExtractionRequest(question, response ?? "", choices, "text", multipleChoice), cancellationToken).ConfigureAwait(false);
         return (extraction, QuickMatch(gold, extraction, multipleChoice));
     }
 

@@ -20,8 +20,12 @@ public sealed partial class RuleBasedAnswerExtractor : IAnswerExtractor
     {
         ArgumentNullException.ThrowIfNull(request);
         var candidate = FinalAnswerSpan(request.Response, out bool marked);
-        if (request.IsMultipleChoice && request.Choices is { Count: > 0 } choices)
+        if (request.IsMultipleChoice)
+        {
+            // Without the option texts, any capital letter may be an option.
+            IReadOnlyList<string> choices = request.Choices is { Count: > 0 } c ? c : LetterOptions;
             return ChoiceAnswer(candidate, marked ? null : request.Response, choices) ?? candidate;
+        }
         if (request.AnswerType is "integer" or "float")
         {
             if (PythonNumbers.TryParseFloat(candidate, out _)) return candidate;
@@ -29,6 +33,8 @@ public sealed partial class RuleBasedAnswerExtractor : IAnswerExtractor
         }
         return candidate;
     }
+
+    private static readonly string[] LetterOptions = Enumerable.Range(0, 26).Select(i => ((char)('A' + i)).ToString()).ToArray();
 
     /// <summary>The text of the final answer by the marker rules, and whether a marker was found (else the whole trimmed response).</summary>
     public static string FinalAnswerSpan(string response, out bool marked)
