@@ -55,6 +55,17 @@ public static class CommandLine
             stderr.WriteLine($"vr1 {name}: cancelled; finished work is kept and a new run resumes it.");
             return 130;
         }
+        catch (VisionR1.Runtime.NativeRuntimeException e)
+        {
+            stderr.WriteLine($"vr1 {name}: the tensor runtime did not load: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("VR1_DEBUG") != "1")
+        {
+            stderr.WriteLine($"vr1 {name}: {e.GetType().Name}: {e.Message}");
+            stderr.WriteLine("(set VR1_DEBUG=1 for the stack trace)");
+            return 1;
+        }
     }
 
     /// <summary>Prints the command list.</summary>

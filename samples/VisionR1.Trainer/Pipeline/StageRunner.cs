@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace VisionR1.Trainer.Pipeline;
+
+/// <summary>What a finished stage left behind: its result, serialised, and how long it took.</summary>
+/// <param name="Stage">The stage name.</param>
+/// <param name="ElapsedSeconds">Wall-clock seconds the stage took when it ran.</param>
+/// <param name="FinishedUtc">When it finished.</param>
+/// <param name="Result">The stage's result as JSON.</param>
+public sealed record StageRecord(string Stage, double ElapsedSeconds, DateTime FinishedUtc, JsonElement Result);
+
+/// <summary>
+/// Runs the stages of a long job in order inside one output folder. A stage that finished
+/// before (its <c>stage.json</c> marker exists) is not run again: its recorded result is
+/// returned. The marker is written atomically after the stage body returns, so a run killed
+/// at any moment resumes at the first unfinished stage; a stage body may itself resume from
+/// whatever it left in its own folder.
+/// </summary>
+public sealed class StageRunner
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>Creates a runner over <paramref name="root"/> (created if missing).</summary>
+    public StageRunner(string root)
+    {
+        Root = Path.GetFullPath(root);
+        Directory.CreateDirectory(Root);
+    }
+
+    /// <summary>The run's output folder.</summary>
+    public string Root { get; }
+
+    /// <summary>Stages skipped because a previous run finished them.</summary>
+    public List<string> Resumed { get; } = [];
+
+    /// <summary>The folder of a stage.</summary>
+    public string StageDirectory(string stage) => Path.Combine(Root, stage);
+
+    /// <summary>Whether <paramref name="stage"/> finished in this or an earlier run.</summary>
+    public bool IsDone(string stage) => File.Exists(MarkerPath(stage));
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for <paramref name="stage"/> unless it finished before, and
+    /// returns its result (recorded or fresh).
+    /// </summary>
+    public async Task<T> RunAsync<T>(string stage, Func<string, CancellationToken, Task<T>> body, CancellationToken cancellationToken)
+    {
+        var marker = MarkerPath(stage);
+        if (File.Exists(marker))
+        {
+            var record = JsonSerializer.Deserialize<StageRecord>(File.ReadAllText(marker))
+                         ?? throw new InvalidDataException($"Stage marker {marker} is empty.");
+            Resumed.Add(stage);
+            return record.Result.Deserialize<T>(Json)
+                   ?? throw new InvalidDataException($"Stage marker {marker} holds no result.");
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        var dir = StageDirectory(stage);
+        Directory.CreateDirectory(dir);
+        var sw = Stopwatch.StartNew();
+        var result = await body(dir, cancellationToken).ConfigureAwait(false);
+        var done = new StageRecord(stage, sw.Elapsed.TotalSeconds, DateTime.UtcNow, JsonSerializer.SerializeToElement(result, Json));
+        AtomicFile.WriteAllText(marker, JsonSerializer.Serialize(done, Json));
+        return result;
+    }
+
+    /// <summary>The recorded elapsed seconds of each finished stage, in folder order.</summary>
+    public IReadOnlyDictionary<string, double> ElapsedByStage() =>
+        Directory.EnumerateDirectories(Root)
+            .Select(d => Path.Combine(d, "stage.json"))
+            .Where(File.Exists)
+            .Select(f => JsonSerializer.Deserialize<StageRecord>(File.ReadAllText(f))!)
+            .ToDictionary(r => r.Stage, r => r.ElapsedSeconds);
+
+    private string MarkerPath(string stage) => Path.Combine(StageDirectory(stage), "stage.json");
+}

@@ -1,0 +1,12 @@
+namespace VisionR1.Inputs;
+
+/// <summary>One piece of a chat turn's content: text or an image.</summary>
+public abstract record ChatPart;
+
+/// <summary>Plain text. It is always tokenized as text: a string that looks like a special token stays text.</summary>
+/// <param name="Text">The text.</param>
+public sealed record TextPart(string Text) : ChatPart;
+
+/// <summary>An image, rendered as <c>&lt;|vision_start|&gt;&lt;|image_pad|&gt;…&lt;|vision_end|&gt;</c> with one pad per merged token.</summary>
+/// <param name="Image">The processed image.</param>
+public sealed record ImagePart(ProcessedImage Image) : ChatPart;

@@ -1,0 +1,135 @@
+using SkiaSharp;
+
+namespace VisionR1.Inputs;
+
+/// <summary>
+/// The Qwen2.5-VL image processor: decode (see <see cref="ImageDecoder"/>), check size and
+/// aspect ratio, <see cref="SmartResize"/>, bicubic resize, rescale by 1/255, normalise with
+/// the CLIP mean/std, and patchify into <see cref="ProcessedImage"/>. Stateless and thread-safe.
+/// </summary>
+/// <param name="options">Pixel limits and guards; null for the released defaults.</param>
+public sealed class ImageProcessor(ImageProcessorOptions? options = null)
+{
+    /// <summary>The settings in use.</summary>
+    public ImageProcessorOptions Options { get; } = options ?? new ImageProcessorOptions();
+
+    /// <summary>
+    /// The target size of Qwen2-VL's <c>smart_resize</c>: both sides multiples of
+    /// <paramref name="factor"/>, area within [min, max], aspect ratio kept as far as possible.
+    /// Each side is first rounded to the nearest multiple (ties to even, as Python's <c>round</c>);
+    /// if the area then exceeds <paramref name="maxPixels"/> both sides are scaled by
+    /// β = √(h·w / max) and floored to multiples; if it is below <paramref name="minPixels"/> they are
+    /// scaled by β = √(min / (h·w)) and ceiled.
+    /// </summary>
+    /// <exception cref="ArgumentException">A side is not positive, or the aspect ratio exceeds <paramref name="maxAspectRatio"/>.</exception>
+    public static (int Height, int Width) SmartResize(
+        int height, int width, int factor = VisionPatchLayout.Factor,
+        int minPixels = ImageProcessorOptions.DefaultMinPixels, int maxPixels = ImageProcessorOptions.DefaultMaxPixels,
+        double maxAspectRatio = 200)
+    {
+        if (height <= 0 || width <= 0)
+        {
+            throw new ArgumentException($"Image sides must be positive, got {width}×{height}.");
+        }
+
+        var ratio = (double)Math.Max(height, width) / Math.Min(height, width);
+        if (ratio > maxAspectRatio)
+        {
+            throw new ArgumentException($"Absolute aspect ratio must be at most {maxAspectRatio}, got {ratio:0.##} ({width}×{height}).");
+        }
+
+        var hBar = (long)Math.Round((double)height / factor) * factor;
+        var wBar = (long)Math.Round((double)width / factor) * factor;
+        if (hBar * wBar > maxPixels)
+        {
+            var beta = Math.Sqrt((double)height * width / maxPixels);
+            hBar = Math.Max(factor, (long)Math.Floor(height / beta / factor) * factor);
+            wBar = Math.Max(factor, (long)Math.Floor(width / beta / factor) * factor);
+        }
+        else if (hBar * wBar < minPixels)
+        {
+            var beta = Math.Sqrt((double)minPixels / ((double)height * width));
+            hBar = (long)Math.Ceiling(height * beta / factor) * factor;
+            wBar = (long)Math.Ceiling(width * beta / factor) * factor;
+        }
+
+        return ((int)hBar, (int)wBar);
+    }
+
+    /// <summary>Decodes and processes the image file at <paramref name="path"/>.</summary>
+    /// <exception cref="InvalidImageException">The image cannot be used; the message names the path.</exception>
+    public ProcessedImage ProcessFile(string path) =>
+        Process(ImageDecoder.DecodeFile(path, Options.MaxDecodedPixels), path);
+
+    /// <summary>Decodes and processes encoded image bytes; <paramref name="source"/> names the image in errors.</summary>
+    /// <exception cref="InvalidImageException">The image cannot be used.</exception>
+    public ProcessedImage Process(byte[] encoded, string source) =>
+        Process(ImageDecoder.Decode(encoded, source, Options.MaxDecodedPixels), source);
+
+    /// <summary>Processes a SkiaSharp bitmap, e.g. a scene rendered in memory.</summary>
+    /// <exception cref="InvalidImageException">The image cannot be used.</exception>
+    public ProcessedImage Process(SKBitmap bitmap, string source) =>
+        Process(ImageDecoder.FromBitmap(bitmap, source), source);
+
+    /// <summary>Processes an already decoded image.</summary>
+    /// <exception cref="InvalidImageException">The image is too small or too elongated.</exception>
+    public ProcessedImage Process(RgbImage image, string source)
+    {
+        var (planes, height, width) = ResizeAndNormalize(image, source);
+        var (patches, gt, gh, gw) = ImagePatches.Patchify(planes, height, width);
+        return new ProcessedImage(source, patches, gt, gh, gw);
+    }
+
+    /// <summary>
+    /// The steps before patchify: validate, smart-resize (bicubic), rescale and normalise.
+    /// Returns normalised planes (3, H, W) flattened and the resized size.
+    /// </summary>
+    /// <exception cref="InvalidImageException">The image is too small or too elongated.</exception>
+    public (float[] Planes, int Height, int Width) ResizeAndNormalize(RgbImage image, string source)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(source);
+        if (image.Width < Options.MinImageSide || image.Height < Options.MinImageSide)
+        {
+            throw new InvalidImageException(source,
+                $"is {image.Width}×{image.Height} pixels; both sides must be at least {Options.MinImageSide}.");
+        }
+
+        var ratio = (double)Math.Max(image.Width, image.Height) / Math.Min(image.Width, image.Height);
+        if (ratio > Options.MaxAspectRatio)
+        {
+            throw new InvalidImageException(source,
+                $"is {image.Width}×{image.Height} pixels; its aspect ratio {ratio:0.##} exceeds the limit of {Options.MaxAspectRatio}.");
+        }
+
+        var (height, width) = SmartResize(image.Height, image.Width, VisionPatchLayout.Factor, Options.MinPixels, Options.MaxPixels, Options.MaxAspectRatio);
+        var resized = BicubicResampler.Resize(image, width, height);
+        return (Normalize(resized), height, width);
+    }
+
+    /// <summary>Rescales 8-bit RGB to [0, 1] and normalises each channel with <see cref="VisionPatchLayout.Mean"/>/<see cref="VisionPatchLayout.Std"/>, as planes (3, H, W).</summary>
+    public static float[] Normalize(RgbImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var plane = image.Width * image.Height;
+        var planes = new float[3 * plane];
+        Span<float> scale = stackalloc float[3];
+        Span<float> shift = stackalloc float[3];
+        for (var c = 0; c < 3; c++)
+        {
+            // (v / 255 − mean) / std = v · (1 / (255·std)) − mean / std
+            scale[c] = 1f / (255f * VisionPatchLayout.Std[c]);
+            shift[c] = VisionPatchLayout.Mean[c] / VisionPatchLayout.Std[c];
+        }
+
+        var px = image.Pixels;
+        for (var i = 0; i < plane; i++)
+        {
+            planes[i] = (px[i * 3] * scale[0]) - shift[0];
+            planes[plane + i] = (px[(i * 3) + 1] * scale[1]) - shift[1];
+            planes[(2 * plane) + i] = (px[(i * 3) + 2] * scale[2]) - shift[2];
+        }
+
+        return planes;
+    }
+}

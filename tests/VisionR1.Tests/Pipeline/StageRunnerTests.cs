@@ -1,0 +1,70 @@
+using VisionR1.Trainer.Pipeline;
+
+namespace VisionR1.Tests.Pipeline;
+
+public sealed class StageRunnerTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("vr1-stages-");
+
+    public void Dispose() => _dir.Delete(true);
+
+    private sealed record Count(int Value);
+
+    [Fact]
+    public async Task Finished_stages_are_not_run_again_and_return_their_recorded_result()
+    {
+        int calls = 0;
+        var first = new StageRunner(_dir.FullName);
+        var a = await first.RunAsync("a", (_, _) => { calls++; return Task.FromResult(new Count(41)); }, CancellationToken.None);
+        Assert.Equal(41, a.Value);
+
+        var second = new StageRunner(_dir.FullName);
+        var again = await second.RunAsync("a", (_, _) => { calls++; return Task.FromResult(new Count(0)); }, CancellationToken.None);
+        Assert.Equal(41, again.Value);
+        Assert.Equal(1, calls);
+        Assert.Equal(["a"], second.Resumed);
+    }
+
+    [Fact]
+    public async Task A_stage_that_throws_leaves_no_marker_and_runs_again()
+    {
+        var runner = new StageRunner(_dir.FullName);
+        await Assert.ThrowsAsync<OperationCanceledException>(() =>
+            runner.RunAsync<Count>("b", (_, _) => throw new OperationCanceledException(), CancellationToken.None));
+        Assert.False(runner.IsDone("b"));
+        var b = await runner.RunAsync("b", (dir, _) => Task.FromResult(new Count(Directory.Exists(dir) ? 7 : -1)), CancellationToken.None);
+        Assert.Equal(7, b.Value);
+        Assert.True(runner.IsDone("b"));
+        Assert.Empty(Directory.GetFiles(runner.StageDirectory("b"), "*.tmp"));
+    }
+
+    [Fact]
+    public void Metrics_plot_is_written_with_stage_switches()
+    {
+        var path = Path.Combine(_dir.FullName, "metrics.jsonl");
+        File.WriteAllLines(path,
+        [
+            """{"step":1,"stage":0,"reward_mean":0.1}""",
+            """{"step":2,"stage":0,"reward_mean":0.2}""",
+            """{"step":3,"stage":1,"reward_mean":0.4}""",
+            """{"note":"no step here"}""",
+        ]);
+        var points = MetricsPlots.Read(path, "vision_r1");
+        Assert.Equal(3, points.Count);
+        var png = Path.Combine(_dir.FullName, "reward.png");
+        Assert.True(MetricsPlots.Draw(points, "reward_mean", "reward", png));
+        var bytes = File.ReadAllBytes(png);
+        Assert.True(bytes.Length > 1000);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
+        Assert.False(MetricsPlots.Draw(points, "absent_metric", "x", Path.Combine(_dir.FullName, "none.png")));
+    }
+
+    [Fact]
+    public void Malformed_metrics_line_names_file_and_line()
+    {
+        var path = Path.Combine(_dir.FullName, "bad.jsonl");
+        File.WriteAllLines(path, ["""{"step":1}""", "{oops"]);
+        var e = Assert.Throws<InvalidDataException>(() => MetricsPlots.Read(path, "r"));
+        Assert.Contains("bad.jsonl:2", e.Message);
+    }
+}
