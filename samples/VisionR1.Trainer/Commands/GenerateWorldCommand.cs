@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text.Json;
+using VisionR1.Data.Records;
+using VisionR1.Data.Synthetic;
+using VisionR1.Trainer.Cli;
+
+namespace VisionR1.Trainer.Commands;
+
+/// <summary>
+/// `vr1 world`: renders the synthetic visual-math world to disk. Writes
+/// <c>DIR/images/ID.png</c>, <c>DIR/train.jsonl</c> and <c>DIR/test.jsonl</c> (one problem per
+/// line, image paths relative to DIR) and <c>DIR/world.json</c> (the settings used).
+/// </summary>
+public sealed class GenerateWorldCommand : ICliCommand
+{
+    /// <inheritdoc />
+    public string Name => "world";
+
+    /// <inheritdoc />
+    public string Summary => "Render the synthetic visual-math world (PNGs + train/test JSONL).";
+
+    /// <inheritdoc />
+    public string Usage =>
+        "vr1 world --out DIR --train N --test M [--seed S] [--families shapes,bars,geometry] [--size PX] [--difficulty easy|default|hard]\n" +
+        "  Writes DIR/images/*.png, DIR/train.jsonl, DIR/test.jsonl (fields: id, images, problem, answer, choices,\n" +
+        "  answer_type, metadata; image paths relative to DIR) and DIR/world.json. Same seed, same files.";
+
+    private static readonly JsonSerializerOptions LineJson = new() { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <inheritdoc />
+    public async Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var outDir = args.Require("out");
+        int train = args.GetInt("train", 1000);
+        int test = args.GetInt("test", 500);
+        var seedText = args.Get("seed") ?? "0";
+        var familiesText = args.Get("families");
+        int size = args.GetInt("size", 168);
+        var difficultyText = args.Get("difficulty") ?? "default";
+        args.ThrowOnUnknown();
+
+        if (!long.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out long seed))
+            throw new CliUsageException($"--seed expects an integer, got '{seedText}'.");
+        if (train < 0 || test < 0) throw new CliUsageException("--train and --test must not be negative.");
+        if (size is < SceneRenderer.MinSize or > SceneRenderer.MaxSize)
+            throw new CliUsageException($"--size must be between {SceneRenderer.MinSize} and {SceneRenderer.MaxSize}.");
+        var difficulty = difficultyText switch
+        {
+            "easy" => SyntheticDifficulty.Easy,
+            "default" => SyntheticDifficulty.Default,
+            "hard" => SyntheticDifficulty.Hard,
+            _ => throw new CliUsageException($"--difficulty must be easy, default or hard, got '{difficultyText}'."),
+        };
+        var options = new SyntheticWorldOptions
+        {
+            Seed = seed,
+            ImageSize = size,
+            Difficulty = difficulty,
+            Families = familiesText is null ? new SyntheticWorldOptions().Families : ParseFamilies(familiesText),
+        };
+        var world = new SyntheticWorldGenerator(options);
+
+        Directory.CreateDirectory(Path.Combine(outDir, "images"));
+        foreach (var (split, count) in new[] { (SyntheticSplit.Train, train), (SyntheticSplit.Test, test) })
+        {
+            var name = SyntheticWorldGenerator.SplitName(split);
+            var file = Path.Combine(outDir, name + ".jsonl");
+            var temp = file + ".tmp";
+            await using (var writer = new StreamWriter(temp, append: false, new System.Text.UTF8Encoding(false)))
+            {
+                await foreach (var p in world.GenerateAsync(split, count, cancellationToken).ConfigureAwait(false))
+                {
+                    var relative = "images/" + p.Id + ".png";
+                    await WriteAtomicAsync(Path.Combine(outDir, relative), p.Images[0].Bytes!, cancellationToken).ConfigureAwait(false);
+                    await writer.WriteLineAsync(ToJsonLine(p, relative).AsMemory(), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            File.Move(temp, file, overwrite: true);
+            stdout.WriteLine($"{name}: {count} problems -> {file}");
+        }
+        var settings = new Dictionary<string, object>
+        {
+            ["seed"] = seed,
+            ["image_size"] = size,
+            ["families"] = options.Families.Select(f => f.ToString().ToLowerInvariant()).ToArray(),
+            ["difficulty"] = difficultyText,
+            ["train"] = train,
+            ["test"] = test,
+        };
+        await WriteAtomicAsync(Path.Combine(outDir, "world.json"), JsonSerializer.SerializeToUtf8Bytes(settings, new JsonSerializerOptions { WriteIndented = true }), cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+
+    private static IReadOnlyList<WorldFamily> ParseFamilies(string text)
+    {
+        var list = new List<WorldFamily>();
+        foreach (var word in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Enum.TryParse<WorldFamily>(word, ignoreCase: true, out var f) || !Enum.IsDefined(f) || int.TryParse(word, out _))
+                throw new CliUsageException($"--families: unknown family '{word}' (known: shapes, bars, geometry).");
+            if (!list.Contains(f)) list.Add(f);
+        }
+        if (list.Count == 0) throw new CliUsageException("--families names no family.");
+        return list;
+    }
+
+    /// <summary>One JSONL line: the problem with its image as a path relative to the output folder.</summary>
+    internal static string ToJsonLine(MathProblem p, string relativeImagePath)
+    {
+        var line = new Dictionary<string, object?>
+        {
+            ["id"] = p.Id,
+            ["images"] = new[] { relativeImagePath },
+            ["problem"] = p.Question,
+            ["answer"] = p.Answer,
+            ["choices"] = p.Choices,
+            ["answer_type"] = p.AnswerType == AnswerType.MultipleChoice ? "multiple_choice" : "integer",
+            ["metadata"] = p.Metadata,
+        };
+        return JsonSerializer.Serialize(line, LineJson);
+    }
+
+    private static async Task WriteAtomicAsync(string path, byte[] bytes, CancellationToken cancellationToken)
+    {
+        var temp = path + ".tmp";
+        await File.WriteAllBytesAsync(temp, bytes, cancellationToken).ConfigureAwait(false);
+        File.Move(temp, path, overwrite: true);
+    }
+}
