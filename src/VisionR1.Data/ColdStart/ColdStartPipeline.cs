@@ -114,7 +114,7 @@ public sealed class ColdStartPipeline
             counters.Reused();
             return cached;
         }
-        var message = new ChatMessage(Microsoft.Extensions.AI.ChatRole.User, contents());
+        var message = new ChatMessage(ChatRole.User, contents());
         var result = await _resilience.ExecuteAsync(async token =>
         {
             var options = new ChatOptions

@@ -73,8 +73,8 @@ public sealed class Evaluator
                     }
                     contents.Add(new TextContent(Prompt(p)));
                     var messages = new List<ChatMessage>();
-                    if (_options.SystemPrompt is { } system) messages.Add(new ChatMessage(Microsoft.Extensions.AI.ChatRole.System, system));
-                    messages.Add(new ChatMessage(Microsoft.Extensions.AI.ChatRole.User, contents));
+                    if (_options.SystemPrompt is { } system) messages.Add(new ChatMessage(ChatRole.System, system));
+                    messages.Add(new ChatMessage(ChatRole.User, contents));
                     var response = await _resilience.ExecuteAsync(async token =>
                     {
                         var options = new ChatOptions { Temperature = _options.Temperature, TopP = _options.TopP, MaxOutputTokens = _options.MaxOutputTokens, ModelId = _options.ModelId };

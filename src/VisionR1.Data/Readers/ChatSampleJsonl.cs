@@ -49,9 +49,9 @@ public static class ChatSampleJsonl
         {
             var role = JsonLines.RequireString(t, roleKey).ToLowerInvariant() switch
             {
-                "human" or "user" => ChatRole.User,
-                "gpt" or "assistant" or "model" => ChatRole.Assistant,
-                "system" => ChatRole.System,
+                "human" or "user" => TurnRole.User,
+                "gpt" or "assistant" or "model" => TurnRole.Assistant,
+                "system" => TurnRole.System,
                 var r => throw new FormatException($"unknown speaker '{r}'"),
             };
             turns.Add(new ChatTurn(role, JsonLines.String(t, textKey) ?? ""));
@@ -77,7 +77,7 @@ public static class ChatSampleJsonl
         foreach (var t in sample.Turns)
         {
             w.WriteStartObject();
-            w.WriteString("from", t.Role switch { ChatRole.User => "human", ChatRole.Assistant => "gpt", _ => "system" });
+            w.WriteString("from", t.Role switch { TurnRole.User => "human", TurnRole.Assistant => "gpt", _ => "system" });
             w.WriteString("value", t.Content);
             w.WriteEndObject();
         }

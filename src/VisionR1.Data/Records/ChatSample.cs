@@ -1,7 +1,7 @@
 namespace VisionR1.Data.Records;
 
 /// <summary>The speaker of a chat turn, as ShareGPT-style data sets name them.</summary>
-public enum ChatRole
+public enum TurnRole
 {
     /// <summary>A system prompt ("system").</summary>
     System,
@@ -14,7 +14,7 @@ public enum ChatRole
 /// <summary>One turn of a chat sample.</summary>
 /// <param name="Role">Who speaks.</param>
 /// <param name="Content">The text; an image is marked by <see cref="ChatSample.ImageToken"/> where it appears.</param>
-public sealed record ChatTurn(ChatRole Role, string Content);
+public sealed record ChatTurn(TurnRole Role, string Content);
 
 /// <summary>
 /// A supervised chat sample in the ShareGPT layout Vision-R1-cold is published in:
@@ -30,8 +30,8 @@ public sealed record ChatSample(string Id, IReadOnlyList<ChatTurn> Turns, IReadO
     public const string ImageToken = "<image>";
 
     /// <summary>The first user turn's text, or "".</summary>
-    public string Prompt => Turns.FirstOrDefault(t => t.Role == ChatRole.User)?.Content ?? "";
+    public string Prompt => Turns.FirstOrDefault(t => t.Role == TurnRole.User)?.Content ?? "";
 
     /// <summary>The last assistant turn's text, or "".</summary>
-    public string Response => Turns.LastOrDefault(t => t.Role == ChatRole.Assistant)?.Content ?? "";
+    public string Response => Turns.LastOrDefault(t => t.Role == TurnRole.Assistant)?.Content ?? "";
 }

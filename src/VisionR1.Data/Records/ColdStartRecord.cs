@@ -28,8 +28,8 @@ public sealed record ColdStartRecord(
     public ChatSample ToChatSample() => new(
         Id,
         [
-            new ChatTurn(ChatRole.User, string.Concat(Enumerable.Repeat(ChatSample.ImageToken, Images.Count)) + Question),
-            new ChatTurn(ChatRole.Assistant, Response),
+            new ChatTurn(TurnRole.User, string.Concat(Enumerable.Repeat(ChatSample.ImageToken, Images.Count)) + Question),
+            new ChatTurn(TurnRole.Assistant, Response),
         ],
         Images);
 }
