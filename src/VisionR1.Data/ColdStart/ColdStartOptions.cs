@@ -23,6 +23,7 @@ public sealed record TokenPrices(decimal InputPerMillion = 0, decimal OutputPerM
 /// <param name="MllmPrices">Prices of the MLLM endpoint, for the cost report.</param>
 /// <param name="ReasonerPrices">Prices of the reasoning endpoint, for the cost report.</param>
 /// <param name="KeepStepCache">Keep a sample's per-step cache files after its record is written (default: delete them).</param>
+/// <param name="RetryUnformattedReasoning">Retry a step-3 reply that is not <c>&lt;think&gt;…&lt;/think&gt;&lt;answer&gt;…&lt;/answer&gt;</c> (default: keep it raw, so the CoT filter removes and counts it as truncated or malformed).</param>
 public sealed record ColdStartOptions(
     string? MllmModel = null,
     string? ReasonerModel = null,
@@ -36,7 +37,8 @@ public sealed record ColdStartOptions(
     ColdStartPrompts? Prompts = null,
     TokenPrices? MllmPrices = null,
     TokenPrices? ReasonerPrices = null,
-    bool KeepStepCache = false)
+    bool KeepStepCache = false,
+    bool RetryUnformattedReasoning = false)
 {
     /// <summary>The first retry delay in effect (1 s by default).</summary>
     public TimeSpan EffectiveRetryBaseDelay => RetryBaseDelay ?? TimeSpan.FromSeconds(1);

@@ -11,7 +11,9 @@ namespace VisionR1.Data.ColdStart;
 /// Vision-R1's modality-bridging cold-start construction over any <see cref="IChatClient"/> (vLLM, Ollama,
 /// DeepSeek or any OpenAI-compatible endpoint through Microsoft.Extensions.AI.OpenAI, or a local teacher):
 /// step 1 MLLM(image, question, answer) → Pseudo-CoT; step 2 MLLM(image, question, Pseudo-CoT) → detailed
-/// description; step 3 reasoning LLM(description, question, answer, instruction) → CoT.
+/// description; step 3 reasoning LLM(description, question, answer, instruction) → CoT, normalised by
+/// <see cref="ReasoningReply.TryFormat"/> (a reply without the expected shape is kept raw for the CoT filter to judge,
+/// unless <see cref="ColdStartOptions.RetryUnformattedReasoning"/>).
 /// <para>
 /// Every request carries <c>visionr1.step</c> and <c>visionr1.item_id</c> in <c>ChatOptions.AdditionalProperties</c>.
 /// Calls run through a Polly pipeline (exponential backoff with jitter on 429/5xx, timeouts, network errors and
@@ -131,7 +133,10 @@ public sealed class ColdStartPipeline
             var response = await client.GetResponseAsync([message], options, token).ConfigureAwait(false);
             long input = response.Usage?.InputTokenCount ?? 0, output = response.Usage?.OutputTokenCount ?? 0;
             counters.Spent(step, input, output);
-            var text = step == ColdStartStep.Reasoning ? ReasoningReply.Format(response) : response.Text.Trim();
+            string text;
+            if (step != ColdStartStep.Reasoning) text = response.Text.Trim();
+            else if (!ReasoningReply.TryFormat(response, out text) && _options.RetryUnformattedReasoning)
+                throw new MalformedReplyException("the reasoning reply is not <think>…</think><answer>…</answer>");
             if (text.Length == 0) throw new MalformedReplyException($"empty {ColdStartTags.Name(step)} reply");
             return new StepResult(text, input, output);
         }, ct).ConfigureAwait(false);

@@ -24,6 +24,27 @@ public static class ReasoningReply
         return Format(response.Text, reasoning.ToString());
     }
 
+    /// <summary>
+    /// The formatted CoT when the reply has the expected shape; otherwise the raw reply (separate reasoning, if any,
+    /// put in front after an unclosed <c>&lt;think&gt;</c>), so that the CoT filter sees and counts truncated or
+    /// shapeless outputs instead of them vanishing. Returns false in the second case.
+    /// </summary>
+    public static bool TryFormat(ChatResponse response, out string text)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var reasoning = string.Concat(response.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>().Select(c => c.Text));
+        try
+        {
+            text = Format(response.Text, reasoning);
+            return true;
+        }
+        catch (MalformedReplyException)
+        {
+            text = string.IsNullOrWhiteSpace(reasoning) ? response.Text : $"<think>\n{reasoning.Trim()}\n{response.Text}";
+            return false;
+        }
+    }
+
     /// <summary>The formatted CoT from the reply text and any separate reasoning text.</summary>
     public static string Format(string text, string? separateReasoning = null)
     {
