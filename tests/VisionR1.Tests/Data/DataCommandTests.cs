@@ -66,4 +66,21 @@ public sealed class DataCommandTests
         Assert.Equal(2, await CommandLine.RunAsync(["build-cold", "--input", "x.jsonl", "--output", "y.jsonl"], new StringWriter(), stderr, CancellationToken.None));
         Assert.Contains("--endpoint", stderr.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task BuildColdWithTheSyntheticTeacherNeedsNoEndpoint()
+    {
+        using var tmp = new TempFolder();
+        var problems = new VisionR1.Data.Synthetic.SyntheticWorldGenerator(new VisionR1.Data.Synthetic.SyntheticWorldOptions { Seed = 1 })
+            .Generate(VisionR1.Data.Synthetic.SyntheticSplit.Train, 6).ToList();
+        var input = tmp.File("world.jsonl");
+        await MathProblemJsonl.WriteAsync(input, problems, tmp.Path);
+        var stdout = new StringWriter();
+
+        int code = await CommandLine.RunAsync(["build-cold", "--input", input, "--output", tmp.File("cold.jsonl"), "--teacher", "synthetic"], stdout, new StringWriter(), CancellationToken.None);
+
+        Assert.Equal(0, code);
+        Assert.Contains("built 6, already done 0, failed 0", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Equal(6, File.ReadAllLines(tmp.File("cold.jsonl")).Length);
+    }
 }
