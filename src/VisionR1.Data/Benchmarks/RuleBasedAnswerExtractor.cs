@@ -24,14 +24,67 @@ public sealed partial class RuleBasedAnswerExtractor : IAnswerExtractor
         {
             // Without the option texts, any capital letter may be an option.
             IReadOnlyList<string> choices = request.Choices is { Count: > 0 } c ? c : LetterOptions;
-            return ChoiceAnswer(candidate, marked ? null : request.Response, choices) ?? candidate;
+            return ChoiceAnswer(candidate, marked ? null : request.Response, choices)
+                ?? (request.Choices is { Count: > 0 } texts ? MentionedChoice(candidate, texts) : null)
+                ?? candidate;
         }
         if (request.AnswerType is "integer" or "float")
         {
             if (PythonNumbers.TryParseFloat(candidate, out _)) return candidate;
+            if (!marked && LastBoldNumber(request.Response) is { } bold) return bold;
+            if (!marked && CountStatement(candidate) is { } count) return count;
             if (LastNumber(candidate) is { } n) return n;
         }
         return candidate;
+    }
+
+    /// <summary>The number inside the last markdown-bold span that holds one (chat models bold their answer), or null.</summary>
+    private static string? LastBoldNumber(string response)
+    {
+        var spans = Bold().Matches(response);
+        for (int i = spans.Count - 1; i >= 0; i--)
+            if (LastNumber(spans[i].Groups[1].Value) is { } n) return n;
+        return null;
+    }
+
+    /// <summary>"There are N …" (digits or a number word up to twenty) in an unmarked response: the count it states.</summary>
+    private static string? CountStatement(string text)
+    {
+        var m = ThereAre().Match(text);
+        if (!m.Success) return null;
+        var word = m.Groups[1].Value.ToLowerInvariant();
+        int index = Array.IndexOf(NumberWords, word);
+        return index >= 0 ? index.ToString(CultureInfo.InvariantCulture) : word.Replace(",", "", StringComparison.Ordinal);
+    }
+
+    private static readonly string[] NumberWords =
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"];
+
+    /// <summary>For an unmarked response to a multiple-choice question: the option whose text is mentioned last, or a yes/no read from the first sentence.</summary>
+    private static string? MentionedChoice(string response, IReadOnlyList<string> choices)
+    {
+        int bestIndex = -1, bestPos = -1, bestLength = 0;
+        for (int i = 0; i < choices.Count; i++)
+        {
+            var c = choices[i].Trim();
+            if (c.Length == 0) continue;
+            var pattern = new Regex(@"(?<![\p{L}\p{N}])" + Regex.Escape(c) + @"(?![\p{L}\p{N}])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+            var matches = pattern.Matches(response);
+            if (matches.Count == 0) continue;
+            int pos = matches[^1].Index;
+            if (pos > bestPos || (pos == bestPos && c.Length > bestLength)) { bestIndex = i; bestPos = pos; bestLength = c.Length; }
+        }
+        var yes = choices.FirstOrDefault(c => c.Trim().Equals("yes", StringComparison.OrdinalIgnoreCase));
+        var no = choices.FirstOrDefault(c => c.Trim().Equals("no", StringComparison.OrdinalIgnoreCase));
+        if (yes is not null && no is not null && choices.Count == 2)
+        {
+            var lead = LeadingYesNo().Match(response);
+            if (lead.Success) return lead.Groups[1].Value.Equals("yes", StringComparison.OrdinalIgnoreCase) ? yes : no;
+            if (bestIndex >= 0) return choices[bestIndex];
+            var first = SentenceEnd().Split(response.Trim(), 2)[0];
+            return Negation().IsMatch(first) ? no : yes;
+        }
+        return bestIndex >= 0 ? choices[bestIndex] : null;
     }
 
     private static readonly string[] LetterOptions = Enumerable.Range(0, 26).Select(i => ((char)('A' + i)).ToString()).ToArray();
@@ -85,7 +138,7 @@ public sealed partial class RuleBasedAnswerExtractor : IAnswerExtractor
     {
         s = s.Trim();
         s = TextWrapper().Replace(s, "$1");
-        s = s.Replace("$", "", StringComparison.Ordinal).Trim();
+        s = s.Replace("$", "", StringComparison.Ordinal).Replace("**", "", StringComparison.Ordinal).Trim();
         s = s.TrimEnd('.', '。').Trim();
         if (s.Length >= 2 && s[0] == '"' && s[^1] == '"') s = s[1..^1];
         return s.Trim();
@@ -131,6 +184,21 @@ public sealed partial class RuleBasedAnswerExtractor : IAnswerExtractor
         }
         return last.Value.Replace(",", "", StringComparison.Ordinal);
     }
+
+    [GeneratedRegex(@"\bthere\s+(?:are|is|were|was)\s+(?:a total of\s+|only\s+|exactly\s+)?(\d[\d,]*(?:\.\d+)?|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex ThereAre();
+
+    [GeneratedRegex(@"\*\*([^*\n]{1,80})\*\*")]
+    private static partial Regex Bold();
+
+    [GeneratedRegex(@"^\W*(yes|no)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex LeadingYesNo();
+
+    [GeneratedRegex(@"(?<=[.!?])\s+")]
+    private static partial Regex SentenceEnd();
+
+    [GeneratedRegex(@"\b(?:not|no|never|cannot|n't|neither|nor)\b|n't\b", RegexOptions.IgnoreCase)]
+    private static partial Regex Negation();
 
     [GeneratedRegex(@"<answer>(.*?)</answer>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
     private static partial Regex AnswerTag();
