@@ -111,7 +111,9 @@ public sealed class MathVistaScorerTests
     [InlineData("integer", "null", "So the total is \\boxed{12} apples.", "12")]
     [InlineData("float", "1", "The answer is \"3.14\".", "3.1")]
     [InlineData("float", "2", "Therefore the answer is 2.50 cm.", "2.5")]
-    [InlineData("integer", "null", "There are 3 red and 5 blue, 8 in all", "8")]
+    [InlineData("integer", "null", "We count 3 red and 5 blue, 8 in all", "8")]
+    [InlineData("integer", "null", "There are two sequences with negative scores, out of 5.", "2")]
+    [InlineData("integer", "null", "The greatest count is **8**, seen 18 times.", "8")]
     public void ResponsesWithoutExtractionAreExtractedByRules(string answerType, string precision, string response, string expected)
     {
         var item = $$"""{"question_type": "free_form", "answer_type": "{{answerType}}", "precision": {{precision}}, "answer": "{{expected}}", "response": {{JsonSerializer.Serialize(response)}}}""";
@@ -125,6 +127,7 @@ public sealed class MathVistaScorerTests
     [InlineData("The correct option is B.", "equal to")]
     [InlineData("equal to", "equal to")]
     [InlineData("Looking at the plot... so the answer is A", "larger than")]
+    [InlineData("At x=2 the slope is smaller than at x=5.", "smaller than")]
     public void MultipleChoiceResponsesAreExtractedToALetterOrOption(string response, string expected)
     {
         var item = $$"""{"question_type": "multi_choice", "answer_type": "text", "choices": {{Choices}}, "answer": "{{expected}}", "response": {{JsonSerializer.Serialize(response)}}}""";
@@ -172,5 +175,16 @@ public sealed class MathVistaScorerTests
 
         Assert.Equal(1, code);
         Assert.Contains("bad.jsonl:2", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Based on the image, Periwinkle is not the maximum.", "No")]
+    [InlineData("Yes. The bus is in front.", "Yes")]
+    [InlineData("The answer is **(B) No**.", "No")]
+    [InlineData("The red bar is the highest.", "Yes")]
+    public void YesNoQuestionsAreReadFromTheResponse(string response, string expected)
+    {
+        var item = $$"""{"question_type": "multi_choice", "answer_type": "text", "choices": ["Yes", "No"], "answer": "{{expected}}", "response": {{JsonSerializer.Serialize(response)}}}""";
+        Assert.Equal(expected, Prediction(item));
     }
 }
