@@ -212,19 +212,20 @@ public sealed partial class MathVistaScorer(IAnswerExtractor? extractor = null)
         var name = Path.GetFileName(inputPath);
         var scored = new List<JsonObject>();
         int lineNo = 0;
-        foreach (var line in File.ReadLines(inputPath))
+        foreach (var line in ItemLines(inputPath))
         {
             lineNo++;
             if (string.IsNullOrWhiteSpace(line)) continue;
             cancellationToken.ThrowIfCancellationRequested();
             JsonObject obj;
             MathVistaVerdict verdict;
+            var json = PythonJson.ReplaceNonFiniteLiterals(line);
             try
             {
-                using var doc = JsonDocument.Parse(line);
+                using var doc = JsonDocument.Parse(json);
                 verdict = await ScoreAsync(doc.RootElement, cancellationToken).ConfigureAwait(false);
                 tally.Add(verdict.TrueFalse, Categories(doc.RootElement).ToList());
-                obj = JsonNode.Parse(line)!.AsObject();
+                obj = JsonNode.Parse(json)!.AsObject();
             }
             catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
             {
@@ -237,6 +238,30 @@ public sealed partial class MathVistaScorer(IAnswerExtractor? extractor = null)
         if (outputPath is not null)
             await Readers.JsonlFile.WriteAtomicAsync(outputPath, scored.ToAsyncEnumerable(), (w, o) => o.WriteTo(w), cancellationToken).ConfigureAwait(false);
         return tally.ToReport("MathVista", confidence);
+    }
+
+    /// <summary>
+    /// The item lines of a file: JSON Lines as the contract says; a whole-file JSON object keyed by pid (the official
+    /// <c>output_*.json</c> layout) or a JSON array of items is accepted too and yields one line per item.
+    /// </summary>
+    private static IEnumerable<string> ItemLines(string path)
+    {
+        var first = File.ReadLines(path).FirstOrDefault(l => !string.IsNullOrWhiteSpace(l))?.Trim();
+        bool wholeFile = first is "{" or "[" || (first is not null && first.StartsWith('[') && !first.EndsWith(']'));
+        if (!wholeFile) return File.ReadLines(path);
+        var root = JsonNode.Parse(PythonJson.ReplaceNonFiniteLiterals(File.ReadAllText(path)));
+        IEnumerable<JsonNode?> items = root switch
+        {
+            JsonObject o => o.Select(kv =>
+            {
+                var item = kv.Value?.DeepClone();
+                if (item is JsonObject io && !io.ContainsKey("pid")) io["pid"] = kv.Key;
+                return item;
+            }),
+            JsonArray a => a,
+            _ => throw new FormatException("expected JSON Lines, or a JSON object or array of items"),
+        };
+        return items.Select(i => i?.ToJsonString() ?? "null");
     }
 
     [GeneratedRegex(@"\(([a-zA-Z])\)")]

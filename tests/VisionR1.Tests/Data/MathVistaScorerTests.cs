@@ -188,3 +188,47 @@ public sealed class MathVistaScorerTests
         Assert.Equal(expected, Prediction(item));
     }
 }
+
+public sealed class PythonJsonTests
+{
+    [Fact]
+    public async Task LinesWithPythonNaNLiteralsAreScoredAsIfTheValueWereNone()
+    {
+        using var tmp = new TempFolder();
+        var input = tmp.File("nan.jsonl");
+        File.WriteAllLines(input,
+        [
+            """{"pid": "1", "question_type": "free_form", "answer_type": "integer", "choices": null, "precision": NaN, "answer": "3", "extraction": "3", "note": "NaN inside a string stays"}""",
+            """{"pid": "2", "question_type": "free_form", "answer_type": "float", "choices": null, "precision": NaN, "answer": "1.5", "extraction": "1.5"}""",
+        ]);
+
+        var report = await new MathVistaScorer().ScoreFileAsync(input, tmp.File("out.jsonl"));
+
+        Assert.Equal(1, report.Overall.Correct);
+        Assert.Contains("NaN inside a string stays", File.ReadAllText(tmp.File("out.jsonl")), StringComparison.Ordinal);
+    }
+}
+
+public sealed class MathVistaFileLayoutTests
+{
+    [Fact]
+    public async Task AnOfficialOutputJsonKeyedByPidIsScoredLikeJsonLines()
+    {
+        using var tmp = new TempFolder();
+        var input = tmp.File("output_model.json");
+        File.WriteAllText(input, """
+            {
+                "1": {"question_type": "free_form", "answer_type": "integer", "choices": null, "precision": null, "answer": "4", "extraction": "4.0"},
+                "2": {"question_type": "multi_choice", "answer_type": "text", "choices": ["a", "b"], "precision": null, "answer": "b", "extraction": "(A)"}
+            }
+            """);
+
+        var report = await new MathVistaScorer().ScoreFileAsync(input, tmp.File("scored.jsonl"));
+
+        Assert.Equal(1, report.Overall.Correct);
+        Assert.Equal(2, report.Overall.Total);
+        var lines = File.ReadAllLines(tmp.File("scored.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["1", "2"], lines.Select(l => l.GetProperty("pid").GetString()));
+        Assert.Equal("a", lines[1].GetProperty("prediction").GetString());
+    }
+}
