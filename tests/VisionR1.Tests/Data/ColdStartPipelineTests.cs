@@ -128,6 +128,30 @@ public sealed class ColdStartPipelineTests
         Assert.Contains("text for pseudo_cot", description, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AFailureInStepThreeNeverRepaysStepsOneAndTwo()
+    {
+        using var tmp = new TempFolder();
+        var mllm = new RecordingChatClient((step, _) => "text for " + step);
+        var broken = new FailingChatClient(new HttpRequestException("bad request", null, System.Net.HttpStatusCode.BadRequest));
+        var problems = Problems(3);
+        var output = tmp.File("o.jsonl");
+
+        var first = await new ColdStartPipeline(mllm, broken, new ColdStartOptions(MaxRetries: 3, RetryBaseDelay: TimeSpan.FromMilliseconds(1))).RunAsync(problems.ToAsyncEnumerable(), output);
+        Assert.Equal(3, first.Failures.Count);
+        Assert.Equal(3, broken.Calls); // a 400 is not retried
+        Assert.Equal(6, mllm.Calls.Count);
+
+        var reasoner = new RecordingChatClient((_, _) => "<think>fine</think><answer>7</answer>");
+        var second = await new ColdStartPipeline(mllm, reasoner, new ColdStartOptions()).RunAsync(problems.ToAsyncEnumerable(), output);
+
+        Assert.Empty(second.Failures);
+        Assert.Equal(3, second.Progress.Completed);
+        Assert.Equal(6, second.Progress.StepsReused);
+        Assert.Equal(6, mllm.Calls.Count);
+        Assert.Equal(3, reasoner.Calls.Count);
+    }
+
     [Theory]
     [InlineData("<think>a</think><answer>7</answer>", null, "<think>\na\n</think>\n<answer>7</answer>")]
     [InlineData("<think>a</think>\nSo the answer is 7.", null, "<think>\na\n</think>\n<answer>So the answer is 7.</answer>")]
@@ -151,5 +175,27 @@ internal sealed class SyncProgress(Action<ColdStartProgress> onReport) : IProgre
     public void Report(ColdStartProgress value)
     {
         lock (_gate) onReport(value);
+    }
+}
+
+internal sealed class FailingChatClient(Exception error) : Microsoft.Extensions.AI.IChatClient
+{
+    private int _calls;
+
+    public int Calls => Volatile.Read(ref _calls);
+
+    public Task<Microsoft.Extensions.AI.ChatResponse> GetResponseAsync(IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages, Microsoft.Extensions.AI.ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _calls);
+        return Task.FromException<Microsoft.Extensions.AI.ChatResponse>(error);
+    }
+
+    public IAsyncEnumerable<Microsoft.Extensions.AI.ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages, Microsoft.Extensions.AI.ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+    public void Dispose()
+    {
     }
 }
