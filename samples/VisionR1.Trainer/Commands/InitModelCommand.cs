@@ -1,0 +1,88 @@
+using System.Globalization;
+using TorchSharp;
+using VisionR1.Model;
+using VisionR1.Model.Checkpoints;
+using VisionR1.Model.Config;
+using VisionR1.Runtime;
+using VisionR1.Trainer.Cli;
+
+namespace VisionR1.Trainer.Commands;
+
+/// <summary>
+/// `vr1 init-model`: writes a randomly initialised Qwen2.5-VL folder in the Hugging Face layout
+/// (config.json + model.safetensors). The 3B and 7B presets are only checked on the meta device
+/// (--meta-check): random weights of that size are useless and would need many GB.
+/// </summary>
+public sealed class InitModelCommand : ICliCommand, IHasSwitches
+{
+    /// <inheritdoc />
+    public string Name => "init-model";
+
+    /// <inheritdoc />
+    public string Summary => "Write a randomly initialised Qwen2.5-VL checkpoint folder (HF layout) for a preset.";
+
+    /// <inheritdoc />
+    public string Usage =>
+        "vr1 init-model --preset tiny|small|3b|7b --out DIR [--seed S] [--dtype f32|bf16] [--meta-check]\n" +
+        "  tiny/small: writes DIR/config.json and DIR/model.safetensors.\n" +
+        "  3b/7b: only with --meta-check, which builds the model on the meta device (no memory), prints its\n" +
+        "         parameter count and writes DIR/config.json; use real Hub weights for these sizes.";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Switches => ["meta-check"];
+
+    /// <inheritdoc />
+    public Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var presetName = args.Require("preset");
+        var output = args.Require("out");
+        var seed = args.GetInt("seed", 0);
+        var dtypeName = args.Get("dtype") ?? "f32";
+        var metaCheck = args.Flag("meta-check");
+        args.ThrowOnUnknown();
+
+        Qwen25VLConfig config;
+        try
+        {
+            config = Qwen25VLPresets.ByName(presetName);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException(e.Message);
+        }
+        var dtype = dtypeName.ToLowerInvariant() switch
+        {
+            "f32" or "float32" => torch.ScalarType.Float32,
+            "bf16" or "bfloat16" => torch.ScalarType.BFloat16,
+            _ => throw new CliUsageException($"--dtype must be f32 or bf16, got '{dtypeName}'."),
+        };
+        bool large = presetName.Trim().ToLowerInvariant() is "3b" or "7b";
+        VisionR1Runtime.Initialize("cpu");
+
+        if (metaCheck || large)
+        {
+            if (!metaCheck)
+            {
+                using var probe = new Qwen25VLModel(config, torch.META, dtype);
+                var gb = probe.ParameterCount * (dtype == torch.ScalarType.BFloat16 ? 2 : 4) / 1e9;
+                stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"vr1 init-model: preset {presetName} has {probe.ParameterCount:N0} parameters ({gb:F1} GB as {dtypeName}); random weights of that size are not useful. Download the released checkpoint instead, or pass --meta-check to validate the layout without allocating."));
+                return Task.FromResult(1);
+            }
+            using var meta = new Qwen25VLModel(config, torch.META, dtype);
+            config.Save(output, dtype == torch.ScalarType.BFloat16 ? "bfloat16" : "float32");
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{presetName}: {meta.ParameterCount:N0} parameters, {meta.state_dict().Count} tensors (meta device, nothing allocated); wrote {Path.Combine(output, "config.json")}"));
+            return Task.FromResult(0);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        using var model = new Qwen25VLModel(config, torch.CPU, dtype);
+        model.InitializeWeights(seed);
+        CheckpointSaver.Save(model, output);
+        var bytes = new FileInfo(Path.Combine(output, CheckpointLoader.WeightsFile)).Length;
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{presetName}: {model.ParameterCount:N0} parameters, seed {seed}, {dtypeName}; wrote {output} (config.json, model.safetensors {bytes / 1e6:F1} MB)"));
+        return Task.FromResult(0);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using VisionR1.Model.Config;
+using static TorchSharp.torch;
+
+namespace VisionR1.Model.Checkpoints;
+
+/// <summary>
+/// Loads a Hugging Face Qwen2.5-VL folder: <c>config.json</c> plus <c>model.safetensors</c> or a
+/// sharded <c>model.safetensors.index.json</c>, in either weight-name scheme, with a tied or
+/// separate <c>lm_head</c>. The model is built with uninitialised weights on the target device
+/// and each tensor is read and copied into place one at a time, so peak memory is the model
+/// plus its largest tensor (never two copies of the model).
+/// </summary>
+public static class CheckpointLoader
+{
+    /// <summary>Single-file weights name.</summary>
+    public const string WeightsFile = "model.safetensors";
+
+    /// <summary>Sharded weights index name.</summary>
+    public const string IndexFile = "model.safetensors.index.json";
+
+    /// <summary>Loads the model in <paramref name="directory"/> onto <paramref name="device"/> (default CPU) as <paramref name="dtype"/>.</summary>
+    /// <exception cref="CheckpointException">Files are missing or malformed, or tensors are missing, unexpected or mis-shaped (named).</exception>
+    public static Qwen25VLModel Load(string directory, Device? device = null, ScalarType dtype = ScalarType.Float32)
+    {
+        var config = Qwen25VLConfig.Load(directory);
+        var model = new Qwen25VLModel(config, device, dtype);
+        try
+        {
+            LoadWeights(model, directory);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The safetensors files of a folder (single file or the shards its index names) with the keys each must hold.</summary>
+    public static IReadOnlyList<(string Path, IReadOnlySet<string>? Keys)> WeightFiles(string directory)
+    {
+        var single = Path.Combine(directory, WeightsFile);
+        var index = Path.Combine(directory, IndexFile);
+        if (File.Exists(index))
+        {
+            Dictionary<string, HashSet<string>> byFile = new(StringComparer.Ordinal);
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(index));
+                if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+                    throw new CheckpointException($"{index}: no weight_map object.");
+                foreach (var p in map.EnumerateObject())
+                {
+                    var file = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : throw new CheckpointException($"{index}: weight_map['{p.Name}'] must be a file name.");
+                    if (file.Contains('/') || file.Contains('\\') || file.Contains("..", StringComparison.Ordinal))
+                        throw new CheckpointException($"{index}: weight_map['{p.Name}'] = '{file}' is not a plain file name.");
+                    if (!byFile.TryGetValue(file, out var keys)) byFile[file] = keys = new HashSet<string>(StringComparer.Ordinal);
+                    keys.Add(p.Name);
+                }
+            }
+            catch (JsonException e)
+            {
+                throw new CheckpointException($"{index}: not valid JSON ({e.Message}).", e);
+            }
+            return byFile.OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                .Select(kv => (Path.Combine(directory, kv.Key), (IReadOnlySet<string>?)kv.Value)).ToList();
+        }
+        if (File.Exists(single)) return [(single, null)];
+        throw new CheckpointException($"{directory}: neither {WeightsFile} nor {IndexFile} was found.");
+    }
+
+    /// <summary>Copies the weights of <paramref name="directory"/> into an existing model, checking every key and shape.</summary>
+    public static void LoadWeights(Qwen25VLModel model, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var targets = model.state_dict();
+        var loaded = new HashSet<string>(StringComparer.Ordinal);
+        var unexpected = new List<string>();
+        foreach (var (path, expectedKeys) in WeightFiles(directory))
+        {
+            if (!File.Exists(path)) throw new CheckpointException($"{path}: listed in {IndexFile} but missing.");
+            using var file = SafetensorsFile.Open(path);
+            if (expectedKeys is not null)
+            {
+                var absent = expectedKeys.FirstOrDefault(k => !file.Entries.ContainsKey(k));
+                if (absent is not null) throw new CheckpointException($"{path}: {IndexFile} maps '{absent}' to this file but it does not contain it.");
+            }
+            foreach (var (key, entry) in file.Entries)
+            {
+                var name = HfWeightNames.ToHub(key);
+                if (!targets.TryGetValue(name, out var target))
+                {
+                    // A tied model may still carry a copy of the head; it is the embedding by definition.
+                    if (name == "lm_head.weight" && model.Config.Text.TieWordEmbeddings) continue;
+                    unexpected.Add(key);
+                    continue;
+                }
+                if (!loaded.Add(name)) throw new CheckpointException($"{path}: tensor '{key}' appears twice in the checkpoint (as '{name}').");
+                if (!entry.Shape.SequenceEqual(target.shape))
+                    throw new CheckpointException($"{path}: tensor '{key}' has shape [{string.Join(", ", entry.Shape)}] but the model expects [{string.Join(", ", target.shape)}].");
+                if (entry.ScalarType is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
+                    throw new CheckpointException($"{path}: tensor '{key}' has non-floating dtype {entry.DType}.");
+                using var value = file.Read(key);
+                using (no_grad()) target.copy_(value);
+            }
+        }
+        if (unexpected.Count > 0)
+            throw new CheckpointException($"{directory}: unexpected tensor(s) the model does not have: {string.Join(", ", unexpected.Take(10))}{(unexpected.Count > 10 ? $" and {unexpected.Count - 10} more" : "")}.");
+        var missing = targets.Keys.Where(k => !loaded.Contains(k)).ToList();
+        if (missing.Count > 0)
+            throw new CheckpointException($"{directory}: missing tensor(s): {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? $" and {missing.Count - 10} more" : "")}.");
+    }
+}

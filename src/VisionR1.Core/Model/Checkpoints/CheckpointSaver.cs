@@ -1,0 +1,89 @@
+using System.Text.Json;
+using VisionR1.Model.Config;
+using static TorchSharp.torch;
+
+namespace VisionR1.Model.Checkpoints;
+
+/// <summary>
+/// Saves a model as a Hugging Face folder that transformers and vLLM load: <c>config.json</c>
+/// (flat Hub layout) and <c>model.safetensors</c>, or shards <c>model-0000i-of-0000n.safetensors</c>
+/// with <c>model.safetensors.index.json</c> (<c>metadata.total_size</c>, <c>weight_map</c>).
+/// Keys are the Hub names (<c>visual.*</c>, <c>model.*</c>, <c>lm_head.weight</c> unless tied).
+/// Every file is written to a temporary name and renamed, the index last.
+/// </summary>
+public static class CheckpointSaver
+{
+    /// <summary>
+    /// Writes <paramref name="model"/> into <paramref name="directory"/>, converting to
+    /// <paramref name="dtype"/> (default: the model's). With <paramref name="maxShardBytes"/> the
+    /// weights are split into shards of at most that size (a single larger tensor gets its own shard).
+    /// </summary>
+    public static void Save(Qwen25VLModel model, string directory, ScalarType? dtype = null, long? maxShardBytes = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Device.type == TorchSharp.DeviceType.META) throw new ArgumentException("A model on the meta device has no weights to save.", nameof(model));
+        var type = dtype ?? model.DType;
+        Directory.CreateDirectory(directory);
+        model.Config.Save(directory, type switch
+        {
+            ScalarType.BFloat16 => "bfloat16",
+            ScalarType.Float16 => "float16",
+            _ => "float32",
+        });
+
+        var state = model.state_dict().OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
+        long elementSize = SafetensorsDTypes.SizeOf(type);
+        var shards = new List<List<KeyValuePair<string, Tensor>>>();
+        long current = 0;
+        foreach (var kv in state)
+        {
+            long bytes = kv.Value.numel() * elementSize;
+            if (shards.Count == 0 || (maxShardBytes is long max && current > 0 && current + bytes > max))
+            {
+                shards.Add([]);
+                current = 0;
+            }
+            shards[^1].Add(kv);
+            current += bytes;
+        }
+
+        var single = Path.Combine(directory, CheckpointLoader.WeightsFile);
+        var index = Path.Combine(directory, CheckpointLoader.IndexFile);
+        if (maxShardBytes is null || shards.Count == 1)
+        {
+            WriteShard(single, shards[0], type);
+            if (File.Exists(index)) File.Delete(index);
+            return;
+        }
+
+        var weightMap = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        long total = 0;
+        for (int i = 0; i < shards.Count; i++)
+        {
+            var name = $"model-{i + 1:D5}-of-{shards.Count:D5}.safetensors";
+            WriteShard(Path.Combine(directory, name), shards[i], type);
+            foreach (var kv in shards[i])
+            {
+                weightMap[kv.Key] = name;
+                total += kv.Value.numel() * elementSize;
+            }
+        }
+        var json = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["metadata"] = new Dictionary<string, long> { ["total_size"] = total },
+            ["weight_map"] = weightMap,
+        }, new JsonSerializerOptions { WriteIndented = true });
+        var tmp = index + ".tmp";
+        File.WriteAllText(tmp, json);
+        File.Move(tmp, index, overwrite: true);
+        if (File.Exists(single)) File.Delete(single);
+    }
+
+    private static void WriteShard(string path, List<KeyValuePair<string, Tensor>> tensors, ScalarType type)
+    {
+        using var scope = NewDisposeScope();
+        // Converted one shard at a time; with the model's own dtype no copy is made.
+        var converted = tensors.Select(kv => new KeyValuePair<string, Tensor>(kv.Key, kv.Value.dtype == type ? kv.Value : kv.Value.to_type(type)));
+        SafetensorsFile.Write(path, converted);
+    }
+}

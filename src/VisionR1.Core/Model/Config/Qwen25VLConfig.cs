@@ -1,0 +1,252 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace VisionR1.Model.Config;
+
+/// <summary>
+/// A whole Qwen2.5-VL configuration: language model, vision encoder and special token ids.
+/// Reads Hugging Face <c>config.json</c> in the flat (Hub) and nested (<c>text_config</c>,
+/// <c>rope_parameters</c>) layouts; writes the flat Hub layout, which every transformers
+/// version and vLLM read.
+/// </summary>
+/// <param name="Text">The language model.</param>
+/// <param name="Vision">The vision encoder.</param>
+/// <param name="Tokens">Special token ids.</param>
+public sealed record Qwen25VLConfig(TextConfig Text, VisionConfig Vision, ModelTokenIds Tokens)
+{
+    /// <summary>Initialiser standard deviation (<c>initializer_range</c>) used for random weights.</summary>
+    public double InitializerRange { get; init; } = 0.02;
+
+    /// <summary>Throws <see cref="ModelConfigException"/> naming the first inconsistent field.</summary>
+    public void Validate()
+    {
+        Text.Validate();
+        Vision.Validate();
+        if (Vision.OutHiddenSize != Text.HiddenSize)
+            throw new ModelConfigException("vision_config.out_hidden_size", $"{Vision.OutHiddenSize} must equal the language model's hidden_size {Text.HiddenSize}.");
+        foreach (var (name, id) in new[]
+                 {
+                     ("bos_token_id", Tokens.BosTokenId), ("eos_token_id", Tokens.EosTokenId), ("pad_token_id", Tokens.PadTokenId),
+                     ("image_token_id", Tokens.ImageTokenId), ("video_token_id", Tokens.VideoTokenId),
+                     ("vision_start_token_id", Tokens.VisionStartTokenId), ("vision_end_token_id", Tokens.VisionEndTokenId),
+                 })
+            if (id < 0 || id >= Text.VocabSize)
+                throw new ModelConfigException(name, $"{id} is outside the vocabulary 0..{Text.VocabSize - 1}.");
+    }
+
+    /// <summary>Reads and validates <c>config.json</c> from a file or a model folder.</summary>
+    /// <exception cref="ModelConfigException">A field is missing, mistyped or inconsistent.</exception>
+    public static Qwen25VLConfig Load(string pathOrDirectory)
+    {
+        var path = Directory.Exists(pathOrDirectory) ? Path.Combine(pathOrDirectory, "config.json") : pathOrDirectory;
+        if (!File.Exists(path)) throw new FileNotFoundException($"No config.json at {path}.", path);
+        try
+        {
+            return Parse(File.ReadAllText(path));
+        }
+        catch (ModelConfigException e)
+        {
+            throw new ModelConfigException(e.Field, $"{e.Message.Substring(e.Message.IndexOf(':', StringComparison.Ordinal) + 2)} (in {path})", e);
+        }
+    }
+
+    /// <summary>Parses and validates config.json text (flat or nested layout).</summary>
+    public static Qwen25VLConfig Parse(string json)
+    {
+        JsonObject root;
+        try
+        {
+            root = JsonNode.Parse(json) as JsonObject ?? throw new ModelConfigException("(root)", "config.json must be a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new ModelConfigException("(root)", $"config.json is not valid JSON: {e.Message}", e);
+        }
+
+        var textNode = root["text_config"] as JsonObject;
+        // Text fields: text_config first, then the top level (flat Hub files).
+        JsonNode? TextField(string name) => textNode?[name] ?? root[name];
+        var rope = (TextField("rope_parameters") ?? TextField("rope_scaling")) as JsonObject;
+        var ropeField = textNode?["rope_parameters"] is not null ? "text_config.rope_parameters" : root["rope_parameters"] is not null ? "rope_parameters" : "rope_scaling";
+
+        string TextName(string name) => textNode?[name] is not null ? "text_config." + name : name;
+        var defaults = new TextConfig();
+        var text = new TextConfig
+        {
+            VocabSize = Int(TextField("vocab_size"), TextName("vocab_size")),
+            HiddenSize = Int(TextField("hidden_size"), TextName("hidden_size")),
+            IntermediateSize = Int(TextField("intermediate_size"), TextName("intermediate_size")),
+            NumHiddenLayers = Int(TextField("num_hidden_layers"), TextName("num_hidden_layers")),
+            NumAttentionHeads = Int(TextField("num_attention_heads"), TextName("num_attention_heads")),
+            NumKeyValueHeads = IntOr(TextField("num_key_value_heads"), TextName("num_key_value_heads"), Int(TextField("num_attention_heads"), TextName("num_attention_heads"))),
+            RmsNormEps = DoubleOr(TextField("rms_norm_eps"), TextName("rms_norm_eps"), defaults.RmsNormEps),
+            RopeTheta = DoubleOr(rope?["rope_theta"] ?? TextField("rope_theta"), rope?["rope_theta"] is not null ? ropeField + ".rope_theta" : TextName("rope_theta"), 10000.0),
+            MropeSection = rope?["mrope_section"] is JsonNode ms
+                ? IntList(ms, ropeField + ".mrope_section")
+                : throw new ModelConfigException(ropeField + ".mrope_section", "is required for Qwen2.5-VL (multimodal rotary sections)."),
+            TieWordEmbeddings = BoolOr(root["tie_word_embeddings"] ?? textNode?["tie_word_embeddings"], "tie_word_embeddings", false),
+            MaxPositionEmbeddings = IntOr(TextField("max_position_embeddings"), TextName("max_position_embeddings"), defaults.MaxPositionEmbeddings),
+            HiddenAct = StringOr(TextField("hidden_act"), TextName("hidden_act"), "silu"),
+        };
+
+        var v = root["vision_config"] as JsonObject ?? throw new ModelConfigException("vision_config", "is required.");
+        var vd = new VisionConfig();
+        const string vp = "vision_config.";
+        var vision = new VisionConfig
+        {
+            Depth = Int(v["depth"], vp + "depth"),
+            HiddenSize = Int(v["hidden_size"] ?? v["embed_dim"], vp + "hidden_size"),
+            IntermediateSize = Int(v["intermediate_size"], vp + "intermediate_size"),
+            NumHeads = Int(v["num_heads"], vp + "num_heads"),
+            InChannels = IntOr(v["in_chans"] ?? v["in_channels"], vp + "in_chans", vd.InChannels),
+            PatchSize = IntOr(v["patch_size"] ?? v["spatial_patch_size"], vp + "patch_size", vd.PatchSize),
+            TemporalPatchSize = IntOr(v["temporal_patch_size"], vp + "temporal_patch_size", vd.TemporalPatchSize),
+            SpatialMergeSize = IntOr(v["spatial_merge_size"], vp + "spatial_merge_size", vd.SpatialMergeSize),
+            WindowSize = IntOr(v["window_size"], vp + "window_size", vd.WindowSize),
+            OutHiddenSize = IntOr(v["out_hidden_size"], vp + "out_hidden_size", text.HiddenSize),
+            FullAttentionBlockIndexes = v["fullatt_block_indexes"] is JsonNode fb ? IntList(fb, vp + "fullatt_block_indexes") : vd.FullAttentionBlockIndexes,
+            TokensPerSecond = IntOr(v["tokens_per_second"], vp + "tokens_per_second", vd.TokensPerSecond),
+            HiddenAct = StringOr(v["hidden_act"], vp + "hidden_act", "silu"),
+        };
+
+        var q = ModelTokenIds.Qwen25VL;
+        var bos = IntOr(root["bos_token_id"] ?? textNode?["bos_token_id"], "bos_token_id", q.BosTokenId);
+        var tokens = new ModelTokenIds(
+            bos,
+            EosId(root["eos_token_id"] ?? textNode?["eos_token_id"], q.EosTokenId),
+            IntOr(root["pad_token_id"] ?? textNode?["pad_token_id"], "pad_token_id", bos),
+            IntOr(root["image_token_id"], "image_token_id", q.ImageTokenId),
+            IntOr(root["video_token_id"], "video_token_id", q.VideoTokenId),
+            IntOr(root["vision_start_token_id"], "vision_start_token_id", q.VisionStartTokenId),
+            IntOr(root["vision_end_token_id"], "vision_end_token_id", q.VisionEndTokenId));
+
+        var config = new Qwen25VLConfig(text, vision, tokens)
+        {
+            InitializerRange = DoubleOr(root["initializer_range"] ?? textNode?["initializer_range"], "initializer_range", 0.02),
+        };
+        try
+        {
+            config.Validate();
+        }
+        catch (ModelConfigException e) when (textNode is not null || e.Field.StartsWith("rope_scaling.", StringComparison.Ordinal))
+        {
+            // Validation speaks in flat names; report the spelling this file uses.
+            var field = e.Field.StartsWith("rope_scaling.", StringComparison.Ordinal) ? ropeField + e.Field["rope_scaling".Length..]
+                : !e.Field.Contains('.', StringComparison.Ordinal) ? TextName(e.Field) : e.Field;
+            throw new ModelConfigException(field, e.Message[(e.Message.IndexOf(':', StringComparison.Ordinal) + 2)..], e);
+        }
+        return config;
+    }
+
+    /// <summary>The config as HF config.json text in the flat Hub layout (<paramref name="torchDtype"/>: "float32" or "bfloat16").</summary>
+    public string ToJson(string torchDtype = "float32")
+    {
+        var t = Text;
+        var o = new JsonObject
+        {
+            ["architectures"] = new JsonArray("Qwen2_5_VLForConditionalGeneration"),
+            ["model_type"] = "qwen2_5_vl",
+            ["attention_dropout"] = 0.0,
+            ["bos_token_id"] = Tokens.BosTokenId,
+            ["eos_token_id"] = Tokens.EosTokenId,
+            ["pad_token_id"] = Tokens.PadTokenId,
+            ["image_token_id"] = Tokens.ImageTokenId,
+            ["video_token_id"] = Tokens.VideoTokenId,
+            ["vision_start_token_id"] = Tokens.VisionStartTokenId,
+            ["vision_end_token_id"] = Tokens.VisionEndTokenId,
+            ["hidden_act"] = t.HiddenAct,
+            ["hidden_size"] = t.HiddenSize,
+            ["initializer_range"] = InitializerRange,
+            ["intermediate_size"] = t.IntermediateSize,
+            ["max_position_embeddings"] = t.MaxPositionEmbeddings,
+            ["max_window_layers"] = t.NumHiddenLayers,
+            ["num_attention_heads"] = t.NumAttentionHeads,
+            ["num_hidden_layers"] = t.NumHiddenLayers,
+            ["num_key_value_heads"] = t.NumKeyValueHeads,
+            ["rms_norm_eps"] = t.RmsNormEps,
+            ["rope_scaling"] = new JsonObject
+            {
+                ["type"] = "mrope",
+                ["mrope_section"] = new JsonArray(t.MropeSection.Select(s => (JsonNode)s).ToArray()),
+            },
+            ["rope_theta"] = t.RopeTheta,
+            ["sliding_window"] = t.MaxPositionEmbeddings,
+            ["tie_word_embeddings"] = t.TieWordEmbeddings,
+            ["torch_dtype"] = torchDtype,
+            ["use_cache"] = true,
+            ["use_sliding_window"] = false,
+            ["vocab_size"] = t.VocabSize,
+            ["vision_config"] = new JsonObject
+            {
+                ["depth"] = Vision.Depth,
+                ["hidden_act"] = Vision.HiddenAct,
+                ["hidden_size"] = Vision.HiddenSize,
+                ["intermediate_size"] = Vision.IntermediateSize,
+                ["num_heads"] = Vision.NumHeads,
+                ["in_chans"] = Vision.InChannels,
+                ["out_hidden_size"] = Vision.OutHiddenSize,
+                ["patch_size"] = Vision.PatchSize,
+                ["spatial_merge_size"] = Vision.SpatialMergeSize,
+                ["spatial_patch_size"] = Vision.PatchSize,
+                ["temporal_patch_size"] = Vision.TemporalPatchSize,
+                ["window_size"] = Vision.WindowSize,
+                ["fullatt_block_indexes"] = new JsonArray(Vision.FullAttentionBlockIndexes.Select(s => (JsonNode)s).ToArray()),
+                ["tokens_per_second"] = Vision.TokensPerSecond,
+            },
+        };
+        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>Writes config.json into <paramref name="directory"/> atomically.</summary>
+    public void Save(string directory, string torchDtype = "float32")
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, "config.json");
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, ToJson(torchDtype), new UTF8Encoding(false));
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private static int Int(JsonNode? node, string field) =>
+        node is null ? throw new ModelConfigException(field, "is required.") : IntOr(node, field, 0);
+
+    private static int IntOr(JsonNode? node, string field, int fallback)
+    {
+        if (node is null) return fallback;
+        if (node is JsonValue jv && jv.TryGetValue<long>(out var l) && l is >= int.MinValue and <= int.MaxValue) return (int)l;
+        if (node is JsonValue jd && jd.TryGetValue<double>(out var d) && d == Math.Floor(d) && Math.Abs(d) < int.MaxValue) return (int)d;
+        throw new ModelConfigException(field, $"expects an integer, got {node.ToJsonString()}.");
+    }
+
+    private static int EosId(JsonNode? node, int fallback) =>
+        node is JsonArray a ? (a.Count > 0 ? IntOr(a[0], "eos_token_id", fallback) : throw new ModelConfigException("eos_token_id", "is an empty list.")) : IntOr(node, "eos_token_id", fallback);
+
+    private static double DoubleOr(JsonNode? node, string field, double fallback)
+    {
+        if (node is null) return fallback;
+        if (node is JsonValue jv && jv.TryGetValue<double>(out var d)) return d;
+        if (node is JsonValue js && js.TryGetValue<string>(out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var p)) return p;
+        throw new ModelConfigException(field, $"expects a number, got {node.ToJsonString()}.");
+    }
+
+    private static bool BoolOr(JsonNode? node, string field, bool fallback)
+    {
+        if (node is null) return fallback;
+        if (node is JsonValue jv && jv.TryGetValue<bool>(out var b)) return b;
+        throw new ModelConfigException(field, $"expects true or false, got {node.ToJsonString()}.");
+    }
+
+    private static string StringOr(JsonNode? node, string field, string fallback)
+    {
+        if (node is null) return fallback;
+        if (node is JsonValue jv && jv.TryGetValue<string>(out var s)) return s;
+        throw new ModelConfigException(field, $"expects a string, got {node.ToJsonString()}.");
+    }
+
+    private static IReadOnlyList<int> IntList(JsonNode node, string field) =>
+        node is JsonArray a
+            ? a.Select((n, i) => IntOr(n ?? throw new ModelConfigException($"{field}[{i}]", "is null."), $"{field}[{i}]", 0)).ToArray()
+            : throw new ModelConfigException(field, $"expects a list of integers, got {node.ToJsonString()}.");
+}

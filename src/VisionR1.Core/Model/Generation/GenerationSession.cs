@@ -1,0 +1,125 @@
+using VisionR1.Inputs;
+using static TorchSharp.torch;
+using TorchGenerator = TorchSharp.torch.Generator;
+
+namespace VisionR1.Model.Generation;
+
+/// <summary>
+/// The state of one batched generation: the prompts are prefilled once into a KV cache of
+/// capacity prompt + max new tokens, the cache is expanded to G rows per prompt, and each
+/// <see cref="Step"/> samples one token per row and feeds it back. Tensors that live across
+/// steps (cache, mask, pending logits) are owned here, outside any dispose scope.
+/// </summary>
+internal sealed class GenerationSession : IDisposable
+{
+    private readonly Qwen25VLModel _model;
+    private readonly GenerationOptions _options;
+    private readonly HashSet<int> _stop;
+    private readonly TorchGenerator _generator;
+    private readonly KvCache _cache;
+    private readonly Tensor _mask;      // (N, P + max new) int64
+    private Tensor? _logits;            // (N, V) fp32 logits for the next token
+    private readonly int _promptLength;
+    private readonly int _padId;
+    private int _step;
+
+    public GenerationSession(Qwen25VLModel model, MultimodalBatch prompts, GenerationOptions options, int samplesPerPrompt)
+    {
+        options.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(samplesPerPrompt, 1);
+        _model = model;
+        _options = options;
+        _stop = [.. options.StopTokenIds ?? [model.Config.Tokens.EosTokenId]];
+        _padId = model.Config.Tokens.PadTokenId;
+        int b = checked((int)prompts.BatchSize);
+        _promptLength = checked((int)prompts.SequenceLength);
+        long capacity = _promptLength + (long)options.MaxNewTokens;
+        if (capacity > model.Config.Text.MaxPositionEmbeddings)
+            throw new ArgumentException($"Prompt length {_promptLength} + MaxNewTokens {options.MaxNewTokens} exceeds max_position_embeddings {model.Config.Text.MaxPositionEmbeddings}.");
+        Rows = b * samplesPerPrompt;
+        Samples = samplesPerPrompt;
+        Tokens = Enumerable.Range(0, Rows).Select(_ => new List<int>()).ToArray();
+        LogProbs = Enumerable.Range(0, Rows).Select(_ => new List<float>()).ToArray();
+        Finish = new FinishReason?[Rows];
+        _generator = new TorchGenerator((ulong)(options.Seed ?? Random.Shared.NextInt64()), model.Device);
+
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var prefillCache = KvCache.Allocate(model.Config.Text, b, capacity, model.DType, model.Device);
+        try
+        {
+            using var output = model.Forward(prompts, prefillCache, LogitsMode.LastPosition);
+            _cache = samplesPerPrompt == 1 ? prefillCache : prefillCache.Expand(samplesPerPrompt);
+            var logits = samplesPerPrompt == 1 ? output.Logits! : output.Logits!.repeat_interleave(samplesPerPrompt, 0);
+            _logits = logits.clone().DetachFromDisposeScope();
+        }
+        finally
+        {
+            if (samplesPerPrompt != 1) prefillCache.Dispose();
+        }
+        var mask = zeros([Rows, capacity], ScalarType.Int64, model.Device);
+        mask.narrow(1, 0, _promptLength).copy_(prompts.AttentionMask.to(model.Device).repeat_interleave(samplesPerPrompt, 0));
+        mask.narrow(1, _promptLength, options.MaxNewTokens).fill_(1);
+        _mask = mask.DetachFromDisposeScope();
+    }
+
+    public int Rows { get; }
+
+    public int Samples { get; }
+
+    public List<int>[] Tokens { get; }
+
+    public List<float>[] LogProbs { get; }
+
+    public FinishReason?[] Finish { get; }
+
+    public int PromptLength => _promptLength;
+
+    public bool Done => _logits is null;
+
+    /// <summary>Samples one token for every unfinished row; returns the rows' new tokens (−1 for rows already finished).</summary>
+    public int[] Step()
+    {
+        if (_logits is null) throw new InvalidOperationException("Generation has finished.");
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var (tokens, logps) = TokenSampler.Sample(_logits, _options, _generator);
+        _logits.Dispose();
+        _logits = null;
+        var ids = tokens.to(CPU).data<long>().ToArray();
+        var lps = logps.to(CPU).data<float>().ToArray();
+        _step++;
+        var emitted = new int[Rows];
+        var next = new long[Rows];
+        for (int r = 0; r < Rows; r++)
+        {
+            if (Finish[r] is not null)
+            {
+                emitted[r] = -1;
+                next[r] = _padId;
+                continue;
+            }
+            int id = (int)ids[r];
+            emitted[r] = id;
+            next[r] = id;
+            Tokens[r].Add(id);
+            LogProbs[r].Add(lps[r]);
+            if (_stop.Contains(id)) Finish[r] = FinishReason.Stop;
+            else if (_step == _options.MaxNewTokens) Finish[r] = FinishReason.Length;
+        }
+        if (Finish.All(f => f is not null)) return emitted;
+
+        var input = tensor(next, device: _model.Device).view(Rows, 1);
+        using var output = _model.Forward(input, _mask.narrow(1, 0, _promptLength + _step), null, null, _cache, LogitsMode.LastPosition);
+        _logits = output.Logits!.clone().DetachFromDisposeScope();
+        return emitted;
+    }
+
+    public void Dispose()
+    {
+        _logits?.Dispose();
+        _cache.Dispose();
+        _mask.Dispose();
+        _generator.Dispose();
+    }
+}

@@ -1,0 +1,109 @@
+using VisionR1.Model.Config;
+using static TorchSharp.torch;
+
+namespace VisionR1.Model;
+
+/// <summary>
+/// Keys and values of every decoder layer, preallocated to a fixed capacity
+/// (prompt + max new tokens) and written in place, so decoding never copies the cache.
+/// Also keeps each row's M-RoPE delta, set by the prefill. Dispose it when generation ends.
+/// </summary>
+public sealed class KvCache : IDisposable
+{
+    private readonly Tensor[] _keys;
+    private readonly Tensor[] _values;
+    private Tensor? _ropeDeltas;
+
+    private KvCache(Tensor[] keys, Tensor[] values, long capacity, long batch)
+    {
+        _keys = keys;
+        _values = values;
+        Capacity = capacity;
+        BatchSize = batch;
+    }
+
+    /// <summary>Allocates an empty cache for <paramref name="batch"/> rows of up to <paramref name="capacity"/> positions.</summary>
+    public static KvCache Allocate(TextConfig config, long batch, long capacity, ScalarType dtype, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        var keys = new Tensor[config.NumHiddenLayers];
+        var values = new Tensor[config.NumHiddenLayers];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            keys[i] = empty([batch, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
+            values[i] = empty([batch, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
+        }
+        return new KvCache(keys, values, capacity, batch);
+    }
+
+    /// <summary>Positions already filled.</summary>
+    public long Length { get; private set; }
+
+    /// <summary>Positions the cache can hold.</summary>
+    public long Capacity { get; }
+
+    /// <summary>Rows.</summary>
+    public long BatchSize { get; }
+
+    /// <summary>(B, 1) int64 rope deltas of the rows, or null before the prefill.</summary>
+    public Tensor? RopeDeltas => _ropeDeltas;
+
+    internal void SetRopeDeltas(Tensor deltas)
+    {
+        _ropeDeltas?.Dispose();
+        _ropeDeltas = deltas.view(-1, 1).clone().DetachFromDisposeScope();
+    }
+
+    /// <summary>Writes (B, kv_heads, T, head_dim) keys and values of <paramref name="layer"/> at the current length; returns views over everything filled so far.</summary>
+    internal (Tensor Keys, Tensor Values) Write(int layer, Tensor keys, Tensor values)
+    {
+        long t = keys.shape[2];
+        if (Length + t > Capacity)
+            throw new InvalidOperationException($"The KV cache holds {Capacity} positions; {Length} are filled and {t} more were written.");
+        if (keys.shape[0] != BatchSize)
+            throw new ArgumentException($"The KV cache has {BatchSize} rows but the input has {keys.shape[0]}.");
+        using (no_grad())
+        {
+            _keys[layer].narrow(2, Length, t).copy_(keys);
+            _values[layer].narrow(2, Length, t).copy_(values);
+        }
+        return (_keys[layer].narrow(2, 0, Length + t), _values[layer].narrow(2, 0, Length + t));
+    }
+
+    /// <summary>Marks <paramref name="count"/> more positions as filled (after every layer wrote them).</summary>
+    internal void Advance(long count) => Length += count;
+
+    /// <summary>
+    /// A new cache whose rows are each of this cache's rows repeated <paramref name="repeats"/> times
+    /// (row i → rows i·repeats … i·repeats + repeats − 1), with the same capacity and length.
+    /// Used once after the prefill to share a prompt among its samples.
+    /// </summary>
+    public KvCache Expand(int repeats)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(repeats, 1);
+        var keys = new Tensor[_keys.Length];
+        var values = new Tensor[_values.Length];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            keys[i] = _keys[i].repeat_interleave(repeats, 0).DetachFromDisposeScope();
+            values[i] = _values[i].repeat_interleave(repeats, 0).DetachFromDisposeScope();
+        }
+        var expanded = new KvCache(keys, values, Capacity, BatchSize * repeats) { Length = Length };
+        if (_ropeDeltas is not null)
+        {
+            using var d = _ropeDeltas.repeat_interleave(repeats, 0);
+            expanded.SetRopeDeltas(d);
+        }
+        return expanded;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var t in _keys) t.Dispose();
+        foreach (var t in _values) t.Dispose();
+        _ropeDeltas?.Dispose();
+    }
+}

@@ -1,0 +1,287 @@
+using TorchSharp;
+using Parameter = TorchSharp.Modules.Parameter;
+using VisionR1.Inputs;
+using VisionR1.Model.Config;
+using VisionR1.Model.Layers;
+using VisionR1.Model.Text;
+using VisionR1.Model.Vision;
+using static TorchSharp.torch;
+
+namespace VisionR1.Model;
+
+/// <summary>
+/// Qwen2.5-VL for conditional generation (HF <c>Qwen2_5_VLForConditionalGeneration</c>):
+/// the vision encoder <c>visual</c>, the Qwen2 language model <c>model</c> and <c>lm_head</c>
+/// (absent when tied to <c>model.embed_tokens</c>). Parameter names are the Hub checkpoint keys.
+/// </summary>
+/// <remarks>
+/// Weights are created uninitialised on <see cref="Device"/> in <see cref="DType"/>: call
+/// <see cref="InitializeWeights"/> for a random model or load a checkpoint with
+/// <see cref="FromPretrained"/>. In bf16, RMSNorm statistics, rotary angles and the vision
+/// rotation are computed in fp32; the LM head runs in the weight dtype (as in transformers) and
+/// its logits are returned as fp32, so softmax, log-probabilities and sampling are fp32.
+/// Building on the <c>meta</c> device allocates nothing.
+/// </remarks>
+public sealed class Qwen25VLModel : nn.Module
+{
+    internal VisionTransformer visual;
+    internal TextModel model;
+    internal Linear? lm_head;
+
+    /// <summary>Builds the modules for <paramref name="config"/> on <paramref name="device"/> (default CPU) in <paramref name="dtype"/> (default fp32); weights are uninitialised.</summary>
+    public Qwen25VLModel(Qwen25VLConfig config, Device? device = null, ScalarType dtype = ScalarType.Float32) : base(nameof(Qwen25VLModel))
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
+            throw new ArgumentException($"Model dtype must be a floating type, got {dtype}.", nameof(dtype));
+        Config = config;
+        Device = device ?? CPU;
+        DType = dtype;
+        visual = new VisionTransformer(config.Vision, Device, dtype);
+        model = new TextModel(config.Text, Device, dtype);
+        lm_head = config.Text.TieWordEmbeddings ? null : new Linear(config.Text.HiddenSize, config.Text.VocabSize, false, Device, dtype);
+        RegisterComponents();
+    }
+
+    /// <summary>Loads a Hugging Face folder (config.json + safetensors); see <see cref="Checkpoints.CheckpointLoader.Load"/>.</summary>
+    public static Qwen25VLModel FromPretrained(string directory, Device? device = null, ScalarType dtype = ScalarType.Float32) =>
+        Checkpoints.CheckpointLoader.Load(directory, device, dtype);
+
+    /// <summary>Saves as a Hugging Face folder; see <see cref="Checkpoints.CheckpointSaver.Save"/>.</summary>
+    public void SavePretrained(string directory, ScalarType? dtype = null, long? maxShardBytes = null) =>
+        Checkpoints.CheckpointSaver.Save(this, directory, dtype, maxShardBytes);
+
+    /// <summary>The configuration.</summary>
+    public Qwen25VLConfig Config { get; }
+
+    /// <summary>The device the weights live on.</summary>
+    public Device Device { get; }
+
+    /// <summary>The weights' dtype.</summary>
+    public ScalarType DType { get; }
+
+    /// <summary>The LM head matrix [vocab, hidden] (the embedding when tied).</summary>
+    public Tensor LmHeadWeight => lm_head?.weight ?? model.embed_tokens.weight;
+
+    /// <summary>Total parameter count (the tied head counted once).</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
+
+    /// <summary>The vision tower's parameters (prefix <c>visual.</c>).</summary>
+    public IEnumerable<(string Name, Parameter Parameter)> VisionParameters =>
+        named_parameters().Where(p => p.name.StartsWith("visual.", StringComparison.Ordinal));
+
+    /// <summary>Stops (or resumes) gradient flow into the vision tower's parameters.</summary>
+    public void FreezeVision(bool frozen = true)
+    {
+        foreach (var (_, p) in VisionParameters) p.requires_grad = !frozen;
+    }
+
+    /// <summary>
+    /// HF's initialisation from a seed: Linear, patch and embedding weights ~ N(0, initializer_range),
+    /// biases 0, norm weights 1. A no-op on the meta device.
+    /// </summary>
+    public void InitializeWeights(long seed)
+    {
+        if (Device.type == DeviceType.META) return;
+        using var _ = no_grad();
+        var generator = new Generator((ulong)seed, Device);
+        try
+        {
+            // Sorted by name so the result does not depend on registration order.
+            foreach (var (name, p) in named_parameters().OrderBy(p => p.name, StringComparer.Ordinal))
+            {
+                if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
+                else if (name.EndsWith("norm.weight", StringComparison.Ordinal) || name.EndsWith("norm1.weight", StringComparison.Ordinal)
+                         || name.EndsWith("norm2.weight", StringComparison.Ordinal) || name.EndsWith("ln_q.weight", StringComparison.Ordinal)
+                         || name.EndsWith("layernorm.weight", StringComparison.Ordinal))
+                    p.fill_(1.0);
+                else p.normal_(0.0, Config.InitializerRange, generator);
+            }
+        }
+        finally
+        {
+            generator.Dispose();
+        }
+    }
+
+    /// <summary>Forward over a <see cref="MultimodalBatch"/> (ids, mask, patches, grids).</summary>
+    public Qwen25VLOutput Forward(MultimodalBatch batch, KvCache? cache = null, LogitsMode logits = LogitsMode.All)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return Forward(batch.InputIds, batch.AttentionMask, batch.PixelValues, batch.ImageGridThw, cache, logits);
+    }
+
+    /// <summary>
+    /// One forward pass. Without a cache (or with an empty one: the prefill) the M-RoPE positions
+    /// are computed from the ids, mask and image grids and the images are encoded and scattered
+    /// into the <c>&lt;|image_pad|&gt;</c> positions. With a filled cache the input is the next
+    /// token(s), <paramref name="attentionMask"/> covers cache + input (B, S), and positions are
+    /// cache position + rope delta.
+    /// </summary>
+    /// <param name="inputIds">(B, T) int64, left-padded.</param>
+    /// <param name="attentionMask">(B, T) int64 without a cache; (B, cache length + T) with one.</param>
+    /// <param name="pixelValues">(N, 1176) patches of all images, or null.</param>
+    /// <param name="imageGridThw">(I, 3) int64 grids, or null.</param>
+    /// <param name="cache">KV cache to fill and read, or null.</param>
+    /// <param name="logits">Which logits to compute.</param>
+    /// <exception cref="ArgumentException">Shapes disagree, or the number of image tokens differs from the number of image features (both counts named).</exception>
+    public Qwen25VLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues = null, Tensor? imageGridThw = null,
+        KvCache? cache = null, LogitsMode logits = LogitsMode.All) =>
+        Forward(inputIds, attentionMask, pixelValues, imageGridThw, cache, logits, int.MaxValue);
+
+    private Qwen25VLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw,
+        KvCache? cache, LogitsMode logits, int textOnlyFrom)
+    {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        ArgumentNullException.ThrowIfNull(attentionMask);
+        if (inputIds.dim() != 2) throw new ArgumentException($"input_ids must be (B, T), got [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
+        long b = inputIds.shape[0], t = inputIds.shape[1];
+        long past = cache?.Length ?? 0;
+        if (attentionMask.dim() != 2 || attentionMask.shape[0] != b || attentionMask.shape[1] != past + t)
+            throw new ArgumentException(
+                $"attention_mask must be (B, cache length + T) = ({b}, {past + t}), got [{string.Join(", ", attentionMask.shape)}].", nameof(attentionMask));
+        if ((pixelValues is null) != (imageGridThw is null))
+            throw new ArgumentException("pixel_values and image_grid_thw must be given together.");
+
+        using var scope = NewDisposeScope();
+        var ids = inputIds.to(Device);
+        var mask = attentionMask.to(Device);
+        Tensor positions, deltas;
+        Tensor? imageMask = null;
+        bool prefill = cache is null || cache.Length == 0;
+        if (prefill)
+        {
+            var grids = ReadGrids(imageGridThw);
+            using var hostIds = inputIds.to(CPU).to_type(ScalarType.Int64);
+            using var hostMask = attentionMask.to(CPU).to_type(ScalarType.Int64);
+            var index = RopeIndex.Compute(hostIds.data<long>().ToArray(), hostMask.data<long>().ToArray(), (int)b, (int)t,
+                grids, Config.Tokens, Config.Vision.SpatialMergeSize, textOnlyFrom);
+            positions = tensor(index.Positions, device: Device).view(3, b, t);
+            deltas = tensor(index.Deltas, device: Device).view(b, 1);
+            imageMask = tensor(index.IsImage, device: Device).view(b, t);
+            cache?.SetRopeDeltas(deltas);
+        }
+        else
+        {
+            deltas = cache!.RopeDeltas?.alias() ?? throw new InvalidOperationException("The KV cache has no rope deltas: run the prefill through Forward first.");
+            var p = arange(past, past + t, dtype: ScalarType.Int64, device: Device).view(1, t) + deltas;
+            positions = p.unsqueeze(0).expand(3, b, t);
+        }
+
+        if (prefill)
+        {
+            long minId = ids.min().item<long>(), maxId = ids.max().item<long>();
+            if (minId < 0 || maxId >= Config.Text.VocabSize)
+                throw new ArgumentException($"Token id {(minId < 0 ? minId : maxId)} is outside the vocabulary 0..{Config.Text.VocabSize - 1}.", nameof(inputIds));
+        }
+        var embeds = model.embed_tokens.forward(ids);
+        long imageTokens = imageMask is null ? 0 : imageMask.sum().item<long>();
+        if (prefill && pixelValues is not null)
+        {
+            var features = visual.Forward(pixelValues.to(Device), ReadGrids(imageGridThw));
+            if (features.shape[0] != imageTokens)
+                throw new ArgumentException(
+                    $"The batch has {imageTokens} image <|image_pad|> tokens but its images give {features.shape[0]} features; each image needs t·h·w/{Config.Vision.SpatialMergeUnit} pad tokens after <|vision_start|>.");
+            embeds = embeds.masked_scatter(imageMask!.unsqueeze(-1).expand_as(embeds), features.to_type(embeds.dtype));
+        }
+
+        var (cos, sin) = MultimodalRotary.Tables(positions, Config.Text, DType);
+        var attend = AttentionMask(mask, past, t);
+        var hidden = model.Forward(embeds, cos, sin, attend, cache);
+
+        Tensor? result = logits switch
+        {
+            LogitsMode.All => Logits(hidden),
+            LogitsMode.LastPosition => Logits(hidden.select(1, t - 1)),
+            _ => null,
+        };
+        return new Qwen25VLOutput(result?.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope(), deltas.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>fp32 logits of hidden states (…, D) → (…, V).</summary>
+    public Tensor Logits(Tensor hidden)
+    {
+        using var scope = NewDisposeScope();
+        return nn.functional.linear(hidden, LmHeadWeight).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Log-probabilities (and, if asked, entropies) of the completion tokens that end each row of
+    /// <paramref name="sequences"/>: its ids are prompt (left-padded) followed by
+    /// <paramref name="completionLength"/> completion tokens (right-padded, mask 0 after the end).
+    /// Positions are computed over the whole prompt + completion. The LM head is applied in chunks
+    /// of <paramref name="chunkSize"/> positions and only each position's chosen logit and
+    /// log-sum-exp are kept, so no (B, C, V) log-softmax is materialised (the chunks' logits are
+    /// still saved for backward when gradients are on). Values at padded completion positions are
+    /// meaningless; mask them with the completion mask.
+    /// </summary>
+    /// <param name="sequences">Prompt + completion batch.</param>
+    /// <param name="completionLength">C: the number of trailing columns that are completion tokens.</param>
+    /// <param name="temperature">Logits are divided by it (grpo.md: log-probs on logits / sampling temperature).</param>
+    /// <param name="computeEntropy">Also return the (detached) entropy per position.</param>
+    /// <param name="chunkSize">Positions per LM-head chunk.</param>
+    public TokenLogProbs ComputeTokenLogProbs(MultimodalBatch sequences, int completionLength, double temperature = 1.0,
+        bool computeEntropy = false, int chunkSize = 64)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        long total = sequences.SequenceLength;
+        if (completionLength < 1 || completionLength >= total)
+            throw new ArgumentOutOfRangeException(nameof(completionLength), $"Completion length {completionLength} must be in 1..{total - 1} (the sequence has {total} columns).");
+        if (temperature <= 0) throw new ArgumentOutOfRangeException(nameof(temperature), "Temperature must be positive.");
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+
+        using var scope = NewDisposeScope();
+        // Completion columns are text even if a sampled token happens to be <|image_pad|>.
+        using var output = Forward(sequences.InputIds, sequences.AttentionMask, sequences.PixelValues, sequences.ImageGridThw, null, LogitsMode.None,
+            checked((int)(total - completionLength)));
+        var hidden = output.HiddenStates.narrow(1, total - completionLength - 1, completionLength);
+        var targets = sequences.InputIds.to(Device).narrow(1, total - completionLength, completionLength);
+        var logProbs = new List<Tensor>();
+        var entropies = new List<Tensor>();
+        for (long start = 0; start < completionLength; start += chunkSize)
+        {
+            long len = Math.Min(chunkSize, completionLength - start);
+            var logits = Logits(hidden.narrow(1, start, len));
+            if (temperature != 1.0) logits = logits / temperature;
+            var lse = logits.logsumexp(-1, keepdim: false);
+            var chosen = logits.gather(-1, targets.narrow(1, start, len).unsqueeze(-1)).squeeze(-1);
+            logProbs.Add(chosen - lse);
+            if (computeEntropy)
+            {
+                using var _ = no_grad();
+                var d = logits.detach();
+                var l = lse.detach();
+                var p = (d - l.unsqueeze(-1)).exp();
+                entropies.Add(l - (p * d).sum(-1));
+            }
+        }
+        var lp = cat(logProbs, 1).MoveToOuterDisposeScope();
+        var ent = computeEntropy ? cat(entropies, 1).MoveToOuterDisposeScope() : null;
+        return new TokenLogProbs(lp, ent);
+    }
+
+    /// <summary>(B, 1, T, S) bool: causal over absolute positions, real keys only; every query also sees itself so padded rows stay finite.</summary>
+    private Tensor AttentionMask(Tensor mask, long past, long t)
+    {
+        long s = past + t;
+        var keyPos = arange(s, dtype: ScalarType.Int64, device: Device).view(1, s);
+        var queryPos = arange(past, s, dtype: ScalarType.Int64, device: Device).view(t, 1);
+        var causal = keyPos.le(queryPos);
+        var self = keyPos.eq(queryPos);
+        var keyReal = mask.ne(0).view(mask.shape[0], 1, 1, s);
+        return causal.unsqueeze(0).unsqueeze(0).logical_and(keyReal).logical_or(self.unsqueeze(0).unsqueeze(0));
+    }
+
+    private static List<(long T, long H, long W)> ReadGrids(Tensor? grid)
+    {
+        var list = new List<(long, long, long)>();
+        if (grid is null) return list;
+        if (grid.dim() != 2 || grid.shape[1] != 3)
+            throw new ArgumentException($"image_grid_thw must be (I, 3), got [{string.Join(", ", grid.shape)}].");
+        using var host = grid.to(CPU).to_type(ScalarType.Int64);
+        var v = host.data<long>().ToArray();
+        for (int i = 0; i < v.Length; i += 3) list.Add((v[i], v[i + 1], v[i + 2]));
+        return list;
+    }
+}

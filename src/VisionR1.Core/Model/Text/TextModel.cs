@@ -1,0 +1,55 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using VisionR1.Model.Config;
+using VisionR1.Model.Layers;
+using static TorchSharp.torch;
+
+namespace VisionR1.Model.Text;
+
+/// <summary><c>model</c>: token embedding, the Qwen2 decoder layers and the final norm.</summary>
+internal sealed class TextModel : nn.Module<Tensor, Tensor>
+{
+    public Embedding embed_tokens;
+    public ModuleList<DecoderLayer> layers;
+    public RmsNorm norm;
+
+    public TextModel(TextConfig config, Device device, ScalarType dtype) : base(nameof(TextModel))
+    {
+        embed_tokens = new Embedding(config.VocabSize, config.HiddenSize, device, dtype);
+        layers = new ModuleList<DecoderLayer>();
+        for (int i = 0; i < config.NumHiddenLayers; i++) layers.Add(new DecoderLayer(config, device, dtype));
+        norm = new RmsNorm(config.HiddenSize, config.RmsNormEps, device, dtype);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(embeds, cos, sin, mask, cache).");
+
+    /// <summary>embeds: (B, T, D). Returns the normed hidden states (B, T, D); advances the cache by T.</summary>
+    public Tensor Forward(Tensor embeds, Tensor cos, Tensor sin, Tensor mask, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var h = embeds;
+        for (int i = 0; i < layers.Count; i++) h = layers[i].Forward(h, cos, sin, mask, cache, i);
+        cache?.Advance(embeds.shape[1]);
+        return norm.forward(h).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>A token embedding table named <c>weight</c> [vocab, hidden].</summary>
+internal sealed class Embedding : nn.Module<Tensor, Tensor>
+{
+    public Parameter weight;
+
+    public Embedding(long vocab, long hidden, Device device, ScalarType dtype) : base(nameof(Embedding))
+    {
+        weight = new Parameter(empty([vocab, hidden], dtype, device));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor ids)
+    {
+        using var scope = NewDisposeScope();
+        var shape = ids.shape.Append(weight.shape[1]).ToArray();
+        return weight.index_select(0, ids.reshape(-1)).view(shape).MoveToOuterDisposeScope();
+    }
+}

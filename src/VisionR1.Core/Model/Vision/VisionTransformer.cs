@@ -1,0 +1,75 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using VisionR1.Model.Config;
+using static TorchSharp.torch;
+
+namespace VisionR1.Model.Vision;
+
+/// <summary>
+/// <c>visual</c>: patch embedding, window/full-attention blocks with 2-D rotary positions and
+/// the patch merger. Maps (N, 1176) patches of images with grids (t, h, w) to one embedding
+/// per merged 2×2 block, in the images' own order.
+/// </summary>
+internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
+{
+    public PatchEmbed patch_embed;
+    public ModuleList<VisionBlock> blocks;
+    public PatchMerger merger;
+    private readonly VisionConfig _config;
+    private readonly HashSet<int> _fullAttention;
+
+    public VisionTransformer(VisionConfig config, Device device, ScalarType dtype) : base(nameof(VisionTransformer))
+    {
+        _config = config;
+        _fullAttention = [.. config.FullAttentionBlockIndexes];
+        patch_embed = new PatchEmbed(config, device, dtype);
+        blocks = new ModuleList<VisionBlock>();
+        for (int i = 0; i < config.Depth; i++) blocks.Add(new VisionBlock(config, device, dtype));
+        merger = new PatchMerger(config, device, dtype);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(pixels, grids).");
+
+    /// <summary>pixels: (N, patch_dim); grids: (t, h, w) per image. Returns (N / merge_unit, out_hidden).</summary>
+    public Tensor Forward(Tensor pixels, IReadOnlyList<(long T, long H, long W)> grids)
+    {
+        var layout = VisionLayout.Create(grids, _config);
+        if (pixels.dim() != 2 || pixels.shape[0] != layout.PatchCount || pixels.shape[1] != _config.PatchDim)
+            throw new ArgumentException(
+                $"Pixel values have shape [{string.Join(", ", pixels.shape)}] but the image grids describe {layout.PatchCount} patches of {_config.PatchDim} values.");
+        var device = pixels.device;
+        using var windowPlan = new SegmentAttentionPlan(layout.WindowSegments, device);
+        using var framePlan = new SegmentAttentionPlan(layout.FrameSegments, device);
+        using var scope = NewDisposeScope();
+        int unit = _config.SpatialMergeUnit;
+        long n = layout.PatchCount;
+        var windowIndex = tensor(layout.WindowIndex, device: device);
+
+        var h = patch_embed.forward(pixels);
+        long d = h.shape[1];
+        h = h.view(n / unit, unit, d).index_select(0, windowIndex).view(n, d);
+
+        var (cos, sin) = RotaryTables(layout, device);
+        for (int i = 0; i < blocks.Count; i++)
+            h = blocks[i].Forward(h, cos, sin, _fullAttention.Contains(i) ? framePlan : windowPlan);
+
+        var merged = merger.forward(h);
+        var restore = windowIndex.argsort();
+        return merged.index_select(0, restore).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>cos/sin (N, head_dim) fp32: the row angles then the column angles, duplicated.</summary>
+    private (Tensor Cos, Tensor Sin) RotaryTables(VisionLayout layout, Device device)
+    {
+        int dim = _config.HeadDim / 2;
+        var invFreq = 1.0 / pow(10000.0, arange(0, dim, 2, dtype: ScalarType.Float32, device: device) / dim);
+        long maxSide = Math.Max(layout.Rows.Max(), layout.Cols.Max()) + 1;
+        var table = outer(arange(maxSide, dtype: ScalarType.Float32, device: device), invFreq);
+        var rows = table.index_select(0, tensor(layout.Rows, device: device));
+        var cols = table.index_select(0, tensor(layout.Cols, device: device));
+        var emb = cat([rows, cols], -1);
+        emb = cat([emb, emb], -1);
+        return (emb.cos(), emb.sin());
+    }
+}
