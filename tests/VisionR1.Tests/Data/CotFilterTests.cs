@@ -1,3 +1,4 @@
+using VisionR1.Answers;
 using VisionR1.Data.ColdStart;
 using VisionR1.Data.Filtering;
 using VisionR1.Data.Records;
@@ -7,7 +8,7 @@ namespace VisionR1.Tests.Data;
 
 public sealed class CotFilterTests
 {
-    private static readonly CotFilter Filter = new(new SimpleVerifier());
+    private static readonly CotFilter Filter = new(new MathVerifier());
 
     private const string Good = "<think>\nThe image shows sides 3 and 4. Wait, is it a right angle? Yes. So the hypotenuse is 5.\n</think>\n<answer>Final Answer:5</answer>";
 
@@ -69,7 +70,7 @@ public sealed class CotFilterTests
     [Fact]
     public void DisabledRulesDoNotRemove()
     {
-        var lenient = new CotFilter(new SimpleVerifier(), new CotFilterOptions(RequireCorrectAnswer: false, CheckConsistency: false));
+        var lenient = new CotFilter(new MathVerifier(), new CotFilterOptions(RequireCorrectAnswer: false, CheckConsistency: false));
         Assert.True(lenient.Check("<think>So the answer is 8.</think><answer>6</answer>", "5").Kept);
     }
 
@@ -91,7 +92,7 @@ public sealed class CotFilterTests
         Assert.True(v.Kept);
         Assert.Equal(1, v.Replacements);
         Assert.Contains("The image gives", v.Response, StringComparison.Ordinal);
-        var custom = new CotFilter(new SimpleVerifier(), new CotFilterOptions(Replacements: new Dictionary<string, string> { ["caption"] = "picture" }));
+        var custom = new CotFilter(new MathVerifier(), new CotFilterOptions(Replacements: new Dictionary<string, string> { ["caption"] = "picture" }));
         Assert.Contains("The description", custom.Check("<think>The description and caption say 5.</think><answer>5</answer>", "5").Response, StringComparison.Ordinal);
     }
 

@@ -1,3 +1,4 @@
+using VisionR1.Answers;
 using VisionR1.Data.ColdStart;
 using VisionR1.Data.Filtering;
 using VisionR1.Data.Records;
@@ -19,7 +20,7 @@ public sealed class SyntheticColdStartTests
         Assert.Empty(summary.Failures);
         Assert.Equal(80, summary.Progress.Completed);
 
-        var filter = new CotFilter(new SimpleVerifier());
+        var filter = new CotFilter(new MathVerifier());
         var report = await CotFilterFiles.FilterAsync(filter, output, tmp.File("sft.jsonl"), tmp.File("rejected.jsonl"));
         var rejected = File.ReadAllLines(tmp.File("rejected.jsonl")).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()!).ToHashSet();
 
