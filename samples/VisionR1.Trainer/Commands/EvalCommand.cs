@@ -1,4 +1,5 @@
 using System.Globalization;
+using VisionR1.Answers;
 using VisionR1.Data.Benchmarks;
 using VisionR1.Data.Evaluation;
 using VisionR1.Data.Readers;
@@ -18,8 +19,9 @@ public sealed class EvalCommand : ICliCommand, IHasSwitches
     /// <inheritdoc />
     public string Usage =>
         "vr1 eval --input bench.jsonl|.parquet --predictions preds.jsonl --endpoint URL --model NAME [--api-key-env VAR]\n"
-        + "         [--benchmark mathvista|mmmath] [--output scored.jsonl] [--temperature 0.6] [--top-p 0.95] [--max-tokens N]\n"
+        + "         [--benchmark mathvista|mmmath|verify] [--output scored.jsonl] [--temperature 0.6] [--top-p 0.95] [--max-tokens N]\n"
         + "         [--concurrency 4] [--retries 4] [--timeout-s 600] [--limit N] [--data-root DIR] [--strict]\n"
+        + "  verify judges any problem set (RL data, the synthetic test split) with the math verifier.\n"
         + "  Predictions already in --predictions are kept; the last line printed is 'accuracy: <fraction>'.";
 
     /// <inheritdoc />
@@ -44,7 +46,7 @@ public sealed class EvalCommand : ICliCommand, IHasSwitches
         int limit = args.GetInt("limit", int.MaxValue);
         var readOptions = new ReadOptions(args.Get("data-root"), args.Flag("strict"));
         args.ThrowOnUnknown();
-        if (benchmark is not ("mathvista" or "mmmath" or "mm-math")) throw new CliUsageException($"--benchmark must be mathvista or mmmath, got '{benchmark}'.");
+        if (benchmark is not ("mathvista" or "mmmath" or "mm-math" or "verify")) throw new CliUsageException($"--benchmark must be mathvista, mmmath or verify, got '{benchmark}'.");
         if (!File.Exists(input)) throw new CliUsageException($"input file '{input}' not found.");
 
         var report = new ReadReport();
@@ -54,9 +56,12 @@ public sealed class EvalCommand : ICliCommand, IHasSwitches
         foreach (var (id, error) in summary.Failures.Take(20)) stderr.WriteLine($"eval: failed {id}: {error}");
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"predicted {summary.Generated}, already done {summary.Resumed}, failed {summary.Failed}, unreadable input {report.Skipped.Count}; tokens in {summary.InputTokens} out {summary.OutputTokens}"));
-        var scores = benchmark == "mathvista"
-            ? await new MathVistaScorer().ScoreFileAsync(predictions, output, cancellationToken: cancellationToken).ConfigureAwait(false)
-            : await BenchmarkFiles.ScoreMmMathAsync(predictions, output, cancellationToken).ConfigureAwait(false);
+        var scores = benchmark switch
+        {
+            "mathvista" => await new MathVistaScorer().ScoreFileAsync(predictions, output, cancellationToken: cancellationToken).ConfigureAwait(false),
+            "verify" => await BenchmarkFiles.ScoreWithVerifierAsync(predictions, output, new MathVerifier(), cancellationToken).ConfigureAwait(false),
+            _ => await BenchmarkFiles.ScoreMmMathAsync(predictions, output, cancellationToken).ConfigureAwait(false),
+        };
         stdout.Write(scores.ToText());
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"accuracy: {scores.Overall.Accuracy:R}"));
         return summary.Failed == 0 ? 0 : 1;

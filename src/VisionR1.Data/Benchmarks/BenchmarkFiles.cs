@@ -39,6 +39,23 @@ public static class BenchmarkFiles
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Any problem set judged by an <see cref="IAnswerVerifier"/> (RL data, the synthetic world's test split): lines with
+    /// <c>answer</c> and <c>response</c> (optional <c>choices</c>, <c>precision</c>); the response's final answer must be
+    /// equivalent to the answer. Breakdowns by the metadata fields <c>family</c>, <c>source</c> and <c>category</c> when present.
+    /// </summary>
+    public static Task<BenchmarkReport> ScoreWithVerifierAsync(string input, string? output, IAnswerVerifier verifier, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(verifier);
+        return ScoreLinesAsync(input, output, "Verified", (e, _) =>
+        {
+            var choices = e.TryGetProperty("choices", out var c) && c.ValueKind == JsonValueKind.Array ? c.EnumerateArray().Select(PythonText.Str).ToList() : null;
+            int? precision = e.TryGetProperty("precision", out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetDouble(out var d) && double.IsFinite(d) ? (int)d : null;
+            var v = verifier.Verify(Require(e, "answer"), Require(e, "response"), new AnswerContext(choices, precision));
+            return ValueTask.FromResult((v.Extracted, v.Equal));
+        }, cancellationToken, ["family", "source", "category", "task"]);
+    }
+
     /// <summary>DynaMath: lines with <c>seed</c> (or <c>qid</c>), <c>answer_type</c>, <c>answer</c> (or <c>ground_truth</c>), <c>response</c>. Returns both accuracies.</summary>
     public static async Task<DynaMathReport> ScoreDynaMathFileAsync(string input, string? output, CancellationToken cancellationToken = default)
     {
@@ -62,7 +79,7 @@ public static class BenchmarkFiles
         return r.Average with { Breakdown = breakdown };
     }
 
-    private static async Task<BenchmarkReport> ScoreLinesAsync(string input, string? output, string benchmark, Func<JsonElement, CancellationToken, ValueTask<(string Prediction, bool Correct)>> score, CancellationToken cancellationToken)
+    private static async Task<BenchmarkReport> ScoreLinesAsync(string input, string? output, string benchmark, Func<JsonElement, CancellationToken, ValueTask<(string Prediction, bool Correct)>> score, CancellationToken cancellationToken, string[]? metadataKeys = null)
     {
         var tally = new AccuracyTally();
         var lines = new List<JsonObject>();
@@ -79,7 +96,10 @@ public static class BenchmarkFiles
                 var e = doc.RootElement;
                 if (e.ValueKind != JsonValueKind.Object) throw new FormatException("expected a JSON object");
                 var (prediction, ok) = await score(e, cancellationToken).ConfigureAwait(false);
-                tally.Add(ok, BreakdownKeys.Select(k => (k, v: Str(e, k))).Where(x => x.v is not null).Select(x => new KeyValuePair<string, string>(x.k, x.v!)).ToList());
+                var categories = BreakdownKeys.Select(k => (k, v: Str(e, k))).Where(x => x.v is not null).Select(x => new KeyValuePair<string, string>(x.k, x.v!)).ToList();
+                if (metadataKeys is not null && e.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
+                    categories.AddRange(metadataKeys.Select(k => (k, v: Str(meta, k))).Where(x => x.v is not null).Select(x => new KeyValuePair<string, string>(x.k, x.v!)));
+                tally.Add(ok, categories);
                 if (output is null) continue;
                 var obj = JsonNode.Parse(line)!.AsObject();
                 obj["prediction"] = prediction;

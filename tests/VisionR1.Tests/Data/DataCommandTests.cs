@@ -83,4 +83,18 @@ public sealed class DataCommandTests
         Assert.Contains("built 6, already done 0, failed 0", stdout.ToString(), StringComparison.Ordinal);
         Assert.Equal(6, File.ReadAllLines(tmp.File("cold.jsonl")).Length);
     }
+
+    [Fact]
+    public async Task EvalWithTheVerifierJudgesFreeFormAnswers()
+    {
+        using var tmp = new TempFolder();
+        await using var server = new FakeChatServer((item, _, _) => item == "Item-002" ? "<think>x</think><answer>\\frac{15}{2}</answer>" : "<think>x</think><answer>7.0</answer>");
+        var input = await WriteProblems(tmp, 3);
+        var stdout = new StringWriter();
+
+        int code = await CommandLine.RunAsync(["eval", "--benchmark", "verify", "--input", input, "--predictions", tmp.File("p.jsonl"), "--endpoint", server.BaseUrl, "--model", "m"], stdout, new StringWriter(), CancellationToken.None);
+
+        Assert.Equal(0, code);
+        Assert.Equal("accuracy: 0.6666666666666666", stdout.ToString().TrimEnd().Split('\n')[^1].TrimEnd('\r'));
+    }
 }
