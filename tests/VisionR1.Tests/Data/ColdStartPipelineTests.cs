@@ -18,7 +18,7 @@ public sealed class ColdStartPipelineTests
         .ToList();
 
     private static ColdStartOptions FastOptions(int concurrency = 6) => new(
-        MaxConcurrency: concurrency, MaxRetries: 14, RetryBaseDelay: TimeSpan.FromMilliseconds(2), RequestTimeout: TimeSpan.FromMilliseconds(400),
+        MaxConcurrency: concurrency, MaxRetries: 14, RetryBaseDelay: TimeSpan.FromMilliseconds(2), RequestTimeout: TimeSpan.FromSeconds(1),
         MllmPrices: new TokenPrices(1m, 2m), ReasonerPrices: new TokenPrices(10m, 20m));
 
     private static List<JsonElement> OutputLines(string path) =>
@@ -28,7 +28,7 @@ public sealed class ColdStartPipelineTests
     public async Task WithThirtyPercentFaultsEverySampleCompletesExactlyOnce()
     {
         using var tmp = new TempFolder();
-        await using var server = new FakeChatServer(Reply, faultRate: 0.3, seed: 11) { Stall = TimeSpan.FromSeconds(1.5) };
+        await using var server = new FakeChatServer(Reply, faultRate: 0.3, seed: 11) { Stall = TimeSpan.FromSeconds(3) };
         var client = server.Client();
         var problems = Problems(24);
         var output = tmp.File("cold.jsonl");
@@ -63,7 +63,7 @@ public sealed class ColdStartPipelineTests
     public async Task CancellingMidwayAndResumingRecallsNoFinishedStep()
     {
         using var tmp = new TempFolder();
-        await using var server = new FakeChatServer(Reply, faultRate: 0.3, seed: 5) { Stall = TimeSpan.FromSeconds(1.5) };
+        await using var server = new FakeChatServer(Reply, faultRate: 0.3, seed: 5) { Stall = TimeSpan.FromSeconds(3) };
         var client = server.Client();
         var problems = Problems(30);
         var output = tmp.File("cold.jsonl");

@@ -46,10 +46,10 @@ public sealed class EvaluatorTests
     public async Task PredictionsThroughARealEndpointSurviveFaults()
     {
         using var tmp = new TempFolder();
-        await using var server = new FakeChatServer((item, _, _) => $"<think>looking at {item}</think><answer>{int.Parse(item[5..], System.Globalization.CultureInfo.InvariantCulture)}</answer>", faultRate: 0.3, seed: 3) { Stall = TimeSpan.FromSeconds(1.5) };
+        await using var server = new FakeChatServer((item, _, _) => $"<think>looking at {item}</think><answer>{int.Parse(item[5..], System.Globalization.CultureInfo.InvariantCulture)}</answer>", faultRate: 0.3, seed: 3) { Stall = TimeSpan.FromSeconds(3) };
         var problems = Problems(10).Where(p => p.AnswerType == AnswerType.Integer).ToList();
         var path = tmp.File("preds.jsonl");
-        var options = new EvaluationOptions(MaxConcurrency: 3, MaxRetries: 14, RetryBaseDelay: TimeSpan.FromMilliseconds(2), RequestTimeout: TimeSpan.FromMilliseconds(400));
+        var options = new EvaluationOptions(MaxConcurrency: 3, MaxRetries: 14, RetryBaseDelay: TimeSpan.FromMilliseconds(2), RequestTimeout: TimeSpan.FromSeconds(1));
 
         var summary = await new Evaluator(server.Client(), options).PredictAsync(problems.ToAsyncEnumerable(), path);
 
