@@ -75,4 +75,22 @@ public sealed class ExtractionTests
         Assert.Contains(verse, l => l.Contains("Vision Only", StringComparison.Ordinal));
         Assert.Equal(2, File.ReadAllLines(tmp.File("mathverse.out")).Length);
     }
+
+    [Fact]
+    public async Task ScoreMathVistaCanExtractWithAJudgeEndpoint()
+    {
+        using var tmp = new TempFolder();
+        await using var server = new FakeChatServer((_, _, _) => "B");
+        File.WriteAllLines(tmp.File("items.jsonl"),
+        [
+            """{"pid": "1", "question_type": "multi_choice", "answer_type": "text", "choices": ["red", "blue"], "answer": "blue", "response": "Hard to say; probably the second colour."}""",
+        ]);
+        var stdout = new StringWriter();
+
+        int code = await CommandLine.RunAsync(["score", "mathvista", "--input", tmp.File("items.jsonl"), "--judge-endpoint", server.BaseUrl, "--judge-model", "judge"], stdout, new StringWriter(), CancellationToken.None);
+
+        Assert.Equal(0, code);
+        Assert.Equal("accuracy: 1", stdout.ToString().TrimEnd().Split('\n')[^1].TrimEnd('\r'));
+        Assert.Single(server.Bodies);
+    }
 }
