@@ -15,6 +15,7 @@ namespace VisionR1.Benchmarks;
 /// runs the whole sequence again, as a model without a cache must.
 /// </summary>
 [MemoryDiagnoser]
+[InProcess] // the generated out-of-process project would miss the TorchSharp native fix applied to this build output
 public class ModelBenchmarks
 {
     private Qwen25VLModel _model = null!;
@@ -99,6 +100,7 @@ public class ModelBenchmarks
 /// recomputing the sequence each step (the cache must be at least 5× faster).
 /// </summary>
 [MemoryDiagnoser]
+[InProcess] // the generated out-of-process project would miss the TorchSharp native fix applied to this build output
 public class KvCacheSpeedupBenchmarks
 {
     private Qwen25VLModel _model = null!;

@@ -4,13 +4,14 @@ using VisionR1.Model;
 using VisionR1.Model.Checkpoints;
 using VisionR1.Model.Config;
 using VisionR1.Runtime;
+using VisionR1.Text;
 using VisionR1.Trainer.Cli;
 
 namespace VisionR1.Trainer.Commands;
 
 /// <summary>
 /// `vr1 init-model`: writes a randomly initialised Qwen2.5-VL folder in the Hugging Face layout
-/// (config.json + model.safetensors). The 3B and 7B presets are only checked on the meta device
+/// (config.json + model.safetensors + the default compact tokenizer's files). The 3B and 7B presets are only checked on the meta device
 /// (--meta-check): random weights of that size are useless and would need many GB.
 /// </summary>
 public sealed class InitModelCommand : ICliCommand, IHasSwitches
@@ -24,7 +25,7 @@ public sealed class InitModelCommand : ICliCommand, IHasSwitches
     /// <inheritdoc />
     public string Usage =>
         "vr1 init-model --preset tiny|small|3b|7b --out DIR [--seed S] [--dtype f32|bf16] [--meta-check]\n" +
-        "  tiny/small: writes DIR/config.json and DIR/model.safetensors.\n" +
+        "  tiny/small: writes DIR/config.json, DIR/model.safetensors and the default compact tokenizer's files.\n" +
         "  3b/7b: only with --meta-check, which builds the model on the meta device (no memory), prints its\n" +
         "         parameter count and writes DIR/config.json; use real Hub weights for these sizes.";
 
@@ -79,10 +80,16 @@ public sealed class InitModelCommand : ICliCommand, IHasSwitches
         cancellationToken.ThrowIfCancellationRequested();
         using var model = new Qwen25VLModel(config, torch.CPU, dtype);
         model.InitializeWeights(seed);
+        // The small presets use the compact tokenizer's ids (specials at 0..6, ≤ 1024 ids).
+        var tokenizer = CompactTokenizerTrainer.TrainDefault();
+        if (ModelTokenIds.From(tokenizer.Special) != config.Tokens || tokenizer.VocabularySize > config.Text.VocabSize)
+            throw new InvalidOperationException(
+                $"The default compact tokenizer (specials {tokenizer.Special}, {tokenizer.VocabularySize} ids) does not fit preset {presetName} ({config.Tokens}, vocab {config.Text.VocabSize}).");
         CheckpointSaver.Save(model, output);
+        tokenizer.Save(output);
         var bytes = new FileInfo(Path.Combine(output, CheckpointLoader.WeightsFile)).Length;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{presetName}: {model.ParameterCount:N0} parameters, seed {seed}, {dtypeName}; wrote {output} (config.json, model.safetensors {bytes / 1e6:F1} MB)"));
+            $"{presetName}: {model.ParameterCount:N0} parameters, seed {seed}, {dtypeName}; wrote {output} (config.json, model.safetensors {bytes / 1e6:F1} MB, tokenizer with {tokenizer.VocabularySize} ids)"));
         return Task.FromResult(0);
     }
 }

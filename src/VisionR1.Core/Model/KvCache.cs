@@ -6,7 +6,8 @@ namespace VisionR1.Model;
 /// <summary>
 /// Keys and values of every decoder layer, preallocated to a fixed capacity
 /// (prompt + max new tokens) and written in place, so decoding never copies the cache.
-/// Also keeps each row's M-RoPE delta, set by the prefill. Dispose it when generation ends.
+/// Also keeps each row's M-RoPE delta, set by the prefill. For inference only (use it under
+/// <c>no_grad</c>); dispose it when generation ends.
 /// </summary>
 public sealed class KvCache : IDisposable
 {
@@ -62,6 +63,8 @@ public sealed class KvCache : IDisposable
         long t = keys.shape[2];
         if (Length + t > Capacity)
             throw new InvalidOperationException($"The KV cache holds {Capacity} positions; {Length} are filled and {t} more were written.");
+        if (keys.requires_grad)
+            throw new InvalidOperationException("The KV cache is for inference: run cached forwards under torch.no_grad() (gradients cannot flow through the in-place cache).");
         if (keys.shape[0] != BatchSize)
             throw new ArgumentException($"The KV cache has {BatchSize} rows but the input has {keys.shape[0]}.");
         using (no_grad())

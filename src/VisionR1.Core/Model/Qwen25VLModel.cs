@@ -22,6 +22,15 @@ namespace VisionR1.Model;
 /// its logits are returned as fp32, so softmax, log-probabilities and sampling are fp32.
 /// Building on the <c>meta</c> device allocates nothing.
 /// </remarks>
+/// <example>
+/// <code>
+/// using var model = Qwen25VLModel.FromPretrained("Qwen2.5-VL-7B-Instruct", CUDA, ScalarType.BFloat16);
+/// var generator = new CompletionGenerator(model);
+/// var result = generator.Generate(prompts, new GenerationOptions { MaxNewTokens = 1024, Seed = 1 }, samplesPerPrompt: 8);
+/// using var batch = CompletionBatchBuilder.FromGeneration(model, prompts, result);
+/// using var logProbs = model.ComputeTokenLogProbs(batch, temperature: 1.0); // (B·G, C), differentiable
+/// </code>
+/// </example>
 public sealed class Qwen25VLModel : nn.Module
 {
     internal VisionTransformer visual;
@@ -259,6 +268,19 @@ public sealed class Qwen25VLModel : nn.Module
         var lp = cat(logProbs, 1).MoveToOuterDisposeScope();
         var ent = computeEntropy ? cat(entropies, 1).MoveToOuterDisposeScope() : null;
         return new TokenLogProbs(lp, ent);
+    }
+
+    /// <summary>
+    /// Log-probabilities (and optionally entropies) of the completion tokens of a
+    /// <see cref="CompletionBatch"/> (from <c>MultimodalCollator.CollateCompletions</c> or
+    /// <see cref="Generation.CompletionBatchBuilder.FromGeneration"/>): (B, C) for the columns
+    /// from <see cref="CompletionBatch.PromptLength"/> on; mask them with
+    /// <c>CompletionMask[:, PromptLength:]</c>.
+    /// </summary>
+    public TokenLogProbs ComputeTokenLogProbs(CompletionBatch batch, double temperature = 1.0, bool computeEntropy = false, int chunkSize = 64)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return ComputeTokenLogProbs(batch.Inputs, batch.CompletionLength, temperature, computeEntropy, chunkSize);
     }
 
     /// <summary>(B, 1, T, S) bool: causal over absolute positions, real keys only; every query also sees itself so padded rows stay finite.</summary>

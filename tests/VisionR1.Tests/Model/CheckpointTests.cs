@@ -159,4 +159,41 @@ public sealed class CheckpointTests : IDisposable
         var raw = TorchSharp.PyBridge.Safetensors.LoadStateDict(Path.Combine(dir, "model.safetensors"));
         foreach (var (k, t) in model.state_dict()) Assert.True(Same(t, raw[k]), $"{k} differs when read by TorchSharp.PyBridge");
     }
+
+    [Fact]
+    public void Sharded_index_errors_name_the_file_and_key()
+    {
+        using var model = ModelTestData.Tiny();
+        var dir = Sub("badindex");
+        CheckpointSaver.Save(model, dir, maxShardBytes: 200_000);
+        var indexPath = Path.Combine(dir, "model.safetensors.index.json");
+        var original = File.ReadAllText(indexPath);
+        void Rewrite(string key, Func<string, string> file)
+        {
+            var root = System.Text.Json.Nodes.JsonNode.Parse(original)!;
+            var map = root["weight_map"]!;
+            map[key] = file(map[key]!.GetValue<string>());
+            File.WriteAllText(indexPath, root.ToJsonString());
+        }
+
+        Rewrite("model.norm.weight", _ => "model-00009-of-00009.safetensors");
+        Assert.Contains("model-00009-of-00009.safetensors", Assert.Throws<CheckpointException>(() => CheckpointLoader.Load(dir)).Message);
+
+        var shards = System.Text.Json.JsonDocument.Parse(original).RootElement.GetProperty("weight_map").EnumerateObject()
+            .Select(p => p.Value.GetString()!).Distinct().ToList();
+        Rewrite("model.norm.weight", f => shards.First(s => s != f)); // the index points at a shard that lacks the key
+        var wrongFile = Assert.Throws<CheckpointException>(() => CheckpointLoader.Load(dir));
+        Assert.Contains("model.norm.weight", wrongFile.Message);
+
+        Rewrite("model.norm.weight", f => "../" + f);
+        Assert.Contains("not a plain file name", Assert.Throws<CheckpointException>(() => CheckpointLoader.Load(dir)).Message);
+    }
+
+    [Theory]
+    [InlineData("visual.blocks.0.attn.qkv.weight", "visual.blocks.0.attn.qkv.weight")]
+    [InlineData("model.visual.merger.mlp.0.bias", "visual.merger.mlp.0.bias")]
+    [InlineData("model.language_model.layers.3.mlp.up_proj.weight", "model.layers.3.mlp.up_proj.weight")]
+    [InlineData("model.embed_tokens.weight", "model.embed_tokens.weight")]
+    [InlineData("lm_head.weight", "lm_head.weight")]
+    public void Both_key_schemes_map_to_hub_names(string key, string hub) => Assert.Equal(hub, HfWeightNames.ToHub(key));
 }

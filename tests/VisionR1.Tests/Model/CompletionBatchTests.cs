@@ -23,11 +23,13 @@ public sealed class CompletionBatchTests
         var options = new GenerationOptions { MaxNewTokens = 6, Temperature = 0.7, TopK = 50, Seed = 11, StopTokenIds = [2, 100, 200, 300, 400, 500, 600, 700, 800, 900] };
         var result = new CompletionGenerator(model).Generate(prompts, options, samplesPerPrompt: 2);
 
-        var (sequences, completionMask) = CompletionBatch.Build(model, prompts, result);
-        Assert.Equal(6, sequences.BatchSize);
-        Assert.Equal(2 * (24 + 32), sequences.PixelValues!.shape[0]);
-        long c = completionMask.shape[1];
-        using var lp = model.ComputeTokenLogProbs(sequences, (int)c, temperature: 0.7);
+        using var batch = CompletionBatchBuilder.FromGeneration(model, prompts, result);
+        Assert.Equal(6, batch.Inputs.BatchSize);
+        Assert.Equal(prompts.SequenceLength, batch.PromptLength);
+        Assert.Equal(2 * (24 + 32), batch.Inputs.PixelValues!.shape[0]);
+        var completionMask = batch.CompletionMask.narrow(1, batch.PromptLength, batch.CompletionLength);
+        Assert.Equal(0, batch.CompletionMask.narrow(1, 0, batch.PromptLength).sum().item<long>());
+        using var lp = model.ComputeTokenLogProbs(batch, temperature: 0.7);
         for (int r = 0; r < 6; r++)
         {
             var completion = result.Completions[r];

@@ -137,5 +137,29 @@ public sealed class GenerationTests
         Assert.Equal(500, longRun.Completions[0].TokenIds.Count);
         Assert.Equal(before, afterShort);
         Assert.Equal(before, afterLong);
+
+        // A prompt that fails in the prefill (image tokens without images) leaves nothing behind either.
+        using var bad = ModelTestData.Batch([ModelTestData.PromptWithImage(1, 4, 4, 1, seed: 3)]);
+        long beforeBad = Live();
+        Assert.Throws<ArgumentException>(() => generator.Generate(bad, new GenerationOptions { MaxNewTokens = 5 }));
+        Assert.Equal(beforeBad, Live());
+    }
+
+    [Fact]
+    public void Suppressed_tokens_are_never_generated_and_vision_pads_are_suppressed_by_default()
+    {
+        using var model = ModelTestData.Tiny();
+        using var prompt = ModelTestData.Batch([ModelTestData.TextPrompt(5, 9)]);
+        var generator = new CompletionGenerator(model);
+        var greedy = generator.Generate(prompt, new GenerationOptions { MaxNewTokens = 1, Temperature = 0, StopTokenIds = [] }).Completions[0];
+        int favourite = greedy.TokenIds[0];
+        var other = generator.Generate(prompt, new GenerationOptions { MaxNewTokens = 1, Temperature = 0, StopTokenIds = [], SuppressTokenIds = [favourite] }).Completions[0];
+        Assert.NotEqual(favourite, other.TokenIds[0]);
+        var sampled = generator.Generate(prompt, new GenerationOptions { MaxNewTokens = 1, TopK = 1, Seed = 3, StopTokenIds = [], SuppressTokenIds = [favourite] }).Completions[0];
+        Assert.Equal(other.TokenIds[0], sampled.TokenIds[0]);
+
+        // Near-uniform sampling: without suppression about 4 of 2,000 tokens would be <|image_pad|> or <|video_pad|>.
+        var hot = generator.Generate(prompt, new GenerationOptions { MaxNewTokens = 500, Temperature = 100, Seed = 4, StopTokenIds = [] }, samplesPerPrompt: 4);
+        Assert.DoesNotContain(hot.Completions.SelectMany(c => c.TokenIds), t => t == 5 || t == 6);
     }
 }

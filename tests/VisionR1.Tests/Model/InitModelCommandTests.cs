@@ -29,6 +29,8 @@ public sealed class InitModelCommandTests : IDisposable
         Assert.Equal(File.ReadAllBytes(Path.Combine(a, "model.safetensors")), File.ReadAllBytes(Path.Combine(b, "model.safetensors")));
         using var model = CheckpointLoader.Load(a);
         Assert.Equal(223_456, model.ParameterCount);
+        var tokenizer = VisionR1.Text.TokenizerLoader.FromFolder(a);
+        Assert.Equal(VisionR1.Model.Config.ModelTokenIds.From(tokenizer.Special), model.Config.Tokens);
     }
 
     [Fact]

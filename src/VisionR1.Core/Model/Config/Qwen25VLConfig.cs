@@ -48,7 +48,7 @@ public sealed record Qwen25VLConfig(TextConfig Text, VisionConfig Vision, ModelT
         }
         catch (ModelConfigException e)
         {
-            throw new ModelConfigException(e.Field, $"{e.Message.Substring(e.Message.IndexOf(':', StringComparison.Ordinal) + 2)} (in {path})", e);
+            throw new ModelConfigException(e.Field, $"{e.Detail} (in {path})", e);
         }
     }
 
@@ -135,7 +135,7 @@ public sealed record Qwen25VLConfig(TextConfig Text, VisionConfig Vision, ModelT
             // Validation speaks in flat names; report the spelling this file uses.
             var field = e.Field.StartsWith("rope_scaling.", StringComparison.Ordinal) ? ropeField + e.Field["rope_scaling".Length..]
                 : !e.Field.Contains('.', StringComparison.Ordinal) ? TextName(e.Field) : e.Field;
-            throw new ModelConfigException(field, e.Message[(e.Message.IndexOf(':', StringComparison.Ordinal) + 2)..], e);
+            throw new ModelConfigException(field, e.Detail, e);
         }
         return config;
     }

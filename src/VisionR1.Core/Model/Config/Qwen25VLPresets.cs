@@ -24,7 +24,7 @@ public static class Qwen25VLPresets
         ModelTokenIds.Qwen25VL);
 
     /// <summary>
-    /// A ≈0.3M-parameter model for unit tests: width 64, 2 layers, 4 heads / 2 KV heads (head_dim 16,
+    /// A 223,456-parameter model for unit tests: width 64, 2 layers, 4 heads / 2 KV heads (head_dim 16,
     /// mrope_section [2,3,3]); vision width 32, 2 blocks (block 1 full attention), 2 heads, 28-pixel
     /// windows (2×2 merged tokens, so small images already span several windows). Compact-tokenizer ids.
     /// </summary>
@@ -43,7 +43,7 @@ public static class Qwen25VLPresets
         ModelTokenIds.Compact);
 
     /// <summary>
-    /// The embedded default model (≈5.5M parameters), small enough to train end to end on two CPU cores:
+    /// The embedded default model (5,552,512 parameters), small enough to train end to end on two CPU cores:
     /// width 256, 4 layers, 4 heads / 2 KV heads (head_dim 64, mrope_section [8,12,12]), SwiGLU 1024;
     /// vision width 128, 4 blocks (blocks 1 and 3 full attention), 4 heads, SwiGLU 352, the released
     /// 112-pixel windows. Tied LM head, compact-tokenizer vocabulary of 1024 ids.

@@ -22,7 +22,7 @@ public sealed record GenerationResult(IReadOnlyList<Completion> Completions, int
 
     /// <summary>
     /// The completions as right-padded (N, L) int64 ids and mask (L = the longest completion),
-    /// ready to append to the prompts for <see cref="Qwen25VLModel.ComputeTokenLogProbs"/>.
+    /// ready to append to the prompts (see <see cref="CompletionBatchBuilder.FromGeneration"/>).
     /// </summary>
     public (TorchSharp.torch.Tensor Ids, TorchSharp.torch.Tensor Mask) ToPaddedTensors(int padTokenId)
     {

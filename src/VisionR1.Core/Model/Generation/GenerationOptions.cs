@@ -21,6 +21,14 @@ public sealed record GenerationOptions
     /// <summary>Tokens that end a completion (included in it); null = the config's <c>eos_token_id</c>; empty = never stop early.</summary>
     public IReadOnlyList<int>? StopTokenIds { get; init; }
 
+    /// <summary>
+    /// Tokens never sampled (their logits are set to −∞ before choosing); null = the config's
+    /// <c>&lt;|image_pad|&gt;</c> and <c>&lt;|video_pad|&gt;</c>, which only the processor may place;
+    /// empty = none. Reported log-probabilities are those of the unsuppressed distribution, as
+    /// <see cref="Qwen25VLModel.ComputeTokenLogProbs(VisionR1.Inputs.CompletionBatch, double, bool, int)"/> computes them.
+    /// </summary>
+    public IReadOnlyList<int>? SuppressTokenIds { get; init; }
+
     /// <summary>Seed of the sampler; the same seed, model and prompts give the same completions on CPU. Null = a random seed.</summary>
     public long? Seed { get; init; }
 

@@ -16,6 +16,7 @@ internal sealed class GenerationSession : IDisposable
     private readonly GenerationOptions _options;
     private readonly HashSet<int> _stop;
     private readonly TorchGenerator _generator;
+    private readonly Tensor? _suppress;  // ids never sampled
     private readonly KvCache _cache;
     private readonly Tensor _mask;      // (N, P + max new) int64
     private Tensor? _logits;            // (N, V) fp32 logits for the next token
@@ -42,25 +43,49 @@ internal sealed class GenerationSession : IDisposable
         LogProbs = Enumerable.Range(0, Rows).Select(_ => new List<float>()).ToArray();
         Finish = new FinishReason?[Rows];
         _generator = new TorchGenerator((ulong)(options.Seed ?? Random.Shared.NextInt64()), model.Device);
+        var suppress = options.SuppressTokenIds ?? [model.Config.Tokens.ImageTokenId, model.Config.Tokens.VideoTokenId];
+        if (suppress.Any(id => id < 0 || id >= model.Config.Text.VocabSize))
+            throw new ArgumentException($"SuppressTokenIds holds an id outside the vocabulary 0..{model.Config.Text.VocabSize - 1}.", nameof(options));
+        _suppress = suppress.Count == 0 ? null : tensor(suppress.Select(i => (long)i).ToArray(), device: model.Device).DetachFromDisposeScope();
 
+        try
+        {
+            (_cache, _logits, _mask) = Prefill(model, prompts, options, samplesPerPrompt, b, capacity);
+        }
+        catch
+        {
+            _suppress?.Dispose();
+            _generator.Dispose();
+            throw;
+        }
+    }
+
+    private (KvCache Cache, Tensor Logits, Tensor Mask) Prefill(Qwen25VLModel model, MultimodalBatch prompts, GenerationOptions options, int samples, int b, long capacity)
+    {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var prefillCache = KvCache.Allocate(model.Config.Text, b, capacity, model.DType, model.Device);
+        KvCache? cache = null;
         try
         {
             using var output = model.Forward(prompts, prefillCache, LogitsMode.LastPosition);
-            _cache = samplesPerPrompt == 1 ? prefillCache : prefillCache.Expand(samplesPerPrompt);
-            var logits = samplesPerPrompt == 1 ? output.Logits! : output.Logits!.repeat_interleave(samplesPerPrompt, 0);
-            _logits = logits.clone().DetachFromDisposeScope();
+            cache = samples == 1 ? prefillCache : prefillCache.Expand(samples);
+            var logits = samples == 1 ? output.Logits! : output.Logits!.repeat_interleave(samples, 0);
+            var mask = zeros([Rows, capacity], ScalarType.Int64, model.Device);
+            mask.narrow(1, 0, _promptLength).copy_(prompts.AttentionMask.to(model.Device).repeat_interleave(samples, 0));
+            mask.narrow(1, _promptLength, options.MaxNewTokens).fill_(1);
+            return (cache, logits.clone().DetachFromDisposeScope(), mask.DetachFromDisposeScope());
+        }
+        catch
+        {
+            if (cache is not null && !ReferenceEquals(cache, prefillCache)) cache.Dispose();
+            prefillCache.Dispose();
+            throw;
         }
         finally
         {
-            if (samplesPerPrompt != 1) prefillCache.Dispose();
+            if (samples != 1 && cache is not null) prefillCache.Dispose();
         }
-        var mask = zeros([Rows, capacity], ScalarType.Int64, model.Device);
-        mask.narrow(1, 0, _promptLength).copy_(prompts.AttentionMask.to(model.Device).repeat_interleave(samplesPerPrompt, 0));
-        mask.narrow(1, _promptLength, options.MaxNewTokens).fill_(1);
-        _mask = mask.DetachFromDisposeScope();
     }
 
     public int Rows { get; }
@@ -83,7 +108,7 @@ internal sealed class GenerationSession : IDisposable
         if (_logits is null) throw new InvalidOperationException("Generation has finished.");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var (tokens, logps) = TokenSampler.Sample(_logits, _options, _generator);
+        var (tokens, logps) = TokenSampler.Sample(_logits, _options, _generator, _suppress);
         _logits.Dispose();
         _logits = null;
         var ids = tokens.to(CPU).data<long>().ToArray();
@@ -120,6 +145,7 @@ internal sealed class GenerationSession : IDisposable
         _logits?.Dispose();
         _cache.Dispose();
         _mask.Dispose();
+        _suppress?.Dispose();
         _generator.Dispose();
     }
 }

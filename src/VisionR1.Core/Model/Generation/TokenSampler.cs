@@ -7,25 +7,30 @@ namespace VisionR1.Model.Generation;
 internal static class TokenSampler
 {
     /// <summary>logits: (N, V) fp32. Returns the chosen ids (N) int64 and their log-probabilities (N) fp32.</summary>
-    public static (Tensor Tokens, Tensor LogProbs) Sample(Tensor logits, GenerationOptions options, TorchGenerator generator)
+    /// <param name="logits">(N, V) fp32 logits.</param>
+    /// <param name="options">Sampling options.</param>
+    /// <param name="generator">Seeded random source.</param>
+    /// <param name="suppress">(S) int64 ids never chosen, or null.</param>
+    public static (Tensor Tokens, Tensor LogProbs) Sample(Tensor logits, GenerationOptions options, TorchGenerator generator, Tensor? suppress)
     {
         using var scope = NewDisposeScope();
         Tensor tokens;
         Tensor logProbs;
+        Tensor Suppressed(Tensor x) => suppress is null ? x : x.index_fill(-1, suppress, float.NegativeInfinity);
         if (options.Greedy)
         {
-            tokens = logits.argmax(-1);
+            tokens = Suppressed(logits).argmax(-1);
             logProbs = logits.log_softmax(-1);
         }
         else
         {
             var scaled = logits / options.Temperature;
             logProbs = scaled.log_softmax(-1);
-            var filtered = scaled;
+            var filtered = Suppressed(scaled);
             long vocab = scaled.shape[^1];
             if (options.TopK > 0 && options.TopK < vocab)
             {
-                var kth = scaled.topk(options.TopK, -1).values.narrow(-1, options.TopK - 1, 1);
+                var kth = filtered.topk(options.TopK, -1).values.narrow(-1, options.TopK - 1, 1);
                 filtered = filtered.masked_fill(filtered.lt(kth), float.NegativeInfinity);
             }
             if (options.TopP < 1.0)

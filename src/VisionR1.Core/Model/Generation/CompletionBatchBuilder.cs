@@ -4,20 +4,20 @@ using static TorchSharp.torch;
 namespace VisionR1.Model.Generation;
 
 /// <summary>
-/// Joins prompts and their generated completions into the batch that
-/// <see cref="Qwen25VLModel.ComputeTokenLogProbs"/> scores: row i·G + j is prompt i (left-padded)
-/// followed by its completion j (right-padded), with prompt i's image patches and grids repeated
-/// for each of its samples.
+/// Joins prompts and their generated completions into the <see cref="CompletionBatch"/> that
+/// <see cref="Qwen25VLModel.ComputeTokenLogProbs(CompletionBatch, double, bool, int)"/> scores:
+/// row i·G + j is prompt i (left-padded) followed by its completion j (right-padded), with
+/// prompt i's image patches and grids repeated for each of its samples.
 /// </summary>
-public static class CompletionBatch
+public static class CompletionBatchBuilder
 {
     /// <summary>
-    /// Builds the prompt + completion batch and the (N, C) int64 completion mask (1 on generated
-    /// tokens). C is the longest completion; pass it as <c>completionLength</c>. The caller owns
-    /// the returned tensors.
+    /// Builds the prompt + completion batch straight from the tensors the generator was given and
+    /// its result (no re-tokenisation). The completion mask is 1 on generated tokens only. The
+    /// caller owns (disposes) the returned batch.
     /// </summary>
     /// <exception cref="ArgumentException">The result's completion count is not a multiple of the prompt count, or the image tokens do not match the grids.</exception>
-    public static (MultimodalBatch Sequences, Tensor CompletionMask) Build(Qwen25VLModel model, MultimodalBatch prompts, GenerationResult result)
+    public static CompletionBatch FromGeneration(Qwen25VLModel model, MultimodalBatch prompts, GenerationResult result)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(prompts);
@@ -78,7 +78,8 @@ public static class CompletionBatch
                 grids = prompts.ImageGridThw.index_select(0, tensor(gridIndex.ToArray(), device: prompts.ImageGridThw.device));
             }
         }
+        var fullCompletionMask = cat([zeros_like(prompts.AttentionMask.index_select(0, rowIndex)), completionMask.to(prompts.AttentionMask.device)], 1);
         var batch = new MultimodalBatch(ids.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope(), pixels?.MoveToOuterDisposeScope(), grids?.MoveToOuterDisposeScope());
-        return (batch, completionMask.to(prompts.AttentionMask.device).MoveToOuterDisposeScope());
+        return new CompletionBatch(batch, fullCompletionMask.MoveToOuterDisposeScope(), checked((int)prompts.SequenceLength));
     }
 }
