@@ -168,9 +168,11 @@ public static partial class AnswerExtractor
         int nl = rest.IndexOf('\n');
         if (nl >= 0 && !rest.StartsWith("\\[", StringComparison.Ordinal) && !rest.StartsWith("$$", StringComparison.Ordinal)) rest = rest[..nl];
         if (TryFirstLatexSpan(rest, out var first)) { answer = first; return true; }
-        // Up to the end of the sentence.
+        // Up to the end of the sentence, and before a justification ("C because ...").
         var sentence = SentenceEndRegex().Match(rest);
         if (sentence.Success) rest = rest[..sentence.Index];
+        var reason = JustificationRegex().Match(rest);
+        if (reason.Success && reason.Index > 0) rest = rest[..reason.Index];
         answer = StripSentenceEnd(rest.Trim());
         return answer.Length > 0;
     }
@@ -294,11 +296,14 @@ public static partial class AnswerExtractor
     [GeneratedRegex(@"\bis\s+", RegexOptions.IgnoreCase | RegexOptions.RightToLeft)]
     private static partial Regex IsPhraseRegex();
 
-    [GeneratedRegex(@"(?:the\s+(?:correct\s+)?answer\s+(?:is|would be|should be)|answer\s*:|answer\s+is|答案(?:是|为)?[:：]?)", RegexOptions.IgnoreCase | RegexOptions.RightToLeft)]
+    [GeneratedRegex(@"(?:the\s+(?:correct\s+|right\s+|best\s+|final\s+)?(?:answer|option|choice)\s+(?:is|would be|should be)|answer\s*:|answer\s+is|答案(?:是|为)?[:：]?)", RegexOptions.IgnoreCase | RegexOptions.RightToLeft)]
     private static partial Regex AnswerIsRegex();
 
     [GeneratedRegex(@"\.(?:\s|$)")]
     private static partial Regex SentenceEndRegex();
+
+    [GeneratedRegex(@",?\s+(?:because|since|which|due to|given that|as shown|as it|as the)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex JustificationRegex();
 
     [GeneratedRegex(@"(?<![\\A-Za-z{])[A-Za-z]{3,}")]
     private static partial Regex WordRegex();
