@@ -59,7 +59,18 @@ public static partial class AnswerExtractor
         if (TryFinalAnswer(text, out var fin)) return fin;
         if (TryAnswerIs(text, out var ans)) return ans;
         if (TryLastLatexSpan(text, out var span)) return span;
-        if (bareFallback && LooksBare(text)) return text.Trim();
+        if (bareFallback && LooksBare(text))
+        {
+            // "The area is 12 square units.": a short sentence answers after its last " is ".
+            var t = text.Trim();
+            var m = IsPhraseRegex().Match(t);
+            if (m.Success && m.Index > 0 && !ChoicePrefixRegex().IsMatch(t))
+            {
+                var after = StripSentenceEnd(t[(m.Index + m.Length)..]);
+                if (after.Length > 0) return after;
+            }
+            return t;
+        }
         if (TryLastNumber(text, out var num)) return num;
         return text.Trim();
     }
