@@ -59,7 +59,18 @@ public static partial class AnswerExtractor
         if (TryFinalAnswer(text, out var fin)) return fin;
         if (TryAnswerIs(text, out var ans)) return ans;
         if (TryLastLatexSpan(text, out var span)) return span;
-        if (bareFallback && LooksBare(text)) return text.Trim();
+        if (bareFallback && LooksBare(text))
+        {
+            // "The area is 12 square units.": a short sentence answers after its last " is ".
+            var t = text.Trim();
+            var m = IsPhraseRegex().Match(t);
+            if (m.Success && m.Index > 0 && !ChoicePrefixRegex().IsMatch(t))
+            {
+                var after = StripSentenceEnd(t[(m.Index + m.Length)..]);
+                if (after.Length > 0) return after;
+            }
+            return t;
+        }
         if (TryLastNumber(text, out var num)) return num;
         return text.Trim();
     }
@@ -168,9 +179,11 @@ public static partial class AnswerExtractor
         int nl = rest.IndexOf('\n');
         if (nl >= 0 && !rest.StartsWith("\\[", StringComparison.Ordinal) && !rest.StartsWith("$$", StringComparison.Ordinal)) rest = rest[..nl];
         if (TryFirstLatexSpan(rest, out var first)) { answer = first; return true; }
-        // Up to the end of the sentence.
+        // Up to the end of the sentence, and before a justification ("C because ...").
         var sentence = SentenceEndRegex().Match(rest);
         if (sentence.Success) rest = rest[..sentence.Index];
+        var reason = JustificationRegex().Match(rest);
+        if (reason.Success && reason.Index > 0) rest = rest[..reason.Index];
         answer = StripSentenceEnd(rest.Trim());
         return answer.Length > 0;
     }
@@ -294,11 +307,14 @@ public static partial class AnswerExtractor
     [GeneratedRegex(@"\bis\s+", RegexOptions.IgnoreCase | RegexOptions.RightToLeft)]
     private static partial Regex IsPhraseRegex();
 
-    [GeneratedRegex(@"(?:the\s+(?:correct\s+)?answer\s+(?:is|would be|should be)|answer\s*:|answer\s+is|答案(?:是|为)?[:：]?)", RegexOptions.IgnoreCase | RegexOptions.RightToLeft)]
+    [GeneratedRegex(@"(?:the\s+(?:correct\s+|right\s+|best\s+|final\s+)?(?:answer|option|choice)\s+(?:is|would be|should be)|answer\s*:|answer\s+is|答案(?:是|为)?[:：]?)", RegexOptions.IgnoreCase | RegexOptions.RightToLeft)]
     private static partial Regex AnswerIsRegex();
 
     [GeneratedRegex(@"\.(?:\s|$)")]
     private static partial Regex SentenceEndRegex();
+
+    [GeneratedRegex(@",?\s+(?:because|since|which|due to|given that|as shown|as it|as the)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex JustificationRegex();
 
     [GeneratedRegex(@"(?<![\\A-Za-z{])[A-Za-z]{3,}")]
     private static partial Regex WordRegex();

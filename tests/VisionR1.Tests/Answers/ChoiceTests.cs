@@ -24,6 +24,13 @@ public sealed class ChoiceTests
     [InlineData("B", "The correct option is C.", false)]
     [InlineData("C", "Final Answer: option C", true)]
     [InlineData("\\text{C}", "\\text{(C)}", true)]
+    [InlineData("B", "The correct option is (B).", true)]
+    [InlineData("B", "The correct choice is B.", true)]
+    [InlineData("C", "I think the answer is C because it is larger.", true)]
+    [InlineData("C", "I think the answer is B because it is larger.", false)]
+    [InlineData("12", "The answer is 12, since the sides add up.", true)]
+    [InlineData("12", "The area is 12 square units.", true)]
+    [InlineData("12", "The area is 13 square units.", false)]
     public void Letters_match_in_any_spelling(string gold, string prediction, bool expected)
     {
         var r = Verifier.Verify(gold, prediction);
