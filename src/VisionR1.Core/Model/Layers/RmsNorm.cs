@@ -23,9 +23,11 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = input.to_type(ScalarType.Float32);
-        var variance = x.pow(2).mean([-1], keepdim: true);
-        var normed = (x * (variance + _eps).rsqrt()).to_type(input.dtype);
+        bool fp32 = input.dtype == ScalarType.Float32;
+        var x = fp32 ? input : input.to_type(ScalarType.Float32);
+        var variance = x.square().mean([-1], keepdim: true);
+        var normed = x * (variance + _eps).rsqrt();
+        if (!fp32) normed = normed.to_type(input.dtype);
         return (weight * normed).MoveToOuterDisposeScope();
     }
 }

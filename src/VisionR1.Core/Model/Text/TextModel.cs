@@ -28,8 +28,11 @@ internal sealed class TextModel : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor embeds, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
+        // rotate_half(x)·sin = roll(x, head_dim/2)·[−sin₁, sin₂]: fold the sign into sin once for all layers.
+        long half = sin.shape[^1] / 2;
+        var signedSin = cat([sin.narrow(-1, 0, half).neg(), sin.narrow(-1, half, half)], -1);
         var h = embeds;
-        for (int i = 0; i < layers.Count; i++) h = layers[i].Forward(h, cos, sin, mask, cache, i);
+        for (int i = 0; i < layers.Count; i++) h = layers[i].Forward(h, cos, signedSin, mask, cache, i);
         cache?.Advance(embeds.shape[1]);
         return norm.forward(h).MoveToOuterDisposeScope();
     }
