@@ -64,7 +64,7 @@ public sealed class KvCache : IDisposable
     }
 
     /// <summary>
-    /// cos/sin (B, T, head_dim) of text positions (B, T) — generated tokens, whose three M-RoPE axes agree —
+    /// cos and sign-folded sin (B, T, head_dim) of text positions (B, T) — generated tokens, whose three M-RoPE axes agree —
     /// read from a (capacity, head_dim) table built on first use, so decoding never recomputes rotary angles.
     /// Positions outside the table (not produced by prefill deltas) fall back to computing them.
     /// </summary>
@@ -76,7 +76,7 @@ public sealed class KvCache : IDisposable
             var all = arange(Capacity, dtype: ScalarType.Int64, device: positions.device).view(1, 1, Capacity).expand(3, 1, Capacity);
             var (c, s) = Text.MultimodalRotary.Tables(all, config, dtype);
             _rotaryCos = c.squeeze(0).DetachFromDisposeScope();
-            _rotarySin = s.squeeze(0).DetachFromDisposeScope();
+            _rotarySin = Text.MultimodalRotary.SignFoldedSin(s.squeeze(0)).DetachFromDisposeScope();
         }
         long b = positions.shape[0], t = positions.shape[1];
         Tensor cos, sin;
@@ -84,6 +84,7 @@ public sealed class KvCache : IDisposable
         if (Length + _deltaMin < 0 || Length + t - 1 + _deltaMax >= Capacity)
         {
             (cos, sin) = Text.MultimodalRotary.Tables(positions.unsqueeze(0).expand(3, b, t), config, dtype);
+            sin = Text.MultimodalRotary.SignFoldedSin(sin);
         }
         else
         {

@@ -174,8 +174,8 @@ public sealed class Qwen25VLModel : nn.Module
         else
         {
             deltas = cache!.RopeDeltas?.alias() ?? throw new InvalidOperationException("The KV cache has no rope deltas: run the prefill through Forward first.");
-            var p = arange(past, past + t, dtype: ScalarType.Int64, device: Device).view(1, t) + deltas;
-            positions = p.unsqueeze(0).expand(3, b, t);
+            // Generated tokens are text: one position per token (the three M-RoPE axes agree).
+            positions = arange(past, past + t, dtype: ScalarType.Int64, device: Device).view(1, t) + deltas;
         }
 
         if (prefill)
@@ -196,10 +196,16 @@ public sealed class Qwen25VLModel : nn.Module
         }
 
         // Decoding reads generated (text) positions from a table built once per cache, not recomputed per token.
-        var (cos, sin) = prefill ? MultimodalRotary.Tables(positions, Config.Text, DType) : cache!.TextRotary(positions[0], Config.Text, DType);
+        Tensor cos, signedSin;
+        if (prefill)
+        {
+            (cos, var sin) = MultimodalRotary.Tables(positions, Config.Text, DType);
+            signedSin = MultimodalRotary.SignFoldedSin(sin);
+        }
+        else (cos, signedSin) = cache!.TextRotary(positions, Config.Text, DType);
         // Without padding and without earlier positions the mask is plain causal: let attention skip it.
         Tensor? attend = past == 0 && mask.all().item<bool>() ? null : AttentionMask(mask, past, t);
-        var hidden = model.Forward(embeds, cos, sin, attend, cache);
+        var hidden = model.Forward(embeds, cos, signedSin, attend, cache);
 
         Tensor? result = logits switch
         {
@@ -214,7 +220,8 @@ public sealed class Qwen25VLModel : nn.Module
     public Tensor Logits(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        return nn.functional.linear(hidden, LmHeadWeight).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+        var logits = nn.functional.linear(hidden, LmHeadWeight);
+        return (logits.dtype == ScalarType.Float32 ? logits : logits.to_type(ScalarType.Float32)).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -27,6 +27,17 @@ internal static class MultimodalRotary
         return (cos.MoveToOuterDisposeScope(), sin.MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// sin with its first half negated: rotate_half(x)·sin = roll(x, head_dim/2)·signed, so the attention
+    /// layers rotate with one roll instead of slicing, negating and concatenating per call.
+    /// </summary>
+    public static Tensor SignFoldedSin(Tensor sin)
+    {
+        using var scope = NewDisposeScope();
+        long half = sin.shape[^1] / 2;
+        return cat([sin.narrow(-1, 0, half).neg(), sin.narrow(-1, half, half)], -1).MoveToOuterDisposeScope();
+    }
+
     /// <summary>For each of the head_dim rotary slots, the position axis (0 = t, 1 = h, 2 = w) it reads.</summary>
     internal static long[] AxisOfDimension(IReadOnlyList<int> section, int headDim)
     {

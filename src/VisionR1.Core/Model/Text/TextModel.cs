@@ -24,13 +24,10 @@ internal sealed class TextModel : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(embeds, cos, sin, mask, cache).");
 
-    /// <summary>embeds: (B, T, D); mask (B, 1, T, S) or null for plain causal attention. Returns the normed hidden states (B, T, D); advances the cache by T.</summary>
-    public Tensor Forward(Tensor embeds, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)
+    /// <summary>embeds: (B, T, D); cos and sign-folded sin (<see cref="MultimodalRotary.SignFoldedSin"/>) (B, T, head_dim); mask (B, 1, T, S) or null for plain causal attention. Returns the normed hidden states (B, T, D); advances the cache by T.</summary>
+    public Tensor Forward(Tensor embeds, Tensor cos, Tensor signedSin, Tensor? mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
-        // rotate_half(x)·sin = roll(x, head_dim/2)·[−sin₁, sin₂]: fold the sign into sin once for all layers.
-        long half = sin.shape[^1] / 2;
-        var signedSin = cat([sin.narrow(-1, 0, half).neg(), sin.narrow(-1, half, half)], -1);
         var h = embeds;
         for (int i = 0; i < layers.Count; i++) h = layers[i].Forward(h, cos, signedSin, mask, cache, i);
         cache?.Advance(embeds.shape[1]);
