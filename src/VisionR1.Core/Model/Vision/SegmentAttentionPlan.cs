@@ -6,7 +6,7 @@ namespace VisionR1.Model.Vision;
 /// Attention restricted to consecutive segments of a sequence (windows or frames), computed
 /// as one batched <c>scaled_dot_product_attention</c>: segments are gathered into a padded
 /// (segments, longest, …) batch with a key mask, and the real rows are gathered back.
-/// With a single segment no mask or gather is needed.
+/// With a single segment, or segments of one length, no mask or gather is needed.
 /// </summary>
 internal sealed class SegmentAttentionPlan : IDisposable
 {
@@ -17,11 +17,21 @@ internal sealed class SegmentAttentionPlan : IDisposable
     public int Segments { get; }
     public int Longest { get; }
 
+    /// <summary>Whether every segment has the same length (attention is then a plain batched view).</summary>
+    public bool Uniform { get; }
+
     public SegmentAttentionPlan(IReadOnlyList<int> lengths, Device device)
     {
         Segments = lengths.Count;
         Longest = lengths.Count == 0 ? 0 : lengths.Max();
         if (Segments <= 1) return;
+        // Segments of one length (same-size images and windows) are already a (segments, length) batch:
+        // a view, no gather, no key mask.
+        if (lengths.All(l => l == Longest))
+        {
+            Uniform = true;
+            return;
+        }
         var gather = new long[Segments * Longest];
         var valid = new bool[Segments * Longest];
         var scatter = new long[lengths.Sum()];
@@ -50,7 +60,13 @@ internal sealed class SegmentAttentionPlan : IDisposable
         using var scope = NewDisposeScope();
         long n = q.shape[0], heads = q.shape[1], hd = q.shape[2];
         Tensor output;
-        if (_gather is null)
+        if (Uniform)
+        {
+            Tensor Batch(Tensor x) => x.view(Segments, Longest, heads, hd).transpose(1, 2);
+            var o = nn.functional.scaled_dot_product_attention(Batch(q), Batch(k), Batch(v));
+            output = o.transpose(1, 2).reshape(n, heads * hd);
+        }
+        else if (_gather is null)
         {
             var o = nn.functional.scaled_dot_product_attention(
                 q.transpose(0, 1).unsqueeze(0), k.transpose(0, 1).unsqueeze(0), v.transpose(0, 1).unsqueeze(0));
