@@ -24,7 +24,7 @@ internal sealed class DecoderLayer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(x, cos, sin, mask, cache, layer).");
 
-    /// <summary>x: (B, T, D); cos and sign-folded sin (see <see cref="TextAttention.Forward"/>); mask or null for plain causal.</summary>
+    /// <summary>x: (B, T, D); cos and sign-folded sin, (B, T, 1, head_dim) (see <see cref="TextAttention.Forward"/>); mask or null for plain causal.</summary>
     public Tensor Forward(Tensor x, Tensor cos, Tensor signedSin, Tensor? mask, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();

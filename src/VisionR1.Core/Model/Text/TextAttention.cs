@@ -36,7 +36,7 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(x, cos, sin, mask, cache, layer).");
 
     /// <summary>
-    /// x: (B, T, D); cos, signedSin: (B, T, head_dim), signedSin = sin with its first half negated (so that
+    /// x: (B, T, D); cos, signedSin: (B, T, 1, head_dim), signedSin = sin with its first half negated (so that
     /// rotate_half(x)·sin = roll(x, head_dim/2)·signedSin); mask: (B, 1, T, S) bool, True = attend, or null for plain
     /// causal attention over the T positions just computed (no padding, empty cache).
     /// </summary>
@@ -47,9 +47,7 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
         var (qk, v) = Project(x);
         // Queries and keys rotate together: one set of element-wise ops over (B, T, heads + kv_heads, head_dim).
         qk = qk.view(b, t, _heads + _kvHeads, _headDim);
-        var c = cos.unsqueeze(2);
-        var s = signedSin.unsqueeze(2);
-        qk = qk * c + qk.roll(_headDim / 2, -1) * s;
+        qk = qk * cos + qk.roll(_headDim / 2, -1) * signedSin;
         var q = qk.narrow(2, 0, _heads).transpose(1, 2);
         var k = qk.narrow(2, _heads, _kvHeads).transpose(1, 2);
         v = v.view(b, t, _kvHeads, _headDim).transpose(1, 2);

@@ -29,7 +29,10 @@ internal sealed class TextModel : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var h = embeds;
-        for (int i = 0; i < layers.Count; i++) h = layers[i].Forward(h, cos, signedSin, mask, cache, i);
+        // (B, T, 1, head_dim): broadcast over the heads, shaped once for every layer.
+        var c = cos.unsqueeze(2);
+        var s = signedSin.unsqueeze(2);
+        for (int i = 0; i < layers.Count; i++) h = layers[i].Forward(h, c, s, mask, cache, i);
         cache?.Advance(embeds.shape[1]);
         return norm.forward(h).MoveToOuterDisposeScope();
     }
