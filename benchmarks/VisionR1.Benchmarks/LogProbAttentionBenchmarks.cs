@@ -5,14 +5,15 @@ using static TorchSharp.torch;
 namespace VisionR1.Benchmarks;
 
 /// <summary>
-/// Per-token log-prob extraction on (rows × completion × vocab) logits: the chunked log-sum-exp and gather
-/// the model uses (<c>Qwen25VLModel.ComputeTokenLogProbs</c>) against a full-vocabulary log-softmax, both
-/// with backward, as in a GRPO update.
+/// Per-token log-prob extraction from hidden states through the LM head, with backward, as in a GRPO update:
+/// the chunked LM head + log-sum-exp + gather the model uses (<c>Qwen25VLModel.ComputeTokenLogProbs</c>)
+/// against one full (rows, length, vocab) log-softmax.
 /// </summary>
 [MemoryDiagnoser]
 public class LogProbBenchmarks
 {
-    private Tensor _logits = null!;
+    private Tensor _hidden = null!;
+    private Tensor _head = null!;
     private Tensor _targets = null!;
 
     /// <summary>Vocabulary size: the compact tokenizer's 1024 and Qwen's 151,936.</summary>
@@ -24,18 +25,18 @@ public class LogProbBenchmarks
     {
         VisionR1Runtime.Initialize("cpu");
         manual_seed(3);
-        _logits = randn(16, 64, Vocab).requires_grad_(true);
+        _hidden = randn(16, 64, 256).requires_grad_(true);
+        _head = (randn(Vocab, 256) * 0.02f).requires_grad_(true);
         _targets = randint(0, Vocab, [16, 64]);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        _logits.Dispose();
-        _targets.Dispose();
+        foreach (var t in new[] { _hidden, _head, _targets }) t.Dispose();
     }
 
-    /// <summary>log p = logit[target] − logsumexp(logits), 16 positions at a time.</summary>
+    /// <summary>Per chunk of 16 positions: logits, log p = logit[target] − logsumexp(logits).</summary>
     [Benchmark(Baseline = true)]
     public double ChunkedGather()
     {
@@ -43,24 +44,27 @@ public class LogProbBenchmarks
         var parts = new List<Tensor>();
         for (long start = 0; start < 64; start += 16)
         {
-            var chunk = _logits.narrow(1, start, 16);
-            var chosen = chunk.gather(-1, _targets.narrow(1, start, 16).unsqueeze(-1)).squeeze(-1);
-            parts.Add(chosen - chunk.logsumexp(-1, keepdim: false));
+            var logits = nn.functional.linear(_hidden.narrow(1, start, 16), _head);
+            var chosen = logits.gather(-1, _targets.narrow(1, start, 16).unsqueeze(-1)).squeeze(-1);
+            parts.Add(chosen - logits.logsumexp(-1, keepdim: false));
         }
-        var logp = cat(parts, 1);
-        logp.sum().backward();
-        _logits.grad?.zero_();
-        return logp.mean().item<float>();
+        return Finish(cat(parts, 1));
     }
 
-    /// <summary>A full (rows, length, vocab) log-softmax, then the gather.</summary>
+    /// <summary>All logits at once, a full log-softmax, then the gather.</summary>
     [Benchmark]
     public double FullLogSoftmax()
     {
         using var scope = NewDisposeScope();
-        var logp = _logits.log_softmax(-1).gather(-1, _targets.unsqueeze(-1)).squeeze(-1);
+        var logits = nn.functional.linear(_hidden, _head);
+        return Finish(logits.log_softmax(-1).gather(-1, _targets.unsqueeze(-1)).squeeze(-1));
+    }
+
+    private double Finish(Tensor logp)
+    {
         logp.sum().backward();
-        _logits.grad?.zero_();
+        _hidden.grad?.zero_();
+        _head.grad?.zero_();
         return logp.mean().item<float>();
     }
 }

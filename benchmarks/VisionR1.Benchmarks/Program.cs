@@ -5,13 +5,16 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using VisionR1.Benchmarks;
 
+// Before any tensor call, here and (inherited) in BenchmarkDotNet's child processes: OpenMP workers
+// sleep instead of spinning, as in vr1 (see ThreadWaitPolicy and benchmarks/NOTES.md).
+VisionR1.Runtime.ThreadWaitPolicy.PreferPassive();
+
 // `dotnet run -c Release --project benchmarks/VisionR1.Benchmarks -- --filter '*'` runs the
 // BenchmarkDotNet suite; `-- verifier-latency [pairs] [fuzz]` prints per-pair answer-verifier
 // throughput and latency percentiles on one thread (see VerifierLatencyProbe); `-- report [--quick]
 // [--threads N] [--device D]` prints the same whole-step JSON report as `vr1 bench`.
 if (args.Length > 0 && args[0] == "report")
 {
-    VisionR1.Runtime.ThreadWaitPolicy.PreferPassive(); // as vr1 does, before the first tensor call
 
     return await VisionR1.Trainer.Cli.CommandLine.RunAsync(["bench", .. args[1..]], Console.Out, Console.Error, CancellationToken.None);
 }
