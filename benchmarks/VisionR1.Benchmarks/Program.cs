@@ -1,11 +1,21 @@
+using System.Globalization;
 using System.Reflection;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using VisionR1.Benchmarks;
 
 // `dotnet run -c Release --project benchmarks/VisionR1.Benchmarks -- --filter '*'` runs the
-// BenchmarkDotNet suite.
-//
+// BenchmarkDotNet suite; `-- verifier-latency [pairs] [fuzz]` prints per-pair answer-verifier
+// throughput and latency percentiles on one thread (see VerifierLatencyProbe).
+if (args.Length > 0 && args[0] == "verifier-latency")
+{
+    int pairs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000;
+    int fuzz = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 0;
+    VerifierLatencyProbe.Run(pairs, fuzz, Console.Out);
+    return;
+}
+
 // BenchmarkDotNet builds each benchmark in a generated project that does not import this
 // repository's Directory.Build.targets, so it would miss the TorchSharp native fix that
 // VisionR1.Core's package gives its consumers. Every job therefore passes that targets file

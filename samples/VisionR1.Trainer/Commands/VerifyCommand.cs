@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using VisionR1.Answers;
+using VisionR1.Grpo.Rewards;
+using VisionR1.Trainer.Cli;
+
+namespace VisionR1.Trainer.Commands;
+
+/// <summary>
+/// `vr1 verify --input pairs.jsonl [--output out.jsonl]`: judges (gold, prediction) pairs with
+/// <see cref="MathVerifier"/>. Each input line is a JSON object with "gold" and "prediction" (extra
+/// fields are kept; optional "choices" and "precision" are used as the answer context); each output
+/// line is that object plus "equal" and "extracted". The file is streamed in blocks verified in
+/// parallel and written in input order; malformed lines are reported on stderr with their line
+/// number, counted and skipped. The last stderr line is the summary.
+/// </summary>
+public sealed class VerifyCommand : ICliCommand
+{
+    private const int BlockSize = 2048;
+
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <inheritdoc />
+    public string Name => "verify";
+
+    /// <inheritdoc />
+    public string Summary => "Judge gold/prediction pairs (JSONL) for mathematical equivalence.";
+
+    /// <inheritdoc />
+    public string Usage => "vr1 verify --input pairs.jsonl [--output out.jsonl] [--threads N]\n" +
+        "  input lines: {\"gold\": \"...\", \"prediction\": \"...\"} (+ optional \"choices\", \"precision\", any other fields)\n" +
+        "  output lines: the input plus \"equal\": true|false and \"extracted\": \"...\" (stdout without --output)";
+
+    /// <inheritdoc />
+    public async Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var input = args.Require("input");
+        var output = args.Get("output");
+        int threads = args.GetInt("threads", Environment.ProcessorCount);
+        args.ThrowOnUnknown();
+        if (threads < 1) throw new CliUsageException("--threads must be at least 1.");
+        if (!File.Exists(input))
+        {
+            stderr.WriteLine($"vr1 verify: input file '{input}' does not exist.");
+            return 1;
+        }
+
+        var verifier = new MathVerifier();
+        var watch = Stopwatch.StartNew();
+        long total = 0, equal = 0, malformed = 0;
+        string? temp = output is null ? null : output + ".tmp";
+        TextWriter writer = temp is null ? stdout : new StreamWriter(temp, append: false, new System.Text.UTF8Encoding(false));
+        try
+        {
+            using var reader = new StreamReader(input);
+            var lines = new List<(long Number, string Text)>(BlockSize);
+            long lineNumber = 0;
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                lines.Clear();
+                string? line;
+                while (lines.Count < BlockSize && (line = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false)) is not null)
+                {
+                    lineNumber++;
+                    if (!string.IsNullOrWhiteSpace(line)) lines.Add((lineNumber, line));
+                }
+                if (lines.Count == 0) break;
+                var results = new (string? Json, string? Error, bool Equal)[lines.Count];
+                Parallel.For(0, lines.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
+                    i => results[i] = Process(verifier, lines[i].Text));
+                for (int i = 0; i < results.Length; i++)
+                {
+                    var r = results[i];
+                    if (r.Error is not null)
+                    {
+                        malformed++;
+                        stderr.WriteLine($"vr1 verify: {input}:{lines[i].Number}: {r.Error}");
+                        continue;
+                    }
+                    total++;
+                    if (r.Equal) equal++;
+                    await writer.WriteLineAsync(r.Json).ConfigureAwait(false);
+                }
+            }
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (temp is not null) await writer.DisposeAsync().ConfigureAwait(false);
+        }
+        if (temp is not null) File.Move(temp, output!, overwrite: true);
+        stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"verified {total} pairs: {equal} equal, {total - equal} unequal, {malformed} malformed in {watch.Elapsed.TotalSeconds:F2} s"));
+        return 0;
+    }
+
+    private static (string? Json, string? Error, bool Equal) Process(MathVerifier verifier, string line)
+    {
+        JsonObject obj;
+        try
+        {
+            if (JsonNode.Parse(line) is not JsonObject o) return (null, "not a JSON object", false);
+            obj = o;
+        }
+        catch (JsonException e)
+        {
+            return (null, "invalid JSON: " + e.Message, false);
+        }
+        if (!TryText(obj, "gold", out var gold, out var error) || !TryText(obj, "prediction", out var prediction, out error))
+            return (null, error, false);
+        var context = ReadContext(obj);
+        var result = verifier.Verify(gold, prediction, context);
+        obj["equal"] = result.Equal;
+        obj["extracted"] = result.Extracted;
+        return (obj.ToJsonString(Json), null, result.Equal);
+    }
+
+    /// <summary>A required text field; numbers are accepted as their JSON text (e.g. "gold": 12).</summary>
+    private static bool TryText(JsonObject obj, string key, out string value, out string? error)
+    {
+        value = "";
+        error = null;
+        if (!obj.TryGetPropertyValue(key, out var node) || node is null)
+        {
+            error = $"missing field \"{key}\"";
+            return false;
+        }
+        if (node is JsonValue v)
+        {
+            if (v.TryGetValue<string>(out var s)) { value = s; return true; }
+            if (v.GetValueKind() is JsonValueKind.Number) { value = v.ToJsonString(); return true; }
+        }
+        error = $"field \"{key}\" must be a string or a number, got {node.GetValueKind()}";
+        return false;
+    }
+
+    private static AnswerContext? ReadContext(JsonObject obj)
+    {
+        IReadOnlyList<string>? choices = null;
+        int? precision = null;
+        if (obj.TryGetPropertyValue("choices", out var c) && c is JsonArray arr)
+            choices = arr.Select(x => x is JsonValue xv && xv.TryGetValue<string>(out var s) ? s : x?.ToJsonString() ?? "").ToList();
+        if (obj.TryGetPropertyValue("precision", out var p) && p is JsonValue pv)
+        {
+            if (pv.TryGetValue<double>(out var d)) precision = RewardContext.ReadInt(d);
+            else if (pv.TryGetValue<string>(out var s)) precision = RewardContext.ReadInt(s);
+        }
+        return choices is null && precision is null ? null : new AnswerContext(choices, precision);
+    }
+}

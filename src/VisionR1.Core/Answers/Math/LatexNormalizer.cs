@@ -1,0 +1,215 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace VisionR1.Answers.Math;
+
+/// <summary>
+/// Rewrites an extracted answer into the plain LaTeX the parser reads: Unicode operators to
+/// commands, wrappers unwrapped (<c>\boxed</c>, <c>\text</c>, <c>\mathrm</c>, ...), spacing and sizing
+/// commands dropped, <c>\dfrac</c>/<c>\tfrac</c> to <c>\frac</c>, degree signs dropped, percent words to
+/// <c>%</c>, thousands separators removed, and trailing units and currency stripped (answers.md, "Normalisation").
+/// </summary>
+internal static partial class LatexNormalizer
+{
+    private static readonly HashSet<string> Unwrap = new(StringComparer.Ordinal)
+    {
+        "boxed", "fbox", "text", "textbf", "textit", "textrm", "textnormal", "textup", "textsf", "texttt", "mathrm",
+        "mathbf", "mathit", "mathsf", "mathtt", "mathbb", "mathcal", "mbox", "hbox", "operatorname", "emph", "bm",
+        "boldsymbol", "pmb", "mathnormal", "textsc", "mathring", "underline", "phantom",
+    };
+
+    private static readonly HashSet<string> Drop = new(StringComparer.Ordinal)
+    {
+        "left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big", "bigg", "Bigg", "biggl", "biggr", "displaystyle",
+        "textstyle", "scriptstyle", "limits", "quad", "qquad", "hfill", "middle", "nonumber", "notag", "mathclap",
+        "therefore", "because", "implies", "iff", "Rightarrow", "rightarrow",
+        "Longrightarrow", "hline", "degree", "circ",
+    };
+
+    /// <summary>Normalises <paramref name="s"/>; linear in its length.</summary>
+    public static string Normalize(string s, ComputeBudget budget)
+    {
+        if (s.Contains("circ", StringComparison.Ordinal)) s = DegreeRegex().Replace(s, "");
+        var sb = new StringBuilder(s.Length + 8);
+        AppendClean(sb, s, 0, s.Length, budget, 0);
+        var r = sb.ToString();
+        // An ellipsis is part of the answer (an open-ended list), not sentence punctuation.
+        if (r.Contains("...", StringComparison.Ordinal)) r = r.Replace("...", " \\dots ", StringComparison.Ordinal);
+        if (r.Contains(',')) r = ThousandsRegex().Replace(r, m => m.Value.Replace(",", "", StringComparison.Ordinal));
+        if (r.Contains("pct", StringComparison.OrdinalIgnoreCase) || r.Contains("percent", StringComparison.OrdinalIgnoreCase))
+            r = PercentWordRegex().Replace(r, "%");
+        r = r.Trim();
+        if (r.Contains(' ') && SpacedThousandsRegex().IsMatch(r)) r = r.Replace(" ", "", StringComparison.Ordinal);
+        if (r.Length > 0 && char.IsLetter(r[0])) r = LeadingCurrencyRegex().Replace(r, "");
+        if (r.Length > 0 && (char.IsLetter(r[^1]) || r[^1] is '.' or '2' or '3' or '}')) r = StripUnits(r);
+        r = r.TrimEnd('.', ',', ';', ':', ' ', '\n', '\t').TrimStart(':', ' ');
+        return r;
+    }
+
+    private static void AppendClean(StringBuilder sb, string s, int from, int to, ComputeBudget budget, int depth)
+    {
+        int i = from;
+        while (i < to)
+        {
+            budget.Tick();
+            char c = s[i];
+            switch (c)
+            {
+                case '$': i++; continue;
+                case '~': sb.Append(' '); i++; continue;
+                case '\u2212' or '\u2013' or '\u2014': sb.Append('-'); i++; continue;
+                case '\u00d7' or '\u00b7' or '\u22c5' or '\u2217': sb.Append('*'); i++; continue;
+                case '\u00f7': sb.Append('/'); i++; continue;
+                case '\u03c0': sb.Append("\\pi "); i++; continue;
+                case '\u221a': sb.Append("\\sqrt"); i++; continue;
+                case '\u221e': sb.Append("\\infty "); i++; continue;
+                case '\u2264' or '\u2a7d': sb.Append("\\le "); i++; continue;
+                case '\u2265' or '\u2a7e': sb.Append("\\ge "); i++; continue;
+                case '\u2260': sb.Append("\\ne "); i++; continue;
+                case '\u2248': sb.Append("\\approx "); i++; continue;
+                case '\u00b1': sb.Append("\\pm "); i++; continue;
+                case '\u2213': sb.Append("\\mp "); i++; continue;
+                case '\u222a': sb.Append("\\cup "); i++; continue;
+                case '\u2229': sb.Append("\\cap "); i++; continue;
+                case '\u2208': sb.Append("\\in "); i++; continue;
+                case '\u2205': sb.Append("\\emptyset "); i++; continue;
+                case '\u00b2': sb.Append("^2"); i++; continue;
+                case '\u00b3': sb.Append("^3"); i++; continue;
+                case '\u00b0':
+                    // 30°C: the scale letter goes with the degree sign.
+                    i++;
+                    if (i < to && s[i] is 'C' or 'F' && (i + 1 >= to || !char.IsLetter(s[i + 1]))) i++;
+                    continue;
+                case '\u20ac' or '\u00a3' or '\u00a5' or '\u20b9': i++; continue;
+                case '\uff0c': sb.Append(','); i++; continue;
+                case '\u00a0' or '\u2009' or '\u202f': sb.Append(' '); i++; continue;
+                case '{' when i + 2 < to && s[i + 1] == ',' && s[i + 2] == '}': i += 3; continue;
+                case '\\':
+                    break;
+                default:
+                    sb.Append(c);
+                    i++;
+                    continue;
+            }
+            // A backslash: read the command name.
+            int start = i + 1;
+            int j = start;
+            while (j < to && char.IsAsciiLetter(s[j])) j++;
+            if (j == start)
+            {
+                // Escaped character: spacing (\, \; \: \! \ ) is dropped, \$ is a currency sign, the rest stays.
+                if (start < to && s[start] is ',' or ';' or ':' or '!' or ' ' or '>')
+                {
+                    sb.Append(s[start] == '!' ? "" : " ");
+                    i = start + 1;
+                    // 12,\! 345: a thousands separator written with a negative space.
+                    if (s[start] == '!' && sb.Length > 0 && sb[^1] == ',')
+                        while (i < to && s[i] == ' ') i++;
+                    continue;
+                }
+                if (start < to && s[start] == '$') { i = start + 1; continue; }
+                sb.Append('\\');
+                if (start < to) sb.Append(s[start]);
+                i = start + 1;
+                continue;
+            }
+            var name = s[start..j];
+            if (name is "dfrac" or "tfrac" or "cfrac") { sb.Append("\\frac"); i = j; continue; }
+            if (name is "ldots" or "cdots" or "dotsc" or "dotsb" or "dotsm") { sb.Append("\\dots "); i = j; continue; }
+            if (Drop.Contains(name))
+            {
+                i = j;
+                // \left. and \right. are invisible delimiters.
+                if (name is "left" or "right" && i < to && s[i] == '.') i++;
+                if (name is "circ" or "degree" && sb.Length > 0 && sb[^1] == '^') sb.Length--;
+                continue;
+            }
+            if (name is "pct" or "percent") { sb.Append('%'); i = j; continue; }
+            if (Unwrap.Contains(name))
+            {
+                int k = j;
+                while (k < to && s[k] == ' ') k++;
+                if (k < to && s[k] == '{' && depth < 64)
+                {
+                    int close = MatchBrace(s, k, to);
+                    if (close > k)
+                    {
+                        sb.Append(' ');
+                        AppendClean(sb, s, k + 1, close, budget, depth + 1);
+                        sb.Append(' ');
+                        i = close + 1;
+                        continue;
+                    }
+                }
+                i = j;
+                continue;
+            }
+            sb.Append('\\').Append(name);
+            // Keep a command name apart from letters that follow after unwrapping.
+            i = j;
+        }
+    }
+
+    /// <summary>The index of the brace closing the one at <paramref name="open"/>, or -1.</summary>
+    public static int MatchBrace(string s, int open, int to)
+    {
+        int depth = 0;
+        for (int i = open; i < to; i++)
+        {
+            char c = s[i];
+            if (c == '\\') { i++; continue; }
+            if (c == '{') depth++;
+            else if (c == '}' && --depth == 0) return i;
+        }
+        return -1;
+    }
+
+    private static string StripUnits(string s)
+    {
+        for (int round = 0; round < 4; round++)
+        {
+            var m = TrailingWordRegex().Match(s);
+            if (!m.Success) break;
+            var word = m.Groups["w"].Value;
+            int before = m.Index;
+            var head = s[..before].TrimEnd();
+            if (head.Length == 0) break;
+            bool afterRate = (head.EndsWith('/') || head.EndsWith(" per", StringComparison.OrdinalIgnoreCase))
+                && UnitBeforeRate(head);
+            bool isUnit = UnitWords.Words.Contains(word)
+                || (UnitWords.SingleLetters.Contains(word) && ((char.IsWhiteSpace(m.Value[0]) && (char.IsAsciiDigit(head[^1]) || head[^1] == '}')) || afterRate));
+            if (!isUnit) break;
+            // "km/h", "m per s": the unit before the slash goes too.
+            if (head.EndsWith('/')) head = head[..^1].TrimEnd();
+            else if (head.EndsWith(" per", StringComparison.OrdinalIgnoreCase)) head = head[..^4].TrimEnd();
+            if (head.Length == 0) break;
+            s = head;
+        }
+        return s;
+    }
+
+    private static bool UnitBeforeRate(string head)
+    {
+        var h = head.EndsWith('/') ? head[..^1].TrimEnd() : head[..^4].TrimEnd();
+        var m = TrailingWordRegex().Match(h);
+        return m.Success && (UnitWords.Words.Contains(m.Groups["w"].Value) || UnitWords.SingleLetters.Contains(m.Groups["w"].Value));
+    }
+
+    [GeneratedRegex(@"^(?:Rs\.?|INR|USD|US\$|EUR|GBP|RMB|CNY)\s*(?=[\d.\\])", RegexOptions.IgnoreCase)]
+    private static partial Regex LeadingCurrencyRegex();
+
+    [GeneratedRegex(@"(?:\{\s*\})?\^\s*(?:\{\s*\\circ\s*\}|\\circ)(?:\s*(?:\\mathrm\{[CF]\}|\\text\{[CF]\}|[CF])(?![A-Za-z]))?")]
+    private static partial Regex DegreeRegex();
+
+    [GeneratedRegex(@"(?<![\d.,(\[]\s*)\d{1,3}(?:,\d{3})+(?![\d,]|\s*[)\]])")]
+    private static partial Regex ThousandsRegex();
+
+    [GeneratedRegex(@"^\s*-?\d{1,3}(?: \d{3})+\s*$")]
+    private static partial Regex SpacedThousandsRegex();
+
+    [GeneratedRegex(@"(?<![A-Za-z\\])(?:percentage|percent|pct)(?![A-Za-z])", RegexOptions.IgnoreCase)]
+    private static partial Regex PercentWordRegex();
+
+    [GeneratedRegex(@"\s*(?<w>[A-Za-zµ]+)\s*(?:\^\s*\{?\s*[23]\s*\}?)?\s*\.?\s*$")]
+    private static partial Regex TrailingWordRegex();
+}

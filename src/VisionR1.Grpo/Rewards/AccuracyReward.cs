@@ -1,0 +1,36 @@
+using VisionR1.Answers;
+
+namespace VisionR1.Grpo.Rewards;
+
+/// <summary>
+/// 1 when the answer in the completion (the content of its answer tag, else the whole completion) is
+/// equivalent to the ground truth, else 0. The verifier extracts "Final Answer: X", <c>\boxed{X}</c>,
+/// "the answer is X" or a bare X from that text. <c>choices</c> and <c>precision</c> in
+/// <see cref="RewardInput.Extra"/> are passed on as the <see cref="AnswerContext"/>. Component: <c>accuracy</c>.
+/// </summary>
+public sealed class AccuracyReward(IAnswerVerifier? verifier = null, ThinkAnswerFormat? format = null) : PerItemReward
+{
+    /// <summary>The verifier used.</summary>
+    public IAnswerVerifier Verifier { get; } = verifier ?? new MathVerifier();
+
+    /// <summary>The layout whose answer tag is read.</summary>
+    public ThinkAnswerFormat Format { get; } = format ?? new ThinkAnswerFormat();
+
+    /// <inheritdoc />
+    public override string Name => "accuracy";
+
+    /// <inheritdoc />
+    protected override RewardOutput ScoreOne(RewardInput input, int index)
+    {
+        double s = IsCorrect(input) ? 1 : 0;
+        return new RewardOutput(s, new Dictionary<string, double> { ["accuracy"] = s });
+    }
+
+    /// <summary>Whether the completion's answer matches the ground truth.</summary>
+    public bool IsCorrect(RewardInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var answer = Format.AnswerText(input.Completion);
+        return Verifier.Verify(input.GroundTruth ?? "", answer, RewardContext.FromExtra(input.Extra)).Equal;
+    }
+}
