@@ -1,0 +1,35 @@
+using System.ClientModel;
+using Microsoft.Extensions.AI;
+using OpenAI;
+using VisionR1.Trainer.Cli;
+
+namespace VisionR1.Trainer.Commands;
+
+/// <summary>
+/// Builds an <see cref="IChatClient"/> for an OpenAI-compatible endpoint (vLLM, SGLang, Ollama, DeepSeek, OpenAI) from
+/// `--PREFIXendpoint URL`, `--PREFIXmodel NAME` and `--PREFIXapi-key-env VAR` (default OPENAI_API_KEY; the key is never printed).
+/// The client's own retries are turned off: the data jobs retry through their Polly pipeline.
+/// </summary>
+internal static class ChatEndpointArgs
+{
+    public const string Usage = "--endpoint URL --model NAME [--api-key-env VAR]";
+
+    public static (IChatClient Client, string Model)? TryCreate(CliArgs args, string prefix = "")
+    {
+        var endpoint = args.Get(prefix + "endpoint");
+        var model = args.Get(prefix + "model");
+        var keyVar = args.Get(prefix + "api-key-env") ?? "OPENAI_API_KEY";
+        if (endpoint is null) return null;
+        if (model is null) throw new CliUsageException($"--{prefix}model is required with --{prefix}endpoint.");
+        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            throw new CliUsageException($"--{prefix}endpoint must be an http(s) URL, got '{endpoint}'.");
+        var key = Environment.GetEnvironmentVariable(keyVar);
+        var client = new OpenAI.Chat.ChatClient(model, new ApiKeyCredential(string.IsNullOrEmpty(key) ? "unused" : key), new OpenAIClientOptions
+        {
+            Endpoint = uri,
+            RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
+            NetworkTimeout = TimeSpan.FromMinutes(30),
+        });
+        return (client.AsIChatClient(), model);
+    }
+}

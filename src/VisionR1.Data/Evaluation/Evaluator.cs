@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.Extensions.AI;
+using Polly;
+using VisionR1.Data.ColdStart;
+using VisionR1.Data.Readers;
+using VisionR1.Data.Records;
+
+namespace VisionR1.Data.Evaluation;
+
+/// <summary>
+/// Runs a chat model (an endpoint through Microsoft.Extensions.AI, or a local model behind an <see cref="IChatClient"/>
+/// adapter) over benchmark problems and appends one prediction per problem to a JSONL file keyed by id; a new run
+/// resumes, skipping ids already predicted. Each line is a MathVista-style item (<c>pid, question, query,
+/// question_type, answer_type, choices, precision, unit, answer, metadata</c>) plus <c>response</c>, so any of the
+/// scorers (e.g. <c>vr1 score mathvista</c>) reads it directly.
+/// </summary>
+public sealed class Evaluator
+{
+    private readonly IChatClient _model;
+    private readonly EvaluationOptions _options;
+    private readonly ResiliencePipeline _resilience;
+
+    /// <summary>Creates the evaluator over <paramref name="model"/>.</summary>
+    public Evaluator(IChatClient model, EvaluationOptions? options = null)
+    {
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _options = options ?? new EvaluationOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxConcurrency, 1);
+        _resilience = ChatResilience.Build(_options.MaxRetries, _options.RetryBaseDelay ?? TimeSpan.FromSeconds(1), _options.RequestTimeout ?? TimeSpan.FromMinutes(10));
+    }
+
+    /// <summary>The text prompt for a problem: its MathVista <c>query</c> when it has one, else the question followed by lettered choices.</summary>
+    public static string Prompt(MathProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        if (problem.Metadata?.GetValueOrDefault("query") is { Length: > 0 } query) return query;
+        var sb = new StringBuilder(problem.Question);
+        if (problem.Choices is { Count: > 0 } choices)
+        {
+            sb.Append("\nChoices:");
+            for (int i = 0; i < choices.Count; i++) sb.Append('\n').Append('(').Append((char)('A' + i)).Append(") ").Append(choices[i]);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Generates the missing predictions of <paramref name="problems"/> into <paramref name="predictionsPath"/>; progress reports the count of finished problems.</summary>
+    public async Task<PredictionSummary> PredictAsync(IAsyncEnumerable<MathProblem> problems, string predictionsPath, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        await using var output = await AppendOnlyJsonl.OpenAsync(predictionsPath, "pid", cancellationToken).ConfigureAwait(false);
+        int generated = 0, resumed = 0, failed = 0, done = 0;
+        long input = 0, outputTokens = 0;
+        var failures = new ConcurrentQueue<KeyValuePair<string, string>>();
+        var seen = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(problems, parallel, async (p, ct) =>
+        {
+            if (!seen.TryAdd(p.Id, 0)) return;
+            if (output.Contains(p.Id))
+            {
+                Interlocked.Increment(ref resumed);
+            }
+            else
+            {
+                try
+                {
+                    var contents = new List<AIContent>();
+                    foreach (var img in p.Images)
+                    {
+                        var bytes = img.Bytes ?? File.ReadAllBytes(img.Path ?? throw new InvalidOperationException($"problem '{p.Id}': image without bytes or path"));
+                        contents.Add(new DataContent(bytes, ImageFormats.MediaType(bytes)));
+                    }
+                    contents.Add(new TextContent(Prompt(p)));
+                    var messages = new List<ChatMessage>();
+                    if (_options.SystemPrompt is { } system) messages.Add(new ChatMessage(ChatRole.System, system));
+                    messages.Add(new ChatMessage(ChatRole.User, contents));
+                    var response = await _resilience.ExecuteAsync(async token =>
+                    {
+                        var options = new ChatOptions { Temperature = _options.Temperature, TopP = _options.TopP, MaxOutputTokens = _options.MaxOutputTokens, ModelId = _options.ModelId };
+                        return await _model.GetResponseAsync(messages, options, token).ConfigureAwait(false);
+                    }, ct).ConfigureAwait(false);
+                    Interlocked.Add(ref input, response.Usage?.InputTokenCount ?? 0);
+                    Interlocked.Add(ref outputTokens, response.Usage?.OutputTokenCount ?? 0);
+                    var text = ReasoningText(response);
+                    if (await output.AppendAsync(p.Id, w => WritePrediction(w, p, text), CancellationToken.None).ConfigureAwait(false))
+                        Interlocked.Increment(ref generated);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException && ct.IsCancellationRequested))
+                {
+                    Interlocked.Increment(ref failed);
+                    failures.Enqueue(new(p.Id, e.Message));
+                }
+            }
+            progress?.Report(Interlocked.Increment(ref done));
+        }).ConfigureAwait(false);
+        return new PredictionSummary(generated, resumed, failed, input, outputTokens, failures.ToList());
+    }
+
+    /// <summary>The response text, with separately delivered reasoning put back in front as <c>&lt;think&gt;…&lt;/think&gt;</c>.</summary>
+    private static string ReasoningText(ChatResponse response)
+    {
+        var reasoning = string.Concat(response.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>().Select(r => r.Text));
+        var text = response.Text;
+        return reasoning.Length > 0 && !text.Contains("<think>", StringComparison.Ordinal) ? $"<think>\n{reasoning.Trim()}\n</think>\n{text.Trim()}" : text;
+    }
+
+    private static void WritePrediction(System.Text.Json.Utf8JsonWriter w, MathProblem p, string response)
+    {
+        w.WriteStartObject();
+        w.WriteString("pid", p.Id);
+        w.WriteString("question", p.Question);
+        w.WriteString("query", Prompt(p));
+        w.WriteString("question_type", p.AnswerType == AnswerType.MultipleChoice ? "multi_choice" : "free_form");
+        w.WriteString("answer_type", p.AnswerType == AnswerType.MultipleChoice ? p.Metadata?.GetValueOrDefault("answer_type") ?? "text" : AnswerTypeNames.Format(p.AnswerType));
+        if (p.Choices is { } choices)
+        {
+            w.WriteStartArray("choices");
+            foreach (var c in choices) w.WriteStringValue(c);
+            w.WriteEndArray();
+        }
+        else w.WriteNull("choices");
+        if (p.Precision is { } precision) w.WriteNumber("precision", precision); else w.WriteNull("precision");
+        if (p.Unit is { } unit) w.WriteString("unit", unit); else w.WriteNull("unit");
+        w.WriteString("answer", p.Answer);
+        w.WriteStartObject("metadata");
+        foreach (var (k, v) in p.Metadata ?? new Dictionary<string, string>())
+            if (k is not ("query" or "question_type" or "answer_type")) w.WriteString(k, v);
+        w.WriteEndObject();
+        w.WriteString("response", response);
+        w.WriteEndObject();
+    }
+}

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using VisionR1.Data.Records;
+
+namespace VisionR1.Data.Readers;
+
+/// <summary>
+/// <see cref="ChatSample"/>s as JSON Lines in the ShareGPT layout (<c>conversations</c> of <c>{from, value}</c>,
+/// as Vision-R1-cold and LLaMA-Factory use) or the OpenAI layout (<c>messages</c> of <c>{role, content}</c>),
+/// with <c>images</c> relative to the data root. Written in the ShareGPT layout.
+/// </summary>
+public static class ChatSampleJsonl
+{
+    /// <summary>Streams the samples of <paramref name="path"/>; bad lines are skipped and counted (or throw when strict).</summary>
+    public static IAsyncEnumerable<ChatSample> ReadAsync(string path, ReadOptions? options = null, ReadReport? report = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new ReadOptions();
+        var root = options.DataRoot ?? Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return JsonlFile.ReadAsync(path, (e, loc) => Parse(e, root, options.RequireImageFiles, loc, fallbackId: loc), options.Strict, report, cancellationToken);
+    }
+
+    /// <summary>Parses one sample object. A missing id becomes <paramref name="fallbackId"/>.</summary>
+    public static ChatSample Parse(JsonElement e, string dataRoot, bool requireImageFiles, string location, string fallbackId)
+    {
+        var id = JsonLines.String(e, "id") ?? fallbackId;
+        var turns = new List<ChatTurn>();
+        if (JsonLines.TryGet(e, "conversations", out var conv)) ReadTurns(conv, "from", "value", turns);
+        else if (JsonLines.TryGet(e, "messages", out var msgs)) ReadTurns(msgs, "role", "content", turns);
+        else throw new DataFormatException(location, "missing 'conversations' or 'messages'");
+        if (turns.Count == 0) throw new DataFormatException(location, "the conversation is empty");
+        var images = new List<ImageRef>();
+        foreach (var rel in JsonLines.StringList(e, "images") ?? [])
+        {
+            string full;
+            try { full = DataRoot.Resolve(dataRoot, rel); }
+            catch (ArgumentException ex) { throw new DataFormatException(location, ex.Message); }
+            if (requireImageFiles && !File.Exists(full)) throw new DataFormatException(location, $"image file '{rel}' not found under '{dataRoot}'");
+            images.Add(new ImageRef(full, null));
+        }
+        int tokens = turns.Sum(t => CountOccurrences(t.Content, ChatSample.ImageToken));
+        if (tokens != 0 && tokens != images.Count)
+            throw new DataFormatException(location, $"{tokens} {ChatSample.ImageToken} token(s) but {images.Count} image(s)");
+        return new ChatSample(id, turns, images);
+    }
+
+    private static void ReadTurns(JsonElement list, string roleKey, string textKey, List<ChatTurn> turns)
+    {
+        if (list.ValueKind != JsonValueKind.Array) throw new FormatException("the conversation must be a list");
+        foreach (var t in list.EnumerateArray())
+        {
+            var role = JsonLines.RequireString(t, roleKey).ToLowerInvariant() switch
+            {
+                "human" or "user" => TurnRole.User,
+                "gpt" or "assistant" or "model" => TurnRole.Assistant,
+                "system" => TurnRole.System,
+                var r => throw new FormatException($"unknown speaker '{r}'"),
+            };
+            turns.Add(new ChatTurn(role, JsonLines.String(t, textKey) ?? ""));
+        }
+    }
+
+    private static int CountOccurrences(string text, string token)
+    {
+        int n = 0;
+        for (int i = text.IndexOf(token, StringComparison.Ordinal); i >= 0; i = text.IndexOf(token, i + token.Length, StringComparison.Ordinal)) n++;
+        return n;
+    }
+
+    /// <summary>Writes one sample as a ShareGPT JSON object (image paths relative to <paramref name="dataRoot"/>).</summary>
+    public static void Write(Utf8JsonWriter w, ChatSample sample, string dataRoot)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(sample);
+        var root = Path.GetFullPath(dataRoot);
+        w.WriteStartObject();
+        w.WriteString("id", sample.Id);
+        w.WriteStartArray("conversations");
+        foreach (var t in sample.Turns)
+        {
+            w.WriteStartObject();
+            w.WriteString("from", t.Role switch { TurnRole.User => "human", TurnRole.Assistant => "gpt", _ => "system" });
+            w.WriteString("value", t.Content);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("images");
+        foreach (var img in sample.Images)
+        {
+            var p = img.Path ?? throw new ArgumentException($"sample '{sample.Id}': an image without a path cannot be written to JSONL");
+            var rel = Path.GetRelativePath(root, Path.IsPathRooted(p) ? p : Path.Combine(root, p));
+            if (rel.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(rel))
+                throw new ArgumentException($"sample '{sample.Id}': image '{p}' is outside the data root '{root}'");
+            w.WriteStringValue(rel.Replace('\\', '/'));
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    /// <summary>Writes samples atomically.</summary>
+    public static Task WriteAsync(string path, IAsyncEnumerable<ChatSample> samples, string dataRoot, CancellationToken cancellationToken = default) =>
+        JsonlFile.WriteAtomicAsync(path, samples, (w, s) => Write(w, s, dataRoot), cancellationToken);
+}

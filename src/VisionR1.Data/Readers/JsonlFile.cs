@@ -1,0 +1,80 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+
+namespace VisionR1.Data.Readers;
+
+/// <summary>Streams a JSON Lines file one object at a time; blank lines are ignored.</summary>
+public static class JsonlFile
+{
+    /// <summary>
+    /// Reads <paramref name="path"/> line by line and maps each JSON object with <paramref name="parse"/>
+    /// (which receives the object and its location, <c>file:line</c>, and throws on bad content).
+    /// Malformed lines are skipped and counted in <paramref name="report"/>, or throw
+    /// <see cref="DataFormatException"/> when <paramref name="strict"/>.
+    /// </summary>
+    public static async IAsyncEnumerable<T> ReadAsync<T>(
+        string path,
+        Func<JsonElement, string, T> parse,
+        bool strict = false,
+        ReadReport? report = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        using var reader = new StreamReader(path);
+        var name = Path.GetFileName(path);
+        int lineNo = 0;
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var location = $"{name}:{lineNo}";
+            T item;
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                    throw new DataFormatException(location, $"expected a JSON object, got {doc.RootElement.ValueKind}");
+                item = parse(doc.RootElement, location);
+            }
+            catch (Exception e) when (e is JsonException or DataFormatException or ArgumentException or FormatException or InvalidOperationException or KeyNotFoundException)
+            {
+                var error = e as DataFormatException ?? new DataFormatException(location, e.Message, e);
+                if (strict) throw error;
+                report?.Skip(location, e is DataFormatException d ? d.Message[(d.Location.Length + 2)..] : e.Message);
+                continue;
+            }
+            report?.CountRead();
+            yield return item;
+        }
+    }
+
+    /// <summary>Writes <paramref name="items"/> as JSON Lines atomically (a temporary file renamed over the target).</summary>
+    public static async Task WriteAtomicAsync<T>(string path, IAsyncEnumerable<T> items, Action<Utf8JsonWriter, T> write, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(write);
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = full + ".tmp-" + Guid.NewGuid().ToString("N");
+        try
+        {
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+                await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    buffer.ResetWrittenCount();
+                    using (var w = new Utf8JsonWriter(buffer, JsonLines.WriterOptions)) write(w, item);
+                    await stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                    stream.WriteByte((byte)'\n');
+                }
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+}
