@@ -1,0 +1,80 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace VisionR1.Grpo.Checkpoints;
+
+/// <summary>Reading and writing the pieces of a training checkpoint: JSON state, optimizer state, RNG states.</summary>
+public static class CheckpointFiles
+{
+    /// <summary>The trainer state file.</summary>
+    public const string StateFileName = "trainer_state.json";
+
+    /// <summary>The optimizer state file (TorchSharp's own format: moments, step counts and options of every parameter).</summary>
+    public const string OptimizerFileName = "optimizer.bin";
+
+    /// <summary>The global torch RNG state.</summary>
+    public const string TorchRngFileName = "rng_torch.bin";
+
+    /// <summary>The folder of model weights inside a checkpoint.</summary>
+    public const string ModelDirectoryName = "model";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Writes <paramref name="value"/> as indented snake_case JSON.</summary>
+    public static void WriteJson<T>(string path, T value) =>
+        File.WriteAllText(path, JsonSerializer.Serialize(value, Json), new UTF8Encoding(false));
+
+    /// <summary>Reads a JSON file written by <see cref="WriteJson"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is missing or malformed; the message names it.</exception>
+    public static T ReadJson<T>(string path)
+    {
+        if (!File.Exists(path)) throw new InvalidDataException($"Checkpoint file {path} is missing.");
+        try
+        {
+            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path} is empty.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not valid: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Saves an optimizer's full state (AdamW: exp_avg, exp_avg_sq, step per parameter, and options).</summary>
+    public static void SaveOptimizer(OptimizerHelper optimizer, string path)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        optimizer.save_state_dict(path);
+    }
+
+    /// <summary>Loads an optimizer's state saved by <see cref="SaveOptimizer"/> into an optimizer over the same parameters.</summary>
+    public static void LoadOptimizer(OptimizerHelper optimizer, string path)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        if (!File.Exists(path)) throw new InvalidDataException($"Checkpoint file {path} is missing.");
+        optimizer.load_state_dict(path);
+    }
+
+    /// <summary>Saves the global (default) torch RNG state.</summary>
+    public static void SaveTorchRng(string path)
+    {
+        using var state = torch.random.get_rng_state();
+        File.WriteAllBytes(path, state.data<byte>().ToArray());
+    }
+
+    /// <summary>Restores the global torch RNG state.</summary>
+    public static void LoadTorchRng(string path)
+    {
+        if (!File.Exists(path)) throw new InvalidDataException($"Checkpoint file {path} is missing.");
+        using var state = tensor(File.ReadAllBytes(path), dtype: ScalarType.Byte);
+        torch.random.set_rng_state(state);
+    }
+}

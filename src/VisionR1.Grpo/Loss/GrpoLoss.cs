@@ -1,0 +1,122 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace VisionR1.Grpo.Loss;
+
+/// <summary>
+/// The GRPO objective as a pure function of tensors. Per token:
+/// <code>
+/// ρ = exp(clamp(log π − log π_old, ±c))
+/// ℓ = −min(ρ·Â, clip(ρ, 1 − ε_low, 1 + ε_high)·Â)            (capped at c_dual·|Â| when Â &lt; 0 and dual clip is on)
+///   + β·(exp(d) − d − 1),  d = clamp(log π_ref − log π, ±c)    (k3 KL estimator)
+/// </code>
+/// then reduced by <see cref="LossAggregation"/>.
+/// </summary>
+/// <remarks>
+/// With one policy update per rollout (μ = 1) the old log-probs are the current ones detached,
+/// so ρ ≡ 1 and the clipped term equals −Â for every token. Since the advantages of each group are
+/// centred, the loss value then sits near 0 (exactly 0 under the per-sequence mean with β = 0):
+/// this is expected and not a sign that nothing is learnt — the gradient, −Â·∇log π, is not zero.
+/// Watch reward, KL and clip fraction instead of the loss value.
+/// </remarks>
+public static class GrpoLoss
+{
+    /// <summary>
+    /// Computes the loss. <paramref name="denominator"/> gives the normalisers of the whole optimisation batch
+    /// when this is one micro-batch of it; null takes them from this batch.
+    /// </summary>
+    /// <exception cref="ArgumentException">Shapes disagree, or β &gt; 0 without reference log-probs.</exception>
+    public static GrpoLossResult Compute(GrpoLossInputs inputs, GrpoLossOptions? options = null, LossDenominator? denominator = null)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        options ??= new GrpoLossOptions();
+        options.Validate();
+        Check(inputs, options);
+
+        using var scope = NewDisposeScope();
+        var logp = inputs.LogProbs;
+        var dtype = logp.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+        logp = logp.to_type(dtype);
+        var old = inputs.OldLogProbs.detach().to_type(dtype);
+        var mask = inputs.CompletionMask.detach().to_type(dtype);
+        var adv = inputs.Advantages.detach().to_type(dtype);
+        if (adv.dim() == 1) adv = adv.unsqueeze(1);
+        double c = options.LogRatioClamp;
+        double lo = 1 - options.EpsilonLow, hi = 1 + options.EffectiveEpsilonHigh;
+
+        var ratio = (logp - old).clamp(-c, c).exp();
+        var unclipped = ratio * adv;
+        var clipped = ratio.clamp(lo, hi) * adv;
+        var pg = -minimum(unclipped, clipped);
+        if (options.DualClip is { } dual)
+            pg = where(adv < 0, minimum(pg, adv * -dual), pg);
+
+        Tensor? k3 = null;
+        var perToken = pg;
+        if (inputs.RefLogProbs is not null)
+        {
+            var d = (inputs.RefLogProbs.detach().to_type(dtype) - logp).clamp(-c, c);
+            k3 = d.exp() - d - 1;
+            if (options.Beta != 0) perToken = pg + k3 * options.Beta;
+        }
+
+        denominator ??= LossDenominator.For(inputs.CompletionMask, null);
+        var masked = perToken * mask;
+        Tensor loss = options.Aggregation switch
+        {
+            LossAggregation.TokenMean => masked.sum() / Math.Max(denominator.TokenCount, 1.0),
+            LossAggregation.SequenceMean => (masked.sum(1) / mask.sum(1).clamp_min(1.0)).sum() / Math.Max(denominator.SequenceCount, 1),
+            LossAggregation.DrGrpo => masked.sum() / Math.Max((double)denominator.SequenceCount * denominator.MaxCompletionLength, 1.0),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Aggregation, "Unknown aggregation."),
+        };
+
+        GrpoLossStats stats;
+        using (no_grad())
+        {
+            double tokens = mask.sum().ToDouble();
+            double Mean(Tensor t) => tokens > 0 ? (t.detach() * mask).sum().ToDouble() / tokens : 0;
+            var r = ratio.detach();
+            var negative = (adv < 0).to_type(dtype);
+            var positive = (adv > 0).to_type(dtype);
+            var low = (r < lo).to_type(dtype) * negative;
+            var high = (r > hi).to_type(dtype) * positive;
+            var dualRegion = options.DualClip is { } cd ? (r > cd).to_type(dtype) * negative : zeros_like(r);
+            var valid = mask > 0;
+            double rMin = tokens > 0 ? r.masked_select(valid).min().ToDouble() : 1;
+            double rMax = tokens > 0 ? r.masked_select(valid).max().ToDouble() : 1;
+            stats = new GrpoLossStats(
+                tokens,
+                Mean(pg),
+                k3 is null ? 0 : Mean(k3),
+                inputs.Entropy is null ? null : Mean(inputs.Entropy.to_type(dtype)),
+                Mean(low + high),
+                Mean(low),
+                Mean(high),
+                Mean(dualRegion),
+                tokens > 0 ? Mean(r) : 1,
+                rMin,
+                rMax);
+        }
+        return new GrpoLossResult(loss.MoveToOuterDisposeScope(), stats);
+    }
+
+    private static void Check(GrpoLossInputs inputs, GrpoLossOptions options)
+    {
+        var shape = inputs.LogProbs.shape;
+        if (shape.Length != 2) throw new ArgumentException($"LogProbs must be (B, L); got [{string.Join(", ", shape)}].", nameof(inputs));
+        void Same(Tensor? t, string name)
+        {
+            if (t is not null && !t.shape.SequenceEqual(shape))
+                throw new ArgumentException($"{name} has shape [{string.Join(", ", t.shape)}] but LogProbs has [{string.Join(", ", shape)}].", nameof(inputs));
+        }
+        Same(inputs.OldLogProbs, nameof(GrpoLossInputs.OldLogProbs));
+        Same(inputs.RefLogProbs, nameof(GrpoLossInputs.RefLogProbs));
+        Same(inputs.CompletionMask, nameof(GrpoLossInputs.CompletionMask));
+        Same(inputs.Entropy, nameof(GrpoLossInputs.Entropy));
+        var a = inputs.Advantages.shape;
+        bool advOk = (a.Length == 1 && a[0] == shape[0]) || a.SequenceEqual(shape);
+        if (!advOk) throw new ArgumentException($"Advantages must be (B) or (B, L) with B = {shape[0]}; got [{string.Join(", ", a)}].", nameof(inputs));
+        if (options.Beta > 0 && inputs.RefLogProbs is null)
+            throw new ArgumentException($"β = {options.Beta} needs reference log-probs; pass RefLogProbs or set Beta = 0.", nameof(inputs));
+    }
+}

@@ -1,0 +1,11 @@
+using VisionR1.Grpo.Rollout;
+using VisionR1.Inputs;
+
+namespace VisionR1.Grpo.Policies;
+
+/// <summary>Turns prompts into the model's left-padded input batch (chat template, image tokens, pixels), ending where the assistant's reply begins.</summary>
+public interface IPromptEncoder
+{
+    /// <summary>Encodes the prompts, one row each, in order.</summary>
+    MultimodalBatch Encode(IReadOnlyList<GrpoPrompt> prompts);
+}

@@ -1,0 +1,31 @@
+using VisionR1.Inputs;
+using static TorchSharp.torch;
+
+namespace VisionR1.Grpo.Training;
+
+/// <summary>
+/// Collates conversations for SFT with the chat template: the loss covers assistant content and each
+/// assistant turn's end-of-turn token, nothing else (the template's labels).
+/// </summary>
+public sealed class ChatSftCollator(ChatTemplate template) : ISftCollator<IReadOnlyList<ChatTurn>>
+{
+    private readonly ChatTemplate _template = template ?? throw new ArgumentNullException(nameof(template));
+
+    /// <inheritdoc />
+    public SftBatch Collate(IReadOnlyList<IReadOnlyList<ChatTurn>> samples)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        var items = new List<TokenizedConversation>(samples.Count);
+        for (int i = 0; i < samples.Count; i++)
+        {
+            var conversation = _template.Encode(samples[i], addGenerationPrompt: false);
+            if (!conversation.Labels.Any(l => l != ChatTemplate.IgnoreIndex))
+                throw new ArgumentException($"Sample {i} has no assistant turn, so it has nothing to learn from.", nameof(samples));
+            items.Add(conversation);
+        }
+        var labelled = MultimodalCollator.CollateWithLabels(items, _template.Tokenizer.Special);
+        using var labels = labelled.Labels;
+        var mask = labels.ne(ChatTemplate.IgnoreIndex).to_type(ScalarType.Int64);
+        return new SftBatch(labelled.Inputs, mask);
+    }
+}

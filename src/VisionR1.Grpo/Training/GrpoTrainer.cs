@@ -1,0 +1,361 @@
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using VisionR1.Grpo.Checkpoints;
+using VisionR1.Grpo.Loss;
+using VisionR1.Grpo.Metrics;
+using VisionR1.Grpo.Policies;
+using VisionR1.Grpo.Rollout;
+using VisionR1.Grpo.Schedule;
+using VisionR1.Text;
+using static TorchSharp.torch;
+
+namespace VisionR1.Grpo.Training;
+
+/// <summary>
+/// GRPO with a stage schedule, as a thin loop over the library's pieces: sample G completions per prompt
+/// (<see cref="GroupSampler"/>), score them, build advantages (<see cref="RolloutBatch"/>), compute old and
+/// reference log-probs when needed, and run μ AdamW updates of the clipped loss (<see cref="GrpoLoss"/>) with
+/// micro-batches whose gradients are accumulated. Stage moves keep the optimizer, learning-rate position, data
+/// cursor and metrics, and are logged. Checkpoints (weights, optimizer, RNG states, data cursor, stage) resume exactly.
+/// </summary>
+/// <example>
+/// <code>
+/// using var trainer = new GrpoTrainer(policy, encoder, tokenizer, [new WeightedReward(hardFormatResult)], prompts,
+///     new GrpoOptions { OutputDirectory = "runs/grpo" }, new ConsoleProgressSink());
+/// trainer.TryResume();
+/// trainer.Train();
+/// </code>
+/// </example>
+public sealed class GrpoTrainer : IDisposable
+{
+    private readonly IPolicyModel _policy;
+    private readonly IPolicyModel? _reference;
+    private readonly IPromptEncoder _encoder;
+    private readonly IReadOnlyList<GrpoPrompt> _data;
+    private readonly GrpoOptions _options;
+    private readonly GroupSampler _sampler;
+    private readonly IReadOnlyList<Parameter> _parameters;
+    private readonly AdamW _optimizer;
+    private readonly LearningRateSchedule _lr;
+    private readonly CheckpointStore? _store;
+    private readonly long _padId;
+    private readonly List<StageSwitch> _switches = [];
+    private StageTracker _tracker;
+    private DataOrder _order;
+    private CheckpointInfo? _lastCheckpoint;
+
+    /// <summary>
+    /// Prepares a run: casts to bf16 if asked, freezes the vision tower if asked, creates the frozen reference
+    /// (only when β &gt; 0, from the policy's weights as given), AdamW, and seeds torch's RNG. Sampling seeds are
+    /// derived from <see cref="GrpoOptions.Seed"/>, the step and the refill round, so a resumed run samples what a
+    /// continuous one would.
+    /// </summary>
+    public GrpoTrainer(IPolicyModel policy, IPromptEncoder promptEncoder, ITextTokenizer tokenizer, IReadOnlyList<WeightedReward> rewards,
+        IReadOnlyList<GrpoPrompt> data, GrpoOptions? options = null, IMetricsSink? metrics = null)
+    {
+        _policy = policy ?? throw new ArgumentNullException(nameof(policy));
+        _encoder = promptEncoder ?? throw new ArgumentNullException(nameof(promptEncoder));
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        _data = data is { Count: > 0 } ? data : throw new ArgumentException("The GRPO data set is empty.", nameof(data));
+        _options = options ?? new GrpoOptions();
+        _options.Validate();
+        Metrics = metrics ?? new InMemoryMetricsSink();
+        _sampler = new GroupSampler(policy, promptEncoder, tokenizer, rewards);
+        _padId = tokenizer.Special.EndOfText;
+
+        torch.random.manual_seed(_options.Seed);
+        _parameters = TrainingSetup.PrepareParameters(policy, _options.Bf16, _options.FreezeVisionTower);
+        _reference = _options.Loss.Beta > 0 ? policy.CreateFrozenCopy() : null;
+        _optimizer = TrainingSetup.CreateOptimizer(_parameters, _options.LearningRate, _options.Adam);
+        var total = _options.Schedule.TotalSteps;
+        _lr = new LearningRateSchedule(_options.LearningRate, _options.WarmupSteps, total ?? int.MaxValue,
+            total is null ? LearningRateShape.Constant : _options.LearningRateShape);
+        _tracker = new StageTracker(_options.Schedule);
+        _order = new DataOrder(_data.Count, _options.Seed, _options.ShuffleData);
+        if (_options.OutputDirectory is { } dir)
+            _store = new CheckpointStore(Path.Combine(dir, "checkpoints"), _options.KeepLastCheckpoints);
+    }
+
+    /// <summary>Where step metrics and events go (replaceable between steps, e.g. after <see cref="TryResume"/>).</summary>
+    public IMetricsSink Metrics { get; set; }
+
+    /// <summary>Steps completed.</summary>
+    public long Step { get; private set; }
+
+    /// <summary>Whether every stage has run.</summary>
+    public bool Finished => _tracker.Finished;
+
+    /// <summary>The current stage, or null when finished.</summary>
+    public PtstStage? CurrentStage => _tracker.Finished ? null : _tracker.Current;
+
+    /// <summary>Where the schedule stands.</summary>
+    public ScheduleState ScheduleState => _tracker.State;
+
+    /// <summary>Where the data order stands.</summary>
+    public DataCursor DataCursor => _order.Cursor;
+
+    /// <summary>Stage switches so far.</summary>
+    public IReadOnlyList<StageSwitch> Switches => _switches;
+
+    /// <summary>The optimizer (its state survives stage switches).</summary>
+    public AdamW Optimizer => _optimizer;
+
+    /// <summary>The frozen reference, or null when β = 0.</summary>
+    public IPolicyModel? Reference => _reference;
+
+    /// <summary>
+    /// Loads the newest complete checkpoint under the output folder, if any: weights, optimizer state, RNG
+    /// states, step, stage and data cursor. Returns it, or null when there is nothing to resume.
+    /// </summary>
+    public CheckpointInfo? TryResume()
+    {
+        if (_store?.Latest() is not { } latest) return null;
+        var state = CheckpointFiles.ReadJson<GrpoCheckpointState>(Path.Combine(latest.Directory, CheckpointFiles.StateFileName));
+        if (state.Seed != _options.Seed)
+            throw new InvalidOperationException($"Checkpoint {latest.Directory} was written with seed {state.Seed} but this run uses {_options.Seed}; an exact resume needs the same seed.");
+        _policy.LoadWeights(Path.Combine(latest.Directory, CheckpointFiles.ModelDirectoryName));
+        CheckpointFiles.LoadOptimizer(_optimizer, Path.Combine(latest.Directory, CheckpointFiles.OptimizerFileName));
+        CheckpointFiles.LoadTorchRng(Path.Combine(latest.Directory, CheckpointFiles.TorchRngFileName));
+        Step = state.Step;
+        _tracker = new StageTracker(_options.Schedule, state.Schedule);
+        _order = new DataOrder(_data.Count, _options.Seed, _options.ShuffleData, state.Data);
+        _switches.Clear();
+        _switches.AddRange(state.Switches);
+        _lastCheckpoint = latest;
+        Metrics.OnEvent(new TrainingEvent(Step, "resume", $"Resumed from {latest.Directory} at step {Step}, stage {state.Schedule.StageIndex}."));
+        return latest;
+    }
+
+    /// <summary>Writes a checkpoint of the current state (needs <see cref="GrpoOptions.OutputDirectory"/>).</summary>
+    public CheckpointInfo SaveCheckpoint(CancellationToken cancellationToken = default)
+    {
+        if (_store is null) throw new InvalidOperationException("Checkpointing needs GrpoOptions.OutputDirectory.");
+        var state = new GrpoCheckpointState(Step, _tracker.State, _order.Cursor, _options.Seed, _switches.ToList());
+        _lastCheckpoint = _store.Save(Step, dir =>
+        {
+            var model = Path.Combine(dir, CheckpointFiles.ModelDirectoryName);
+            Directory.CreateDirectory(model);
+            _policy.SaveWeights(model);
+            CheckpointFiles.SaveOptimizer(_optimizer, Path.Combine(dir, CheckpointFiles.OptimizerFileName));
+            CheckpointFiles.SaveTorchRng(Path.Combine(dir, CheckpointFiles.TorchRngFileName));
+            CheckpointFiles.WriteJson(Path.Combine(dir, CheckpointFiles.StateFileName), state);
+        }, cancellationToken);
+        Metrics.OnEvent(new TrainingEvent(Step, "checkpoint", $"Checkpoint written to {_lastCheckpoint.Directory}."));
+        return _lastCheckpoint;
+    }
+
+    /// <summary>
+    /// Runs steps until the schedule is done, <paramref name="maxSteps"/> more steps have run, or cancellation
+    /// (which stops after the current step). Checkpoints every <see cref="GrpoOptions.SaveEverySteps"/> steps and at the end.
+    /// </summary>
+    public TrainingRunResult Train(long? maxSteps = null, CancellationToken cancellationToken = default)
+    {
+        long done = 0;
+        while (!Finished && (maxSteps is null || done < maxSteps) && !cancellationToken.IsCancellationRequested)
+        {
+            TrainStep(cancellationToken);
+            done++;
+            if (_store is not null && (Step % _options.SaveEverySteps == 0 || Finished)) SaveCheckpoint(CancellationToken.None);
+        }
+        if (_store is not null && _lastCheckpoint?.Step != Step) SaveCheckpoint(CancellationToken.None);
+        if (Finished) Metrics.OnEvent(new TrainingEvent(Step, "finished", $"The schedule finished after {Step} steps."));
+        return new TrainingRunResult(Step, Finished, _lastCheckpoint);
+    }
+
+    /// <summary>Runs one step of the current stage and returns its metrics.</summary>
+    /// <exception cref="InvalidOperationException">The schedule is finished.</exception>
+    public GrpoStepMetrics TrainStep(CancellationToken cancellationToken = default)
+    {
+        if (Finished) throw new InvalidOperationException("The schedule is finished.");
+        cancellationToken.ThrowIfCancellationRequested();
+        var stage = _tracker.Current;
+        var stepWatch = Stopwatch.StartNew();
+        double temperature = stage.Temperature ?? _options.Temperature;
+        var settings = new SamplingSettings(stage.MaxCompletionLength, temperature, _options.TopP, _options.TopK);
+        using var scope = NewDisposeScope();
+
+        // 1. Sample and score (refilling when dynamic sampling drops flat groups).
+        var sampled = new List<CompletionGroup>();
+        var kept = new List<CompletionGroup>();
+        int promptsSampled = 0, rounds = 0;
+        double genSeconds = 0, scoreSeconds = 0;
+        do
+        {
+            int need = rounds == 0 ? _options.PromptsPerStep : _options.PromptsPerStep - kept.Count;
+            var prompts = _order.Take(need).Select(i => _data[i]).ToList();
+            promptsSampled += need;
+            var groups = _sampler.Sample(prompts, stage.GroupSize, settings, SeedMixer.Mix(_options.Seed, Step, rounds), _options.GenerationBatchSize, cancellationToken);
+            genSeconds += _sampler.LastGenerationSeconds;
+            scoreSeconds += _sampler.LastScoringSeconds;
+            sampled.AddRange(groups);
+            kept.AddRange(_options.DynamicSampling ? groups.Where(g => !g.ZeroSpread) : groups);
+            rounds++;
+        }
+        while (_options.DynamicSampling && kept.Count < _options.PromptsPerStep && rounds <= _options.MaxRefillRounds);
+        if (kept.Count > _options.PromptsPerStep) kept.RemoveRange(_options.PromptsPerStep, kept.Count - _options.PromptsPerStep);
+
+        double lr = _lr.At(Step);
+        TrainingSetup.SetLearningRate(_optimizer, lr);
+        var acc = new StatsAccumulator();
+        double logProbSeconds = 0, trainSeconds = 0, gradNorm = 0;
+        double zeroStd = sampled.Count(g => g.ZeroSpread) / (double)sampled.Count; // over everything sampled, before dynamic sampling drops groups
+        int trainedCompletions = 0, trainedTokens = 0;
+        if (kept.Count == 0)
+        {
+            Metrics.OnEvent(new TrainingEvent(Step + 1, "skipped_step", $"Every sampled group had equal rewards after {rounds} round(s); no update."));
+        }
+        else
+        {
+            using var batch = RolloutBatch.Build(kept, _options.Advantages, _options.MaskTruncatedCompletions, _padId);
+            trainedCompletions = batch.Count;
+            trainedTokens = batch.TokenCount;
+
+            // 2. Old and reference log-probs (no gradient).
+            var sw = Stopwatch.StartNew();
+            if (_options.UpdatesPerRollout > 1) batch.SetOldLogProbs(FullPass(_policy, batch, temperature));
+            if (_reference is not null) batch.SetRefLogProbs(FullPass(_reference, batch, temperature));
+            logProbSeconds = sw.Elapsed.TotalSeconds;
+
+            // 3. μ updates over micro-batches with accumulated gradients.
+            sw.Restart();
+            var denominator = new LossDenominator(batch.TokenCount, batch.Count, stage.MaxCompletionLength);
+            var device = CompletionLogProbs.DeviceOf(_policy);
+            _policy.Module.train();
+            for (int update = 0; update < _options.UpdatesPerRollout; update++)
+            {
+                _optimizer.zero_grad();
+                for (int start = 0; start < batch.Count; start += _options.MicroBatchSize)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    int end = Math.Min(batch.Count, start + _options.MicroBatchSize);
+                    using var micro = NewDisposeScope();
+                    int width = Math.Max(1, batch.Completions.Skip(start).Take(end - start).Max(c => c.Tokens.Length));
+                    var ids = batch.CompletionIds[start..end, ..width];
+                    var mask = batch.CompletionMask[start..end, ..width].to(device);
+                    var (logp, entropy) = CompletionLogProbs.Compute(_policy, _encoder, Slice(batch.Prompts, start, end), ids, mask, temperature, withEntropy: update == 0);
+                    var old = batch.OldLogProbs is { } o ? o[start..end, ..width] : logp.detach();
+                    var reference = batch.RefLogProbs?[start..end, ..width];
+                    var result = GrpoLoss.Compute(new GrpoLossInputs(logp, old, reference, batch.Advantages[start..end].to(device), mask, entropy), _options.Loss, denominator);
+                    result.Loss.backward();
+                    acc.Add(result.Loss.ToDouble(), result.Stats, update == 0);
+                }
+                gradNorm = TrainingSetup.ClipGradients(_parameters, _options.MaxGradNorm);
+                _optimizer.step();
+            }
+            trainSeconds = sw.Elapsed.TotalSeconds;
+        }
+
+        // 4. Schedule and metrics.
+        var completions = sampled.SelectMany(g => g.Completions).ToList();
+        double clippedRatio = completions.Count == 0 ? 0 : completions.Count(c => c.Truncated) / (double)completions.Count;
+        int stageIndex = _tracker.State.StageIndex;
+        Step++;
+        var move = _tracker.Complete(promptsSampled, clippedRatio);
+        double stepSeconds = stepWatch.Elapsed.TotalSeconds;
+        var rewards = RewardSummary(completions);
+        var metrics = new GrpoStepMetrics(
+            Step, stageIndex, stage.Name, stage.GroupSize, stage.MaxCompletionLength, temperature,
+            kept.Count, promptsSampled, trainedCompletions, trainedTokens,
+            RewardStats.Of(completions.Select(c => c.Reward).ToList()).Mean,
+            RewardStats.Of(completions.Select(c => c.Reward).ToList()).Std,
+            rewards,
+            rewards.TryGetValue("accuracy", out var a) ? a.Mean : null,
+            rewards.TryGetValue("format", out var f) ? f.Mean : null,
+            completions.Count == 0 ? 0 : completions.Average(c => c.Tokens.Length),
+            completions.Count == 0 ? 0 : completions.Max(c => c.Tokens.Length),
+            clippedRatio,
+            acc.Kl, acc.Entropy, acc.ClipFraction, acc.RatioMean, acc.RatioMin, acc.RatioMax,
+            zeroStd, acc.Loss(_options.UpdatesPerRollout), lr, gradNorm,
+            stepSeconds > 0 ? completions.Sum(c => c.Tokens.Length) / stepSeconds : 0,
+            genSeconds, scoreSeconds, logProbSeconds, trainSeconds, stepSeconds);
+        Metrics.OnGrpoStep(metrics);
+        if (move is not null)
+        {
+            _switches.Add(move);
+            string next = move.ToStage < _options.Schedule.Stages.Count ? _options.Schedule.Stages[move.ToStage].ToString() : "end of schedule";
+            Metrics.OnEvent(new TrainingEvent(Step, "stage_switch",
+                $"Stage {move.FromStage} ended after {move.StepsInFromStage} steps ({move.Reason}); next: {next}.",
+                new Dictionary<string, object?> { ["from"] = move.FromStage, ["to"] = move.ToStage, ["reason"] = move.Reason, ["steps_in_stage"] = move.StepsInFromStage }));
+        }
+        return metrics;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _reference?.Dispose();
+        _optimizer.Dispose();
+    }
+
+    private static List<GrpoPrompt> Slice(IReadOnlyList<GrpoPrompt> list, int start, int end) =>
+        Enumerable.Range(start, end - start).Select(i => list[i]).ToList();
+
+    /// <summary>Log-probs of every completion of the batch under <paramref name="model"/>, without gradient, (N, L) on the model's device.</summary>
+    private Tensor FullPass(IPolicyModel model, RolloutBatch batch, double temperature)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        long width = batch.CompletionIds.shape[1];
+        var parts = new List<Tensor>();
+        for (int start = 0; start < batch.Count; start += _options.MicroBatchSize)
+        {
+            int end = Math.Min(batch.Count, start + _options.MicroBatchSize);
+            int w = Math.Max(1, batch.Completions.Skip(start).Take(end - start).Max(c => c.Tokens.Length));
+            var logp = CompletionLogProbs.Compute(model, _encoder, Slice(batch.Prompts, start, end),
+                batch.CompletionIds[start..end, ..w], batch.CompletionMask[start..end, ..w], temperature).LogProbs;
+            parts.Add(nn.functional.pad(logp, [0, width - w]));
+        }
+        return cat(parts, 0).MoveToOuterDisposeScope();
+    }
+
+    private static Dictionary<string, RewardStats> RewardSummary(IReadOnlyList<ScoredCompletion> completions)
+    {
+        var names = completions.SelectMany(c => c.Parts.Keys).Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal);
+        return names.ToDictionary(n => n, n => RewardStats.Of(completions.Where(c => c.Parts.ContainsKey(n)).Select(c => c.Parts[n]).ToList()), StringComparer.Ordinal);
+    }
+
+    /// <summary>Token-weighted means of the loss statistics over micro-batches and updates.</summary>
+    private sealed class StatsAccumulator
+    {
+        private double _tokens, _kl, _clip, _ratio, _entropyTokens, _entropy, _loss;
+        private bool _hasEntropy;
+
+        public double RatioMin { get; private set; } = 1;
+        public double RatioMax { get; private set; } = 1;
+
+        public void Add(double loss, GrpoLossStats s, bool firstUpdate)
+        {
+            _loss += loss;
+            if (s.TokenCount <= 0) return;
+            if (_tokens == 0)
+            {
+                RatioMin = s.RatioMin;
+                RatioMax = s.RatioMax;
+            }
+            else
+            {
+                RatioMin = Math.Min(RatioMin, s.RatioMin);
+                RatioMax = Math.Max(RatioMax, s.RatioMax);
+            }
+            _tokens += s.TokenCount;
+            _kl += s.Kl * s.TokenCount;
+            _clip += s.ClipFraction * s.TokenCount;
+            _ratio += s.RatioMean * s.TokenCount;
+            if (firstUpdate && s.Entropy is { } e)
+            {
+                _hasEntropy = true;
+                _entropy += e * s.TokenCount;
+                _entropyTokens += s.TokenCount;
+            }
+        }
+
+        public double Kl => _tokens > 0 ? _kl / _tokens : 0;
+        public double ClipFraction => _tokens > 0 ? _clip / _tokens : 0;
+        public double RatioMean => _tokens > 0 ? _ratio / _tokens : 1;
+        public double? Entropy => _hasEntropy && _entropyTokens > 0 ? _entropy / _entropyTokens : null;
+
+        /// <summary>The loss of each update is the sum over its micro-batches; this is their mean over updates.</summary>
+        public double Loss(int updates) => _loss / updates;
+    }
+}

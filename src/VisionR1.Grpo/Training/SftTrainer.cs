@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using VisionR1.Grpo.Checkpoints;
+using VisionR1.Grpo.Loss;
+using VisionR1.Grpo.Metrics;
+using VisionR1.Grpo.Policies;
+using VisionR1.Grpo.Schedule;
+using static TorchSharp.torch;
+
+namespace VisionR1.Grpo.Training;
+
+/// <summary>
+/// Supervised fine-tuning on assistant tokens only (the cold start): AdamW, warm-up + cosine, gradient
+/// accumulation over micro-batches with one token-mean loss per optimizer step, gradient clipping, and
+/// checkpoints that resume exactly (weights, optimizer, RNG, data cursor).
+/// </summary>
+/// <typeparam name="TSample">The data item the collator understands.</typeparam>
+public sealed class SftTrainer<TSample> : IDisposable
+{
+    private readonly IPolicyModel _policy;
+    private readonly ISftCollator<TSample> _collator;
+    private readonly IReadOnlyList<TSample> _data;
+    private readonly SftOptions _options;
+    private readonly IReadOnlyList<Parameter> _parameters;
+    private readonly AdamW _optimizer;
+    private readonly LearningRateSchedule _lr;
+    private readonly CheckpointStore? _store;
+    private DataOrder _order;
+    private CheckpointInfo? _lastCheckpoint;
+
+    /// <summary>Prepares a run (bf16 cast and vision freezing if asked, AdamW, seeded RNG).</summary>
+    public SftTrainer(IPolicyModel policy, ISftCollator<TSample> collator, IReadOnlyList<TSample> data, SftOptions? options = null, IMetricsSink? metrics = null)
+    {
+        _policy = policy ?? throw new ArgumentNullException(nameof(policy));
+        _collator = collator ?? throw new ArgumentNullException(nameof(collator));
+        _data = data is { Count: > 0 } ? data : throw new ArgumentException("The SFT data set is empty.", nameof(data));
+        _options = options ?? new SftOptions();
+        _options.Validate();
+        Metrics = metrics ?? new InMemoryMetricsSink();
+        torch.random.manual_seed(_options.Seed);
+        _parameters = TrainingSetup.PrepareParameters(policy, _options.Bf16, _options.FreezeVisionTower);
+        _optimizer = TrainingSetup.CreateOptimizer(_parameters, _options.LearningRate, _options.Adam);
+        int perStep = _options.MicroBatchSize * _options.GradientAccumulationSteps;
+        TotalSteps = (long)Math.Ceiling((double)_data.Count * _options.Epochs / perStep);
+        _lr = LearningRateSchedule.WithWarmupRatio(_options.LearningRate, _options.WarmupRatio, (int)Math.Min(int.MaxValue, TotalSteps), _options.LearningRateShape);
+        _order = new DataOrder(_data.Count, _options.Seed, _options.ShuffleData);
+        if (_options.OutputDirectory is { } dir)
+            _store = new CheckpointStore(Path.Combine(dir, "checkpoints"), _options.KeepLastCheckpoints);
+    }
+
+    /// <summary>Where step metrics and events go.</summary>
+    public IMetricsSink Metrics { get; set; }
+
+    /// <summary>Optimizer steps of the whole run.</summary>
+    public long TotalSteps { get; }
+
+    /// <summary>Optimizer steps completed.</summary>
+    public long Step { get; private set; }
+
+    /// <summary>Whether all epochs have run.</summary>
+    public bool Finished => Step >= TotalSteps;
+
+    /// <summary>Where the sample order stands.</summary>
+    public DataCursor DataCursor => _order.Cursor;
+
+    /// <summary>The optimizer.</summary>
+    public AdamW Optimizer => _optimizer;
+
+    /// <summary>Loads the newest complete checkpoint, if any; returns it or null.</summary>
+    public CheckpointInfo? TryResume()
+    {
+        if (_store?.Latest() is not { } latest) return null;
+        var state = CheckpointFiles.ReadJson<SftCheckpointState>(Path.Combine(latest.Directory, CheckpointFiles.StateFileName));
+        if (state.Seed != _options.Seed)
+            throw new InvalidOperationException($"Checkpoint {latest.Directory} was written with seed {state.Seed} but this run uses {_options.Seed}.");
+        _policy.LoadWeights(Path.Combine(latest.Directory, CheckpointFiles.ModelDirectoryName));
+        CheckpointFiles.LoadOptimizer(_optimizer, Path.Combine(latest.Directory, CheckpointFiles.OptimizerFileName));
+        CheckpointFiles.LoadTorchRng(Path.Combine(latest.Directory, CheckpointFiles.TorchRngFileName));
+        Step = state.Step;
+        _order = new DataOrder(_data.Count, _options.Seed, _options.ShuffleData, state.Data);
+        _lastCheckpoint = latest;
+        Metrics.OnEvent(new TrainingEvent(Step, "resume", $"Resumed from {latest.Directory} at step {Step}."));
+        return latest;
+    }
+
+    /// <summary>Writes a checkpoint of the current state (needs <see cref="SftOptions.OutputDirectory"/>).</summary>
+    public CheckpointInfo SaveCheckpoint(CancellationToken cancellationToken = default)
+    {
+        if (_store is null) throw new InvalidOperationException("Checkpointing needs SftOptions.OutputDirectory.");
+        var state = new SftCheckpointState(Step, _order.Cursor, _options.Seed);
+        _lastCheckpoint = _store.Save(Step, dir =>
+        {
+            var model = Path.Combine(dir, CheckpointFiles.ModelDirectoryName);
+            Directory.CreateDirectory(model);
+            _policy.SaveWeights(model);
+            CheckpointFiles.SaveOptimizer(_optimizer, Path.Combine(dir, CheckpointFiles.OptimizerFileName));
+            CheckpointFiles.SaveTorchRng(Path.Combine(dir, CheckpointFiles.TorchRngFileName));
+            CheckpointFiles.WriteJson(Path.Combine(dir, CheckpointFiles.StateFileName), state);
+        }, cancellationToken);
+        Metrics.OnEvent(new TrainingEvent(Step, "checkpoint", $"Checkpoint written to {_lastCheckpoint.Directory}."));
+        return _lastCheckpoint;
+    }
+
+    /// <summary>Runs optimizer steps until all epochs are done, <paramref name="maxSteps"/> more have run, or cancellation.</summary>
+    public TrainingRunResult Train(long? maxSteps = null, CancellationToken cancellationToken = default)
+    {
+        long done = 0;
+        while (!Finished && (maxSteps is null || done < maxSteps) && !cancellationToken.IsCancellationRequested)
+        {
+            TrainStep(cancellationToken);
+            done++;
+            if (_store is not null && (Step % _options.SaveEverySteps == 0 || Finished)) SaveCheckpoint(CancellationToken.None);
+        }
+        if (_store is not null && _lastCheckpoint?.Step != Step) SaveCheckpoint(CancellationToken.None);
+        if (Finished) Metrics.OnEvent(new TrainingEvent(Step, "finished", $"SFT finished after {Step} steps."));
+        return new TrainingRunResult(Step, Finished, _lastCheckpoint);
+    }
+
+    /// <summary>One optimizer step over <c>MicroBatchSize × GradientAccumulationSteps</c> samples (fewer at the very end).</summary>
+    public SftStepMetrics TrainStep(CancellationToken cancellationToken = default)
+    {
+        if (Finished) throw new InvalidOperationException("SFT is finished.");
+        var watch = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        int epoch = _order.Cursor.Epoch;
+        long remaining = (long)_data.Count * _options.Epochs - ((long)_order.Cursor.Epoch * _data.Count + _order.Cursor.Position);
+        int take = (int)Math.Min(_options.MicroBatchSize * _options.GradientAccumulationSteps, Math.Max(1, remaining));
+        var indices = _order.Take(take);
+        var micro = new List<SftBatch>();
+        try
+        {
+            for (int s = 0; s < indices.Length; s += _options.MicroBatchSize)
+                micro.Add(_collator.Collate(indices.Skip(s).Take(_options.MicroBatchSize).Select(i => _data[i]).ToList()));
+            double tokens = 0, positions = 0;
+            foreach (var b in micro)
+            {
+                tokens += b.LossMask[.., 1..].sum().ToDouble();
+                positions += b.Inputs.AttentionMask.sum().ToDouble();
+            }
+            double lr = _lr.At(Step);
+            TrainingSetup.SetLearningRate(_optimizer, lr);
+            _policy.Module.train();
+            _optimizer.zero_grad();
+            double lossSum = 0;
+            var device = Rollout.CompletionLogProbs.DeviceOf(_policy);
+            foreach (var b in micro)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var inner = NewDisposeScope();
+                var inputs = b.Inputs.To(device);
+                int t = (int)inputs.SequenceLength;
+                var logp = _policy.LogProbsOfLastTokens(inputs, t - 1).LogProbs;
+                var loss = SftLoss.Compute(logp, b.LossMask.to(device)[.., 1..], tokens);
+                loss.backward();
+                lossSum += loss.ToDouble();
+            }
+            double gradNorm = TrainingSetup.ClipGradients(_parameters, _options.MaxGradNorm);
+            _optimizer.step();
+            Step++;
+            double seconds = watch.Elapsed.TotalSeconds;
+            var metrics = new SftStepMetrics(Step, epoch, lossSum, tokens, indices.Length, lr, gradNorm, seconds > 0 ? positions / seconds : 0, seconds);
+            Metrics.OnSftStep(metrics);
+            return metrics;
+        }
+        finally
+        {
+            foreach (var b in micro) b.Dispose();
+        }
+    }
+
+    /// <summary>Mean negative log-likelihood per assistant token of <paramref name="samples"/> (no gradient, eval mode).</summary>
+    public double EvaluateLoss(IReadOnlyList<TSample> samples, int batchSize = 8)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        bool training = _policy.Module.training;
+        _policy.Module.eval();
+        try
+        {
+            double nll = 0, tokens = 0;
+            var device = Rollout.CompletionLogProbs.DeviceOf(_policy);
+            for (int s = 0; s < samples.Count; s += batchSize)
+            {
+                using var inner = NewDisposeScope();
+                using var b = _collator.Collate(samples.Skip(s).Take(batchSize).ToList());
+                var inputs = b.Inputs.To(device);
+                var mask = b.LossMask.to(device)[.., 1..];
+                double n = mask.sum().ToDouble();
+                var logp = _policy.LogProbsOfLastTokens(inputs, (int)inputs.SequenceLength - 1).LogProbs;
+                nll += SftLoss.Compute(logp, mask).ToDouble() * n;
+                tokens += n;
+            }
+            return tokens > 0 ? nll / tokens : 0;
+        }
+        finally
+        {
+            if (training) _policy.Module.train();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _optimizer.Dispose();
+}
