@@ -1,0 +1,161 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using VisionR1.Inputs;
+using VisionR1.Model;
+using VisionR1.Model.Checkpoints;
+using VisionR1.Model.Generation;
+using static TorchSharp.torch;
+
+namespace VisionR1.Grpo.Policies;
+
+/// <summary>
+/// The Qwen2.5-VL model of VisionR1.Core as a trainable policy: scoring through
+/// <see cref="Qwen25VLModel.ComputeTokenLogProbs"/> (no full log-softmax), sampling through the KV-cache
+/// <see cref="CompletionGenerator"/> with <c>&lt;|im_end|&gt;</c> (and the config's end-of-sequence id) as stop tokens,
+/// and weights saved in the Hugging Face layout. Train it in the dtype it was built in: leave the trainers'
+/// <c>Bf16</c> option off and build or load the model in bf16 instead, so the model's rotary tables follow its weights.
+/// </summary>
+public sealed class Qwen25VLPolicy : IPolicyModel
+{
+    private readonly bool _ownsModel;
+
+    /// <summary>Wraps <paramref name="model"/>; <paramref name="stopTokenIds"/> end a sampled completion (default: the config's end-of-sequence id).</summary>
+    /// <param name="model">The model (trained in place).</param>
+    /// <param name="stopTokenIds">Token ids that end a completion; null for the config's <c>eos_token_id</c>.</param>
+    /// <param name="ownsModel">Dispose the model with the policy.</param>
+    public Qwen25VLPolicy(Qwen25VLModel model, IReadOnlyList<int>? stopTokenIds = null, bool ownsModel = false)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        StopTokenIds = stopTokenIds is { Count: > 0 } ? stopTokenIds.ToArray() : [model.Config.Tokens.EosTokenId];
+        _ownsModel = ownsModel;
+    }
+
+    /// <summary>The wrapped model.</summary>
+    public Qwen25VLModel Model { get; }
+
+    /// <summary>The ids that end a sampled completion.</summary>
+    public IReadOnlyList<int> StopTokenIds { get; }
+
+    /// <summary>The id written after a completion's end (the config's pad id).</summary>
+    public int PadTokenId => Model.Config.Tokens.PadTokenId;
+
+    /// <inheritdoc />
+    public nn.Module Module => Model;
+
+    /// <inheritdoc />
+    public IReadOnlyList<Parameter> TrainableParameters(bool freezeVisionTower) =>
+        Model.named_parameters()
+            .Where(p => !freezeVisionTower || !p.name.StartsWith("visual.", StringComparison.Ordinal))
+            .Select(p => p.parameter)
+            .ToList();
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// When every image of the batch sits before the scored columns (GRPO: prompt, then a sampled completion) the scored
+    /// columns are read as text, so a sampled <c>&lt;|image_pad|&gt;</c> id cannot be mistaken for an image. When images
+    /// sit inside the scored columns (SFT scores everything after the first token) the sequence is encoded as a whole.
+    /// </remarks>
+    public PolicyLogProbs LogProbsOfLastTokens(MultimodalBatch sequences, int count, double temperature = 1.0, bool withEntropy = false)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        if (ImagesBefore(sequences, count))
+        {
+            var result = Model.ComputeTokenLogProbs(sequences, count, temperature, withEntropy);
+            return new PolicyLogProbs(result.LogProbs, result.Entropy);
+        }
+        return WholeSequenceLogProbs(sequences, count, temperature, withEntropy);
+    }
+
+    private bool ImagesBefore(MultimodalBatch sequences, int count)
+    {
+        if (sequences.ImageGridThw is null) return true;
+        long images = sequences.ImageGridThw.shape[0];
+        long prefix = sequences.SequenceLength - count;
+        if (prefix <= 0) return images == 0;
+        using var scope = NewDisposeScope();
+        long starts = sequences.InputIds.narrow(1, 0, prefix).eq(Model.Config.Tokens.VisionStartTokenId).sum().to(CPU).item<long>();
+        return starts >= images;
+    }
+
+    private PolicyLogProbs WholeSequenceLogProbs(MultimodalBatch sequences, int count, double temperature, bool withEntropy)
+    {
+        long total = sequences.SequenceLength;
+        if (count < 1 || count >= total) throw new ArgumentOutOfRangeException(nameof(count), $"{count} scored columns of a {total}-column sequence.");
+        using var scope = NewDisposeScope();
+        using var output = Model.Forward(sequences, null, LogitsMode.None);
+        var hidden = output.HiddenStates.narrow(1, total - count - 1, count);
+        var targets = sequences.InputIds.to(Model.Device).narrow(1, total - count, count);
+        var logProbs = new List<Tensor>();
+        var entropies = new List<Tensor>();
+        const int chunk = 64;
+        for (long start = 0; start < count; start += chunk)
+        {
+            long len = Math.Min(chunk, count - start);
+            var logits = Model.Logits(hidden.narrow(1, start, len));
+            if (temperature != 1.0) logits = logits / temperature;
+            var lse = logits.logsumexp(-1, keepdim: false);
+            logProbs.Add(logits.gather(-1, targets.narrow(1, start, len).unsqueeze(-1)).squeeze(-1) - lse);
+            if (withEntropy)
+            {
+                using var _ = no_grad();
+                var d = logits.detach();
+                var l = lse.detach();
+                entropies.Add(l - ((d - l.unsqueeze(-1)).exp() * d).sum(-1));
+            }
+        }
+        var lp = cat(logProbs, 1).MoveToOuterDisposeScope();
+        var ent = withEntropy ? cat(entropies, 1).MoveToOuterDisposeScope() : null;
+        return new PolicyLogProbs(lp, ent);
+    }
+
+    /// <inheritdoc />
+    public SampledCompletions Generate(MultimodalBatch prompts, int samplesPerPrompt, SamplingSettings settings, long seed, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(settings);
+        var options = new GenerationOptions
+        {
+            MaxNewTokens = settings.MaxNewTokens,
+            Temperature = settings.Temperature,
+            TopP = settings.TopP,
+            TopK = settings.TopK,
+            StopTokenIds = StopTokenIds,
+            Seed = seed,
+        };
+        var result = new CompletionGenerator(Model).Generate(prompts, options, samplesPerPrompt, cancellationToken);
+        var (ids, mask) = result.ToPaddedTensors(PadTokenId);
+        var truncated = result.Completions.Select(c => c.FinishReason == FinishReason.Length).ToArray();
+        return new SampledCompletions(ids, mask, truncated);
+    }
+
+    /// <inheritdoc />
+    public IPolicyModel CreateFrozenCopy()
+    {
+        var copy = new Qwen25VLModel(Model.Config, Model.Device, Model.DType);
+        using (no_grad())
+        {
+            var source = Model.state_dict();
+            foreach (var (name, tensor) in copy.state_dict())
+            {
+                if (!source.TryGetValue(name, out var from))
+                    throw new InvalidOperationException($"The policy has no tensor '{name}' to copy into the frozen reference.");
+                tensor.copy_(from);
+            }
+        }
+        foreach (var p in copy.parameters()) p.requires_grad = false;
+        copy.eval();
+        return new Qwen25VLPolicy(copy, StopTokenIds, ownsModel: true);
+    }
+
+    /// <inheritdoc />
+    public void SaveWeights(string directory) => Model.SavePretrained(directory);
+
+    /// <inheritdoc />
+    public void LoadWeights(string directory) => CheckpointLoader.LoadWeights(Model, directory);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_ownsModel) Model.Dispose();
+    }
+}
