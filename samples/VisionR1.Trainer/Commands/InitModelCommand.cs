@@ -4,6 +4,7 @@ using VisionR1.Model;
 using VisionR1.Model.Checkpoints;
 using VisionR1.Model.Config;
 using VisionR1.Runtime;
+using VisionR1.Text;
 using VisionR1.Trainer.Cli;
 
 namespace VisionR1.Trainer.Commands;
@@ -80,9 +81,12 @@ public sealed class InitModelCommand : ICliCommand, IHasSwitches
         using var model = new Qwen25VLModel(config, torch.CPU, dtype);
         model.InitializeWeights(seed);
         CheckpointSaver.Save(model, output);
+        // The embedded presets use the compact vocabulary: write its tokenizer so the folder is self-contained.
+        bool compactTokenizer = config.Tokens == ModelTokenIds.Compact;
+        if (compactTokenizer) CompactTokenizerTrainer.TrainDefault().Save(output);
         var bytes = new FileInfo(Path.Combine(output, CheckpointLoader.WeightsFile)).Length;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{presetName}: {model.ParameterCount:N0} parameters, seed {seed}, {dtypeName}; wrote {output} (config.json, model.safetensors {bytes / 1e6:F1} MB)"));
+            $"{presetName}: {model.ParameterCount:N0} parameters, seed {seed}, {dtypeName}; wrote {output} (config.json, model.safetensors {bytes / 1e6:F1} MB{(compactTokenizer ? ", compact tokenizer files" : "")})"));
         return Task.FromResult(0);
     }
 }
