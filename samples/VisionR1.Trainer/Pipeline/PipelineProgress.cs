@@ -23,7 +23,7 @@ public interface IPipelineProgress
 /// <summary>Plain progress lines with elapsed time and ETA (for redirected output and tests), at most one per stage every few seconds.</summary>
 public sealed class PlainProgress(TextWriter writer, TimeSpan? every = null) : IPipelineProgress
 {
-    private readonly Dictionary<string, (Stopwatch Clock, double Total, TimeSpan Last)> _stages = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Stopwatch Clock, double Total, TimeSpan Last, double? From)> _stages = new(StringComparer.Ordinal);
     private readonly TimeSpan _every = every ?? TimeSpan.FromSeconds(10);
     private readonly Lock _gate = new();
 
@@ -32,7 +32,7 @@ public sealed class PlainProgress(TextWriter writer, TimeSpan? every = null) : I
     {
         lock (_gate)
         {
-            _stages[stage] = (Stopwatch.StartNew(), total, TimeSpan.Zero);
+            _stages[stage] = (Stopwatch.StartNew(), total, TimeSpan.Zero, null);
             writer.WriteLine($"[{stage}] {description}");
             writer.Flush();
         }
@@ -45,9 +45,16 @@ public sealed class PlainProgress(TextWriter writer, TimeSpan? every = null) : I
         {
             if (!_stages.TryGetValue(stage, out var s)) return;
             var elapsed = s.Clock.Elapsed;
+            if (s.From is null)
+            {
+                // The first report is where this run starts (a resumed stage starts past 0): the rate counts from here.
+                _stages[stage] = s with { From = done };
+                return;
+            }
             if (elapsed - s.Last < _every && done < s.Total) return;
             _stages[stage] = s with { Last = elapsed };
-            string eta = done > 0 && s.Total > done ? Format(TimeSpan.FromSeconds(elapsed.TotalSeconds * (s.Total - done) / done)) : "--:--";
+            double progressed = done - s.From.Value;
+            string eta = progressed > 0 && s.Total > done ? Format(TimeSpan.FromSeconds(elapsed.TotalSeconds * (s.Total - done) / progressed)) : "--:--";
             double pct = s.Total > 0 ? 100 * done / s.Total : 100;
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"[{stage}] {done:0}/{s.Total:0} ({pct:F0}%) elapsed {Format(elapsed)} eta {eta}{(note is null ? "" : "  " + note)}"));

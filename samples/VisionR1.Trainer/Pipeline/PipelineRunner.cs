@@ -139,6 +139,7 @@ public sealed class PipelineRunner
     {
         var world = new SyntheticWorldGenerator(new SyntheticWorldOptions { Seed = _o.Seed, ImageSize = _o.ImageSize, Difficulty = _o.Difficulty });
         _progress.Begin(PipelineStages.World, $"rendering {_o.TrainItems} train + {_o.TestItems} test problems at {_o.ImageSize} px", _o.TrainItems + _o.TestItems);
+        _progress.Update(PipelineStages.World, 0);
         var train = world.GenerateAsync(SyntheticSplit.Train, _o.TrainItems, ct);
         await MathProblemJsonl.WriteAsync(Path.Combine(dir, "train.jsonl"), train, dir, ct);
         _progress.Update(PipelineStages.World, _o.TrainItems);
@@ -312,6 +313,7 @@ public sealed class PipelineRunner
         using (teacher)
         {
             _progress.Begin(PipelineStages.ColdStart, $"modality bridging (pseudo-CoT → description → reasoning) with {who} on {problems.Count} problems", problems.Count);
+            _progress.Update(PipelineStages.ColdStart, 0);
             var progress = new Progress<ColdStartProgress>(p => _progress.Update(PipelineStages.ColdStart, p.Completed + p.Resumed + p.Failed));
             var pipeline = new ColdStartPipeline(teacher, teacher, new ColdStartOptions(MaxConcurrency: 4, MaxRetries: 3, RetryBaseDelay: TimeSpan.FromMilliseconds(200)));
             // Images travel as bytes, so the construction saves its own copies next to its output and the output
@@ -361,6 +363,7 @@ public sealed class PipelineRunner
         using var model = Qwen25VLModel.FromPretrained(modelDir, _device, _dtype);
         var stage = PipelineStages.Eval(name);
         _progress.Begin(stage, $"{name} on {test.Count} held-out problems ({(direct ? "direct answer" : "<think>/<answer>")}, temperature 0.6, top-p 0.95)", test.Count);
+        _progress.Update(stage, 0);
         var evaluator = new BatchedEvaluator(template, _images, _verifier);
         var result = evaluator.Evaluate(model, test, direct, _o.EvalBatch, direct ? _o.DirectMaxTokens : _o.EvalMaxTokens, _o.Seed + 3,
             Path.Combine(evalDir, "predictions.jsonl"), done => _progress.Update(stage, done), ct);
