@@ -64,3 +64,55 @@ public class GrpoBenchmarks
     [Benchmark]
     public double Advantages() => GroupAdvantages.Compute(_rewards, Math.Min(16, Completions)).FractionZeroSpread;
 }
+
+/// <summary>
+/// One whole GRPO step on the embedded small Qwen2.5-VL preset (2 prompts × G = 8, 64-token cap, β = 1e-2):
+/// generation, the reference log-prob pass and the update. Each step's split (generation / log-prob passes /
+/// training) is printed from the trainer's own metrics, so the loss's share can be read against
+/// <see cref="GrpoBenchmarks.LossForwardBackward"/> at 16 × 64.
+/// </summary>
+[MemoryDiagnoser]
+public class GrpoStepBenchmarks
+{
+    private VisionR1.Grpo.Policies.QwenPolicy _policy = null!;
+    private VisionR1.Grpo.Training.GrpoTrainer _trainer = null!;
+    private readonly VisionR1.Grpo.Metrics.InMemoryMetricsSink _sink = new();
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        VisionR1Runtime.Initialize("cpu");
+        var tokenizer = VisionR1.Text.CompactTokenizerTrainer.TrainDefault();
+        var model = new VisionR1.Model.Qwen25VLModel(VisionR1.Model.Config.Qwen25VLPresets.Small, CPU);
+        model.InitializeWeights(1);
+        _policy = new VisionR1.Grpo.Policies.QwenPolicy(model);
+        var prompts = Enumerable.Range(0, 64)
+            .Select(i => new VisionR1.Grpo.Rollout.GrpoPrompt($"p{i}", $"What is {i} plus {i}? Think step by step.", (2 * i).ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+        var encoder = new VisionR1.Grpo.Policies.ChatPromptEncoder(new VisionR1.Inputs.ChatTemplate(tokenizer, VisionR1.Inputs.ChatTemplateOptions.NoSystemPrompt));
+        _trainer = new VisionR1.Grpo.Training.GrpoTrainer(_policy, encoder, tokenizer,
+            [new VisionR1.Grpo.Rollout.WeightedReward(new VisionR1.Grpo.Rewards.HardFormatResultReward())], prompts,
+            new VisionR1.Grpo.Training.GrpoOptions
+            {
+                Schedule = VisionR1.Grpo.Schedule.PtstSchedule.Single(64, 8, 1_000_000),
+                PromptsPerStep = 2,
+                MicroBatchSize = 8,
+                LearningRate = 1e-5,
+            },
+            _sink);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        foreach (var m in _sink.GrpoSteps.TakeLast(5))
+            Console.WriteLine(System.FormattableString.Invariant(
+                $"// grpo step {m.Step}: {m.StepSeconds:F2}s = generation {m.GenerationSeconds:F2}s + log-prob passes {m.LogProbSeconds:F2}s + update {m.TrainingSeconds:F2}s + scoring {m.ScoringSeconds:F3}s; {m.Completions} completions, {m.Tokens} tokens"));
+        _trainer.Dispose();
+        _policy.Dispose();
+    }
+
+    /// <summary>One step: sample, score, reference pass, update.</summary>
+    [Benchmark]
+    public double Step() => _trainer.TrainStep().StepSeconds;
+}

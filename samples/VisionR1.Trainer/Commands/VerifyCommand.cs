@@ -52,7 +52,9 @@ public sealed class VerifyCommand : ICliCommand
         var watch = Stopwatch.StartNew();
         long total = 0, equal = 0, malformed = 0;
         string? temp = output is null ? null : output + ".tmp";
+        if (temp is not null && Path.GetDirectoryName(Path.GetFullPath(temp)) is { } dir) Directory.CreateDirectory(dir);
         TextWriter writer = temp is null ? stdout : new StreamWriter(temp, append: false, new System.Text.UTF8Encoding(false));
+        bool completed = false;
         try
         {
             using var reader = new StreamReader(input);
@@ -87,10 +89,16 @@ public sealed class VerifyCommand : ICliCommand
                 }
             }
             await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            completed = true;
         }
         finally
         {
-            if (temp is not null) await writer.DisposeAsync().ConfigureAwait(false);
+            if (temp is not null)
+            {
+                await writer.DisposeAsync().ConfigureAwait(false);
+                // An interrupted run leaves no half-written output behind (the output is written whole or not at all).
+                if (!completed) File.Delete(temp);
+            }
         }
         if (temp is not null) File.Move(temp, output!, overwrite: true);
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -36,7 +36,7 @@ public static partial class AnswerExtractor
         if (TryTagContent(text, answerTag, out var inner)) text = inner;
         if (TryLastBoxed(text, out var boxed)) return boxed.Trim();
         if (TryFinalAnswer(text, out var fin)) return fin.Trim();
-        if (text.Length > 200 && TryAnswerIs(text, out var ans)) return ans.Trim();
+        if (TryAnswerIs(text, out var ans)) return ans.Trim();
         return text.Trim();
     }
 
@@ -273,7 +273,14 @@ public static partial class AnswerExtractor
     {
         number = "";
         var matches = NumberRegex().Matches(text);
-        if (matches.Count == 0) return false;
+        if (matches.Count == 0)
+        {
+            // "There are two solutions.": a number written as a word.
+            var word = NumberWordRegex().Match(text);
+            if (!word.Success) return false;
+            number = word.Value;
+            return true;
+        }
         number = matches[^1].Value.TrimEnd('.');
         return true;
     }
@@ -295,6 +302,9 @@ public static partial class AnswerExtractor
 
     [GeneratedRegex(@"(?<![\\A-Za-z{])[A-Za-z]{3,}")]
     private static partial Regex WordRegex();
+
+    [GeneratedRegex(@"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred)\b", RegexOptions.IgnoreCase | RegexOptions.RightToLeft)]
+    private static partial Regex NumberWordRegex();
 
     [GeneratedRegex(@"-?\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s*/\s*\d+)?%?")]
     private static partial Regex NumberRegex();

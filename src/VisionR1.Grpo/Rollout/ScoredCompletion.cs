@@ -8,12 +8,3 @@ namespace VisionR1.Grpo.Rollout;
 /// <param name="Reward">The total reward Σ w_k R_k.</param>
 /// <param name="Parts">Each reward's score under its name, and each named component (e.g. "accuracy", "format").</param>
 public sealed record ScoredCompletion(GrpoPrompt Prompt, long[] Tokens, bool Truncated, string Text, double Reward, IReadOnlyDictionary<string, double> Parts);
-
-/// <summary>The G completions of one prompt.</summary>
-/// <param name="Prompt">The prompt.</param>
-/// <param name="Completions">Its completions.</param>
-public sealed record CompletionGroup(GrpoPrompt Prompt, IReadOnlyList<ScoredCompletion> Completions)
-{
-    /// <summary>Whether all completions got the same reward (so the group carries no advantage).</summary>
-    public bool ZeroSpread => Completions.Count > 0 && Completions.All(c => c.Reward == Completions[0].Reward);
-}

@@ -1,19 +1,5 @@
 namespace VisionR1.Grpo.Schedule;
 
-/// <summary>Where a run stands in its schedule; part of every checkpoint.</summary>
-/// <param name="StageIndex">The current stage (equal to the stage count once the schedule is done).</param>
-/// <param name="StepInStage">Steps completed in the current stage.</param>
-/// <param name="PromptsInStage">Prompts consumed in the current stage.</param>
-/// <param name="TriggerStreak">Consecutive steps of the current stage whose clipped ratio exceeded the trigger.</param>
-public sealed record ScheduleState(int StageIndex = 0, int StepInStage = 0, long PromptsInStage = 0, int TriggerStreak = 0);
-
-/// <summary>A move from one stage to the next.</summary>
-/// <param name="FromStage">The stage that ended.</param>
-/// <param name="ToStage">The stage that starts (the stage count when the schedule is done).</param>
-/// <param name="StepsInFromStage">Steps the ended stage ran.</param>
-/// <param name="Reason">"steps", "prompts" or "trigger".</param>
-public sealed record StageSwitch(int FromStage, int ToStage, int StepsInFromStage, string Reason);
-
 /// <summary>
 /// Walks a <see cref="PtstSchedule"/>: after each step the trainer reports how many prompts it used and
 /// what fraction of completions were truncated; the tracker says when to move on. Holds no tensors.

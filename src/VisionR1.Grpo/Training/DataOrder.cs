@@ -1,10 +1,5 @@
 namespace VisionR1.Grpo.Training;
 
-/// <summary>Where a run is in its data: the epoch and the position within that epoch's order. Part of every checkpoint.</summary>
-/// <param name="Epoch">0-based epoch.</param>
-/// <param name="Position">Items of this epoch already consumed.</param>
-public sealed record DataCursor(int Epoch = 0, int Position = 0);
-
 /// <summary>
 /// A deterministic order over a data set: each epoch is a permutation derived from the seed and the
 /// epoch number alone, so a resumed run continues with exactly the items a continuous run would have

@@ -7,7 +7,9 @@ namespace VisionR1.Grpo.Training;
 /// <summary>
 /// Options of <see cref="GrpoTrainer"/>. Defaults are Vision-R1's where the paper gives them
 /// (ε = 0.2, β = 1e-2, k3 KL, group-std advantages, PTST 4096×16 → 8192×8 for 100 steps each) and
-/// TRL's <c>GRPOConfig</c> defaults elsewhere (named as such).
+/// TRL's <c>GRPOConfig</c> defaults elsewhere (named as such). Precision is the policy's: load it in bf16
+/// (e.g. <c>QwenPolicy.Load(dir, device, ScalarType.BFloat16)</c>) to train bf16 weights; log-probs and the loss are
+/// always computed in fp32.
 /// </summary>
 public sealed record GrpoOptions
 {
@@ -67,9 +69,6 @@ public sealed record GrpoOptions
 
     /// <summary>Keep the vision encoder and merger frozen (on, as in the paper's SFT and EasyR1).</summary>
     public bool FreezeVisionTower { get; init; } = true;
-
-    /// <summary>Cast the policy (and reference) to bf16 before training. TorchSharp has no autocast, so this trains bf16 weights without an fp32 master copy; the loss itself is computed in fp32.</summary>
-    public bool Bf16 { get; init; }
 
     /// <summary>Seed of the data order, the sampling generator and torch's global RNG.</summary>
     public long Seed { get; init; } = 42;

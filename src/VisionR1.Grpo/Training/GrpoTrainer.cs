@@ -46,7 +46,7 @@ public sealed class GrpoTrainer : IDisposable
     private CheckpointInfo? _lastCheckpoint;
 
     /// <summary>
-    /// Prepares a run: casts to bf16 if asked, freezes the vision tower if asked, creates the frozen reference
+    /// Prepares a run: freezes the vision tower if asked, creates the frozen reference
     /// (only when β &gt; 0, from the policy's weights as given), AdamW, and seeds torch's RNG. Sampling seeds are
     /// derived from <see cref="GrpoOptions.Seed"/>, the step and the refill round, so a resumed run samples what a
     /// continuous one would.
@@ -65,7 +65,7 @@ public sealed class GrpoTrainer : IDisposable
         _padId = tokenizer.Special.EndOfText;
 
         torch.random.manual_seed(_options.Seed);
-        _parameters = TrainingSetup.PrepareParameters(policy, _options.Bf16, _options.FreezeVisionTower);
+        _parameters = TrainingSetup.PrepareParameters(policy, _options.FreezeVisionTower);
         _reference = _options.Loss.Beta > 0 ? policy.CreateFrozenCopy() : null;
         _optimizer = TrainingSetup.CreateOptimizer(_parameters, _options.LearningRate, _options.Adam);
         var total = _options.Schedule.TotalSteps;
@@ -106,7 +106,9 @@ public sealed class GrpoTrainer : IDisposable
 
     /// <summary>
     /// Loads the newest complete checkpoint under the output folder, if any: weights, optimizer state, RNG
-    /// states, step, stage and data cursor. Returns it, or null when there is nothing to resume.
+    /// state, step, stage and data cursor. Returns it, or null when there is nothing to resume. The KL reference is
+    /// not stored: it was built at construction from the policy's weights as given, so construct the trainer from the
+    /// same base model as the interrupted run (as <c>vr1 grpo --resume</c> does).
     /// </summary>
     public CheckpointInfo? TryResume()
     {
@@ -146,15 +148,17 @@ public sealed class GrpoTrainer : IDisposable
     }
 
     /// <summary>
-    /// Runs steps until the schedule is done, <paramref name="maxSteps"/> more steps have run, or cancellation
-    /// (which stops after the current step). Checkpoints every <see cref="GrpoOptions.SaveEverySteps"/> steps and at the end.
+    /// Runs steps until the schedule is done, <paramref name="maxSteps"/> more steps have run, or cancellation.
+    /// Cancellation is a safe stop: the step under way is finished (so the optimizer never holds half a step),
+    /// a checkpoint is written and the call returns with <see cref="TrainingRunResult.Finished"/> false.
+    /// Checkpoints every <see cref="GrpoOptions.SaveEverySteps"/> steps and at the end.
     /// </summary>
     public TrainingRunResult Train(long? maxSteps = null, CancellationToken cancellationToken = default)
     {
         long done = 0;
         while (!Finished && (maxSteps is null || done < maxSteps) && !cancellationToken.IsCancellationRequested)
         {
-            TrainStep(cancellationToken);
+            TrainStep(CancellationToken.None);
             done++;
             if (_store is not null && (Step % _options.SaveEverySteps == 0 || Finished)) SaveCheckpoint(CancellationToken.None);
         }

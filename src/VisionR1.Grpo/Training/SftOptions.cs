@@ -4,7 +4,9 @@ namespace VisionR1.Grpo.Training;
 
 /// <summary>
 /// Options of <see cref="SftTrainer{TSample}"/>. Defaults are Vision-R1's cold-start SFT (the paper's released
-/// config): 2 epochs, lr 5e-6, cosine with 5% warm-up, effective batch 32, vision tower frozen.
+/// config): 2 epochs, lr 5e-6, cosine with 5% warm-up, effective batch 32, vision tower frozen. The paper trains in
+/// bf16: load the policy in bf16 for that (TorchSharp has no autocast, so there is no fp32 master copy); the loss is
+/// computed in fp32.
 /// </summary>
 public sealed record SftOptions
 {
@@ -34,9 +36,6 @@ public sealed record SftOptions
 
     /// <summary>Keep the vision encoder and merger frozen (on, as in the paper).</summary>
     public bool FreezeVisionTower { get; init; } = true;
-
-    /// <summary>Cast the model to bf16 (the paper trains in bf16; without autocast this keeps no fp32 master weights). Off by default.</summary>
-    public bool Bf16 { get; init; }
 
     /// <summary>Seed of the data order and torch's global RNG.</summary>
     public long Seed { get; init; } = 42;

@@ -29,7 +29,7 @@ public sealed class SftTrainer<TSample> : IDisposable
     private DataOrder _order;
     private CheckpointInfo? _lastCheckpoint;
 
-    /// <summary>Prepares a run (bf16 cast and vision freezing if asked, AdamW, seeded RNG).</summary>
+    /// <summary>Prepares a run (vision freezing if asked, AdamW, seeded RNG).</summary>
     public SftTrainer(IPolicyModel policy, ISftCollator<TSample> collator, IReadOnlyList<TSample> data, SftOptions? options = null, IMetricsSink? metrics = null)
     {
         _policy = policy ?? throw new ArgumentNullException(nameof(policy));
@@ -39,7 +39,7 @@ public sealed class SftTrainer<TSample> : IDisposable
         _options.Validate();
         Metrics = metrics ?? new InMemoryMetricsSink();
         torch.random.manual_seed(_options.Seed);
-        _parameters = TrainingSetup.PrepareParameters(policy, _options.Bf16, _options.FreezeVisionTower);
+        _parameters = TrainingSetup.PrepareParameters(policy, _options.FreezeVisionTower);
         _optimizer = TrainingSetup.CreateOptimizer(_parameters, _options.LearningRate, _options.Adam);
         int perStep = _options.MicroBatchSize * _options.GradientAccumulationSteps;
         TotalSteps = (long)Math.Ceiling((double)_data.Count * _options.Epochs / perStep);
@@ -102,13 +102,16 @@ public sealed class SftTrainer<TSample> : IDisposable
         return _lastCheckpoint;
     }
 
-    /// <summary>Runs optimizer steps until all epochs are done, <paramref name="maxSteps"/> more have run, or cancellation.</summary>
+    /// <summary>
+    /// Runs optimizer steps until all epochs are done, <paramref name="maxSteps"/> more have run, or cancellation
+    /// (a safe stop: the step under way is finished and a checkpoint written before returning).
+    /// </summary>
     public TrainingRunResult Train(long? maxSteps = null, CancellationToken cancellationToken = default)
     {
         long done = 0;
         while (!Finished && (maxSteps is null || done < maxSteps) && !cancellationToken.IsCancellationRequested)
         {
-            TrainStep(cancellationToken);
+            TrainStep(CancellationToken.None);
             done++;
             if (_store is not null && (Step % _options.SaveEverySteps == 0 || Finished)) SaveCheckpoint(CancellationToken.None);
         }

@@ -5,13 +5,12 @@ using static TorchSharp.torch;
 
 namespace VisionR1.Grpo.Training;
 
-/// <summary>What both trainers do before the first step: precision, frozen parameters, optimizer.</summary>
+/// <summary>What both trainers do before the first step: frozen parameters, optimizer.</summary>
 internal static class TrainingSetup
 {
-    /// <summary>Casts to bf16 when asked, freezes everything outside the trainable set and returns that set.</summary>
-    public static IReadOnlyList<Parameter> PrepareParameters(IPolicyModel policy, bool bf16, bool freezeVisionTower)
+    /// <summary>Freezes everything outside the trainable set and returns that set.</summary>
+    public static IReadOnlyList<Parameter> PrepareParameters(IPolicyModel policy, bool freezeVisionTower)
     {
-        if (bf16) policy.Module.to(ScalarType.BFloat16);
         var trainable = policy.TrainableParameters(freezeVisionTower);
         if (trainable.Count == 0) throw new InvalidOperationException("The policy has no trainable parameters.");
         var keep = new HashSet<Parameter>(trainable, ReferenceEqualityComparer.Instance);

@@ -17,9 +17,9 @@ public sealed class ExtractionTests
     [InlineData("The box \\boxed{\\frac{a}{\\sqrt{b}}} is nested.", "\\frac{a}{\\sqrt{b}}")]
     [InlineData("\\fbox{3}", "3")]
     [InlineData("Answers: \\boxed{-2} and \\boxed{1}.", "-2, 1")]
-    [InlineData("Final Answer: The final answer is $28\\%$. I hope it is correct.", "28\\%")]
+    [InlineData("Final Answer: The final answer is $65\\%$. I hope it is correct.", "65\\%")]
     [InlineData("**Final Answer**\n\\[ 42 \\]", "42")]
-    [InlineData("Final Answer: The volume of $ABCDEFGH$ is 120. I hope it is correct.", "120")]
+    [InlineData("Final Answer: The area of $PQRS$ is 48. I hope it is correct.", "48")]
     [InlineData("After all that, the answer is 17.", "17")]
     [InlineData("The answer is $\\frac{1}{3}$.", "\\frac{1}{3}")]
     [InlineData("answer: 3.5", "3.5")]
@@ -30,6 +30,7 @@ public sealed class ExtractionTests
     [InlineData("We get \\[ 10 \\] as required", "10")]
     [InlineData("$$ 11 $$", "11")]
     [InlineData("There were 3 apples and then 12 more arrived, giving fifteen in all, so the total count is 15 after", "15")]
+    [InlineData("After checking both cases, there are two solutions.", "two")]
     [InlineData("x+1", "x+1")]
     [InlineData("Evelyn", "Evelyn")]
     [InlineData("", "")]
@@ -56,7 +57,16 @@ public sealed class ExtractionTests
 
     [Fact]
     public void Gold_given_as_a_worked_solution_is_reduced_to_its_box() =>
-        Assert.True(new MathVerifier().Verify("Factoring gives \\[x=3\\]. Therefore $(A, B) = \\boxed{(-6, 10)}.$", "(-6, 10)").Equal);
+        Assert.True(new MathVerifier().Verify("Comparing coefficients gives \\[p=2\\]. Hence $(P, Q) = \\boxed{(-4, 9)}.$", "(-4, 9)").Equal);
+
+    [Theory]
+    [InlineData("The answer is 5.", "5")]
+    [InlineData("Final Answer: 5", "5")]
+    [InlineData("<answer>5</answer>", "5")]
+    [InlineData("$5$", "$5$")]
+    [InlineData("x^2+1", "x^2+1")]
+    public void Gold_phrases_are_reduced_to_the_answer(string gold, string expected) =>
+        Assert.Equal(expected, AnswerExtractor.ExtractGold(gold));
 
     [Fact]
     public void Unclosed_box_reads_to_the_end() => Assert.Equal("12", AnswerExtractor.Extract("so \\boxed{12").Trim());

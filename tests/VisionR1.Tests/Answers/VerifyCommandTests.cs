@@ -76,6 +76,17 @@ public sealed class VerifyCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Output_folder_is_created_when_missing()
+    {
+        var input = Path.Combine(_dir, "pairs.jsonl");
+        await File.WriteAllTextAsync(input, "{\"gold\": \"1\", \"prediction\": \"1\"}\n");
+        var output = Path.Combine(_dir, "new", "sub", "out.jsonl");
+        var (code, _, _) = await Run("verify", "--input", input, "--output", output);
+        Assert.Equal(0, code);
+        Assert.Single(await File.ReadAllLinesAsync(output));
+    }
+
+    [Fact]
     public async Task Missing_input_option_is_a_usage_error()
     {
         var (code, _, stderr) = await Run("verify");

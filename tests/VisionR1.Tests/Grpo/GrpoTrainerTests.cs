@@ -139,6 +139,25 @@ public sealed class GrpoTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Cancellation_finishes_the_current_step_and_checkpoints_it()
+    {
+        using var policy = new TinyGruPolicy(13);
+        using var cts = new CancellationTokenSource();
+        var sink = new CancelAfterFirstStep(cts);
+        var output = Path.Combine(_dir.FullName, "cancel");
+        using var trainer = Trainer(policy, Small(PtstSchedule.Single(6, 2, 10), output) with { SaveEverySteps = 100 }, sink);
+        var result = trainer.Train(cancellationToken: cts.Token);
+        Assert.False(result.Finished);
+        Assert.Equal(1, result.Step);
+        Assert.Equal(1, result.LastCheckpoint!.Step);
+    }
+
+    private sealed class CancelAfterFirstStep(CancellationTokenSource cts) : IMetricsSink
+    {
+        public void OnGrpoStep(GrpoStepMetrics metrics) => cts.Cancel();
+    }
+
+    [Fact]
     public void Reference_model_exists_only_when_beta_is_positive()
     {
         using var p1 = new TinyGruPolicy(5);

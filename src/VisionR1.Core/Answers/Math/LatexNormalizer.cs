@@ -30,6 +30,8 @@ internal static partial class LatexNormalizer
     public static string Normalize(string s, ComputeBudget budget)
     {
         if (s.Contains("circ", StringComparison.Ordinal)) s = DegreeRegex().Replace(s, "");
+        if (s.Contains("mathbb{R}", StringComparison.Ordinal) || s.Contains("real numbers", StringComparison.OrdinalIgnoreCase))
+            s = RealLineRegex().Replace(s, "(-\\infty,\\infty)");
         var sb = new StringBuilder(s.Length + 8);
         AppendClean(sb, s, 0, s.Length, budget, 0);
         var r = sb.ToString();
@@ -172,6 +174,8 @@ internal static partial class LatexNormalizer
             if (!m.Success) break;
             var word = m.Groups["w"].Value;
             int before = m.Index;
+            // \sec, \min, \deg are commands, not units.
+            if (m.Groups["w"].Index > 0 && s[m.Groups["w"].Index - 1] == '\\') break;
             var head = s[..before].TrimEnd();
             if (head.Length == 0) break;
             bool afterRate = (head.EndsWith('/') || head.EndsWith(" per", StringComparison.OrdinalIgnoreCase))
@@ -194,6 +198,9 @@ internal static partial class LatexNormalizer
         var m = TrailingWordRegex().Match(h);
         return m.Success && (UnitWords.Words.Contains(m.Groups["w"].Value) || UnitWords.SingleLetters.Contains(m.Groups["w"].Value));
     }
+
+    [GeneratedRegex(@"\\mathbb\{R\}|(?:the\s+set\s+of\s+)?all\s+real\s+numbers", RegexOptions.IgnoreCase)]
+    private static partial Regex RealLineRegex();
 
     [GeneratedRegex(@"^(?:Rs\.?|INR|USD|US\$|EUR|GBP|RMB|CNY)\s*(?=[\d.\\])", RegexOptions.IgnoreCase)]
     private static partial Regex LeadingCurrencyRegex();

@@ -1,0 +1,161 @@
+using System.Globalization;
+using VisionR1.Grpo.Advantages;
+using VisionR1.Grpo.Loss;
+using VisionR1.Grpo.Metrics;
+using VisionR1.Grpo.Policies;
+using VisionR1.Grpo.Rewards;
+using VisionR1.Grpo.Rollout;
+using VisionR1.Grpo.Schedule;
+using VisionR1.Grpo.Training;
+using VisionR1.Inputs;
+using VisionR1.Runtime;
+using VisionR1.Trainer.Cli;
+
+namespace VisionR1.Trainer.Commands;
+
+/// <summary>`vr1 grpo`: GRPO with a PTST stage schedule over a Qwen2.5-VL folder and a problem JSONL; resumable.</summary>
+public sealed class GrpoCommand : ICliCommand, IHasSwitches
+{
+    /// <inheritdoc />
+    public string Name => "grpo";
+
+    /// <inheritdoc />
+    public string Summary => "GRPO with a PTST stage schedule (default: the paper's 4096x16 -> 8192x8) on problem JSONL; resumable.";
+
+    /// <inheritdoc />
+    public string Usage =>
+        "vr1 grpo --model DIR --data FILE --out DIR [--schedule JSON|FILE] [--resume] [--device cpu|cuda[:N]] [--threads N]\n" +
+        "         [--reward hfrrf|soft] [--prompts-per-step 8] [--lr 1e-6] [--warmup 0] [--beta 0.01] [--epsilon 0.2]\n" +
+        "         [--epsilon-high E] [--dual-clip C] [--updates 1] [--micro-batch 8] [--generation-batch N] [--temperature 1.0]\n" +
+        "         [--top-p 1.0] [--aggregation token|sequence|drgrpo] [--scale group|batch|none] [--mask-truncated]\n" +
+        "         [--dynamic-sampling] [--max-steps N] [--save-every 50] [--keep 3] [--seed 42] [--bf16] [--train-vision]\n" +
+        "  DIR: a Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files); resume with the same DIR\n" +
+        "       (the KL reference is rebuilt from it).\n" +
+        "  FILE: JSONL in the geometry3k layout, one problem per line:\n" +
+        "    {\"id\": \"7\", \"problem\": \"Find x.\", \"answer\": \"3\", \"images\": [\"img/7.png\"], \"choices\": [...], \"precision\": 1}\n" +
+        "    (\"question\" is accepted for \"problem\"; images are relative to FILE; no system prompt, as the paper's RL).\n" +
+        "  --schedule: a JSON stage list, e.g. '[{\"max_completion_length\":4096,\"group_size\":16,\"steps\":100},\n" +
+        "    {\"max_completion_length\":8192,\"group_size\":8,\"steps\":100}]' (optional: prompts, temperature, name,\n" +
+        "    switch_trigger {\"clipped_ratio_above\":0.04,\"for_steps\":2}); 'paper', 'zero', 'long' name the presets.\n" +
+        "  --reward hfrrf: Vision-R1's hard format-and-result reward (default); soft: format and accuracy 1:1 (the Zero baseline).\n" +
+        "  Writes OUT/metrics.jsonl, OUT/events.jsonl (stage switches, checkpoints), OUT/checkpoints/step-N and OUT/final.";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Switches => ["resume", "bf16", "train-vision", "mask-truncated", "dynamic-sampling"];
+
+    /// <inheritdoc />
+    public Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var modelDir = args.Require("model");
+        var dataPath = args.Require("data");
+        var outDir = args.Require("out");
+        bool resume = args.Flag("resume");
+        var device = args.Get("device") ?? "cpu";
+        int threads = args.GetInt("threads", 0);
+        var schedule = ParseSchedule(args.Get("schedule"));
+        var reward = args.Get("reward") ?? "hfrrf";
+        var epsilonHigh = args.Get("epsilon-high");
+        var dualClip = args.Get("dual-clip");
+        var generationBatch = args.GetInt("generation-batch", 0);
+        var options = new GrpoOptions
+        {
+            Schedule = schedule,
+            PromptsPerStep = args.GetInt("prompts-per-step", 8),
+            LearningRate = args.GetDouble("lr", 1e-6),
+            WarmupSteps = args.GetInt("warmup", 0),
+            UpdatesPerRollout = args.GetInt("updates", 1),
+            MicroBatchSize = args.GetInt("micro-batch", 8),
+            GenerationBatchSize = generationBatch > 0 ? generationBatch : null,
+            Temperature = args.GetDouble("temperature", 1.0),
+            TopP = args.GetDouble("top-p", 1.0),
+            Loss = new GrpoLossOptions(
+                EpsilonLow: args.GetDouble("epsilon", 0.2),
+                EpsilonHigh: epsilonHigh is null ? null : Number(epsilonHigh, "epsilon-high"),
+                Beta: args.GetDouble("beta", 1e-2),
+                DualClip: dualClip is null ? null : Number(dualClip, "dual-clip"),
+                Aggregation: (args.Get("aggregation") ?? "token") switch
+                {
+                    "token" => LossAggregation.TokenMean,
+                    "sequence" => LossAggregation.SequenceMean,
+                    "drgrpo" => LossAggregation.DrGrpo,
+                    var other => throw new CliUsageException($"--aggregation must be token, sequence or drgrpo, got '{other}'."),
+                }),
+            Advantages = new AdvantageOptions((args.Get("scale") ?? "group") switch
+            {
+                "group" => AdvantageScaling.GroupStd,
+                "batch" => AdvantageScaling.BatchStd,
+                "none" => AdvantageScaling.None,
+                var other => throw new CliUsageException($"--scale must be group, batch or none, got '{other}'."),
+            }),
+            MaskTruncatedCompletions = args.Flag("mask-truncated"),
+            DynamicSampling = args.Flag("dynamic-sampling"),
+            SaveEverySteps = args.GetInt("save-every", 50),
+            KeepLastCheckpoints = args.GetInt("keep", 3),
+            Seed = args.GetInt("seed", 42),
+            FreezeVisionTower = !args.Flag("train-vision"),
+            OutputDirectory = outDir,
+        };
+        int maxSteps = args.GetInt("max-steps", 0);
+        bool bf16 = args.Flag("bf16");
+        args.ThrowOnUnknown();
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException(e.Message);
+        }
+        IRewardFunction rewardFunction = reward switch
+        {
+            "hfrrf" => new HardFormatResultReward(),
+            "soft" => WeightedSumReward.ZeroBaseline(),
+            _ => throw new CliUsageException($"--reward must be hfrrf or soft, got '{reward}'."),
+        };
+        if (!resume && Directory.Exists(Path.Combine(outDir, "checkpoints")) && Directory.EnumerateFileSystemEntries(Path.Combine(outDir, "checkpoints")).Any())
+            throw new CliUsageException($"{outDir} already holds checkpoints: pass --resume to continue, or choose another --out.");
+
+        var runtime = VisionR1Runtime.Initialize(device, threads);
+        var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, stderr);
+        var data = TrainingDataFiles.ReadProblems(dataPath, new ImageProcessor(), cancellationToken);
+        using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, bf16);
+        var encoder = new ChatPromptEncoder(new ChatTemplate(tokenizer, ChatTemplateOptions.NoSystemPrompt));
+        using var trainer = new GrpoTrainer(policy, encoder, tokenizer, [new WeightedReward(rewardFunction)], data, options);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"grpo: {data.Count} problems, schedule {schedule}, reward {rewardFunction.Name}, device {runtime.Device.type.ToString().ToLowerInvariant()}"));
+        long? from = resume ? trainer.TryResume()?.Step : null;
+        if (resume) stdout.WriteLine(from is { } s ? $"resuming after step {s}" : "nothing to resume; starting fresh");
+        using var jsonl = new JsonlMetricsSink(outDir, keepUpToStep: from ?? 0);
+        trainer.Metrics = new CompositeMetricsSink(jsonl, new ConsoleProgressSink(stdout, schedule.TotalSteps));
+        var result = trainer.Train(maxSteps > 0 ? maxSteps : null, cancellationToken);
+        if (result.Finished)
+        {
+            var final = Path.Combine(outDir, "final");
+            TrainingDataFiles.SaveFinal(policy, tokenizer, final);
+            stdout.WriteLine($"grpo finished after {result.Step} steps; model written to {final}");
+        }
+        else stdout.WriteLine($"grpo stopped after {result.Step} steps; run again with --resume to continue");
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(0);
+    }
+
+    private static PtstSchedule ParseSchedule(string? value)
+    {
+        switch (value?.Trim().ToLowerInvariant())
+        {
+            case null or "" or "paper": return PtstSchedule.Paper();
+            case "zero": return PtstSchedule.Zero();
+            case "long": return PtstSchedule.Long();
+        }
+        try
+        {
+            return File.Exists(value) ? PtstSchedule.Load(value) : PtstSchedule.FromJson(value!);
+        }
+        catch (FormatException e)
+        {
+            throw new CliUsageException($"--schedule: {e.Message}");
+        }
+    }
+
+    private static double Number(string text, string name) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new CliUsageException($"--{name} expects a number, got '{text}'.");
+}

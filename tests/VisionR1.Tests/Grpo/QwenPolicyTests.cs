@@ -1,0 +1,161 @@
+using VisionR1.Grpo.Loss;
+using VisionR1.Grpo.Metrics;
+using VisionR1.Grpo.Policies;
+using VisionR1.Grpo.Rewards;
+using VisionR1.Grpo.Rollout;
+using VisionR1.Grpo.Schedule;
+using VisionR1.Grpo.Training;
+using VisionR1.Inputs;
+using VisionR1.Model;
+using VisionR1.Model.Config;
+using VisionR1.Runtime;
+using VisionR1.Text;
+using static TorchSharp.torch;
+
+namespace VisionR1.Tests.Grpo;
+
+/// <summary>The trainers over the real Qwen2.5-VL architecture (tiny preset) and the real chat template.</summary>
+public sealed class QwenPolicyTests : IDisposable
+{
+    private static readonly ByteLevelBpeTokenizer Tokenizer = CompactTokenizerTrainer.TrainDefault();
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("vr1-qwen-grpo-");
+
+    public QwenPolicyTests() => VisionR1Runtime.Initialize("cpu", threads: 1);
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private static QwenPolicy TinyPolicy(long seed)
+    {
+        var model = new Qwen25VLModel(Qwen25VLPresets.Tiny, CPU);
+        model.InitializeWeights(seed);
+        return new QwenPolicy(model);
+    }
+
+    private static IReadOnlyList<GrpoPrompt> Prompts() =>
+        Enumerable.Range(0, 6).Select(i => new GrpoPrompt($"p{i}", $"What is {i} plus {i}?", (2 * i).ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
+
+    private GrpoOptions Options(string? output = null) => new()
+    {
+        Schedule = new PtstSchedule([new PtstStage(6, 4, 2), new PtstStage(10, 2, 2)]),
+        PromptsPerStep = 2,
+        UpdatesPerRollout = 2,
+        MicroBatchSize = 3,
+        LearningRate = 1e-3,
+        Loss = new GrpoLossOptions(Beta: 0.01),
+        Seed = 3,
+        OutputDirectory = output,
+        SaveEverySteps = 2,
+    };
+
+    private static GrpoTrainer Trainer(QwenPolicy policy, GrpoOptions options, IMetricsSink? sink = null) =>
+        new(policy, new ChatPromptEncoder(new ChatTemplate(Tokenizer, ChatTemplateOptions.NoSystemPrompt)), Tokenizer,
+            [new WeightedReward(new LengthReward())], Prompts(), options, sink);
+
+    private static float[] Snapshot(QwenPolicy p) =>
+        p.Model.parameters().SelectMany(x => x.detach().data<float>().ToArray()).ToArray();
+
+    [Fact]
+    public void Policy_log_probs_match_a_plain_log_softmax_of_the_model_logits()
+    {
+        using var scope = NewDisposeScope();
+        using var policy = TinyPolicy(1);
+        var ids = tensor(new long[] { 10, 11, 12, 13, 14, 15 }, new long[] { 1, 6 });
+        var batch = new MultimodalBatch(ids, ones_like(ids), null, null);
+        using var lp = policy.LogProbsOfLastTokens(batch, 3, temperature: 0.7, withEntropy: true);
+        using var output = policy.Model.Forward(batch);
+        var expected = LogitLogProbs.Compute(output.Logits![.., 2..5], ids[.., 3..], 0.7, withEntropy: true);
+        Assert.True(lp.LogProbs.allclose(expected.LogProbs, 1e-4, 1e-5));
+        Assert.True(lp.Entropy!.allclose(expected.Entropy!, 1e-4, 1e-5));
+    }
+
+    [Fact]
+    public void Vision_tower_is_left_out_of_the_trainable_parameters_when_frozen()
+    {
+        using var policy = TinyPolicy(1);
+        int all = policy.TrainableParameters(freezeVisionTower: false).Count;
+        int text = policy.TrainableParameters(freezeVisionTower: true).Count;
+        Assert.Equal(policy.Model.VisionParameters.Count(), all - text);
+        using var trainer = Trainer(policy, Options());
+        Assert.All(policy.Model.VisionParameters, p => Assert.False(p.Parameter.requires_grad));
+    }
+
+    [Fact]
+    public void Grpo_on_the_tiny_qwen_switches_stages_and_resumes_exactly_from_hf_layout_checkpoints()
+    {
+        float[] continuous;
+        var sink = new InMemoryMetricsSink();
+        using (var policy = TinyPolicy(7))
+        using (var trainer = Trainer(policy, Options(Path.Combine(_dir.FullName, "a")), sink))
+        {
+            trainer.Train();
+            continuous = Snapshot(policy);
+        }
+        Assert.Equal([4, 4, 2, 2], sink.GrpoSteps.Select(m => m.GroupSize));
+        Assert.All(sink.GrpoSteps, m => Assert.True(m.CompletionLengthMax <= m.MaxCompletionLength));
+        Assert.Contains(sink.Events, e => e.Kind == "stage_switch");
+
+        var outB = Path.Combine(_dir.FullName, "b");
+        using (var policy = TinyPolicy(7))
+        using (var trainer = Trainer(policy, Options(outB)))
+            trainer.Train(2);
+        Assert.True(File.Exists(Path.Combine(outB, "checkpoints", "step-00000002", "model", "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(outB, "checkpoints", "step-00000002", "model", "config.json")));
+        // Resuming starts from the same base model (the KL reference is rebuilt from it), as `vr1 grpo --resume` does.
+        using (var policy = TinyPolicy(7))
+        using (var trainer = Trainer(policy, Options(outB)))
+        {
+            Assert.Equal(2, trainer.TryResume()!.Step);
+            trainer.Train();
+            Assert.True(continuous.SequenceEqual(Snapshot(policy)), "resumed weights differ from the continuous run");
+        }
+    }
+
+    [Fact]
+    public void Sft_on_the_tiny_qwen_lowers_the_assistant_loss()
+    {
+        using var policy = TinyPolicy(5);
+        var template = new ChatTemplate(Tokenizer, ChatTemplateOptions.NoSystemPrompt);
+        IReadOnlyList<IReadOnlyList<ChatTurn>> data = Enumerable.Range(0, 4)
+            .Select(i => (IReadOnlyList<ChatTurn>)[ChatTurn.User($"Add {i} and {i}."), ChatTurn.Assistant($"<think>{i}+{i}</think><answer>{2 * i}</answer>")]).ToList();
+        using var sft = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template), data,
+            new SftOptions { Epochs = 50, LearningRate = 3e-3, WarmupRatio = 0, MicroBatchSize = 2, GradientAccumulationSteps = 2 });
+        double before = sft.EvaluateLoss(data);
+        sft.Train(15);
+        double after = sft.EvaluateLoss(data);
+        Assert.True(after < before * 0.7, $"{before} -> {after}");
+    }
+
+    [Fact]
+    public void A_bf16_policy_trains_bf16_weights_with_a_finite_fp32_loss()
+    {
+        var model = new Qwen25VLModel(Qwen25VLPresets.Tiny, CPU, ScalarType.BFloat16);
+        model.InitializeWeights(8);
+        using var policy = new QwenPolicy(model);
+        var sink = new InMemoryMetricsSink();
+        using var trainer = Trainer(policy, Options(), sink);
+        trainer.TrainStep();
+        Assert.All(policy.Model.parameters(), p => Assert.Equal(ScalarType.BFloat16, p.dtype));
+        Assert.True(double.IsFinite(sink.GrpoSteps[0].Loss) && double.IsFinite(sink.GrpoSteps[0].GradNorm));
+    }
+
+    [Fact]
+    public void Grpo_steps_on_the_tiny_qwen_leak_no_tensors()
+    {
+        using var policy = TinyPolicy(9);
+        using var trainer = Trainer(policy, Options() with { Schedule = PtstSchedule.Single(5, 2, 100) });
+        for (int i = 0; i < 3; i++) trainer.TrainStep();
+        long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 10; i++) trainer.TrainStep();
+        long after = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Assert.True(after - before <= 0, $"live tensors grew from {before} to {after} over 10 steps");
+    }
+
+    /// <summary>A dense toy reward (shorter is better) so groups have spread and the loss has signal.</summary>
+    private sealed class LengthReward : IRewardFunction
+    {
+        public string Name => "short";
+
+        public IReadOnlyList<RewardOutput> Score(IReadOnlyList<RewardInput> batch, CancellationToken cancellationToken = default) =>
+            batch.Select(x => new RewardOutput(-(int)x.Extra![GroupSampler.CompletionTokensKey]! / 10.0, new Dictionary<string, double>())).ToList();
+    }
+}
