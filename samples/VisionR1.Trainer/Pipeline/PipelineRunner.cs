@@ -217,8 +217,8 @@ public sealed class PipelineRunner
     private TrainingResult TrainSft(string stage, string dir, string? initFrom, ChatTemplate template, IReadOnlyList<SupervisedSample> samples,
         SftOptions options, string description, CancellationToken ct)
     {
-        using var model = LoadOrCreate(initFrom);
-        using var policy = new Qwen25VLPolicy(model, [template.Tokenizer.Special.ImEnd]);
+        var model = LoadOrCreate(initFrom); // the policy owns and disposes it
+        using var policy = new QwenPolicy(model, [template.Tokenizer.Special.ImEnd]);
         options = options with { OutputDirectory = dir, SaveEverySteps = _o.SaveEverySteps, KeepLastCheckpoints = 1 };
         using var trainer = new SftTrainer<SupervisedSample>(policy, new SupervisedSampleCollator(template, _images), samples, options);
         var resumed = trainer.TryResume();
@@ -239,8 +239,8 @@ public sealed class PipelineRunner
     private TrainingResult TrainGrpo(string stage, string dir, string initFrom, ChatTemplate template, IReadOnlyList<MathProblem> problems,
         Grpo.Schedule.PtstSchedule schedule, bool softReward, CancellationToken ct)
     {
-        using var model = LoadOrCreate(initFrom);
-        using var policy = new Qwen25VLPolicy(model, [template.Tokenizer.Special.ImEnd]);
+        var model = LoadOrCreate(initFrom); // the policy owns and disposes it
+        using var policy = new QwenPolicy(model, [template.Tokenizer.Special.ImEnd]);
         var encoder = new ProblemPromptEncoder(template, _images);
         IRewardFunction reward = softReward ? WeightedSumReward.ZeroBaseline(_verifier) : new HardFormatResultReward(_verifier);
         var prompts = problems.Select(p => ProblemPromptEncoder.PromptOf(p, PipelinePrompts.Question(p))).ToList();

@@ -54,10 +54,10 @@ public sealed class LocalModelTests : IDisposable
     [Fact]
     public void Policy_scores_a_whole_conversation_and_a_prompt_plus_completion_alike_and_its_frozen_copy_agrees()
     {
-        using var model = new Qwen25VLModel(Qwen25VLPresets.Tiny);
+        var model = new Qwen25VLModel(Qwen25VLPresets.Tiny); // the policy disposes it
         model.InitializeWeights(11);
         var template = new ChatTemplate(CompactTokenizerTrainer.TrainDefault(), ChatTemplateOptions.NoSystemPrompt);
-        using var policy = new Qwen25VLPolicy(model, [template.Tokenizer.Special.ImEnd]);
+        using var policy = new QwenPolicy(model, [template.Tokenizer.Special.ImEnd]);
         var image = new ImageProcessor().Process(WorldImage(), "world");
         var turns = new List<ChatTurn> { ChatTurn.User(new ImagePart(image), new TextPart("Count.")), ChatTurn.Assistant("There are 3.") };
         var full = template.Encode(turns, addGenerationPrompt: false);
