@@ -53,19 +53,19 @@ public sealed record PipelineOptions
     public double BaseLearningRate { get; init; } = 2e-3;
 
     /// <summary>Training problems sent through the cold-start construction.</summary>
-    public int ColdStartItems { get; init; } = 600;
+    public int ColdStartItems { get; init; } = 1500;
 
-    /// <summary>Epochs of cold-start SFT (the paper's 2).</summary>
-    public int CiEpochs { get; init; } = 2;
+    /// <summary>Epochs of cold-start SFT (the paper uses 2 over 200K samples; the small model needs 3 over its ~1.2K).</summary>
+    public int CiEpochs { get; init; } = 3;
 
     /// <summary>Samples per cold-start SFT step.</summary>
     public int CiBatch { get; init; } = 16;
 
     /// <summary>Peak learning rate of cold-start SFT.</summary>
-    public double CiLearningRate { get; init; } = 5e-4;
+    public double CiLearningRate { get; init; } = 1e-3;
 
     /// <summary>GRPO steps per PTST stage.</summary>
-    public int GrpoStepsPerStage { get; init; } = 20;
+    public int GrpoStepsPerStage { get; init; } = 30;
 
     /// <summary>First PTST stage's completion cap (the paper's 4096 scaled to the small model).</summary>
     public int GrpoShortCap { get; init; } = 128;
