@@ -74,10 +74,10 @@ public sealed record PipelineOptions
     public int GrpoShortGroup { get; init; } = 8;
 
     /// <summary>Prompts per GRPO step.</summary>
-    public int GrpoPromptsPerStep { get; init; } = 8;
+    public int GrpoPromptsPerStep { get; init; } = 16;
 
     /// <summary>GRPO learning rate (higher than the paper's because bf16 weights without fp32 masters swallow tiny updates).</summary>
-    public double GrpoLearningRate { get; init; } = 2e-4;
+    public double GrpoLearningRate { get; init; } = 1e-4;
 
     /// <summary>GRPO sampling temperature.</summary>
     public double GrpoTemperature { get; init; } = 1.0;
