@@ -6,7 +6,7 @@ namespace VisionR1.Trainer.Cli;
 public static class CommandLine
 {
     /// <summary>The command run when none is named.</summary>
-    public const string DefaultCommand = "info";
+    public const string DefaultCommand = "pipeline";
 
     /// <summary>Every command in this assembly, by name.</summary>
     public static IReadOnlyDictionary<string, ICliCommand> Commands { get; } = Discover();

@@ -43,11 +43,64 @@ public sealed class QwenPolicy : IPolicyModel
             .ToList();
 
     /// <inheritdoc />
+    /// <remarks>
+    /// When every image of the batch sits before the scored columns (GRPO: prompt, then a sampled completion) the scored
+    /// columns are read as text, so a sampled <c>&lt;|image_pad|&gt;</c> id cannot be mistaken for an image. When images
+    /// sit inside the scored columns (SFT scores everything after the first token) the sequence is encoded as a whole.
+    /// </remarks>
     public PolicyLogProbs LogProbsOfLastTokens(MultimodalBatch sequences, int count, double temperature = 1.0, bool withEntropy = false)
     {
-        var result = Model.ComputeTokenLogProbs(sequences, count, temperature, withEntropy);
-        return new PolicyLogProbs(result.LogProbs, result.Entropy);
+        ArgumentNullException.ThrowIfNull(sequences);
+        if (ImagesBefore(sequences, count))
+        {
+            var result = Model.ComputeTokenLogProbs(sequences, count, temperature, withEntropy);
+            return new PolicyLogProbs(result.LogProbs, result.Entropy);
+        }
+        return WholeSequenceLogProbs(sequences, count, temperature, withEntropy);
     }
+
+    private bool ImagesBefore(MultimodalBatch sequences, int count)
+    {
+        if (sequences.ImageGridThw is null) return true;
+        long images = sequences.ImageGridThw.shape[0];
+        long prefix = sequences.SequenceLength - count;
+        if (prefix <= 0) return images == 0;
+        using var scope = NewDisposeScope();
+        long starts = sequences.InputIds.narrow(1, 0, prefix).eq(Model.Config.Tokens.VisionStartTokenId).sum().to(CPU).item<long>();
+        return starts >= images;
+    }
+
+    private PolicyLogProbs WholeSequenceLogProbs(MultimodalBatch sequences, int count, double temperature, bool withEntropy)
+    {
+        long total = sequences.SequenceLength;
+        if (count < 1 || count >= total) throw new ArgumentOutOfRangeException(nameof(count), $"{count} scored columns of a {total}-column sequence.");
+        using var scope = NewDisposeScope();
+        using var output = Model.Forward(sequences, null, LogitsMode.None);
+        var hidden = output.HiddenStates.narrow(1, total - count - 1, count);
+        var targets = sequences.InputIds.to(Model.Device).narrow(1, total - count, count);
+        var logProbs = new List<Tensor>();
+        var entropies = new List<Tensor>();
+        const int chunk = 64;
+        for (long start = 0; start < count; start += chunk)
+        {
+            long len = Math.Min(chunk, count - start);
+            var logits = Model.Logits(hidden.narrow(1, start, len));
+            if (temperature != 1.0) logits = logits / temperature;
+            var lse = logits.logsumexp(-1, keepdim: false);
+            logProbs.Add(logits.gather(-1, targets.narrow(1, start, len).unsqueeze(-1)).squeeze(-1) - lse);
+            if (withEntropy)
+            {
+                using var _ = no_grad();
+                var d = logits.detach();
+                var l = lse.detach();
+                entropies.Add(l - ((d - l.unsqueeze(-1)).exp() * d).sum(-1));
+            }
+        }
+        var lp = cat(logProbs, 1).MoveToOuterDisposeScope();
+        var ent = withEntropy ? cat(entropies, 1).MoveToOuterDisposeScope() : null;
+        return new PolicyLogProbs(lp, ent);
+    }
+
 
     /// <inheritdoc />
     public SampledCompletions Generate(MultimodalBatch prompts, int samplesPerPrompt, SamplingSettings settings, long seed, CancellationToken cancellationToken = default)

@@ -1,0 +1,145 @@
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+using VisionR1.Runtime;
+using VisionR1.Trainer.Cli;
+using VisionR1.Trainer.Pipeline;
+
+namespace VisionR1.Trainer.Commands;
+
+/// <summary>
+/// `vr1 pipeline` (the default command): the whole Vision-R1 recipe on the embedded synthetic world, or on a real
+/// Qwen2.5-VL folder with --model. Resumable: a rerun skips finished stages.
+/// </summary>
+public sealed class PipelineCommand : ICliCommand, IHasSwitches
+{
+    /// <inheritdoc />
+    public string Name => "pipeline";
+
+    /// <inheritdoc />
+    public string Summary => "Run the whole Vision-R1 recipe (world → base → cold start → CI → GRPO/PTST → evaluation); resumable.";
+
+    /// <inheritdoc />
+    public string Usage =>
+        "vr1 pipeline [--out DIR] [--quick] [--variant ptst|zero|long|all] [--seed S] [--device cpu|cuda] [--fp32]\n" +
+        "             [--model HFDIR --train PROBLEMS --eval PROBLEMS [--teacher-endpoint URL --teacher-model NAME]]\n" +
+        "  Embedded run (default): renders the synthetic world, trains the compact tokenizer, pre-trains a 'small' model from\n" +
+        "  scratch (base), builds cold-start CoT with the synthetic teacher, filters it, runs cold-start SFT (ci), GRPO with\n" +
+        "  PTST and the hard format result reward (vision_r1), and evaluates each on the held-out split. --variant adds the\n" +
+        "  paper's Table 3 runs: zero (RL from base, 1:1 soft reward), long (one long stage from ci); all = both.\n" +
+        "  Writes DIR/metrics.jsonl, DIR/summary.json, DIR/plots/*.png and DIR/<stage>/model (HF layout + tokenizer).\n" +
+        "  --quick: every stage with tiny sizes (a smoke run). Ctrl-C stops cleanly; the same command resumes.\n" +
+        "  Real path: --model a Qwen2.5-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start\n" +
+        "  through --teacher-endpoint (OpenAI-compatible; key from OPENAI_API_KEY), or the synthetic teacher when the\n" +
+        "  training problems come from the synthetic world.";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Switches => ["quick", "fp32"];
+
+    /// <inheritdoc />
+    public async Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        bool quick = args.Flag("quick");
+        bool fp32 = args.Flag("fp32");
+        var output = args.Get("out");
+        var variant = (args.Get("variant") ?? "ptst").Trim().ToLowerInvariant();
+        var seedText = args.Get("seed") ?? "0";
+        var device = args.Get("device") ?? "cpu";
+        var model = args.Get("model");
+        var train = args.Get("train");
+        var eval = args.Get("eval");
+        var teacher = args.Get("teacher-endpoint");
+        var teacherModel = args.Get("teacher-model") ?? "teacher";
+        args.ThrowOnUnknown();
+
+        if (!long.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out long seed))
+            throw new CliUsageException($"--seed expects an integer, got '{seedText}'.");
+        IReadOnlyList<string> variants = variant switch
+        {
+            "ptst" => [PipelineStages.VisionR1],
+            "zero" => [PipelineStages.VisionR1, PipelineStages.Zero],
+            "long" => [PipelineStages.VisionR1, PipelineStages.Long],
+            "all" => [PipelineStages.VisionR1, PipelineStages.Zero, PipelineStages.Long],
+            _ => throw new CliUsageException($"--variant must be ptst, zero, long or all, got '{variant}'."),
+        };
+        if (model is null && (train is not null || eval is not null || teacher is not null))
+            throw new CliUsageException("--train, --eval and --teacher-endpoint belong to the real path and need --model.");
+        if (model is not null)
+        {
+            if (train is null || eval is null) throw new CliUsageException("The real path needs --train and --eval with --model.");
+            if (!Directory.Exists(model)) throw new CliUsageException($"--model: folder '{model}' not found.");
+            foreach (var (name, file) in new[] { ("train", train), ("eval", eval) })
+                if (!File.Exists(file)) throw new CliUsageException($"--{name}: file '{file}' not found.");
+        }
+
+        var options = (quick ? PipelineOptions.Quick : PipelineOptions.Default) with
+        {
+            OutputDirectory = output ?? (quick ? "runs/pipeline-quick" : "runs/pipeline"),
+            Seed = seed,
+            Device = device,
+            Variants = variants,
+            Bf16 = !fp32,
+            ModelDirectory = model,
+            TrainFile = train,
+            EvalFile = eval,
+            TeacherEndpoint = teacher,
+            TeacherModel = teacherModel,
+        };
+        VisionR1Runtime.Initialize(device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? device : "cpu");
+
+        stdout.WriteLine($"vr1 pipeline: {(options.IsRealPath ? "real path on " + model : quick ? "quick smoke run" : "embedded default run")} -> {Path.GetFullPath(options.OutputDirectory)}");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        PipelineSummary summary;
+        PipelineRunner runner;
+        bool interactive = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+        if (interactive)
+        {
+            PipelineSummary? result = null;
+            runner = null!;
+            await AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .StartAsync(async ctx =>
+                {
+                    runner = new PipelineRunner(options, new SpectreProgress(ctx));
+                    result = await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+            summary = result!;
+        }
+        else
+        {
+            runner = new PipelineRunner(options, new PlainProgress(stdout));
+            summary = await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        if (runner.Stages.Resumed.Count > 0)
+            stdout.WriteLine("resumed (already finished): " + string.Join(", ", runner.Stages.Resumed));
+        WriteTable(stdout, summary);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"this run: {clock.Elapsed.TotalSeconds:F0} s wall; all stages: {summary.ElapsedSeconds:F0} s. Wrote {Path.Combine(runner.Stages.Root, "summary.json")}, metrics.jsonl, plots/."));
+        return 0;
+    }
+
+    /// <summary>Renders the results table to <paramref name="writer"/>.</summary>
+    internal static void WriteTable(TextWriter writer, PipelineSummary summary)
+    {
+        var table = new Table().Title($"Held-out test split ({summary.TestItems} items)");
+        foreach (var h in new[] { "model", "accuracy", "95% CI", "format", "mean tokens", "reflective", "clipped" }) table.AddColumn(h);
+        foreach (var (name, e) in summary.Stages)
+        {
+            table.AddRow(
+                Markup.Escape(name + (e.Mode == "direct" ? " (direct)" : "")),
+                Pct(e.Accuracy), Markup.Escape($"[{Pct(e.CiLower)}, {Pct(e.CiUpper)}]"), Pct(e.FormatRate),
+                e.MeanCompletionTokens.ToString("F1", CultureInfo.InvariantCulture), Pct(e.ReflectiveRate), Pct(e.ClippedRate));
+        }
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = Math.Max(console.Profile.Width, 110);
+        console.Write((IRenderable)table);
+    }
+
+    private static string Pct(double v) => (100 * v).ToString("F1", CultureInfo.InvariantCulture) + "%";
+}

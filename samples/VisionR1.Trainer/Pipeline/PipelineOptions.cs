@@ -1,0 +1,159 @@
+using VisionR1.Data.Synthetic;
+using VisionR1.Grpo.Schedule;
+
+namespace VisionR1.Trainer.Pipeline;
+
+/// <summary>
+/// Sizes and settings of `vr1 pipeline`. <see cref="Default"/> is the embedded run tuned to finish within
+/// 20 minutes on two CPU cores; <see cref="Quick"/> runs every stage with tiny sizes for CI. The real path
+/// (<see cref="ModelDirectory"/> set) skips world generation and tokenizer training.
+/// </summary>
+public sealed record PipelineOptions
+{
+    /// <summary>The run's output folder.</summary>
+    public string OutputDirectory { get; init; } = "runs/pipeline";
+
+    /// <summary>Seed of the world, the initialisation, the data orders and sampling.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>"cpu" or "cuda[:N]".</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Whether this is the quick smoke run.</summary>
+    public bool IsQuick { get; init; }
+
+    /// <summary>RL runs to train: "vision_r1" always, plus "zero" and/or "long" (paper Table 3).</summary>
+    public IReadOnlyList<string> Variants { get; init; } = [PipelineStages.VisionR1];
+
+    /// <summary>Training problems of the synthetic world.</summary>
+    public int TrainItems { get; init; } = 2400;
+
+    /// <summary>Held-out test problems.</summary>
+    public int TestItems { get; init; } = 500;
+
+    /// <summary>Rendered image side in pixels (112 px gives 16 merged image tokens).</summary>
+    public int ImageSize { get; init; } = 112;
+
+    /// <summary>Difficulty of the world.</summary>
+    public SyntheticDifficulty Difficulty { get; init; } = SyntheticDifficulty.Easy;
+
+    /// <summary>Train the model in bf16 (the CPU's bf16 matmul is several times faster than fp32 here).</summary>
+    public bool Bf16 { get; init; } = true;
+
+    /// <summary>Model preset trained from scratch.</summary>
+    public string Preset { get; init; } = "small";
+
+    /// <summary>Epochs of base pre-training over captions and direct answers.</summary>
+    public int BaseEpochs { get; init; } = 3;
+
+    /// <summary>Samples per base pre-training step.</summary>
+    public int BaseBatch { get; init; } = 32;
+
+    /// <summary>Peak learning rate of base pre-training.</summary>
+    public double BaseLearningRate { get; init; } = 2e-3;
+
+    /// <summary>Training problems sent through the cold-start construction.</summary>
+    public int ColdStartItems { get; init; } = 1500;
+
+    /// <summary>Epochs of cold-start SFT (the paper uses 2 over 200K samples; the small model needs 3 over its ~1.2K).</summary>
+    public int CiEpochs { get; init; } = 3;
+
+    /// <summary>Samples per cold-start SFT step.</summary>
+    public int CiBatch { get; init; } = 16;
+
+    /// <summary>Peak learning rate of cold-start SFT.</summary>
+    public double CiLearningRate { get; init; } = 1e-3;
+
+    /// <summary>GRPO steps per PTST stage.</summary>
+    public int GrpoStepsPerStage { get; init; } = 30;
+
+    /// <summary>First PTST stage's completion cap (the paper's 4096 scaled to the small model).</summary>
+    public int GrpoShortCap { get; init; } = 128;
+
+    /// <summary>First PTST stage's group size.</summary>
+    public int GrpoShortGroup { get; init; } = 8;
+
+    /// <summary>Prompts per GRPO step.</summary>
+    public int GrpoPromptsPerStep { get; init; } = 16;
+
+    /// <summary>GRPO learning rate (higher than the paper's because bf16 weights without fp32 masters swallow tiny updates).</summary>
+    public double GrpoLearningRate { get; init; } = 1e-4;
+
+    /// <summary>GRPO sampling temperature.</summary>
+    public double GrpoTemperature { get; init; } = 1.0;
+
+    /// <summary>KL coefficient β (the paper's 1e-2).</summary>
+    public double GrpoBeta { get; init; } = 1e-2;
+
+    /// <summary>Completions per GRPO forward/backward micro-batch.</summary>
+    public int GrpoMicroBatch { get; init; } = 32;
+
+    /// <summary>Prompts per evaluation generation batch.</summary>
+    public int EvalBatch { get; init; } = 64;
+
+    /// <summary>Completion cap of the CoT evaluations (the longest PTST cap).</summary>
+    public int EvalMaxTokens { get; init; } = 256;
+
+    /// <summary>Completion cap of the base model's direct answers.</summary>
+    public int DirectMaxTokens { get; init; } = 16;
+
+    /// <summary>Checkpoint every this many training steps.</summary>
+    public int SaveEverySteps { get; init; } = 25;
+
+    /// <summary>A Hugging Face Qwen2.5-VL folder (the real path), or null for the embedded run.</summary>
+    public string? ModelDirectory { get; init; }
+
+    /// <summary>Training problems for the real path (Parquet or JSONL).</summary>
+    public string? TrainFile { get; init; }
+
+    /// <summary>Benchmark file for the real path.</summary>
+    public string? EvalFile { get; init; }
+
+    /// <summary>OpenAI-compatible teacher endpoint for the cold start of the real path (null: the synthetic teacher, which needs synthetic-world problems).</summary>
+    public string? TeacherEndpoint { get; init; }
+
+    /// <summary>Model name requested from the teacher endpoint.</summary>
+    public string TeacherModel { get; init; } = "teacher";
+
+    /// <summary>Whether this is the real path.</summary>
+    public bool IsRealPath => ModelDirectory is not null;
+
+    /// <summary>The PTST schedule of the Vision-R1 run: short cap × large group, then double the cap and halve the group (L·G constant).</summary>
+    public PtstSchedule PtstSchedule() => new([
+        new PtstStage(GrpoShortCap, GrpoShortGroup, GrpoStepsPerStage, Name: "ptst-1"),
+        new PtstStage(GrpoShortCap * 2, Math.Max(2, GrpoShortGroup / 2), GrpoStepsPerStage, Name: "ptst-2"),
+    ]);
+
+    /// <summary>Vision-R1-Zero scaled: one stage with the first cap and group, as many steps as PTST.</summary>
+    public PtstSchedule ZeroSchedule() => new([new PtstStage(GrpoShortCap, GrpoShortGroup, GrpoStepsPerStage * 2, Name: "zero")]);
+
+    /// <summary>Vision-R1-Long scaled: one stage with the long cap and the small group, as many steps as PTST.</summary>
+    public PtstSchedule LongSchedule() => new([new PtstStage(GrpoShortCap * 2, Math.Max(2, GrpoShortGroup / 2), GrpoStepsPerStage * 2, Name: "long")]);
+
+    /// <summary>The default embedded run.</summary>
+    public static PipelineOptions Default { get; } = new();
+
+    /// <summary>Every stage with tiny sizes (a smoke run for CI, minutes on two cores).</summary>
+    public static PipelineOptions Quick { get; } = new()
+    {
+        IsQuick = true,
+        Preset = "tiny",
+        TrainItems = 48,
+        TestItems = 12,
+        ImageSize = 56,
+        BaseEpochs = 1,
+        BaseBatch = 16,
+        ColdStartItems = 16,
+        CiEpochs = 1,
+        CiBatch = 8,
+        GrpoStepsPerStage = 1,
+        GrpoShortCap = 16,
+        GrpoShortGroup = 4,
+        GrpoPromptsPerStep = 2,
+        GrpoMicroBatch = 8,
+        EvalBatch = 12,
+        EvalMaxTokens = 24,
+        DirectMaxTokens = 8,
+        SaveEverySteps = 2,
+    };
+}

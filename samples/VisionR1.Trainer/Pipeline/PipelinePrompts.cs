@@ -1,0 +1,35 @@
+using VisionR1.Data.Evaluation;
+using VisionR1.Data.Records;
+using VisionR1.Inputs;
+using ChatTurn = VisionR1.Inputs.ChatTurn;
+
+namespace VisionR1.Trainer.Pipeline;
+
+/// <summary>
+/// The prompts of the pipeline's conversations. Every conversation is one user turn (the image, then text) and, for
+/// training, one assistant turn; no system prompt anywhere (Vision-R1 trains RL without one, and the small model
+/// gains nothing from a constant prefix).
+/// </summary>
+public static class PipelinePrompts
+{
+    /// <summary>The caption request of base pre-training.</summary>
+    public const string Describe = "Describe the image.";
+
+    /// <summary>Appended to a question when a direct short answer is wanted (base pre-training and the base evaluation).</summary>
+    public const string DirectSuffix = "\nAnswer with the final answer only.";
+
+    /// <summary>The question text of a problem (with lettered choices when it has them).</summary>
+    public static string Question(MathProblem problem) => Evaluator.Prompt(problem);
+
+    /// <summary>The question asking for a direct answer.</summary>
+    public static string Direct(MathProblem problem) => Question(problem) + DirectSuffix;
+
+    /// <summary>A one-turn user conversation with the problem's images then <paramref name="text"/>.</summary>
+    public static List<ChatTurn> User(IReadOnlyList<ProcessedImage> images, string text)
+    {
+        var parts = new List<ChatPart>();
+        parts.AddRange(images.Select(i => (ChatPart)new ImagePart(i)));
+        parts.Add(new TextPart(text));
+        return [ChatTurn.User([.. parts])];
+    }
+}

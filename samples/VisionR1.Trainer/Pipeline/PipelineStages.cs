@@ -1,0 +1,38 @@
+namespace VisionR1.Trainer.Pipeline;
+
+/// <summary>Names of the pipeline's stages (also their folders under the output folder).</summary>
+public static class PipelineStages
+{
+    /// <summary>Synthetic world generation.</summary>
+    public const string World = "world";
+
+    /// <summary>Compact tokenizer training.</summary>
+    public const string Tokenizer = "tokenizer";
+
+    /// <summary>Pre-training from scratch on captions and direct answers.</summary>
+    public const string Base = "base";
+
+    /// <summary>Modality-bridging cold-start construction.</summary>
+    public const string ColdStart = "cold_start";
+
+    /// <summary>CoT filtering.</summary>
+    public const string Filter = "filter";
+
+    /// <summary>Cold-start SFT.</summary>
+    public const string Ci = "ci";
+
+    /// <summary>GRPO with PTST and the hard format result reward.</summary>
+    public const string VisionR1 = "vision_r1";
+
+    /// <summary>RL from the base with the soft 1:1 format:result reward.</summary>
+    public const string Zero = "zero";
+
+    /// <summary>One long RL stage from CI.</summary>
+    public const string Long = "long";
+
+    /// <summary>The evaluation stage of a model stage.</summary>
+    public static string Eval(string model) => "eval_" + model;
+
+    /// <summary>The folder inside a model stage that holds its final Hugging Face checkpoint (with tokenizer files).</summary>
+    public const string ModelFolder = "model";
+}

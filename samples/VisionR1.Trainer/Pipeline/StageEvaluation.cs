@@ -1,0 +1,28 @@
+using System.Text.Json.Serialization;
+
+namespace VisionR1.Trainer.Pipeline;
+
+/// <summary>How one model did on the held-out test split.</summary>
+/// <param name="Items">Test items answered.</param>
+/// <param name="Correct">Items whose answer matched the ground truth (math verifier).</param>
+/// <param name="Accuracy">Correct / Items.</param>
+/// <param name="CiLower">Lower end of the 95% Wilson interval of the accuracy.</param>
+/// <param name="CiUpper">Upper end of the 95% Wilson interval.</param>
+/// <param name="FormatRate">Share of completions in the exact &lt;think&gt;…&lt;/think&gt;&lt;answer&gt;…&lt;/answer&gt; layout.</param>
+/// <param name="MeanCompletionTokens">Mean completion length in tokens (end-of-turn token included).</param>
+/// <param name="ReflectiveRate">Share of completions with at least one of the paper's reflective words (Wait, Hmm, Mistake, Alternatively, Check).</param>
+/// <param name="ClippedRate">Share of completions cut at the length cap.</param>
+/// <param name="Mode">"direct" (asked for a short answer) or "cot" (asked the bare question, as in RL).</param>
+/// <param name="Seconds">Wall-clock seconds of the evaluation.</param>
+public sealed record StageEvaluation(
+    [property: JsonPropertyName("items")] int Items,
+    [property: JsonPropertyName("correct")] int Correct,
+    [property: JsonPropertyName("accuracy")] double Accuracy,
+    [property: JsonPropertyName("ci_lower")] double CiLower,
+    [property: JsonPropertyName("ci_upper")] double CiUpper,
+    [property: JsonPropertyName("format_rate")] double FormatRate,
+    [property: JsonPropertyName("mean_completion_tokens")] double MeanCompletionTokens,
+    [property: JsonPropertyName("reflective_rate")] double ReflectiveRate,
+    [property: JsonPropertyName("clipped_rate")] double ClippedRate,
+    [property: JsonPropertyName("mode")] string Mode,
+    [property: JsonPropertyName("seconds")] double Seconds);

@@ -1,0 +1,95 @@
+using System.Text.Json.Serialization;
+using Parquet.Serialization;
+using VisionR1.Data.Readers;
+using VisionR1.Data.Synthetic;
+using VisionR1.Model;
+using VisionR1.Model.Config;
+using VisionR1.Runtime;
+using VisionR1.Tests.Data;
+using VisionR1.Text;
+using VisionR1.Trainer.Pipeline;
+
+namespace VisionR1.Tests.Pipeline;
+
+/// <summary>The real path (--model, --train Parquet, --eval file, --teacher-endpoint) on a tiny checkpoint saved by the library.</summary>
+public sealed class PipelineRealPathTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("vr1-pipeline-real-");
+
+    public void Dispose()
+    {
+        try { _dir.Delete(true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    public sealed class ImageCell
+    {
+        [JsonPropertyName("bytes")] public byte[]? Bytes { get; set; }
+        [JsonPropertyName("path")] public string? Path { get; set; }
+    }
+
+    public sealed class Row
+    {
+        [JsonPropertyName("id")] public string? Id { get; set; }
+        [JsonPropertyName("images")] public List<ImageCell>? Images { get; set; }
+        [JsonPropertyName("problem")] public string? Problem { get; set; }
+        [JsonPropertyName("answer")] public string? Answer { get; set; }
+    }
+
+    [Fact]
+    public async Task Real_path_runs_cold_start_through_an_http_teacher_then_sft_grpo_and_evaluation_on_a_saved_tiny_model()
+    {
+        VisionR1Runtime.Initialize("cpu");
+        var modelDir = Path.Combine(_dir.FullName, "tiny-model");
+        using (var model = new Qwen25VLModel(Qwen25VLPresets.Tiny))
+        {
+            model.InitializeWeights(5);
+            model.SavePretrained(modelDir);
+        }
+        CompactTokenizerTrainer.TrainDefault().Save(modelDir);
+
+        // Images from the synthetic world; questions tagged for the fake teacher; every answer is 7.
+        var world = new SyntheticWorldGenerator(new SyntheticWorldOptions { Seed = 4, ImageSize = 56 });
+        var trainProblems = world.Generate(SyntheticSplit.Train, 12).ToList();
+        var rows = trainProblems.Select((p, i) => new Row
+        {
+            Id = $"Item-{i:D3}",
+            Images = [new ImageCell { Bytes = p.Images[0].Bytes }],
+            Problem = $"Item-{i:D3}: how many marks are there?",
+            Answer = "7",
+        }).ToList();
+        var trainFile = Path.Combine(_dir.FullName, "train.parquet");
+        await ParquetSerializer.SerializeAsync(rows, trainFile);
+        var evalFile = Path.Combine(_dir.FullName, "bench", "test.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(evalFile)!);
+        var evalProblems = world.Generate(SyntheticSplit.Test, 6).Select(p => p with { Answer = "7", Metadata = null }).ToList();
+        await MathProblemJsonl.WriteAsync(evalFile, evalProblems, Path.GetDirectoryName(evalFile)!);
+
+        await using var teacher = new FakeChatServer((item, step, _) => step switch
+        {
+            "reasoning" => "<think>\nI count the marks one by one: there are 7. Wait, let me recount: 7. So the answer is 7.\n</think>\n<answer>7</answer>",
+            _ => "The figure shows 7 marks.",
+        });
+        var options = PipelineOptions.Quick with
+        {
+            OutputDirectory = Path.Combine(_dir.FullName, "run"),
+            ModelDirectory = modelDir,
+            TrainFile = trainFile,
+            EvalFile = evalFile,
+            TeacherEndpoint = teacher.BaseUrl,
+            TeacherModel = "fake-teacher",
+            ColdStartItems = 6,
+        };
+        var runner = new PipelineRunner(options, new PlainProgress(TextWriter.Null));
+        var summary = await runner.RunAsync(CancellationToken.None);
+
+        Assert.False(Directory.Exists(Path.Combine(options.OutputDirectory, PipelineStages.World)));
+        Assert.False(Directory.Exists(Path.Combine(options.OutputDirectory, PipelineStages.Tokenizer)));
+        Assert.Equal(6, teacher.Served.Keys.Select(k => k.Item).Distinct().Count());
+        Assert.All(teacher.Served.Keys.Select(k => k.Step).Distinct(), s => Assert.Contains(s, new[] { "pseudo_cot", "description", "reasoning" }));
+        Assert.Equal(6, File.ReadAllLines(Path.Combine(options.OutputDirectory, PipelineStages.ColdStart, "filtered.jsonl")).Length);
+        Assert.Equal(["base", "ci", "vision_r1"], summary.Stages.Keys.ToArray());
+        Assert.Equal(6, summary.TestItems);
+        Assert.Equal("cot", summary.Stages["base"].Mode);
+        Assert.True(File.Exists(Path.Combine(options.OutputDirectory, PipelineStages.VisionR1, PipelineStages.ModelFolder, "model.safetensors")));
+    }
+}
