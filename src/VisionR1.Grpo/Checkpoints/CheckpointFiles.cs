@@ -29,6 +29,22 @@ public static class CheckpointFiles
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    /// <summary>
+    /// Writes every piece of a trainer checkpoint into <paramref name="directory"/>: the policy's weights
+    /// (HF layout, in <see cref="ModelDirectoryName"/>), the optimizer state, the torch RNG and the trainer state.
+    /// </summary>
+    public static void WriteTrainingCheckpoint<TState>(string directory, VisionR1.Grpo.Policies.IPolicyModel policy, OptimizerHelper optimizer, TState state)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        var model = Path.Combine(directory, ModelDirectoryName);
+        Directory.CreateDirectory(model);
+        policy.SaveWeights(model);
+        SaveOptimizer(optimizer, Path.Combine(directory, OptimizerFileName));
+        SaveTorchRng(Path.Combine(directory, TorchRngFileName));
+        WriteJson(Path.Combine(directory, StateFileName), state);
+    }
+
     /// <summary>Writes <paramref name="value"/> as indented snake_case JSON.</summary>
     public static void WriteJson<T>(string path, T value) =>
         File.WriteAllText(path, JsonSerializer.Serialize(value, Json), new UTF8Encoding(false));

@@ -89,15 +89,7 @@ public sealed class SftTrainer<TSample> : IDisposable
     {
         if (_store is null) throw new InvalidOperationException("Checkpointing needs SftOptions.OutputDirectory.");
         var state = new SftCheckpointState(Step, _order.Cursor, _options.Seed);
-        _lastCheckpoint = _store.Save(Step, dir =>
-        {
-            var model = Path.Combine(dir, CheckpointFiles.ModelDirectoryName);
-            Directory.CreateDirectory(model);
-            _policy.SaveWeights(model);
-            CheckpointFiles.SaveOptimizer(_optimizer, Path.Combine(dir, CheckpointFiles.OptimizerFileName));
-            CheckpointFiles.SaveTorchRng(Path.Combine(dir, CheckpointFiles.TorchRngFileName));
-            CheckpointFiles.WriteJson(Path.Combine(dir, CheckpointFiles.StateFileName), state);
-        }, cancellationToken);
+        _lastCheckpoint = _store.Save(Step, dir => CheckpointFiles.WriteTrainingCheckpoint(dir, _policy, _optimizer, state), cancellationToken);
         Metrics.OnEvent(new TrainingEvent(Step, "checkpoint", $"Checkpoint written to {_lastCheckpoint.Directory}."));
         return _lastCheckpoint;
     }
