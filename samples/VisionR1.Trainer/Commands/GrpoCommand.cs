@@ -98,22 +98,13 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         int maxSteps = args.GetInt("max-steps", 0);
         bool bf16 = args.Flag("bf16");
         args.ThrowOnUnknown();
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new CliUsageException(e.Message);
-        }
+        TrainingDataFiles.CheckRun(options.Validate, outDir, resume);
         IRewardFunction rewardFunction = reward switch
         {
             "hfrrf" => new HardFormatResultReward(),
             "soft" => WeightedSumReward.ZeroBaseline(),
             _ => throw new CliUsageException($"--reward must be hfrrf or soft, got '{reward}'."),
         };
-        if (!resume && Directory.Exists(Path.Combine(outDir, "checkpoints")) && Directory.EnumerateFileSystemEntries(Path.Combine(outDir, "checkpoints")).Any())
-            throw new CliUsageException($"{outDir} already holds checkpoints: pass --resume to continue, or choose another --out.");
 
         var runtime = VisionR1Runtime.Initialize(device, threads);
         var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, stderr);

@@ -60,16 +60,7 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         bool systemPrompt = args.Flag("system-prompt");
         bool bf16 = args.Flag("bf16");
         args.ThrowOnUnknown();
-        try
-        {
-            options.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new CliUsageException(e.Message);
-        }
-        if (!resume && Directory.Exists(Path.Combine(outDir, "checkpoints")) && Directory.EnumerateFileSystemEntries(Path.Combine(outDir, "checkpoints")).Any())
-            throw new CliUsageException($"{outDir} already holds checkpoints: pass --resume to continue, or choose another --out.");
+        TrainingDataFiles.CheckRun(options.Validate, outDir, resume);
 
         var runtime = VisionR1Runtime.Initialize(device, threads);
         var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, stderr);

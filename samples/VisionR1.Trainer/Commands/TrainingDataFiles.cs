@@ -22,6 +22,25 @@ namespace VisionR1.Trainer.Commands;
 /// </remarks>
 internal static class TrainingDataFiles
 {
+    /// <summary>
+    /// Checks a trainer's options (an <see cref="ArgumentException"/> becomes a usage error) and refuses an
+    /// output folder that already holds checkpoints unless <paramref name="resume"/> is set.
+    /// </summary>
+    public static void CheckRun(Action validateOptions, string outDir, bool resume)
+    {
+        try
+        {
+            validateOptions();
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException(e.Message);
+        }
+        var checkpoints = Path.Combine(outDir, "checkpoints");
+        if (!resume && Directory.Exists(checkpoints) && Directory.EnumerateFileSystemEntries(checkpoints).Any())
+            throw new CliUsageException($"{outDir} already holds checkpoints: pass --resume to continue, or choose another --out.");
+    }
+
     /// <summary>Reads SFT conversations.</summary>
     public static List<IReadOnlyList<ChatTurn>> ReadConversations(string path, ImageProcessor images, CancellationToken cancellationToken)
     {

@@ -25,6 +25,18 @@ public sealed class TrainingCommandTests : IDisposable
         return model;
     }
 
+    [Theory]
+    [InlineData("sft")]
+    [InlineData("grpo")]
+    public async Task Training_commands_refuse_existing_checkpoints_without_resume(string command)
+    {
+        var output = Path.Combine(_dir.FullName, command + "-out");
+        Directory.CreateDirectory(Path.Combine(output, "checkpoints", "step-1"));
+        var (code, _, err) = await Run(command, "--model", Path.Combine(_dir.FullName, "absent-model"), "--data", Path.Combine(_dir.FullName, "absent.jsonl"), "--out", output);
+        Assert.Equal(2, code);
+        Assert.Contains("already holds checkpoints", err);
+    }
+
     [Fact]
     public async Task Sft_command_trains_checkpoints_resumes_and_writes_a_final_folder()
     {
