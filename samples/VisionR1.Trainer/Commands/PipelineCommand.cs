@@ -22,6 +22,7 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
     /// <inheritdoc />
     public string Usage =>
         "vr1 pipeline [--out DIR] [--quick] [--variant ptst|zero|long|all] [--seed S] [--device cpu|cuda] [--fp32]\n" +
+        "             [--until base|ci|vision_r1] [--set Name=Value ...]\n" +
         "             [--model HFDIR --train PROBLEMS --eval PROBLEMS [--teacher-endpoint URL --teacher-model NAME]]\n" +
         "  Embedded run (default): renders the synthetic world, trains the compact tokenizer, pre-trains a 'small' model from\n" +
         "  scratch (base), builds cold-start CoT with the synthetic teacher, filters it, runs cold-start SFT (ci), GRPO with\n" +
@@ -29,6 +30,8 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         "  paper's Table 3 runs: zero (RL from base, 1:1 soft reward), long (one long stage from ci); all = both.\n" +
         "  Writes DIR/metrics.jsonl, DIR/summary.json, DIR/plots/*.png and DIR/<stage>/model (HF layout + tokenizer).\n" +
         "  --quick: every stage with tiny sizes (a smoke run). Ctrl-C stops cleanly; the same command resumes.\n" +
+        "  --until: stop training after that stage and evaluate the models so far. --set: override a size or setting of\n" +
+        "  the run (repeatable), e.g. --set TrainItems=6000 --set GrpoLearningRate=3e-4 --set Difficulty.MaxShapes=4.\n" +
         "  Real path: --model a Qwen2.5-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start\n" +
         "  through --teacher-endpoint (OpenAI-compatible; key from OPENAI_API_KEY), or the synthetic teacher when the\n" +
         "  training problems come from the synthetic world.";
@@ -50,7 +53,11 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         var eval = args.Get("eval");
         var teacher = args.Get("teacher-endpoint");
         var teacherModel = args.Get("teacher-model") ?? "teacher";
+        var until = args.Get("until")?.Trim().ToLowerInvariant();
+        var overrides = args.GetAll("set");
         args.ThrowOnUnknown();
+        if (until is not null && until is not (PipelineStages.Base or PipelineStages.Ci or PipelineStages.VisionR1))
+            throw new CliUsageException($"--until must be base, ci or vision_r1, got '{until}'.");
 
         if (!long.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out long seed))
             throw new CliUsageException($"--seed expects an integer, got '{seedText}'.");
@@ -84,7 +91,16 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
             EvalFile = eval,
             TeacherEndpoint = teacher,
             TeacherModel = teacherModel,
+            Until = until,
         };
+        try
+        {
+            options = PipelineOverrides.Apply(options, overrides);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException("--set: " + e.Message);
+        }
         VisionR1Runtime.Initialize(device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? device : "cpu");
 
         stdout.WriteLine($"vr1 pipeline: {(options.IsRealPath ? "real path on " + model : quick ? "quick smoke run" : "embedded default run")} -> {Path.GetFullPath(options.OutputDirectory)}");

@@ -115,6 +115,9 @@ public sealed record PipelineOptions
     /// <summary>Model name requested from the teacher endpoint.</summary>
     public string TeacherModel { get; init; } = "teacher";
 
+    /// <summary>Stop training after this stage ("base", "ci" or "vision_r1") and evaluate the models trained so far; null runs every stage.</summary>
+    public string? Until { get; init; }
+
     /// <summary>Whether this is the real path.</summary>
     public bool IsRealPath => ModelDirectory is not null;
 

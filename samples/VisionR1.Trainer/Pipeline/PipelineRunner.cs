@@ -87,26 +87,32 @@ public sealed class PipelineRunner
             baseModel = result.ModelDirectory;
         }
 
-        await Stages.RunAsync(PipelineStages.ColdStart, (dir, ct) => BuildColdStart(dir, coldProblems, baseModel, template, ct), cancellationToken);
-        await Stages.RunAsync(PipelineStages.Filter, (dir, ct) => Filter(dir, ct), cancellationToken);
-        var ci = await Stages.RunAsync(PipelineStages.Ci, async (dir, ct) =>
+        var models = new List<(string Name, string Dir, bool Direct)> { (PipelineStages.Base, baseModel, !_o.IsRealPath) };
+        if (_o.Until != PipelineStages.Base)
         {
-            var samples = await FilteredSamples(train, ct);
-            return TrainSft(PipelineStages.Ci, dir, baseModel, template, samples, ColdStartSftOptions(), "cold-start SFT from base", ct);
-        }, cancellationToken);
-
-        var models = new List<(string Name, string Dir, bool Direct)> { (PipelineStages.Base, baseModel, !_o.IsRealPath), (PipelineStages.Ci, ci.ModelDirectory, false) };
-        var vr1 = await Stages.RunAsync(PipelineStages.VisionR1, (dir, ct) => Task.FromResult(TrainGrpo(PipelineStages.VisionR1, dir, ci.ModelDirectory, template, rlProblems, _o.PtstSchedule(), softReward: false, ct)), cancellationToken);
-        models.Add((PipelineStages.VisionR1, vr1.ModelDirectory, false));
-        if (_o.Variants.Contains(PipelineStages.Zero))
-        {
-            var zero = await Stages.RunAsync(PipelineStages.Zero, (dir, ct) => Task.FromResult(TrainGrpo(PipelineStages.Zero, dir, baseModel, template, rlProblems, _o.ZeroSchedule(), softReward: true, ct)), cancellationToken);
-            models.Add((PipelineStages.Zero, zero.ModelDirectory, false));
-        }
-        if (_o.Variants.Contains(PipelineStages.Long))
-        {
-            var longRun = await Stages.RunAsync(PipelineStages.Long, (dir, ct) => Task.FromResult(TrainGrpo(PipelineStages.Long, dir, ci.ModelDirectory, template, rlProblems, _o.LongSchedule(), softReward: false, ct)), cancellationToken);
-            models.Add((PipelineStages.Long, longRun.ModelDirectory, false));
+            await Stages.RunAsync(PipelineStages.ColdStart, (dir, ct) => BuildColdStart(dir, coldProblems, baseModel, template, ct), cancellationToken);
+            await Stages.RunAsync(PipelineStages.Filter, (dir, ct) => Filter(dir, ct), cancellationToken);
+            var ci = await Stages.RunAsync(PipelineStages.Ci, async (dir, ct) =>
+            {
+                var samples = await FilteredSamples(train, ct);
+                return TrainSft(PipelineStages.Ci, dir, baseModel, template, samples, ColdStartSftOptions(), "cold-start SFT from base", ct);
+            }, cancellationToken);
+            models.Add((PipelineStages.Ci, ci.ModelDirectory, false));
+            if (_o.Until != PipelineStages.Ci)
+            {
+                var vr1 = await Stages.RunAsync(PipelineStages.VisionR1, (dir, ct) => Task.FromResult(TrainGrpo(PipelineStages.VisionR1, dir, ci.ModelDirectory, template, rlProblems, _o.PtstSchedule(), softReward: false, ct)), cancellationToken);
+                models.Add((PipelineStages.VisionR1, vr1.ModelDirectory, false));
+                if (_o.Variants.Contains(PipelineStages.Zero))
+                {
+                    var zero = await Stages.RunAsync(PipelineStages.Zero, (dir, ct) => Task.FromResult(TrainGrpo(PipelineStages.Zero, dir, baseModel, template, rlProblems, _o.ZeroSchedule(), softReward: true, ct)), cancellationToken);
+                    models.Add((PipelineStages.Zero, zero.ModelDirectory, false));
+                }
+                if (_o.Variants.Contains(PipelineStages.Long))
+                {
+                    var longRun = await Stages.RunAsync(PipelineStages.Long, (dir, ct) => Task.FromResult(TrainGrpo(PipelineStages.Long, dir, ci.ModelDirectory, template, rlProblems, _o.LongSchedule(), softReward: false, ct)), cancellationToken);
+                    models.Add((PipelineStages.Long, longRun.ModelDirectory, false));
+                }
+            }
         }
 
         var evaluations = new Dictionary<string, StageEvaluation>(StringComparer.Ordinal);
