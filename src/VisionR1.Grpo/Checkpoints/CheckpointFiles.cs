@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using TorchSharp;
-using TorchSharp.Modules;
+using VisionR1.Grpo.Training;
 using static TorchSharp.torch;
 
 namespace VisionR1.Grpo.Checkpoints;
@@ -13,8 +13,8 @@ public static class CheckpointFiles
     /// <summary>The trainer state file.</summary>
     public const string StateFileName = "trainer_state.json";
 
-    /// <summary>The optimizer state file (TorchSharp's own format: moments, step counts and options of every parameter).</summary>
-    public const string OptimizerFileName = "optimizer.bin";
+    /// <summary>The optimizer state file (safetensors: moments, fp32 master weights of bf16 parameters, step counts and options; see <see cref="AdamWOptimizer.Save"/>).</summary>
+    public const string OptimizerFileName = "optimizer.safetensors";
 
     /// <summary>The global torch RNG state.</summary>
     public const string TorchRngFileName = "rng_torch.bin";
@@ -33,7 +33,7 @@ public static class CheckpointFiles
     /// Writes every piece of a trainer checkpoint into <paramref name="directory"/>: the policy's weights
     /// (HF layout, in <see cref="ModelDirectoryName"/>), the optimizer state, the torch RNG and the trainer state.
     /// </summary>
-    public static void WriteTrainingCheckpoint<TState>(string directory, VisionR1.Grpo.Policies.IPolicyModel policy, OptimizerHelper optimizer, TState state)
+    public static void WriteTrainingCheckpoint<TState>(string directory, VisionR1.Grpo.Policies.IPolicyModel policy, AdamWOptimizer optimizer, TState state)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -64,19 +64,19 @@ public static class CheckpointFiles
         }
     }
 
-    /// <summary>Saves an optimizer's full state (AdamW: exp_avg, exp_avg_sq, step per parameter, and options).</summary>
-    public static void SaveOptimizer(OptimizerHelper optimizer, string path)
+    /// <summary>Saves an optimizer's full state (exp_avg, exp_avg_sq, master weights, step per parameter, and options), atomically.</summary>
+    public static void SaveOptimizer(AdamWOptimizer optimizer, string path)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
-        optimizer.save_state_dict(path);
+        optimizer.Save(path);
     }
 
     /// <summary>Loads an optimizer's state saved by <see cref="SaveOptimizer"/> into an optimizer over the same parameters.</summary>
-    public static void LoadOptimizer(OptimizerHelper optimizer, string path)
+    public static void LoadOptimizer(AdamWOptimizer optimizer, string path)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         if (!File.Exists(path)) throw new InvalidDataException($"Checkpoint file {path} is missing.");
-        optimizer.load_state_dict(path);
+        optimizer.Load(path);
     }
 
     /// <summary>Saves the global (default) torch RNG state.</summary>

@@ -36,7 +36,7 @@ public sealed class GrpoTrainer : IDisposable
     private readonly GrpoOptions _options;
     private readonly GroupSampler _sampler;
     private readonly IReadOnlyList<Parameter> _parameters;
-    private readonly AdamW _optimizer;
+    private readonly AdamWOptimizer _optimizer;
     private readonly LearningRateSchedule _lr;
     private readonly CheckpointStore? _store;
     private readonly long _padId;
@@ -99,7 +99,7 @@ public sealed class GrpoTrainer : IDisposable
     public IReadOnlyList<StageSwitch> Switches => _switches;
 
     /// <summary>The optimizer (its state survives stage switches).</summary>
-    public AdamW Optimizer => _optimizer;
+    public AdamWOptimizer Optimizer => _optimizer;
 
     /// <summary>The frozen reference, or null when β = 0.</summary>
     public IPolicyModel? Reference => _reference;
@@ -192,7 +192,7 @@ public sealed class GrpoTrainer : IDisposable
         if (kept.Count > _options.PromptsPerStep) kept.RemoveRange(_options.PromptsPerStep, kept.Count - _options.PromptsPerStep);
 
         double lr = _lr.At(Step);
-        TrainingSetup.SetLearningRate(_optimizer, lr);
+        _optimizer.LearningRate = lr;
         var acc = new StatsAccumulator();
         double logProbSeconds = 0, trainSeconds = 0, gradNorm = 0;
         double zeroStd = sampled.Count(g => g.ZeroSpread) / (double)sampled.Count; // over everything sampled, before dynamic sampling drops groups
@@ -220,7 +220,7 @@ public sealed class GrpoTrainer : IDisposable
             _policy.Module.train();
             for (int update = 0; update < _options.UpdatesPerRollout; update++)
             {
-                _optimizer.zero_grad();
+                _optimizer.ZeroGrad();
                 for (int start = 0; start < batch.Count; start += _options.MicroBatchSize)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -237,7 +237,7 @@ public sealed class GrpoTrainer : IDisposable
                     acc.Add(result.Loss.ToDouble(), result.Stats, update == 0);
                 }
                 gradNorm = TrainingSetup.ClipGradients(_parameters, _options.MaxGradNorm);
-                _optimizer.step();
+                _optimizer.Step();
             }
             trainSeconds = sw.Elapsed.TotalSeconds;
         }

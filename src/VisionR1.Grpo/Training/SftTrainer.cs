@@ -23,7 +23,7 @@ public sealed class SftTrainer<TSample> : IDisposable
     private readonly IReadOnlyList<TSample> _data;
     private readonly SftOptions _options;
     private readonly IReadOnlyList<Parameter> _parameters;
-    private readonly AdamW _optimizer;
+    private readonly AdamWOptimizer _optimizer;
     private readonly LearningRateSchedule _lr;
     private readonly CheckpointStore? _store;
     private DataOrder _order;
@@ -65,7 +65,7 @@ public sealed class SftTrainer<TSample> : IDisposable
     public DataCursor DataCursor => _order.Cursor;
 
     /// <summary>The optimizer.</summary>
-    public AdamW Optimizer => _optimizer;
+    public AdamWOptimizer Optimizer => _optimizer;
 
     /// <summary>Loads the newest complete checkpoint, if any; returns it or null.</summary>
     public CheckpointInfo? TryResume()
@@ -134,9 +134,9 @@ public sealed class SftTrainer<TSample> : IDisposable
                 positions += b.Inputs.AttentionMask.sum().ToDouble();
             }
             double lr = _lr.At(Step);
-            TrainingSetup.SetLearningRate(_optimizer, lr);
+            _optimizer.LearningRate = lr;
             _policy.Module.train();
-            _optimizer.zero_grad();
+            _optimizer.ZeroGrad();
             double lossSum = 0;
             var device = Rollout.CompletionLogProbs.DeviceOf(_policy);
             foreach (var b in micro)
@@ -151,7 +151,7 @@ public sealed class SftTrainer<TSample> : IDisposable
                 lossSum += loss.ToDouble();
             }
             double gradNorm = TrainingSetup.ClipGradients(_parameters, _options.MaxGradNorm);
-            _optimizer.step();
+            _optimizer.Step();
             Step++;
             double seconds = watch.Elapsed.TotalSeconds;
             var metrics = new SftStepMetrics(Step, epoch, lossSum, tokens, indices.Length, lr, gradNorm, seconds > 0 ? positions / seconds : 0, seconds);

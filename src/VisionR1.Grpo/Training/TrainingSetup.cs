@@ -1,4 +1,3 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using VisionR1.Grpo.Policies;
 using static TorchSharp.torch;
@@ -20,23 +19,10 @@ internal static class TrainingSetup
         return trainable;
     }
 
-    public static AdamW CreateOptimizer(IReadOnlyList<Parameter> parameters, double learningRate, AdamWOptions o) =>
-        optim.AdamW(parameters, lr: learningRate, beta1: o.Beta1, beta2: o.Beta2, eps: o.Epsilon, weight_decay: o.WeightDecay);
+    public static AdamWOptimizer CreateOptimizer(IReadOnlyList<Parameter> parameters, double learningRate, AdamWOptions o) =>
+        new(parameters, learningRate, o);
 
-    public static void SetLearningRate(AdamW optimizer, double lr)
-    {
-        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
-    }
-
+    /// <summary>The global gradient norm before clipping; clips to <paramref name="maxNorm"/> when it is &gt; 0.</summary>
     public static double ClipGradients(IReadOnlyList<Parameter> parameters, double maxNorm) =>
-        maxNorm > 0 ? nn.utils.clip_grad_norm_(parameters, maxNorm) : GradNorm(parameters);
-
-    private static double GradNorm(IReadOnlyList<Parameter> parameters)
-    {
-        using var scope = NewDisposeScope();
-        double sq = 0;
-        foreach (var p in parameters)
-            if (p.grad is { } g) sq += g.to_type(ScalarType.Float64).pow(2).sum().item<double>();
-        return Math.Sqrt(sq);
-    }
+        GradientClipping.ClipGlobalNorm(parameters, maxNorm);
 }

@@ -37,7 +37,7 @@ public sealed class GrpoTrainerTests : IDisposable
     private static GrpoTrainer Trainer(IPolicyModel policy, GrpoOptions options, IMetricsSink? sink = null) =>
         new(policy, new SumPromptEncoder(), new TinyTokenizer(), [new WeightedReward(new SumReward())], SumTask.Prompts(), options, sink);
 
-    private static long AdamStep(AdamW optimizer) => optimizer.state_dict().State.OfType<AdamW.State>().First().step;
+    private static long AdamStep(AdamWOptimizer optimizer) => optimizer.ParameterStep(0);
 
     [Fact]
     public void Ptst_switches_stage_at_the_configured_step_keeping_optimizer_and_data_cursor()

@@ -1,0 +1,176 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace VisionR1.Runtime;
+
+/// <summary>
+/// Tensor operations with a .NET number whose native <see cref="Scalar"/> is kept alive for the whole native call.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Why this exists: TorchSharp 0.107 turns every number given to a tensor operation (<c>x + 1e-6</c>,
+/// <c>x.mul_(0.9)</c>, <c>x.clamp(lo, hi)</c>, <c>x.masked_fill(m, float.NegativeInfinity)</c>, and also the
+/// hidden <c>alpha = 1</c> of <c>tensorA + tensorB</c>) into a temporary <see cref="Scalar"/>: a finalizable
+/// object that owns a native <c>c10::Scalar*</c>. The operation reads <c>scalar.Handle</c> and passes the raw
+/// pointer to libtorch, after which nothing references the temporary. A garbage collection during that native
+/// call may finalize it, and the finalizer frees the native scalar while libtorch is still reading it. libtorch
+/// then reads freed memory: in bf16 the garbage usually fails libtorch's range check
+/// ("Expected false to be true ... toFloat at c10/core/Scalar.h"), in fp32 it is silently used as the value.
+/// It happens rarely and at random (it needs a collection, and the finalizer thread, inside a microsecond window),
+/// which is how long training runs crash once in a few hundred steps and never on the resumed run.
+/// </para>
+/// <para>
+/// The rule: every <see cref="Scalar"/> handed to a TorchSharp operation must still be referenced after the
+/// call returns. Either hold it in a field of a long-lived object (a module or optimizer that disposes it), or
+/// create it with <c>using var s = value.ToScalar();</c> so the disposal after the operation keeps it reachable.
+/// The methods here follow the second form, so a call such as <c>Scalars.Add(variance, eps)</c> replaces
+/// <c>variance + eps</c> with the same numerics and no race.
+/// </para>
+/// </remarks>
+public static class Scalars
+{
+    /// <summary><paramref name="x"/> + <paramref name="value"/> (the scalar is cast to the tensor's dtype by type promotion, as <c>x + value</c>).</summary>
+    public static Tensor Add(Tensor x, double value)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var s = value.ToScalar();
+        using var one = 1.ToScalar();
+        return x.add(s, one);
+    }
+
+    /// <summary><paramref name="x"/> + <paramref name="y"/>, with the implicit <c>alpha = 1</c> kept alive (TorchSharp's <c>x + y</c> creates it as a temporary).</summary>
+    public static Tensor Add(Tensor x, Tensor y)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        using var one = 1.ToScalar();
+        return x.add(y, one);
+    }
+
+    /// <summary><paramref name="x"/> + <paramref name="alpha"/> × <paramref name="y"/>.</summary>
+    public static Tensor Add(Tensor x, Tensor y, double alpha)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        using var a = alpha.ToScalar();
+        return x.add(y, a);
+    }
+
+    /// <summary>In place: <paramref name="x"/> += <paramref name="y"/>; returns <paramref name="x"/>.</summary>
+    public static Tensor AddInPlace(Tensor x, Tensor y, double alpha = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        using var a = alpha.ToScalar();
+        return x.add_(y, a);
+    }
+
+    /// <summary><paramref name="x"/> − <paramref name="value"/>.</summary>
+    public static Tensor Sub(Tensor x, double value)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var s = value.ToScalar();
+        return x.sub(s);
+    }
+
+    /// <summary><paramref name="value"/> − <paramref name="x"/>.</summary>
+    public static Tensor Sub(double value, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var s = value.ToScalar();
+        using var one = 1.ToScalar();
+        using var negative = x.neg();
+        return negative.add(s, one);
+    }
+
+    /// <summary><paramref name="x"/> × <paramref name="value"/>.</summary>
+    public static Tensor Mul(Tensor x, double value)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var s = value.ToScalar();
+        return x.mul(s);
+    }
+
+    /// <summary>In place: <paramref name="x"/> ×= <paramref name="value"/>; returns <paramref name="x"/>.</summary>
+    public static Tensor MulInPlace(Tensor x, double value)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var s = value.ToScalar();
+        return x.mul_(s);
+    }
+
+    /// <summary><paramref name="x"/> ÷ <paramref name="value"/>.</summary>
+    public static Tensor Div(Tensor x, double value)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var s = value.ToScalar();
+        return x.div(s);
+    }
+
+    /// <summary><paramref name="x"/> raised to <paramref name="exponent"/>.</summary>
+    public static Tensor Pow(Tensor x, double exponent)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var s = exponent.ToScalar();
+        return x.pow(s);
+    }
+
+    /// <summary><paramref name="x"/> limited to [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static Tensor Clamp(Tensor x, double min, double max)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var lo = min.ToScalar();
+        using var hi = max.ToScalar();
+        return x.clamp(lo, hi);
+    }
+
+    /// <summary><paramref name="x"/> with every element below <paramref name="min"/> raised to it.</summary>
+    public static Tensor ClampMin(Tensor x, double min)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var lo = min.ToScalar();
+        return x.clamp_min(lo);
+    }
+
+    /// <summary>A copy of <paramref name="x"/> with <paramref name="value"/> where <paramref name="mask"/> is true.</summary>
+    public static Tensor MaskedFill(Tensor x, Tensor mask, double value)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(mask);
+        using var s = value.ToScalar();
+        return x.masked_fill(mask, s);
+    }
+
+    /// <summary>A copy of <paramref name="x"/> with <paramref name="value"/> at <paramref name="index"/> along <paramref name="dim"/>.</summary>
+    public static Tensor IndexFill(Tensor x, long dim, Tensor index, double value)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(index);
+        using var s = value.ToScalar();
+        return x.index_fill(dim, index, s);
+    }
+
+    /// <summary>In place: every element of <paramref name="x"/> set to <paramref name="value"/>; returns <paramref name="x"/>.</summary>
+    public static Tensor Fill(Tensor x, double value)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var s = value.ToScalar();
+        return x.fill_(s);
+    }
+
+    /// <summary>In place: every element of the boolean tensor <paramref name="x"/> set to <paramref name="value"/>; returns <paramref name="x"/>.</summary>
+    public static Tensor Fill(Tensor x, bool value)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var s = value.ToScalar();
+        return x.fill_(s);
+    }
+
+    /// <summary>Element-wise <paramref name="x"/> &lt; <paramref name="value"/>.</summary>
+    public static Tensor Less(Tensor x, double value)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var s = value.ToScalar();
+        return x.lt(s);
+    }
+}

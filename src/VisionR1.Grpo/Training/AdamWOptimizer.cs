@@ -1,0 +1,351 @@
+using System.Globalization;
+using System.Text.Json;
+using TorchSharp;
+using TorchSharp.Modules;
+using VisionR1.Model.Checkpoints;
+using static TorchSharp.torch;
+
+namespace VisionR1.Grpo.Training;
+
+/// <summary>
+/// AdamW with decoupled weight decay and bias correction (the update of <c>torch.optim.AdamW</c>, amsgrad off),
+/// written so that no native <see cref="Scalar"/> can be freed while libtorch reads it (see
+/// <see cref="VisionR1.Runtime.Scalars"/>: TorchSharp's own <c>optim.AdamW</c> passes temporary scalars such as
+/// <c>1 - beta1</c> to native code on every parameter of every step). Parameters stored in bf16 or fp16 get
+/// fp32 master weights and fp32 moments: the update is computed on the master copy and copied back into the
+/// parameter, so updates smaller than half a bf16 ulp accumulate instead of being rounded away. fp32 and fp64
+/// parameters are updated in place.
+/// </summary>
+/// <remarks>
+/// Per parameter with a gradient g, at its step t: w ← w·(1 − lr·wd); m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²;
+/// w ← w − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε). Parameters without a gradient are skipped and keep their
+/// step count, as in PyTorch. State is created at a parameter's first step. Modifying a bf16 parameter outside the
+/// optimizer after its first step needs <see cref="ResetMasterWeights"/>, or the next step overwrites the change.
+/// </remarks>
+public sealed class AdamWOptimizer : IDisposable
+{
+    private const string FormatName = "visionr1-adamw";
+    private const int FormatVersion = 1;
+
+    private readonly Parameter[] _parameters;
+    private readonly ParameterState?[] _state;
+    private readonly Scalar _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _epsilon, _one;
+    private double _learningRate;
+    private bool _disposed;
+
+    /// <summary>Creates the optimizer over <paramref name="parameters"/> (in a fixed order: saved state is matched by position).</summary>
+    /// <exception cref="ArgumentException">No parameters, a repeated parameter, a non-floating parameter or invalid hyper-parameters.</exception>
+    public AdamWOptimizer(IReadOnlyList<Parameter> parameters, double learningRate, AdamWOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Count == 0) throw new ArgumentException("AdamW needs at least one parameter.", nameof(parameters));
+        if (parameters.Distinct(ReferenceEqualityComparer.Instance).Count() != parameters.Count)
+            throw new ArgumentException("A parameter appears twice in the AdamW parameter list.", nameof(parameters));
+        for (int i = 0; i < parameters.Count; i++)
+            if (!parameters[i].is_floating_point())
+                throw new ArgumentException($"Parameter {i} has dtype {parameters[i].dtype}; AdamW needs floating-point parameters.", nameof(parameters));
+        Options = options ?? new AdamWOptions();
+        Validate(learningRate, Options);
+        _parameters = parameters.ToArray();
+        _state = new ParameterState?[_parameters.Length];
+        _learningRate = learningRate;
+        _beta1 = Options.Beta1.ToScalar();
+        _oneMinusBeta1 = (1 - Options.Beta1).ToScalar();
+        _beta2 = Options.Beta2.ToScalar();
+        _oneMinusBeta2 = (1 - Options.Beta2).ToScalar();
+        _epsilon = Options.Epsilon.ToScalar();
+        _one = 1.ToScalar();
+    }
+
+    /// <summary>β₁, β₂, ε and weight decay.</summary>
+    public AdamWOptions Options { get; }
+
+    /// <summary>The parameters, in the order their state is saved.</summary>
+    public IReadOnlyList<Parameter> Parameters => _parameters;
+
+    /// <summary>Completed <see cref="Step"/> calls (restored by <see cref="Load"/>).</summary>
+    public long StepCount { get; private set; }
+
+    /// <summary>The learning rate used by the next <see cref="Step"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative or not finite.</exception>
+    public double LearningRate
+    {
+        get => _learningRate;
+        set
+        {
+            if (!(value >= 0) || double.IsInfinity(value)) throw new ArgumentOutOfRangeException(nameof(value), value, "The learning rate must be finite and ≥ 0.");
+            _learningRate = value;
+        }
+    }
+
+    /// <summary>The step count of parameter <paramref name="index"/> (0 before its first update).</summary>
+    public long ParameterStep(int index) => _state[index]?.Step ?? 0;
+
+    /// <summary>Whether parameter <paramref name="index"/> is updated through an fp32 master copy.</summary>
+    public bool HasMasterWeights(int index) => NeedsMaster(_parameters[index]);
+
+    /// <summary>Drops every gradient (sets <c>grad</c> to none, as <c>zero_grad(set_to_none=True)</c>).</summary>
+    public void ZeroGrad()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        foreach (var p in _parameters)
+        {
+            if (p.grad is not { } g) continue;
+            p.grad = null;
+            g.Dispose();
+        }
+    }
+
+    /// <summary>Applies one AdamW update to every parameter that has a gradient.</summary>
+    public void Step()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        double lr = _learningRate;
+        using var decay = (1 - lr * Options.WeightDecay).ToScalar();
+        // Per-step scalars depend on the parameter's own step count; nearly always one entry.
+        var perStep = new Dictionary<long, (Scalar SqrtBias2, Scalar NegStepSize)>();
+        try
+        {
+            for (int i = 0; i < _parameters.Length; i++)
+            {
+                var p = _parameters[i];
+                if (p.grad is not { } grad) continue;
+                var s = _state[i] ??= ParameterState.Create(p);
+                s.Step++;
+                if (!perStep.TryGetValue(s.Step, out var k))
+                {
+                    double bias1 = 1 - Math.Pow(Options.Beta1, s.Step);
+                    double bias2 = 1 - Math.Pow(Options.Beta2, s.Step);
+                    k = (Math.Sqrt(bias2).ToScalar(), (-(lr / bias1)).ToScalar());
+                    perStep[s.Step] = k;
+                }
+                using var inner = NewDisposeScope();
+                var w = s.Master ?? (Tensor)p;
+                var g = s.Master is null ? grad : grad.to_type(ScalarType.Float32);
+                w.mul_(decay);
+                s.ExpAvg.mul_(_beta1).add_(g, _oneMinusBeta1);
+                s.ExpAvgSq.mul_(_beta2).addcmul_(g, g, _oneMinusBeta2);
+                var denom = s.ExpAvgSq.sqrt().div_(k.SqrtBias2).add_(_epsilon, _one);
+                w.addcdiv_(s.ExpAvg, denom, k.NegStepSize);
+                if (s.Master is not null) p.copy_(s.Master);
+            }
+        }
+        finally
+        {
+            foreach (var (a, b) in perStep.Values)
+            {
+                a.Dispose();
+                b.Dispose();
+            }
+        }
+        StepCount++;
+    }
+
+    /// <summary>
+    /// Re-reads the fp32 master copies from the (bf16/fp16) parameters, for after the parameters were changed
+    /// outside the optimizer. Moments and step counts are kept.
+    /// </summary>
+    public void ResetMasterWeights()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var noGrad = no_grad();
+        for (int i = 0; i < _parameters.Length; i++)
+            _state[i]?.Master?.copy_(_parameters[i]);
+    }
+
+    /// <summary>
+    /// Writes the optimizer state to <paramref name="path"/> (safetensors, atomically through a temporary file):
+    /// tensors <c>{i}.exp_avg</c>, <c>{i}.exp_avg_sq</c> and, for bf16/fp16 parameters, <c>{i}.master</c> for every
+    /// parameter i that has stepped; step counts and hyper-parameters in the header metadata.
+    /// </summary>
+    public void Save(string path)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var tensors = new List<KeyValuePair<string, Tensor>>();
+        for (int i = 0; i < _state.Length; i++)
+        {
+            if (_state[i] is not { } s) continue;
+            tensors.Add(new($"{i}.exp_avg", s.ExpAvg));
+            tensors.Add(new($"{i}.exp_avg_sq", s.ExpAvgSq));
+            if (s.Master is not null) tensors.Add(new($"{i}.master", s.Master));
+        }
+        var metadata = new Dictionary<string, string>
+        {
+            ["optimizer"] = FormatName,
+            ["version"] = FormatVersion.ToString(CultureInfo.InvariantCulture),
+            ["parameter_count"] = _parameters.Length.ToString(CultureInfo.InvariantCulture),
+            ["step_count"] = StepCount.ToString(CultureInfo.InvariantCulture),
+            ["parameter_steps"] = JsonSerializer.Serialize(_state.Select(s => s?.Step ?? 0).ToArray()),
+            ["lr"] = _learningRate.ToString("R", CultureInfo.InvariantCulture),
+            ["beta1"] = Options.Beta1.ToString("R", CultureInfo.InvariantCulture),
+            ["beta2"] = Options.Beta2.ToString("R", CultureInfo.InvariantCulture),
+            ["eps"] = Options.Epsilon.ToString("R", CultureInfo.InvariantCulture),
+            ["weight_decay"] = Options.WeightDecay.ToString("R", CultureInfo.InvariantCulture),
+        };
+        SafetensorsFile.Write(path, tensors, metadata);
+    }
+
+    /// <summary>
+    /// Restores state written by <see cref="Save"/> for the same parameter list: moments, master weights, step
+    /// counts and the learning rate. β₁, β₂, ε and weight decay stay this optimizer's own (the run's options).
+    /// State is validated completely before anything is replaced.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is missing, not an optimizer state of this kind, or does not fit the parameters; the message names the file and the tensor.</exception>
+    public void Load(string path)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new InvalidDataException($"Optimizer state file {path} is missing.");
+        SafetensorsFile file;
+        try
+        {
+            file = SafetensorsFile.Open(path);
+        }
+        catch (CheckpointException e)
+        {
+            throw new InvalidDataException($"Optimizer state file {path} is not a valid safetensors file: {e.Message}", e);
+        }
+        using (file)
+        {
+            string Meta(string key) => file.Metadata.TryGetValue(key, out var v) ? v
+                : throw new InvalidDataException($"Optimizer state file {path} lacks the metadata entry '{key}'.");
+            if (Meta("optimizer") != FormatName) throw new InvalidDataException($"{path} holds '{Meta("optimizer")}' state, not {FormatName}.");
+            if (Meta("version") != FormatVersion.ToString(CultureInfo.InvariantCulture))
+                throw new InvalidDataException($"{path} has optimizer state version {Meta("version")}; this build reads version {FormatVersion}.");
+            int count = ParseInt(path, "parameter_count", Meta("parameter_count"));
+            if (count != _parameters.Length)
+                throw new InvalidDataException($"{path} holds state for {count} parameters but this optimizer has {_parameters.Length}.");
+            long stepCount = ParseLong(path, "step_count", Meta("step_count"));
+            long[] steps;
+            try
+            {
+                steps = JsonSerializer.Deserialize<long[]>(Meta("parameter_steps")) ?? [];
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{path}: metadata 'parameter_steps' is not a JSON array of integers.", e);
+            }
+            if (steps.Length != count || steps.Any(s => s < 0))
+                throw new InvalidDataException($"{path}: metadata 'parameter_steps' must hold {count} non-negative step counts.");
+            if (!double.TryParse(Meta("lr"), NumberStyles.Float, CultureInfo.InvariantCulture, out var lr) || !(lr >= 0))
+                throw new InvalidDataException($"{path}: metadata 'lr' is not a non-negative number.");
+
+            var loaded = new ParameterState?[count];
+            try
+            {
+                using var noGrad = no_grad();
+                for (int i = 0; i < count; i++)
+                {
+                    if (steps[i] == 0) continue;
+                    var p = _parameters[i];
+                    bool master = NeedsMaster(p);
+                    var stateType = master ? ScalarType.Float32 : p.dtype;
+                    var expAvg = ReadState(file, path, $"{i}.exp_avg", p, stateType);
+                    var expAvgSq = ReadState(file, path, $"{i}.exp_avg_sq", p, stateType);
+                    var m = master ? ReadState(file, path, $"{i}.master", p, ScalarType.Float32) : null;
+                    loaded[i] = new ParameterState(expAvg, expAvgSq, m) { Step = steps[i] };
+                }
+                var extra = file.Entries.Keys.FirstOrDefault(k => !IsExpected(k, steps, _parameters));
+                if (extra is not null) throw new InvalidDataException($"{path}: unexpected tensor '{extra}' (no stepped parameter owns it).");
+            }
+            catch
+            {
+                foreach (var s in loaded) s?.Dispose();
+                throw;
+            }
+            for (int i = 0; i < count; i++)
+            {
+                _state[i]?.Dispose();
+                _state[i] = loaded[i];
+            }
+            StepCount = stepCount;
+            _learningRate = lr;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var s in _state) s?.Dispose();
+        Array.Clear(_state);
+        _beta1.Dispose();
+        _oneMinusBeta1.Dispose();
+        _beta2.Dispose();
+        _oneMinusBeta2.Dispose();
+        _epsilon.Dispose();
+        _one.Dispose();
+    }
+
+    private static bool NeedsMaster(Tensor p) => p.dtype is ScalarType.BFloat16 or ScalarType.Float16;
+
+    private static bool IsExpected(string name, long[] steps, Parameter[] parameters)
+    {
+        int dot = name.IndexOf('.');
+        if (dot <= 0 || !int.TryParse(name.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out int i) || i >= steps.Length || steps[i] == 0)
+            return false;
+        return name[(dot + 1)..] switch
+        {
+            "exp_avg" or "exp_avg_sq" => true,
+            "master" => NeedsMaster(parameters[i]),
+            _ => false,
+        };
+    }
+
+    private static Tensor ReadState(SafetensorsFile file, string path, string name, Parameter p, ScalarType dtype)
+    {
+        if (!file.Entries.TryGetValue(name, out var entry))
+            throw new InvalidDataException($"{path}: tensor '{name}' is missing.");
+        if (!entry.Shape.SequenceEqual(p.shape))
+            throw new InvalidDataException($"{path}: tensor '{name}' has shape [{string.Join(", ", entry.Shape)}] but the parameter has [{string.Join(", ", p.shape)}].");
+        if (entry.ScalarType != dtype)
+            throw new InvalidDataException($"{path}: tensor '{name}' is {entry.ScalarType} but {dtype} is expected.");
+        using var cpu = file.Read(name);
+        return cpu.to(p.device).DetachFromDisposeScope();
+    }
+
+    private static int ParseInt(string path, string key, string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : throw new InvalidDataException($"{path}: metadata '{key}' is not a non-negative integer.");
+
+    private static long ParseLong(string path, string key, string text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : throw new InvalidDataException($"{path}: metadata '{key}' is not a non-negative integer.");
+
+    private static void Validate(double lr, AdamWOptions o)
+    {
+        if (!(lr >= 0) || double.IsInfinity(lr)) throw new ArgumentException($"The learning rate must be finite and ≥ 0, got {lr}.", nameof(lr));
+        if (!(o.Beta1 >= 0 && o.Beta1 < 1)) throw new ArgumentException($"Beta1 must be in [0, 1), got {o.Beta1}.", nameof(o));
+        if (!(o.Beta2 >= 0 && o.Beta2 < 1)) throw new ArgumentException($"Beta2 must be in [0, 1), got {o.Beta2}.", nameof(o));
+        if (!(o.Epsilon >= 0) || double.IsInfinity(o.Epsilon)) throw new ArgumentException($"Epsilon must be finite and ≥ 0, got {o.Epsilon}.", nameof(o));
+        if (!(o.WeightDecay >= 0) || double.IsInfinity(o.WeightDecay)) throw new ArgumentException($"WeightDecay must be finite and ≥ 0, got {o.WeightDecay}.", nameof(o));
+    }
+
+    /// <summary>Moments (and the fp32 master copy for bf16/fp16 parameters) of one parameter.</summary>
+    private sealed class ParameterState(Tensor expAvg, Tensor expAvgSq, Tensor? master) : IDisposable
+    {
+        public Tensor ExpAvg { get; } = expAvg;
+        public Tensor ExpAvgSq { get; } = expAvgSq;
+        public Tensor? Master { get; } = master;
+        public long Step { get; set; }
+
+        public static ParameterState Create(Parameter p)
+        {
+            if (NeedsMaster(p))
+            {
+                var master = p.detach().to_type(ScalarType.Float32, copy: true).DetachFromDisposeScope();
+                return new ParameterState(zeros_like(master).DetachFromDisposeScope(), zeros_like(master).DetachFromDisposeScope(), master);
+            }
+            return new ParameterState(zeros_like(p).DetachFromDisposeScope(), zeros_like(p).DetachFromDisposeScope(), null);
+        }
+
+        public void Dispose()
+        {
+            ExpAvg.Dispose();
+            ExpAvgSq.Dispose();
+            Master?.Dispose();
+        }
+    }
+}
