@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using VisionR1.Model.Config;
 using static TorchSharp.torch;
 
@@ -73,7 +74,7 @@ public sealed class KvCache : IDisposable
         using var scope = NewDisposeScope();
         if (_rotaryCos is null)
         {
-            var all = arange(Capacity, dtype: ScalarType.Int64, device: positions.device).view(1, 1, Capacity).expand(3, 1, Capacity);
+            var all = Scalars.Arange(0, Capacity, device: positions.device).view(1, 1, Capacity).expand(3, 1, Capacity);
             var (c, s) = Text.MultimodalRotary.Tables(all, config, dtype);
             _rotaryCos = c.squeeze(0).DetachFromDisposeScope();
             _rotarySin = Text.MultimodalRotary.SignFoldedSin(s.squeeze(0)).DetachFromDisposeScope();

@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using TorchSharp;
 using Parameter = TorchSharp.Modules.Parameter;
 using VisionR1.Inputs;
@@ -100,11 +101,11 @@ public sealed class Qwen25VLModel : nn.Module
             // Sorted by name so the result does not depend on registration order.
             foreach (var (name, p) in named_parameters().OrderBy(p => p.name, StringComparer.Ordinal))
             {
-                if (name.EndsWith(".bias", StringComparison.Ordinal)) p.fill_(0.0); // zero_() returns a second handle that would outlive the call
+                if (name.EndsWith(".bias", StringComparison.Ordinal)) Scalars.Fill(p, 0.0); // zero_() returns a second handle that would outlive the call
                 else if (name.EndsWith("norm.weight", StringComparison.Ordinal) || name.EndsWith("norm1.weight", StringComparison.Ordinal)
                          || name.EndsWith("norm2.weight", StringComparison.Ordinal) || name.EndsWith("ln_q.weight", StringComparison.Ordinal)
                          || name.EndsWith("layernorm.weight", StringComparison.Ordinal))
-                    p.fill_(1.0);
+                    Scalars.Fill(p, 1.0);
                 else p.normal_(0.0, Config.InitializerRange, generator);
             }
         }
@@ -175,7 +176,7 @@ public sealed class Qwen25VLModel : nn.Module
         {
             deltas = cache!.RopeDeltas?.alias() ?? throw new InvalidOperationException("The KV cache has no rope deltas: run the prefill through Forward first.");
             // Generated tokens are text: one position per token (the three M-RoPE axes agree).
-            positions = arange(past, past + t, dtype: ScalarType.Int64, device: Device).view(1, t) + deltas;
+            positions = Scalars.Add(Scalars.Arange(past, past + t, device: Device).view(1, t), deltas);
         }
 
         if (prefill)
@@ -261,7 +262,7 @@ public sealed class Qwen25VLModel : nn.Module
         {
             long len = Math.Min(chunkSize, completionLength - start);
             var logits = Logits(hidden.narrow(1, start, len));
-            if (temperature != 1.0) logits = logits / temperature;
+            if (temperature != 1.0) logits = Scalars.Div(logits, temperature);
             var lse = logits.logsumexp(-1, keepdim: false);
             var chosen = logits.gather(-1, targets.narrow(1, start, len).unsqueeze(-1)).squeeze(-1);
             logProbs.Add(chosen - lse);
@@ -299,15 +300,15 @@ public sealed class Qwen25VLModel : nn.Module
         if (t == 1)
         {
             // One new token sees every earlier key: only the padding matters, and the token itself.
-            var single = mask.ne(0);
-            single.narrow(1, s - 1, 1).fill_(true);
+            var single = Scalars.NotEqual(mask, 0);
+            Scalars.Fill(single.narrow(1, s - 1, 1), true);
             return single.view(mask.shape[0], 1, 1, s);
         }
-        var keyPos = arange(s, dtype: ScalarType.Int64, device: Device).view(1, s);
-        var queryPos = arange(past, s, dtype: ScalarType.Int64, device: Device).view(t, 1);
+        var keyPos = Scalars.Arange(0, s, device: Device).view(1, s);
+        var queryPos = Scalars.Arange(past, s, device: Device).view(t, 1);
         var causal = keyPos.le(queryPos);
         var self = keyPos.eq(queryPos);
-        var keyReal = mask.ne(0).view(mask.shape[0], 1, 1, s);
+        var keyReal = Scalars.NotEqual(mask, 0).view(mask.shape[0], 1, 1, s);
         return causal.unsqueeze(0).unsqueeze(0).logical_and(keyReal).logical_or(self.unsqueeze(0).unsqueeze(0));
     }
 

@@ -173,4 +173,37 @@ public static class Scalars
         using var s = value.ToScalar();
         return x.lt(s);
     }
+
+    /// <summary>Element-wise <paramref name="x"/> &gt; <paramref name="value"/>.</summary>
+    public static Tensor Greater(Tensor x, double value)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var s = value.ToScalar();
+        return x.gt(s);
+    }
+
+    /// <summary>Element-wise <paramref name="x"/> ≥ <paramref name="value"/>.</summary>
+    public static Tensor GreaterEqual(Tensor x, double value)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var s = value.ToScalar();
+        return x.ge(s);
+    }
+
+    /// <summary>Element-wise <paramref name="x"/> ≠ <paramref name="value"/>.</summary>
+    public static Tensor NotEqual(Tensor x, long value)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var s = value.ToScalar();
+        return x.ne(s);
+    }
+
+    /// <summary><c>torch.arange(start, stop, step)</c> with the three bounds kept alive (TorchSharp's <c>arange</c> takes them as temporary scalars).</summary>
+    public static Tensor Arange(long start, long stop, long step = 1, ScalarType dtype = ScalarType.Int64, Device? device = null)
+    {
+        using var a = start.ToScalar();
+        using var b = stop.ToScalar();
+        using var c = step.ToScalar();
+        return arange(a, b, c, dtype, device);
+    }
 }

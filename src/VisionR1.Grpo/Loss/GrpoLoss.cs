@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,29 +45,29 @@ public static class GrpoLoss
         double c = options.LogRatioClamp;
         double lo = 1 - options.EpsilonLow, hi = 1 + options.EffectiveEpsilonHigh;
 
-        var ratio = (logp - old).clamp(-c, c).exp();
+        var ratio = Scalars.Clamp(logp - old, -c, c).exp();
         var unclipped = ratio * adv;
-        var clipped = ratio.clamp(lo, hi) * adv;
+        var clipped = Scalars.Clamp(ratio, lo, hi) * adv;
         var pg = -minimum(unclipped, clipped);
         if (options.DualClip is { } dual)
-            pg = where(adv < 0, minimum(pg, adv * -dual), pg);
+            pg = where(Scalars.Less(adv, 0), minimum(pg, Scalars.Mul(adv, -dual)), pg);
 
         Tensor? k3 = null;
         var perToken = pg;
         if (inputs.RefLogProbs is not null)
         {
-            var d = (inputs.RefLogProbs.detach().to_type(dtype) - logp).clamp(-c, c);
-            k3 = d.exp() - d - 1;
-            if (options.Beta != 0) perToken = pg + k3 * options.Beta;
+            var d = Scalars.Clamp(inputs.RefLogProbs.detach().to_type(dtype) - logp, -c, c);
+            k3 = Scalars.Sub(d.exp() - d, 1);
+            if (options.Beta != 0) perToken = Scalars.Add(pg, Scalars.Mul(k3, options.Beta));
         }
 
         denominator ??= LossDenominator.For(inputs.CompletionMask, null);
         var masked = perToken * mask;
         Tensor loss = options.Aggregation switch
         {
-            LossAggregation.TokenMean => masked.sum() / Math.Max(denominator.TokenCount, 1.0),
-            LossAggregation.SequenceMean => (masked.sum(1) / mask.sum(1).clamp_min(1.0)).sum() / Math.Max(denominator.SequenceCount, 1),
-            LossAggregation.DrGrpo => masked.sum() / Math.Max((double)denominator.SequenceCount * denominator.MaxCompletionLength, 1.0),
+            LossAggregation.TokenMean => Scalars.Div(masked.sum(), Math.Max(denominator.TokenCount, 1.0)),
+            LossAggregation.SequenceMean => Scalars.Div((masked.sum(1) / Scalars.ClampMin(mask.sum(1), 1.0)).sum(), Math.Max(denominator.SequenceCount, 1)),
+            LossAggregation.DrGrpo => Scalars.Div(masked.sum(), Math.Max((double)denominator.SequenceCount * denominator.MaxCompletionLength, 1.0)),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Aggregation, "Unknown aggregation."),
         };
 
@@ -76,12 +77,12 @@ public static class GrpoLoss
             double tokens = mask.sum().ToDouble();
             double Mean(Tensor t) => tokens > 0 ? (t.detach() * mask).sum().ToDouble() / tokens : 0;
             var r = ratio.detach();
-            var negative = (adv < 0).to_type(dtype);
-            var positive = (adv > 0).to_type(dtype);
-            var low = (r < lo).to_type(dtype) * negative;
-            var high = (r > hi).to_type(dtype) * positive;
-            var dualRegion = options.DualClip is { } cd ? (r > cd).to_type(dtype) * negative : zeros_like(r);
-            var valid = mask > 0;
+            var negative = Scalars.Less(adv, 0).to_type(dtype);
+            var positive = Scalars.Greater(adv, 0).to_type(dtype);
+            var low = Scalars.Less(r, lo).to_type(dtype) * negative;
+            var high = Scalars.Greater(r, hi).to_type(dtype) * positive;
+            var dualRegion = options.DualClip is { } cd ? Scalars.Greater(r, cd).to_type(dtype) * negative : zeros_like(r);
+            var valid = Scalars.Greater(mask, 0);
             double rMin = tokens > 0 ? r.masked_select(valid).min().ToDouble() : 1;
             double rMax = tokens > 0 ? r.masked_select(valid).max().ToDouble() : 1;
             stats = new GrpoLossStats(
@@ -89,7 +90,7 @@ public static class GrpoLoss
                 Mean(pg),
                 k3 is null ? 0 : Mean(k3),
                 inputs.Entropy is null ? null : Mean(inputs.Entropy.to_type(dtype)),
-                Mean(low + high),
+                Mean(Scalars.Add(low, high)),
                 Mean(low),
                 Mean(high),
                 Mean(dualRegion),

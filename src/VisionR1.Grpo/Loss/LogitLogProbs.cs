@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using static TorchSharp.torch;
 
 namespace VisionR1.Grpo.Loss;
@@ -19,7 +20,7 @@ public static class LogitLogProbs
             throw new ArgumentException($"Expected logits (B, L, V) and targets (B, L); got [{string.Join(", ", logits.shape)}] and [{string.Join(", ", targets.shape)}].");
         using var scope = NewDisposeScope();
         var x = logits.dtype == ScalarType.Float64 ? logits : logits.to_type(ScalarType.Float32);
-        if (temperature != 1.0) x = x / temperature;
+        if (temperature != 1.0) x = Scalars.Div(x, temperature);
         var lsm = x.log_softmax(-1);
         var logp = lsm.gather(-1, targets.to_type(ScalarType.Int64).unsqueeze(-1)).squeeze(-1);
         Tensor? entropy = null;

@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,6 +20,6 @@ public static class SftLoss
         using var scope = NewDisposeScope();
         var m = mask.to_type(tokenLogProbs.dtype);
         double denominator = tokenCount ?? m.sum().ToDouble();
-        return (-(tokenLogProbs * m).sum() / Math.Max(denominator, 1.0)).MoveToOuterDisposeScope();
+        return Scalars.Div(-(tokenLogProbs * m).sum(), Math.Max(denominator, 1.0)).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using TorchSharp.Modules;
 using VisionR1.Inputs;
 using VisionR1.Model;
@@ -85,7 +86,7 @@ public sealed class QwenPolicy : IPolicyModel
         {
             long len = Math.Min(chunk, count - start);
             var logits = Model.Logits(hidden.narrow(1, start, len));
-            if (temperature != 1.0) logits = logits / temperature;
+            if (temperature != 1.0) logits = Scalars.Div(logits, temperature);
             var lse = logits.logsumexp(-1, keepdim: false);
             logProbs.Add(logits.gather(-1, targets.narrow(1, start, len).unsqueeze(-1)).squeeze(-1) - lse);
             if (withEntropy)

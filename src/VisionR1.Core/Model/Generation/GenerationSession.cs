@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using VisionR1.Inputs;
 using static TorchSharp.torch;
 using TorchGenerator = TorchSharp.torch.Generator;
@@ -73,7 +74,7 @@ internal sealed class GenerationSession : IDisposable
             var logits = samples == 1 ? output.Logits! : output.Logits!.repeat_interleave(samples, 0);
             var mask = zeros([Rows, capacity], ScalarType.Int64, model.Device);
             mask.narrow(1, 0, _promptLength).copy_(prompts.AttentionMask.to(model.Device).repeat_interleave(samples, 0));
-            mask.narrow(1, _promptLength, options.MaxNewTokens).fill_(1);
+            Scalars.Fill(mask.narrow(1, _promptLength, options.MaxNewTokens), 1);
             return (cache, logits.clone().DetachFromDisposeScope(), mask.DetachFromDisposeScope());
         }
         catch

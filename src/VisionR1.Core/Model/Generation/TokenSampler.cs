@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using static TorchSharp.torch;
 using TorchGenerator = TorchSharp.torch.Generator;
 
@@ -16,7 +17,7 @@ internal static class TokenSampler
         using var scope = NewDisposeScope();
         Tensor tokens;
         Tensor logProbs;
-        Tensor Suppressed(Tensor x) => suppress is null ? x : x.index_fill(-1, suppress, float.NegativeInfinity);
+        Tensor Suppressed(Tensor x) => suppress is null ? x : Scalars.IndexFill(x, -1, suppress, double.NegativeInfinity);
         if (options.Greedy)
         {
             tokens = Suppressed(logits).argmax(-1);
@@ -24,23 +25,23 @@ internal static class TokenSampler
         }
         else
         {
-            var scaled = logits / options.Temperature;
+            var scaled = Scalars.Div(logits, options.Temperature);
             logProbs = scaled.log_softmax(-1);
             var filtered = Suppressed(scaled);
             long vocab = scaled.shape[^1];
             if (options.TopK > 0 && options.TopK < vocab)
             {
                 var kth = filtered.topk(options.TopK, -1).values.narrow(-1, options.TopK - 1, 1);
-                filtered = filtered.masked_fill(filtered.lt(kth), float.NegativeInfinity);
+                filtered = Scalars.MaskedFill(filtered, filtered.lt(kth), double.NegativeInfinity);
             }
             if (options.TopP < 1.0)
             {
                 var (sorted, order) = filtered.sort(-1, descending: true);
                 var probs = sorted.softmax(-1);
-                var before = probs.cumsum(-1) - probs; // mass strictly above each token
-                var drop = before.ge(options.TopP);    // keep the smallest prefix reaching TopP; the first token always stays
+                var before = probs.cumsum(-1).sub(probs); // mass strictly above each token
+                var drop = Scalars.GreaterEqual(before, options.TopP);    // keep the smallest prefix reaching TopP; the first token always stays
                 var dropInVocabOrder = zeros_like(drop).scatter(-1, order, drop);
-                filtered = filtered.masked_fill(dropInVocabOrder, float.NegativeInfinity);
+                filtered = Scalars.MaskedFill(filtered, dropInVocabOrder, double.NegativeInfinity);
             }
             tokens = filtered.softmax(-1).multinomial(1, generator: generator).squeeze(-1);
         }

@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -26,7 +27,7 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
         bool fp32 = input.dtype == ScalarType.Float32;
         var x = fp32 ? input : input.to_type(ScalarType.Float32);
         var variance = x.square().mean([-1], keepdim: true);
-        var normed = x * (variance + _eps).rsqrt();
+        var normed = x * Scalars.Add(variance, _eps).rsqrt();
         if (!fp32) normed = normed.to_type(input.dtype);
         return (weight * normed).MoveToOuterDisposeScope();
     }

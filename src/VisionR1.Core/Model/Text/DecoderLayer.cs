@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using TorchSharp;
 using VisionR1.Model.Config;
 using VisionR1.Model.Layers;
@@ -28,7 +29,7 @@ internal sealed class DecoderLayer : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor x, Tensor cos, Tensor signedSin, Tensor? mask, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.Forward(input_layernorm.forward(x), cos, signedSin, mask, cache, layer);
-        return (h + mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
+        var h = Scalars.Add(x, self_attn.Forward(input_layernorm.forward(x), cos, signedSin, mask, cache, layer));
+        return Scalars.Add(h, mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using VisionR1.Model.Config;
 using static TorchSharp.torch;
 
@@ -16,7 +17,7 @@ internal static class MultimodalRotary
         using var scope = NewDisposeScope();
         int hd = config.HeadDim;
         var device = positions.device;
-        var invFreq = 1.0 / pow(config.RopeTheta, arange(0, hd, 2, dtype: ScalarType.Int64, device: device).to_type(ScalarType.Float32) / hd);
+        var invFreq = pow(config.RopeTheta, Scalars.Div(Scalars.Arange(0, hd, 2, device: device).to_type(ScalarType.Float32), hd)).reciprocal(); // 1 / θ^(2i/d)
         var freqs = positions.to_type(ScalarType.Float32).unsqueeze(-1) * invFreq; // (3, B, T, hd/2)
         var emb = cat([freqs, freqs], -1);                                             // (3, B, T, hd)
         var axis = AxisOfDimension(config.MropeSection, hd);

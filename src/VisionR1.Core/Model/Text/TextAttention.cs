@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using TorchSharp;
 using VisionR1.Model.Config;
 using VisionR1.Model.Layers;
@@ -47,7 +48,7 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
         var (qk, v) = Project(x);
         // Queries and keys rotate together: one set of element-wise ops over (B, T, heads + kv_heads, head_dim).
         qk = qk.view(b, t, _heads + _kvHeads, _headDim);
-        qk = qk * cos + qk.roll(_headDim / 2, -1) * signedSin;
+        qk = Scalars.Add(qk * cos, qk.roll(_headDim / 2, -1) * signedSin);
         var q = qk.narrow(2, 0, _heads).transpose(1, 2);
         var k = qk.narrow(2, _heads, _kvHeads).transpose(1, 2);
         v = v.view(b, t, _kvHeads, _headDim).transpose(1, 2);

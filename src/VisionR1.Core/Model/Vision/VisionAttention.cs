@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using TorchSharp;
 using VisionR1.Model.Layers;
 using static TorchSharp.torch;
@@ -39,7 +40,7 @@ internal sealed class VisionAttention : nn.Module<Tensor, Tensor>
         var xf = x.to_type(ScalarType.Float32);
         var c = cos.unsqueeze(-2);
         var s = sin.unsqueeze(-2);
-        var rotated = xf * c + RotateHalf(xf) * s;
+        var rotated = Scalars.Add(xf * c, RotateHalf(xf) * s);
         return rotated.to_type(x.dtype).MoveToOuterDisposeScope();
     }
 

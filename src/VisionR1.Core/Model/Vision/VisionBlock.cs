@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using TorchSharp;
 using VisionR1.Model.Config;
 using VisionR1.Model.Layers;
@@ -27,7 +28,7 @@ internal sealed class VisionBlock : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, SegmentAttentionPlan plan)
     {
         using var scope = NewDisposeScope();
-        var h = x + attn.Forward(norm1.forward(x), cos, sin, plan);
-        return (h + mlp.forward(norm2.forward(h))).MoveToOuterDisposeScope();
+        var h = Scalars.Add(x, attn.Forward(norm1.forward(x), cos, sin, plan));
+        return Scalars.Add(h, mlp.forward(norm2.forward(h))).MoveToOuterDisposeScope();
     }
 }

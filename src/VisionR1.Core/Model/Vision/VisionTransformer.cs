@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using VisionR1.Model.Config;
@@ -63,9 +64,9 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     private (Tensor Cos, Tensor Sin) RotaryTables(VisionLayout layout, Device device)
     {
         int dim = _config.HeadDim / 2;
-        var invFreq = 1.0 / pow(10000.0, arange(0, dim, 2, dtype: ScalarType.Float32, device: device) / dim);
+        var invFreq = pow(10000.0, Scalars.Div(Scalars.Arange(0, dim, 2, ScalarType.Float32, device), dim)).reciprocal(); // 1 / 10000^(2i/d)
         long maxSide = Math.Max(layout.Rows.Max(), layout.Cols.Max()) + 1;
-        var table = outer(arange(maxSide, dtype: ScalarType.Float32, device: device), invFreq);
+        var table = outer(Scalars.Arange(0, maxSide, 1, ScalarType.Float32, device), invFreq);
         var rows = table.index_select(0, tensor(layout.Rows, device: device));
         var cols = table.index_select(0, tensor(layout.Cols, device: device));
         var emb = cat([rows, cols], -1);
