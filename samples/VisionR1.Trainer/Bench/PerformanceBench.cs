@@ -135,7 +135,7 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
         using var model = new Qwen25VLModel(Config, device, dtype);
         model.InitializeWeights(_options.Seed);
         model.train();
-        using var optimizer = optim.AdamW(model.parameters(), lr: 1e-5);
+        using var optimizer = new VisionR1.Grpo.Training.AdamWOptimizer(model.parameters().ToList(), 1e-5);
         using var batch = TrainingBatch(images, device);
 
         // Returns the seconds of forward (with the loss), backward and the AdamW update.
@@ -144,7 +144,7 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var sw = Stopwatch.StartNew();
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             using var output = model.Forward(batch);
             var logits = output.Logits!;
             long v = logits.shape[^1];
@@ -154,7 +154,7 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
             double forward = sw.Elapsed.TotalSeconds;
             loss.backward();
             double backward = sw.Elapsed.TotalSeconds;
-            optimizer.step();
+            optimizer.Step();
             double update = sw.Elapsed.TotalSeconds;
             return (forward, backward - forward, update - backward);
         }
