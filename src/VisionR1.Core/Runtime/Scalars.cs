@@ -10,7 +10,7 @@ namespace VisionR1.Runtime;
 /// <para>
 /// Why this exists: TorchSharp 0.107 turns every number given to a tensor operation (<c>x + 1e-6</c>,
 /// <c>x.mul_(0.9)</c>, <c>x.clamp(lo, hi)</c>, <c>x.masked_fill(m, float.NegativeInfinity)</c>, and also the
-/// hidden <c>alpha = 1</c> of <c>tensorA + tensorB</c>) into a temporary <see cref="Scalar"/>: a finalizable
+/// hidden <c>alpha = 1</c> of <c>tensorA + tensorB</c>, the <c>2</c> of <c>x.square()</c> and the bounds of <c>arange</c>) into a temporary <see cref="Scalar"/>: a finalizable
 /// object that owns a native <c>c10::Scalar*</c>. The operation reads <c>scalar.Handle</c> and passes the raw
 /// pointer to libtorch, after which nothing references the temporary. A garbage collection during that native
 /// call may finalize it, and the finalizer frees the native scalar while libtorch is still reading it. libtorch
@@ -205,5 +205,13 @@ public static class Scalars
         using var b = stop.ToScalar();
         using var c = step.ToScalar();
         return arange(a, b, c, dtype, device);
+    }
+
+    /// <summary>Element-wise <paramref name="x"/>² (TorchSharp's <c>square()</c> is <c>pow(2)</c> with a temporary scalar).</summary>
+    public static Tensor Square(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var two = 2.ToScalar();
+        return x.pow(two);
     }
 }

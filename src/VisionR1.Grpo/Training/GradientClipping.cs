@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -26,7 +27,7 @@ public static class GradientClipping
         var squares = new List<Tensor>();
         foreach (var p in parameters)
             if (p.grad is { } g)
-                squares.Add(g.to_type(ScalarType.Float32).square().sum());
+                squares.Add(Scalars.Square(g.to_type(ScalarType.Float32)).sum());
         if (squares.Count == 0) return 0;
         var device = squares[0].device;
         double norm = stack(squares.Select(s => s.to(device)).ToList()).sum().sqrt().item<float>();

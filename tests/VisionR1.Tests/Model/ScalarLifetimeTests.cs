@@ -6,8 +6,10 @@ namespace VisionR1.Tests.Model;
 
 /// <summary>
 /// Forces TorchSharp's temporary-Scalar race: one thread runs bf16 operations while another collects garbage and
-/// runs finalizers in a loop (and a third fills the finalizer queue with abandoned scalars).
+/// runs finalizers in a loop (and a third fills the finalizer queue with abandoned scalars). The forced collections
+/// would expose the same race in any other test running at the time, so these run alone.
 /// </summary>
+[Collection(GcStressCollection.Name)]
 public sealed class ScalarLifetimeTests
 {
     public ScalarLifetimeTests() => VisionR1Runtime.Initialize("cpu", threads: 1);
@@ -116,4 +118,12 @@ public sealed class ScalarLifetimeTests
 
         Assert.True(result.Wrong + result.Thrown > 0, $"no failure in {result.Operations} operations and {result.Collections} collections");
     }
+}
+
+/// <summary>Tests that force garbage collections in a loop: never run in parallel with other tests.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GcStressCollection
+{
+    /// <summary>The collection name.</summary>
+    public const string Name = "GC stress (runs alone)";
 }

@@ -26,7 +26,7 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         bool fp32 = input.dtype == ScalarType.Float32;
         var x = fp32 ? input : input.to_type(ScalarType.Float32);
-        var variance = x.square().mean([-1], keepdim: true);
+        var variance = Scalars.Square(x).mean([-1], keepdim: true);
         var normed = x * Scalars.Add(variance, _eps).rsqrt();
         if (!fp32) normed = normed.to_type(input.dtype);
         return (weight * normed).MoveToOuterDisposeScope();
