@@ -164,6 +164,7 @@ public sealed class AdamWOptimizer : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var scope = NewDisposeScope(); // keeps the writer's temporary copies reachable until they are written
         var tensors = new List<KeyValuePair<string, Tensor>>();
         for (int i = 0; i < _state.Length; i++)
         {

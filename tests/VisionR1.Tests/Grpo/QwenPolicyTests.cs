@@ -139,6 +139,54 @@ public sealed class QwenPolicyTests : IDisposable
     }
 
     [Fact]
+    public void Bf16_sft_resumes_bit_identically_through_the_optimizer_master_weights()
+    {
+        var template = new ChatTemplate(Tokenizer, ChatTemplateOptions.NoSystemPrompt);
+        IReadOnlyList<IReadOnlyList<ChatTurn>> data = Enumerable.Range(0, 4)
+            .Select(i => (IReadOnlyList<ChatTurn>)[ChatTurn.User($"Add {i} and {i}."), ChatTurn.Assistant($"<answer>{2 * i}</answer>")]).ToList();
+        QwenPolicy Bf16Policy()
+        {
+            var model = new Qwen25VLModel(Qwen25VLPresets.Tiny, CPU, ScalarType.BFloat16);
+            model.InitializeWeights(12);
+            return new QwenPolicy(model);
+        }
+        // lr 1e-4 on bf16 weights: most single updates are below half an ulp, so only the fp32 master copy
+        // (saved with the optimizer state) carries them across the checkpoint.
+        SftOptions Options(string dir) => new()
+        {
+            Epochs = 4, LearningRate = 1e-4, WarmupRatio = 0, MicroBatchSize = 2, GradientAccumulationSteps = 1,
+            OutputDirectory = dir, SaveEverySteps = 3, Seed = 4,
+        };
+        static float[] Weights(QwenPolicy p) =>
+            p.Model.parameters().SelectMany(x => x.detach().to_type(ScalarType.Float32).data<float>().ToArray()).ToArray();
+
+        float[] initial, continuous;
+        using (var policy = Bf16Policy())
+        {
+            initial = Weights(policy);
+            using var sft = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template), data, Options(Path.Combine(_dir.FullName, "straight")));
+            sft.Train(6);
+            continuous = Weights(policy);
+        }
+        Assert.False(initial.SequenceEqual(continuous), "six steps did not change any bf16 weight");
+
+        var split = Path.Combine(_dir.FullName, "split");
+        using (var policy = Bf16Policy())
+        using (var sft = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template), data, Options(split)))
+            sft.Train(3);
+        using (var policy = Bf16Policy())
+        using (var sft = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template), data, Options(split)))
+        {
+            var from = sft.TryResume()!;
+            Assert.Equal(3, from.Step);
+            Assert.True(File.Exists(Path.Combine(from.Directory, VisionR1.Grpo.Checkpoints.CheckpointFiles.OptimizerFileName)));
+            Assert.Equal(3, sft.Optimizer.StepCount);
+            sft.Train(3);
+            Assert.True(continuous.SequenceEqual(Weights(policy)), "the resumed bf16 run differs from the continuous one");
+        }
+    }
+
+    [Fact]
     public void Grpo_steps_on_the_tiny_qwen_leak_no_tensors()
     {
         using var policy = TinyPolicy(9);
