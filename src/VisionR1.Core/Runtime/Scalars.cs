@@ -198,6 +198,14 @@ public static class Scalars
         return x.ne(s);
     }
 
+    /// <summary>Element-wise <paramref name="x"/> = <paramref name="value"/>.</summary>
+    public static Tensor Equal(Tensor x, long value)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var s = value.ToScalar();
+        return x.eq(s);
+    }
+
     /// <summary><c>torch.arange(start, stop, step)</c> with the three bounds kept alive (TorchSharp's <c>arange</c> takes them as temporary scalars).</summary>
     public static Tensor Arange(long start, long stop, long step = 1, ScalarType dtype = ScalarType.Int64, Device? device = null)
     {

@@ -67,7 +67,7 @@ public sealed class QwenPolicy : IPolicyModel
         long prefix = sequences.SequenceLength - count;
         if (prefix <= 0) return images == 0;
         using var scope = NewDisposeScope();
-        long starts = sequences.InputIds.narrow(1, 0, prefix).eq(Model.Config.Tokens.VisionStartTokenId).sum().to(CPU).item<long>();
+        long starts = Scalars.Equal(sequences.InputIds.narrow(1, 0, prefix), Model.Config.Tokens.VisionStartTokenId).sum().to(CPU).item<long>();
         return starts >= images;
     }
 

@@ -1,3 +1,4 @@
+using VisionR1.Runtime;
 using VisionR1.Inputs;
 using static TorchSharp.torch;
 
@@ -25,7 +26,7 @@ public sealed class ChatSftCollator(ChatTemplate template) : ISftCollator<IReadO
         }
         var labelled = MultimodalCollator.CollateWithLabels(items, _template.Tokenizer.Special);
         using var labels = labelled.Labels;
-        var mask = labels.ne(ChatTemplate.IgnoreIndex).to_type(ScalarType.Int64);
+        var mask = Scalars.NotEqual(labels, ChatTemplate.IgnoreIndex).to_type(ScalarType.Int64);
         return new SftBatch(labelled.Inputs, mask);
     }
 }

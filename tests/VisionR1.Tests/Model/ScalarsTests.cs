@@ -49,6 +49,7 @@ public sealed class ScalarsTests
         Identical(x > 0.2, Scalars.Greater(x, 0.2));
         Identical(x >= 0.2, Scalars.GreaterEqual(x, 0.2));
         Identical(index.ne(3), Scalars.NotEqual(index, 3));
+        Identical(index.eq(3), Scalars.Equal(index, 3));
     }
 
     [Fact]
