@@ -57,7 +57,16 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
         int groups = _heads / _kvHeads;
         long keyLength = k.shape[2];
         Tensor output;
-        if (mask is null)
+        if (AttentionKernel.Explicit(q))
+        {
+            // bf16 on the CPU: the explicit product, with the query heads of a KV head folded into the query
+            // axis (no repeated keys and values) and the causal mask built for the folded rows.
+            var qg = q.reshape(b, _kvHeads, groups * t, _headDim);
+            var allowed = mask is null ? AttentionKernel.FoldedCausal(groups, t, keyLength, q.device)
+                : t == 1 ? mask : mask.unsqueeze(2).expand(b, 1, groups, t, keyLength).reshape(b, 1, groups * t, keyLength);
+            output = AttentionKernel.Compute(qg, k, v, allowed).view(b, _heads, t, _headDim);
+        }
+        else if (mask is null)
         {
             // Causal without a mask lets the attention kernel skip the blocks above the diagonal;
             // the kernel has no GQA, so each KV head is repeated for the query heads that share it.
