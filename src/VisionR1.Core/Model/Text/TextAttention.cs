@@ -49,8 +49,9 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
         // Queries and keys rotate together: one set of element-wise ops over (B, T, heads + kv_heads, head_dim).
         qk = qk.view(b, t, _heads + _kvHeads, _headDim);
         qk = Scalars.Add(qk * cos, qk.roll(_headDim / 2, -1) * signedSin);
-        var q = qk.narrow(2, 0, _heads).transpose(1, 2);
-        var k = qk.narrow(2, _heads, _kvHeads).transpose(1, 2);
+        var heads = qk.split([_heads, _kvHeads], 2);
+        var q = heads[0].transpose(1, 2);
+        var k = heads[1].transpose(1, 2);
         v = v.view(b, t, _kvHeads, _headDim).transpose(1, 2);
         if (cache is not null) (k, v) = cache.Write(layer, k, v);
 
@@ -108,10 +109,11 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
         var weight = cat([q_proj.weight, k_proj.weight, v_proj.weight], 0);
         var bias = cat([q_proj.bias!, k_proj.bias!, v_proj.bias!], 0);
         var qkv = nn.functional.linear(x, weight, bias);
-        long qk = (_heads + _kvHeads) * _headDim;
-        return (qkv.narrow(-1, 0, qk), qkv.narrow(-1, qk, _kvHeads * _headDim));
+        // split, not two narrows: its backward is one concatenation instead of two zero-filled full-width gradients and their sum.
+        var parts = qkv.split([(_heads + _kvHeads) * _headDim, _kvHeads * _headDim], -1);
+        return (parts[0], parts[1]);
     }
 
-    /// <summary>Rows (B·T) from which q/k/v (and the MLP's gate/up) run as one fused product.</summary>
+    /// <summary>Rows (B·T) from which q/k/v run as one fused product.</summary>
     internal const long FuseFromRows = 64;
 }
