@@ -50,12 +50,20 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
         qk = qk.view(b, t, _heads + _kvHeads, _headDim);
         // qk·cos + roll(qk)·sin with the second product fused into the add (one temporary and one call fewer).
         using (var one = 1.ToScalar()) qk = (qk * cos).addcmul_(qk.roll(_headDim / 2, -1), signedSin, one);
-        var q = qk.narrow(2, 0, _heads).transpose(1, 2);
         var k = qk.narrow(2, _heads, _kvHeads).transpose(1, 2);
         v = v.view(b, t, _kvHeads, _headDim).transpose(1, 2);
         if (cache is not null) (k, v) = cache.Write(layer, k, v);
 
         int groups = _heads / _kvHeads;
+        if (t == 1 && mask is not null)
+        {
+            // One new token per row (decoding): (B, 1, heads, d) is already head-major, so the query heads of each
+            // KV head are a (B, kv_heads, groups, d) view, the (B, 1, 1, S) mask broadcasts over them, and the
+            // output is the merged (B, 1, heads·d) row as it stands: no transposes or copies.
+            var single = AttentionKernel.Compute(qk.narrow(2, 0, _heads).view(b, _kvHeads, groups, _headDim), k, v, mask);
+            return o_proj.forward(single.view(b, 1, _heads * _headDim)).MoveToOuterDisposeScope();
+        }
+        var q = qk.narrow(2, 0, _heads).transpose(1, 2);
         long keyLength = k.shape[2];
         Tensor output;
         if (AttentionKernel.Explicit(q))
