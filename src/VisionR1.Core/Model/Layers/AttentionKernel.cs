@@ -13,17 +13,26 @@ namespace VisionR1.Model.Layers;
 /// </summary>
 internal static class AttentionKernel
 {
-    /// <summary>Whether <see cref="Compute"/> takes the explicit path for queries like <paramref name="q"/>.</summary>
-    public static bool Explicit(Tensor q) =>
-        q.device.type == DeviceType.CPU && q.dtype is ScalarType.BFloat16 or ScalarType.Float16;
+    /// <summary>Whether <see cref="Compute(Tensor, Tensor, Tensor, Tensor?, bool)"/> should take the explicit path for queries like <paramref name="q"/>.</summary>
+    public static bool Explicit(Tensor q) => Explicit(q.device.type, q.dtype);
+
+    /// <summary>Whether <see cref="Compute(Tensor, Tensor, Tensor, Tensor?, bool)"/> should take the explicit path for tensors of <paramref name="dtype"/> on a <paramref name="device"/> device.</summary>
+    public static bool Explicit(DeviceType device, ScalarType dtype) =>
+        device == DeviceType.CPU && dtype is ScalarType.BFloat16 or ScalarType.Float16;
 
     /// <summary>
     /// q: (…, L, d); k, v: (…, S, d); <paramref name="allowed"/>: bool broadcastable to (…, L, S), True = attend,
     /// or null for full attention. Every query row must be allowed at least one key.
     /// </summary>
-    public static Tensor Compute(Tensor q, Tensor k, Tensor v, Tensor? allowed)
+    public static Tensor Compute(Tensor q, Tensor k, Tensor v, Tensor? allowed) => Compute(q, k, v, allowed, Explicit(q));
+
+    /// <summary>
+    /// As <see cref="Compute(Tensor, Tensor, Tensor, Tensor?)"/> with the path already chosen by the caller (a layer that
+    /// knows its weights' device and dtype saves the per-call device and dtype queries; they add up when decoding).
+    /// </summary>
+    public static Tensor Compute(Tensor q, Tensor k, Tensor v, Tensor? allowed, bool explicitProduct)
     {
-        if (!Explicit(q)) return nn.functional.scaled_dot_product_attention(q, k, v, allowed);
+        if (!explicitProduct) return nn.functional.scaled_dot_product_attention(q, k, v, allowed);
         using var scope = NewDisposeScope();
         var scores = Scalars.Mul(q.matmul(k.transpose(-1, -2)), 1.0 / Math.Sqrt(q.shape[^1]));
         if (allowed is not null) scores = Scalars.MaskedFill(scores, allowed.logical_not(), double.NegativeInfinity);

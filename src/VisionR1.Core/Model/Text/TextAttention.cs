@@ -21,12 +21,14 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
     private readonly int _heads;
     private readonly int _kvHeads;
     private readonly int _headDim;
+    private readonly bool _explicitAttention; // decided once from the weights' device and dtype (see AttentionKernel)
 
     public TextAttention(TextConfig config, Device device, ScalarType dtype) : base(nameof(TextAttention))
     {
         _heads = config.NumAttentionHeads;
         _kvHeads = config.NumKeyValueHeads;
         _headDim = config.HeadDim;
+        _explicitAttention = AttentionKernel.Explicit(device.type, dtype);
         q_proj = new Linear(config.HiddenSize, _heads * _headDim, true, device, dtype);
         k_proj = new Linear(config.HiddenSize, _kvHeads * _headDim, true, device, dtype);
         v_proj = new Linear(config.HiddenSize, _kvHeads * _headDim, true, device, dtype);
@@ -60,20 +62,20 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
             // One new token per row (decoding): (B, 1, heads, d) is already head-major, so the query heads of each
             // KV head are a (B, kv_heads, groups, d) view, the (B, 1, 1, S) mask broadcasts over them, and the
             // output is the merged (B, 1, heads·d) row as it stands: no transposes or copies.
-            var single = AttentionKernel.Compute(qk.narrow(2, 0, _heads).view(b, _kvHeads, groups, _headDim), k, v, mask);
+            var single = AttentionKernel.Compute(qk.narrow(2, 0, _heads).view(b, _kvHeads, groups, _headDim), k, v, mask, _explicitAttention);
             return o_proj.forward(single.view(b, 1, _heads * _headDim)).MoveToOuterDisposeScope();
         }
         var q = qk.narrow(2, 0, _heads).transpose(1, 2);
         long keyLength = k.shape[2];
         Tensor output;
-        if (AttentionKernel.Explicit(q))
+        if (_explicitAttention)
         {
             // bf16 on the CPU: the explicit product, with the query heads of a KV head folded into the query
             // axis (no repeated keys and values) and the causal mask built for the folded rows.
             var qg = q.reshape(b, _kvHeads, groups * t, _headDim);
             var allowed = mask is null ? AttentionKernel.FoldedCausal(groups, t, keyLength, q.device)
                 : t == 1 ? mask : mask.unsqueeze(2).expand(b, 1, groups, t, keyLength).reshape(b, 1, groups * t, keyLength);
-            output = AttentionKernel.Compute(qg, k, v, allowed).view(b, _heads, t, _headDim);
+            output = AttentionKernel.Compute(qg, k, v, allowed, true).view(b, _heads, t, _headDim);
         }
         else if (mask is null)
         {
