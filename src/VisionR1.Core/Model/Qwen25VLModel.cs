@@ -19,7 +19,8 @@ namespace VisionR1.Model;
 /// Weights are created uninitialised on <see cref="Device"/> in <see cref="DType"/>: call
 /// <see cref="InitializeWeights"/> for a random model or load a checkpoint with
 /// <see cref="FromPretrained"/>. In bf16, RMSNorm statistics, rotary angles and the vision
-/// rotation are computed in fp32; the LM head runs in the weight dtype (as in transformers) and
+/// rotation are computed in fp32, and on the CPU attention runs as bf16 products around an fp32
+/// softmax (transformers' eager attention; libtorch's bf16 SDPA backward is slow there); the LM head runs in the weight dtype (as in transformers) and
 /// its logits are returned as fp32, so softmax, log-probabilities and sampling are fp32.
 /// Building on the <c>meta</c> device allocates nothing.
 /// </remarks>

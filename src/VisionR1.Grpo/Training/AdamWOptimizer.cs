@@ -29,7 +29,7 @@ public sealed class AdamWOptimizer : IDisposable
 
     private readonly Parameter[] _parameters;
     private readonly ParameterState?[] _state;
-    private readonly Scalar _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _epsilon, _one;
+    private readonly Scalar _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _one;
     private double _learningRate;
     private bool _disposed;
 
@@ -53,7 +53,6 @@ public sealed class AdamWOptimizer : IDisposable
         _oneMinusBeta1 = (1 - Options.Beta1).ToScalar();
         _beta2 = Options.Beta2.ToScalar();
         _oneMinusBeta2 = (1 - Options.Beta2).ToScalar();
-        _epsilon = Options.Epsilon.ToScalar();
         _one = 1.ToScalar();
     }
 
@@ -105,7 +104,7 @@ public sealed class AdamWOptimizer : IDisposable
         double lr = _learningRate;
         using var decay = (1 - lr * Options.WeightDecay).ToScalar();
         // Per-step scalars depend on the parameter's own step count; nearly always one entry.
-        var perStep = new Dictionary<long, (Scalar SqrtBias2, Scalar NegStepSize)>();
+        var perStep = new Dictionary<long, (Scalar Epsilon, Scalar NegStepSize)>();
         try
         {
             for (int i = 0; i < _parameters.Length; i++)
@@ -118,7 +117,9 @@ public sealed class AdamWOptimizer : IDisposable
                 {
                     double bias1 = 1 - Math.Pow(Options.Beta1, s.Step);
                     double bias2 = 1 - Math.Pow(Options.Beta2, s.Step);
-                    k = (Math.Sqrt(bias2).ToScalar(), (-(lr / bias1)).ToScalar());
+                    // m̂ / (√v̂ + ε) = √b₂ · m / (√v + ε·√b₂): the bias correction of v folds into ε and the step size,
+                    // which saves one pass over the moments (the update is memory-bound).
+                    k = ((Options.Epsilon * Math.Sqrt(bias2)).ToScalar(), (-(lr / bias1) * Math.Sqrt(bias2)).ToScalar());
                     perStep[s.Step] = k;
                 }
                 using var inner = NewDisposeScope();
@@ -127,7 +128,7 @@ public sealed class AdamWOptimizer : IDisposable
                 w.mul_(decay);
                 s.ExpAvg.mul_(_beta1).add_(g, _oneMinusBeta1);
                 s.ExpAvgSq.mul_(_beta2).addcmul_(g, g, _oneMinusBeta2);
-                var denom = s.ExpAvgSq.sqrt().div_(k.SqrtBias2).add_(_epsilon, _one);
+                var denom = s.ExpAvgSq.sqrt().add_(k.Epsilon, _one);
                 w.addcdiv_(s.ExpAvg, denom, k.NegStepSize);
                 if (s.Master is not null) p.copy_(s.Master);
             }
@@ -278,7 +279,6 @@ public sealed class AdamWOptimizer : IDisposable
         _oneMinusBeta1.Dispose();
         _beta2.Dispose();
         _oneMinusBeta2.Dispose();
-        _epsilon.Dispose();
         _one.Dispose();
     }
 

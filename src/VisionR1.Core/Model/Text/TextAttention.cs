@@ -21,12 +21,14 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
     private readonly int _heads;
     private readonly int _kvHeads;
     private readonly int _headDim;
+    private readonly bool _explicitAttention; // decided once from the weights' device and dtype (see AttentionKernel)
 
     public TextAttention(TextConfig config, Device device, ScalarType dtype) : base(nameof(TextAttention))
     {
         _heads = config.NumAttentionHeads;
         _kvHeads = config.NumKeyValueHeads;
         _headDim = config.HeadDim;
+        _explicitAttention = AttentionKernel.Explicit(device.type, dtype);
         q_proj = new Linear(config.HiddenSize, _heads * _headDim, true, device, dtype);
         k_proj = new Linear(config.HiddenSize, _kvHeads * _headDim, true, device, dtype);
         v_proj = new Linear(config.HiddenSize, _kvHeads * _headDim, true, device, dtype);
@@ -48,16 +50,34 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
         var (qk, v) = Project(x);
         // Queries and keys rotate together: one set of element-wise ops over (B, T, heads + kv_heads, head_dim).
         qk = qk.view(b, t, _heads + _kvHeads, _headDim);
-        qk = Scalars.Add(qk * cos, qk.roll(_headDim / 2, -1) * signedSin);
-        var q = qk.narrow(2, 0, _heads).transpose(1, 2);
+        // qk·cos + roll(qk)·sin with the second product fused into the add (one temporary and one call fewer).
+        using (var one = 1.ToScalar()) qk = (qk * cos).addcmul_(qk.roll(_headDim / 2, -1), signedSin, one);
         var k = qk.narrow(2, _heads, _kvHeads).transpose(1, 2);
         v = v.view(b, t, _kvHeads, _headDim).transpose(1, 2);
         if (cache is not null) (k, v) = cache.Write(layer, k, v);
 
         int groups = _heads / _kvHeads;
+        if (t == 1 && mask is not null)
+        {
+            // One new token per row (decoding): (B, 1, heads, d) is already head-major, so the query heads of each
+            // KV head are a (B, kv_heads, groups, d) view, the (B, 1, 1, S) mask broadcasts over them, and the
+            // output is the merged (B, 1, heads·d) row as it stands: no transposes or copies.
+            var single = AttentionKernel.Compute(qk.narrow(2, 0, _heads).view(b, _kvHeads, groups, _headDim), k, v, mask, _explicitAttention);
+            return o_proj.forward(single.view(b, 1, _heads * _headDim)).MoveToOuterDisposeScope();
+        }
+        var q = qk.narrow(2, 0, _heads).transpose(1, 2);
         long keyLength = k.shape[2];
         Tensor output;
-        if (mask is null)
+        if (_explicitAttention)
+        {
+            // bf16 on the CPU: the explicit product, with the query heads of a KV head folded into the query
+            // axis (no repeated keys and values) and the causal mask built for the folded rows.
+            var qg = q.reshape(b, _kvHeads, groups * t, _headDim);
+            var allowed = mask is null ? AttentionKernel.FoldedCausal(groups, t, keyLength, q.device)
+                : t == 1 ? mask : mask.unsqueeze(2).expand(b, 1, groups, t, keyLength).reshape(b, 1, groups * t, keyLength);
+            output = AttentionKernel.Compute(qg, k, v, allowed, true).view(b, _heads, t, _headDim);
+        }
+        else if (mask is null)
         {
             // Causal without a mask lets the attention kernel skip the blocks above the diagonal;
             // the kernel has no GQA, so each KV head is repeated for the query heads that share it.
@@ -99,10 +119,11 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
         var weight = cat([q_proj.weight, k_proj.weight, v_proj.weight], 0);
         var bias = cat([q_proj.bias!, k_proj.bias!, v_proj.bias!], 0);
         var qkv = nn.functional.linear(x, weight, bias);
-        long qk = (_heads + _kvHeads) * _headDim;
-        return (qkv.narrow(-1, 0, qk), qkv.narrow(-1, qk, _kvHeads * _headDim));
+        // split, not two narrows: its backward is one concatenation instead of two zero-filled full-width gradients and their sum.
+        var parts = qkv.split([(_heads + _kvHeads) * _headDim, _kvHeads * _headDim], -1);
+        return (parts[0], parts[1]);
     }
 
-    /// <summary>Rows (B·T) from which q/k/v (and the MLP's gate/up) run as one fused product.</summary>
+    /// <summary>Rows (B·T) from which q/k/v run as one fused product.</summary>
     internal const long FuseFromRows = 64;
 }

@@ -1,3 +1,4 @@
+using VisionR1.Model.Layers;
 using static TorchSharp.torch;
 
 namespace VisionR1.Model.Vision;
@@ -63,19 +64,19 @@ internal sealed class SegmentAttentionPlan : IDisposable
         if (Uniform)
         {
             Tensor Batch(Tensor x) => x.view(Segments, Longest, heads, hd).transpose(1, 2);
-            var o = nn.functional.scaled_dot_product_attention(Batch(q), Batch(k), Batch(v));
+            var o = AttentionKernel.Compute(Batch(q), Batch(k), Batch(v), null);
             output = o.transpose(1, 2).reshape(n, heads * hd);
         }
         else if (_gather is null)
         {
-            var o = nn.functional.scaled_dot_product_attention(
-                q.transpose(0, 1).unsqueeze(0), k.transpose(0, 1).unsqueeze(0), v.transpose(0, 1).unsqueeze(0));
+            var o = AttentionKernel.Compute(
+                q.transpose(0, 1).unsqueeze(0), k.transpose(0, 1).unsqueeze(0), v.transpose(0, 1).unsqueeze(0), null);
             output = o.squeeze(0).transpose(0, 1).reshape(n, heads * hd);
         }
         else
         {
             Tensor Pad(Tensor x) => x.index_select(0, _gather).view(Segments, Longest, heads, hd).transpose(1, 2);
-            var o = nn.functional.scaled_dot_product_attention(Pad(q), Pad(k), Pad(v), _mask);
+            var o = AttentionKernel.Compute(Pad(q), Pad(k), Pad(v), _mask);
             output = o.transpose(1, 2).reshape(Segments * Longest, heads * hd).index_select(0, _scatter!);
         }
         return output.MoveToOuterDisposeScope();

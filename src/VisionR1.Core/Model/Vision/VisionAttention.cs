@@ -1,4 +1,3 @@
-using VisionR1.Runtime;
 using TorchSharp;
 using VisionR1.Model.Layers;
 using static TorchSharp.torch;
@@ -22,35 +21,20 @@ internal sealed class VisionAttention : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(x, cos, sin, plan).");
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, SegmentAttentionPlan plan)
+    /// <summary>
+    /// x: (N, hidden); cos and sign-folded sin (<see cref="Text.MultimodalRotary.SignFoldedSin"/>): (N, 1, 1, head_dim) fp32.
+    /// q and k rotate together in fp32 (as transformers does) with one roll: rotate_half(x)·sin = roll(x, head_dim/2)·signed sin.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor signedSin, SegmentAttentionPlan plan)
     {
         using var scope = NewDisposeScope();
         long n = x.shape[0];
-        var parts = qkv.forward(x).view(n, 3, _heads, -1).unbind(1);
-        var q = ApplyRotary(parts[0], cos, sin);
-        var k = ApplyRotary(parts[1], cos, sin);
-        var o = plan.Attend(q, k, parts[2]);
+        // split, not slices: its backward is one concatenation.
+        var parts = qkv.forward(x).view(n, 3, _heads, -1).split([2, 1], 1);
+        var qk = parts[0].to_type(ScalarType.Float32); // (N, 2, heads, head_dim)
+        using (var one = 1.ToScalar()) qk = (qk * cos).addcmul_(qk.roll(qk.shape[^1] / 2, -1), signedSin, one);
+        var rotated = qk.to_type(x.dtype);
+        var o = plan.Attend(rotated.select(1, 0), rotated.select(1, 1), parts[1].squeeze(1));
         return proj.forward(o).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>x: (N, heads, head_dim); cos/sin: (N, head_dim) fp32. Rotation computed in fp32, result in x's dtype.</summary>
-    internal static Tensor ApplyRotary(Tensor x, Tensor cos, Tensor sin)
-    {
-        using var scope = NewDisposeScope();
-        var xf = x.to_type(ScalarType.Float32);
-        var c = cos.unsqueeze(-2);
-        var s = sin.unsqueeze(-2);
-        var rotated = Scalars.Add(xf * c, RotateHalf(xf) * s);
-        return rotated.to_type(x.dtype).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>(x1, x2) → (−x2, x1) over the last dimension's halves.</summary>
-    internal static Tensor RotateHalf(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        long half = x.shape[^1] / 2;
-        var x1 = x.narrow(-1, 0, half);
-        var x2 = x.narrow(-1, half, half);
-        return cat([x2.neg(), x1], -1).MoveToOuterDisposeScope();
     }
 }

@@ -25,10 +25,11 @@ internal sealed class VisionBlock : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(x, cos, sin, plan).");
 
-    public Tensor Forward(Tensor x, Tensor cos, Tensor sin, SegmentAttentionPlan plan)
+    /// <summary>cos and sign-folded sin as <see cref="VisionAttention.Forward"/> takes them.</summary>
+    public Tensor Forward(Tensor x, Tensor cos, Tensor signedSin, SegmentAttentionPlan plan)
     {
         using var scope = NewDisposeScope();
-        var h = Scalars.Add(x, attn.Forward(norm1.forward(x), cos, sin, plan));
+        var h = Scalars.Add(x, attn.Forward(norm1.forward(x), cos, signedSin, plan));
         return Scalars.Add(h, mlp.forward(norm2.forward(h))).MoveToOuterDisposeScope();
     }
 }

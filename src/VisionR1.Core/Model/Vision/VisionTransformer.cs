@@ -52,8 +52,11 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         h = h.view(n / unit, unit, d).index_select(0, windowIndex).view(n, d);
 
         var (cos, sin) = RotaryTables(layout, device);
+        // (N, 1, 1, head_dim): broadcast over q|k and the heads, shaped once for every block.
+        var c = cos.view(n, 1, 1, -1);
+        var s = Text.MultimodalRotary.SignFoldedSin(sin).view(n, 1, 1, -1);
         for (int i = 0; i < blocks.Count; i++)
-            h = blocks[i].Forward(h, cos, sin, _fullAttention.Contains(i) ? framePlan : windowPlan);
+            h = blocks[i].Forward(h, c, s, _fullAttention.Contains(i) ? framePlan : windowPlan);
 
         var merged = merger.forward(h);
         var restore = windowIndex.argsort();
