@@ -5,7 +5,7 @@ namespace VisionR1.Trainer.Pipeline;
 
 /// <summary>What a finished stage left behind: its result, serialised, and how long it took.</summary>
 /// <param name="Stage">The stage name.</param>
-/// <param name="ElapsedSeconds">Wall-clock seconds the stage took when it ran.</param>
+/// <param name="ElapsedSeconds">Wall-clock seconds the stage took, summed over every attempt (an interrupted attempt counts up to its last heartbeat).</param>
 /// <param name="FinishedUtc">When it finished.</param>
 /// <param name="Result">The stage's result as JSON.</param>
 public sealed record StageRecord(string Stage, double ElapsedSeconds, DateTime FinishedUtc, JsonElement Result);
@@ -21,6 +21,9 @@ public sealed class StageRunner
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
+    /// <summary>File in a stage folder holding the seconds spent in earlier, unfinished attempts.</summary>
+    public const string PartialTimeFileName = "elapsed.partial";
+
     /// <summary>Creates a runner over <paramref name="root"/> (created if missing).</summary>
     public StageRunner(string root)
     {
@@ -33,6 +36,9 @@ public sealed class StageRunner
 
     /// <summary>Stages skipped because a previous run finished them.</summary>
     public List<string> Resumed { get; } = [];
+
+    /// <summary>How often a running stage records its elapsed time, so that a killed run still counts it on resume.</summary>
+    public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The folder of a stage.</summary>
     public string StageDirectory(string stage) => Path.Combine(Root, stage);
@@ -58,10 +64,40 @@ public sealed class StageRunner
         cancellationToken.ThrowIfCancellationRequested();
         var dir = StageDirectory(stage);
         Directory.CreateDirectory(dir);
+        // Time of earlier attempts that were stopped or killed: a stage's elapsed time is the sum over attempts.
+        var partial = Path.Combine(dir, PartialTimeFileName);
+        double previous = ReadPartial(partial);
         var sw = Stopwatch.StartNew();
-        var result = await body(dir, cancellationToken).ConfigureAwait(false);
-        var done = new StageRecord(stage, sw.Elapsed.TotalSeconds, DateTime.UtcNow, JsonSerializer.SerializeToElement(result, Json));
+        var gate = new object();
+        bool stopped = false;
+        void Record()
+        {
+            lock (gate)
+            {
+                if (stopped) return;
+                try { AtomicFile.WriteAllText(partial, (previous + sw.Elapsed.TotalSeconds).ToString("R", System.Globalization.CultureInfo.InvariantCulture)); }
+                catch (IOException) { } // a missed heartbeat only undercounts the time
+            }
+        }
+        T result;
+        var timer = new Timer(_ => Record(), null, Heartbeat, Heartbeat);
+        try
+        {
+            result = await body(dir, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Record();
+            throw;
+        }
+        finally
+        {
+            await timer.DisposeAsync().ConfigureAwait(false);
+        }
+        lock (gate) stopped = true;
+        var done = new StageRecord(stage, previous + sw.Elapsed.TotalSeconds, DateTime.UtcNow, JsonSerializer.SerializeToElement(result, Json));
         AtomicFile.WriteAllText(marker, JsonSerializer.Serialize(done, Json));
+        File.Delete(partial);
         return result;
     }
 
@@ -72,6 +108,15 @@ public sealed class StageRunner
             .Where(File.Exists)
             .Select(f => JsonSerializer.Deserialize<StageRecord>(File.ReadAllText(f))!)
             .ToDictionary(r => r.Stage, r => r.ElapsedSeconds);
+
+    private static double ReadPartial(string path)
+    {
+        if (!File.Exists(path)) return 0;
+        var text = File.ReadAllText(path).Trim();
+        return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 0 && double.IsFinite(v)
+            ? v
+            : throw new InvalidDataException($"{path}: expected the seconds of earlier attempts, got '{text}'.");
+    }
 
     private string MarkerPath(string stage) => Path.Combine(StageDirectory(stage), "stage.json");
 }

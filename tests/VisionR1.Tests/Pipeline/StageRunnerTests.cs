@@ -26,6 +26,34 @@ public sealed class StageRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task Elapsed_time_sums_an_interrupted_attempt_and_the_resumed_one()
+    {
+        var runner = new StageRunner(_dir.FullName) { Heartbeat = TimeSpan.FromMilliseconds(50) };
+        var partial = Path.Combine(runner.StageDirectory("c"), StageRunner.PartialTimeFileName);
+        bool sawHeartbeat = false;
+        await Assert.ThrowsAsync<OperationCanceledException>(() => runner.RunAsync<Count>("c", async (_, _) =>
+        {
+            // A killed process gets no chance to record its time: the heartbeat must already have done it.
+            for (int i = 0; i < 100 && !sawHeartbeat; i++)
+            {
+                await Task.Delay(20);
+                sawHeartbeat = File.Exists(partial);
+            }
+            await Task.Delay(300);
+            throw new OperationCanceledException();
+        }, CancellationToken.None));
+        Assert.True(sawHeartbeat, "no heartbeat file while the stage ran");
+        double first = double.Parse(File.ReadAllText(partial), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(first >= 0.3, $"interrupted attempt recorded {first} s");
+
+        var resumed = new StageRunner(_dir.FullName);
+        await resumed.RunAsync("c", async (_, _) => { await Task.Delay(100); return new Count(1); }, CancellationToken.None);
+        double total = resumed.ElapsedByStage()["c"];
+        Assert.InRange(total, first + 0.1, first + 5);
+        Assert.False(File.Exists(partial));
+    }
+
+    [Fact]
     public async Task A_stage_that_throws_leaves_no_marker_and_runs_again()
     {
         var runner = new StageRunner(_dir.FullName);
