@@ -46,6 +46,9 @@ public sealed record PipelineOptions
     /// <summary>Epochs of base pre-training over captions and direct answers (2 × 8000 problems: 1000 steps, about 5.5 minutes on two cores).</summary>
     public int BaseEpochs { get; init; } = 2;
 
+    /// <summary>Text-only arithmetic exercises added to base pre-training (<see cref="ArithmeticDrills"/>): the skills an instruct model brings.</summary>
+    public int BaseArithmeticDrills { get; init; } = 4000;
+
     /// <summary>Samples per base pre-training step.</summary>
     public int BaseBatch { get; init; } = 32;
 
@@ -54,6 +57,9 @@ public sealed record PipelineOptions
 
     /// <summary>Training problems sent through the cold-start construction.</summary>
     public int ColdStartItems { get; init; } = 4000;
+
+    /// <summary>Most extra re-checks the synthetic teacher writes into a reasoning chain (its long, reflective reasoning; 0–4).</summary>
+    public int TeacherExtraReflections { get; init; } = 3;
 
     /// <summary>Epochs of cold-start SFT (2, as the paper's 2 over 200K samples; here over the ~3.2K samples the filter keeps).</summary>
     public int CiEpochs { get; init; } = 2;
@@ -77,7 +83,7 @@ public sealed record PipelineOptions
     public int GrpoPromptsPerStep { get; init; } = 16;
 
     /// <summary>GRPO learning rate. With fp32 master weights every update lands; 1e-4 degraded the small model (CI 38.8% → 32.6%) and 3e-4 collapsed its format, so the default is 2e-5.</summary>
-    public double GrpoLearningRate { get; init; } = 2e-5;
+    public double GrpoLearningRate { get; init; } = 3e-5;
 
     /// <summary>GRPO sampling temperature (0.7: the small model's temperature-1 samples are a quarter malformed, far from what the 0.6 evaluation sees).</summary>
     public double GrpoTemperature { get; init; } = 0.7;
@@ -145,6 +151,7 @@ public sealed record PipelineOptions
         TestItems = 12,
         ImageSize = 56,
         BaseEpochs = 1,
+        BaseArithmeticDrills = 16,
         BaseBatch = 16,
         ColdStartItems = 16,
         CiEpochs = 1,

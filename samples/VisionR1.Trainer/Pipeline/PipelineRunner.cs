@@ -195,6 +195,7 @@ public sealed class PipelineRunner
             samples.Add(new SupervisedSample(p, PipelinePrompts.Describe, caption));
             samples.Add(new SupervisedSample(p, PipelinePrompts.Direct(p), p.Answer));
         }
+        samples.AddRange(ArithmeticDrills.Generate(_o.BaseArithmeticDrills, _o.Seed));
         var options = new SftOptions
         {
             Epochs = _o.BaseEpochs,
@@ -206,7 +207,7 @@ public sealed class PipelineRunner
             Adam = new AdamWOptions(WeightDecay: 0.01),
             Seed = _o.Seed,
         };
-        return TrainSft(PipelineStages.Base, dir, null, template, samples, options, $"pre-training a '{_o.Preset}' model from scratch on captions and direct answers", ct);
+        return TrainSft(PipelineStages.Base, dir, null, template, samples, options, $"pre-training a '{_o.Preset}' model from scratch on captions, direct answers and arithmetic", ct);
     }
 
     private SftOptions ColdStartSftOptions() => new()
@@ -313,7 +314,7 @@ public sealed class PipelineRunner
         }
         else
         {
-            teacher = new SyntheticTeacherChatClient(problems, new SyntheticTeacherOptions { Seed = _o.Seed });
+            teacher = new SyntheticTeacherChatClient(problems, new SyntheticTeacherOptions { Seed = _o.Seed, MaxExtraReflections = _o.TeacherExtraReflections });
             who = "the synthetic teacher";
         }
         using (teacher)

@@ -28,7 +28,14 @@ internal static class SyntheticCotWriter
     /// description), with the fault applied. <paramref name="complete"/> is false when the text
     /// ends without its closing tags.
     /// </summary>
-    public static string Reasoning(SyntheticItem item, IReadOnlyList<int> values, SyntheticTeacherFault fault, WorldRandom rng, out bool complete)
+    public static string Reasoning(SyntheticItem item, IReadOnlyList<int> values, SyntheticTeacherFault fault, WorldRandom rng, out bool complete) =>
+        Reasoning(item, values, fault, rng, 0, out complete);
+
+    /// <summary>
+    /// <see cref="Reasoning(SyntheticItem, IReadOnlyList{int}, SyntheticTeacherFault, WorldRandom, out bool)"/> with
+    /// 0 to <paramref name="maxExtraReflections"/> further re-checks of needed facts after the first (none drawn when it is 0).
+    /// </summary>
+    public static string Reasoning(SyntheticItem item, IReadOnlyList<int> values, SyntheticTeacherFault fault, WorldRandom rng, int maxExtraReflections, out bool complete)
     {
         var task = item.Task;
         var perceived = values.ToList();
@@ -38,6 +45,15 @@ internal static class SyntheticCotWriter
         var fact = task.Facts[j] with { Value = perceived[j] };
 
         var sentences = new List<string> { Observation(item, perceived), Reflection(fact, rng) };
+        if (maxExtraReflections > 0)
+        {
+            int extra = rng.Between(0, maxExtraReflections);
+            for (int e = 0; e < extra; e++)
+            {
+                int k = rng.Next(task.Facts.Count);
+                sentences.Add(Reflection(task.Facts[k] with { Value = perceived[k] }, rng));
+            }
+        }
         var computation = Computation(task, perceived, answer);
         if (computation.Length > 0) sentences.Add(computation);
         sentences.Add(Check(task, perceived, answer));

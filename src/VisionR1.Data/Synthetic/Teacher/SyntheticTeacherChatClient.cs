@@ -200,7 +200,7 @@ public sealed partial class SyntheticTeacherChatClient : IChatClient
                 var values = parsed.Select((v, i) => v ?? needed[i].Value).ToList();
                 // Parsed values a task cannot take (e.g. a difference that turns negative) fall back to the truth.
                 if (!Valid(item.Task, values)) values = needed.Select(f => f.Value).ToList();
-                reply = SyntheticCotWriter.Reasoning(item, values, fault, rng, out complete);
+                reply = SyntheticCotWriter.Reasoning(item, values, fault, rng, Options.MaxExtraReflections, out complete);
                 break;
         }
 

@@ -25,6 +25,13 @@ public sealed record SyntheticTeacherOptions
     /// <summary>Probability of a degenerate repetition loop (<see cref="SyntheticTeacherFault.Repetition"/>).</summary>
     public double RepetitionRate { get; init; } = 0.03;
 
+    /// <summary>
+    /// Most extra re-checks in a reasoning chain beyond the first (0–4, uniformly drawn per chain; 0 keeps every chain
+    /// to one re-check). Extra re-checks restate facts already read ("Wait, let me recount …"): the long, reflective
+    /// reasoning of the paper's teacher, which makes a cold-started model over-think.
+    /// </summary>
+    public int MaxExtraReflections { get; init; }
+
     /// <summary>The model id reported in responses.</summary>
     public string ModelId { get; init; } = "synthetic-teacher";
 
@@ -47,6 +54,8 @@ public sealed record SyntheticTeacherOptions
         }
         if (WrongCountRate + InconsistentRate + TruncationRate + RepetitionRate > 1)
             throw new ArgumentException("SyntheticTeacherOptions: the reasoning fault rates add up to more than 1.", nameof(WrongCountRate));
+        if (MaxExtraReflections is < 0 or > 4)
+            throw new ArgumentException($"SyntheticTeacherOptions.MaxExtraReflections must be between 0 and 4, got {MaxExtraReflections}.", nameof(MaxExtraReflections));
         if (string.IsNullOrWhiteSpace(ModelId)) throw new ArgumentException("SyntheticTeacherOptions.ModelId must not be empty.", nameof(ModelId));
     }
 }
