@@ -207,7 +207,7 @@ public sealed class PipelineRunner
             Adam = new AdamWOptions(WeightDecay: 0.01),
             Seed = _o.Seed,
         };
-        return TrainSft(PipelineStages.Base, dir, null, template, samples, options, $"pre-training a '{_o.Preset}' model from scratch on captions, direct answers and arithmetic", ct);
+        return TrainSft(PipelineStages.Base, dir, null, template, samples, options, $"pre-training a '{_o.Preset}' model from scratch on captions{(_o.BaseArithmeticDrills > 0 ? ", direct answers and arithmetic" : " and direct answers")}", ct);
     }
 
     private SftOptions ColdStartSftOptions() => new()
