@@ -6,7 +6,9 @@ namespace VisionR1.Tests.Model;
 
 /// <summary>
 /// Forces TorchSharp's temporary-Scalar race: one thread runs bf16 operations while another collects garbage and
-/// runs finalizers in a loop (and a third fills the finalizer queue with abandoned scalars). The forced collections
+/// runs finalizers in a loop (and a third fills the finalizer queue with abandoned scalars). TorchSharp's own
+/// temporary form (`x + 0.5`) failed 88–91 times in 5 s of this stress in one session and not once in 301,702
+/// operations in another, so no test depends on the race showing; the kept-alive form must never fail. The forced collections
 /// would expose the same race in any other test running at the time, so these run alone.
 /// </summary>
 [Collection(GcStressCollection.Name)]
@@ -104,19 +106,6 @@ public sealed class ScalarLifetimeTests
         Assert.True(result.Collections >= 50, $"only {result.Collections} collections ran; the stress did not happen");
         Assert.True(result.Operations >= 1000, $"only {result.Operations} iterations ran");
         Assert.True(result.Wrong == 0 && result.Thrown == 0, $"{result.Wrong} wrong and {result.Thrown} thrown of {result.Operations}: {result.FirstFailure}");
-    }
-
-    [Fact]
-    public void TorchSharp_temporary_scalars_are_freed_during_the_native_call_under_the_same_stress()
-    {
-        // Documents the bug the Scalars helpers avoid: `x + 0.5` hands libtorch a Scalar nothing references,
-        // and a finalizer frees it mid-call (in bf16 libtorch's range check throws "Expected false to be true").
-        // If a TorchSharp update fixes this, this test fails and the workaround can be reviewed.
-        using var x = ones(new long[] { 64 }, dtype: ScalarType.BFloat16);
-        using var expected = full(new long[] { 64 }, 1.5, dtype: ScalarType.BFloat16);
-        var result = Stress(() => Same(x + 0.5, expected), TimeSpan.FromSeconds(5), stopAtFirstFailure: true);
-
-        Assert.True(result.Wrong + result.Thrown > 0, $"no failure in {result.Operations} operations and {result.Collections} collections");
     }
 }
 
