@@ -1,3 +1,4 @@
+using VisionR1.IO;
 using System.Globalization;
 using System.Text.Json;
 using VisionR1.Data.Records;
@@ -65,17 +66,17 @@ public sealed class GenerateWorldCommand : ICliCommand
         {
             var name = SyntheticWorldGenerator.SplitName(split);
             var file = Path.Combine(outDir, name + ".jsonl");
-            var temp = file + ".tmp";
-            await using (var writer = new StreamWriter(temp, append: false, new System.Text.UTF8Encoding(false)))
+            await AtomicFile.WriteAsync(file, async (stream, ct) =>
             {
-                await foreach (var p in world.GenerateAsync(split, count, cancellationToken).ConfigureAwait(false))
+                await using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                await foreach (var p in world.GenerateAsync(split, count, ct).ConfigureAwait(false))
                 {
                     var relative = "images/" + p.Id + ".png";
-                    await WriteAtomicAsync(Path.Combine(outDir, relative), p.Images[0].Bytes!, cancellationToken).ConfigureAwait(false);
-                    await writer.WriteLineAsync(ToJsonLine(p, relative).AsMemory(), cancellationToken).ConfigureAwait(false);
+                    var png = p.Images[0].Bytes!;
+                    AtomicFile.Write(Path.Combine(outDir, relative), s => s.Write(png, 0, png.Length));
+                    await writer.WriteLineAsync(ToJsonLine(p, relative).AsMemory(), ct).ConfigureAwait(false);
                 }
-            }
-            File.Move(temp, file, overwrite: true);
+            }, cancellationToken).ConfigureAwait(false);
             stdout.WriteLine($"{name}: {count} problems -> {file}");
         }
         var settings = new Dictionary<string, object>
@@ -87,7 +88,8 @@ public sealed class GenerateWorldCommand : ICliCommand
             ["train"] = train,
             ["test"] = test,
         };
-        await WriteAtomicAsync(Path.Combine(outDir, "world.json"), JsonSerializer.SerializeToUtf8Bytes(settings, new JsonSerializerOptions { WriteIndented = true }), cancellationToken).ConfigureAwait(false);
+        var json = JsonSerializer.SerializeToUtf8Bytes(settings, new JsonSerializerOptions { WriteIndented = true });
+        AtomicFile.Write(Path.Combine(outDir, "world.json"), s => s.Write(json, 0, json.Length));
         return 0;
     }
 
@@ -118,12 +120,5 @@ public sealed class GenerateWorldCommand : ICliCommand
             ["metadata"] = p.Metadata,
         };
         return JsonSerializer.Serialize(line, LineJson);
-    }
-
-    private static async Task WriteAtomicAsync(string path, byte[] bytes, CancellationToken cancellationToken)
-    {
-        var temp = path + ".tmp";
-        await File.WriteAllBytesAsync(temp, bytes, cancellationToken).ConfigureAwait(false);
-        File.Move(temp, path, overwrite: true);
     }
 }

@@ -1,3 +1,4 @@
+using VisionR1.IO;
 using System.Diagnostics;
 using System.Text.Json;
 

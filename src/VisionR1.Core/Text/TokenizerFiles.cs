@@ -1,3 +1,4 @@
+using VisionR1.IO;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -20,7 +21,7 @@ internal static class TokenizerFiles
         Directory.CreateDirectory(directory);
         var vocabulary = tokenizer.Vocabulary.OrderBy(kv => kv.Value).ToList();
 
-        WriteAtomically(Path.Combine(directory, "vocab.json"), stream =>
+        AtomicFile.Write(Path.Combine(directory, "vocab.json"), stream =>
         {
             using var json = new Utf8JsonWriter(stream, WriterOptions);
             json.WriteStartObject();
@@ -32,7 +33,7 @@ internal static class TokenizerFiles
             json.WriteEndObject();
         });
 
-        WriteAtomically(Path.Combine(directory, "merges.txt"), stream =>
+        AtomicFile.Write(Path.Combine(directory, "merges.txt"), stream =>
         {
             using var writer = new StreamWriter(stream, new UTF8Encoding(false));
             writer.Write("#version: 0.2\n");
@@ -45,7 +46,7 @@ internal static class TokenizerFiles
             }
         });
 
-        WriteAtomically(Path.Combine(directory, "tokenizer_config.json"), stream =>
+        AtomicFile.Write(Path.Combine(directory, "tokenizer_config.json"), stream =>
         {
             using var json = new Utf8JsonWriter(stream, WriterOptions);
             json.WriteStartObject();
@@ -73,7 +74,7 @@ internal static class TokenizerFiles
             json.WriteEndObject();
         });
 
-        WriteAtomically(Path.Combine(directory, "tokenizer.json"), stream =>
+        AtomicFile.Write(Path.Combine(directory, "tokenizer.json"), stream =>
         {
             using var json = new Utf8JsonWriter(stream, WriterOptions);
             json.WriteStartObject();
@@ -166,26 +167,5 @@ internal static class TokenizerFiles
         json.WriteBoolean("trim_offsets", false);
         json.WriteBoolean("use_regex", false);
         json.WriteEndObject();
-    }
-
-    private static void WriteAtomically(string path, Action<Stream> write)
-    {
-        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                write(stream);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.AI;
 using Polly;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
+using VisionR1.IO;
 
 namespace VisionR1.Data.ColdStart;
 
@@ -163,10 +164,7 @@ public sealed class ColdStartPipeline
         var target = Path.Combine(root, "images", name);
         if (!File.Exists(target))
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            var temp = target + "." + Guid.NewGuid().ToString("N") + ".tmp";
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, target, overwrite: true);
+            AtomicFile.Write(target, stream => stream.Write(bytes, 0, bytes.Length));
         }
         return "images/" + name;
     }

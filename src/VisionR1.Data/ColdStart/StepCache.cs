@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using VisionR1.IO;
 
 namespace VisionR1.Data.ColdStart;
 
@@ -52,10 +53,8 @@ public sealed class StepCache(string directory)
         ArgumentNullException.ThrowIfNull(result);
         System.IO.Directory.CreateDirectory(Directory);
         var path = FileFor(id, step);
-        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        await using (var s = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            await JsonSerializer.SerializeAsync(s, new Entry(id, result.Text, result.InputTokens, result.OutputTokens), cancellationToken: CancellationToken.None).ConfigureAwait(false);
-        File.Move(temp, path, overwrite: true);
+        var entry = new Entry(id, result.Text, result.InputTokens, result.OutputTokens);
+        await AtomicFile.WriteAsync(path, (s, _) => JsonSerializer.SerializeAsync(s, entry, cancellationToken: CancellationToken.None), CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>Deletes the cached steps of a finished sample.</summary>

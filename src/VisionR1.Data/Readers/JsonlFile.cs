@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using VisionR1.IO;
 
 namespace VisionR1.Data.Readers;
 
@@ -53,28 +54,16 @@ public static class JsonlFile
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(write);
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp-" + Guid.NewGuid().ToString("N");
-        try
+        await AtomicFile.WriteAsync(path, async (stream, ct) =>
         {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            await foreach (var item in items.WithCancellation(ct).ConfigureAwait(false))
             {
-                var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-                await foreach (var item in items.WithCancellation(cancellationToken).ConfigureAwait(false))
-                {
-                    buffer.ResetWrittenCount();
-                    using (var w = new Utf8JsonWriter(buffer, JsonLines.WriterOptions)) write(w, item);
-                    await stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                    stream.WriteByte((byte)'\n');
-                }
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                buffer.ResetWrittenCount();
+                using (var w = new Utf8JsonWriter(buffer, JsonLines.WriterOptions)) write(w, item);
+                await stream.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);
+                stream.WriteByte((byte)'\n');
             }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using VisionR1.IO;
 
 namespace VisionR1.Grpo.Metrics;
 
@@ -94,8 +95,6 @@ public sealed class JsonlMetricsSink : IMetricsSink, IDisposable
             }
             if (node?["step"]?.GetValue<long>() is { } s && s <= step) kept.Add(line);
         }
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, kept.Count == 0 ? "" : string.Join('\n', kept) + "\n", new UTF8Encoding(false));
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, kept.Count == 0 ? "" : string.Join('\n', kept) + "\n");
     }
 }

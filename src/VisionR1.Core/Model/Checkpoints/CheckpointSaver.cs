@@ -1,6 +1,7 @@
 using System.Text.Json;
 using VisionR1.Model.Config;
 using static TorchSharp.torch;
+using VisionR1.IO;
 
 namespace VisionR1.Model.Checkpoints;
 
@@ -73,9 +74,7 @@ public static class CheckpointSaver
             ["metadata"] = new Dictionary<string, long> { ["total_size"] = total },
             ["weight_map"] = weightMap,
         }, new JsonSerializerOptions { WriteIndented = true });
-        var tmp = index + ".tmp";
-        File.WriteAllText(tmp, json);
-        File.Move(tmp, index, overwrite: true);
+        AtomicFile.WriteAllText(index, json);
         if (File.Exists(single)) File.Delete(single);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using static TorchSharp.torch;
+using VisionR1.IO;
 
 namespace VisionR1.Model.Checkpoints;
 
@@ -229,8 +230,7 @@ public sealed class SafetensorsFile : IDisposable
         var header = headerStream.ToArray().ToList();
         while (header.Count % 8 != 0) header.Add((byte)' ');
 
-        var tmp = path + ".tmp";
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        AtomicFile.Write(path, fs =>
         {
             fs.Write(BitConverter.GetBytes((ulong)header.Count));
             fs.Write(header.ToArray());
@@ -246,7 +246,6 @@ public sealed class SafetensorsFile : IDisposable
                     fs.Write(part.bytes);
                 }
             }
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 }

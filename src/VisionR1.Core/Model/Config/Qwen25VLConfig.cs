@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VisionR1.IO;
 
 namespace VisionR1.Model.Config;
 
@@ -204,9 +205,7 @@ public sealed record Qwen25VLConfig(TextConfig Text, VisionConfig Vision, ModelT
     {
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, "config.json");
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, ToJson(torchDtype), new UTF8Encoding(false));
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, ToJson(torchDtype));
     }
 
     private static int Int(JsonNode? node, string field) =>
