@@ -45,9 +45,29 @@ public static class CheckpointFiles
         WriteJson(Path.Combine(directory, StateFileName), state);
     }
 
+    /// <summary>
+    /// Reads a checkpoint written by <see cref="WriteTrainingCheckpoint"/> back: checks the seed, restores the policy's
+    /// weights, the optimizer state and the torch RNG, and returns the trainer state for the trainer to apply.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The checkpoint was written with another seed (an exact resume needs the same one).</exception>
+    /// <exception cref="InvalidDataException">A file is missing or malformed; the message names it.</exception>
+    public static TState ReadTrainingCheckpoint<TState>(string directory, VisionR1.Grpo.Policies.IPolicyModel policy, AdamWOptimizer optimizer, long seed, Func<TState, long> seedOf)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(seedOf);
+        var state = ReadJson<TState>(Path.Combine(directory, StateFileName));
+        if (seedOf(state) != seed)
+            throw new InvalidOperationException($"Checkpoint {directory} was written with seed {seedOf(state)} but this run uses {seed}; an exact resume needs the same seed.");
+        policy.LoadWeights(Path.Combine(directory, ModelDirectoryName));
+        LoadOptimizer(optimizer, Path.Combine(directory, OptimizerFileName));
+        LoadTorchRng(Path.Combine(directory, TorchRngFileName));
+        return state;
+    }
+
     /// <summary>Writes <paramref name="value"/> as indented snake_case JSON.</summary>
     public static void WriteJson<T>(string path, T value) =>
-        File.WriteAllText(path, JsonSerializer.Serialize(value, Json), new UTF8Encoding(false));
+        VisionR1.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, Json));
 
     /// <summary>Reads a JSON file written by <see cref="WriteJson"/>.</summary>
     /// <exception cref="InvalidDataException">The file is missing or malformed; the message names it.</exception>

@@ -71,12 +71,7 @@ public sealed class SftTrainer<TSample> : IDisposable
     public CheckpointInfo? TryResume()
     {
         if (_store?.Latest() is not { } latest) return null;
-        var state = CheckpointFiles.ReadJson<SftCheckpointState>(Path.Combine(latest.Directory, CheckpointFiles.StateFileName));
-        if (state.Seed != _options.Seed)
-            throw new InvalidOperationException($"Checkpoint {latest.Directory} was written with seed {state.Seed} but this run uses {_options.Seed}.");
-        _policy.LoadWeights(Path.Combine(latest.Directory, CheckpointFiles.ModelDirectoryName));
-        CheckpointFiles.LoadOptimizer(_optimizer, Path.Combine(latest.Directory, CheckpointFiles.OptimizerFileName));
-        CheckpointFiles.LoadTorchRng(Path.Combine(latest.Directory, CheckpointFiles.TorchRngFileName));
+        var state = CheckpointFiles.ReadTrainingCheckpoint<SftCheckpointState>(latest.Directory, _policy, _optimizer, _options.Seed, st => st.Seed);
         Step = state.Step;
         _order = new DataOrder(_data.Count, _options.Seed, _options.ShuffleData, state.Data);
         _lastCheckpoint = latest;
@@ -100,16 +95,10 @@ public sealed class SftTrainer<TSample> : IDisposable
     /// </summary>
     public TrainingRunResult Train(long? maxSteps = null, CancellationToken cancellationToken = default)
     {
-        long done = 0;
-        while (!Finished && (maxSteps is null || done < maxSteps) && !cancellationToken.IsCancellationRequested)
-        {
-            TrainStep(CancellationToken.None);
-            done++;
-            if (_store is not null && (Step % _options.SaveEverySteps == 0 || Finished)) SaveCheckpoint(CancellationToken.None);
-        }
-        if (_store is not null && _lastCheckpoint?.Step != Step) SaveCheckpoint(CancellationToken.None);
+        var result = TrainingLoop.Run(() => Finished, () => Step, () => TrainStep(CancellationToken.None),
+            _store is null ? null : () => SaveCheckpoint(CancellationToken.None), () => _lastCheckpoint, _options.SaveEverySteps, maxSteps, cancellationToken);
         if (Finished) Metrics.OnEvent(new TrainingEvent(Step, "finished", $"SFT finished after {Step} steps."));
-        return new TrainingRunResult(Step, Finished, _lastCheckpoint);
+        return result;
     }
 
     /// <summary>One optimizer step over <c>MicroBatchSize × GradientAccumulationSteps</c> samples (fewer at the very end).</summary>

@@ -139,6 +139,26 @@ public sealed class GrpoTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Resuming_with_another_seed_is_refused_and_names_both_seeds()
+    {
+        var schedule = PtstSchedule.Single(6, 2, 10);
+        var output = Path.Combine(_dir.FullName, "seed");
+        using (var policy = new TinyGruPolicy(4))
+        using (var trainer = Trainer(policy, Small(schedule, output)))
+        {
+            trainer.TrainStep();
+            trainer.SaveCheckpoint();
+        }
+        using (var policy = new TinyGruPolicy(4))
+        using (var trainer = Trainer(policy, Small(schedule, output) with { Seed = 12345 }))
+        {
+            var e = Assert.Throws<InvalidOperationException>(() => trainer.TryResume());
+            Assert.Contains("seed", e.Message);
+            Assert.Contains("12345", e.Message);
+        }
+    }
+
+    [Fact]
     public void Cancellation_finishes_the_current_step_and_checkpoints_it()
     {
         using var policy = new TinyGruPolicy(13);
