@@ -74,14 +74,6 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         using var jsonl = new JsonlMetricsSink(outDir, keepUpToStep: from ?? 0);
         trainer.Metrics = new CompositeMetricsSink(jsonl, new ConsoleProgressSink(stdout, trainer.TotalSteps));
         var result = trainer.Train(maxSteps > 0 ? maxSteps : null, cancellationToken);
-        if (result.Finished)
-        {
-            var final = Path.Combine(outDir, "final");
-            TrainingDataFiles.SaveFinal(policy, tokenizer, final);
-            stdout.WriteLine($"sft finished after {result.Step} steps; model written to {final}");
-        }
-        else stdout.WriteLine($"sft stopped after {result.Step} steps; run again with --resume to continue");
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(0);
+        return Task.FromResult(TrainingDataFiles.Finish("sft", result, policy, tokenizer, outDir, stdout, cancellationToken));
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using TorchSharp;
 using VisionR1.Grpo.Policies;
 using VisionR1.Grpo.Rollout;
+using VisionR1.Grpo.Training;
 using VisionR1.Inputs;
 using VisionR1.Model.Config;
 using VisionR1.Text;
@@ -130,6 +131,23 @@ internal static class TrainingDataFiles
     {
         policy.SaveWeights(directory);
         tokenizer.Save(directory);
+    }
+
+    /// <summary>
+    /// Reports the end of a `vr1 sft` / `vr1 grpo` run: a finished run writes its final model to OUT/final, a stopped one
+    /// says how to continue. Throws when <paramref name="cancellationToken"/> stopped the run.
+    /// </summary>
+    public static int Finish(string command, TrainingRunResult result, QwenPolicy policy, ITextTokenizer tokenizer, string outDir, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        if (result.Finished)
+        {
+            var final = Path.Combine(outDir, "final");
+            SaveFinal(policy, tokenizer, final);
+            stdout.WriteLine($"{command} finished after {result.Step} steps; model written to {final}");
+        }
+        else stdout.WriteLine($"{command} stopped after {result.Step} steps; run again with --resume to continue");
+        cancellationToken.ThrowIfCancellationRequested();
+        return 0;
     }
 
     private static IEnumerable<(int Line, JsonElement Root)> Lines(string path, CancellationToken cancellationToken)
