@@ -71,11 +71,17 @@ public static class PipelineOverrides
             if (bool.TryParse(text, out var b)) return JsonValue.Create(b);
             throw new ArgumentException($"Override '{item}': expected true or false.");
         }
+        // The number keeps its literal form ("6000", "3e-4"), so the options' own types decide what it may be.
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
         {
-            // Integers stay integers so that int and long options deserialise.
-            if (old!.ToJsonString().All(c => char.IsDigit(c) || c == '-') && d == Math.Floor(d) && Math.Abs(d) < 1e15)
-                return JsonValue.Create((long)d);
+            try
+            {
+                if (JsonNode.Parse(text) is JsonValue number && number.GetValueKind() == JsonValueKind.Number) return number;
+            }
+            catch (JsonException)
+            {
+                // ".5" or "1." parse as doubles but are not JSON numbers: written out below.
+            }
             return JsonValue.Create(d);
         }
         throw new ArgumentException($"Override '{item}': expected a number.");

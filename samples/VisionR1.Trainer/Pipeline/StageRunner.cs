@@ -70,12 +70,10 @@ public sealed class StageRunner
         double previous = ReadPartial(partial);
         var sw = Stopwatch.StartNew();
         var gate = new object();
-        bool stopped = false;
         void Record()
         {
             lock (gate)
             {
-                if (stopped) return;
                 try { AtomicFile.WriteAllText(partial, (previous + sw.Elapsed.TotalSeconds).ToString("R", System.Globalization.CultureInfo.InvariantCulture)); }
                 catch (IOException) { } // a missed heartbeat only undercounts the time
             }
@@ -95,7 +93,6 @@ public sealed class StageRunner
         {
             await timer.DisposeAsync().ConfigureAwait(false);
         }
-        lock (gate) stopped = true;
         var done = new StageRecord(stage, previous + sw.Elapsed.TotalSeconds, DateTime.UtcNow, JsonSerializer.SerializeToElement(result, Json));
         AtomicFile.WriteAllText(marker, JsonSerializer.Serialize(done, Json));
         File.Delete(partial);

@@ -29,134 +29,98 @@ namespace VisionR1.Runtime;
 /// </remarks>
 public static class Scalars
 {
-    /// <summary><paramref name="x"/> + <paramref name="value"/> (the scalar is cast to the tensor's dtype by type promotion, as <c>x + value</c>).</summary>
-    public static Tensor Add(Tensor x, double value)
+    /// <summary>The <c>alpha = 1</c> of additions: a static field is always reachable, so it is never finalized.</summary>
+    private static readonly Scalar One = 1.ToScalar();
+
+    /// <summary>Runs <paramref name="op"/> with <paramref name="value"/> as a scalar that stays referenced until the op has returned.</summary>
+    private static Tensor With(Tensor x, double value, Func<Scalar, Tensor> op)
     {
         ArgumentNullException.ThrowIfNull(x);
         using var s = value.ToScalar();
-        using var one = 1.ToScalar();
-        return x.add(s, one);
+        return op(s);
     }
+
+    /// <summary>The integer form of <see cref="With(Tensor, double, Func{Scalar, Tensor})"/> (an integer scalar, as comparisons with ids need).</summary>
+    private static Tensor With(Tensor x, long value, Func<Scalar, Tensor> op)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        using var s = value.ToScalar();
+        return op(s);
+    }
+
+    /// <summary><paramref name="x"/> + <paramref name="value"/> (the scalar is cast to the tensor's dtype by type promotion, as <c>x + value</c>).</summary>
+    public static Tensor Add(Tensor x, double value) => With(x, value, s => x.add(s, One));
 
     /// <summary><paramref name="x"/> + <paramref name="y"/>, with the implicit <c>alpha = 1</c> kept alive (TorchSharp's <c>x + y</c> creates it as a temporary).</summary>
     public static Tensor Add(Tensor x, Tensor y)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
-        using var one = 1.ToScalar();
-        return x.add(y, one);
+        return x.add(y, One);
     }
 
     /// <summary><paramref name="x"/> + <paramref name="alpha"/> × <paramref name="y"/>.</summary>
     public static Tensor Add(Tensor x, Tensor y, double alpha)
     {
-        ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
-        using var a = alpha.ToScalar();
-        return x.add(y, a);
+        return With(x, alpha, a => x.add(y, a));
     }
 
-    /// <summary>In place: <paramref name="x"/> += <paramref name="y"/>; returns <paramref name="x"/>.</summary>
+    /// <summary>In place: <paramref name="x"/> += <paramref name="alpha"/> × <paramref name="y"/>; returns <paramref name="x"/>.</summary>
     public static Tensor AddInPlace(Tensor x, Tensor y, double alpha = 1.0)
     {
-        ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
-        using var a = alpha.ToScalar();
-        return x.add_(y, a);
+        return With(x, alpha, a => x.add_(y, a));
     }
 
     /// <summary><paramref name="x"/> − <paramref name="value"/>.</summary>
-    public static Tensor Sub(Tensor x, double value)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        using var s = value.ToScalar();
-        return x.sub(s);
-    }
+    public static Tensor Sub(Tensor x, double value) => With(x, value, s => x.sub(s));
 
     /// <summary><paramref name="value"/> − <paramref name="x"/>.</summary>
-    public static Tensor Sub(double value, Tensor x)
+    public static Tensor Sub(double value, Tensor x) => With(x, value, s =>
     {
-        ArgumentNullException.ThrowIfNull(x);
-        using var s = value.ToScalar();
-        using var one = 1.ToScalar();
         using var negative = x.neg();
-        return negative.add(s, one);
-    }
+        return negative.add(s, One);
+    });
 
     /// <summary><paramref name="x"/> × <paramref name="value"/>.</summary>
-    public static Tensor Mul(Tensor x, double value)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        using var s = value.ToScalar();
-        return x.mul(s);
-    }
+    public static Tensor Mul(Tensor x, double value) => With(x, value, s => x.mul(s));
 
     /// <summary>In place: <paramref name="x"/> ×= <paramref name="value"/>; returns <paramref name="x"/>.</summary>
-    public static Tensor MulInPlace(Tensor x, double value)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        using var s = value.ToScalar();
-        return x.mul_(s);
-    }
+    public static Tensor MulInPlace(Tensor x, double value) => With(x, value, s => x.mul_(s));
 
     /// <summary><paramref name="x"/> ÷ <paramref name="value"/>.</summary>
-    public static Tensor Div(Tensor x, double value)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        using var s = value.ToScalar();
-        return x.div(s);
-    }
+    public static Tensor Div(Tensor x, double value) => With(x, value, s => x.div(s));
 
     /// <summary><paramref name="x"/> raised to <paramref name="exponent"/>.</summary>
-    public static Tensor Pow(Tensor x, double exponent)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        using var s = exponent.ToScalar();
-        return x.pow(s);
-    }
+    public static Tensor Pow(Tensor x, double exponent) => With(x, exponent, s => x.pow(s));
 
     /// <summary><paramref name="x"/> limited to [<paramref name="min"/>, <paramref name="max"/>].</summary>
-    public static Tensor Clamp(Tensor x, double min, double max)
+    public static Tensor Clamp(Tensor x, double min, double max) => With(x, min, lo =>
     {
-        ArgumentNullException.ThrowIfNull(x);
-        using var lo = min.ToScalar();
         using var hi = max.ToScalar();
         return x.clamp(lo, hi);
-    }
+    });
 
     /// <summary><paramref name="x"/> with every element below <paramref name="min"/> raised to it.</summary>
-    public static Tensor ClampMin(Tensor x, double min)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        using var lo = min.ToScalar();
-        return x.clamp_min(lo);
-    }
+    public static Tensor ClampMin(Tensor x, double min) => With(x, min, lo => x.clamp_min(lo));
 
     /// <summary>A copy of <paramref name="x"/> with <paramref name="value"/> where <paramref name="mask"/> is true.</summary>
     public static Tensor MaskedFill(Tensor x, Tensor mask, double value)
     {
-        ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(mask);
-        using var s = value.ToScalar();
-        return x.masked_fill(mask, s);
+        return With(x, value, s => x.masked_fill(mask, s));
     }
 
     /// <summary>A copy of <paramref name="x"/> with <paramref name="value"/> at <paramref name="index"/> along <paramref name="dim"/>.</summary>
     public static Tensor IndexFill(Tensor x, long dim, Tensor index, double value)
     {
-        ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(index);
-        using var s = value.ToScalar();
-        return x.index_fill(dim, index, s);
+        return With(x, value, s => x.index_fill(dim, index, s));
     }
 
     /// <summary>In place: every element of <paramref name="x"/> set to <paramref name="value"/>; returns <paramref name="x"/>.</summary>
-    public static Tensor Fill(Tensor x, double value)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        using var s = value.ToScalar();
-        return x.fill_(s);
-    }
+    public static Tensor Fill(Tensor x, double value) => With(x, value, s => x.fill_(s));
 
     /// <summary>In place: every element of the boolean tensor <paramref name="x"/> set to <paramref name="value"/>; returns <paramref name="x"/>.</summary>
     public static Tensor Fill(Tensor x, bool value)
@@ -167,44 +131,19 @@ public static class Scalars
     }
 
     /// <summary>Element-wise <paramref name="x"/> &lt; <paramref name="value"/>.</summary>
-    public static Tensor Less(Tensor x, double value)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        using var s = value.ToScalar();
-        return x.lt(s);
-    }
+    public static Tensor Less(Tensor x, double value) => With(x, value, s => x.lt(s));
 
     /// <summary>Element-wise <paramref name="x"/> &gt; <paramref name="value"/>.</summary>
-    public static Tensor Greater(Tensor x, double value)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        using var s = value.ToScalar();
-        return x.gt(s);
-    }
+    public static Tensor Greater(Tensor x, double value) => With(x, value, s => x.gt(s));
 
     /// <summary>Element-wise <paramref name="x"/> ≥ <paramref name="value"/>.</summary>
-    public static Tensor GreaterEqual(Tensor x, double value)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        using var s = value.ToScalar();
-        return x.ge(s);
-    }
+    public static Tensor GreaterEqual(Tensor x, double value) => With(x, value, s => x.ge(s));
 
     /// <summary>Element-wise <paramref name="x"/> ≠ <paramref name="value"/>.</summary>
-    public static Tensor NotEqual(Tensor x, long value)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        using var s = value.ToScalar();
-        return x.ne(s);
-    }
+    public static Tensor NotEqual(Tensor x, long value) => With(x, value, s => x.ne(s));
 
     /// <summary>Element-wise <paramref name="x"/> = <paramref name="value"/>.</summary>
-    public static Tensor Equal(Tensor x, long value)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        using var s = value.ToScalar();
-        return x.eq(s);
-    }
+    public static Tensor Equal(Tensor x, long value) => With(x, value, s => x.eq(s));
 
     /// <summary><c>torch.arange(start, stop, step)</c> with the three bounds kept alive (TorchSharp's <c>arange</c> takes them as temporary scalars).</summary>
     public static Tensor Arange(long start, long stop, long step = 1, ScalarType dtype = ScalarType.Int64, Device? device = null)
