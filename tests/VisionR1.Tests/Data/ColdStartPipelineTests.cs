@@ -63,21 +63,29 @@ public sealed class ColdStartPipelineTests
     public async Task CancellingMidwayAndResumingRecallsNoFinishedStep()
     {
         using var tmp = new TempFolder();
-        await using var server = new FakeChatServer(Reply, faultRate: 0.3, seed: 5) { Stall = TimeSpan.FromSeconds(3) };
+        using var cts = new CancellationTokenSource();
+        int reasoningReplies = 0;
+        // The 12th reasoning request to be answered cancels the run and answers late, so its sample stops with its
+        // first two steps cached and unfinished (a progress-based trigger raced with samples finishing and deleting
+        // their cache, and failed under load).
+        string ReplyThenCancel(string item, string step, bool hasImage)
+        {
+            if (step == "reasoning" && Interlocked.Increment(ref reasoningReplies) == 12)
+            {
+                cts.Cancel();
+                Thread.Sleep(1000);
+            }
+            return Reply(item, step, hasImage);
+        }
+        await using var server = new FakeChatServer(ReplyThenCancel, faultRate: 0.3, seed: 5) { Stall = TimeSpan.FromSeconds(3) };
         var client = server.Client();
         var problems = Problems(30);
         var output = tmp.File("cold.jsonl");
         var cacheDir = tmp.File("steps");
         var options = FastOptions(concurrency: 4);
 
-        using var cts = new CancellationTokenSource();
-        // Cancel once 8 samples are done while an unfinished one holds cached steps (a finished sample's cache is deleted).
-        var progress = new SyncProgress(p =>
-        {
-            if ((p.Completed >= 8 && Directory.Exists(cacheDir) && Directory.EnumerateFiles(cacheDir, "*.json").Any()) || p.Completed >= 26) cts.Cancel();
-        });
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            new ColdStartPipeline(client, client, options).RunAsync(problems.ToAsyncEnumerable(), output, cacheDir, progress, cts.Token));
+            new ColdStartPipeline(client, client, options).RunAsync(problems.ToAsyncEnumerable(), output, cacheDir, null, cts.Token));
 
         var cache = new StepCache(cacheDir);
         var finishedIds = OutputLines(output).Select(l => l.GetProperty("id").GetString()!).ToHashSet();
