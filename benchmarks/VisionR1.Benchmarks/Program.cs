@@ -5,9 +5,14 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using VisionR1.Benchmarks;
 
-// Before any tensor call, here and (inherited) in BenchmarkDotNet's child processes: OpenMP workers
-// sleep instead of spinning, as in vr1 (see ThreadWaitPolicy and benchmarks/NOTES.md).
-VisionR1.Runtime.ThreadWaitPolicy.PreferPassive();
+// Before any tensor call, here and (inherited) in BenchmarkDotNet's child processes: OpenMP workers spin
+// briefly when the machine is idle and sleep when it is busy, and freed tensor memory stays in the process, as in vr1 (see ThreadWaitPolicy,
+// NativeAllocator and benchmarks/NOTES.md). mallopt acts on this process only; the children get the same
+// settings from GLIBC_TUNABLES, which glibc reads when a process starts.
+VisionR1.Runtime.ThreadWaitPolicy.PreferShortSpinWhenIdle();
+VisionR1.Runtime.NativeAllocator.KeepFreedMemory();
+if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GLIBC_TUNABLES")))
+    Environment.SetEnvironmentVariable("GLIBC_TUNABLES", VisionR1.Runtime.NativeAllocator.GlibcTunables);
 
 // `dotnet run -c Release --project benchmarks/VisionR1.Benchmarks -- --filter '*'` runs the
 // BenchmarkDotNet suite; `-- verifier-latency [pairs] [fuzz]` prints per-pair answer-verifier

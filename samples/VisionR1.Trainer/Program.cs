@@ -1,8 +1,11 @@
 using VisionR1.Runtime;
 using VisionR1.Trainer.Cli;
 
-// Before any tensor call: OpenMP workers sleep instead of spinning (see ThreadWaitPolicy).
-ThreadWaitPolicy.PreferPassive();
+// Before any tensor call: OpenMP workers spin briefly between parallel regions when the machine is otherwise
+// idle and sleep when it is busy (see ThreadWaitPolicy), and freed tensor memory stays in the process for the
+// next step (see NativeAllocator).
+ThreadWaitPolicy.PreferShortSpinWhenIdle();
+NativeAllocator.KeepFreedMemory();
 
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>

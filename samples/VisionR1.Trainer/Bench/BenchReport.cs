@@ -18,6 +18,12 @@ public sealed record BenchReport
     /// <summary>Intra-op threads in use.</summary>
     public required int Threads { get; init; }
 
+    /// <summary>The OpenMP wait setting the process runs with (see <c>ThreadWaitPolicy</c>), e.g. <c>GOMP_SPINCOUNT=20000</c>.</summary>
+    public required string ThreadWait { get; init; }
+
+    /// <summary>Whether freed tensor memory stays in the process (see <c>NativeAllocator.KeepFreedMemory</c>).</summary>
+    public required bool KeepsFreedMemory { get; init; }
+
     /// <summary>One-minute load average when the run started (Linux), or null.</summary>
     [JsonPropertyName("load_average_1m")]
     public double? LoadAverage1m { get; init; }
@@ -67,9 +73,16 @@ public sealed record BenchReport
     /// <summary>Rows decoded together.</summary>
     public required int DecodeRows { get; init; }
 
-    /// <summary>Time to decode <see cref="KvCacheNewTokens"/> tokens without a cache (re-running the sequence) over the time with it.</summary>
+    /// <summary>
+    /// Time to decode <see cref="KvCacheNewTokens"/> tokens for <see cref="DecodeRows"/> rows without a cache (re-running
+    /// the sequence for every token) over the time with it.
+    /// </summary>
     [JsonPropertyName("kv_cache_speedup_256")]
     public required double KvCacheSpeedup256 { get; init; }
+
+    /// <summary>The same comparison for a single row, where a cached step is bound by streaming the weights and per-call overhead.</summary>
+    [JsonPropertyName("kv_cache_speedup_256_one_row")]
+    public required double KvCacheSpeedup256OneRow { get; init; }
 
     /// <summary>New tokens of the cache comparison (256 unless quick).</summary>
     public required int KvCacheNewTokens { get; init; }

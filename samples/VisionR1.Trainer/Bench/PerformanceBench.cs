@@ -66,8 +66,8 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
             Log($"[live {LiveTensors() - liveAtStart}] bf16: peak {peak16:F1} GFLOP/s, step {best16:F3}s (median {median16:F3}s); forward {bf16.ForwardShare:P0}, backward {bf16.BackwardShare:P0}, AdamW {bf16.UpdateShare:P0}");
         }
 
-        var (decodeRate, speedup) = Decoding(device, cancellationToken);
-        Log($"[live {LiveTensors() - liveAtStart}] decode {decodeRate:F0} tokens/s; KV cache speed-up {speedup:F1}x");
+        var (decodeRate, speedup, speedupOne) = Decoding(device, cancellationToken);
+        Log($"[live {LiveTensors() - liveAtStart}] decode {decodeRate:F0} tokens/s; KV cache speed-up {speedup:F1}x at {_options.DecodeRows} rows, {speedupOne:F1}x at one row");
         var grpo = GrpoStep(device, cancellationToken);
         Log($"[live {LiveTensors() - liveAtStart}] grpo step {grpo.Seconds:F2}s: generation {grpo.Generation:P0}, log-prob passes {grpo.LogProb:P0}, update {grpo.Update:P0}, loss {grpo.Loss:P1}");
         double verifier = VerifierThroughput(cancellationToken);
@@ -83,6 +83,8 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
             Quick = _options.Quick,
             Device = device.ToString(),
             Threads = get_num_threads(),
+            ThreadWait = ThreadWaitPolicy.Describe(),
+            KeepsFreedMemory = NativeAllocator.Applied,
             LoadAverage1m = load,
             MatmulPeakGflopsFp32 = peak32,
             MatmulPeakGflopsBf16 = peak16,
@@ -100,6 +102,7 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
             DecodeTokensPerSSmall = decodeRate,
             DecodeRows = _options.DecodeRows,
             KvCacheSpeedup256 = speedup,
+            KvCacheSpeedup256OneRow = speedupOne,
             KvCacheNewTokens = _options.KvCacheTokens,
             GrpoStepSecondsSmall = grpo.Seconds,
             GrpoGenerationFraction = grpo.Generation,
@@ -210,8 +213,11 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
         return new MultimodalBatch(inputIds, mask, pixels, gridTensor);
     }
 
-    /// <summary>Greedy decoding speed with the KV cache, and the cache's speed-up over re-running the sequence.</summary>
-    private (double TokensPerSecond, double Speedup) Decoding(Device device, CancellationToken cancellationToken)
+    /// <summary>
+    /// Greedy decoding speed with the KV cache at <see cref="BenchOptions.DecodeRows"/> rows, and the cache's speed-up
+    /// over re-running the sequence for every new token, at those rows and at one row.
+    /// </summary>
+    private (double TokensPerSecond, double Speedup, double SpeedupOneRow) Decoding(Device device, CancellationToken cancellationToken)
     {
         using var model = new Qwen25VLModel(Config, device);
         model.InitializeWeights(_options.Seed);
@@ -230,21 +236,32 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
         }
         double rate = (double)_options.DecodeRows * _options.DecodeTokens / best;
 
+        double speedup = CacheSpeedup(model, generator, rows, greedy, cancellationToken);
         using var one = RandomPrompts(1, device);
-        // The cached run is short, so one scheduler hiccup would swing it: best of three. The
-        // recompute run is long (it re-runs the growing sequence for every token) and averages itself.
+        double speedupOne = CacheSpeedup(model, generator, one, greedy, cancellationToken);
+        return (rate, speedup, speedupOne);
+    }
+
+    /// <summary>
+    /// <see cref="BenchOptions.KvCacheTokens"/> new tokens for <paramref name="prompts"/> without a cache over the time with it.
+    /// The cached run is short, so one scheduler hiccup would swing it: best of three. The recompute run is long
+    /// (it re-runs the growing sequence for every token) and averages itself.
+    /// </summary>
+    private double CacheSpeedup(Qwen25VLModel model, CompletionGenerator generator, MultimodalBatch prompts, GenerationOptions greedy,
+        CancellationToken cancellationToken)
+    {
         double cached = double.MaxValue;
         for (int i = 0; i < 3; i++)
         {
             var sw = Stopwatch.StartNew();
-            generator.Generate(one, greedy with { MaxNewTokens = _options.KvCacheTokens }, 1, cancellationToken);
+            generator.Generate(prompts, greedy with { MaxNewTokens = _options.KvCacheTokens }, 1, cancellationToken);
             cached = Math.Min(cached, sw.Elapsed.TotalSeconds);
         }
-        var sw2 = Stopwatch.StartNew();
-        DecodeWithoutCache(model, one.InputIds, _options.KvCacheTokens, cancellationToken);
-        double recompute = sw2.Elapsed.TotalSeconds;
-        Log($"{_options.KvCacheTokens} tokens for one row: cached {cached:F3}s, recomputed {recompute:F3}s");
-        return (rate, recompute / cached);
+        var clock = Stopwatch.StartNew();
+        DecodeWithoutCache(model, prompts.InputIds, _options.KvCacheTokens, cancellationToken);
+        double recompute = clock.Elapsed.TotalSeconds;
+        Log($"{_options.KvCacheTokens} tokens for {prompts.BatchSize} row(s): cached {cached:F3}s, recomputed {recompute:F3}s");
+        return recompute / cached;
     }
 
     /// <summary>Greedy decoding without a cache: every new token re-runs the whole sequence.</summary>

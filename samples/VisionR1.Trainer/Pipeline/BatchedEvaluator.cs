@@ -25,9 +25,12 @@ public sealed class BatchedEvaluator(ChatTemplate template, ProblemImages images
     private static readonly JsonSerializerOptions LineJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly ThinkAnswerFormat _format = new();
 
-    /// <summary>Runs the evaluation; <paramref name="progress"/> gets the number of items done.</summary>
+    /// <summary>
+    /// Runs the evaluation; <paramref name="progress"/> gets the number of items done. <paramref name="temperature"/>
+    /// replaces the evaluation temperature (0 = greedy); null keeps <see cref="GenerationOptions.Evaluation"/>'s.
+    /// </summary>
     public StageEvaluation Evaluate(Qwen25VLModel model, IReadOnlyList<MathProblem> problems, bool direct, int batchSize, int maxNewTokens, long seed,
-        string predictionsPath, Action<int>? progress, CancellationToken cancellationToken)
+        string predictionsPath, Action<int>? progress, CancellationToken cancellationToken, double? temperature = null)
     {
         var clock = Stopwatch.StartNew();
         var options = GenerationOptions.Evaluation with
@@ -35,6 +38,7 @@ public sealed class BatchedEvaluator(ChatTemplate template, ProblemImages images
             MaxNewTokens = maxNewTokens,
             StopTokenIds = [template.Tokenizer.Special.ImEnd],
         };
+        if (temperature is { } t) options = options with { Temperature = t };
         int correct = 0, formatted = 0, reflective = 0, clipped = 0;
         long tokens = 0;
         var lines = new List<string>(problems.Count);

@@ -44,6 +44,9 @@ public sealed class KvCache : IDisposable
         return new KvCache(keys, values, capacity, batch);
     }
 
+    /// <summary>Whether the prefill's attention mask was all ones (no padded row), set by the prefill.</summary>
+    internal bool Unpadded { get; set; }
+
     /// <summary>Positions already filled.</summary>
     public long Length { get; private set; }
 
@@ -132,7 +135,7 @@ public sealed class KvCache : IDisposable
             keys[i] = _keys[i].repeat_interleave(repeats, 0).DetachFromDisposeScope();
             values[i] = _values[i].repeat_interleave(repeats, 0).DetachFromDisposeScope();
         }
-        var expanded = new KvCache(keys, values, Capacity, BatchSize * repeats) { Length = Length };
+        var expanded = new KvCache(keys, values, Capacity, BatchSize * repeats) { Length = Length, Unpadded = Unpadded };
         if (_ropeDeltas is not null)
         {
             using var d = _ropeDeltas.repeat_interleave(repeats, 0);

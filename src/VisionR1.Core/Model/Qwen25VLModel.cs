@@ -141,8 +141,15 @@ public sealed class Qwen25VLModel : nn.Module
         KvCache? cache = null, LogitsMode logits = LogitsMode.All) =>
         Forward(inputIds, attentionMask, pixelValues, imageGridThw, cache, logits, int.MaxValue);
 
+    /// <summary>
+    /// One decoding step of <see cref="Generation.GenerationSession"/>: <paramref name="attentionMask"/>'s columns after the
+    /// prompt are all ones, so after an unpadded prompt the new token attends to the whole cache without a mask.
+    /// </summary>
+    internal Qwen25VLOutput DecodeStep(Tensor inputIds, Tensor attentionMask, KvCache cache) =>
+        Forward(inputIds, attentionMask, null, null, cache, LogitsMode.LastPosition, int.MaxValue, decodeMaskIsOnes: true);
+
     private Qwen25VLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw,
-        KvCache? cache, LogitsMode logits, int textOnlyFrom)
+        KvCache? cache, LogitsMode logits, int textOnlyFrom, bool decodeMaskIsOnes = false)
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         ArgumentNullException.ThrowIfNull(attentionMask);
@@ -206,7 +213,12 @@ public sealed class Qwen25VLModel : nn.Module
         }
         else (cos, signedSin) = cache!.TextRotary(positions, Config.Text, DType);
         // Without padding and without earlier positions the mask is plain causal: let attention skip it.
-        Tensor? attend = past == 0 && mask.all().item<bool>() ? null : AttentionMask(mask, past, t);
+        // A single new token after an unpadded prefill, whose caller guarantees the new mask columns are ones
+        // (GenerationSession), attends to every cached key: no mask either.
+        Tensor? attend;
+        if (past == 0) attend = mask.all().item<bool>() ? null : AttentionMask(mask, past, t);
+        else attend = decodeMaskIsOnes && t == 1 && cache!.Unpadded ? null : AttentionMask(mask, past, t);
+        if (past == 0 && cache is not null) cache.Unpadded = attend is null;
         var hidden = model.Forward(embeds, cos, signedSin, attend, cache);
 
         Tensor? result = logits switch

@@ -15,4 +15,37 @@ public sealed class ThreadWaitPolicyTests
             Assert.Equal(effective, Environment.GetEnvironmentVariable(ThreadWaitPolicy.Variable));
         }
     }
+
+    [Fact]
+    public void Short_spin_keeps_a_policy_already_chosen_and_describe_reports_it()
+    {
+        // The test assembly chose PASSIVE at load (PassiveThreadWait), so the short spin must leave it alone.
+        var policy = Environment.GetEnvironmentVariable(ThreadWaitPolicy.Variable);
+        if (string.IsNullOrEmpty(policy)) return; // Windows: nothing was set
+        Assert.Equal($"{ThreadWaitPolicy.Variable}={policy}", ThreadWaitPolicy.PreferShortSpinWhenIdle());
+        Assert.Null(Environment.GetEnvironmentVariable(ThreadWaitPolicy.SpinCountVariable));
+        Assert.Contains($"{ThreadWaitPolicy.Variable}={policy}", ThreadWaitPolicy.Describe(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_runnable_thread_count_is_read_from_proc_loadavg()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var runnable = ThreadWaitPolicy.SystemRunnable();
+        Assert.NotNull(runnable);
+        Assert.True(runnable >= 1, $"this test's own thread is running, so at least 1, got {runnable}");
+
+        // A busy process next to this one is seen in every look, so the short spin would not be chosen.
+        using var busy = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sh", ["-c", "while :; do :; done"]))!;
+        try
+        {
+            Thread.Sleep(200);
+            Assert.True(ThreadWaitPolicy.OtherRunnableThreads() >= 1);
+        }
+        finally
+        {
+            busy.Kill();
+            busy.WaitForExit();
+        }
+    }
 }

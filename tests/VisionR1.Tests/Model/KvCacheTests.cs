@@ -25,6 +25,32 @@ public sealed class KvCacheTests
     }
 
     [Fact]
+    public void The_prefill_records_whether_any_row_was_padded_and_decode_steps_without_a_mask_match_the_masked_ones()
+    {
+        using var model = ModelTestData.Tiny();
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var even = ModelTestData.Batch([ModelTestData.TextPrompt(6, 1), ModelTestData.TextPrompt(6, 2)]);
+        using var ragged = ModelTestData.Batch([ModelTestData.TextPrompt(4, 1), ModelTestData.TextPrompt(6, 2)]);
+        using var evenCache = KvCache.Allocate(model.Config.Text, 2, 8, model.DType, model.Device);
+        using var raggedCache = KvCache.Allocate(model.Config.Text, 2, 8, model.DType, model.Device);
+        using var maskedCache = KvCache.Allocate(model.Config.Text, 2, 8, model.DType, model.Device);
+        model.Forward(even, evenCache, LogitsMode.None).Dispose();
+        model.Forward(ragged, raggedCache, LogitsMode.None).Dispose();
+        model.Forward(even, maskedCache, LogitsMode.None).Dispose();
+        Assert.True(evenCache.Unpadded);
+        Assert.False(raggedCache.Unpadded);
+        using (var expanded = evenCache.Expand(2)) Assert.True(expanded.Unpadded);
+
+        // The mask-free step (GenerationSession's) and the ordinary masked step give the same logits.
+        var next = tensor(new long[] { 9, 10 }).view(2, 1);
+        var mask = ones([2, 7], ScalarType.Int64);
+        using var free = model.DecodeStep(next, mask, evenCache);
+        using var masked = model.Forward(next, mask, null, null, maskedCache, LogitsMode.LastPosition);
+        Assert.True(ModelTestData.MaxAbsDiff(free.Logits!, masked.Logits!) <= 1e-6f);
+    }
+
+    [Fact]
     public void Cached_decoding_matches_full_recompute_for_text()
     {
         using var model = ModelTestData.Tiny();

@@ -136,7 +136,7 @@ internal sealed class GenerationSession : IDisposable
         if (Finish.All(f => f is not null)) return emitted;
 
         var input = tensor(next, device: _model.Device).view(Rows, 1);
-        using var output = _model.Forward(input, _mask.narrow(1, 0, _promptLength + _step), null, null, _cache, LogitsMode.LastPosition);
+        using var output = _model.DecodeStep(input, _mask.narrow(1, 0, _promptLength + _step), _cache);
         _logits = output.Logits!.clone().DetachFromDisposeScope();
         return emitted;
     }

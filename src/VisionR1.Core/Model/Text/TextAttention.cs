@@ -57,11 +57,11 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
         if (cache is not null) (k, v) = cache.Write(layer, k, v);
 
         int groups = _heads / _kvHeads;
-        if (t == 1 && mask is not null)
+        if (t == 1 && (mask is not null || cache is not null))
         {
             // One new token per row (decoding): (B, 1, heads, d) is already head-major, so the query heads of each
-            // KV head are a (B, kv_heads, groups, d) view, the (B, 1, 1, S) mask broadcasts over them, and the
-            // output is the merged (B, 1, heads·d) row as it stands: no transposes or copies.
+            // KV head are a (B, kv_heads, groups, d) view, the (B, 1, 1, S) mask (or none: no padding) broadcasts
+            // over them, and the output is the merged (B, 1, heads·d) row as it stands: no transposes or copies.
             var single = AttentionKernel.Compute(qk.narrow(2, 0, _heads).view(b, _kvHeads, groups, _headDim), k, v, mask, _explicitAttention);
             return o_proj.forward(single.view(b, 1, _heads * _headDim)).MoveToOuterDisposeScope();
         }
