@@ -335,16 +335,17 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
     {
         using var scope = NewDisposeScope();
         var leaf = randn([rows, length], device: device).requires_grad_(true);
-        var old = randn([rows, length], device: device) * 0.05f - 1;
-        var reference = randn([rows, length], device: device) * 0.05f - 1;
+        // Kept-alive scalars throughout (see Scalars): TorchSharp's temporary ones can be freed mid-call.
+        var old = Scalars.Sub(Scalars.Mul(randn([rows, length], device: device), 0.05), 1);
+        var reference = Scalars.Sub(Scalars.Mul(randn([rows, length], device: device), 0.05), 1);
         var advantages = randn([rows], device: device);
-        var mask = (rand([rows, length], device: device) < 0.8f).to_type(ScalarType.Float32);
+        var mask = Scalars.Less(rand([rows, length], device: device), 0.8).to_type(ScalarType.Float32);
         double best = double.MaxValue;
         for (int i = 0; i < 6; i++)
         {
             using var step = NewDisposeScope();
             var sw = Stopwatch.StartNew();
-            var logp = leaf * 0.05f - 1;
+            var logp = Scalars.Sub(Scalars.Mul(leaf, 0.05), 1);
             var result = GrpoLoss.Compute(new GrpoLossInputs(logp, old, reference, advantages, mask), new GrpoLossOptions(Beta: 0.01));
             result.Loss.backward();
             _ = result.Stats.Kl;

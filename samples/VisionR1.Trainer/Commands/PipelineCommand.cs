@@ -101,9 +101,11 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         {
             throw new CliUsageException("--set: " + e.Message);
         }
-        VisionR1Runtime.Initialize(device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? device : "cpu");
+        var runtime = VisionR1Runtime.Initialize(device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? device : "cpu");
 
         stdout.WriteLine($"vr1 pipeline: {(options.IsRealPath ? "real path on " + model : quick ? "quick smoke run" : "embedded default run")} -> {Path.GetFullPath(options.OutputDirectory)}");
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"runtime: {runtime.Device.type.ToString().ToLowerInvariant()}, {TorchSharp.torch.get_num_threads()} threads, {ThreadWaitPolicy.Describe()}, freed memory kept: {NativeAllocator.Applied}"));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         PipelineSummary summary;
         PipelineRunner runner;

@@ -9,7 +9,7 @@ public sealed class BenchCommandTests
     [
         "matmul_peak_gflops_fp32", "matmul_peak_gflops_bf16", "train_step_gflop", "train_step_seconds_fp32_small",
         "train_step_mfu_fp32_small", "train_step_seconds_bf16_small", "train_step_mfu_bf16_small", "decode_tokens_per_s_small",
-        "kv_cache_speedup_256", "grpo_step_seconds_small", "verifier_pairs_per_s", "peak_rss_mb", "elapsed_seconds",
+        "kv_cache_speedup_256", "kv_cache_speedup_256_one_row", "grpo_step_seconds_small", "verifier_pairs_per_s", "peak_rss_mb", "elapsed_seconds",
     ];
 
     private static readonly string[] FractionFields =
@@ -26,6 +26,10 @@ public sealed class BenchCommandTests
         using var json = JsonDocument.Parse(stdout.ToString());
         var root = json.RootElement;
         Assert.True(root.GetProperty("quick").GetBoolean());
+        // The report names the wait setting in effect (the test process chose it at load: PassiveThreadWait), and claims
+        // the allocator setting only once it was applied (another test may apply it while this one runs; it never reverts).
+        Assert.Equal(VisionR1.Runtime.ThreadWaitPolicy.Describe(), root.GetProperty("thread_wait").GetString());
+        Assert.True(!root.GetProperty("keeps_freed_memory").GetBoolean() || VisionR1.Runtime.NativeAllocator.Applied);
         foreach (var name in PositiveFields)
         {
             double value = root.GetProperty(name).GetDouble();
