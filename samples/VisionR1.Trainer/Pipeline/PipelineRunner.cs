@@ -351,17 +351,24 @@ public sealed class PipelineRunner
 
     private string FilteredPath => Path.Combine(Stages.StageDirectory(PipelineStages.ColdStart), "filtered.jsonl");
 
-    private async Task<List<SupervisedSample>> FilteredSamples(IReadOnlyList<MathProblem> train, CancellationToken ct)
+    private Task<List<SupervisedSample>> FilteredSamples(IReadOnlyList<MathProblem> train, CancellationToken ct) =>
+        ReadFilteredSamples(FilteredPath, train, ct);
+
+    /// <summary>The filtered cold-start samples of <paramref name="path"/> as SFT samples, in the order of <paramref name="train"/>.</summary>
+    internal static async Task<List<SupervisedSample>> ReadFilteredSamples(string path, IReadOnlyList<MathProblem> train, CancellationToken ct)
     {
         var byId = train.ToDictionary(p => p.Id, StringComparer.Ordinal);
         var samples = new List<SupervisedSample>();
-        var path = FilteredPath;
         await foreach (var r in ChatSampleJsonl.ReadAsync(path, new ReadOptions(Strict: true, RequireImageFiles: false), null, ct))
         {
             if (!byId.TryGetValue(r.Id, out var problem)) throw new InvalidDataException($"{path}: sample '{r.Id}' is not a training problem.");
             samples.Add(new SupervisedSample(problem, PipelinePrompts.Question(problem), r.Response));
         }
-        return samples;
+        // The construction writes samples as its concurrent requests finish, so the file's order varies from run to
+        // run; training in the problems' own order keeps a seeded run reproducible (two runs of one seed gave CI
+        // models 5.6 points apart before this).
+        var order = train.Select((p, i) => (p.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
+        return samples.OrderBy(s => order[s.Problem.Id]).ToList();
     }
 
     // ---- evaluation and reports ---------------------------------------------------------------------------
