@@ -75,7 +75,7 @@ public sealed record PipelineOptions
     public double CiLearningRate { get; init; } = 1e-3;
 
     /// <summary>GRPO steps per PTST stage.</summary>
-    public int GrpoStepsPerStage { get; init; } = 45;
+    public int GrpoStepsPerStage { get; init; } = 90;
 
     /// <summary>First PTST stage's completion cap (the paper's 4096 scaled to the small model).</summary>
     public int GrpoShortCap { get; init; } = 128;
