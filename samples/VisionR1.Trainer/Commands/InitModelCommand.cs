@@ -24,7 +24,7 @@ public sealed class InitModelCommand : ICliCommand, IHasSwitches
 
     /// <inheritdoc />
     public string Usage =>
-        "vr1 init-model --preset tiny|small|3b|7b --out DIR [--seed S] [--dtype f32|bf16] [--meta-check]\n" +
+        "vr1 init-model --preset tiny|small|medium|3b|7b --out DIR [--seed S] [--dtype f32|bf16] [--meta-check]\n" +
         "  tiny/small: writes DIR/config.json, DIR/model.safetensors and the default compact tokenizer's files.\n" +
         "  3b/7b: only with --meta-check, which builds the model on the meta device (no memory), prints its\n" +
         "         parameter count and writes DIR/config.json; use real Hub weights for these sizes.";

@@ -26,7 +26,7 @@ public sealed class ConfigTests
     [Fact]
     public void Flat_hub_layout_round_trips_every_preset()
     {
-        foreach (var preset in new[] { Qwen25VLPresets.Tiny, Qwen25VLPresets.Small, Qwen25VLPresets.Qwen3B, Qwen25VLPresets.Qwen7B })
+        foreach (var preset in new[] { Qwen25VLPresets.Tiny, Qwen25VLPresets.Small, Qwen25VLPresets.Medium, Qwen25VLPresets.Qwen3B, Qwen25VLPresets.Qwen7B })
         {
             var parsed = Qwen25VLConfig.Parse(preset.ToJson());
             Assert.Equal(preset.Text with { MropeSection = parsed.Text.MropeSection }, parsed.Text);
@@ -69,6 +69,7 @@ public sealed class ConfigTests
     public void Presets_are_found_by_name()
     {
         Assert.Same(Qwen25VLPresets.Small, Qwen25VLPresets.ByName("Small"));
+        Assert.Same(Qwen25VLPresets.Medium, Qwen25VLPresets.ByName("medium"));
         Assert.Same(Qwen25VLPresets.Qwen7B, Qwen25VLPresets.ByName("7b"));
         Assert.Throws<ArgumentException>(() => Qwen25VLPresets.ByName("70b"));
     }

@@ -93,8 +93,10 @@ public sealed class StateDictLayoutTests
     {
         using var tiny = new Qwen25VLModel(Qwen25VLPresets.Tiny, META);
         using var small = new Qwen25VLModel(Qwen25VLPresets.Small, META);
-        Console.WriteLine($"tiny={tiny.ParameterCount} small={small.ParameterCount}");
+        using var medium = new Qwen25VLModel(Qwen25VLPresets.Medium, META);
+        Console.WriteLine($"tiny={tiny.ParameterCount} small={small.ParameterCount} medium={medium.ParameterCount}");
         Assert.InRange(small.ParameterCount, 5_000_000, 10_000_000);
+        Assert.InRange(medium.ParameterCount, 12_000_000, 20_000_000);
         Assert.InRange(tiny.ParameterCount, 100_000, 1_000_000);
     }
 }
