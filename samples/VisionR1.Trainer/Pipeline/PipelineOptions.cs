@@ -40,10 +40,10 @@ public sealed record PipelineOptions
     /// <summary>Train the model in bf16 (the CPU's bf16 matmul is several times faster than fp32 here).</summary>
     public bool Bf16 { get; init; } = true;
 
-    /// <summary>Model preset trained from scratch.</summary>
+    /// <summary>Model preset trained from scratch: "small" (5.6M parameters, the default) or "medium" (14.8M, about 3× the time), or "tiny".</summary>
     public string Preset { get; init; } = "small";
 
-    /// <summary>Epochs of base pre-training over captions and direct answers (2 × 8000 problems: 1000 steps, about 5.5 minutes on two cores).</summary>
+    /// <summary>Epochs of base pre-training over captions and direct answers (2 × 8000 problems: 1000 steps, about 3.6 minutes on two cores).</summary>
     public int BaseEpochs { get; init; } = 2;
 
     /// <summary>
@@ -74,7 +74,7 @@ public sealed record PipelineOptions
     /// <summary>Peak learning rate of cold-start SFT.</summary>
     public double CiLearningRate { get; init; } = 1e-3;
 
-    /// <summary>GRPO steps per PTST stage.</summary>
+    /// <summary>GRPO steps per PTST stage (90 + 90: 5.2–6.4 points over CI; 45 + 45 gained −1.2 to +4.4).</summary>
     public int GrpoStepsPerStage { get; init; } = 90;
 
     /// <summary>First PTST stage's completion cap (the paper's 4096 scaled to the small model).</summary>
