@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using VisionR1.Answers;
 using VisionR1.Grpo.Rewards;
+using VisionR1.IO;
 using VisionR1.Trainer.Cli;
 
 namespace VisionR1.Trainer.Commands;
@@ -51,28 +52,25 @@ public sealed class VerifyCommand : ICliCommand
         var verifier = new MathVerifier();
         var watch = Stopwatch.StartNew();
         long total = 0, equal = 0, malformed = 0;
-        string? temp = output is null ? null : output + ".tmp";
-        if (temp is not null && Path.GetDirectoryName(Path.GetFullPath(temp)) is { } dir) Directory.CreateDirectory(dir);
-        TextWriter writer = temp is null ? stdout : new StreamWriter(temp, append: false, new System.Text.UTF8Encoding(false));
-        bool completed = false;
-        try
+
+        async Task VerifyAll(TextWriter writer, CancellationToken ct)
         {
             using var reader = new StreamReader(input);
             var lines = new List<(long Number, string Text)>(BlockSize);
             long lineNumber = 0;
             while (true)
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                ct.ThrowIfCancellationRequested();
                 lines.Clear();
                 string? line;
-                while (lines.Count < BlockSize && (line = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false)) is not null)
+                while (lines.Count < BlockSize && (line = await reader.ReadLineAsync(ct).ConfigureAwait(false)) is not null)
                 {
                     lineNumber++;
                     if (!string.IsNullOrWhiteSpace(line)) lines.Add((lineNumber, line));
                 }
                 if (lines.Count == 0) break;
                 var results = new (string? Json, string? Error, bool Equal)[lines.Count];
-                Parallel.For(0, lines.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
+                Parallel.For(0, lines.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct },
                     i => results[i] = Process(verifier, lines[i].Text));
                 for (int i = 0; i < results.Length; i++)
                 {
@@ -88,19 +86,19 @@ public sealed class VerifyCommand : ICliCommand
                     await writer.WriteLineAsync(r.Json).ConfigureAwait(false);
                 }
             }
-            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-            completed = true;
+            await writer.FlushAsync(ct).ConfigureAwait(false);
         }
-        finally
+
+        if (output is null) await VerifyAll(stdout, cancellationToken).ConfigureAwait(false);
+        else
         {
-            if (temp is not null)
+            // Written whole or not at all: an interrupted run leaves no half-written output behind.
+            await AtomicFile.WriteAsync(output, async (stream, ct) =>
             {
-                await writer.DisposeAsync().ConfigureAwait(false);
-                // An interrupted run leaves no half-written output behind (the output is written whole or not at all).
-                if (!completed) File.Delete(temp);
-            }
+                await using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                await VerifyAll(writer, ct).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
         }
-        if (temp is not null) File.Move(temp, output!, overwrite: true);
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"verified {total} pairs: {equal} equal, {total - equal} unequal, {malformed} malformed in {watch.Elapsed.TotalSeconds:F2} s"));
         return 0;

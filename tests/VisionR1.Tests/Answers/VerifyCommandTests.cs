@@ -50,7 +50,7 @@ public sealed class VerifyCommandTests : IDisposable
         Assert.Contains("pairs.jsonl:41: not a JSON object", stderr);
         var summary = stderr.TrimEnd().Split('\n')[^1];
         Assert.Matches(@"^verified 3000 pairs: 1500 equal, 1500 unequal, 3 malformed in \d+\.\d+ s$", summary.TrimEnd('\r'));
-        Assert.False(File.Exists(output + ".tmp"));
+        Assert.Empty(Directory.GetFiles(_dir, "*.tmp")); // the atomic write left no temporary file
     }
 
     [Fact]
@@ -100,5 +100,20 @@ public sealed class VerifyCommandTests : IDisposable
         var (code, _, stderr) = await Run("verify", "--input", Path.Combine(_dir, "nope.jsonl"));
         Assert.Equal(1, code);
         Assert.Contains("nope.jsonl", stderr);
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_leaves_the_previous_output_whole_and_no_temporary_file()
+    {
+        var input = Path.Combine(_dir, "pairs.jsonl");
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, 5000).Select(i => $$"""{"gold": "{{i}}", "prediction": "{{i}}"}"""));
+        var output = Path.Combine(_dir, "out.jsonl");
+        await File.WriteAllTextAsync(output, "previous\n");
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        int code = await CommandLine.RunAsync(["verify", "--input", input, "--output", output], new StringWriter(), new StringWriter(), cancelled.Token);
+        Assert.NotEqual(0, code);
+        Assert.Equal("previous\n", await File.ReadAllTextAsync(output));
+        Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
     }
 }
