@@ -75,7 +75,8 @@ public static class ThreadWaitPolicy
     /// <summary>
     /// Threads of other processes that are running or ready to run: the fewest seen in five looks 20 ms apart
     /// at the system's runnable count (<c>/proc/loadavg</c>) less this process's own running threads
-    /// (<c>/proc/self/task/*/stat</c>), so a passing burst does not count but a busy process does. 0 where it cannot be read.
+    /// (<c>/proc/self/task/*/stat</c>), so a passing burst does not count but a busy process usually does (a look in
+    /// which this process's threads started or stopped running can still miss it). 0 where it cannot be read.
     /// </summary>
     internal static int OtherRunnableThreads()
     {
@@ -83,9 +84,14 @@ public static class ThreadWaitPolicy
         for (int look = 0; look < 5; look++)
         {
             if (look > 0) Thread.Sleep(20);
+            // This process's own running threads, counted just before and just after the system count: the fewer of
+            // the two, so that own threads that started running in between are not mistaken for another process
+            // (over-counting only makes the choice passive, the safe side).
+            int ownBefore = OwnRunnable();
             int? system = SystemRunnable();
             if (system is null) return 0;
-            fewest = Math.Min(fewest, Math.Max(0, system.Value - OwnRunnable()));
+            int own = Math.Min(ownBefore, OwnRunnable());
+            fewest = Math.Min(fewest, Math.Max(0, system.Value - own));
         }
         return fewest;
     }
