@@ -85,8 +85,9 @@ public static class ThreadWaitPolicy
         {
             if (look > 0) Thread.Sleep(20);
             // This process's own running threads, counted just before and just after the system count: the fewer of
-            // the two, so that own threads that started running in between are not mistaken for another process
-            // (over-counting only makes the choice passive, the safe side).
+            // the two, so that a thread of ours that runs at one own count but not at the system count does not
+            // cancel out another process (taking one of ours for another process only makes the choice passive,
+            // the safe side).
             int ownBefore = OwnRunnable();
             int? system = SystemRunnable();
             if (system is null) return 0;
