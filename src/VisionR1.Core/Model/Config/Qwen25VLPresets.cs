@@ -67,19 +67,11 @@ public static class Qwen25VLPresets
     /// 6 layers, 6 heads / 2 KV heads (head_dim 64, mrope_section [8,12,12]), SwiGLU 1536; the small preset's
     /// vision tower with its merger projecting to 384. Tied LM head, compact-tokenizer vocabulary of 1024 ids.
     /// </summary>
-    public static Qwen25VLConfig Medium { get; } = new(
-        new TextConfig
-        {
-            VocabSize = 1024, HiddenSize = 384, IntermediateSize = 1536, NumHiddenLayers = 6,
-            NumAttentionHeads = 6, NumKeyValueHeads = 2, MropeSection = [8, 12, 12], TieWordEmbeddings = true,
-            MaxPositionEmbeddings = 8192,
-        },
-        new VisionConfig
-        {
-            Depth = 4, HiddenSize = 128, IntermediateSize = 352, NumHeads = 4, WindowSize = 112,
-            OutHiddenSize = 384, FullAttentionBlockIndexes = [1, 3],
-        },
-        ModelTokenIds.Compact);
+    public static Qwen25VLConfig Medium { get; } = Small with
+    {
+        Text = Small.Text with { HiddenSize = 384, IntermediateSize = 1536, NumHiddenLayers = 6, NumAttentionHeads = 6 },
+        Vision = Small.Vision with { OutHiddenSize = 384 },
+    };
 
     /// <summary>Looks a preset up by name: "tiny", "small", "medium", "3b", "7b" (case-insensitive).</summary>
     public static Qwen25VLConfig ByName(string name) => name.Trim().ToLowerInvariant() switch
