@@ -75,16 +75,17 @@ def main():
                           "sha256": digest(source.resize((tw, th), Image.BICUBIC))})
 
     sources = os.path.join(args.shared, "images", "source")
+    file_digest = lambda name: hashlib.sha256(open(os.path.join(sources, name), "rb").read()).hexdigest()
     small = Image.open(os.path.join(sources, "e_20x20.png")).convert("RGB")
-    cases.append({"source": "shared:e_20x20.png", "rgb": "DropAlpha", "to": [56, 56],
+    cases.append({"source": "shared:e_20x20.png", "file_sha256": file_digest("e_20x20.png"), "rgb": "DropAlpha", "to": [56, 56],
                   "sha256": digest(small.resize((56, 56), Image.BICUBIC))})
     rgba = Image.open(os.path.join(sources, "h_rgba_301x199.png"))
     assert rgba.mode == "RGBA", rgba.mode
     composite = qwen_composite_onto_white(rgba)
-    cases.append({"source": "shared:h_rgba_301x199.png", "rgb": "CompositeOntoWhite", "to": list(composite.size),
+    cases.append({"source": "shared:h_rgba_301x199.png", "file_sha256": file_digest("h_rgba_301x199.png"), "rgb": "CompositeOntoWhite", "to": list(composite.size),
                   "sha256": digest(composite)})
     # Both pixel budgets give 308x196 for this image (see ref-*.safetensors, resized.7).
-    cases.append({"source": "shared:h_rgba_301x199.png", "rgb": "CompositeOntoWhite", "to": [308, 196],
+    cases.append({"source": "shared:h_rgba_301x199.png", "file_sha256": file_digest("h_rgba_301x199.png"), "rgb": "CompositeOntoWhite", "to": [308, 196],
                   "sha256": digest(composite.resize((308, 196), Image.BICUBIC))})
 
     os.makedirs(os.path.dirname(args.out), exist_ok=True)

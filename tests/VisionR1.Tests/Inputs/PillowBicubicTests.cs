@@ -15,7 +15,7 @@ namespace VisionR1.Tests.Inputs;
 /// </summary>
 public sealed class PillowBicubicTests(ITestOutputHelper output)
 {
-    private sealed record Case(string Source, int Width, int Height, int[] To, string Sha256, string? Rgb);
+    private sealed record Case(string Source, int Width, int Height, int[] To, string Sha256, string? Rgb, string? FileSha256);
 
     private static readonly Lazy<IReadOnlyList<Case>> AllCases = new(() =>
     {
@@ -27,7 +27,8 @@ public sealed class PillowBicubicTests(ITestOutputHelper output)
             c.TryGetProperty("height", out var h) ? h.GetInt32() : 0,
             c.GetProperty("to").EnumerateArray().Select(v => v.GetInt32()).ToArray(),
             c.GetProperty("sha256").GetString()!,
-            c.TryGetProperty("rgb", out var rgb) ? rgb.GetString() : null)).ToList();
+            c.TryGetProperty("rgb", out var rgb) ? rgb.GetString() : null,
+            c.TryGetProperty("file_sha256", out var file) ? file.GetString() : null)).ToList();
     });
 
     /// <summary>The synthetic source of the fixture script: v(x, y, c) = (3x² + 7y + 5xy + 85c + 11(x xor y)) mod 256.</summary>
@@ -97,7 +98,10 @@ public sealed class PillowBicubicTests(ITestOutputHelper output)
         {
             var name = c.Source["shared:".Length..];
             var conversion = Enum.Parse<RgbConversion>(c.Rgb!);
-            var image = ImageDecoder.DecodeFile(SharedParityData.File("images", "source", name), long.MaxValue, conversion);
+            var path = SharedParityData.File("images", "source", name);
+            Assert.True(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))) == c.FileSha256,
+                $"{path} is not the file the digests were made from: run tools/parity/make_pillow_fixture.py --shared {SharedParityData.Require()}");
+            var image = ImageDecoder.DecodeFile(path, long.MaxValue, conversion);
             var resized = BicubicResampler.Resize(image, c.To[0], c.To[1]);
             var same = Digest(resized) == c.Sha256;
             lines.Add($"parity pillow {name} {conversion} {image.Width}x{image.Height} -> {c.To[0]}x{c.To[1]}: bytes {(same ? "identical" : "DIFFER")} (Pillow 9.4)");
