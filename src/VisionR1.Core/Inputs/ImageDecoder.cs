@@ -6,8 +6,9 @@ namespace VisionR1.Inputs;
 /// <summary>
 /// Decodes PNG, JPEG, WebP, GIF (first frame), BMP and the other formats SkiaSharp reads into
 /// <see cref="RgbImage"/>: the header is checked against a pixel budget before decoding, EXIF
-/// orientation is applied, and transparency is flattened onto white (as Hugging Face's
-/// <c>convert_to_rgb</c> does).
+/// orientation is applied (unless asked not to), and an alpha channel is removed as
+/// <see cref="RgbConversion"/> says: composited onto white by default (as Qwen's inference
+/// utilities do), or dropped (as transformers' <c>convert_to_rgb</c> does).
 /// </summary>
 public static class ImageDecoder
 {
@@ -15,8 +16,13 @@ public static class ImageDecoder
     /// Decodes the file at <paramref name="path"/>, streaming it: only the header is read before
     /// the pixel budget is checked, so an oversized file is rejected without being loaded.
     /// </summary>
+    /// <param name="path">The image file.</param>
+    /// <param name="maxDecodedPixels">Pixel budget checked against the header before decoding.</param>
+    /// <param name="conversion">How alpha is removed (default: composite onto white).</param>
+    /// <param name="applyOrientation">Whether to turn the pixels as the EXIF orientation says (default true, as an image viewer and transformers' <c>load_image</c> do; transformers' processor alone does not).</param>
     /// <exception cref="InvalidImageException">The file is missing, unreadable, empty, corrupt, truncated or over budget.</exception>
-    public static RgbImage DecodeFile(string path, long maxDecodedPixels)
+    public static RgbImage DecodeFile(string path, long maxDecodedPixels,
+        RgbConversion conversion = RgbConversion.CompositeOntoWhite, bool applyOrientation = true)
     {
         ArgumentNullException.ThrowIfNull(path);
         FileStream stream;
@@ -33,7 +39,7 @@ public static class ImageDecoder
         {
             try
             {
-                return Decode(stream, path, maxDecodedPixels);
+                return Decode(stream, path, maxDecodedPixels, conversion, applyOrientation);
             }
             catch (IOException ex)
             {
@@ -43,16 +49,28 @@ public static class ImageDecoder
     }
 
     /// <summary>Decodes encoded image bytes; <paramref name="source"/> names the image in errors.</summary>
+    /// <param name="data">The encoded image.</param>
+    /// <param name="source">Names the image in errors.</param>
+    /// <param name="maxDecodedPixels">Pixel budget checked against the header before decoding.</param>
+    /// <param name="conversion">How alpha is removed (default: composite onto white).</param>
+    /// <param name="applyOrientation">Whether to apply the EXIF orientation (default true).</param>
     /// <exception cref="InvalidImageException">The data is empty, corrupt, truncated, of an unknown format or over budget.</exception>
-    public static RgbImage Decode(byte[] data, string source, long maxDecodedPixels)
+    public static RgbImage Decode(byte[] data, string source, long maxDecodedPixels,
+        RgbConversion conversion = RgbConversion.CompositeOntoWhite, bool applyOrientation = true)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return Decode(new MemoryStream(data, writable: false), source, maxDecodedPixels);
+        return Decode(new MemoryStream(data, writable: false), source, maxDecodedPixels, conversion, applyOrientation);
     }
 
     /// <summary>Decodes an image from a seekable stream (left open); <paramref name="source"/> names the image in errors.</summary>
+    /// <param name="stream">The encoded image, read from its current position.</param>
+    /// <param name="source">Names the image in errors.</param>
+    /// <param name="maxDecodedPixels">Pixel budget checked against the header before decoding.</param>
+    /// <param name="conversion">How alpha is removed (default: composite onto white).</param>
+    /// <param name="applyOrientation">Whether to apply the EXIF orientation (default true).</param>
     /// <exception cref="InvalidImageException">The data is empty, corrupt, truncated, of an unknown format or over budget.</exception>
-    public static RgbImage Decode(Stream stream, string source, long maxDecodedPixels)
+    public static RgbImage Decode(Stream stream, string source, long maxDecodedPixels,
+        RgbConversion conversion = RgbConversion.CompositeOntoWhite, bool applyOrientation = true)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(source);
@@ -103,13 +121,16 @@ public static class ImageDecoder
             throw new InvalidImageException(source, $"could not be decoded: {result}.");
         }
 
-        var rgb = FlattenOntoWhite(rgba, width, height);
-        return ApplyOrientation(rgb, codec.EncodedOrigin);
+        var rgb = ToRgb(rgba, width, height, conversion);
+        return applyOrientation ? ApplyOrientation(rgb, codec.EncodedOrigin) : rgb;
     }
 
-    /// <summary>Converts a SkiaSharp bitmap (e.g. a rendered scene) to RGB, flattening transparency onto white.</summary>
+    /// <summary>Converts a SkiaSharp bitmap (e.g. a rendered scene) to RGB, removing alpha as <paramref name="conversion"/> says.</summary>
+    /// <param name="bitmap">The bitmap.</param>
+    /// <param name="source">Names the image in errors.</param>
+    /// <param name="conversion">How alpha is removed (default: composite onto white).</param>
     /// <exception cref="InvalidImageException">The bitmap is empty or its pixels cannot be read.</exception>
-    public static RgbImage FromBitmap(SKBitmap bitmap, string source)
+    public static RgbImage FromBitmap(SKBitmap bitmap, string source, RgbConversion conversion = RgbConversion.CompositeOntoWhite)
     {
         ArgumentNullException.ThrowIfNull(bitmap);
         ArgumentNullException.ThrowIfNull(source);
@@ -134,7 +155,7 @@ public static class ImageDecoder
             handle.Free();
         }
 
-        return FlattenOntoWhite(rgba, bitmap.Width, bitmap.Height);
+        return ToRgb(rgba, bitmap.Width, bitmap.Height, conversion);
     }
 
     /// <summary>Lets the codec own a wrapper without closing the caller's stream.</summary>
@@ -163,13 +184,20 @@ public static class ImageDecoder
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private static RgbImage FlattenOntoWhite(byte[] rgba, int width, int height)
+    /// <summary>Unpremultiplied RGBA to RGB: alpha composited onto white, or dropped.</summary>
+    private static RgbImage ToRgb(byte[] rgba, int width, int height, RgbConversion conversion)
     {
+        if (!Enum.IsDefined(conversion))
+        {
+            throw new ArgumentOutOfRangeException(nameof(conversion), conversion, "Unknown RGB conversion.");
+        }
+
+        var drop = conversion == RgbConversion.DropAlpha;
         var rgb = new byte[width * height * 3];
         for (int p = 0, q = 0; p < rgba.Length; p += 4, q += 3)
         {
             int a = rgba[p + 3];
-            if (a == 255)
+            if (a == 255 || drop)
             {
                 rgb[q] = rgba[p];
                 rgb[q + 1] = rgba[p + 1];

@@ -19,7 +19,8 @@ public sealed class ImageProcessor(ImageProcessorOptions? options = null)
     /// Each side is first rounded to the nearest multiple (ties to even, as Python's <c>round</c>);
     /// if the area then exceeds <paramref name="maxPixels"/> both sides are scaled by
     /// β = √(h·w / max) and floored to multiples; if it is below <paramref name="minPixels"/> they are
-    /// scaled by β = √(min / (h·w)) and ceiled.
+    /// scaled by β = √(min / (h·w)) and ceiled. There is no minimum side: as in transformers 4.53 and
+    /// later, a 20×20 image becomes 56×56 (earlier releases raised an error for sides under 28).
     /// </summary>
     /// <exception cref="ArgumentException">A side is not positive, or the aspect ratio exceeds <paramref name="maxAspectRatio"/>.</exception>
     public static (int Height, int Width) SmartResize(
@@ -59,17 +60,17 @@ public sealed class ImageProcessor(ImageProcessorOptions? options = null)
     /// <summary>Decodes and processes the image file at <paramref name="path"/>.</summary>
     /// <exception cref="InvalidImageException">The image cannot be used; the message names the path.</exception>
     public ProcessedImage ProcessFile(string path) =>
-        Process(ImageDecoder.DecodeFile(path, Options.MaxDecodedPixels), path);
+        Process(ImageDecoder.DecodeFile(path, Options.MaxDecodedPixels, Options.Rgb, Options.ApplyExifOrientation), path);
 
     /// <summary>Decodes and processes encoded image bytes; <paramref name="source"/> names the image in errors.</summary>
     /// <exception cref="InvalidImageException">The image cannot be used.</exception>
     public ProcessedImage Process(byte[] encoded, string source) =>
-        Process(ImageDecoder.Decode(encoded, source, Options.MaxDecodedPixels), source);
+        Process(ImageDecoder.Decode(encoded, source, Options.MaxDecodedPixels, Options.Rgb, Options.ApplyExifOrientation), source);
 
     /// <summary>Processes a SkiaSharp bitmap, e.g. a scene rendered in memory.</summary>
     /// <exception cref="InvalidImageException">The image cannot be used.</exception>
     public ProcessedImage Process(SKBitmap bitmap, string source) =>
-        Process(ImageDecoder.FromBitmap(bitmap, source), source);
+        Process(ImageDecoder.FromBitmap(bitmap, source, Options.Rgb), source);
 
     /// <summary>Processes an already decoded image.</summary>
     /// <exception cref="InvalidImageException">The image is too small or too elongated.</exception>

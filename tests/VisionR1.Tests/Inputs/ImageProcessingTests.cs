@@ -143,6 +143,12 @@ public sealed class ImageProcessingTests
 
         var plain = ImageDecoder.Decode(jpeg, "plain.jpg", long.MaxValue);
         Assert.Equal((64, 32), (plain.Width, plain.Height));
+
+        // Opting out keeps the stored grid, as transformers' processor sees a bare PIL image.
+        var stored = ImageDecoder.Decode(ImageFixtures.WithExifOrientation(jpeg, 6), "phone.jpg", long.MaxValue, applyOrientation: false);
+        Assert.Equal(plain.Pixels, stored.Pixels);
+        var processed = new ImageProcessor(new ImageProcessorOptions(ApplyExifOrientation: false)).Process(ImageFixtures.WithExifOrientation(jpeg, 6), "phone.jpg");
+        Assert.Equal((84, 56), (processed.Width, processed.Height)); // upright it would be 56 × 84
     }
 
     [Fact]
@@ -176,6 +182,32 @@ public sealed class ImageProcessingTests
     }
 
     [Fact]
+    public void Dropping_alpha_keeps_the_stored_colour_as_transformers_does()
+    {
+        var png = ImageFixtures.Png(30, 30, (x, _) => x < 10 ? new SKColor(255, 0, 0, 0) : x < 20 ? new SKColor(255, 0, 0, 128) : new SKColor(0, 0, 255, 255));
+        var rgb = ImageDecoder.Decode(png, "alpha.png", long.MaxValue, RgbConversion.DropAlpha);
+        AssertClose((255, 0, 0), rgb[5, 5], 0); // invisible red stays red
+        AssertClose((255, 0, 0), rgb[15, 5], 0);
+        AssertClose((0, 0, 255), rgb[25, 5], 0);
+
+        var white = _processor.Process(png, "alpha.png");
+        var dropped = new ImageProcessor(new ImageProcessorOptions(Rgb: RgbConversion.DropAlpha)).Process(png, "alpha.png");
+        Assert.NotEqual(white.Patches, dropped.Patches);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ImageDecoder.Decode(png, "alpha.png", long.MaxValue, (RgbConversion)7));
+    }
+
+    [Fact]
+    public void Images_smaller_than_the_factor_are_scaled_up_as_transformers_4_53_does()
+    {
+        var png = ImageFixtures.Png(20, 20, ImageFixtures.Noise);
+        var processed = _processor.Process(png, "small.png");
+        Assert.Equal((1, 4, 4), (processed.GridT, processed.GridH, processed.GridW));
+        Assert.Equal((56, 56), ImageProcessor.SmartResize(20, 20));
+        var strict = new ImageProcessor(new ImageProcessorOptions(MinImageSide: 28));
+        Assert.Contains("at least 28", Assert.Throws<InvalidImageException>(() => strict.Process(png, "small.png")).Message);
+    }
+
+    [Fact]
     public void Rendered_bitmaps_are_accepted_directly()
     {
         using var bitmap = ImageFixtures.Bitmap(100, 60, ImageFixtures.Noise);
@@ -192,7 +224,12 @@ public sealed class ImageProcessingTests
     public void Bad_images_fail_with_a_clear_error_naming_the_source(string kind)
     {
         var source = $"bad/{kind}.img";
-        var processor = kind == "over-budget" ? new ImageProcessor(new ImageProcessorOptions(MaxDecodedPixels: 1_000_000)) : _processor;
+        var processor = kind switch
+        {
+            "over-budget" => new ImageProcessor(new ImageProcessorOptions(MaxDecodedPixels: 1_000_000)),
+            "one-pixel" => new ImageProcessor(new ImageProcessorOptions(MinImageSide: 28)), // accepted by default, as transformers 4.53+ does
+            _ => _processor,
+        };
         var noisePng = ImageFixtures.Png(64, 64, ImageFixtures.Noise);
         var noiseJpeg = ImageFixtures.Encode(64, 64, ImageFixtures.Noise, SKEncodedImageFormat.Jpeg);
         var (data, expected) = kind switch

@@ -67,7 +67,7 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
-    public void Newer_key_scheme_and_bf16_files_load()
+    public void Module_key_scheme_of_a_raw_state_dict_and_bf16_files_load()
     {
         using var model = ModelTestData.Tiny(seed: 6);
         var dir = Sub("renamed");
