@@ -61,7 +61,9 @@ public sealed class FilterCommand : ICliCommand, IHasSwitches
         if (!File.Exists(input)) throw new CliUsageException($"input file '{input}' not found.");
 
         var filter = new CotFilter(new MathVerifier(), options);
-        var report = await CotFilterFiles.FilterAsync(filter, input, output, rejected, new ReadOptions(Strict: strict), cancellationToken).ConfigureAwait(false);
+        var readReport = new ReadReport();
+        var report = await CotFilterFiles.FilterAsync(filter, input, output, rejected, new ReadOptions(Strict: strict), readReport, cancellationToken).ConfigureAwait(false);
+        foreach (var skipped in readReport.Skipped) stderr.WriteLine($"filter: skipped {skipped.Location}: {skipped.Reason}");
         stdout.Write(report.ToText());
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"kept: {report.Kept}/{report.Total}"));
         return 0;
