@@ -79,4 +79,23 @@ public sealed class EndpointImageTests
         Assert.All(server.Bodies, b => Assert.Matches("^data:image/(png|jpeg);base64,", Assert.Single(FakeChatServer.ImageUrls(b))));
         Assert.All(File.ReadAllLines(tmp.File("preds.jsonl")), l => Assert.Contains("<answer>7</answer>", l, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Eval_names_each_skipped_line_and_failed_item_and_says_what_the_accuracy_is_over()
+    {
+        using var tmp = new TempFolder();
+        await using var server = new FakeChatServer((_, _, _) => "<think>x</think><answer>7</answer>");
+        var input = Problems(tmp);
+        File.AppendAllText(input, "{\"id\": \"broken\"\n");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        int code = await CommandLine.RunAsync(["eval", "--input", input, "--predictions", tmp.File("p.jsonl"), "--endpoint", server.BaseUrl, "--model", "m", "--retries", "1"], stdout, stderr, CancellationToken.None);
+
+        Assert.Equal(1, code);
+        Assert.Contains("eval: skipped problems.jsonl:6", stderr.ToString(), StringComparison.Ordinal);
+        foreach (var id in new[] { "q2", "q3", "q4" }) Assert.Contains($"eval: failed {id}: Image '", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("accuracy is over 2 predicted items; 1 skipped as unreadable, 3 failed (not predicted)", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Equal("accuracy: 1", stdout.ToString().TrimEnd().Split('\n')[^1].TrimEnd('\r'));
+    }
 }
