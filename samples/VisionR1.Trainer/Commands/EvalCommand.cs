@@ -50,6 +50,7 @@ public sealed class EvalCommand : ICliCommand, IHasSwitches
         args.ThrowOnUnknown();
         if (benchmark is not ("mathvista" or "mmmath" or "mm-math" or "verify")) throw new CliUsageException($"--benchmark must be mathvista, mmmath or verify, got '{benchmark}'.");
         if (!File.Exists(input)) throw new CliUsageException($"input file '{input}' not found.");
+        if (output is not null) VisionR1.IO.AtomicFile.RemoveOrphans(output); // left by a killed earlier run
 
         var report = new ReadReport();
         var problems = ProblemSource.Open(input, readOptions, report, cancellationToken).Take(limit);

@@ -55,6 +55,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
         if (!Directory.Exists(modelDir)) throw new CliUsageException($"--model: folder '{modelDir}' not found.");
         if (!File.Exists(problemsFile)) throw new CliUsageException($"--problems: file '{problemsFile}' not found.");
 
+        VisionR1.IO.AtomicFile.RemoveOrphans(predictions); // left by a killed earlier run
         VisionR1Runtime.Initialize(device);
         var report = new ReadReport();
         var read = new List<MathProblem>();

@@ -59,6 +59,9 @@ public sealed class FilterCommand : ICliCommand, IHasSwitches
         var strict = args.Flag("strict");
         args.ThrowOnUnknown();
         if (!File.Exists(input)) throw new CliUsageException($"input file '{input}' not found.");
+        // Temporary files a killed earlier run left beside the outputs.
+        VisionR1.IO.AtomicFile.RemoveOrphans(output);
+        if (rejected is not null) VisionR1.IO.AtomicFile.RemoveOrphans(rejected);
 
         var filter = new CotFilter(new MathVerifier(), options);
         var readReport = new ReadReport();

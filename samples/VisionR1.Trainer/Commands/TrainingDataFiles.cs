@@ -26,7 +26,8 @@ internal static class TrainingDataFiles
 {
     /// <summary>
     /// Checks a trainer's options (an <see cref="ArgumentException"/> becomes a usage error) and refuses an
-    /// output folder that already holds checkpoints unless <paramref name="resume"/> is set.
+    /// output folder that already holds checkpoints unless <paramref name="resume"/> is set; then removes the temporary files a
+    /// killed earlier run left in the output folder and its final model folder.
     /// </summary>
     public static void CheckRun(Action validateOptions, string outDir, bool resume)
     {
@@ -41,6 +42,9 @@ internal static class TrainingDataFiles
         var checkpoints = Path.Combine(outDir, "checkpoints");
         if (!resume && Directory.Exists(checkpoints) && Directory.EnumerateFileSystemEntries(checkpoints).Any())
             throw new CliUsageException($"{outDir} already holds checkpoints: pass --resume to continue, or choose another --out.");
+        // Temporary files a killed earlier run left (metrics, the final model); checkpoint folders are the trainer's to sweep.
+        VisionR1.IO.AtomicFile.RemoveOrphansIn(outDir);
+        VisionR1.IO.AtomicFile.RemoveOrphansIn(Path.Combine(outDir, "final"));
     }
 
     /// <summary>

@@ -197,7 +197,10 @@ public sealed class CommandChainTests : IDisposable
         var halfDeleted = Directory.CreateDirectory(Path.Combine(checkpoints, "step-00000000")).FullName;
         File.WriteAllText(Path.Combine(halfDeleted, "optimizer.bin"), "x");
         var temp = Directory.CreateDirectory(Path.Combine(checkpoints, ".tmp-step-00000002-0123")).FullName;
+        var finalOrphan = Path.Combine(Directory.CreateDirectory(Path.Combine(run, "final")).FullName, ".model.safetensors.0123456789ab.tmp");
+        File.WriteAllText(finalOrphan, "half a model");
         Ok(await Run([.. sft, "--resume", "--max-steps", "1"]));
+        Assert.False(File.Exists(finalOrphan));
         Assert.False(Directory.Exists(halfDeleted));
         Assert.False(Directory.Exists(temp));
         Assert.True(Directory.Exists(Path.Combine(checkpoints, "step-00000002")));
