@@ -1,4 +1,5 @@
 using System.Reflection;
+using VisionR1.Runtime;
 
 namespace VisionR1.Trainer.Cli;
 
@@ -34,7 +35,8 @@ public static class CommandLine
             return 2;
         }
         var switches = command is IHasSwitches s ? s.Switches : [];
-        var args = new CliArgs(rest, switches.Append("help"));
+        var args = new CliArgs(rest, switches.Append("help").Append("debug"));
+        bool debug = args.Flag("debug") || Environment.GetEnvironmentVariable("VR1_DEBUG") == "1";
         if (args.Flag("help"))
         {
             stdout.WriteLine(command.Usage);
@@ -60,10 +62,16 @@ public static class CommandLine
             stderr.WriteLine($"vr1 {name}: the tensor runtime did not load: {e.Message}");
             return 1;
         }
+        catch (Exception e) when (!debug)
+        {
+            // libtorch's messages carry a native backtrace: only its first lines are shown, with the command's context.
+            stderr.WriteLine($"vr1 {name}: {e.GetType().Name}: {NativeErrorText.Brief(e.Message)}");
+            stderr.WriteLine("(run with --debug or VR1_DEBUG=1 for the full message and the stack trace)");
+            return 1;
+        }
         catch (Exception e) when (Environment.GetEnvironmentVariable("VR1_DEBUG") != "1")
         {
-            stderr.WriteLine($"vr1 {name}: {e.GetType().Name}: {e.Message}");
-            stderr.WriteLine("(set VR1_DEBUG=1 for the stack trace)");
+            stderr.WriteLine($"vr1 {name}: {e}");
             return 1;
         }
     }

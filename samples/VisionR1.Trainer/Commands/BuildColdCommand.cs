@@ -81,7 +81,7 @@ public sealed class BuildColdCommand : ICliCommand, IHasSwitches
             $"build-cold: {p.Completed} built, {p.Resumed} already done, {p.Failed} failed, {p.StepsReused} cached steps reused, {p.InputTokens}+{p.OutputTokens} tokens, ${p.Cost:F4}")));
         var summary = await new ColdStartPipeline(mllm, reasoner, options).RunAsync(problems, output, cache, progress, cancellationToken).ConfigureAwait(false);
         var s = summary.Progress;
-        foreach (var skipped in report.Skipped.Take(20)) stderr.WriteLine($"build-cold: skipped {skipped.Location}: {skipped.Reason}");
+        foreach (var skipped in report.Skipped) stderr.WriteLine($"build-cold: skipped {skipped.Location}: {skipped.Reason}");
         foreach (var (id, error) in summary.Failures.Take(20)) stderr.WriteLine($"build-cold: failed {id}: {error}");
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"built {s.Completed}, already done {s.Resumed}, failed {s.Failed}, unreadable input {report.Skipped.Count}; calls {s.CallsMade}, cached steps reused {s.StepsReused}; tokens in {s.InputTokens} out {s.OutputTokens}; cost ${s.Cost:F4}"));

@@ -22,7 +22,9 @@ public sealed class EvalCommand : ICliCommand, IHasSwitches
         + "         [--benchmark mathvista|mmmath|verify] [--output scored.jsonl] [--temperature 0.6] [--top-p 0.95] [--max-tokens N]\n"
         + "         [--concurrency 4] [--retries 4] [--timeout-s 600] [--limit N] [--data-root DIR] [--strict]\n"
         + "  verify judges any problem set (RL data, the synthetic test split) with the math verifier.\n"
-        + "  Predictions already in --predictions are kept; the last line printed is 'accuracy: <fraction>'.";
+        + "  Predictions already in --predictions are kept; the last line printed is 'accuracy: <fraction>'.\n"
+        + "  A bad item (unreadable line, image outside --data-root or undecodable) is named and skipped (--strict: stop);\n"
+        + "  an item whose request fails is named as failed; neither is in the accuracy, and the exit code is 1 when any failed.";
 
     /// <inheritdoc />
     public IReadOnlyList<string> Switches => ["strict"];
@@ -48,12 +50,14 @@ public sealed class EvalCommand : ICliCommand, IHasSwitches
         args.ThrowOnUnknown();
         if (benchmark is not ("mathvista" or "mmmath" or "mm-math" or "verify")) throw new CliUsageException($"--benchmark must be mathvista, mmmath or verify, got '{benchmark}'.");
         if (!File.Exists(input)) throw new CliUsageException($"input file '{input}' not found.");
+        if (output is not null) VisionR1.IO.AtomicFile.RemoveOrphans(output); // left by a killed earlier run
 
         var report = new ReadReport();
         var problems = ProblemSource.Open(input, readOptions, report, cancellationToken).Take(limit);
         var progress = new Progress<int>(n => { if (n % 50 == 0) stderr.WriteLine($"eval: {n} problems done"); });
         var summary = await new Evaluator(endpoint.Client, options).PredictAsync(problems, predictions, progress, cancellationToken).ConfigureAwait(false);
-        foreach (var (id, error) in summary.Failures.Take(20)) stderr.WriteLine($"eval: failed {id}: {error}");
+        foreach (var skipped in report.Skipped) stderr.WriteLine($"eval: skipped {skipped.Location}: {skipped.Reason}");
+        foreach (var (id, error) in summary.Failures) stderr.WriteLine($"eval: failed {id}: {error}");
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"predicted {summary.Generated}, already done {summary.Resumed}, failed {summary.Failed}, unreadable input {report.Skipped.Count}; tokens in {summary.InputTokens} out {summary.OutputTokens}"));
         var scores = benchmark switch
@@ -63,6 +67,8 @@ public sealed class EvalCommand : ICliCommand, IHasSwitches
             _ => await BenchmarkFiles.ScoreMmMathAsync(predictions, output, cancellationToken).ConfigureAwait(false),
         };
         stdout.Write(scores.ToText());
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"accuracy is over {scores.Overall.Total} predicted items; {report.Skipped.Count} skipped as unreadable, {summary.Failed} failed (not predicted)"));
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"accuracy: {scores.Overall.Accuracy:R}"));
         return summary.Failed == 0 ? 0 : 1;
     }

@@ -4,6 +4,7 @@ using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
 using VisionR1.Inputs;
 using VisionR1.Model;
+using VisionR1.Model.Generation;
 using VisionR1.Runtime;
 using VisionR1.Text;
 using VisionR1.Trainer.Cli;
@@ -23,12 +24,14 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
     /// <inheritdoc />
     public string Usage =>
         "vr1 evaluate-local --model DIR --problems FILE --predictions OUT.jsonl [--tokenizer DIR] [--direct] [--limit N]\n" +
-        "                   [--batch 64] [--max-new-tokens 256] [--temperature 0.6] [--seed S] [--device cpu|cuda] [--fp32]\n" +
+        "                   [--batch 64] [--max-new-tokens 256] [--temperature 0.6] [--seed S] [--device cpu|cuda] [--fp32] [--strict]\n" +
+        "  A bad item (unreadable line, image outside the data folder or undecodable, prompt too long for the model) is named\n" +
+        "  (file:line or id, and why), counted and left out of the accuracy, which says how many items it is over; --strict stops instead.\n" +
         "  --direct asks for a short answer (as the pipeline asks its base model); otherwise the bare question is asked and\n" +
         "  the <answer> tag is judged. --temperature 0 decodes greedily. The tokenizer is read from --tokenizer, else from the model folder.";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> Switches => ["direct", "fp32"];
+    public IReadOnlyList<string> Switches => ["direct", "fp32", "strict"];
 
     /// <inheritdoc />
     public async Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -45,25 +48,49 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
         int seed = args.GetInt("seed", 0);
         double? temperature = args.Get("temperature") is null ? null : args.GetDouble("temperature", 0.6);
         var device = args.Get("device") ?? "cpu";
+        bool strict = args.Flag("strict");
         args.ThrowOnUnknown();
         if (batch < 1 || maxNew < 1 || limit < 1) throw new CliUsageException("--batch, --max-new-tokens and --limit must be positive.");
         if (temperature < 0) throw new CliUsageException("--temperature must be 0 (greedy) or positive.");
         if (!Directory.Exists(modelDir)) throw new CliUsageException($"--model: folder '{modelDir}' not found.");
         if (!File.Exists(problemsFile)) throw new CliUsageException($"--problems: file '{problemsFile}' not found.");
 
+        VisionR1.IO.AtomicFile.RemoveOrphans(predictions); // left by a killed earlier run
         VisionR1Runtime.Initialize(device);
-        var problems = new List<MathProblem>();
-        await foreach (var p in ProblemSource.Open(problemsFile, null, null, cancellationToken).ConfigureAwait(false))
+        var report = new ReadReport();
+        var read = new List<MathProblem>();
+        await foreach (var p in ProblemSource.Open(problemsFile, new ReadOptions(Strict: strict), report, cancellationToken).ConfigureAwait(false))
         {
-            problems.Add(p);
-            if (problems.Count >= limit) break;
+            read.Add(p);
+            if (read.Count >= limit) break;
         }
         var template = new ChatTemplate(TokenizerLoader.FromFolder(tokenizerDir), ChatTemplateOptions.NoSystemPrompt);
         using var model = Qwen25VLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), fp32 ? TorchSharp.torch.ScalarType.Float32 : TorchSharp.torch.ScalarType.BFloat16);
-        var evaluator = new BatchedEvaluator(template, new ProblemImages(new ImageProcessor()), new MathVerifier());
+        var images = new ProblemImages(new ImageProcessor());
+        // Each item is checked on its own (images decoded, prompt within the model's positions) so that one bad item is
+        // skipped by name instead of failing the batch it would land in.
+        var problems = new List<MathProblem>(read.Count);
+        foreach (var p in read)
+        {
+            string? why;
+            try
+            {
+                var prompt = PipelinePrompts.User(images.Load(p), direct ? PipelinePrompts.Direct(p) : PipelinePrompts.Question(p));
+                why = PromptBudget.Check(template.Encode(prompt, addGenerationPrompt: true).Length, maxNew, model.Config.Text);
+            }
+            catch (Exception e) when (e is InvalidImageException or InvalidDataException or IOException)
+            {
+                why = e.Message;
+            }
+            if (why is null) problems.Add(p);
+            else if (strict) throw new InvalidDataException($"{problemsFile}: item '{p.Id}': {why}");
+            else report.Skip($"{problemsFile}: item '{p.Id}'", why);
+        }
+        foreach (var s in report.Skipped) stderr.WriteLine($"evaluate-local: skipped {s.Location}: {s.Reason}");
+        var evaluator = new BatchedEvaluator(template, images, new MathVerifier());
         var result = evaluator.Evaluate(model, problems, direct, batch, maxNew, seed, predictions, null, cancellationToken, temperature);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{result.Items} items: accuracy {result.Accuracy:P1} [{result.CiLower:P1}, {result.CiUpper:P1}], format {result.FormatRate:P1}, mean tokens {result.MeanCompletionTokens:F1}, reflective {result.ReflectiveRate:P1}, clipped {result.ClippedRate:P1}, {result.Seconds:F1} s"));
+            $"{result.Items} items ({report.Skipped.Count} skipped): accuracy {result.Accuracy:P1} [{result.CiLower:P1}, {result.CiUpper:P1}] over {result.Items}, format {result.FormatRate:P1}, mean tokens {result.MeanCompletionTokens:F1}, reflective {result.ReflectiveRate:P1}, clipped {result.ClippedRate:P1}, {result.Seconds:F1} s"));
         return 0;
     }
 }

@@ -59,9 +59,14 @@ public sealed class FilterCommand : ICliCommand, IHasSwitches
         var strict = args.Flag("strict");
         args.ThrowOnUnknown();
         if (!File.Exists(input)) throw new CliUsageException($"input file '{input}' not found.");
+        // Temporary files a killed earlier run left beside the outputs.
+        VisionR1.IO.AtomicFile.RemoveOrphans(output);
+        if (rejected is not null) VisionR1.IO.AtomicFile.RemoveOrphans(rejected);
 
         var filter = new CotFilter(new MathVerifier(), options);
-        var report = await CotFilterFiles.FilterAsync(filter, input, output, rejected, new ReadOptions(Strict: strict), cancellationToken).ConfigureAwait(false);
+        var readReport = new ReadReport();
+        var report = await CotFilterFiles.FilterAsync(filter, input, output, rejected, new ReadOptions(Strict: strict), readReport, cancellationToken).ConfigureAwait(false);
+        foreach (var skipped in readReport.Skipped) stderr.WriteLine($"filter: skipped {skipped.Location}: {skipped.Reason}");
         stdout.Write(report.ToText());
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"kept: {report.Kept}/{report.Total}"));
         return 0;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using VisionR1.Data.Readers;
 using VisionR1.Grpo.Advantages;
 using VisionR1.Grpo.Loss;
 using VisionR1.Grpo.Metrics;
@@ -8,6 +9,8 @@ using VisionR1.Grpo.Rollout;
 using VisionR1.Grpo.Schedule;
 using VisionR1.Grpo.Training;
 using VisionR1.Inputs;
+using VisionR1.Model.Config;
+using VisionR1.Model.Generation;
 using VisionR1.Runtime;
 using VisionR1.Trainer.Cli;
 
@@ -29,11 +32,14 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         "         [--epsilon-high E] [--dual-clip C] [--updates 1] [--micro-batch 8] [--generation-batch N] [--temperature 1.0]\n" +
         "         [--top-p 1.0] [--aggregation token|sequence|drgrpo] [--scale group|batch|none] [--mask-truncated]\n" +
         "         [--dynamic-sampling] [--max-steps N] [--save-every 50] [--keep 3] [--seed 42] [--bf16] [--train-vision]\n" +
+        "         [--strict] [--compact-tokenizer]\n" +
         "  DIR: a Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files); resume with the same DIR\n" +
         "       (the KL reference is rebuilt from it).\n" +
         "  FILE: JSONL in the geometry3k layout, one problem per line:\n" +
         "    {\"id\": \"7\", \"problem\": \"Find x.\", \"answer\": \"3\", \"images\": [\"img/7.png\"], \"choices\": [...], \"precision\": 1}\n" +
         "    (\"question\" is accepted for \"problem\"; images are relative to FILE; no system prompt, as the paper's RL).\n" +
+        "    A bad line (or a prompt too long for the model with the schedule's completion length) is named and skipped;\n" +
+        "    --strict stops at the first instead. --compact-tokenizer: see vr1 sft --help.\n" +
         "  --schedule: a JSON stage list, e.g. '[{\"max_completion_length\":4096,\"group_size\":16,\"steps\":100},\n" +
         "    {\"max_completion_length\":8192,\"group_size\":8,\"steps\":100}]' (optional: prompts, temperature, name,\n" +
         "    switch_trigger {\"clipped_ratio_above\":0.04,\"for_steps\":2}); 'paper', 'zero', 'long' name the presets.\n" +
@@ -41,7 +47,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         "  Writes OUT/metrics.jsonl, OUT/events.jsonl (stage switches, checkpoints), OUT/checkpoints/step-N and OUT/final.";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> Switches => ["resume", "bf16", "train-vision", "mask-truncated", "dynamic-sampling"];
+    public IReadOnlyList<string> Switches => ["resume", "bf16", "train-vision", "mask-truncated", "dynamic-sampling", "strict", "compact-tokenizer"];
 
     /// <inheritdoc />
     public Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -97,6 +103,8 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         };
         int maxSteps = args.GetInt("max-steps", 0);
         bool bf16 = args.Flag("bf16");
+        bool strict = args.Flag("strict");
+        bool compactTokenizer = args.Flag("compact-tokenizer");
         args.ThrowOnUnknown();
         TrainingDataFiles.CheckRun(options.Validate, outDir, resume);
         IRewardFunction rewardFunction = reward switch
@@ -107,12 +115,18 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         };
 
         var runtime = VisionR1Runtime.Initialize(device, threads);
-        var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, stderr);
-        var data = TrainingDataFiles.ReadProblems(dataPath, new ImageProcessor(), cancellationToken);
+        var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, compactTokenizer, stderr);
+        var template = new ChatTemplate(tokenizer, ChatTemplateOptions.NoSystemPrompt);
+        var text = Qwen25VLConfig.Load(modelDir).Text;
+        int maxCompletion = schedule.Stages.Max(st => st.MaxCompletionLength);
+        var report = new ReadReport();
+        var data = TrainingDataFiles.ReadProblems(dataPath, new ImageProcessor(),
+            turns => PromptBudget.Check(template.Encode(turns, addGenerationPrompt: true).Length, maxCompletion, text), strict, report, cancellationToken);
+        TrainingDataFiles.ReportSkipped("grpo", report, stderr);
         using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, bf16);
-        var encoder = new ChatPromptEncoder(new ChatTemplate(tokenizer, ChatTemplateOptions.NoSystemPrompt));
+        var encoder = new ChatPromptEncoder(template);
         using var trainer = new GrpoTrainer(policy, encoder, tokenizer, [new WeightedReward(rewardFunction)], data, options);
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"grpo: {data.Count} problems, schedule {schedule}, reward {rewardFunction.Name}, device {runtime.Device.type.ToString().ToLowerInvariant()}"));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"grpo: {data.Count} problems ({report.Skipped.Count} skipped), schedule {schedule}, reward {rewardFunction.Name}, device {runtime.Device.type.ToString().ToLowerInvariant()}"));
         long? from = resume ? trainer.TryResume()?.Step : null;
         if (resume) stdout.WriteLine(from is { } s ? $"resuming after step {s}" : "nothing to resume; starting fresh");
         using var jsonl = new JsonlMetricsSink(outDir, keepUpToStep: from ?? 0);

@@ -33,6 +33,7 @@ public sealed class ScoreCommand : ICliCommand
         var judge = ChatEndpointArgs.TryCreate(args, "judge-");
         args.ThrowOnUnknown();
         if (!File.Exists(input)) throw new CliUsageException($"input file '{input}' not found.");
+        if (output is not null) VisionR1.IO.AtomicFile.RemoveOrphans(output); // left by a killed earlier run
         IAnswerExtractor? extractor = judge is { } j ? new ChatJudgeAnswerExtractor(j.Client, j.Model) : null;
         BenchmarkReport report;
         try

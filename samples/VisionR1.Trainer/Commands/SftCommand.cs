@@ -1,4 +1,5 @@
 using System.Globalization;
+using VisionR1.Data.Readers;
 using VisionR1.Grpo.Metrics;
 using VisionR1.Grpo.Schedule;
 using VisionR1.Grpo.Training;
@@ -21,17 +22,20 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
     public string Usage =>
         "vr1 sft --model DIR --data FILE --out DIR [--resume] [--device cpu|cuda[:N]] [--threads N]\n" +
         "        [--epochs 2] [--lr 5e-6] [--warmup-ratio 0.05] [--batch 1] [--accum 32] [--max-steps N]\n" +
-        "        [--save-every 100] [--keep 3] [--seed 42] [--bf16] [--train-vision] [--system-prompt]\n" +
+        "        [--save-every 100] [--keep 3] [--seed 42] [--bf16] [--train-vision] [--system-prompt] [--strict] [--compact-tokenizer]\n" +
         "  DIR: a Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files).\n" +
         "  FILE: JSONL, one conversation per line:\n" +
         "    {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}, {\"role\": \"assistant\", \"content\": \"...\"}], \"images\": [\"img/1.png\"]}\n" +
+        "    or ShareGPT (as `vr1 filter` writes): {\"conversations\": [{\"from\": \"human\", \"value\": \"<image>...\"}, {\"from\": \"gpt\", ...}], \"images\": [...]}\n" +
         "    images (relative to FILE) go before the first user turn's text; the loss covers assistant turns only.\n" +
+        "    A bad line is named (file:line, why) and skipped; --strict stops at the first instead.\n" +
+        "  --compact-tokenizer: for a model folder without tokenizer files, use the embedded compact tokenizer (vr1 init-model's).\n" +
         "  Writes OUT/metrics.jsonl, OUT/events.jsonl, OUT/checkpoints/step-N (weights, optimizer, RNG, data cursor)\n" +
         "  and OUT/final (HF folder with tokenizer). --resume continues from the newest complete checkpoint.\n" +
         "  Defaults are the paper's cold-start SFT: 2 epochs, lr 5e-6, cosine, 5% warm-up, effective batch 32, vision frozen.";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> Switches => ["resume", "bf16", "train-vision", "system-prompt"];
+    public IReadOnlyList<string> Switches => ["resume", "bf16", "train-vision", "system-prompt", "strict", "compact-tokenizer"];
 
     /// <inheritdoc />
     public Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -59,16 +63,20 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         int maxSteps = args.GetInt("max-steps", 0);
         bool systemPrompt = args.Flag("system-prompt");
         bool bf16 = args.Flag("bf16");
+        bool strict = args.Flag("strict");
+        bool compactTokenizer = args.Flag("compact-tokenizer");
         args.ThrowOnUnknown();
         TrainingDataFiles.CheckRun(options.Validate, outDir, resume);
 
         var runtime = VisionR1Runtime.Initialize(device, threads);
-        var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, stderr);
+        var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, compactTokenizer, stderr);
         var template = new ChatTemplate(tokenizer, systemPrompt ? ChatTemplateOptions.Qwen : ChatTemplateOptions.NoSystemPrompt);
-        var data = TrainingDataFiles.ReadConversations(dataPath, new ImageProcessor(), cancellationToken);
+        var report = new ReadReport();
+        var data = TrainingDataFiles.ReadConversations(dataPath, new ImageProcessor(), strict, report, cancellationToken);
+        TrainingDataFiles.ReportSkipped("sft", report, stderr);
         using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, bf16);
         using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template), data, options);
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sft: {data.Count} conversations, {trainer.TotalSteps} steps on {runtime.Device.type.ToString().ToLowerInvariant()}"));
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sft: {data.Count} conversations ({report.Skipped.Count} skipped), {trainer.TotalSteps} steps on {runtime.Device.type.ToString().ToLowerInvariant()}"));
         long? from = resume ? trainer.TryResume()?.Step : null;
         if (resume) stdout.WriteLine(from is { } s ? $"resuming after step {s}" : "nothing to resume; starting fresh");
         using var jsonl = new JsonlMetricsSink(outDir, keepUpToStep: from ?? 0);

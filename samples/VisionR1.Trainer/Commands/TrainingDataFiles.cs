@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using TorchSharp;
+using VisionR1.Data.Readers;
 using VisionR1.Grpo.Policies;
 using VisionR1.Grpo.Rollout;
 using VisionR1.Grpo.Training;
@@ -25,7 +26,8 @@ internal static class TrainingDataFiles
 {
     /// <summary>
     /// Checks a trainer's options (an <see cref="ArgumentException"/> becomes a usage error) and refuses an
-    /// output folder that already holds checkpoints unless <paramref name="resume"/> is set.
+    /// output folder that already holds checkpoints unless <paramref name="resume"/> is set; then removes the temporary files a
+    /// killed earlier run left in the output folder and its final model folder.
     /// </summary>
     public static void CheckRun(Action validateOptions, string outDir, bool resume)
     {
@@ -40,48 +42,81 @@ internal static class TrainingDataFiles
         var checkpoints = Path.Combine(outDir, "checkpoints");
         if (!resume && Directory.Exists(checkpoints) && Directory.EnumerateFileSystemEntries(checkpoints).Any())
             throw new CliUsageException($"{outDir} already holds checkpoints: pass --resume to continue, or choose another --out.");
+        // Temporary files a killed earlier run left (metrics, the final model); checkpoint folders are the trainer's to sweep.
+        VisionR1.IO.AtomicFile.RemoveOrphansIn(outDir);
+        VisionR1.IO.AtomicFile.RemoveOrphansIn(Path.Combine(outDir, "final"));
     }
 
-    /// <summary>Reads SFT conversations.</summary>
-    public static List<IReadOnlyList<ChatTurn>> ReadConversations(string path, ImageProcessor images, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads SFT conversations in either chat layout (<c>messages</c> of role/content, or ShareGPT <c>conversations</c> of
+    /// from/value as `vr1 filter` writes). A bad line is recorded in <paramref name="report"/> (file:line and why) and skipped,
+    /// or throws when <paramref name="strict"/>.
+    /// </summary>
+    public static List<IReadOnlyList<ChatTurn>> ReadConversations(string path, ImageProcessor images, bool strict, ReadReport report, CancellationToken cancellationToken)
     {
         var result = new List<IReadOnlyList<ChatTurn>>();
-        foreach (var (line, root) in Lines(path, cancellationToken))
+        foreach (var (line, root) in Lines(path, strict, report, cancellationToken))
         {
             var where = $"{path}:{line}";
-            if (!root.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
-                throw new InvalidDataException($"{where}: expected a non-empty \"messages\" array.");
-            var imageParts = Images(root, path, where, images);
-            var turns = new List<ChatTurn>();
-            bool imagesPlaced = imageParts.Count == 0;
-            foreach (var m in messages.EnumerateArray())
-            {
-                var role = String(m, "role", where);
-                if (role is not (ChatTurn.SystemRole or ChatTurn.UserRole or ChatTurn.AssistantRole))
-                    throw new InvalidDataException($"{where}: unknown role '{role}' (use system, user or assistant).");
-                var content = String(m, "content", where);
-                if (role == ChatTurn.UserRole && !imagesPlaced)
-                {
-                    turns.Add(new ChatTurn(role, [.. imageParts, new TextPart(content)]));
-                    imagesPlaced = true;
-                }
-                else turns.Add(new ChatTurn(role, [new TextPart(content)]));
-            }
-            if (!imagesPlaced) throw new InvalidDataException($"{where}: images were given but there is no user turn to hold them.");
-            if (turns.All(t => t.Role != ChatTurn.AssistantRole)) throw new InvalidDataException($"{where}: no assistant turn to learn from.");
-            result.Add(turns);
+            if (Item(where, strict, report, () => Conversation(root, path, where, images)) is { } turns) result.Add(turns);
         }
-        if (result.Count == 0) throw new InvalidDataException($"{path}: no samples.");
+        if (result.Count == 0) throw new InvalidDataException($"{path}: no usable samples ({report.Skipped.Count} skipped).");
         return result;
     }
 
-    /// <summary>Reads GRPO problems as prompts (a user turn: images, then the problem text).</summary>
-    public static List<GrpoPrompt> ReadProblems(string path, ImageProcessor images, CancellationToken cancellationToken)
+    private static List<ChatTurn> Conversation(JsonElement root, string path, string where, ImageProcessor images)
+    {
+        bool shareGpt = root.TryGetProperty("conversations", out var messages);
+        if (!shareGpt) root.TryGetProperty("messages", out messages);
+        if (messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
+            throw new InvalidDataException($"{where}: expected a non-empty \"messages\" (or ShareGPT \"conversations\") array.");
+        var (roleKey, textKey) = shareGpt ? ("from", "value") : ("role", "content");
+        var imageParts = Images(root, path, where, images);
+        var turns = new List<ChatTurn>();
+        bool imagesPlaced = imageParts.Count == 0;
+        foreach (var m in messages.EnumerateArray())
+        {
+            var role = String(m, roleKey, where) switch
+            {
+                "human" or "user" => ChatTurn.UserRole,
+                "gpt" or "assistant" => ChatTurn.AssistantRole,
+                "system" => ChatTurn.SystemRole,
+                var other => throw new InvalidDataException($"{where}: unknown role '{other}' (use system, user or assistant; ShareGPT: system, human or gpt)."),
+            };
+            // ShareGPT marks where images go with <image>; they are placed before the first user turn's text either way.
+            var content = String(m, textKey, where).Replace("<image>", "", StringComparison.Ordinal);
+            if (role == ChatTurn.UserRole && !imagesPlaced)
+            {
+                turns.Add(new ChatTurn(role, [.. imageParts, new TextPart(content)]));
+                imagesPlaced = true;
+            }
+            else turns.Add(new ChatTurn(role, [new TextPart(content)]));
+        }
+        if (!imagesPlaced) throw new InvalidDataException($"{where}: images were given but there is no user turn to hold them.");
+        if (turns.All(t => t.Role != ChatTurn.AssistantRole)) throw new InvalidDataException($"{where}: no assistant turn to learn from.");
+        return turns;
+    }
+
+    /// <summary>
+    /// Reads GRPO problems as prompts (a user turn: images, then the problem text). <paramref name="checkPrompt"/> returns why a
+    /// prompt cannot be used (e.g. too long for the model), or null. A bad line is recorded in <paramref name="report"/> and
+    /// skipped, or throws when <paramref name="strict"/>.
+    /// </summary>
+    public static List<GrpoPrompt> ReadProblems(string path, ImageProcessor images, Func<IReadOnlyList<ChatTurn>, string?> checkPrompt, bool strict, ReadReport report, CancellationToken cancellationToken)
     {
         var result = new List<GrpoPrompt>();
-        foreach (var (line, root) in Lines(path, cancellationToken))
+        foreach (var (line, root) in Lines(path, strict, report, cancellationToken))
         {
             var where = $"{path}:{line}";
+            if (Item(where, strict, report, () => Problem(root, path, line, where, images, checkPrompt)) is { } prompt) result.Add(prompt);
+        }
+        if (result.Count == 0) throw new InvalidDataException($"{path}: no usable problems ({report.Skipped.Count} skipped).");
+        return result;
+    }
+
+    private static GrpoPrompt Problem(JsonElement root, string path, int line, string where, ImageProcessor images, Func<IReadOnlyList<ChatTurn>, string?> checkPrompt)
+    {
+        {
             var text = root.TryGetProperty("problem", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()!
                 : root.TryGetProperty("question", out var q) && q.ValueKind == JsonValueKind.String ? q.GetString()!
                 : throw new InvalidDataException($"{where}: expected a string \"problem\" (or \"question\").");
@@ -98,28 +133,53 @@ internal static class TrainingDataFiles
             if (root.TryGetProperty("precision", out var pr) && pr.ValueKind == JsonValueKind.Number)
                 extra["precision"] = pr.GetInt32();
             IReadOnlyList<ChatTurn> turns = [new ChatTurn(ChatTurn.UserRole, [.. Images(root, path, where, images), new TextPart(text)])];
-            result.Add(new GrpoPrompt(id, text, answer, turns, extra));
+            if (checkPrompt(turns) is { } problem) throw new InvalidDataException($"{where}: {problem}.");
+            return new GrpoPrompt(id, text, answer, turns, extra);
         }
-        if (result.Count == 0) throw new InvalidDataException($"{path}: no problems.");
-        return result;
+    }
+
+    /// <summary>Parses one item; a bad one is skipped into <paramref name="report"/> (or rethrown when strict).</summary>
+    private static T? Item<T>(string where, bool strict, ReadReport report, Func<T> parse) where T : class
+    {
+        try
+        {
+            var item = parse();
+            report.CountRead();
+            return item;
+        }
+        catch (InvalidDataException e) when (!strict)
+        {
+            var reason = e.Message.StartsWith(where + ": ", StringComparison.Ordinal) ? e.Message[(where.Length + 2)..] : e.Message;
+            report.Skip(where, reason);
+            return null;
+        }
+    }
+
+    /// <summary>Writes each skipped item (file:line: why) and the count to <paramref name="log"/>.</summary>
+    public static void ReportSkipped(string command, ReadReport report, TextWriter log)
+    {
+        foreach (var s in report.Skipped) log.WriteLine($"{command}: skipped {s.Location}: {s.Reason}");
+        if (report.Skipped.Count > 0) log.WriteLine($"{command}: {report.Skipped.Count} bad item(s) skipped, {report.Read} used (--strict stops at the first)");
     }
 
     /// <summary>
-    /// The model folder's tokenizer; for a folder without tokenizer files whose config uses the compact ids
-    /// (the tiny/small presets of `vr1 init-model`), the embedded compact tokenizer, with a notice.
+    /// The model folder's tokenizer. A folder without tokenizer files is an error, unless <paramref name="allowCompact"/> (the
+    /// --compact-tokenizer switch) asks for the embedded compact tokenizer and the config uses its token ids (the tiny/small
+    /// presets of `vr1 init-model`).
     /// </summary>
-    public static ITextTokenizer LoadTokenizer(string modelDirectory, TextWriter log)
+    public static ITextTokenizer LoadTokenizer(string modelDirectory, bool allowCompact, TextWriter log)
     {
         bool hasFiles = File.Exists(Path.Combine(modelDirectory, "tokenizer.json")) ||
                         (File.Exists(Path.Combine(modelDirectory, "vocab.json")) && File.Exists(Path.Combine(modelDirectory, "merges.txt")));
         if (hasFiles) return TokenizerLoader.FromFolder(modelDirectory);
         var config = Qwen25VLConfig.Load(modelDirectory);
-        if (config.Tokens == ModelTokenIds.Compact)
-        {
-            log.WriteLine($"note: {modelDirectory} has no tokenizer files; using the embedded compact tokenizer its config's token ids belong to.");
-            return CompactTokenizerTrainer.TrainDefault();
-        }
-        throw new CliUsageException($"{modelDirectory} has no tokenizer files (tokenizer.json, or vocab.json + merges.txt).");
+        if (!allowCompact)
+            throw new CliUsageException($"{modelDirectory} has no tokenizer files (tokenizer.json, or vocab.json + merges.txt)"
+                + (config.Tokens == ModelTokenIds.Compact ? "; pass --compact-tokenizer to use the embedded compact tokenizer its config's token ids belong to." : "."));
+        if (config.Tokens != ModelTokenIds.Compact)
+            throw new CliUsageException($"--compact-tokenizer: {modelDirectory}'s config does not use the compact tokenizer's token ids.");
+        log.WriteLine($"note: {modelDirectory} has no tokenizer files; using the embedded compact tokenizer (--compact-tokenizer).");
+        return CompactTokenizerTrainer.TrainDefault();
     }
 
     /// <summary>Loads the model folder onto the device as a policy.</summary>
@@ -150,7 +210,7 @@ internal static class TrainingDataFiles
         return 0;
     }
 
-    private static IEnumerable<(int Line, JsonElement Root)> Lines(string path, CancellationToken cancellationToken)
+    private static IEnumerable<(int Line, JsonElement Root)> Lines(string path, bool strict, ReadReport report, CancellationToken cancellationToken)
     {
         if (!File.Exists(path)) throw new CliUsageException($"Data file '{path}' does not exist.");
         int number = 0;
@@ -159,20 +219,21 @@ internal static class TrainingDataFiles
             number++;
             cancellationToken.ThrowIfCancellationRequested();
             if (string.IsNullOrWhiteSpace(text)) continue;
-            JsonDocument doc;
+            var where = $"{path}:{number}";
+            JsonElement? root = null;
             try
             {
-                doc = JsonDocument.Parse(text);
+                using var doc = JsonDocument.Parse(text);
+                if (doc.RootElement.ValueKind == JsonValueKind.Object) root = doc.RootElement.Clone();
+                else if (strict) throw new InvalidDataException($"{where}: expected a JSON object.");
+                else report.Skip(where, "expected a JSON object");
             }
             catch (JsonException e)
             {
-                throw new InvalidDataException($"{path}:{number}: not valid JSON ({e.Message}).", e);
+                if (strict) throw new InvalidDataException($"{where}: not valid JSON ({e.Message}).", e);
+                report.Skip(where, $"not valid JSON ({e.Message})");
             }
-            using (doc)
-            {
-                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}:{number}: expected a JSON object.");
-                yield return (number, doc.RootElement.Clone());
-            }
+            if (root is { } element) yield return (number, element);
         }
     }
 
@@ -185,9 +246,15 @@ internal static class TrainingDataFiles
         foreach (var item in list.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.String) throw new InvalidDataException($"{where}: image entries must be paths.");
-            var full = Path.GetFullPath(Path.Combine(baseDir, item.GetString()!));
-            if (!full.StartsWith(baseDir + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-                throw new InvalidDataException($"{where}: image '{item.GetString()}' is outside the data folder {baseDir}.");
+            string full;
+            try
+            {
+                full = DataRoot.Resolve(baseDir, item.GetString()!); // every link resolved: nothing outside the data folder is read
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"{where}: {e.Message}.", e);
+            }
             try
             {
                 parts.Add(new ImagePart(processor.ProcessFile(full)));

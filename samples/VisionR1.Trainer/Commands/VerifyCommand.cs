@@ -92,6 +92,7 @@ public sealed class VerifyCommand : ICliCommand
         if (output is null) await VerifyAll(stdout, cancellationToken).ConfigureAwait(false);
         else
         {
+            AtomicFile.RemoveOrphans(output); // the temporary file of a killed earlier run of this command
             // Written whole or not at all: an interrupted run leaves no half-written output behind.
             await AtomicFile.WriteAsync(output, async (stream, ct) =>
             {

@@ -341,7 +341,7 @@ public sealed class PipelineRunner
         _progress.Begin(PipelineStages.Filter, "CoT filter (format, truncation, repetition, math-verified answer, consistency)", 1);
         // The outputs sit next to the input: their image paths stay inside the folder the images were saved in.
         var coldDir = Stages.StageDirectory(PipelineStages.ColdStart);
-        var report = await CotFilterFiles.FilterAsync(new CotFilter(_verifier), Path.Combine(coldDir, "cold.jsonl"), FilteredPath, Path.Combine(coldDir, "rejected.jsonl"), null, ct);
+        var report = await CotFilterFiles.FilterAsync(new CotFilter(_verifier), Path.Combine(coldDir, "cold.jsonl"), FilteredPath, Path.Combine(coldDir, "rejected.jsonl"), null, cancellationToken: ct);
         AtomicFile.WriteAllText(Path.Combine(dir, "report.txt"), report.ToText());
         if (report.Kept == 0) throw new InvalidOperationException($"The CoT filter kept no sample of {report.Total}; see {Path.Combine(dir, "report.txt")}.");
         _progress.End(PipelineStages.Filter, $"kept {report.Kept} of {report.Total}");

@@ -65,6 +65,62 @@ public static class AtomicFile
         return (full, Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp"));
     }
 
+    /// <summary>
+    /// Deletes the temporary files that writes of <paramref name="path"/> left behind when their process was killed
+    /// (<c>.NAME.xxxxxxxxxxxx.tmp</c> beside it). Call it when a job that writes <paramref name="path"/> starts again; a write
+    /// of the same path under way in another process at that moment would fail. Returns how many were deleted.
+    /// </summary>
+    public static int RemoveOrphans(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var full = Path.GetFullPath(path);
+        return Sweep(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full) + ".", exact: true);
+    }
+
+    /// <summary>
+    /// Deletes every temporary file this class's writes left in <paramref name="folder"/> (not its subfolders), for a job that
+    /// owns the whole folder (e.g. a step cache) when it starts again. Returns how many were deleted.
+    /// </summary>
+    public static int RemoveOrphansIn(string folder)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        return Sweep(Path.GetFullPath(folder), ".", exact: false);
+    }
+
+    private static int Sweep(string folder, string prefix, bool exact)
+    {
+        if (!Directory.Exists(folder)) return 0;
+        int removed = 0;
+        foreach (var file in Directory.EnumerateFiles(folder, prefix + "*.tmp"))
+        {
+            // Exactly the names Prepare makes: "." + target name + "." + 12 lowercase hex digits + ".tmp".
+            var name = Path.GetFileName(file);
+            int minimum = prefix.Length + (exact ? 16 : 18);
+            if ((exact ? name.Length != minimum : name.Length < minimum) || !name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            var tag = name.AsSpan(name.Length - 17, 13);
+            if (tag[0] != '.' || !IsLowerHex(tag[1..])) continue;
+            try
+            {
+                File.Delete(file);
+                removed++;
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return removed;
+    }
+
+    private static bool IsLowerHex(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+            if (!char.IsAsciiDigit(c) && c is not (>= 'a' and <= 'f')) return false;
+        return true;
+    }
+
     /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte-order mark) to <paramref name="path"/> atomically.</summary>
     public static void WriteAllText(string path, string text)
     {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Polly;
+using VisionR1.Data.Chat;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
 using VisionR1.IO;
@@ -59,6 +60,9 @@ public sealed class ColdStartPipeline
         ArgumentNullException.ThrowIfNull(problems);
         var cache = new StepCache(cacheDirectory ?? Path.GetFullPath(outputPath) + ".steps");
         var outputRoot = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
+        // Temporary files a killed run of this job left in its own folders (the step cache, the copied images).
+        AtomicFile.RemoveOrphansIn(cache.Directory);
+        AtomicFile.RemoveOrphansIn(Path.Combine(outputRoot, ImagePlacement.ImagesFolder));
         var counters = new Counters(_options);
         var failures = new ConcurrentQueue<KeyValuePair<string, string>>();
         var seen = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
@@ -76,7 +80,7 @@ public sealed class ColdStartPipeline
             try
             {
                 var record = await BuildAsync(problem, cache, counters, ct).ConfigureAwait(false);
-                var images = record.Images.Select((img, i) => SaveImage(img, problem.Id, i, outputRoot)).ToList();
+                var images = record.Images.Select((img, i) => ImagePlacement.RelativePath(outputRoot, img, problem.Id, i)).ToList();
                 if (await output.AppendAsync(record.Id, w => WriteRecord(w, record, images), CancellationToken.None).ConfigureAwait(false))
                 {
                     counters.Completed();
@@ -96,8 +100,9 @@ public sealed class ColdStartPipeline
     /// <summary>Builds one sample, reusing cached steps.</summary>
     private async Task<ColdStartRecord> BuildAsync(MathProblem p, StepCache cache, Counters counters, CancellationToken ct)
     {
+        // Every image is read and decoded before the first request: a bad one fails the item (named), never a text-only request.
         List<AIContent>? images = null;
-        List<AIContent> Images() => images ??= p.Images.Select(i => (AIContent)LoadImage(i)).ToList();
+        List<AIContent> Images() => images ??= ChatImages.Load(p);
 
         var pseudo = await StepAsync(cache, counters, p.Id, ColdStartStep.PseudoCot, _mllm, _options.MllmModel, _options.MllmTemperature,
             () => [.. Images(), new TextContent(ColdStartPrompts.Fill(_prompts.PseudoCot, p.Question, p.Answer))], ct).ConfigureAwait(false);
@@ -144,29 +149,6 @@ public sealed class ColdStartPipeline
         counters.Called();
         await cache.PutAsync(id, step, result, CancellationToken.None).ConfigureAwait(false);
         return result;
-    }
-
-    private static DataContent LoadImage(ImageRef image)
-    {
-        var bytes = image.Bytes ?? (image.Path is { } path ? File.ReadAllBytes(path) : throw new InvalidOperationException($"image {image} has neither bytes nor a path"));
-        return new DataContent(bytes, ImageFormats.MediaType(bytes));
-    }
-
-    private static string SaveImage(ImageRef image, string id, int index, string root)
-    {
-        if (image.Path is { } p && File.Exists(p))
-        {
-            var rel = Path.GetRelativePath(root, Path.GetFullPath(p));
-            return rel.Replace('\\', '/');
-        }
-        var bytes = image.Bytes ?? throw new InvalidOperationException($"sample '{id}': image {index} has neither an existing file nor bytes");
-        var name = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes))[..32].ToLowerInvariant() + ImageFormats.Extension(bytes);
-        var target = Path.Combine(root, "images", name);
-        if (!File.Exists(target))
-        {
-            AtomicFile.Write(target, stream => stream.Write(bytes, 0, bytes.Length));
-        }
-        return "images/" + name;
     }
 
     private static void WriteRecord(Utf8JsonWriter w, ColdStartRecord r, IReadOnlyList<string> imagePaths)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.AI;
 using Polly;
+using VisionR1.Data.Chat;
 using VisionR1.Data.ColdStart;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
@@ -65,12 +66,7 @@ public sealed class Evaluator
             {
                 try
                 {
-                    var contents = new List<AIContent>();
-                    foreach (var img in p.Images)
-                    {
-                        var bytes = img.Bytes ?? File.ReadAllBytes(img.Path ?? throw new InvalidOperationException($"problem '{p.Id}': image without bytes or path"));
-                        contents.Add(new DataContent(bytes, ImageFormats.MediaType(bytes)));
-                    }
+                    var contents = ChatImages.Load(p); // decoded and checked: a bad image fails this item, named
                     contents.Add(new TextContent(Prompt(p)));
                     var messages = new List<ChatMessage>();
                     if (_options.SystemPrompt is { } system) messages.Add(new ChatMessage(ChatRole.System, system));

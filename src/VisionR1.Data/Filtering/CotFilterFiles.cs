@@ -10,12 +10,14 @@ public static class CotFilterFiles
 {
     /// <summary>
     /// Filters <paramref name="inputPath"/> (cold-start records) into <paramref name="outputPath"/> (ShareGPT JSONL, images
-    /// relative to the output's folder, written atomically); removed samples go to <paramref name="rejectedPath"/> with their rule when given.
+    /// relative to the output's folder, written atomically; images outside it are copied under its <c>images/</c>); removed samples go to
+    /// <paramref name="rejectedPath"/> with their rule when given. Unreadable input lines are skipped into <paramref name="readReport"/>
+    /// (file:line and why) unless <see cref="ReadOptions.Strict"/>.
     /// </summary>
-    public static async Task<FilterReport> FilterAsync(CotFilter filter, string inputPath, string outputPath, string? rejectedPath = null, ReadOptions? readOptions = null, CancellationToken cancellationToken = default)
+    public static async Task<FilterReport> FilterAsync(CotFilter filter, string inputPath, string outputPath, string? rejectedPath = null, ReadOptions? readOptions = null, ReadReport? readReport = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var readReport = new ReadReport();
+        readReport ??= new ReadReport();
         var removed = Enum.GetValues<FilterRule>().ToDictionary(r => r, _ => 0);
         var examples = new Dictionary<FilterRule, List<KeyValuePair<string, string>>>();
         var reflective = new ReflectiveWordCounter();

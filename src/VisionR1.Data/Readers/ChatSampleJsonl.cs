@@ -65,7 +65,10 @@ public static class ChatSampleJsonl
         return n;
     }
 
-    /// <summary>Writes one sample as a ShareGPT JSON object (image paths relative to <paramref name="dataRoot"/>).</summary>
+    /// <summary>
+    /// Writes one sample as a ShareGPT JSON object (image paths relative to <paramref name="dataRoot"/>; images outside it are
+    /// copied under its <c>images/</c> folder, see <see cref="ImagePlacement"/>).
+    /// </summary>
     public static void Write(Utf8JsonWriter w, ChatSample sample, string dataRoot)
     {
         ArgumentNullException.ThrowIfNull(w);
@@ -83,14 +86,8 @@ public static class ChatSampleJsonl
         }
         w.WriteEndArray();
         w.WriteStartArray("images");
-        foreach (var img in sample.Images)
-        {
-            var p = img.Path ?? throw new ArgumentException($"sample '{sample.Id}': an image without a path cannot be written to JSONL");
-            var rel = Path.GetRelativePath(root, Path.IsPathRooted(p) ? p : Path.Combine(root, p));
-            if (rel.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(rel))
-                throw new ArgumentException($"sample '{sample.Id}': image '{p}' is outside the data root '{root}'");
-            w.WriteStringValue(rel.Replace('\\', '/'));
-        }
+        for (int i = 0; i < sample.Images.Count; i++)
+            w.WriteStringValue(ImagePlacement.RelativePath(root, sample.Images[i], sample.Id, i));
         w.WriteEndArray();
         w.WriteEndObject();
     }

@@ -40,9 +40,10 @@ public static class HfParquet
         var root = options.DataRoot ?? Path.GetDirectoryName(Path.GetFullPath(path))!;
         var name = Path.GetFileName(path);
         int groups;
-        await using (var probe = File.OpenRead(path))
-        await using (var reader = await ParquetReader.CreateAsync(probe, cancellationToken: cancellationToken).ConfigureAwait(false))
+        try
         {
+            await using var probe = File.OpenRead(path);
+            await using var reader = await ParquetReader.CreateAsync(probe, cancellationToken: cancellationToken).ConfigureAwait(false);
             groups = reader.RowGroupCount;
             if (schema == HfParquetSchema.Auto)
             {
@@ -50,15 +51,25 @@ public static class HfParquet
                 schema = columns.Contains("decoded_image") || columns.Contains("pid") ? HfParquetSchema.MathVista : HfParquetSchema.Geometry3k;
             }
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new DataFormatException(path, $"not a readable Parquet file ({e.GetType().Name}: {e.Message})", e);
+        }
         long row = 0;
         for (int g = 0; g < groups; g++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             IList<IDictionary<string, object?>> rows;
-            await using (var stream = File.OpenRead(path))
+            try
             {
+                await using var stream = File.OpenRead(path);
                 var result = await ParquetSerializer.DeserializeUntypedAsync(stream, null, g, cancellationToken).ConfigureAwait(false);
                 rows = result.Data.Select(d => (IDictionary<string, object?>)d!).ToList();
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A damaged row group cannot be split into rows, so it fails the read (with the file named) rather than being skipped.
+                throw new DataFormatException($"{path} row group {g}", $"cannot be read ({e.GetType().Name}: {e.Message})", e);
             }
             foreach (var r in rows)
             {

@@ -21,9 +21,11 @@ public sealed class ReadReport
         get { lock (_gate) return _skipped.ToArray(); }
     }
 
-    internal void CountRead() => Interlocked.Increment(ref _read);
+    /// <summary>Counts one item read.</summary>
+    public void CountRead() => Interlocked.Increment(ref _read);
 
-    internal void Skip(string location, string reason)
+    /// <summary>Records one skipped item: where (<c>file:line</c>) and why.</summary>
+    public void Skip(string location, string reason)
     {
         lock (_gate) _skipped.Add(new SkippedItem(location, reason));
     }

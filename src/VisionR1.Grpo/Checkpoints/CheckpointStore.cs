@@ -82,6 +82,26 @@ public sealed partial class CheckpointStore
         }
     }
 
+    /// <summary>
+    /// Removes what a killed run of this store's job left: temporary folders (an interrupted save or prune) and step folders
+    /// that are not complete checkpoints (a prune killed halfway through deleting one, so its manifest or files are gone).
+    /// Call it when the job starts again; complete checkpoints are never touched. Returns how many folders were removed.
+    /// </summary>
+    public int RemoveLeftovers()
+    {
+        int removed = 0;
+        foreach (var dir in Directory.EnumerateDirectories(Root))
+        {
+            var name = Path.GetFileName(dir);
+            bool leftover = name.StartsWith(TempPrefix, StringComparison.Ordinal)
+                || (StepFolder().IsMatch(name) && ReadComplete(dir) is null);
+            if (!leftover) continue;
+            TryDelete(dir);
+            if (!Directory.Exists(dir)) removed++;
+        }
+        return removed;
+    }
+
     /// <summary>The complete checkpoints, oldest first.</summary>
     public IReadOnlyList<CheckpointInfo> List()
     {

@@ -74,7 +74,10 @@ public sealed class GrpoTrainer : IDisposable
         _tracker = new StageTracker(_options.Schedule);
         _order = new DataOrder(_data.Count, _options.Seed, _options.ShuffleData);
         if (_options.OutputDirectory is { } dir)
+        {
             _store = new CheckpointStore(Path.Combine(dir, "checkpoints"), _options.KeepLastCheckpoints);
+            _store.RemoveLeftovers(); // what a killed run of this job left
+        }
     }
 
     /// <summary>Where step metrics and events go (replaceable between steps, e.g. after <see cref="TryResume"/>).</summary>
@@ -226,6 +229,7 @@ public sealed class GrpoTrainer : IDisposable
                     acc.Add(result.Loss.ToDouble(), result.Stats, update == 0);
                 }
                 gradNorm = TrainingSetup.ClipGradients(_parameters, _options.MaxGradNorm);
+                TrainingSetup.EnsureFinite("grpo", Step + 1, acc.Loss(1), gradNorm, _lastCheckpoint);
                 _optimizer.Step();
             }
             trainSeconds = sw.Elapsed.TotalSeconds;

@@ -46,7 +46,10 @@ public sealed class SftTrainer<TSample> : IDisposable
         _lr = LearningRateSchedule.WithWarmupRatio(_options.LearningRate, _options.WarmupRatio, (int)Math.Min(int.MaxValue, TotalSteps), _options.LearningRateShape);
         _order = new DataOrder(_data.Count, _options.Seed, _options.ShuffleData);
         if (_options.OutputDirectory is { } dir)
+        {
             _store = new CheckpointStore(Path.Combine(dir, "checkpoints"), _options.KeepLastCheckpoints);
+            _store.RemoveLeftovers(); // what a killed run of this job left
+        }
     }
 
     /// <summary>Where step metrics and events go.</summary>
@@ -140,6 +143,7 @@ public sealed class SftTrainer<TSample> : IDisposable
                 lossSum += loss.ToDouble();
             }
             double gradNorm = TrainingSetup.ClipGradients(_parameters, _options.MaxGradNorm);
+            TrainingSetup.EnsureFinite("sft", Step + 1, lossSum, gradNorm, _lastCheckpoint);
             _optimizer.Step();
             Step++;
             double seconds = watch.Elapsed.TotalSeconds;

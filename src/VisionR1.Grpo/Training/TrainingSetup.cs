@@ -22,6 +22,20 @@ internal static class TrainingSetup
     public static AdamWOptimizer CreateOptimizer(IReadOnlyList<Parameter> parameters, double learningRate, AdamWOptions o) =>
         new(parameters, learningRate, o);
 
+    /// <summary>
+    /// Stops a run at the first non-finite loss or gradient norm, before the optimizer step, so the weights and the last
+    /// checkpoint stay as they were.
+    /// </summary>
+    /// <exception cref="NonFiniteTrainingException">The loss or the gradient norm is NaN or infinite.</exception>
+    public static void EnsureFinite(string trainer, long step, double loss, double gradNorm, Checkpoints.CheckpointInfo? lastCheckpoint)
+    {
+        if (double.IsFinite(loss) && double.IsFinite(gradNorm)) return;
+        throw new NonFiniteTrainingException(step, loss, gradNorm, lastCheckpoint?.Directory,
+            $"{trainer} step {step}: the loss is {loss} and the gradient norm {gradNorm}; training stopped before the update. "
+            + (lastCheckpoint is { } c ? $"The last good checkpoint is {c.Directory} (step {c.Step}); " : "No checkpoint was written yet; ")
+            + "lower the learning rate, check the data, or try fp32.");
+    }
+
     /// <summary>The global gradient norm before clipping; clips to <paramref name="maxNorm"/> when it is &gt; 0.</summary>
     public static double ClipGradients(IReadOnlyList<Parameter> parameters, double maxNorm) =>
         GradientClipping.ClipGlobalNorm(parameters, maxNorm);

@@ -28,7 +28,11 @@ internal sealed partial class FakeChatServer : IAsyncDisposable
     public ConcurrentDictionary<(string Item, string Step), int> Served { get; } = new();
     public ConcurrentDictionary<string, int> Faults { get; } = new();
     public ConcurrentQueue<string> Bodies { get; } = new();
+    public ConcurrentQueue<(string Item, DateTimeOffset At)> Arrivals { get; } = new();
     public double FaultRate { get; set; }
+
+    /// <summary>When set, the first request of each item is answered 429 with this Retry-After header value.</summary>
+    public string? RetryAfterFirst { get; init; }
     public TimeSpan Stall { get; init; } = TimeSpan.FromSeconds(2);
     public string BaseUrl { get; }
 
@@ -52,6 +56,19 @@ internal sealed partial class FakeChatServer : IAsyncDisposable
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0), // retries belong to our Polly pipeline
             NetworkTimeout = TimeSpan.FromSeconds(30),
         }).AsIChatClient();
+
+    /// <summary>The image_url URLs (data: URIs) of every message part of a recorded request body.</summary>
+    public static List<string> ImageUrls(string body)
+    {
+        var urls = new List<string>();
+        using var doc = JsonDocument.Parse(body);
+        foreach (var m in doc.RootElement.GetProperty("messages").EnumerateArray())
+            if (m.GetProperty("content") is { ValueKind: JsonValueKind.Array } content)
+                foreach (var part in content.EnumerateArray())
+                    if (part.GetProperty("type").GetString() == "image_url")
+                        urls.Add(part.GetProperty("image_url").GetProperty("url").GetString()!);
+        return urls;
+    }
 
     private static int FreePort()
     {
@@ -98,6 +115,13 @@ internal sealed partial class FakeChatServer : IAsyncDisposable
             var item = ItemTag().Match(text) is { Success: true } im ? im.Value : "?";
             var step = !hasImage ? "reasoning" : text.Contains("Correct answer:", StringComparison.Ordinal) ? "pseudo_cot" : "description";
             Hits.AddOrUpdate((item, step), 1, (_, n) => n + 1);
+            Arrivals.Enqueue((item, DateTimeOffset.UtcNow));
+            if (RetryAfterFirst is { } retryAfter && Arrivals.Count(a => a.Item == item) == 1)
+            {
+                ctx.Response.Headers["Retry-After"] = retryAfter;
+                await Respond(ctx, 429, """{"error": {"message": "come back later", "type": "rate_limit"}}""").ConfigureAwait(false);
+                return;
+            }
 
             string? fault = null;
             lock (_randomGate)

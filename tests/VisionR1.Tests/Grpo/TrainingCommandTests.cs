@@ -65,12 +65,12 @@ public sealed class TrainingCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Sft_command_names_the_bad_line()
+    public async Task Sft_command_with_strict_stops_at_the_bad_line_and_names_it()
     {
         var model = await TinyModel();
         var data = Path.Combine(_dir.FullName, "bad.jsonl");
         File.WriteAllLines(data, ["""{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}""", """{"messages": [{"role": "robot", "content": "x"}]}"""]);
-        var (code, _, err) = await Run("sft", "--model", model, "--data", data, "--out", Path.Combine(_dir.FullName, "o"));
+        var (code, _, err) = await Run("sft", "--model", model, "--data", data, "--out", Path.Combine(_dir.FullName, "o"), "--strict");
         Assert.Equal(1, code);
         Assert.Contains("bad.jsonl:2", err);
         Assert.Contains("robot", err);

@@ -24,6 +24,7 @@ public static class CheckpointLoader
     public static Qwen25VLModel Load(string directory, Device? device = null, ScalarType dtype = ScalarType.Float32)
     {
         var config = Qwen25VLConfig.Load(directory);
+        CheckConfigAgainstHeaders(config, directory); // before anything is allocated
         var model = new Qwen25VLModel(config, device, dtype);
         try
         {
@@ -35,6 +36,56 @@ public static class CheckpointLoader
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Compares <c>config.json</c> with the safetensors headers of <paramref name="directory"/> before a model is built, so an
+    /// absurd or mismatched config (a million layers, a vocabulary of 10^9) is named instead of allocated: the number of text
+    /// layers and vision blocks, and the embedding's [vocab_size, hidden_size], must match the tensors the headers list.
+    /// Only the headers are read.
+    /// </summary>
+    /// <exception cref="CheckpointException">A count or shape disagrees (the file and the config field are named).</exception>
+    public static void CheckConfigAgainstHeaders(Qwen25VLConfig config, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var configPath = Path.Combine(directory, "config.json");
+        int textLayers = 0, visionBlocks = 0;
+        string? lastTextKey = null, lastVisionKey = null;
+        long[]? embedding = null;
+        string? embeddingFile = null;
+        var files = WeightFiles(directory);
+        foreach (var (path, _) in files)
+        {
+            if (!File.Exists(path)) throw new CheckpointException($"{path}: listed in {IndexFile} but missing.");
+            using var file = SafetensorsFile.Open(path);
+            foreach (var (key, entry) in file.Entries)
+            {
+                var name = HfWeightNames.ToHub(key);
+                if (LayerIndex(name, "model.layers.") + 1 is var layers && layers > textLayers) (textLayers, lastTextKey) = (layers, key);
+                if (LayerIndex(name, "visual.blocks.") + 1 is var blocks && blocks > visionBlocks) (visionBlocks, lastVisionKey) = (blocks, key);
+                if (name == "model.embed_tokens.weight")
+                {
+                    embedding = entry.Shape;
+                    embeddingFile = path;
+                }
+            }
+        }
+        var where = files.Count == 1 ? files[0].Path : Path.Combine(directory, IndexFile);
+        if (textLayers != config.Text.NumHiddenLayers)
+            throw new CheckpointException($"{configPath}: num_hidden_layers is {config.Text.NumHiddenLayers} but {where} holds {textLayers} text layer(s){(lastTextKey is null ? "" : $" (up to '{lastTextKey}')")}.");
+        if (visionBlocks != config.Vision.Depth)
+            throw new CheckpointException($"{configPath}: vision_config.depth is {config.Vision.Depth} but {where} holds {visionBlocks} vision block(s){(lastVisionKey is null ? "" : $" (up to '{lastVisionKey}')")}.");
+        if (embedding is null)
+            throw new CheckpointException($"{where}: no model.embed_tokens.weight tensor.");
+        if (embedding.Length != 2 || embedding[0] != config.Text.VocabSize || embedding[1] != config.Text.HiddenSize)
+            throw new CheckpointException($"{configPath}: vocab_size {config.Text.VocabSize} and hidden_size {config.Text.HiddenSize} disagree with model.embed_tokens.weight [{string.Join(", ", embedding)}] in {embeddingFile}.");
+    }
+
+    private static int LayerIndex(string name, string prefix)
+    {
+        if (!name.StartsWith(prefix, StringComparison.Ordinal)) return -1;
+        int end = name.IndexOf('.', prefix.Length);
+        return end > prefix.Length && int.TryParse(name.AsSpan(prefix.Length, end - prefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) ? i : -1;
     }
 
     /// <summary>The safetensors files of a folder (single file or the shards its index names) with the keys each must hold.</summary>
@@ -102,7 +153,13 @@ public static class CheckpointLoader
                 if (entry.ScalarType is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
                     throw new CheckpointException($"{path}: tensor '{key}' has non-floating dtype {entry.DType}.");
                 using var value = file.Read(key);
-                using (no_grad()) target.copy_(value);
+                using (no_grad())
+                {
+                    using var finite = isfinite(value).all();
+                    if (!finite.item<bool>())
+                        throw new CheckpointException($"{path}: tensor '{key}' holds non-finite values (NaN or infinity); the checkpoint is damaged or came from a diverged run.");
+                    target.copy_(value);
+                }
             }
         }
         if (unexpected.Count > 0)

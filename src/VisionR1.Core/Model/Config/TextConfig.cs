@@ -55,6 +55,13 @@ public sealed record TextConfig
         VisionConfig.Positive("num_attention_heads", NumAttentionHeads);
         VisionConfig.Positive("num_key_value_heads", NumKeyValueHeads);
         VisionConfig.Positive("max_position_embeddings", MaxPositionEmbeddings);
+        // Sane upper bounds (far above any released model), checked before anything is allocated.
+        VisionConfig.AtMost("vocab_size", VocabSize, 1 << 22);
+        VisionConfig.AtMost("hidden_size", HiddenSize, 1 << 16);
+        VisionConfig.AtMost("intermediate_size", IntermediateSize, 1 << 18);
+        VisionConfig.AtMost("num_hidden_layers", NumHiddenLayers, 1024);
+        VisionConfig.AtMost("num_attention_heads", NumAttentionHeads, 1024);
+        VisionConfig.AtMost("max_position_embeddings", MaxPositionEmbeddings, 1 << 24);
         if (HiddenSize % NumAttentionHeads != 0)
             throw new ModelConfigException("num_attention_heads", $"hidden_size {HiddenSize} is not divisible by num_attention_heads {NumAttentionHeads}.");
         if (NumAttentionHeads % NumKeyValueHeads != 0)

@@ -70,6 +70,15 @@ public sealed record VisionConfig
         Positive(p + "temporal_patch_size", TemporalPatchSize);
         Positive(p + "spatial_merge_size", SpatialMergeSize);
         Positive(p + "out_hidden_size", OutHiddenSize);
+        AtMost(p + "depth", Depth, 1024);
+        AtMost(p + "in_chans", InChannels, 16);
+        AtMost(p + "temporal_patch_size", TemporalPatchSize, 16);
+        AtMost(p + "hidden_size", HiddenSize, 1 << 16);
+        AtMost(p + "intermediate_size", IntermediateSize, 1 << 18);
+        AtMost(p + "num_heads", NumHeads, 1024);
+        AtMost(p + "patch_size", PatchSize, 1024);
+        AtMost(p + "spatial_merge_size", SpatialMergeSize, 64);
+        AtMost(p + "out_hidden_size", OutHiddenSize, 1 << 16);
         if (HiddenSize % NumHeads != 0)
             throw new ModelConfigException(p + "num_heads", $"hidden_size {HiddenSize} is not divisible by num_heads {NumHeads}.");
         if (HeadDim % 4 != 0)
@@ -81,6 +90,11 @@ public sealed record VisionConfig
                 throw new ModelConfigException(p + "fullatt_block_indexes", $"index {i} is outside 0..{Depth - 1}.");
         if (!string.Equals(HiddenAct, "silu", StringComparison.Ordinal))
             throw new ModelConfigException(p + "hidden_act", $"'{HiddenAct}' is not supported (only silu).");
+    }
+
+    internal static void AtMost(string field, long value, long max)
+    {
+        if (value > max) throw new ModelConfigException(field, $"{value} is beyond the sane bound {max}; the config is likely damaged.");
     }
 
     internal static void Positive(string field, long value)
