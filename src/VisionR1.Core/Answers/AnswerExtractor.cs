@@ -43,17 +43,14 @@ public static partial class AnswerExtractor
         return text.Trim();
     }
 
-    /// <summary>The content of the last <c>&lt;tag&gt;…&lt;/tag&gt;</c> (to the end when it is never closed).</summary>
+    /// <summary>
+    /// The content of the last <c>&lt;tag&gt;…&lt;/tag&gt;</c> (to the end when it is never closed), whatever the tag's
+    /// case: <see cref="ThinkAnswerFormat.TryAnswerContent"/> of <see cref="ThinkAnswerFormat.Lenient"/>.
+    /// </summary>
     public static bool TryTagContent(string text, string tag, out string content)
     {
-        content = "";
-        var open = "<" + tag + ">";
-        int start = text.LastIndexOf(open, StringComparison.OrdinalIgnoreCase);
-        if (start < 0) return false;
-        start += open.Length;
-        int end = text.IndexOf("</" + tag + ">", start, StringComparison.OrdinalIgnoreCase);
-        content = end < 0 ? text[start..] : text[start..end];
-        return true;
+        var format = tag == ThinkAnswerFormat.Lenient.AnswerTag ? ThinkAnswerFormat.Lenient : ThinkAnswerFormat.Lenient with { AnswerTag = tag };
+        return format.TryAnswerContent(text, out content);
     }
 
     /// <summary>
