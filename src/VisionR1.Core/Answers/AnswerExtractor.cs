@@ -106,7 +106,7 @@ public static partial class AnswerExtractor
         {
             // "… \boxed{255} … Final Answer: The final answer is $10,455$": the later statement wins.
             int box = System.Math.Max(text.LastIndexOf("\\boxed", StringComparison.Ordinal), text.LastIndexOf("\\fbox", StringComparison.Ordinal));
-            int final = text.LastIndexOf("final answer", StringComparison.OrdinalIgnoreCase);
+            int final = box < 0 ? -1 : text.IndexOf("final answer", box, StringComparison.OrdinalIgnoreCase);
             if (final > box && TryFinalAnswer(text[final..], out var later)) return later;
             return boxed;
         }

@@ -147,7 +147,7 @@ public sealed class MathVerifier : IAnswerVerifier
         {
             return ChoiceMatcher.SentenceLetter(segment, choiceCount) == goldLetter ? (goldLetter.ToString(), $"choice {goldLetter} named in a sentence") : null;
         }
-        if (!LooseNumber.TryParseAlone(gold, out var gv, out bool gDec)) return null;
+        if (!extracted.AsSpan().ContainsAnyInRange('0', '9') || !LooseNumber.TryParseAlone(gold, out var gv, out bool gDec)) return null;
         var text = AnswerExtractor.WithoutBrokenInlineMath(extracted);
         bool found = LooseNumber.TryParseAlone(text, out var pv, out bool pDec)
             || (LooseNumber.IsProse(text) && LooseNumber.TryParseLast(text, out pv, out pDec));
