@@ -34,28 +34,82 @@ public static partial class AnswerExtractor
         if (string.IsNullOrEmpty(gold)) return "";
         var text = gold.Length > maxLength ? gold[^maxLength..] : gold;
         if (TryTagContent(text, answerTag, out var inner)) text = inner;
+        // A gold holding several boxes ("\boxed{1} papers and \boxed{2} bins") answers with all of them.
+        var boxes = LastBoxRun(text);
+        if (boxes.Count > 1) return string.Join(", ", boxes);
         if (TryLastBoxed(text, out var boxed)) return boxed.Trim();
         if (TryFinalAnswer(text, out var fin)) return fin.Trim();
         if (TryAnswerIs(text, out var ans)) return ans.Trim();
         return text.Trim();
     }
 
-    /// <summary>The content of the last <c>&lt;tag&gt;…&lt;/tag&gt;</c> (to the end when it is never closed).</summary>
+    /// <summary>
+    /// The content of the last <c>&lt;tag&gt;…&lt;/tag&gt;</c> (to the end when it is never closed), whatever the tag's
+    /// case: <see cref="ThinkAnswerFormat.TryAnswerContent"/> of <see cref="ThinkAnswerFormat.Lenient"/>.
+    /// </summary>
     public static bool TryTagContent(string text, string tag, out string content)
     {
-        content = "";
-        var open = "<" + tag + ">";
-        int start = text.LastIndexOf(open, StringComparison.OrdinalIgnoreCase);
-        if (start < 0) return false;
-        start += open.Length;
-        int end = text.IndexOf("</" + tag + ">", start, StringComparison.OrdinalIgnoreCase);
-        content = end < 0 ? text[start..] : text[start..end];
-        return true;
+        var format = tag == ThinkAnswerFormat.Lenient.AnswerTag ? ThinkAnswerFormat.Lenient : ThinkAnswerFormat.Lenient with { AnswerTag = tag };
+        return format.TryAnswerContent(text, out content);
     }
+
+    /// <summary>
+    /// The text an answer is read from: the content of the last answer tag when there is one, else the
+    /// response (its last <paramref name="maxLength"/> characters).
+    /// </summary>
+    public static string AnswerSegment(string? response, string answerTag = "answer", int maxLength = 200_000)
+    {
+        if (string.IsNullOrEmpty(response)) return "";
+        var text = response.Length > maxLength ? response[^maxLength..] : response;
+        return TryTagContent(text, answerTag, out var inner) ? inner : text;
+    }
+
+    /// <summary>
+    /// The boxes that answer together: the last <c>\boxed{}</c>/<c>\fbox{}</c> and those before it that are
+    /// separated from the next one by a short phrase (at most three words, as in <c>\boxed{1} papers and \boxed{2}</c>
+    /// or <c>\boxed{(3, 3)} \text{ for part (a) and } \boxed{(1, 1)}</c>), in order, repeats dropped, at most 16.
+    /// </summary>
+    public static IReadOnlyList<string> LastBoxRun(string text)
+    {
+        var found = new List<string>();
+        if (string.IsNullOrEmpty(text)) return found;
+        int before = text.Length, nextStart = -1;
+        while (found.Count < 16 && TryBoxBefore(text, before, out int start, out var content))
+        {
+            if (nextStart >= 0)
+            {
+                int end = BoxEnd(text, start);
+                if (end < 0 || end >= nextStart) break;
+                var gap = text.AsSpan(end + 1, nextStart - end - 1);
+                if (gap.Length > 80 || GapWordRegex().Count(gap) > 3) break;
+            }
+            var item = content.Trim();
+            if (!found.Contains(item, StringComparer.Ordinal)) found.Insert(0, item);
+            before = start;
+            nextStart = start;
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> without inline maths whose delimiters sit on different lines (<c>$ \n 9 \n $</c>,
+    /// <c>\( \n 9 \n \)</c>): malformed LaTeX, from which no answer is read.
+    /// </summary>
+    public static string WithoutBrokenInlineMath(string text) =>
+        text.Contains('\n') ? BrokenInlineMathRegex().Replace(text, " ") : text;
 
     private static string FromSegment(string text, bool bareFallback)
     {
-        if (TryLastBoxed(text, out var boxed)) return boxed;
+        // "12 cm$^2$": maths holding only an exponent belongs to the unit before it, not the answer.
+        if (text.Contains("$^", StringComparison.Ordinal)) text = ExponentSpanRegex().Replace(text, "^$1");
+        if (TryLastBoxed(text, out var boxed))
+        {
+            // "… \boxed{255} … Final Answer: The final answer is $10,455$": the later statement wins.
+            int box = System.Math.Max(text.LastIndexOf("\\boxed", StringComparison.Ordinal), text.LastIndexOf("\\fbox", StringComparison.Ordinal));
+            int final = box < 0 ? -1 : text.IndexOf("final answer", box, StringComparison.OrdinalIgnoreCase);
+            if (final > box && TryFinalAnswer(text[final..], out var later)) return later;
+            return boxed;
+        }
         if (TryFinalAnswer(text, out var fin)) return fin;
         if (TryAnswerIs(text, out var ans)) return ans;
         if (TryLastLatexSpan(text, out var span)) return span;
@@ -71,7 +125,7 @@ public static partial class AnswerExtractor
             }
             return t;
         }
-        if (TryLastNumber(text, out var num)) return num;
+        if (TryLastNumber(WithoutBrokenInlineMath(text), out var num)) return num;
         return text.Trim();
     }
 
@@ -322,6 +376,15 @@ public static partial class AnswerExtractor
     [GeneratedRegex(@"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred)\b", RegexOptions.IgnoreCase | RegexOptions.RightToLeft)]
     private static partial Regex NumberWordRegex();
 
-    [GeneratedRegex(@"-?\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s*/\s*\d+)?%?")]
+    [GeneratedRegex(@"(?<![\\A-Za-z])[A-Za-z]{2,}")]
+    private static partial Regex GapWordRegex();
+
+    [GeneratedRegex(@"(?<=[A-Za-z}])\s?\$\^\s*(\{?\s*-?\d\s*\}?|\{?\\circ\}?)\s*\$")]
+    private static partial Regex ExponentSpanRegex();
+
+    [GeneratedRegex(@"(?:\$[ \t]*\r?\n[^$]{0,400}\$)|(?:\\\([^\n]{0,400}\n[\s\S]{0,400}?\\\))")]
+    private static partial Regex BrokenInlineMathRegex();
+
+    [GeneratedRegex(@"[-\u2212]?\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s*/\s*\d+)?%?")]
     private static partial Regex NumberRegex();
 }

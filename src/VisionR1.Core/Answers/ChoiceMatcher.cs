@@ -34,6 +34,27 @@ internal static partial class ChoiceMatcher
         return null;
     }
 
+    /// <summary>
+    /// The one option letter a short sentence names ("Because B is valid", "I choose (C) here"): a capital A–J
+    /// standing alone; "A" and "I" followed by a lower-case word are read as words. Null when the sentence
+    /// names no letter or more than one.
+    /// </summary>
+    public static char? SentenceLetter(string text, int choiceCount)
+    {
+        if (text.Length == 0 || text.Length > 300) return null;
+        char? found = null;
+        foreach (Match m in StandaloneLetterRegex().Matches(text))
+        {
+            char c = m.Groups[1].Value[0];
+            if (!InRange(c, choiceCount)) continue;
+            int after = m.Index + m.Length;
+            if (c is 'A' or 'I' && m.Value.Length == 1 && after + 1 < text.Length && text[after] == ' ' && char.IsLower(text[after + 1])) continue;
+            if (found is char f && f != c) return null;
+            found = c;
+        }
+        return found;
+    }
+
     private static bool InRange(char c, int choiceCount) => c >= 'A' && c < 'A' + (choiceCount > 0 ? choiceCount : 10);
 
     private static string Clean(string s)
@@ -42,6 +63,9 @@ internal static partial class ChoiceMatcher
         var budget = new ComputeBudget(10_000);
         return LatexNormalizer.Normalize(s, budget).Trim().Trim('*', ' ');
     }
+
+    [GeneratedRegex(@"(?<![A-Za-z0-9\\_^{])\(?([A-J])\)?(?![A-Za-z0-9_'{^])")]
+    private static partial Regex StandaloneLetterRegex();
 
     [GeneratedRegex(@"^\(?\s*([A-J])\s*\)?\s*[.:]?$")]
     private static partial Regex BareLetterRegex();

@@ -45,6 +45,12 @@ public sealed class MathVerifier : IAnswerVerifier
             extracted = AnswerExtractor.Extract(prediction ?? "", Options.AnswerTag, Options.MaxResponseLength);
             var goldAnswer = AnswerExtractor.ExtractGold(gold ?? "", Options.AnswerTag, Options.MaxResponseLength);
             var (equal, reason) = CompareAnswers(goldAnswer, extracted, context);
+            if (!equal && extracted.Length > 0 && goldAnswer.Trim().Length > 0)
+            {
+                var segment = AnswerExtractor.AnswerSegment(prediction ?? "", Options.AnswerTag, Options.MaxResponseLength);
+                if (SecondReading(goldAnswer.Trim(), extracted, segment, context) is { } second)
+                    return new VerificationResult(true, second.Answer, second.Reason);
+            }
             return new VerificationResult(equal, extracted, reason);
         }
         catch (BudgetExceededException)
@@ -115,6 +121,41 @@ public sealed class MathVerifier : IAnswerVerifier
             return r.Equal ? (true, $"choice {pl}: {r.Reason}") : (false, $"choice {pl} ('{text}'): {r.Reason}");
         }
         return CompareMath(gold, pred, precision);
+    }
+
+    /// <summary>
+    /// Readings of the prediction tried only when the first one is unequal, each tied to the form of the gold:
+    /// several <c>\boxed{}</c> against a gold list; an option letter inside a sentence ("Because B is valid")
+    /// against a gold letter; a number written with a decimal comma, thousands separators or a unit
+    /// ("1,000.99m²", "2,74 $") against a gold number. Null when none makes the pair equal.
+    /// </summary>
+    private (string Answer, string Reason)? SecondReading(string gold, string extracted, string segment, AnswerContext? context)
+    {
+        if (segment.Length > Options.MaxAnswerLength * 8) segment = segment[^(Options.MaxAnswerLength * 8)..];
+        if (gold.IndexOfAny([',', ';']) >= 0 || gold.Contains(" and ", StringComparison.Ordinal))
+        {
+            var boxes = AnswerExtractor.LastBoxRun(segment);
+            if (boxes.Count > 1)
+            {
+                var joined = string.Join(", ", boxes);
+                if (CompareAnswers(gold, joined, context).Equal) return (joined, "the boxed answers together");
+            }
+        }
+        int choiceCount = context?.Choices?.Count ?? 0;
+        if (MayBeLetter(gold) && ChoiceMatcher.GoldLetter(gold, choiceCount) is char goldLetter
+            && ChoiceMatcher.PredictionLetter(extracted, choiceCount) is null)
+        {
+            return ChoiceMatcher.SentenceLetter(segment, choiceCount) == goldLetter ? (goldLetter.ToString(), $"choice {goldLetter} named in a sentence") : null;
+        }
+        if (!extracted.AsSpan().ContainsAnyInRange('0', '9') || !LooseNumber.TryParseAlone(gold, out var gv, out bool gDec)) return null;
+        var text = AnswerExtractor.WithoutBrokenInlineMath(extracted);
+        bool found = LooseNumber.TryParseAlone(text, out var pv, out bool pDec)
+            || (LooseNumber.IsProse(text) && LooseNumber.TryParseLast(text, out pv, out pDec));
+        if (!found) return null;
+        if (gv.Equals(pv)) return (text, "equal numbers as written in prose");
+        bool close = (gDec || pDec || context?.Precision is not null)
+            && MathEquivalence.NumbersClose(gv.ToDouble(), pv.ToDouble(), decimals: true, context?.Precision, Options);
+        return close ? (text, "equal within the decimal tolerance as written in prose") : null;
     }
 
     /// <summary>Cheap pre-check before the letter patterns: a short gold holding a capital A–J.</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.AI;
+using VisionR1.Answers;
 
 namespace VisionR1.Data.ColdStart;
 
@@ -40,7 +41,7 @@ public static class ReasoningReply
         }
         catch (MalformedReplyException)
         {
-            text = string.IsNullOrWhiteSpace(reasoning) ? response.Text : $"<think>\n{reasoning.Trim()}\n{response.Text}";
+            text = string.IsNullOrWhiteSpace(reasoning) ? response.Text : $"{Layout.ThinkOpen}\n{reasoning.Trim()}\n{response.Text}";
             return false;
         }
     }
@@ -50,31 +51,38 @@ public static class ReasoningReply
     {
         ArgumentNullException.ThrowIfNull(text);
         string thinking, rest;
-        int close = text.IndexOf("</think>", StringComparison.Ordinal);
+        var f = Layout;
+        int close = text.IndexOf(f.ThinkClose, StringComparison.Ordinal);
         if (close >= 0)
         {
-            int open = text.IndexOf("<think>", StringComparison.Ordinal);
-            thinking = open >= 0 && open < close ? text[(open + 7)..close] : text[..close];
-            rest = text[(close + 8)..];
+            int open = text.IndexOf(f.ThinkOpen, StringComparison.Ordinal);
+            thinking = open >= 0 && open < close ? text[(open + f.ThinkOpen.Length)..close] : text[..close];
+            rest = text[(close + f.ThinkClose.Length)..];
         }
         else if (!string.IsNullOrWhiteSpace(separateReasoning))
         {
             thinking = separateReasoning;
             rest = text;
         }
-        else throw new MalformedReplyException(text.Contains("<think>", StringComparison.Ordinal) ? "the thinking never closes (truncated reply?)" : "the reply has no <think> section and no separate reasoning");
+        else throw new MalformedReplyException(text.Contains(f.ThinkOpen, StringComparison.Ordinal) ? "the thinking never closes (truncated reply?)" : "the reply has no <think> section and no separate reasoning");
         var answer = rest;
-        int a = rest.IndexOf("<answer>", StringComparison.Ordinal);
+        int a = rest.IndexOf(f.AnswerOpen, StringComparison.Ordinal);
         if (a >= 0)
         {
-            int b = rest.IndexOf("</answer>", a, StringComparison.Ordinal);
+            int b = rest.IndexOf(f.AnswerClose, a, StringComparison.Ordinal);
             if (b < 0) throw new MalformedReplyException("the <answer> section never closes");
-            answer = rest[(a + 8)..b];
+            answer = rest[(a + f.AnswerOpen.Length)..b];
         }
         thinking = thinking.Trim();
         answer = answer.Trim();
         if (thinking.Length == 0) throw new MalformedReplyException("the thinking is empty");
         if (answer.Length == 0) throw new MalformedReplyException("the reply has no answer after its thinking");
-        return $"<think>\n{thinking}\n</think>\n<answer>{answer}</answer>";
+        var formatted = f.Compose(thinking, answer);
+        // The normaliser's output must pass the strict layout the CoT filter checks (no stray tags inside).
+        if (!ThinkAnswerFormat.Strict.IsMatch(formatted)) throw new MalformedReplyException("the reply's thinking or answer holds another <think>/<answer> tag");
+        return formatted;
     }
+
+    /// <summary>The layout written: <see cref="ThinkAnswerFormat.Default"/>'s tags.</summary>
+    private static ThinkAnswerFormat Layout => ThinkAnswerFormat.Default;
 }

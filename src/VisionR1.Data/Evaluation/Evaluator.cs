@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.AI;
 using Polly;
+using VisionR1.Answers;
 using VisionR1.Data.Chat;
 using VisionR1.Data.ColdStart;
 using VisionR1.Data.Readers;
@@ -98,7 +99,8 @@ public sealed class Evaluator
     {
         var reasoning = string.Concat(response.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>().Select(r => r.Text));
         var text = response.Text;
-        return reasoning.Length > 0 && !text.Contains("<think>", StringComparison.Ordinal) ? $"<think>\n{reasoning.Trim()}\n</think>\n{text.Trim()}" : text;
+        var layout = ThinkAnswerFormat.Default;
+        return reasoning.Length > 0 && !text.Contains(layout.ThinkOpen, StringComparison.Ordinal) ? layout.PrependThinking(reasoning, text) : text;
     }
 
     private static void WritePrediction(System.Text.Json.Utf8JsonWriter w, MathProblem p, string response)

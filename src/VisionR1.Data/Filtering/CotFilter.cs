@@ -30,11 +30,12 @@ public sealed partial class CotFilter
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(groundTruth);
         if (_options.RejectTruncated && TruncationReason(response) is { } t) return Removed(FilterRule.Truncated, t, response);
-        var shape = Shape().Match(response);
-        if (_options.RequireFormat && (!shape.Success || Count(response, "<think>") != 1 || Count(response, "</think>") != 1 || Count(response, "<answer>") != 1 || Count(response, "</answer>") != 1))
-            return Removed(FilterRule.Format, "not exactly <think>…</think><answer>…</answer>", response);
-        string thinking = shape.Success ? shape.Groups[1].Value : response;
-        string answer = shape.Success ? shape.Groups[2].Value : RuleBasedAnswerExtractor.FinalAnswerSpan(response, out _);
+        // The layout is ThinkAnswerFormat.Strict's: one non-blank <think> then one non-blank <answer>, nothing else.
+        bool formatted = ThinkAnswerFormat.Strict.TryParse(response, out var thinkPart, out var answerPart);
+        if (_options.RequireFormat && !formatted)
+            return Removed(FilterRule.Format, "not exactly <think>…</think><answer>…</answer> with non-blank thinking and answer", response);
+        string thinking = formatted ? thinkPart : response;
+        string answer = formatted ? answerPart : RuleBasedAnswerExtractor.FinalAnswerSpan(response, out _);
         if (_options.RejectRepetition && RepetitionReason(thinking) is { } r) return Removed(FilterRule.Repetition, r, response);
         var finalAnswer = StripFinalAnswer(answer);
         if (_options.RequireCorrectAnswer)
@@ -142,9 +143,6 @@ public sealed partial class CotFilter
     private static string Short(string s) => s.Length <= 60 ? s : s[..57] + "...";
 
     private static readonly string[] ParagraphBreak = ["\n\n", "\r\n\r\n"];
-
-    [GeneratedRegex(@"^\s*<think>(.+?)</think>\s*<answer>(.+?)</answer>\s*$", RegexOptions.Singleline)]
-    private static partial Regex Shape();
 
     [GeneratedRegex(@"(?<=[.!?。])\s+|\n+")]
     private static partial Regex SentenceSplit();

@@ -1,3 +1,5 @@
+using VisionR1.Answers;
+
 namespace VisionR1.Grpo.Rewards;
 
 /// <summary>

@@ -46,10 +46,11 @@ public sealed class EquivalenceTests
     [InlineData(@"-\frac{11}{7}", "-11/7", true)]
     [InlineData(@"\frac{-11}{7}", @"-\frac{11}{7}", true)]
     [InlineData(@"\frac{1}{3}", @"\frac{1}{4}", false)]
-    [InlineData(@"\frac{1}{3}", "0.333", false)]
+    [InlineData(@"\frac{1}{3}", "0.333", true)] // DecimalApproximation: 1/3 rounded to 3 places
     [InlineData(@"\frac{1}{3}", "0.3333333", true)]
     [InlineData(@"\frac{1}{7}", "0.142857142857143", true)]
-    [InlineData(@"\frac{2}{3}", "0.67", false)]
+    [InlineData(@"\frac{2}{3}", "0.67", true)] // DecimalApproximation: 2/3 rounded to 2 places
+    [InlineData(@"\frac{2}{3}", "0.66", false)]
     [InlineData(@"\frac{5}{3}\pi", @"\frac53\pi", true)]
     [InlineData(@"2\frac{1}{2}", "2.5", true)]
     [InlineData(@"2\frac12", @"\frac{5}{2}", true)]
@@ -73,7 +74,9 @@ public sealed class EquivalenceTests
     [InlineData(@"\sqrt[3]{-8}", "-2", true)]
     [InlineData(@"\sqrt{3}+\sqrt{7}", @"\sqrt 3+\sqrt 7", true)]
     [InlineData(@"\sqrt{2}", "1.414214", true)]
-    [InlineData(@"\sqrt{2}", "1.41", false)]
+    [InlineData(@"\sqrt{2}", "1.41", true)] // DecimalApproximation
+    [InlineData(@"\sqrt{2}", "1.4", true)]
+    [InlineData(@"\sqrt{2}", "1.42", false)]
     [InlineData("6", @"6\sqrt{3}", false)]
     [InlineData(@"1\sqrt{23}", "1", false)]
     [InlineData(@"\sqrt{3}", @"\sqrt{2}", false)]
@@ -99,7 +102,8 @@ public sealed class EquivalenceTests
     [InlineData(@"\frac{1}{i}", "-i", true)]
     [InlineData(@"\pi", "π", true)]
     [InlineData(@"2\pi", @"\pi \cdot 2", true)]
-    [InlineData(@"\pi", "3.14", false)]
+    [InlineData(@"\pi", "3.14", true)] // DecimalApproximation
+    [InlineData(@"\pi", "3.15", false)]
     [InlineData(@"\pi", "3.1415926536", true)]
     [InlineData(@"\frac{\pi}{2}", "90", false)]
     [InlineData("e", @"\exp(1)", true)]
@@ -235,7 +239,8 @@ public sealed class EquivalenceTests
     [InlineData(@"(3, 15) \cup (15, 90)", @"(15,90) \cup (3,15)", true)]
     [InlineData(@"(3, 15) \cup (15, 90)", @"(3,15) \cup (15,91)", false)]
     [InlineData(@"\{-2\} \cup [1,6)", @"\{-2\}\cup[1,6)", true)]
-    [InlineData(@"(\frac{2}{5},\frac{7}{3}]", @"(0.4,2.3333]", false)]
+    [InlineData(@"(\frac{2}{5},\frac{7}{3}]", @"(0.4,2.3333]", true)] // DecimalApproximation inside an interval
+    [InlineData(@"(\frac{2}{5},\frac{7}{3}]", @"(0.4,2.3334]", false)]
     [InlineData(@"x \in [0,1)", "[0,1)", true)]
     [InlineData(@"(-\infty, \infty)", @"\mathbb{R}", true)]
     [InlineData(@"(-\infty, \infty)", "all real numbers", true)]

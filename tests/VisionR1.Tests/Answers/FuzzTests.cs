@@ -49,19 +49,33 @@ public sealed class FuzzTests
         var verifier = new MathVerifier();
         var rng = new Random(20_250_306);
         var times = new double[20_000];
-        var slowest = "";
-        double slowestMs = 0;
+        var pairs = new (string Gold, string Pred)[times.Length];
         for (int i = 0; i < times.Length; i++)
         {
             string gold = i % 2 == 0 ? RandomText(rng) : TokenSoup(rng);
             string pred = i % 3 == 0 ? RandomText(rng) : TokenSoup(rng);
+            pairs[i] = (gold, pred);
             long t0 = Stopwatch.GetTimestamp();
             var r = verifier.Verify(gold, pred);
             times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             Assert.NotNull(r.Extracted);
             Assert.DoesNotContain("internal", r.Reason ?? "", StringComparison.Ordinal);
-            if (times[i] > slowestMs) { slowestMs = times[i]; slowest = $"[{gold}] vs [{pred}]"; }
         }
+        // A wall-clock time also counts the moments another process held the core. The slowest 2% are timed
+        // twice more and keep their fastest time: a pair that is really slow stays slow, a preempted one does not.
+        var order = Enumerable.Range(0, times.Length).OrderByDescending(i => times[i]).Take(times.Length / 50).ToList();
+        foreach (int i in order)
+        {
+            for (int k = 0; k < 2; k++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                verifier.Verify(pairs[i].Gold, pairs[i].Pred);
+                times[i] = System.Math.Min(times[i], Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            }
+        }
+        int slowestIndex = Enumerable.Range(0, times.Length).MaxBy(i => times[i]);
+        double slowestMs = times[slowestIndex];
+        var slowest = $"[{pairs[slowestIndex].Gold}] vs [{pairs[slowestIndex].Pred}]";
         Array.Sort(times);
         double p99 = times[(int)(times.Length * 0.99)];
         // Generous bounds for a shared CI core; the step budget (not a timer) is what bounds the work.

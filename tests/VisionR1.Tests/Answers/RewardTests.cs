@@ -1,3 +1,4 @@
+using VisionR1.Answers;
 using VisionR1.Grpo.Rewards;
 
 namespace VisionR1.Tests.Answers;

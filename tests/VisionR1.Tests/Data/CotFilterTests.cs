@@ -29,6 +29,9 @@ public sealed class CotFilterTests
     [InlineData("<think>a</think><answer>5</answer> Hope this helps!", FilterRule.Format)]
     [InlineData("<think>a</think><think>b</think><answer>5</answer>", FilterRule.Format)]
     [InlineData("<answer>5</answer><think>a</think>", FilterRule.Format)]
+    [InlineData("<think>a</think><answer> </answer>", FilterRule.Format)]
+    [InlineData("<think> </think><answer>5</answer>", FilterRule.Format)]
+    [InlineData("<think>a <answer>4</answer></think><answer>5</answer>", FilterRule.Format)]
     public void MalformedOrCutOffOutputsAreRemovedByTheirRule(string response, FilterRule rule)
     {
         var v = Filter.Check(response, "5");

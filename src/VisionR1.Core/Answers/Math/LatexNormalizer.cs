@@ -85,7 +85,12 @@ internal static partial class LatexNormalizer
                 case '\u20ac' or '\u00a3' or '\u00a5' or '\u20b9': i++; continue;
                 case '\uff0c': sb.Append(','); i++; continue;
                 case '\u00a0' or '\u2009' or '\u202f': sb.Append(' '); i++; continue;
-                case '{' when i + 2 < to && s[i + 1] == ',' && s[i + 2] == '}': i += 3; continue;
+                case '{' when IsBracedComma(s, i, to, out int after): i = after; continue;
+                case '\\' when i + 2 < to && s[i + 1] == '\\' && DoubledCommand(s, i + 2, to):
+                    // "\\frac", "\\left(": a backslash doubled by an escaping step before a command name
+                    // (a LaTeX line break "\\" is not followed by a command such as \frac or \le).
+                    i++;
+                    break;
                 case '\\':
                     break;
                 default:
@@ -150,6 +155,37 @@ internal static partial class LatexNormalizer
             // Keep a command name apart from letters that follow after unwrapping.
             i = j;
         }
+    }
+
+    /// <summary>Commands recognised after a doubled backslash.</summary>
+    private static readonly HashSet<string> MathCommands = new(StringComparer.Ordinal)
+    {
+        "frac", "dfrac", "tfrac", "sqrt", "le", "leq", "ge", "geq", "lt", "gt", "ne", "neq", "pi", "cdot", "times", "div",
+        "infty", "in", "cup", "cap", "pm", "mp", "sin", "cos", "tan", "log", "ln", "exp", "begin", "end", "dots", "ldots",
+        "cdots", "approx", "alpha", "beta", "gamma", "theta", "mathbf", "overrightarrow", "vec", "angle", "emptyset",
+    };
+
+    private static bool DoubledCommand(string s, int start, int to)
+    {
+        int j = start;
+        while (j < to && char.IsAsciiLetter(s[j])) j++;
+        if (j == start) return false;
+        var name = s[start..j];
+        return MathCommands.Contains(name) || Unwrap.Contains(name) || (Drop.Contains(name) && name is not ("hline" or "quad" or "qquad"));
+    }
+
+    /// <summary><c>{,}</c> (spacing allowed inside): LaTeX's thousands separator, dropped.</summary>
+    private static bool IsBracedComma(string s, int i, int to, out int after)
+    {
+        after = i;
+        int k = i + 1;
+        while (k < to && s[k] == ' ') k++;
+        if (k >= to || s[k] != ',') return false;
+        k++;
+        while (k < to && s[k] == ' ') k++;
+        if (k >= to || s[k] != '}') return false;
+        after = k + 1;
+        return true;
     }
 
     /// <summary>The index of the brace closing the one at <paramref name="open"/>, or -1.</summary>

@@ -28,6 +28,12 @@ internal sealed class MathEquivalence
     public bool Equal(MathNode gold, MathNode pred)
     {
         _budget.Tick();
+        // "x = 2 and x = 3" against "2, 3"; "p=5, q=2; p=7, q=2" against "(5, 2), (7, 2)": when only one side
+        // is a list of assignments, it is read as the values it assigns (two such lists compare as equations).
+        var ga = gold is ListNode gl ? Assignments(gl) : null;
+        var pa = pred is ListNode pl ? Assignments(pl) : null;
+        if (ga is not null && pa is null) gold = ga;
+        else if (pa is not null && ga is null) pred = pa;
         gold = ExpandTop(gold);
         pred = ExpandTop(pred);
         if (gold is RelationNode gr && pred is RelationNode pr) return RelationsEqual(gr, pr);
@@ -67,6 +73,35 @@ internal sealed class MathEquivalence
         if (!ContainsPlusMinus(n)) return n;
         var v = Variants(n);
         return v.Count == 1 ? v[0] : new ListNode(v);
+    }
+
+    /// <summary>
+    /// A list of assignments <c>name = value</c> whose names repeat with a period k (x, x, … or p, q, p, q, …):
+    /// the values, grouped into k-tuples when k &gt; 1 (one tuple when the names do not repeat). Null otherwise.
+    /// </summary>
+    private static MathNode? Assignments(ListNode l)
+    {
+        if (l.Items.Count < 2 || l.Items.Count > 64) return null;
+        var names = new List<string>(l.Items.Count);
+        var values = new List<MathNode>(l.Items.Count);
+        foreach (var item in l.Items)
+        {
+            if (item is not RelationNode { Ops: [RelationOp.Equal], Sides: [SymbolNode name, var value] } || value is RelationNode) return null;
+            names.Add(name.Name);
+            values.Add(value);
+        }
+        int k = names.IndexOf(names[0], 1);
+        if (k < 0) k = names.Count;
+        if (names.Count % k != 0) return null;
+        for (int i = 0; i < names.Count; i++)
+        {
+            if (!string.Equals(names[i], names[i % k], StringComparison.Ordinal)) return null;
+            if (i < k && names.IndexOf(names[i]) != i) return null;
+        }
+        if (k == 1) return new ListNode(values);
+        var tuples = new List<MathNode>(names.Count / k);
+        for (int i = 0; i < values.Count; i += k) tuples.Add(new TupleNode(values.GetRange(i, k), true));
+        return tuples.Count == 1 ? tuples[0] : new ListNode(tuples);
     }
 
     private List<MathNode> ExpandItems(IReadOnlyList<MathNode> items)
@@ -258,11 +293,14 @@ internal sealed class MathEquivalence
         _ => false,
     };
 
-    /// <summary>A left side that names rather than computes: x, x_1, AB, f(x), (p, q).</summary>
+    /// <summary>A left side that names rather than computes: x, x_1, AB, f(x), (p, q), |AB|, V_1:V_2.</summary>
     private static bool IsNameLike(MathNode n) => n switch
     {
         SymbolNode => true,
         ProductNode p => p.Factors.Count <= 4 && p.Factors.All(f => f is SymbolNode || (f is TupleNode or ListNode && IsNameLike(f))),
+        // |AB|, V_1:V_2, NO/BO: a length or a ratio of named quantities.
+        FunctionNode { Name: "abs", Parameter: null } f => IsNameLike(f.Argument),
+        DivideNode d => IsNameLike(d.Numerator) && IsNameLike(d.Denominator),
         TupleNode t => t.Items.All(i => i is SymbolNode),
         ListNode l => l.Items.All(i => i is SymbolNode),
         _ => false,
@@ -329,7 +367,7 @@ internal sealed class MathEquivalence
             if (o.Sides[1] is SymbolNode && !HasSymbols(o.Sides[0]))
                 return new IntervalNode(o.Sides[0], inf, o.Ops[0] == RelationOp.LessEqual, false);
         }
-        if (o.Sides.Count == 3 && o.Sides[1] is SymbolNode && !HasSymbols(o.Sides[0]) && !HasSymbols(o.Sides[2]))
+        if (o.Sides.Count == 3 && (o.Sides[1] is SymbolNode || IsNameLike(o.Sides[1])) && !HasSymbols(o.Sides[0]) && !HasSymbols(o.Sides[2]))
             return new IntervalNode(o.Sides[0], o.Sides[2], o.Ops[0] == RelationOp.LessEqual, o.Ops[1] == RelationOp.LessEqual);
         return null;
     }
@@ -530,7 +568,8 @@ internal sealed class MathEquivalence
             {
                 if (ge.Equals(pe)) return true;
                 if (!decimals) return Fail($"{pe} ≠ {ge}");
-                return NumbersClose(new Complex(ge.ToDouble(), 0), new Complex(pe.ToDouble(), 0), true) || Fail("numbers differ");
+                return NumbersClose(new Complex(ge.ToDouble(), 0), new Complex(pe.ToDouble(), 0), true)
+                    || Approximates(g, p, ge.ToDouble(), pe.ToDouble()) || Fail("numbers differ");
             }
             var a = MathEvaluator.Eval(g, EmptyEnv, _budget);
             var b = MathEvaluator.Eval(p, EmptyEnv, _budget);
@@ -539,7 +578,9 @@ internal sealed class MathEquivalence
                 if (double.IsInfinity(a.Real) && a.Real == b.Real && ContainsInfinity(g) && ContainsInfinity(p) && System.Math.Abs(a.Imaginary) < 1e-12 && System.Math.Abs(b.Imaginary) < 1e-12) return true;
                 return Fail("undefined value");
             }
-            return NumbersClose(a, b, decimals) || Fail("values differ");
+            return NumbersClose(a, b, decimals)
+                || (System.Math.Abs(a.Imaginary) < 1e-12 && System.Math.Abs(b.Imaginary) < 1e-12 && Approximates(g, p, a.Real, b.Real))
+                || Fail("values differ");
         }
         int valid = 0;
         foreach (var env in Points(vars, 12))
@@ -553,6 +594,26 @@ internal sealed class MathEquivalence
         }
         return valid >= 2 || Fail("expressions undefined at the test points");
     }
+
+    /// <summary>
+    /// One side a written decimal, the other an exact value (no decimal in it): the decimal rule of
+    /// <see cref="DecimalApproximation"/>. Not used when the question states its own precision.
+    /// </summary>
+    private bool Approximates(MathNode g, MathNode p, double gv, double pv)
+    {
+        if (_precision is not null) return false;
+        if (WrittenDecimal(p) is int pp && !HasDecimal(g)) return DecimalApproximation.IsRoundingOf(pv, pp, gv);
+        if (WrittenDecimal(g) is int gp && !HasDecimal(p)) return DecimalApproximation.IsRoundingOf(gv, gp, pv);
+        return false;
+    }
+
+    /// <summary>The places of a node that is just a written decimal (or its negation), else null.</summary>
+    private static int? WrittenDecimal(MathNode n) => n switch
+    {
+        NumberNode { IsDecimal: true, Places: > 0 } d => d.Places,
+        NegateNode { Operand: NumberNode { IsDecimal: true, Places: > 0 } d } => d.Places,
+        _ => null,
+    };
 
     private bool NumbersClose(Complex a, Complex b, bool decimals)
     {

@@ -3,8 +3,11 @@ namespace VisionR1.Answers.Math;
 /// <summary>A node of the parsed answer: numbers, symbols, operators, functions and structures.</summary>
 internal abstract record MathNode;
 
-/// <summary>A literal number; <see cref="IsDecimal"/> when written with a decimal point (then compared with rounding).</summary>
-internal sealed record NumberNode(Rational Value, bool IsDecimal) : MathNode;
+/// <summary>
+/// A literal number; <see cref="IsDecimal"/> when written with a decimal point (then compared with rounding);
+/// <see cref="Places"/> is the count of digits written after the point (0 for integers and exponent forms).
+/// </summary>
+internal sealed record NumberNode(Rational Value, bool IsDecimal, int Places = 0) : MathNode;
 
 /// <summary>A free variable or word (names are lower-cased: symbols compare case-insensitively).</summary>
 internal sealed record SymbolNode(string Name) : MathNode;

@@ -191,8 +191,9 @@ internal sealed class MathParser
                 _p++;
                 acc = Multiply(acc, ParseUnary());
             }
-            else if (t.Is('/') || t.IsCommand("div"))
+            else if (t.Is('/') || t.IsCommand("div") || t.Is(':'))
             {
+                // a:b, a ratio, is the quotient a/b.
                 _p++;
                 acc = new DivideNode(acc, ParseUnary());
             }
@@ -379,8 +380,9 @@ internal sealed class MathParser
 
     private static NumberNode MakeNumber(string text)
     {
-        if (!Rational.TryParseDecimal(text, out var v, out _)) throw new FormatException($"bad number '{text}'");
-        return new NumberNode(v, text.Contains('.') || text.Contains('e') || text.Contains('E'));
+        if (!Rational.TryParseDecimal(text, out var v, out int places)) throw new FormatException($"bad number '{text}'");
+        bool exponent = text.Contains('e') || text.Contains('E');
+        return new NumberNode(v, text.Contains('.') || exponent, exponent ? 0 : places);
     }
 
     private MathNode ParsePrimary()
@@ -554,6 +556,7 @@ internal sealed class MathParser
     private MathNode ParseBracketed(char open)
     {
         if (Peek.Is(')') || Peek.Is(']')) { _p++; return new TupleNode([], true); }
+        if (open == '[' && Peek.Is('[') && TryNestedRows() is { } matrix) return matrix;
         var items = ParseItems();
         char close = Peek.Is(')') ? ')' : Peek.Is(']') ? ']' : throw new FormatException($"unclosed '{open}'");
         _p++;
@@ -561,6 +564,40 @@ internal sealed class MathParser
         if (items.Count == 2 && !(open == '(' && close == ')'))
             return new IntervalNode(items[0], items[1], open == '[', close == ']');
         return new TupleNode(items, open == '(' && close == ')');
+    }
+
+    /// <summary>
+    /// <c>[[1, 2], [3, 4]]</c>, rows written as nested brackets (Python/NumPy style), after the outer '[':
+    /// a matrix when every row is bracketed and the rows have one length; otherwise the position is restored
+    /// and null returned.
+    /// </summary>
+    private MatrixNode? TryNestedRows()
+    {
+        int start = _p, depth = _depth;
+        try
+        {
+            var rows = new List<IReadOnlyList<MathNode>>();
+            while (true)
+            {
+                Enter();
+                Expect('[');
+                var row = ParseItems();
+                Expect(']');
+                Leave();
+                rows.Add(row);
+                if (Peek.Is(',') || Peek.Is(';')) { _p++; continue; }
+                if (Peek.Is(']')) { _p++; break; }
+                throw new FormatException("not a row");
+            }
+            if (rows.Any(r => r.Count != rows[0].Count)) throw new FormatException("ragged rows");
+            return new MatrixNode(rows);
+        }
+        catch (FormatException)
+        {
+            _p = start;
+            _depth = depth;
+            return null;
+        }
     }
 
     private string ReadEnvironmentName()
