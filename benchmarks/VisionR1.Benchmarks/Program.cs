@@ -17,12 +17,15 @@ if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GLIBC_TUNABLES")))
 // `dotnet run -c Release --project benchmarks/VisionR1.Benchmarks -- --filter '*'` runs the
 // BenchmarkDotNet suite; `-- verifier-latency [pairs] [fuzz]` prints per-pair answer-verifier
 // throughput and latency percentiles on one thread (see VerifierLatencyProbe); `-- report [--quick]
-// [--threads N] [--device D]` prints the same whole-step JSON report as `vr1 bench`.
+// [--threads N] [--device D]` prints the same whole-step JSON report as `vr1 bench`; `-- data-memory
+// [--items 10000]` measures the resident memory of a GRPO data source over 1024x768 images (DataSourceMemoryProbe).
 if (args.Length > 0 && args[0] == "report")
 {
 
     return await VisionR1.Trainer.Cli.CommandLine.RunAsync(["bench", .. args[1..]], Console.Out, Console.Error, CancellationToken.None);
 }
+if (args.Length > 0 && args[0] == "data-memory")
+    return VisionR1.Benchmarks.DataSourceMemoryProbe.Run(args[1..], Console.Out);
 if (args.Length > 0 && args[0] == "verifier-latency")
 {
     int pairs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000;

@@ -2,6 +2,7 @@ using System.Globalization;
 using VisionR1.Answers;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 using VisionR1.Inputs;
 using VisionR1.Model;
 using VisionR1.Runtime;
@@ -60,7 +61,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
         }
         var template = new ChatTemplate(TokenizerLoader.FromFolder(tokenizerDir), ChatTemplateOptions.NoSystemPrompt);
         using var model = Qwen25VLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), fp32 ? TorchSharp.torch.ScalarType.Float32 : TorchSharp.torch.ScalarType.BFloat16);
-        var evaluator = new BatchedEvaluator(template, new ProblemImages(new ImageProcessor()), new MathVerifier());
+        var evaluator = new BatchedEvaluator(template, new ImageLoader(), new MathVerifier());
         var result = evaluator.Evaluate(model, problems, direct, batch, maxNew, seed, predictions, null, cancellationToken, temperature);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{result.Items} items: accuracy {result.Accuracy:P1} [{result.CiLower:P1}, {result.CiUpper:P1}], format {result.FormatRate:P1}, mean tokens {result.MeanCompletionTokens:F1}, reflective {result.ReflectiveRate:P1}, clipped {result.ClippedRate:P1}, {result.Seconds:F1} s"));

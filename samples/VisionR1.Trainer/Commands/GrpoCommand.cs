@@ -108,9 +108,10 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
 
         var runtime = VisionR1Runtime.Initialize(device, threads);
         var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, stderr);
-        var data = TrainingDataFiles.ReadProblems(dataPath, new ImageProcessor(), cancellationToken);
+        var data = TrainingDataFiles.ReadProblems(dataPath, cancellationToken);
         using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, bf16);
-        var encoder = new ChatPromptEncoder(new ChatTemplate(tokenizer, ChatTemplateOptions.NoSystemPrompt));
+        // Images are decoded as each batch is built; the cache holds about a step's worth (a 1024x768 image is ~19 MB of patches).
+        var encoder = new ChatPromptEncoder(new ChatTemplate(tokenizer, ChatTemplateOptions.NoSystemPrompt), new ImageLoader(cacheBytes: 512L << 20));
         using var trainer = new GrpoTrainer(policy, encoder, tokenizer, [new WeightedReward(rewardFunction)], data, options);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"grpo: {data.Count} problems, schedule {schedule}, reward {rewardFunction.Name}, device {runtime.Device.type.ToString().ToLowerInvariant()}"));
         long? from = resume ? trainer.TryResume()?.Step : null;

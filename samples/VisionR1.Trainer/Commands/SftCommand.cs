@@ -65,9 +65,9 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         var runtime = VisionR1Runtime.Initialize(device, threads);
         var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, stderr);
         var template = new ChatTemplate(tokenizer, systemPrompt ? ChatTemplateOptions.Qwen : ChatTemplateOptions.NoSystemPrompt);
-        var data = TrainingDataFiles.ReadConversations(dataPath, new ImageProcessor(), cancellationToken);
+        var data = TrainingDataFiles.ReadConversations(dataPath, cancellationToken);
         using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, bf16);
-        using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template), data, options);
+        using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template, new ImageLoader()), data, options);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sft: {data.Count} conversations, {trainer.TotalSteps} steps on {runtime.Device.type.ToString().ToLowerInvariant()}"));
         long? from = resume ? trainer.TryResume()?.Step : null;
         if (resume) stdout.WriteLine(from is { } s ? $"resuming after step {s}" : "nothing to resume; starting fresh");

@@ -6,6 +6,7 @@ using VisionR1.Grpo.Rollout;
 using VisionR1.Grpo.Training;
 using VisionR1.Inputs;
 using VisionR1.Model.Config;
+using VisionR1.Problems;
 using VisionR1.Text;
 using VisionR1.Trainer.Cli;
 
@@ -43,7 +44,7 @@ internal static class TrainingDataFiles
     }
 
     /// <summary>Reads SFT conversations.</summary>
-    public static List<IReadOnlyList<ChatTurn>> ReadConversations(string path, ImageProcessor images, CancellationToken cancellationToken)
+    public static List<IReadOnlyList<ChatTurn>> ReadConversations(string path, CancellationToken cancellationToken)
     {
         var result = new List<IReadOnlyList<ChatTurn>>();
         foreach (var (line, root) in Lines(path, cancellationToken))
@@ -51,7 +52,7 @@ internal static class TrainingDataFiles
             var where = $"{path}:{line}";
             if (!root.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
                 throw new InvalidDataException($"{where}: expected a non-empty \"messages\" array.");
-            var imageParts = Images(root, path, where, images);
+            var imageParts = Images(root, path, where).Select(i => (ChatPart)new ImageRefPart(i)).ToList();
             var turns = new List<ChatTurn>();
             bool imagesPlaced = imageParts.Count == 0;
             foreach (var m in messages.EnumerateArray())
@@ -75,8 +76,8 @@ internal static class TrainingDataFiles
         return result;
     }
 
-    /// <summary>Reads GRPO problems as prompts (a user turn: images, then the problem text).</summary>
-    public static List<GrpoPrompt> ReadProblems(string path, ImageProcessor images, CancellationToken cancellationToken)
+    /// <summary>Reads GRPO problems as prompts (a user turn: images by reference, then the problem text).</summary>
+    public static List<GrpoPrompt> ReadProblems(string path, CancellationToken cancellationToken)
     {
         var result = new List<GrpoPrompt>();
         foreach (var (line, root) in Lines(path, cancellationToken))
@@ -92,13 +93,15 @@ internal static class TrainingDataFiles
                 _ => throw new InvalidDataException($"{where}: \"answer\" must be a string or a number."),
             } : throw new InvalidDataException($"{where}: missing \"answer\".");
             var id = root.TryGetProperty("id", out var i) ? (i.ValueKind == JsonValueKind.String ? i.GetString()! : i.GetRawText()) : line.ToString(CultureInfo.InvariantCulture);
-            var extra = new Dictionary<string, object?>(StringComparer.Ordinal);
+            List<string>? choices = null;
+            int? precision = null;
             if (root.TryGetProperty("choices", out var c) && c.ValueKind == JsonValueKind.Array)
-                extra["choices"] = c.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : x.GetRawText()).ToList();
+                choices = c.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : x.GetRawText()).ToList();
             if (root.TryGetProperty("precision", out var pr) && pr.ValueKind == JsonValueKind.Number)
-                extra["precision"] = pr.GetInt32();
-            IReadOnlyList<ChatTurn> turns = [new ChatTurn(ChatTurn.UserRole, [.. Images(root, path, where, images), new TextPart(text)])];
-            result.Add(new GrpoPrompt(id, text, answer, turns, extra));
+                precision = pr.GetInt32();
+            var problem = new MathProblem(id, Images(root, path, where), text, answer, choices,
+                choices is { Count: > 0 } ? AnswerType.MultipleChoice : AnswerType.Text, precision);
+            result.Add(new GrpoPrompt(problem, text));
         }
         if (result.Count == 0) throw new InvalidDataException($"{path}: no problems.");
         return result;
@@ -176,10 +179,11 @@ internal static class TrainingDataFiles
         }
     }
 
-    private static List<ChatPart> Images(JsonElement root, string dataPath, string where, ImageProcessor processor)
+    /// <summary>The line's images as references (paths under the data file's folder, checked to exist; decoded only when a batch is built).</summary>
+    private static List<ImageRef> Images(JsonElement root, string dataPath, string where)
     {
-        var parts = new List<ChatPart>();
-        if (!root.TryGetProperty("images", out var list)) return parts;
+        var refs = new List<ImageRef>();
+        if (!root.TryGetProperty("images", out var list)) return refs;
         if (list.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{where}: \"images\" must be an array of paths.");
         var baseDir = Path.GetDirectoryName(Path.GetFullPath(dataPath))!;
         foreach (var item in list.EnumerateArray())
@@ -188,16 +192,10 @@ internal static class TrainingDataFiles
             var full = Path.GetFullPath(Path.Combine(baseDir, item.GetString()!));
             if (!full.StartsWith(baseDir + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                 throw new InvalidDataException($"{where}: image '{item.GetString()}' is outside the data folder {baseDir}.");
-            try
-            {
-                parts.Add(new ImagePart(processor.ProcessFile(full)));
-            }
-            catch (Exception e) when (e is IOException or InvalidImageException)
-            {
-                throw new InvalidDataException($"{where}: image '{item.GetString()}' could not be read: {e.Message}", e);
-            }
+            if (!File.Exists(full)) throw new InvalidDataException($"{where}: image '{item.GetString()}' could not be read: file not found.");
+            refs.Add(ImageRef.File(full));
         }
-        return parts;
+        return refs;
     }
 
     private static string String(JsonElement e, string name, string where) =>

@@ -5,6 +5,7 @@ using VisionR1.Answers;
 using VisionR1.Data.Benchmarks;
 using VisionR1.Data.Filtering;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 using VisionR1.Grpo.Rewards;
 using VisionR1.Inputs;
 using ChatTurn = VisionR1.Inputs.ChatTurn;
@@ -20,7 +21,7 @@ namespace VisionR1.Trainer.Pipeline;
 /// CoT mode asks the bare question and judges the answer tag's content (the whole completion when there is none).
 /// Writes one prediction line per item.
 /// </summary>
-public sealed class BatchedEvaluator(ChatTemplate template, ProblemImages images, IAnswerVerifier verifier)
+public sealed class BatchedEvaluator(ChatTemplate template, ImageLoader images, IAnswerVerifier verifier)
 {
     private static readonly JsonSerializerOptions LineJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly ThinkAnswerFormat _format = new();

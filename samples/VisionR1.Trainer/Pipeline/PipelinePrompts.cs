@@ -1,5 +1,6 @@
 using VisionR1.Data.Evaluation;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 using VisionR1.Inputs;
 using ChatTurn = VisionR1.Inputs.ChatTurn;
 

@@ -9,6 +9,7 @@ using VisionR1.Data.ColdStart;
 using VisionR1.Data.Filtering;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 using VisionR1.Data.Synthetic;
 using VisionR1.Grpo.Loss;
 using VisionR1.Grpo.Metrics;
@@ -40,7 +41,7 @@ public sealed class PipelineRunner
     private readonly Device _device;
     private readonly ScalarType _dtype;
     private readonly MathVerifier _verifier = new();
-    private readonly ProblemImages _images = new(new ImageProcessor());
+    private readonly ImageLoader _images = new(new ImageProcessor(), cacheBytes: 256L << 20);
 
     /// <summary>Prepares a run (nothing is done until <see cref="RunAsync"/>).</summary>
     public PipelineRunner(PipelineOptions options, IPipelineProgress progress)
@@ -249,9 +250,9 @@ public sealed class PipelineRunner
     {
         var model = LoadOrCreate(initFrom); // the policy owns and disposes it
         using var policy = new QwenPolicy(model, [template.Tokenizer.Special.ImEnd]);
-        var encoder = new ProblemPromptEncoder(template, _images);
+        var encoder = new ChatPromptEncoder(template, _images);
         IRewardFunction reward = softReward ? WeightedSumReward.ZeroBaseline(_verifier) : new HardFormatResultReward(_verifier);
-        var prompts = problems.Select(p => ProblemPromptEncoder.PromptOf(p, PipelinePrompts.Question(p))).ToList();
+        var prompts = problems.Select(p => new GrpoPrompt(p, PipelinePrompts.Question(p))).ToList();
         var options = new GrpoOptions
         {
             Schedule = schedule,
@@ -352,24 +353,7 @@ public sealed class PipelineRunner
     private string FilteredPath => Path.Combine(Stages.StageDirectory(PipelineStages.ColdStart), "filtered.jsonl");
 
     private Task<List<SupervisedSample>> FilteredSamples(IReadOnlyList<MathProblem> train, CancellationToken ct) =>
-        ReadFilteredSamples(FilteredPath, train, ct);
-
-    /// <summary>The filtered cold-start samples of <paramref name="path"/> as SFT samples, in the order of <paramref name="train"/>.</summary>
-    internal static async Task<List<SupervisedSample>> ReadFilteredSamples(string path, IReadOnlyList<MathProblem> train, CancellationToken ct)
-    {
-        var byId = train.ToDictionary(p => p.Id, StringComparer.Ordinal);
-        var samples = new List<SupervisedSample>();
-        await foreach (var r in ChatSampleJsonl.ReadAsync(path, new ReadOptions(Strict: true, RequireImageFiles: false), null, ct))
-        {
-            if (!byId.TryGetValue(r.Id, out var problem)) throw new InvalidDataException($"{path}: sample '{r.Id}' is not a training problem.");
-            samples.Add(new SupervisedSample(problem, PipelinePrompts.Question(problem), r.Response));
-        }
-        // The construction writes samples as its concurrent requests finish, so the file's order varies from run to
-        // run; training in the problems' own order keeps a seeded run reproducible (two runs of one seed gave CI
-        // models 5.6 points apart before this).
-        var order = train.Select((p, i) => (p.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
-        return samples.OrderBy(s => order[s.Problem.Id]).ToList();
-    }
+        Data.Filtering.FilteredSamples.ReadAsync(FilteredPath, train, ct);
 
     // ---- evaluation and reports ---------------------------------------------------------------------------
 

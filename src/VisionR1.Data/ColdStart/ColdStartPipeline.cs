@@ -4,6 +4,7 @@ using Microsoft.Extensions.AI;
 using Polly;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 using VisionR1.IO;
 
 namespace VisionR1.Data.ColdStart;
