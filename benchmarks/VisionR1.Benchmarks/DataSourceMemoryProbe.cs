@@ -21,6 +21,7 @@ namespace VisionR1.Benchmarks;
 /// <c>steps</c> steps of prompt batches the way a GRPO step does (each batch encoded <c>passes</c> times: sampling,
 /// old and reference log-probs, the update), with images decoded lazily through a bounded cache. It prints the
 /// resident memory beyond the model: the peak (VmHWM, reset after the model is loaded) minus the resident size then.
+/// Runs with glibc's default allocator settings unless <c>--keep-freed-memory</c> asks for vr1's (see NativeAllocator).
 /// </summary>
 public static class DataSourceMemoryProbe
 {
@@ -69,6 +70,7 @@ public static class DataSourceMemoryProbe
             }
         }
         double encodeSeconds = clock.Elapsed.TotalSeconds;
+        long managedNow = GC.GetTotalMemory(forceFullCollection: false);
         long peak = Status("VmHWM");
         double mib(long kb) => kb / 1024.0;
         var result = new Dictionary<string, object>
@@ -82,6 +84,8 @@ public static class DataSourceMemoryProbe
             ["prompts_per_step"] = perStep,
             ["passes_per_step"] = passes,
             ["cache_mib"] = cacheMb,
+            ["keep_freed_memory"] = NativeAllocator.Applied,
+            ["managed_heap_at_end_mib"] = Math.Round(managedNow / 1048576.0, 1),
             ["images_decoded"] = loader.Loads,
             ["cache_hits"] = loader.CacheHits,
             ["patch_values_encoded"] = patchValues,

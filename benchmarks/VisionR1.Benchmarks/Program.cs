@@ -5,6 +5,14 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using VisionR1.Benchmarks;
 
+// The data-source memory probe measures resident memory, so it runs with glibc's default allocator settings unless
+// asked for vr1's (--keep-freed-memory: freed tensor memory, up to 1 GiB of free heap, stays resident).
+if (args.Length > 0 && args[0] == "data-memory")
+{
+    if (args.Contains("--keep-freed-memory")) VisionR1.Runtime.NativeAllocator.KeepFreedMemory();
+    return VisionR1.Benchmarks.DataSourceMemoryProbe.Run(args[1..], Console.Out);
+}
+
 // Before any tensor call, here and (inherited) in BenchmarkDotNet's child processes: OpenMP workers spin
 // briefly when the machine is idle and sleep when it is busy, and freed tensor memory stays in the process, as in vr1 (see ThreadWaitPolicy,
 // NativeAllocator and benchmarks/NOTES.md). mallopt acts on this process only; the children get the same
@@ -24,8 +32,6 @@ if (args.Length > 0 && args[0] == "report")
 
     return await VisionR1.Trainer.Cli.CommandLine.RunAsync(["bench", .. args[1..]], Console.Out, Console.Error, CancellationToken.None);
 }
-if (args.Length > 0 && args[0] == "data-memory")
-    return VisionR1.Benchmarks.DataSourceMemoryProbe.Run(args[1..], Console.Out);
 if (args.Length > 0 && args[0] == "verifier-latency")
 {
     int pairs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000;

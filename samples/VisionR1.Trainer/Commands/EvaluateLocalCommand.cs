@@ -3,6 +3,7 @@ using VisionR1.Answers;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
 using VisionR1.Problems;
+using VisionR1.Grpo.Evaluation;
 using VisionR1.Inputs;
 using VisionR1.Model;
 using VisionR1.Runtime;
@@ -61,8 +62,16 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
         }
         var template = new ChatTemplate(TokenizerLoader.FromFolder(tokenizerDir), ChatTemplateOptions.NoSystemPrompt);
         using var model = Qwen25VLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), fp32 ? TorchSharp.torch.ScalarType.Float32 : TorchSharp.torch.ScalarType.BFloat16);
-        var evaluator = new BatchedEvaluator(template, new ImageLoader(), new MathVerifier());
-        var result = evaluator.Evaluate(model, problems, direct, batch, maxNew, seed, predictions, null, cancellationToken, temperature);
+        var options = new LocalEvaluationOptions
+        {
+            BatchSize = batch,
+            MaxNewTokens = maxNew,
+            Seed = seed,
+            Temperature = temperature,
+            DirectAnswer = direct,
+            Prompt = direct ? PipelinePrompts.Direct : PipelinePrompts.Question,
+        };
+        var result = new LocalEvaluator(template, new ImageLoader(), new MathVerifier()).Evaluate(model, problems, options, predictions, null, cancellationToken);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{result.Items} items: accuracy {result.Accuracy:P1} [{result.CiLower:P1}, {result.CiUpper:P1}], format {result.FormatRate:P1}, mean tokens {result.MeanCompletionTokens:F1}, reflective {result.ReflectiveRate:P1}, clipped {result.ClippedRate:P1}, {result.Seconds:F1} s"));
         return 0;

@@ -15,4 +15,14 @@ public static class ProblemSource
             ? HfParquet.ReadAsync(path, HfParquetSchema.Auto, options, report, cancellationToken)
             : MathProblemJsonl.ReadAsync(path, options, report, cancellationToken);
     }
+
+    /// <summary>Reads every problem of <paramref name="path"/> (bad lines skipped and counted in <paramref name="report"/>, unless strict).</summary>
+    /// <exception cref="InvalidDataException">The file holds no readable problem.</exception>
+    public static async Task<List<MathProblem>> ReadAllAsync(string path, ReadOptions? options = null, ReadReport? report = null, CancellationToken cancellationToken = default)
+    {
+        var list = new List<MathProblem>();
+        await foreach (var p in Open(path, options, report, cancellationToken).ConfigureAwait(false)) list.Add(p);
+        if (list.Count == 0) throw new InvalidDataException($"{path}: no readable problems.");
+        return list;
+    }
 }

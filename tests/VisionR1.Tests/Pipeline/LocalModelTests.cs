@@ -1,5 +1,4 @@
 using Microsoft.Extensions.AI;
-using VisionR1.Data.Chat;
 using VisionR1.Data.Synthetic;
 using VisionR1.Grpo.Policies;
 using VisionR1.Inputs;
