@@ -5,6 +5,14 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using VisionR1.Benchmarks;
 
+// The data-source memory probe measures resident memory, so it runs with glibc's default allocator settings unless
+// asked for vr1's (--keep-freed-memory: freed tensor memory, up to 1 GiB of free heap, stays resident).
+if (args.Length > 0 && args[0] == "data-memory")
+{
+    if (args.Contains("--keep-freed-memory")) VisionR1.Runtime.NativeAllocator.KeepFreedMemory();
+    return VisionR1.Benchmarks.DataSourceMemoryProbe.Run(args[1..], Console.Out);
+}
+
 // Before any tensor call, here and (inherited) in BenchmarkDotNet's child processes: OpenMP workers spin
 // briefly when the machine is idle and sleep when it is busy, and freed tensor memory stays in the process, as in vr1 (see ThreadWaitPolicy,
 // NativeAllocator and benchmarks/NOTES.md). mallopt acts on this process only; the children get the same
@@ -17,7 +25,8 @@ if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GLIBC_TUNABLES")))
 // `dotnet run -c Release --project benchmarks/VisionR1.Benchmarks -- --filter '*'` runs the
 // BenchmarkDotNet suite; `-- verifier-latency [pairs] [fuzz]` prints per-pair answer-verifier
 // throughput and latency percentiles on one thread (see VerifierLatencyProbe); `-- report [--quick]
-// [--threads N] [--device D]` prints the same whole-step JSON report as `vr1 bench`.
+// [--threads N] [--device D]` prints the same whole-step JSON report as `vr1 bench`; `-- data-memory
+// [--items 10000]` measures the resident memory of a GRPO data source over 1024x768 images (DataSourceMemoryProbe).
 if (args.Length > 0 && args[0] == "report")
 {
 

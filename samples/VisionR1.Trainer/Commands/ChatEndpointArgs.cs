@@ -21,15 +21,32 @@ internal static class ChatEndpointArgs
         var keyVar = args.Get(prefix + "api-key-env") ?? "OPENAI_API_KEY";
         if (endpoint is null) return null;
         if (model is null) throw new CliUsageException($"--{prefix}model is required with --{prefix}endpoint.");
+        try
+        {
+            return (Create(endpoint, model, keyVar), model);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException($"--{prefix}endpoint: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// A client for the OpenAI-compatible <paramref name="endpoint"/>; the key is read from the environment variable
+    /// <paramref name="keyVariable"/> when set. The client's own retries are off.
+    /// </summary>
+    /// <exception cref="ArgumentException">The endpoint is not an http(s) URL.</exception>
+    public static IChatClient Create(string endpoint, string model, string keyVariable = "OPENAI_API_KEY")
+    {
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            throw new CliUsageException($"--{prefix}endpoint must be an http(s) URL, got '{endpoint}'.");
-        var key = Environment.GetEnvironmentVariable(keyVar);
+            throw new ArgumentException($"The endpoint must be an http(s) URL, got '{endpoint}'.");
+        var key = Environment.GetEnvironmentVariable(keyVariable);
         var client = new OpenAI.Chat.ChatClient(model, new ApiKeyCredential(string.IsNullOrEmpty(key) ? "unused" : key), new OpenAIClientOptions
         {
             Endpoint = uri,
             RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(maxRetries: 0),
             NetworkTimeout = TimeSpan.FromMinutes(30),
         });
-        return (client.AsIChatClient(), model);
+        return client.AsIChatClient();
     }
 }

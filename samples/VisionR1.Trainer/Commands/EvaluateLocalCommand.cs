@@ -2,6 +2,8 @@ using System.Globalization;
 using VisionR1.Answers;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
+using VisionR1.Grpo.Evaluation;
 using VisionR1.Inputs;
 using VisionR1.Model;
 using VisionR1.Model.Generation;
@@ -66,7 +68,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
         }
         var template = new ChatTemplate(TokenizerLoader.FromFolder(tokenizerDir), ChatTemplateOptions.NoSystemPrompt);
         using var model = Qwen25VLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), fp32 ? TorchSharp.torch.ScalarType.Float32 : TorchSharp.torch.ScalarType.BFloat16);
-        var images = new ProblemImages(new ImageProcessor());
+        var images = new ImageLoader();
         // Each item is checked on its own (images decoded, prompt within the model's positions) so that one bad item is
         // skipped by name instead of failing the batch it would land in.
         var problems = new List<MathProblem>(read.Count);
@@ -75,7 +77,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
             string? why;
             try
             {
-                var prompt = PipelinePrompts.User(images.Load(p), direct ? PipelinePrompts.Direct(p) : PipelinePrompts.Question(p));
+                var prompt = images.Resolve(ProblemTurns.User(p, direct ? PipelinePrompts.Direct(p) : PipelinePrompts.Question(p)));
                 why = PromptBudget.Check(template.Encode(prompt, addGenerationPrompt: true).Length, maxNew, model.Config.Text);
             }
             catch (Exception e) when (e is InvalidImageException or InvalidDataException or IOException)
@@ -87,8 +89,16 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
             else report.Skip($"{problemsFile}: item '{p.Id}'", why);
         }
         foreach (var s in report.Skipped) stderr.WriteLine($"evaluate-local: skipped {s.Location}: {s.Reason}");
-        var evaluator = new BatchedEvaluator(template, images, new MathVerifier());
-        var result = evaluator.Evaluate(model, problems, direct, batch, maxNew, seed, predictions, null, cancellationToken, temperature);
+        var options = new LocalEvaluationOptions
+        {
+            BatchSize = batch,
+            MaxNewTokens = maxNew,
+            Seed = seed,
+            Temperature = temperature,
+            DirectAnswer = direct,
+            Prompt = direct ? PipelinePrompts.Direct : PipelinePrompts.Question,
+        };
+        var result = new LocalEvaluator(template, images, new MathVerifier()).Evaluate(model, problems, options, predictions, null, cancellationToken);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{result.Items} items ({report.Skipped.Count} skipped): accuracy {result.Accuracy:P1} [{result.CiLower:P1}, {result.CiUpper:P1}] over {result.Items}, format {result.FormatRate:P1}, mean tokens {result.MeanCompletionTokens:F1}, reflective {result.ReflectiveRate:P1}, clipped {result.ClippedRate:P1}, {result.Seconds:F1} s"));
         return 0;

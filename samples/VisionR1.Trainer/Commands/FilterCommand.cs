@@ -3,6 +3,7 @@ using VisionR1.Answers;
 using VisionR1.Data.Filtering;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 using VisionR1.Trainer.Cli;
 
 namespace VisionR1.Trainer.Commands;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.Extensions.AI;
-using VisionR1.Data.Chat;
 using VisionR1.Inputs;
 using VisionR1.Model;
 using VisionR1.Model.Generation;

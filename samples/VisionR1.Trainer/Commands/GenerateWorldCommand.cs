@@ -2,6 +2,7 @@ using VisionR1.IO;
 using System.Globalization;
 using System.Text.Json;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 using VisionR1.Data.Synthetic;
 using VisionR1.Trainer.Cli;
 

@@ -120,11 +120,27 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         var text = Qwen25VLConfig.Load(modelDir).Text;
         int maxCompletion = schedule.Stages.Max(st => st.MaxCompletionLength);
         var report = new ReadReport();
-        var data = TrainingDataFiles.ReadProblems(dataPath, new ImageProcessor(),
-            turns => PromptBudget.Check(template.Encode(turns, addGenerationPrompt: true).Length, maxCompletion, text), strict, report, cancellationToken);
+        // Images are decoded as each batch is built; the cache holds about a step's worth (a 1024x768 image is ~19 MB of patches).
+        var images = new ImageLoader(cacheBytes: 512L << 20);
+        // Reading checks each prompt's length with its images decoded once (a corrupt image is named and skipped here);
+        // this loader keeps nothing, so the pixels are dropped again.
+        var check = new ImageLoader(images.Processor);
+        var data = TrainingDataFiles.ReadProblems(dataPath, prompt =>
+        {
+            IReadOnlyList<ChatTurn> turns;
+            try
+            {
+                turns = check.Resolve(prompt.Conversation());
+            }
+            catch (Exception e) when (e is IOException or InvalidImageException)
+            {
+                return $"image could not be read: {e.Message}";
+            }
+            return PromptBudget.Check(template.Encode(turns, addGenerationPrompt: true).Length, maxCompletion, text);
+        }, strict, report, cancellationToken);
         TrainingDataFiles.ReportSkipped("grpo", report, stderr);
         using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, bf16);
-        var encoder = new ChatPromptEncoder(template);
+        var encoder = new ChatPromptEncoder(template, images);
         using var trainer = new GrpoTrainer(policy, encoder, tokenizer, [new WeightedReward(rewardFunction)], data, options);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"grpo: {data.Count} problems ({report.Skipped.Count} skipped), schedule {schedule}, reward {rewardFunction.Name}, device {runtime.Device.type.ToString().ToLowerInvariant()}"));
         long? from = resume ? trainer.TryResume()?.Step : null;

@@ -3,6 +3,7 @@ using Spectre.Console;
 using Spectre.Console.Rendering;
 using VisionR1.Runtime;
 using VisionR1.Trainer.Cli;
+using VisionR1.Recipe;
 using VisionR1.Trainer.Pipeline;
 
 namespace VisionR1.Trainer.Commands;

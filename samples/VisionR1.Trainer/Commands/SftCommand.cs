@@ -72,10 +72,11 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, compactTokenizer, stderr);
         var template = new ChatTemplate(tokenizer, systemPrompt ? ChatTemplateOptions.Qwen : ChatTemplateOptions.NoSystemPrompt);
         var report = new ReadReport();
-        var data = TrainingDataFiles.ReadConversations(dataPath, new ImageProcessor(), strict, report, cancellationToken);
+        var images = new ImageLoader();
+        var data = TrainingDataFiles.ReadConversations(dataPath, strict, report, cancellationToken, checkImages: images);
         TrainingDataFiles.ReportSkipped("sft", report, stderr);
         using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, bf16);
-        using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template), data, options);
+        using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template, images), data, options);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sft: {data.Count} conversations ({report.Skipped.Count} skipped), {trainer.TotalSteps} steps on {runtime.Device.type.ToString().ToLowerInvariant()}"));
         long? from = resume ? trainer.TryResume()?.Step : null;
         if (resume) stdout.WriteLine(from is { } s ? $"resuming after step {s}" : "nothing to resume; starting fresh");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using VisionR1.Problems;
 using TorchSharp;
 using VisionR1.Data.Readers;
 using VisionR1.Grpo.Policies;
@@ -52,26 +53,28 @@ internal static class TrainingDataFiles
     /// from/value as `vr1 filter` writes). A bad line is recorded in <paramref name="report"/> (file:line and why) and skipped,
     /// or throws when <paramref name="strict"/>.
     /// </summary>
-    public static List<IReadOnlyList<ChatTurn>> ReadConversations(string path, ImageProcessor images, bool strict, ReadReport report, CancellationToken cancellationToken)
+    public static List<IReadOnlyList<ChatTurn>> ReadConversations(string path, bool strict, ReadReport report, CancellationToken cancellationToken, ImageLoader? checkImages = null)
     {
         var result = new List<IReadOnlyList<ChatTurn>>();
         foreach (var (line, root) in Lines(path, strict, report, cancellationToken))
         {
             var where = $"{path}:{line}";
-            if (Item(where, strict, report, () => Conversation(root, path, where, images)) is { } turns) result.Add(turns);
+            if (Item(where, strict, report, () => Conversation(root, path, where, checkImages)) is { } turns) result.Add(turns);
         }
         if (result.Count == 0) throw new InvalidDataException($"{path}: no usable samples ({report.Skipped.Count} skipped).");
         return result;
     }
 
-    private static List<ChatTurn> Conversation(JsonElement root, string path, string where, ImageProcessor images)
+    private static List<ChatTurn> Conversation(JsonElement root, string path, string where, ImageLoader? checkImages)
     {
         bool shareGpt = root.TryGetProperty("conversations", out var messages);
         if (!shareGpt) root.TryGetProperty("messages", out messages);
         if (messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
             throw new InvalidDataException($"{where}: expected a non-empty \"messages\" (or ShareGPT \"conversations\") array.");
         var (roleKey, textKey) = shareGpt ? ("from", "value") : ("role", "content");
-        var imageParts = Images(root, path, where, images);
+        var refs = Images(root, path, where);
+        if (checkImages is not null) CheckImages(refs, where, checkImages);
+        var imageParts = refs.Select(i => (ChatPart)new ImageRefPart(i)).ToList();
         var turns = new List<ChatTurn>();
         bool imagesPlaced = imageParts.Count == 0;
         foreach (var m in messages.EnumerateArray())
@@ -102,40 +105,41 @@ internal static class TrainingDataFiles
     /// prompt cannot be used (e.g. too long for the model), or null. A bad line is recorded in <paramref name="report"/> and
     /// skipped, or throws when <paramref name="strict"/>.
     /// </summary>
-    public static List<GrpoPrompt> ReadProblems(string path, ImageProcessor images, Func<IReadOnlyList<ChatTurn>, string?> checkPrompt, bool strict, ReadReport report, CancellationToken cancellationToken)
+    public static List<GrpoPrompt> ReadProblems(string path, Func<GrpoPrompt, string?> checkPrompt, bool strict, ReadReport report, CancellationToken cancellationToken)
     {
         var result = new List<GrpoPrompt>();
         foreach (var (line, root) in Lines(path, strict, report, cancellationToken))
         {
             var where = $"{path}:{line}";
-            if (Item(where, strict, report, () => Problem(root, path, line, where, images, checkPrompt)) is { } prompt) result.Add(prompt);
+            if (Item(where, strict, report, () => Problem(root, path, line, where, checkPrompt)) is { } prompt) result.Add(prompt);
         }
         if (result.Count == 0) throw new InvalidDataException($"{path}: no usable problems ({report.Skipped.Count} skipped).");
         return result;
     }
 
-    private static GrpoPrompt Problem(JsonElement root, string path, int line, string where, ImageProcessor images, Func<IReadOnlyList<ChatTurn>, string?> checkPrompt)
+    private static GrpoPrompt Problem(JsonElement root, string path, int line, string where, Func<GrpoPrompt, string?> checkPrompt)
     {
+        var text = root.TryGetProperty("problem", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()!
+            : root.TryGetProperty("question", out var q) && q.ValueKind == JsonValueKind.String ? q.GetString()!
+            : throw new InvalidDataException($"{where}: expected a string \"problem\" (or \"question\").");
+        var answer = root.TryGetProperty("answer", out var a) ? a.ValueKind switch
         {
-            var text = root.TryGetProperty("problem", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString()!
-                : root.TryGetProperty("question", out var q) && q.ValueKind == JsonValueKind.String ? q.GetString()!
-                : throw new InvalidDataException($"{where}: expected a string \"problem\" (or \"question\").");
-            var answer = root.TryGetProperty("answer", out var a) ? a.ValueKind switch
-            {
-                JsonValueKind.String => a.GetString()!,
-                JsonValueKind.Number => a.GetRawText(),
-                _ => throw new InvalidDataException($"{where}: \"answer\" must be a string or a number."),
-            } : throw new InvalidDataException($"{where}: missing \"answer\".");
-            var id = root.TryGetProperty("id", out var i) ? (i.ValueKind == JsonValueKind.String ? i.GetString()! : i.GetRawText()) : line.ToString(CultureInfo.InvariantCulture);
-            var extra = new Dictionary<string, object?>(StringComparer.Ordinal);
-            if (root.TryGetProperty("choices", out var c) && c.ValueKind == JsonValueKind.Array)
-                extra["choices"] = c.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : x.GetRawText()).ToList();
-            if (root.TryGetProperty("precision", out var pr) && pr.ValueKind == JsonValueKind.Number)
-                extra["precision"] = pr.GetInt32();
-            IReadOnlyList<ChatTurn> turns = [new ChatTurn(ChatTurn.UserRole, [.. Images(root, path, where, images), new TextPart(text)])];
-            if (checkPrompt(turns) is { } problem) throw new InvalidDataException($"{where}: {problem}.");
-            return new GrpoPrompt(id, text, answer, turns, extra);
-        }
+            JsonValueKind.String => a.GetString()!,
+            JsonValueKind.Number => a.GetRawText(),
+            _ => throw new InvalidDataException($"{where}: \"answer\" must be a string or a number."),
+        } : throw new InvalidDataException($"{where}: missing \"answer\".");
+        var id = root.TryGetProperty("id", out var i) ? (i.ValueKind == JsonValueKind.String ? i.GetString()! : i.GetRawText()) : line.ToString(CultureInfo.InvariantCulture);
+        List<string>? choices = null;
+        int? precision = null;
+        if (root.TryGetProperty("choices", out var c) && c.ValueKind == JsonValueKind.Array)
+            choices = c.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : x.GetRawText()).ToList();
+        if (root.TryGetProperty("precision", out var pr) && pr.ValueKind == JsonValueKind.Number)
+            precision = pr.GetInt32();
+        var problem = new MathProblem(id, Images(root, path, where), text, answer, choices,
+            choices is { Count: > 0 } ? AnswerType.MultipleChoice : AnswerType.Text, precision);
+        var prompt = new GrpoPrompt(problem, text);
+        if (checkPrompt(prompt) is { } why) throw new InvalidDataException($"{where}: {why}.");
+        return prompt;
     }
 
     /// <summary>Parses one item; a bad one is skipped into <paramref name="report"/> (or rethrown when strict).</summary>
@@ -237,10 +241,27 @@ internal static class TrainingDataFiles
         }
     }
 
-    private static List<ChatPart> Images(JsonElement root, string dataPath, string where, ImageProcessor processor)
+    /// <summary>Decodes each image once through <paramref name="loader"/> (kept only if its cache keeps it), so a corrupt file is named at its line.</summary>
+    private static void CheckImages(IEnumerable<ImageRef> images, string where, ImageLoader loader)
     {
-        var parts = new List<ChatPart>();
-        if (!root.TryGetProperty("images", out var list)) return parts;
+        foreach (var image in images)
+        {
+            try
+            {
+                loader.Load(image);
+            }
+            catch (Exception e) when (e is IOException or InvalidImageException)
+            {
+                throw new InvalidDataException($"{where}: image '{image}' could not be read: {e.Message}", e);
+            }
+        }
+    }
+
+    /// <summary>The line's images as references (resolved inside the data file's folder, links included, and checked to exist; decoded only when a batch is built).</summary>
+    private static List<ImageRef> Images(JsonElement root, string dataPath, string where)
+    {
+        var refs = new List<ImageRef>();
+        if (!root.TryGetProperty("images", out var list)) return refs;
         if (list.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{where}: \"images\" must be an array of paths.");
         var baseDir = Path.GetDirectoryName(Path.GetFullPath(dataPath))!;
         foreach (var item in list.EnumerateArray())
@@ -255,16 +276,10 @@ internal static class TrainingDataFiles
             {
                 throw new InvalidDataException($"{where}: {e.Message}.", e);
             }
-            try
-            {
-                parts.Add(new ImagePart(processor.ProcessFile(full)));
-            }
-            catch (Exception e) when (e is IOException or InvalidImageException)
-            {
-                throw new InvalidDataException($"{where}: image '{item.GetString()}' could not be read: {e.Message}", e);
-            }
+            if (!File.Exists(full)) throw new InvalidDataException($"{where}: image '{item.GetString()}' could not be read: file not found.");
+            refs.Add(ImageRef.File(full));
         }
-        return parts;
+        return refs;
     }
 
     private static string String(JsonElement e, string name, string where) =>

@@ -153,9 +153,11 @@ public sealed class VerifyCommand : ICliCommand
             choices = arr.Select(x => x is JsonValue xv && xv.TryGetValue<string>(out var s) ? s : x?.ToJsonString() ?? "").ToList();
         if (obj.TryGetPropertyValue("precision", out var p) && p is JsonValue pv)
         {
-            if (pv.TryGetValue<double>(out var d)) precision = RewardContext.ReadInt(d);
-            else if (pv.TryGetValue<string>(out var s)) precision = RewardContext.ReadInt(s);
+            if (pv.TryGetValue<double>(out var d)) precision = Precision(d);
+            else if (pv.TryGetValue<string>(out var s) && double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed)) precision = Precision(parsed);
         }
         return choices is null && precision is null ? null : new AnswerContext(choices, precision);
     }
+
+    private static int? Precision(double d) => double.IsFinite(d) && Math.Abs(d) < 1e9 ? (int)Math.Round(d) : null;
 }

@@ -1,55 +1,12 @@
 using System.Globalization;
-using System.Text.Json;
 using ScottPlot;
+using VisionR1.Grpo.Metrics;
 
 namespace VisionR1.Trainer.Pipeline;
 
-/// <summary>One training step's metrics as read back from a metrics.jsonl line.</summary>
-/// <param name="Run">Which run the line belongs to (e.g. "vision_r1", "zero").</param>
-/// <param name="Step">The global step.</param>
-/// <param name="Stage">The PTST stage index or name, or null.</param>
-/// <param name="Values">Every numeric field of the line.</param>
-public sealed record MetricPoint(string Run, int Step, string? Stage, IReadOnlyDictionary<string, double> Values);
-
-/// <summary>Reads metrics.jsonl files and draws the training curves as PNG files.</summary>
+/// <summary>Draws the training curves of metrics.jsonl files (read with <see cref="MetricsFile"/>) as PNG files.</summary>
 public static class MetricsPlots
 {
-    /// <summary>Reads every line of <paramref name="path"/>; <paramref name="run"/> labels lines without a "run" field.</summary>
-    public static List<MetricPoint> Read(string path, string run)
-    {
-        var points = new List<MetricPoint>();
-        if (!File.Exists(path)) return points;
-        int lineNo = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            JsonDocument doc;
-            try
-            {
-                doc = JsonDocument.Parse(line);
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"{path}:{lineNo}: not a JSON object ({e.Message}).", e);
-            }
-            using (doc)
-            {
-                var root = doc.RootElement;
-                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("step", out var stepEl) || !stepEl.TryGetInt32(out var step))
-                    continue;
-                string? stage = root.TryGetProperty("stage", out var st) ? st.ToString() : null;
-                string lineRun = root.TryGetProperty("run", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()! : run;
-                var values = new Dictionary<string, double>(StringComparer.Ordinal);
-                foreach (var p in root.EnumerateObject())
-                    if (p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetDouble(out var v) && double.IsFinite(v))
-                        values[p.Name] = v;
-                points.Add(new MetricPoint(lineRun, step, stage, values));
-            }
-        }
-        return points;
-    }
-
     /// <summary>
     /// Draws <paramref name="metric"/> against step, one line per run, with a dashed vertical
     /// line where a run's stage changes. Returns false (and draws nothing) when no point has the metric.

@@ -1,7 +1,5 @@
 using VisionR1.Data.Evaluation;
-using VisionR1.Data.Records;
-using VisionR1.Inputs;
-using ChatTurn = VisionR1.Inputs.ChatTurn;
+using VisionR1.Problems;
 
 namespace VisionR1.Trainer.Pipeline;
 
@@ -23,13 +21,4 @@ public static class PipelinePrompts
 
     /// <summary>The question asking for a direct answer.</summary>
     public static string Direct(MathProblem problem) => Question(problem) + DirectSuffix;
-
-    /// <summary>A one-turn user conversation with the problem's images then <paramref name="text"/>.</summary>
-    public static List<ChatTurn> User(IReadOnlyList<ProcessedImage> images, string text)
-    {
-        var parts = new List<ChatPart>();
-        parts.AddRange(images.Select(i => (ChatPart)new ImagePart(i)));
-        parts.Add(new TextPart(text));
-        return [ChatTurn.User([.. parts])];
-    }
 }

@@ -34,5 +34,5 @@ public static class PipelineStages
     public static string Eval(string model) => "eval_" + model;
 
     /// <summary>The folder inside a model stage that holds its final Hugging Face checkpoint (with tokenizer files).</summary>
-    public const string ModelFolder = "model";
+    public const string ModelFolder = Grpo.Recipe.TrainingStages.ModelFolder;
 }

@@ -204,6 +204,8 @@ public sealed class ChatTemplate(ITextTokenizer tokenizer, ChatTemplateOptions? 
                         yield return new Segment(null, SpecialTokenNames.ImagePad, image.Image.MergedTokenCount, false, image.Image);
                         yield return Mark(SpecialTokenNames.VisionEnd);
                         break;
+                    case ImageRefPart reference:
+                        throw new ArgumentException($"Turn {i} holds the unloaded image {reference.Image}; resolve the conversation with ImageLoader.Resolve before encoding.", nameof(turns));
                     default:
                         throw new ArgumentException($"Turn {i} has an unsupported part {part?.GetType().Name ?? "null"}.", nameof(turns));
                 }

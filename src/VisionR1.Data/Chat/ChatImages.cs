@@ -2,6 +2,7 @@ using Microsoft.Extensions.AI;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
 using VisionR1.Inputs;
+using VisionR1.Problems;
 
 namespace VisionR1.Data.Chat;
 

@@ -5,6 +5,7 @@ using Polly;
 using VisionR1.Data.Chat;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 using VisionR1.IO;
 
 namespace VisionR1.Data.ColdStart;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 
 namespace VisionR1.Data.ColdStart;
 

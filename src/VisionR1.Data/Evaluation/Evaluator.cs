@@ -7,6 +7,7 @@ using VisionR1.Data.Chat;
 using VisionR1.Data.ColdStart;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 
 namespace VisionR1.Data.Evaluation;
 
@@ -36,14 +37,7 @@ public sealed class Evaluator
     public static string Prompt(MathProblem problem)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        if (problem.Metadata?.GetValueOrDefault("query") is { Length: > 0 } query) return query;
-        var sb = new StringBuilder(problem.Question);
-        if (problem.Choices is { Count: > 0 } choices)
-        {
-            sb.Append("\nChoices:");
-            for (int i = 0; i < choices.Count; i++) sb.Append('\n').Append('(').Append((char)('A' + i)).Append(") ").Append(choices[i]);
-        }
-        return sb.ToString();
+        return problem.PromptText();
     }
 
     /// <summary>Generates the missing predictions of <paramref name="problems"/> into <paramref name="predictionsPath"/>; progress reports the count of finished problems.</summary>

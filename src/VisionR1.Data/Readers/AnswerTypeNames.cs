@@ -1,4 +1,5 @@
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 
 namespace VisionR1.Data.Readers;
 

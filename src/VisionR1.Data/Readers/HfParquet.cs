@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using Parquet;
 using Parquet.Serialization;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 
 namespace VisionR1.Data.Readers;
 

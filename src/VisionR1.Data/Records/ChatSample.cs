@@ -1,3 +1,5 @@
+using VisionR1.Problems;
+
 namespace VisionR1.Data.Records;
 
 /// <summary>The speaker of a chat turn, as ShareGPT-style data sets name them.</summary>

@@ -1,3 +1,5 @@
+using VisionR1.Problems;
+
 namespace VisionR1.Data.Records;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 
 namespace VisionR1.Data.Synthetic;
 

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 
 namespace VisionR1.Data.Synthetic;
 

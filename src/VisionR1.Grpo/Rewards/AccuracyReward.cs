@@ -5,8 +5,8 @@ namespace VisionR1.Grpo.Rewards;
 /// <summary>
 /// 1 when the answer in the completion (the content of its answer tag, else the whole completion) is
 /// equivalent to the ground truth, else 0. The verifier extracts "Final Answer: X", <c>\boxed{X}</c>,
-/// "the answer is X" or a bare X from that text. <c>choices</c> and <c>precision</c> in
-/// <see cref="RewardInput.Extra"/> are passed on as the <see cref="AnswerContext"/>. Component: <c>accuracy</c>.
+/// "the answer is X" or a bare X from that text. The problem's <see cref="Problems.MathProblem.Choices"/> and
+/// <see cref="Problems.MathProblem.Precision"/> are passed on as the <see cref="AnswerContext"/>. Component: <c>accuracy</c>.
 /// </summary>
 public sealed class AccuracyReward(IAnswerVerifier? verifier = null, ThinkAnswerFormat? format = null) : PerItemReward
 {
@@ -22,8 +22,9 @@ public sealed class AccuracyReward(IAnswerVerifier? verifier = null, ThinkAnswer
     /// <inheritdoc />
     protected override RewardOutput ScoreOne(RewardInput input, int index)
     {
-        double s = IsCorrect(input) ? 1 : 0;
-        return new RewardOutput(s, new Dictionary<string, double> { ["accuracy"] = s });
+        bool correct = IsCorrect(input);
+        double s = correct ? 1 : 0;
+        return new RewardOutput(s, new Dictionary<string, double> { ["accuracy"] = s }) { Correct = correct };
     }
 
     /// <summary>Whether the completion's answer matches the ground truth.</summary>
@@ -31,6 +32,14 @@ public sealed class AccuracyReward(IAnswerVerifier? verifier = null, ThinkAnswer
     {
         ArgumentNullException.ThrowIfNull(input);
         var answer = Format.AnswerText(input.Completion);
-        return Verifier.Verify(input.GroundTruth ?? "", answer, RewardContext.FromExtra(input.Extra)).Equal;
+        return Verifier.Verify(input.GroundTruth, answer, ContextOf(input.Problem)).Equal;
+    }
+
+    /// <summary>The answer context of a problem (its choices and precision), or null when it has neither.</summary>
+    public static AnswerContext? ContextOf(Problems.MathProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        var choices = problem.Choices is { Count: > 0 } c ? c : null;
+        return choices is null && problem.Precision is null ? null : new AnswerContext(choices, problem.Precision);
     }
 }

@@ -17,7 +17,8 @@ public sealed class FormatReward(ThinkAnswerFormat? format = null) : PerItemRewa
     /// <inheritdoc />
     protected override RewardOutput ScoreOne(RewardInput input, int index)
     {
-        double s = Format.IsMatch(input.Completion) ? 1 : 0;
-        return new RewardOutput(s, new Dictionary<string, double> { ["format"] = s });
+        bool ok = Format.IsMatch(input.Completion);
+        double s = ok ? 1 : 0;
+        return new RewardOutput(s, new Dictionary<string, double> { ["format"] = s }) { FormatOk = ok };
     }
 }

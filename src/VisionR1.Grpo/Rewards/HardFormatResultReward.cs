@@ -22,14 +22,15 @@ public sealed class HardFormatResultReward(IAnswerVerifier? verifier = null, Thi
     /// <inheritdoc />
     protected override RewardOutput ScoreOne(RewardInput input, int index)
     {
-        double format = Format.IsMatch(input.Completion) ? 1 : 0;
-        double accuracy = _accuracy.IsCorrect(input) ? 1 : 0;
+        bool formatOk = Format.IsMatch(input.Completion), correct = _accuracy.IsCorrect(input);
+        double format = formatOk ? 1 : 0;
+        double accuracy = correct ? 1 : 0;
         double score = format * accuracy;
         return new RewardOutput(score, new Dictionary<string, double>
         {
             ["format"] = format,
             ["accuracy"] = accuracy,
             ["hfrrf"] = score,
-        });
+        }) { Correct = correct, FormatOk = formatOk };
     }
 }

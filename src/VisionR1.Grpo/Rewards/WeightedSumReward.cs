@@ -56,11 +56,14 @@ public sealed class WeightedSumReward : IRewardFunction
         {
             double sum = 0;
             bool any = false;
+            bool? correct = null, formatOk = null;
             var components = new Dictionary<string, double>(StringComparer.Ordinal);
             for (int k = 0; k < _terms.Count; k++)
             {
                 var o = perTerm[k][i];
                 foreach (var (key, value) in o.Components) components[key] = value;
+                correct ??= o.Correct;
+                formatOk ??= o.FormatOk;
                 if (o.Score is double s)
                 {
                     components[_terms[k].Reward.Name] = s;
@@ -68,7 +71,7 @@ public sealed class WeightedSumReward : IRewardFunction
                     any = true;
                 }
             }
-            results[i] = new RewardOutput(any ? sum : null, components);
+            results[i] = new RewardOutput(any ? sum : null, components) { Correct = correct, FormatOk = formatOk };
         }
         return results;
     }

@@ -17,12 +17,6 @@ public sealed class GroupSampler(IPolicyModel policy, IPromptEncoder encoder, IT
     private readonly ITextTokenizer _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
     private readonly IReadOnlyList<WeightedReward> _rewards = rewards is { Count: > 0 } ? rewards : throw new ArgumentException("At least one reward is needed.", nameof(rewards));
 
-    /// <summary>The reward extra holding the completion's length in tokens (what an overlong penalty reads).</summary>
-    public const string CompletionTokensKey = "completion_tokens";
-
-    /// <summary>The reward extra saying whether the completion hit the length cap.</summary>
-    public const string TruncatedKey = "truncated";
-
     /// <summary>Seconds spent generating in the last <see cref="Sample"/>.</summary>
     public double LastGenerationSeconds { get; private set; }
 
@@ -32,10 +26,11 @@ public sealed class GroupSampler(IPolicyModel policy, IPromptEncoder encoder, IT
     /// <summary>
     /// Samples <paramref name="groupSize"/> completions for each prompt and scores them. Generation runs over chunks
     /// of about <paramref name="generationBatchSize"/> completions (whole groups); chunk c samples with a seed derived
-    /// from <paramref name="seed"/> and c, so the result depends on the seed alone.
+    /// from <paramref name="seed"/> and c, so the result depends on the seed alone. Rewards get a <see cref="RewardContext"/> with
+    /// each completion's length and truncation, the cap of <paramref name="settings"/>, and <paramref name="step"/>'s step and stage.
     /// </summary>
     public IReadOnlyList<CompletionGroup> Sample(IReadOnlyList<GrpoPrompt> prompts, int groupSize, SamplingSettings settings, long seed,
-        int? generationBatchSize = null, CancellationToken cancellationToken = default)
+        int? generationBatchSize = null, CancellationToken cancellationToken = default, RolloutStep? step = null)
     {
         ArgumentNullException.ThrowIfNull(prompts);
         if (groupSize < 1) throw new ArgumentOutOfRangeException(nameof(groupSize));
@@ -82,8 +77,11 @@ public sealed class GroupSampler(IPolicyModel policy, IPromptEncoder encoder, IT
 
         sw.Restart();
         var texts = tokens.Select(t => _tokenizer.Decode(t.Select(x => (int)x), skipSpecial: true)).ToList();
-        var inputs = expanded.Select((p, i) => new RewardInput(p.Prompt, texts[i], p.GroundTruth, WithTokenCount(p.Extra, tokens[i].Length, truncated[i]))).ToList();
+        var inputs = expanded.Select((p, i) => new RewardInput(p, texts[i],
+            new RewardContext(tokens[i].Length, truncated[i], settings.MaxNewTokens, step?.Step ?? 0, step?.StageIndex ?? 0, step?.Stage))).ToList();
         var totals = new double[expanded.Count];
+        var correct = new bool?[expanded.Count];
+        var formatOk = new bool?[expanded.Count];
         var parts = Enumerable.Range(0, expanded.Count).Select(_ => new Dictionary<string, double>(StringComparer.Ordinal)).ToArray();
         foreach (var reward in _rewards)
         {
@@ -102,6 +100,8 @@ public sealed class GroupSampler(IPolicyModel policy, IPromptEncoder encoder, IT
                 }
                 foreach (var (name, value) in outputs[i].Components)
                     parts[i].TryAdd(name, value);
+                correct[i] ??= outputs[i].Correct;
+                formatOk[i] ??= outputs[i].FormatOk;
             }
         }
         LastScoringSeconds = sw.Elapsed.TotalSeconds;
@@ -113,18 +113,10 @@ public sealed class GroupSampler(IPolicyModel policy, IPromptEncoder encoder, IT
             for (int k = 0; k < groupSize; k++)
             {
                 int i = g * groupSize + k;
-                list.Add(new ScoredCompletion(expanded[i], tokens[i], truncated[i], texts[i], totals[i], parts[i]));
+                list.Add(new ScoredCompletion(expanded[i], tokens[i], truncated[i], texts[i], totals[i], parts[i]) { Correct = correct[i], FormatOk = formatOk[i] });
             }
             groups.Add(new CompletionGroup(prompts[g], list));
         }
         return groups;
-    }
-
-    private static Dictionary<string, object?> WithTokenCount(IReadOnlyDictionary<string, object?>? extra, int tokens, bool truncated)
-    {
-        var merged = extra is null ? new Dictionary<string, object?>(StringComparer.Ordinal) : new Dictionary<string, object?>(extra, StringComparer.Ordinal);
-        merged[CompletionTokensKey] = tokens;
-        merged[TruncatedKey] = truncated;
-        return merged;
     }
 }

@@ -7,4 +7,11 @@ namespace VisionR1.Grpo.Rollout;
 /// <param name="Text">The decoded text (special tokens dropped) the rewards saw.</param>
 /// <param name="Reward">The total reward Σ w_k R_k.</param>
 /// <param name="Parts">Each reward's score under its name, and each named component (e.g. "accuracy", "format").</param>
-public sealed record ScoredCompletion(GrpoPrompt Prompt, long[] Tokens, bool Truncated, string Text, double Reward, IReadOnlyDictionary<string, double> Parts);
+public sealed record ScoredCompletion(GrpoPrompt Prompt, long[] Tokens, bool Truncated, string Text, double Reward, IReadOnlyDictionary<string, double> Parts)
+{
+    /// <summary>Whether its answer is correct, as the first reward that judged it said (<see cref="Rewards.RewardOutput.Correct"/>); null when none did.</summary>
+    public bool? Correct { get; init; }
+
+    /// <summary>Whether it has the required layout, as the first reward that checked it said (<see cref="Rewards.RewardOutput.FormatOk"/>); null when none did.</summary>
+    public bool? FormatOk { get; init; }
+}

@@ -6,11 +6,17 @@ namespace VisionR1.Grpo.Training;
 
 /// <summary>
 /// Collates conversations for SFT with the chat template: the loss covers assistant content and each
-/// assistant turn's end-of-turn token, nothing else (the template's labels).
+/// assistant turn's end-of-turn token, nothing else (the template's labels). Images given by reference
+/// (<see cref="ImageRefPart"/>, e.g. from <see cref="ProblemTurns.WithReply"/>) are decoded here, as the batch is built.
 /// </summary>
-public sealed class ChatSftCollator(ChatTemplate template) : ISftCollator<IReadOnlyList<ChatTurn>>
+/// <param name="template">The chat template.</param>
+/// <param name="images">Loads referenced images; null for a loader without a cache.</param>
+public sealed class ChatSftCollator(ChatTemplate template, ImageLoader? images = null) : ISftCollator<IReadOnlyList<ChatTurn>>
 {
     private readonly ChatTemplate _template = template ?? throw new ArgumentNullException(nameof(template));
+
+    /// <summary>The image loader.</summary>
+    public ImageLoader Images { get; } = images ?? new ImageLoader();
 
     /// <inheritdoc />
     public SftBatch Collate(IReadOnlyList<IReadOnlyList<ChatTurn>> samples)
@@ -19,7 +25,7 @@ public sealed class ChatSftCollator(ChatTemplate template) : ISftCollator<IReadO
         var items = new List<TokenizedConversation>(samples.Count);
         for (int i = 0; i < samples.Count; i++)
         {
-            var conversation = _template.Encode(samples[i], addGenerationPrompt: false);
+            var conversation = _template.Encode(Images.Resolve(samples[i]), addGenerationPrompt: false);
             if (!conversation.Labels.Any(l => l != ChatTemplate.IgnoreIndex))
                 throw new ArgumentException($"Sample {i} has no assistant turn, so it has nothing to learn from.", nameof(samples));
             items.Add(conversation);

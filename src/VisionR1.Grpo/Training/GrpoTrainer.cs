@@ -173,7 +173,8 @@ public sealed class GrpoTrainer : IDisposable
             int need = rounds == 0 ? _options.PromptsPerStep : _options.PromptsPerStep - kept.Count;
             var prompts = _order.Take(need).Select(i => _data[i]).ToList();
             promptsSampled += need;
-            var groups = _sampler.Sample(prompts, stage.GroupSize, settings, SeedMixer.Mix(_options.Seed, Step, rounds), _options.GenerationBatchSize, cancellationToken);
+            var groups = _sampler.Sample(prompts, stage.GroupSize, settings, SeedMixer.Mix(_options.Seed, Step, rounds), _options.GenerationBatchSize, cancellationToken,
+                new RolloutStep(Step, _tracker.State.StageIndex, stage));
             genSeconds += _sampler.LastGenerationSeconds;
             scoreSeconds += _sampler.LastScoringSeconds;
             sampled.AddRange(groups);
@@ -242,22 +243,46 @@ public sealed class GrpoTrainer : IDisposable
         Step++;
         var move = _tracker.Complete(promptsSampled, clippedRatio);
         double stepSeconds = stepWatch.Elapsed.TotalSeconds;
-        var rewards = RewardSummary(completions);
-        var metrics = new GrpoStepMetrics(
-            Step, stageIndex, stage.Name, stage.GroupSize, stage.MaxCompletionLength, temperature,
-            kept.Count, promptsSampled, trainedCompletions, trainedTokens,
-            RewardStats.Of(completions.Select(c => c.Reward).ToList()).Mean,
-            RewardStats.Of(completions.Select(c => c.Reward).ToList()).Std,
-            rewards,
-            rewards.TryGetValue("accuracy", out var a) ? a.Mean : null,
-            rewards.TryGetValue("format", out var f) ? f.Mean : null,
-            completions.Count == 0 ? 0 : completions.Average(c => c.Tokens.Length),
-            completions.Count == 0 ? 0 : completions.Max(c => c.Tokens.Length),
-            clippedRatio,
-            acc.Kl, acc.Entropy, acc.ClipFraction, acc.RatioMean, acc.RatioMin, acc.RatioMax,
-            zeroStd, acc.Loss(_options.UpdatesPerRollout), lr, gradNorm,
-            stepSeconds > 0 ? completions.Sum(c => c.Tokens.Length) / stepSeconds : 0,
-            genSeconds, scoreSeconds, logProbSeconds, trainSeconds, stepSeconds);
+        var totals = RewardStats.Of(completions.Select(c => c.Reward).ToList());
+        var judged = completions.Where(c => c.Correct is not null).ToList();
+        var checkedFormat = completions.Where(c => c.FormatOk is not null).ToList();
+        var metrics = new GrpoStepMetrics
+        {
+            Step = Step,
+            Stage = stageIndex,
+            StageName = stage.Name,
+            GroupSize = stage.GroupSize,
+            MaxCompletionLength = stage.MaxCompletionLength,
+            Temperature = temperature,
+            Prompts = kept.Count,
+            PromptsSampled = promptsSampled,
+            Completions = trainedCompletions,
+            Tokens = trainedTokens,
+            RewardMean = totals.Mean,
+            RewardStd = totals.Std,
+            Rewards = RewardSummary(completions),
+            Accuracy = judged.Count == 0 ? null : judged.Count(c => c.Correct == true) / (double)judged.Count,
+            FormatRate = checkedFormat.Count == 0 ? null : checkedFormat.Count(c => c.FormatOk == true) / (double)checkedFormat.Count,
+            CompletionLengthMean = completions.Count == 0 ? 0 : completions.Average(c => c.Tokens.Length),
+            CompletionLengthMax = completions.Count == 0 ? 0 : completions.Max(c => c.Tokens.Length),
+            ClippedRatio = clippedRatio,
+            Kl = acc.Kl,
+            Entropy = acc.Entropy,
+            ClipFraction = acc.ClipFraction,
+            RatioMean = acc.RatioMean,
+            RatioMin = acc.RatioMin,
+            RatioMax = acc.RatioMax,
+            FracRewardZeroStd = zeroStd,
+            Loss = acc.Loss(_options.UpdatesPerRollout),
+            LearningRate = lr,
+            GradNorm = gradNorm,
+            TokensPerSecond = stepSeconds > 0 ? completions.Sum(c => c.Tokens.Length) / stepSeconds : 0,
+            GenerationSeconds = genSeconds,
+            ScoringSeconds = scoreSeconds,
+            LogProbSeconds = logProbSeconds,
+            TrainingSeconds = trainSeconds,
+            StepSeconds = stepSeconds,
+        };
         Metrics.OnGrpoStep(metrics);
         if (move is not null)
         {

@@ -1,13 +1,15 @@
 using VisionR1.Answers;
 using VisionR1.Grpo.Rewards;
+using VisionR1.Grpo.Rollout;
+using VisionR1.Problems;
 
 namespace VisionR1.Tests.Answers;
 
 /// <summary>The format, accuracy, hard format result (HFRRF), soft and overlong rewards.</summary>
 public sealed class RewardTests
 {
-    private static RewardInput Item(string completion, string gold = "4", IReadOnlyDictionary<string, object?>? extra = null) =>
-        new("What is 2+2?", completion, gold, extra);
+    private static RewardInput Item(string completion, string gold = "4", IReadOnlyList<string>? choices = null, int? precision = null, int tokens = 0) =>
+        new(new GrpoPrompt(new MathProblem("item", [], "What is 2+2?", gold, choices, Precision: precision), "What is 2+2?"), completion, new RewardContext(tokens));
 
     [Theory]
     [InlineData("<think>2+2=4</think><answer>4</answer>", true)]
@@ -78,12 +80,10 @@ public sealed class RewardTests
     }
 
     [Fact]
-    public void Accuracy_reward_reads_choices_and_precision_from_extra()
+    public void Accuracy_reward_reads_choices_and_precision_from_the_problem()
     {
-        var extra = new Dictionary<string, object?> { ["choices"] = new[] { "3", "4", "5" } };
-        Assert.Equal(1.0, new AccuracyReward().Score([Item("<think>a</think><answer>(B)</answer>", "4", extra)])[0].Score);
-        var prec = new Dictionary<string, object?> { ["precision"] = 1 };
-        Assert.Equal(1.0, new AccuracyReward().Score([Item("<think>a</think><answer>2.54</answer>", "2.5", prec)])[0].Score);
+        Assert.Equal(1.0, new AccuracyReward().Score([Item("<think>a</think><answer>(B)</answer>", "4", choices: ["3", "4", "5"])])[0].Score);
+        Assert.Equal(1.0, new AccuracyReward().Score([Item("<think>a</think><answer>2.54</answer>", "2.5", precision: 1)])[0].Score);
         Assert.Equal(0.0, new AccuracyReward().Score([Item("<think>a</think><answer>2.54</answer>", "2.5")])[0].Score);
     }
 
@@ -98,16 +98,16 @@ public sealed class RewardTests
     {
         var penalty = new OverlongPenalty(new OverlongPenaltyOptions(MaxCompletionTokens: 4096, BufferTokens: 1024));
         Assert.Equal(expected, penalty.Penalty(tokens), 12);
-        var r = penalty.Score([Item("x", extra: new Dictionary<string, object?> { ["completion_tokens"] = tokens })])[0];
+        var r = penalty.Score([Item("x", tokens: tokens)])[0];
         Assert.Equal(expected, r.Score!.Value, 12);
     }
 
     [Fact]
-    public void Overlong_penalty_without_a_length_names_the_item_and_key()
+    public void Overlong_penalty_without_a_cap_names_the_item()
     {
-        var penalty = new OverlongPenalty();
+        var penalty = new OverlongPenalty(new OverlongPenaltyOptions(MaxCompletionTokens: null, BufferTokens: 16));
         var e = Assert.Throws<ArgumentException>(() => penalty.Score([Item("x"), Item("y")]));
-        Assert.Contains("completion_tokens", e.Message);
+        Assert.Contains("no cap", e.Message);
         Assert.Contains("item 0", e.Message);
     }
 
@@ -115,8 +115,7 @@ public sealed class RewardTests
     public void Overlong_penalty_adds_to_hfrrf_in_a_weighted_sum()
     {
         var reward = new WeightedSumReward([new(new HardFormatResultReward(), 1.0), new(new OverlongPenalty(new(4096, 1024)), 1.0)]);
-        var extra = new Dictionary<string, object?> { ["completion_tokens"] = 3584L };
-        var r = reward.Score([Item("<think>a</think><answer>4</answer>", extra: extra)])[0];
+        var r = reward.Score([Item("<think>a</think><answer>4</answer>", tokens: 3584)])[0];
         Assert.Equal(0.5, r.Score!.Value, 12);
         Assert.Equal(-0.5, r.Components["overlong"], 12);
         Assert.Equal(1.0, r.Components["hfrrf"]);
@@ -126,7 +125,7 @@ public sealed class RewardTests
     public void Batch_scores_keep_the_input_order_when_run_in_parallel()
     {
         var batch = Enumerable.Range(0, 500)
-            .Select(i => new RewardInput("p", $"<think>t</think><answer>{i}</answer>", (i % 3 == 0 ? i : i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .Select(i => Item($"<think>t</think><answer>{i}</answer>", (i % 3 == 0 ? i : i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)))
             .ToList();
         var scores = new HardFormatResultReward().Score(batch);
         Assert.Equal(500, scores.Count);

@@ -2,6 +2,7 @@ using VisionR1.Answers;
 using VisionR1.Data.ColdStart;
 using VisionR1.Data.Filtering;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 using VisionR1.Data.Readers;
 
 namespace VisionR1.Tests.Data;

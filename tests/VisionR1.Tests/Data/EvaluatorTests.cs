@@ -2,6 +2,7 @@ using System.Text.Json;
 using VisionR1.Data.Benchmarks;
 using VisionR1.Data.Evaluation;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 
 namespace VisionR1.Tests.Data;
 

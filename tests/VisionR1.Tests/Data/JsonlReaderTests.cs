@@ -1,5 +1,6 @@
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 
 namespace VisionR1.Tests.Data;
 

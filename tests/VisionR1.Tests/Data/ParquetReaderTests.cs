@@ -3,6 +3,7 @@ using Parquet;
 using Parquet.Serialization;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 
 namespace VisionR1.Tests.Data;
 

@@ -32,12 +32,28 @@ public sealed class ChatAdapterTests
     }
 
     [Fact]
-    public void Prompt_encoder_rejects_a_conversation_ending_with_the_assistant()
+    public void Prompt_encoder_decodes_referenced_images_only_when_it_builds_the_batch()
     {
-        var encoder = new ChatPromptEncoder(new ChatTemplate(Tokenizer));
-        IReadOnlyList<ChatTurn> turns = [ChatTurn.User("q"), ChatTurn.Assistant("a")];
-        var e = Assert.Throws<ArgumentException>(() => encoder.Encode([new GrpoPrompt("p7", "q", "a", turns)]));
-        Assert.Contains("p7", e.Message);
+        using var scope = NewDisposeScope();
+        var dir = Directory.CreateTempSubdirectory("vr1-lazy-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "a.png");
+            File.WriteAllBytes(path, VisionR1.Tests.Inputs.ImageFixtures.Png(56, 56, VisionR1.Tests.Inputs.ImageFixtures.Noise));
+            var loader = new ImageLoader();
+            var encoder = new ChatPromptEncoder(new ChatTemplate(Tokenizer, ChatTemplateOptions.NoSystemPrompt), loader);
+            var problem = new VisionR1.Problems.MathProblem("p1", [VisionR1.Problems.ImageRef.File(path)], "Find x.", "3");
+            var prompt = new GrpoPrompt(problem);
+            Assert.Equal(0, loader.Loads);
+            using var batch = encoder.Encode([prompt]);
+            Assert.Equal(1, loader.Loads);
+            Assert.NotNull(batch.PixelValues);
+            Assert.Equal(4, batch.InputIds[0].data<long>().ToArray().Count(i => i == Tokenizer.Special.ImagePad)); // 56x56: 4x4 patches, 2x2 merged
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 
     [Fact]

@@ -262,7 +262,7 @@ public sealed class GrpoTrainerTests : IDisposable
     }
 
     [Fact]
-    public void Rewards_see_each_completion_with_its_token_count_and_truncation_flag()
+    public void Rewards_see_each_completion_with_its_token_count_truncation_step_and_stage()
     {
         using var policy = new TinyGruPolicy(12).WithoutEndOfSequence();
         var spy = new SpyReward();
@@ -271,8 +271,13 @@ public sealed class GrpoTrainerTests : IDisposable
         Assert.Equal(6, spy.Seen.Count);
         Assert.All(spy.Seen, x =>
         {
-            Assert.Equal(3, x.Extra![GroupSampler.CompletionTokensKey]);
-            Assert.Equal(true, x.Extra[GroupSampler.TruncatedKey]);
+            Assert.Equal(3, x.Context.CompletionTokens);
+            Assert.True(x.Context.Truncated);
+            Assert.Equal(3, x.Context.MaxCompletionLength);
+            Assert.Equal(0, x.Context.Step);
+            Assert.Equal(0, x.Context.StageIndex);
+            Assert.Equal(3, x.Context.Stage!.MaxCompletionLength);
+            Assert.Equal(x.Prompt.Problem.Answer, x.GroundTruth);
         });
     }
 

@@ -204,6 +204,6 @@ public sealed class QwenPolicyTests : IDisposable
         public string Name => "short";
 
         public IReadOnlyList<RewardOutput> Score(IReadOnlyList<RewardInput> batch, CancellationToken cancellationToken = default) =>
-            batch.Select(x => new RewardOutput(-(int)x.Extra![GroupSampler.CompletionTokensKey]! / 10.0, new Dictionary<string, double>())).ToList();
+            batch.Select(x => new RewardOutput(-x.Context.CompletionTokens / 10.0)).ToList();
     }
 }

@@ -3,6 +3,7 @@ using VisionR1.Model;
 using VisionR1.Runtime;
 using VisionR1.Text;
 using VisionR1.Trainer.Cli;
+using VisionR1.Recipe;
 using VisionR1.Trainer.Pipeline;
 
 namespace VisionR1.Tests.Pipeline;
@@ -87,7 +88,7 @@ public sealed class PipelineQuickTests : IDisposable
     }
 
     /// <summary>Cancels the run when a given stage starts (a deterministic "Ctrl-C" point).</summary>
-    private sealed class CancelAt(string stage, CancellationTokenSource cts, IPipelineProgress inner) : IPipelineProgress
+    private sealed class CancelAt(string stage, CancellationTokenSource cts, IRecipeProgress inner) : IRecipeProgress
     {
         public void Begin(string s, string description, double total)
         {

@@ -7,6 +7,7 @@ using VisionR1.Model.Config;
 using VisionR1.Runtime;
 using VisionR1.Tests.Data;
 using VisionR1.Text;
+using VisionR1.Recipe;
 using VisionR1.Trainer.Pipeline;
 
 namespace VisionR1.Tests.Pipeline;

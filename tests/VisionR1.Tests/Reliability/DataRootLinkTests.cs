@@ -1,3 +1,4 @@
+using VisionR1.Problems;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
 using VisionR1.Tests.Data;

@@ -1,3 +1,4 @@
+using VisionR1.Problems;
 using System.Globalization;
 using Microsoft.Extensions.AI;
 using VisionR1.Data.ColdStart;

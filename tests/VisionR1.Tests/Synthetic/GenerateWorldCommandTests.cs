@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 using VisionR1.Data.Synthetic;
 using VisionR1.Trainer.Cli;
 

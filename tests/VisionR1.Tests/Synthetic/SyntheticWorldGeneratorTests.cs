@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 using VisionR1.Data.Synthetic;
 
 namespace VisionR1.Tests.Synthetic;

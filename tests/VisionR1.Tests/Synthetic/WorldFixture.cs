@@ -1,4 +1,5 @@
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 using VisionR1.Data.Synthetic;
 
 namespace VisionR1.Tests.Synthetic;

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 using VisionR1.Data.Records;
+using VisionR1.Problems;
 
 namespace VisionR1.Data.Synthetic;
 

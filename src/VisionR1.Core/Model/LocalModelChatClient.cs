@@ -1,11 +1,10 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using VisionR1.Inputs;
-using VisionR1.Model;
 using VisionR1.Model.Generation;
 using static TorchSharp.torch;
 
-namespace VisionR1.Data.Chat;
+namespace VisionR1.Model;
 
 /// <summary>
 /// A local Qwen2.5-VL model as an <see cref="IChatClient"/>, so the evaluator and the cold-start construction run on
@@ -14,7 +13,8 @@ namespace VisionR1.Data.Chat;
 /// carries the decoded text, the finish reason and token usage (prompt tokens in, generated tokens out).
 /// <see cref="ChatOptions.Temperature"/>, <see cref="ChatOptions.TopP"/>, <see cref="ChatOptions.TopK"/>,
 /// <see cref="ChatOptions.MaxOutputTokens"/> and <see cref="ChatOptions.Seed"/> override <see cref="Defaults"/>.
-/// Calls are serialised (one model, one generation at a time).
+/// Calls are serialised (one model, one generation at a time). Streaming yields one update per generated token.
+/// Compose retries or caching around it as Microsoft.Extensions.AI middleware (<c>ChatClientBuilder</c>), as for an endpoint.
 /// </summary>
 public sealed class LocalModelChatClient : IChatClient
 {
@@ -23,6 +23,12 @@ public sealed class LocalModelChatClient : IChatClient
     private readonly ImageProcessor _images;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ChatClientMetadata _metadata;
+
+    /// <summary>The client of <paramref name="model"/> with <paramref name="processor"/>'s template and image processor.</summary>
+    public LocalModelChatClient(Qwen25VLModel model, Inputs.Qwen25VLProcessor processor, GenerationOptions? defaults = null, string modelId = "local-qwen2.5-vl")
+        : this(model, (processor ?? throw new ArgumentNullException(nameof(processor))).Template, processor.ImageProcessor, defaults, modelId)
+    {
+    }
 
     /// <summary>Creates the client.</summary>
     /// <param name="model">The model (used in eval mode, without gradients).</param>
@@ -150,8 +156,48 @@ public sealed class LocalModelChatClient : IChatClient
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates()) yield return update;
+        var turns = ToTurns(messages);
+        var settings = SettingsFor(options) with { StopTokenIds = [_template.Tokenizer.Special.ImEnd] };
+        string responseId = Guid.NewGuid().ToString("N");
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        bool training = _model.training;
+        try
+        {
+            _model.eval();
+            // No dispose scope or no_grad here: both are per thread and the loop resumes on other threads between tokens;
+            // the session takes care of both inside each step, and the batch is disposed below.
+            var encoded = _template.Encode(turns, addGenerationPrompt: true);
+            using var batch = MultimodalCollator.Collate([encoded], _template.Tokenizer.Special, _model.Device);
+            var ids = new List<int>();
+            string sent = "";
+            int generated = 0;
+            await foreach (var token in new CompletionGenerator(_model).StreamAsync(batch, settings, cancellationToken).ConfigureAwait(false))
+            {
+                generated++;
+                ids.Add(token.TokenId);
+                // Decode the whole completion so far: a multi-byte character split across tokens appears once it is whole.
+                var text = _template.Tokenizer.Decode(ids, skipSpecial: true);
+                var delta = text.StartsWith(sent, StringComparison.Ordinal) && !text.EndsWith('\uFFFD') ? text[sent.Length..] : "";
+                if (delta.Length > 0) sent = text;
+                var update = new ChatResponseUpdate(ChatRole.Assistant, delta) { ResponseId = responseId, ModelId = ModelId, CreatedAt = DateTimeOffset.UtcNow };
+                if (token.FinishReason is { } finish)
+                {
+                    update.FinishReason = finish == FinishReason.Stop ? ChatFinishReason.Stop : ChatFinishReason.Length;
+                    update.Contents.Add(new UsageContent(new UsageDetails
+                    {
+                        InputTokenCount = encoded.Length,
+                        OutputTokenCount = generated,
+                        TotalTokenCount = encoded.Length + generated,
+                    }));
+                }
+                yield return update;
+            }
+        }
+        finally
+        {
+            if (training) _model.train();
+            _gate.Release();
+        }
     }
 
     /// <inheritdoc />

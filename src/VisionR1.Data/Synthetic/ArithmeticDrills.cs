@@ -1,7 +1,7 @@
 using System.Globalization;
-using VisionR1.Data.Records;
+using VisionR1.Problems;
 
-namespace VisionR1.Trainer.Pipeline;
+namespace VisionR1.Data.Synthetic;
 
 /// <summary>
 /// Text-only arithmetic exercises for base pre-training. The base stands in for an instruct model, which can add,

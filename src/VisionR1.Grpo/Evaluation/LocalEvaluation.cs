@@ -1,8 +1,8 @@
 using System.Text.Json.Serialization;
 
-namespace VisionR1.Trainer.Pipeline;
+namespace VisionR1.Grpo.Evaluation;
 
-/// <summary>How one model did on the held-out test split.</summary>
+/// <summary>How a local model did on a set of problems (<see cref="LocalEvaluator"/>); snake_case JSON names.</summary>
 /// <param name="Items">Test items answered.</param>
 /// <param name="Correct">Items whose answer matched the ground truth (math verifier).</param>
 /// <param name="Accuracy">Correct / Items.</param>
@@ -14,7 +14,7 @@ namespace VisionR1.Trainer.Pipeline;
 /// <param name="ClippedRate">Share of completions cut at the length cap.</param>
 /// <param name="Mode">"direct" (asked for a short answer) or "cot" (asked the bare question, as in RL).</param>
 /// <param name="Seconds">Wall-clock seconds of the evaluation.</param>
-public sealed record StageEvaluation(
+public sealed record LocalEvaluation(
     [property: JsonPropertyName("items")] int Items,
     [property: JsonPropertyName("correct")] int Correct,
     [property: JsonPropertyName("accuracy")] double Accuracy,
@@ -25,4 +25,19 @@ public sealed record StageEvaluation(
     [property: JsonPropertyName("reflective_rate")] double ReflectiveRate,
     [property: JsonPropertyName("clipped_rate")] double ClippedRate,
     [property: JsonPropertyName("mode")] string Mode,
-    [property: JsonPropertyName("seconds")] double Seconds);
+    [property: JsonPropertyName("seconds")] double Seconds)
+{
+    /// <summary>
+    /// The 95% Wilson score interval of <paramref name="correct"/> of <paramref name="total"/> ((0, 1) for none); the
+    /// formula of VisionR1.Data's AccuracyEstimate at its default confidence, kept here so this package needs no
+    /// statistics library.
+    /// </summary>
+    public static (double Lower, double Upper) Wilson95(int correct, int total)
+    {
+        if (total == 0) return (0, 1);
+        const double z = 1.959963984540054;
+        double n = total, p = correct / n, z2 = z * z, denom = 1 + z2 / n;
+        double center = (p + z2 / (2 * n)) / denom, half = z / denom * Math.Sqrt(p * (1 - p) / n + z2 / (4 * n * n));
+        return (Math.Max(0, center - half), Math.Min(1, center + half));
+    }
+}

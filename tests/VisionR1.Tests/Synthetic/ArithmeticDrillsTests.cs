@@ -1,9 +1,9 @@
 using System.Data;
 using System.Globalization;
 using System.Text.RegularExpressions;
-using VisionR1.Trainer.Pipeline;
+using VisionR1.Data.Synthetic;
 
-namespace VisionR1.Tests.Pipeline;
+namespace VisionR1.Tests.Synthetic;
 
 /// <summary>The text-only arithmetic exercises of base pre-training.</summary>
 public sealed class ArithmeticDrillsTests

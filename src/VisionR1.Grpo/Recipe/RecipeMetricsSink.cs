@@ -1,10 +1,13 @@
 using System.Globalization;
 using VisionR1.Grpo.Metrics;
+using VisionR1.Recipe;
 
-namespace VisionR1.Trainer.Pipeline;
+namespace VisionR1.Grpo.Recipe;
 
-/// <summary>Forwards training steps to the pipeline's progress display.</summary>
-public sealed class ProgressMetricsSink(IPipelineProgress progress, string stage) : IMetricsSink
+/// <summary>Forwards a trainer's steps and notable events (stage switches, resumes) to the recipe's progress callback.</summary>
+/// <param name="progress">The callback.</param>
+/// <param name="stage">The recipe stage the trainer runs in.</param>
+public sealed class RecipeMetricsSink(IRecipeProgress progress, string stage) : IMetricsSink
 {
     /// <inheritdoc />
     public void OnGrpoStep(GrpoStepMetrics m) => progress.Update(stage, m.Step, string.Create(CultureInfo.InvariantCulture,
@@ -17,6 +20,7 @@ public sealed class ProgressMetricsSink(IPipelineProgress progress, string stage
     /// <inheritdoc />
     public void OnEvent(TrainingEvent trainingEvent)
     {
+        ArgumentNullException.ThrowIfNull(trainingEvent);
         if (trainingEvent.Kind is "stage_switch" or "resume") progress.Info($"[{stage}] {trainingEvent.Message}");
     }
 }

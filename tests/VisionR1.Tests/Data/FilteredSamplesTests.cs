@@ -1,7 +1,7 @@
-using VisionR1.Data.Records;
-using VisionR1.Trainer.Pipeline;
+using VisionR1.Data.Filtering;
+using VisionR1.Problems;
 
-namespace VisionR1.Tests.Pipeline;
+namespace VisionR1.Tests.Data;
 
 public sealed class FilteredSamplesTests
 {
@@ -19,10 +19,11 @@ public sealed class FilteredSamplesTests
             var path = Path.Combine(folder, "filtered.jsonl");
             await File.WriteAllLinesAsync(path, lines);
 
-            var samples = await PipelineRunner.ReadFilteredSamples(path, train, CancellationToken.None);
+            var samples = await FilteredSamples.ReadAsync(path, train, CancellationToken.None);
             Assert.Equal(["p0", "p1", "p3", "p4"], samples.Select(s => s.Problem.Id));
             Assert.Equal("<think>\n3 + 3 = 6\n</think>\n<answer>6</answer>", samples[2].Response);
             Assert.Same(train[4], samples[3].Problem);
+            Assert.Equal(train[1].PromptText(), samples[1].Prompt);
         }
         finally
         {

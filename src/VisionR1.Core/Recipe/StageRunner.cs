@@ -2,7 +2,7 @@ using VisionR1.IO;
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace VisionR1.Trainer.Pipeline;
+namespace VisionR1.Recipe;
 
 /// <summary>What a finished stage left behind: its result, serialised, and how long it took.</summary>
 /// <param name="Stage">The stage name.</param>

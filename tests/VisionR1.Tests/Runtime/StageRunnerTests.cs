@@ -1,6 +1,6 @@
-using VisionR1.Trainer.Pipeline;
+using VisionR1.Recipe;
 
-namespace VisionR1.Tests.Pipeline;
+namespace VisionR1.Tests.Runtime;
 
 public sealed class StageRunnerTests : IDisposable
 {
@@ -64,35 +64,5 @@ public sealed class StageRunnerTests : IDisposable
         Assert.Equal(7, b.Value);
         Assert.True(runner.IsDone("b"));
         Assert.Empty(Directory.GetFiles(runner.StageDirectory("b"), "*.tmp"));
-    }
-
-    [Fact]
-    public void Metrics_plot_is_written_with_stage_switches()
-    {
-        var path = Path.Combine(_dir.FullName, "metrics.jsonl");
-        File.WriteAllLines(path,
-        [
-            """{"step":1,"stage":0,"reward_mean":0.1}""",
-            """{"step":2,"stage":0,"reward_mean":0.2}""",
-            """{"step":3,"stage":1,"reward_mean":0.4}""",
-            """{"note":"no step here"}""",
-        ]);
-        var points = MetricsPlots.Read(path, "vision_r1");
-        Assert.Equal(3, points.Count);
-        var png = Path.Combine(_dir.FullName, "reward.png");
-        Assert.True(MetricsPlots.Draw(points, "reward_mean", "reward", png));
-        var bytes = File.ReadAllBytes(png);
-        Assert.True(bytes.Length > 1000);
-        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
-        Assert.False(MetricsPlots.Draw(points, "absent_metric", "x", Path.Combine(_dir.FullName, "none.png")));
-    }
-
-    [Fact]
-    public void Malformed_metrics_line_names_file_and_line()
-    {
-        var path = Path.Combine(_dir.FullName, "bad.jsonl");
-        File.WriteAllLines(path, ["""{"step":1}""", "{oops"]);
-        var e = Assert.Throws<InvalidDataException>(() => MetricsPlots.Read(path, "r"));
-        Assert.Contains("bad.jsonl:2", e.Message);
     }
 }

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VisionR1.Trainer.Pipeline;
 
-namespace VisionR1.Trainer.Pipeline;
+namespace VisionR1.Trainer.Cli;
 
 /// <summary>
 /// Applies <c>Name=Value</c> overrides (from <c>vr1 pipeline --set</c>) to a <see cref="PipelineOptions"/>:

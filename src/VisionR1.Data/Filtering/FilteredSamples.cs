@@ -1,0 +1,30 @@
+using VisionR1.Data.Readers;
+using VisionR1.Problems;
+
+namespace VisionR1.Data.Filtering;
+
+/// <summary>The CoT filter's kept samples (a ShareGPT JSONL) paired back with their problems: the cold-start SFT data.</summary>
+public static class FilteredSamples
+{
+    /// <summary>
+    /// Reads the samples of <paramref name="path"/> and returns them as <see cref="SupervisedSample"/>s of the matching
+    /// problems (asked as <see cref="MathProblem.PromptText"/>), in the order of <paramref name="problems"/>: a
+    /// concurrent construction writes samples as its requests finish, so the file's order varies from run to run and
+    /// training in the problems' order keeps a seeded run reproducible.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A sample's id is not one of <paramref name="problems"/> (the file and id are named), or a line is malformed.</exception>
+    public static async Task<List<SupervisedSample>> ReadAsync(string path, IReadOnlyList<MathProblem> problems, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        var order = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < problems.Count; i++) order.TryAdd(problems[i].Id, i);
+        var samples = new List<(int Order, SupervisedSample Sample)>();
+        await foreach (var r in ChatSampleJsonl.ReadAsync(path, new ReadOptions(Strict: true, RequireImageFiles: false), null, cancellationToken).ConfigureAwait(false))
+        {
+            if (!order.TryGetValue(r.Id, out var index)) throw new InvalidDataException($"{path}: sample '{r.Id}' is not one of the problems.");
+            var problem = problems[index];
+            samples.Add((index, new SupervisedSample(problem, problem.PromptText(), r.Response)));
+        }
+        return samples.OrderBy(s => s.Order).Select(s => s.Sample).ToList();
+    }
+}
