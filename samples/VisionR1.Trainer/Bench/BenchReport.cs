@@ -24,6 +24,18 @@ public sealed record BenchReport
     /// <summary>Whether freed tensor memory stays in the process (see <c>NativeAllocator.KeepFreedMemory</c>).</summary>
     public required bool KeepsFreedMemory { get; init; }
 
+    /// <summary>The precision the run resolved ("fp32" or "bf16"); bf16 training steps are measured only when it is bf16.</summary>
+    public required string Precision { get; init; }
+
+    /// <summary>Why that precision: both probe rates and the rule (see <c>PrecisionChoice</c>).</summary>
+    public required string PrecisionReason { get; init; }
+
+    /// <summary>fp32 GFLOP/s of the small start-up probe behind the precision choice.</summary>
+    public required double PrecisionProbeGflopsFp32 { get; init; }
+
+    /// <summary>bf16 GFLOP/s of the start-up probe (null where bf16 products do not run).</summary>
+    public double? PrecisionProbeGflopsBf16 { get; init; }
+
     /// <summary>One-minute load average when the run started (Linux), or null.</summary>
     [JsonPropertyName("load_average_1m")]
     public double? LoadAverage1m { get; init; }
@@ -31,7 +43,7 @@ public sealed record BenchReport
     /// <summary>Best fp32 GFLOP/s over large square products, probed before and after the fp32 training steps.</summary>
     public required double MatmulPeakGflopsFp32 { get; init; }
 
-    /// <summary>Best bf16 GFLOP/s (null where bf16 products do not run).</summary>
+    /// <summary>Best bf16 GFLOP/s over large square products (null unless the run resolved bf16).</summary>
     public double? MatmulPeakGflopsBf16 { get; init; }
 
     /// <summary>Tokens in one training step (rows × length).</summary>

@@ -13,7 +13,7 @@ public sealed class BenchCommand : ICliCommand, IHasSwitches
     public string Summary => "Measure matmul peaks, training-step MFU, decoding, a GRPO step and the verifier; print one JSON object.";
 
     /// <inheritdoc />
-    public string Usage => "vr1 bench [--quick] [--threads N] [--device cpu|cuda[:N]] [--seed N]";
+    public string Usage => "vr1 bench [--quick] [--threads N] [--device cpu|cuda[:N]] [--seed N] [--dtype auto|fp32|bf16]";
 
     /// <inheritdoc />
     public IReadOnlyList<string> Switches => ["quick"];
@@ -25,7 +25,8 @@ public sealed class BenchCommand : ICliCommand, IHasSwitches
             Quick: args.Flag("quick"),
             Threads: args.GetInt("threads", 0),
             Device: args.Get("device") ?? "cpu",
-            Seed: args.GetInt("seed", 1));
+            Seed: args.GetInt("seed", 1),
+            Precision: PrecisionOption.Read(args));
         args.ThrowOnUnknown();
         if (options.Threads < 0) throw new CliUsageException("--threads must be 0 (libtorch's default) or positive.");
         var report = new PerformanceBench(options, stderr).Run(cancellationToken);

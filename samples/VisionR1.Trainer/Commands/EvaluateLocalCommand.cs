@@ -23,7 +23,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
     /// <inheritdoc />
     public string Usage =>
         "vr1 evaluate-local --model DIR --problems FILE --predictions OUT.jsonl [--tokenizer DIR] [--direct] [--limit N]\n" +
-        "                   [--batch 64] [--max-new-tokens 256] [--temperature 0.6] [--seed S] [--device cpu|cuda] [--fp32]\n" +
+        "                   [--batch 64] [--max-new-tokens 256] [--temperature 0.6] [--seed S] [--device cpu|cuda] [--dtype auto|fp32|bf16]\n" +
         "  --direct asks for a short answer (as the pipeline asks its base model); otherwise the bare question is asked and\n" +
         "  the <answer> tag is judged. --temperature 0 decodes greedily. The tokenizer is read from --tokenizer, else from the model folder.";
 
@@ -38,7 +38,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
         var predictions = args.Require("predictions");
         var tokenizerDir = args.Get("tokenizer") ?? modelDir;
         bool direct = args.Flag("direct");
-        bool fp32 = args.Flag("fp32");
+        var precision = PrecisionOption.Read(args, "fp32");
         int limit = args.GetInt("limit", int.MaxValue);
         int batch = args.GetInt("batch", 64);
         int maxNew = args.GetInt("max-new-tokens", direct ? 16 : 256);
@@ -51,7 +51,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
         if (!Directory.Exists(modelDir)) throw new CliUsageException($"--model: folder '{modelDir}' not found.");
         if (!File.Exists(problemsFile)) throw new CliUsageException($"--problems: file '{problemsFile}' not found.");
 
-        VisionR1Runtime.Initialize(device);
+        var runtime = VisionR1Runtime.Initialize(device, precision: precision);
         var problems = new List<MathProblem>();
         await foreach (var p in ProblemSource.Open(problemsFile, null, null, cancellationToken).ConfigureAwait(false))
         {
@@ -59,7 +59,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
             if (problems.Count >= limit) break;
         }
         var template = new ChatTemplate(TokenizerLoader.FromFolder(tokenizerDir), ChatTemplateOptions.NoSystemPrompt);
-        using var model = Qwen25VLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), fp32 ? TorchSharp.torch.ScalarType.Float32 : TorchSharp.torch.ScalarType.BFloat16);
+        using var model = Qwen25VLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), runtime.Precision.Dtype);
         var evaluator = new BatchedEvaluator(template, new ProblemImages(new ImageProcessor()), new MathVerifier());
         var result = evaluator.Evaluate(model, problems, direct, batch, maxNew, seed, predictions, null, cancellationToken, temperature);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,

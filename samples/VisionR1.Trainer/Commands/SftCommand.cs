@@ -21,7 +21,7 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
     public string Usage =>
         "vr1 sft --model DIR --data FILE --out DIR [--resume] [--device cpu|cuda[:N]] [--threads N]\n" +
         "        [--epochs 2] [--lr 5e-6] [--warmup-ratio 0.05] [--batch 1] [--accum 32] [--max-steps N]\n" +
-        "        [--save-every 100] [--keep 3] [--seed 42] [--bf16] [--train-vision] [--system-prompt]\n" +
+        "        [--save-every 100] [--keep 3] [--seed 42] [--dtype auto|fp32|bf16] [--train-vision] [--system-prompt]\n" +
         "  DIR: a Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files).\n" +
         "  FILE: JSONL, one conversation per line:\n" +
         "    {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}, {\"role\": \"assistant\", \"content\": \"...\"}], \"images\": [\"img/1.png\"]}\n" +
@@ -58,15 +58,15 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         };
         int maxSteps = args.GetInt("max-steps", 0);
         bool systemPrompt = args.Flag("system-prompt");
-        bool bf16 = args.Flag("bf16");
+        var precision = PrecisionOption.Read(args, "bf16");
         args.ThrowOnUnknown();
         TrainingDataFiles.CheckRun(options.Validate, outDir, resume);
 
-        var runtime = VisionR1Runtime.Initialize(device, threads);
+        var runtime = VisionR1Runtime.Initialize(device, threads, precision);
         var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, stderr);
         var template = new ChatTemplate(tokenizer, systemPrompt ? ChatTemplateOptions.Qwen : ChatTemplateOptions.NoSystemPrompt);
         var data = TrainingDataFiles.ReadConversations(dataPath, new ImageProcessor(), cancellationToken);
-        using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, bf16);
+        using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, runtime.Precision.IsBf16);
         using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template), data, options);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sft: {data.Count} conversations, {trainer.TotalSteps} steps on {runtime.Device.type.ToString().ToLowerInvariant()}"));
         long? from = resume ? trainer.TryResume()?.Step : null;
