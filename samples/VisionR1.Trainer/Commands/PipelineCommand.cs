@@ -112,6 +112,7 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"runtime: {runtime.Device.type.ToString().ToLowerInvariant()}, {TorchSharp.torch.get_num_threads()} threads, {ThreadWaitPolicy.Describe()}, freed memory kept: {NativeAllocator.Applied}"));
         stdout.WriteLine($"precision: {runtime.Precision.DtypeName}: {runtime.Precision.Reason}");
+        PipelinePlan? startPlan = null;
         if (!options.IsQuick && !options.IsRealPath)
         {
             var root = Path.GetFullPath(options.OutputDirectory);
@@ -120,6 +121,7 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
             if (reused && plan.Dtype != runtime.Precision.DtypeName)
                 stdout.WriteLine($"resuming a {plan.Dtype} run: keeping {plan.Dtype} (this start resolved {runtime.Precision.DtypeName})");
             stdout.WriteLine((reused ? "resumed " : "") + plan.Describe());
+            startPlan = plan;
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
         PipelineSummary summary;
@@ -149,6 +151,9 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         WriteTable(stdout, summary);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"this run: {clock.Elapsed.TotalSeconds:F0} s wall; all stages: {summary.ElapsedSeconds:F0} s. Wrote {Path.Combine(runner.Stages.Root, "summary.json")}, metrics.jsonl, plots/."));
+        if (startPlan is not null)
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"plan predicted {startPlan.PredictedTotalSeconds:F0} s; threads changed {ThreadGovernor.Changes} time(s) while other processes were busy."));
         return 0;
     }
 

@@ -77,6 +77,7 @@ public static class VisionR1Runtime
                     $"Device '{device}' was asked for, but CUDA is not available: reference a CUDA backend package (TorchSharp-cuda-linux or TorchSharp-cuda-windows) instead of libtorch-cpu, on a machine with an NVIDIA driver.",
                     nameof(device));
             if (threads is > 0) set_num_threads(threads.Value);
+            ThreadGovernor.Configure(get_num_threads());
 
             var key = dev.ToString();
             if (!Probed.TryGetValue(key, out var rates))
