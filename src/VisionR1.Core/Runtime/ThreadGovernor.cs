@@ -107,7 +107,9 @@ public static class ThreadGovernor
     {
         if (!OperatingSystem.IsLinux() || !Directory.Exists("/proc")) return null;
         int self = Environment.ProcessId;
-        int? ownNice = NiceOf($"/proc/{self.ToString(CultureInfo.InvariantCulture)}/stat");
+        var selfDir = $"/proc/{self.ToString(CultureInfo.InvariantCulture)}";
+        int ownNice = NiceOf(Path.Combine(selfDir, "stat")) ?? 0;
+        var ownGroup = AutogroupOf(selfDir);
         int count = 0;
         try
         {
@@ -116,9 +118,11 @@ public static class ThreadGovernor
                 var name = Path.GetFileName(dir);
                 if (!int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || pid == self) continue;
                 IEnumerable<string> tasks;
+                (string Name, int Nice)? group;
                 try
                 {
                     tasks = Directory.EnumerateDirectories(Path.Combine(dir, "task")).ToList();
+                    group = AutogroupOf(dir);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -127,7 +131,7 @@ public static class ThreadGovernor
                 foreach (var task in tasks)
                 {
                     var (state, nice) = StateOf(Path.Combine(task, "stat"));
-                    if (Competes(state, nice, ownNice ?? 0)) count++;
+                    if (Competes(state, nice, ownNice, group, ownGroup)) count++;
                 }
             }
         }
@@ -138,8 +142,36 @@ public static class ThreadGovernor
         return count;
     }
 
-    /// <summary>Whether a thread in <paramref name="state"/> at <paramref name="nice"/> competes with this process at <paramref name="ownNice"/>: running or ready, at most 4 nice levels below it.</summary>
-    internal static bool Competes(char state, int nice, int ownNice) => state == 'R' && nice <= ownNice + 4;
+    /// <summary>
+    /// Whether a thread competes with this process: running or ready, and at most 4 nice levels below it. With the kernel's
+    /// autogroups (one per session, on by default on desktop Linux) the scheduler first shares the cores between groups by
+    /// the groups' nice values and only then between a group's threads by theirs: a thread of another group is compared
+    /// by its group's nice, one of this process's group by its own.
+    /// </summary>
+    internal static bool Competes(char state, int nice, int ownNice, (string Name, int Nice)? group = null, (string Name, int Nice)? ownGroup = null)
+    {
+        if (state != 'R') return false;
+        if (group is { } g && ownGroup is { } o && g.Name != o.Name) return g.Nice <= o.Nice + 4;
+        return nice <= ownNice + 4;
+    }
+
+    /// <summary>The process's autogroup ("/autogroup-6 nice 0" in /proc/PID/autogroup), or null without autogroups.</summary>
+    private static (string Name, int Nice)? AutogroupOf(string processDir)
+    {
+        try
+        {
+            var path = Path.Combine(processDir, "autogroup");
+            if (!File.Exists(path)) return null;
+            var parts = File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return parts.Length >= 3 && parts[1] == "nice" && int.TryParse(parts[2], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)
+                ? (parts[0], n)
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     private static int? NiceOf(string statPath)
     {

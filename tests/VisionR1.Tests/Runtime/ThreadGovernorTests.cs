@@ -25,6 +25,17 @@ public sealed class ThreadGovernorTests
         Assert.Equal(expected, ThreadGovernor.Competes(state, nice, ownNice));
 
     [Fact]
+    public void Another_autogroup_competes_by_its_group_priority_not_by_its_threads_nice()
+    {
+        // A nice-19 build in another terminal's session still gets its session's full share of the cores.
+        Assert.True(ThreadGovernor.Competes('R', 19, 0, ("/autogroup-6", 0), ("/autogroup-4", 0)));
+        // A session made low-priority (or this one made high) does not compete.
+        Assert.False(ThreadGovernor.Competes('R', 0, 0, ("/autogroup-6", 0), ("/autogroup-4", -10)));
+        // Within this process's own session, the thread's nice decides.
+        Assert.False(ThreadGovernor.Competes('R', 19, 0, ("/autogroup-4", 0), ("/autogroup-4", 0)));
+    }
+
+    [Fact]
     public void A_busy_process_started_next_to_this_one_is_counted()
     {
         if (!OperatingSystem.IsLinux()) return;
