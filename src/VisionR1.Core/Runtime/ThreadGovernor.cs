@@ -23,7 +23,7 @@ public static class ThreadGovernor
     private static int _current;
     private static int _candidate;
     private static int _agreeing;
-    private static TimeSpan _lastLook = TimeSpan.MinValue;
+    private static TimeSpan? _lastLook;
     private static int _changes;
 
     /// <summary>How often <see cref="Poll"/> looks at the machine (2 s; a look reads /proc, a few milliseconds).</summary>
@@ -75,7 +75,7 @@ public static class ThreadGovernor
         {
             if (_configured == 0) Configure(get_num_threads());
             var now = Clock.Elapsed;
-            if (now - _lastLook < Interval) return _current;
+            if (_lastLook is { } last && now - last < Interval) return _current;
             _lastLook = now;
             int others = CompetingRunnableThreads() ?? 0;
             int wanted = Decide(_configured, Environment.ProcessorCount, others);

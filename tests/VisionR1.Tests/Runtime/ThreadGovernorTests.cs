@@ -36,6 +36,27 @@ public sealed class ThreadGovernorTests
     }
 
     [Fact]
+    public void Poll_looks_at_once_and_then_waits_the_interval()
+    {
+        int threads = TorchSharp.torch.get_num_threads();
+        bool was = ThreadGovernor.Enabled;
+        try
+        {
+            // Configured to the count in use, at most one look: the count cannot change under the other tests running now.
+            ThreadGovernor.Enabled = true;
+            ThreadGovernor.Interval = TimeSpan.FromHours(1);
+            ThreadGovernor.Configure(threads);
+            Assert.Equal(threads, ThreadGovernor.Poll());
+            Assert.Equal(threads, ThreadGovernor.Poll());
+        }
+        finally
+        {
+            ThreadGovernor.Enabled = was;
+            ThreadGovernor.Interval = TimeSpan.FromSeconds(2);
+        }
+    }
+
+    [Fact]
     public void A_busy_process_started_next_to_this_one_is_counted()
     {
         if (!OperatingSystem.IsLinux()) return;
