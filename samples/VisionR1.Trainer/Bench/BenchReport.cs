@@ -126,8 +126,21 @@ public sealed record BenchReport
     /// <summary>Live tensors after 2·n training steps minus after n steps (0 = no growth with steps).</summary>
     public required long LiveTensorsGrowth { get; init; }
 
+    /// <summary>
+    /// Training steps of each thread-wait setting alone and next to one busy process per core started mid-run (empty in the
+    /// quick run and off Linux); the first entry, "chosen", is what vr1 itself does.
+    /// </summary>
+    public IReadOnlyList<ContentionTiming> Contention { get; init; } = [];
+
+    /// <summary>Whether the chosen setting's step is within 1.5× of the best setting's, alone and with the competitors (null without <see cref="Contention"/>).</summary>
+    [JsonPropertyName("chosen_within_1_5x_of_best")]
+    public bool? ChosenWithin15xOfBest { get; init; }
+
     /// <summary>Wall time of the whole run, seconds.</summary>
     public required double ElapsedSeconds { get; init; }
+
+    /// <summary>The serializer settings of the report (snake_case names), shared with <see cref="ContentionTiming"/>.</summary>
+    public static JsonSerializerOptions JsonOptions => Json;
 
     private static readonly JsonSerializerOptions Json = new()
     {

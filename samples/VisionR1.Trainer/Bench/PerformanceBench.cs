@@ -75,6 +75,10 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
         Log($"[live {LiveTensors() - liveAtStart}] grpo step {grpo.Seconds:F2}s: generation {grpo.Generation:P0}, log-prob passes {grpo.LogProb:P0}, update {grpo.Update:P0}, loss {grpo.Loss:P1}");
         double verifier = VerifierThroughput(cancellationToken);
         Log($"verifier {verifier:F0} pairs/s");
+        IReadOnlyList<ContentionTiming> contention = _options.Quick
+            ? []
+            : ContentionBench.MeasureAll(runtime.Precision.DtypeName, _options.Device, get_num_threads(), _options.Seed, _log, cancellationToken);
+        bool? chosenWithin = contention.Count == 0 ? null : WithinOfBest(contention, 1.5);
 
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -120,6 +124,8 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
             PeakRssMb = self.PeakWorkingSet64 / (1024.0 * 1024.0),
             LiveTensorsAfter = liveAfter,
             LiveTensorsGrowth = growth,
+            Contention = contention,
+            ChosenWithin15xOfBest = chosenWithin,
             ElapsedSeconds = clock.Elapsed.TotalSeconds,
         };
     }
@@ -314,6 +320,11 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
         GC.KeepAlive(equal);
         return mix.Length / seconds;
     }
+
+    /// <summary>Whether the first ("chosen") setting is within <paramref name="factor"/> of the best setting alone and with the competitors.</summary>
+    internal static bool WithinOfBest(IReadOnlyList<ContentionTiming> timings, double factor) =>
+        timings[0].AloneSeconds <= factor * timings.Min(t => t.AloneSeconds) &&
+        timings[0].WithCompetitorSeconds <= factor * timings.Min(t => t.WithCompetitorSeconds);
 
     private static long LiveTensors() => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
