@@ -56,7 +56,10 @@ public static class ContentionBench
         return new ContentionTiming(policy, settings, alone, with, cores, Math.Max(1.0, (double)(threads + cores) / cores), ThreadGovernor.Changes - changesBefore);
     }
 
-    /// <summary>Runs every policy of <see cref="Policies"/> in its own child process (Linux; elsewhere an empty list).</summary>
+    /// <summary>
+    /// Runs every policy of <see cref="Policies"/> in its own child process (Linux; elsewhere an empty list) with
+    /// <paramref name="threads"/> (0: libtorch's default), not this process's current count, which its own governor may have lowered.
+    /// </summary>
     public static IReadOnlyList<ContentionTiming> MeasureAll(string dtypeName, string device, int threads, long seed, TextWriter log, CancellationToken cancellationToken)
     {
         if (!OperatingSystem.IsLinux()) return [];

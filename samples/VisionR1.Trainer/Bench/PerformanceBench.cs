@@ -77,7 +77,7 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
         Log($"verifier {verifier:F0} pairs/s");
         IReadOnlyList<ContentionTiming> contention = _options.Quick
             ? []
-            : ContentionBench.MeasureAll(runtime.Precision.DtypeName, _options.Device, get_num_threads(), _options.Seed, _log, cancellationToken);
+            : ContentionBench.MeasureAll(runtime.Precision.DtypeName, _options.Device, _options.Threads, _options.Seed, _log, cancellationToken);
         bool? chosenWithin = contention.Count == 0 ? null : WithinOfBest(contention, 1.5);
 
         GC.Collect();
