@@ -5,6 +5,8 @@ using VisionR1.Trainer.Cli;
 // idle and sleep when it is busy (see ThreadWaitPolicy), and freed tensor memory stays in the process for the
 // next step (see NativeAllocator).
 ThreadWaitPolicy.PreferShortSpinWhenIdle();
+// Between training steps, fewer intra-op threads while another busy process holds cores (see ThreadGovernor).
+ThreadGovernor.EnableUnlessTurnedOff();
 NativeAllocator.KeepFreedMemory();
 
 using var cts = new CancellationTokenSource();

@@ -5,7 +5,9 @@ namespace VisionR1.Trainer.Bench;
 /// <param name="Threads">Intra-op threads (0 keeps libtorch's default).</param>
 /// <param name="Device">"cpu", "cuda" or "cuda:N".</param>
 /// <param name="Seed">Seed of the random weights and inputs.</param>
-public sealed record BenchOptions(bool Quick = false, int Threads = 0, string Device = "cpu", long Seed = 1)
+/// <param name="Precision">The precision policy; bf16 training steps are measured only where it resolves to bf16.</param>
+public sealed record BenchOptions(bool Quick = false, int Threads = 0, string Device = "cpu", long Seed = 1,
+    VisionR1.Runtime.PrecisionPolicy Precision = VisionR1.Runtime.PrecisionPolicy.Auto)
 {
     /// <summary>Rows of the training batch (16 rows of 128 tokens, each with one 112×112 image, as the baseline).</summary>
     public int TrainRows => Quick ? 2 : 16;

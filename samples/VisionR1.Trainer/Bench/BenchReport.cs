@@ -24,6 +24,18 @@ public sealed record BenchReport
     /// <summary>Whether freed tensor memory stays in the process (see <c>NativeAllocator.KeepFreedMemory</c>).</summary>
     public required bool KeepsFreedMemory { get; init; }
 
+    /// <summary>The precision the run resolved ("fp32" or "bf16"); bf16 training steps are measured only when it is bf16.</summary>
+    public required string Precision { get; init; }
+
+    /// <summary>Why that precision: both probe rates and the rule (see <c>PrecisionChoice</c>).</summary>
+    public required string PrecisionReason { get; init; }
+
+    /// <summary>fp32 GFLOP/s of the small start-up probe behind the precision choice.</summary>
+    public required double PrecisionProbeGflopsFp32 { get; init; }
+
+    /// <summary>bf16 GFLOP/s of the start-up probe (null where bf16 products do not run).</summary>
+    public double? PrecisionProbeGflopsBf16 { get; init; }
+
     /// <summary>One-minute load average when the run started (Linux), or null.</summary>
     [JsonPropertyName("load_average_1m")]
     public double? LoadAverage1m { get; init; }
@@ -31,7 +43,7 @@ public sealed record BenchReport
     /// <summary>Best fp32 GFLOP/s over large square products, probed before and after the fp32 training steps.</summary>
     public required double MatmulPeakGflopsFp32 { get; init; }
 
-    /// <summary>Best bf16 GFLOP/s (null where bf16 products do not run).</summary>
+    /// <summary>Best bf16 GFLOP/s over large square products (null unless the run resolved bf16).</summary>
     public double? MatmulPeakGflopsBf16 { get; init; }
 
     /// <summary>Tokens in one training step (rows × length).</summary>
@@ -114,8 +126,21 @@ public sealed record BenchReport
     /// <summary>Live tensors after 2·n training steps minus after n steps (0 = no growth with steps).</summary>
     public required long LiveTensorsGrowth { get; init; }
 
+    /// <summary>
+    /// Training steps of each thread-wait setting alone and next to one busy process per core started mid-run (empty in the
+    /// quick run and off Linux); the first entry, "chosen", is what vr1 itself does.
+    /// </summary>
+    public IReadOnlyList<ContentionTiming> Contention { get; init; } = [];
+
+    /// <summary>Whether the chosen setting's step is within 1.5× of the best setting's, alone and with the competitors (null without <see cref="Contention"/>).</summary>
+    [JsonPropertyName("chosen_within_1_5x_of_best")]
+    public bool? ChosenWithin15xOfBest { get; init; }
+
     /// <summary>Wall time of the whole run, seconds.</summary>
     public required double ElapsedSeconds { get; init; }
+
+    /// <summary>The serializer settings of the report (snake_case names), shared with <see cref="ContentionTiming"/>.</summary>
+    public static JsonSerializerOptions JsonOptions => Json;
 
     private static readonly JsonSerializerOptions Json = new()
     {

@@ -41,26 +41,29 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
     {
         var clock = Stopwatch.StartNew();
         double? load = ReadLoadAverage();
-        var runtime = VisionR1Runtime.Initialize(_options.Device, _options.Threads);
+        var runtime = VisionR1Runtime.Initialize(_options.Device, _options.Threads, _options.Precision);
+        Log($"precision: {runtime.Precision.DtypeName}: {runtime.Precision.Reason}");
         var device = runtime.Device;
         long liveAtStart = LiveTensors();
         manual_seed(_options.Seed);
 
-        var images = TrainImages();
+        var images = Enumerable.Range(0, _options.TrainRows).Select(_ => (ImageSide, ImageSide)).ToList();
         double stepFlops = ModelFlops.TrainingStep(Config, _options.TrainRows, _options.TrainTokens, images);
 
         double peak32 = Peak(ScalarType.Float32, device);
-        var fp32 = TrainSteps(ScalarType.Float32, device, images, checkGrowth: true, cancellationToken);
+        var fp32 = TrainSteps(ScalarType.Float32, device, checkGrowth: true, cancellationToken);
         var (best32, median32, growth) = (fp32.Best, fp32.Median, fp32.Growth);
         peak32 = Math.Max(peak32, Peak(ScalarType.Float32, device));
         Log($"[live {LiveTensors() - liveAtStart}] fp32: peak {peak32:F1} GFLOP/s, step {best32:F3}s (median {median32:F3}s), {stepFlops / 1e9:F2} GFLOP/step, live-tensor growth {growth}; forward {fp32.ForwardShare:P0}, backward {fp32.BackwardShare:P0}, AdamW {fp32.UpdateShare:P0}");
 
         double? peak16 = null, best16 = null, median16 = null;
         TrainTiming? bf16 = null;
-        if (runtime.Bf16Supported)
+        // bf16 steps only where the run would use bf16: where auto rejects it (emulated or missing bf16 units, about
+        // 1 GFLOP/s) its training steps would take minutes and tell nothing a user would run.
+        if (runtime.Precision.IsBf16)
         {
             peak16 = Peak(ScalarType.BFloat16, device);
-            bf16 = TrainSteps(ScalarType.BFloat16, device, images, checkGrowth: false, cancellationToken);
+            bf16 = TrainSteps(ScalarType.BFloat16, device, checkGrowth: false, cancellationToken);
             (best16, median16) = (bf16.Best, bf16.Median);
             peak16 = Math.Max(peak16.Value, Peak(ScalarType.BFloat16, device));
             Log($"[live {LiveTensors() - liveAtStart}] bf16: peak {peak16:F1} GFLOP/s, step {best16:F3}s (median {median16:F3}s); forward {bf16.ForwardShare:P0}, backward {bf16.BackwardShare:P0}, AdamW {bf16.UpdateShare:P0}");
@@ -72,6 +75,10 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
         Log($"[live {LiveTensors() - liveAtStart}] grpo step {grpo.Seconds:F2}s: generation {grpo.Generation:P0}, log-prob passes {grpo.LogProb:P0}, update {grpo.Update:P0}, loss {grpo.Loss:P1}");
         double verifier = VerifierThroughput(cancellationToken);
         Log($"verifier {verifier:F0} pairs/s");
+        IReadOnlyList<ContentionTiming> contention = _options.Quick
+            ? []
+            : ContentionBench.MeasureAll(runtime.Precision.DtypeName, _options.Device, _options.Threads, _options.Seed, _log, cancellationToken);
+        bool? chosenWithin = contention.Count == 0 ? null : WithinOfBest(contention, 1.5);
 
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -85,6 +92,10 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
             Threads = get_num_threads(),
             ThreadWait = ThreadWaitPolicy.Describe(),
             KeepsFreedMemory = NativeAllocator.Applied,
+            Precision = runtime.Precision.DtypeName,
+            PrecisionReason = runtime.Precision.Reason,
+            PrecisionProbeGflopsFp32 = runtime.Precision.Fp32Gflops,
+            PrecisionProbeGflopsBf16 = runtime.Precision.Bf16Gflops,
             LoadAverage1m = load,
             MatmulPeakGflopsFp32 = peak32,
             MatmulPeakGflopsBf16 = peak16,
@@ -113,6 +124,8 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
             PeakRssMb = self.PeakWorkingSet64 / (1024.0 * 1024.0),
             LiveTensorsAfter = liveAfter,
             LiveTensorsGrowth = growth,
+            Contention = contention,
+            ChosenWithin15xOfBest = chosenWithin,
             ElapsedSeconds = clock.Elapsed.TotalSeconds,
         };
     }
@@ -122,95 +135,32 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
         _options.PeakSizes.Max(n => VisionR1Runtime.MeasureMatmulGflops(n, dtype, repeats: 5, device: device));
 
     /// <summary>One 112×112 image (8×8 patches, 16 merged tokens) per training row; 56×56 in the quick run.</summary>
-    private List<(int H, int W)> TrainImages()
-    {
-        int side = _options.Quick ? 4 : 8;
-        return Enumerable.Range(0, _options.TrainRows).Select(_ => (side, side)).ToList();
-    }
+    private int ImageSide => _options.Quick ? 4 : 8;
 
     /// <summary>
     /// Times forward + next-token cross-entropy + backward + AdamW on the small preset in <paramref name="dtype"/>.
     /// Returns the fastest and median step, the fastest step's split and, when asked, the live-tensor growth between n and 2n more steps.
     /// </summary>
-    private TrainTiming TrainSteps(ScalarType dtype, Device device, List<(int H, int W)> images, bool checkGrowth,
-        CancellationToken cancellationToken)
+    private TrainTiming TrainSteps(ScalarType dtype, Device device, bool checkGrowth, CancellationToken cancellationToken)
     {
-        using var model = new Qwen25VLModel(Config, device, dtype);
-        model.InitializeWeights(_options.Seed);
-        model.train();
-        using var optimizer = new VisionR1.Grpo.Training.AdamWOptimizer(model.parameters().ToList(), 1e-5);
-        using var batch = TrainingBatch(images, device);
-
-        // Returns the seconds of forward (with the loss), backward and the AdamW update.
-        (double Forward, double Backward, double Update) Step()
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
-            var sw = Stopwatch.StartNew();
-            optimizer.ZeroGrad();
-            using var output = model.Forward(batch);
-            var logits = output.Logits!;
-            long v = logits.shape[^1];
-            var loss = nn.functional.cross_entropy(
-                logits.narrow(1, 0, _options.TrainTokens - 1).reshape(-1, v),
-                batch.InputIds.narrow(1, 1, _options.TrainTokens - 1).reshape(-1));
-            double forward = sw.Elapsed.TotalSeconds;
-            loss.backward();
-            double backward = sw.Elapsed.TotalSeconds;
-            optimizer.Step();
-            double update = sw.Elapsed.TotalSeconds;
-            return (forward, backward - forward, update - backward);
-        }
-
-        for (int i = 0; i < 2; i++) Step();
+        using var timer = new TrainStepTimer(Config, dtype, device, _options.TrainRows, _options.TrainTokens, ImageSide, _options.Seed);
+        for (int i = 0; i < 2; i++) timer.Step(cancellationToken);
         var times = new List<(double Total, double Forward, double Backward, double Update)>();
         for (int i = 0; i < _options.TrainSteps; i++)
         {
-            var (f, b, u) = Step();
+            var (f, b, u) = timer.Step(cancellationToken);
             times.Add((f + b + u, f, b, u));
         }
         long growth = 0;
         if (checkGrowth)
         {
             long afterN = LiveTensors();
-            for (int i = 0; i < _options.TrainSteps; i++) Step();
+            for (int i = 0; i < _options.TrainSteps; i++) timer.Step(cancellationToken);
             growth = LiveTensors() - afterN;
         }
         times.Sort((x, y) => x.Total.CompareTo(y.Total));
         var best = times[0];
         return new TrainTiming(best.Total, times[times.Count / 2].Total, best.Forward / best.Total, best.Backward / best.Total, best.Update / best.Total, growth);
-    }
-
-    /// <summary>
-    /// Rows of text with one image each: some text, &lt;|vision_start|&gt;, the image's pad tokens,
-    /// &lt;|vision_end|&gt;, then text to the row's end. Random ids above the special tokens, random patches.
-    /// </summary>
-    private MultimodalBatch TrainingBatch(List<(int H, int W)> images, Device device)
-    {
-        var tokens = Config.Tokens;
-        int rows = _options.TrainRows, length = _options.TrainTokens, unit = Config.Vision.SpatialMergeUnit;
-        var rng = new Random((int)_options.Seed);
-        int firstText = new[] { tokens.BosTokenId, tokens.EosTokenId, tokens.PadTokenId, tokens.ImageTokenId, tokens.VideoTokenId, tokens.VisionStartTokenId, tokens.VisionEndTokenId }.Max() + 1;
-        var ids = new long[rows * length];
-        var grids = new List<long>();
-        long patches = 0;
-        for (int r = 0; r < rows; r++)
-        {
-            var (h, w) = images[r];
-            int pads = h * w / unit;
-            int start = 2;
-            for (int j = 0; j < length; j++) ids[r * length + j] = rng.Next(firstText, Config.Text.VocabSize);
-            ids[r * length + start] = tokens.VisionStartTokenId;
-            for (int k = 0; k < pads; k++) ids[r * length + start + 1 + k] = tokens.ImageTokenId;
-            ids[r * length + start + 1 + pads] = tokens.VisionEndTokenId;
-            grids.AddRange([1, h, w]);
-            patches += (long)h * w;
-        }
-        var inputIds = tensor(ids, [rows, length], device: device).DetachFromDisposeScope();
-        var mask = ones([rows, length], ScalarType.Int64, device).DetachFromDisposeScope();
-        var pixels = randn([patches, Config.Vision.PatchDim], device: device).DetachFromDisposeScope();
-        var gridTensor = tensor(grids.ToArray(), [images.Count, 3], device: device).DetachFromDisposeScope();
-        return new MultimodalBatch(inputIds, mask, pixels, gridTensor);
     }
 
     /// <summary>
@@ -370,6 +320,11 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
         GC.KeepAlive(equal);
         return mix.Length / seconds;
     }
+
+    /// <summary>Whether the first ("chosen") setting is within <paramref name="factor"/> of the best setting alone and with the competitors.</summary>
+    internal static bool WithinOfBest(IReadOnlyList<ContentionTiming> timings, double factor) =>
+        timings[0].AloneSeconds <= factor * timings.Min(t => t.AloneSeconds) &&
+        timings[0].WithCompetitorSeconds <= factor * timings.Min(t => t.WithCompetitorSeconds);
 
     private static long LiveTensors() => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using VisionR1.Runtime;
 using VisionR1.Trainer.Bench;
 using VisionR1.Trainer.Cli;
 
@@ -13,7 +15,9 @@ public sealed class BenchCommand : ICliCommand, IHasSwitches
     public string Summary => "Measure matmul peaks, training-step MFU, decoding, a GRPO step and the verifier; print one JSON object.";
 
     /// <inheritdoc />
-    public string Usage => "vr1 bench [--quick] [--threads N] [--device cpu|cuda[:N]] [--seed N]";
+    public string Usage => "vr1 bench [--quick] [--threads N] [--device cpu|cuda[:N]] [--seed N] [--dtype auto|fp32|bf16] [--contention-only NAME]\n" +
+        "  The full report ends with the thread-wait comparison: training steps alone and next to one busy process per core\n" +
+        "  started mid-run, for vr1's own choice and fixed settings, each in a child process (--contention-only runs one).";
 
     /// <inheritdoc />
     public IReadOnlyList<string> Switches => ["quick"];
@@ -25,9 +29,19 @@ public sealed class BenchCommand : ICliCommand, IHasSwitches
             Quick: args.Flag("quick"),
             Threads: args.GetInt("threads", 0),
             Device: args.Get("device") ?? "cpu",
-            Seed: args.GetInt("seed", 1));
+            Seed: args.GetInt("seed", 1),
+            Precision: PrecisionOption.Read(args));
+        var contentionOnly = args.Get("contention-only");
         args.ThrowOnUnknown();
         if (options.Threads < 0) throw new CliUsageException("--threads must be 0 (libtorch's default) or positive.");
+        if (contentionOnly is not null)
+        {
+            // One setting of the thread-wait comparison, in a process of its own (ContentionBench starts these).
+            var runtime = VisionR1Runtime.Initialize(options.Device, options.Threads, options.Precision);
+            var timing = ContentionBench.MeasureHere(contentionOnly, runtime.Precision.Dtype, runtime.Device, options.Seed, cancellationToken);
+            stdout.WriteLine(JsonSerializer.Serialize(timing, BenchReport.JsonOptions));
+            return Task.FromResult(0);
+        }
         var report = new PerformanceBench(options, stderr).Run(cancellationToken);
         stdout.WriteLine(report.ToJson());
         return Task.FromResult(0);

@@ -26,7 +26,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
     /// <inheritdoc />
     public string Usage =>
         "vr1 evaluate-local --model DIR --problems FILE --predictions OUT.jsonl [--tokenizer DIR] [--direct] [--limit N]\n" +
-        "                   [--batch 64] [--max-new-tokens 256] [--temperature 0.6] [--seed S] [--device cpu|cuda] [--fp32] [--strict]\n" +
+        "                   [--batch 64] [--max-new-tokens 256] [--temperature 0.6] [--seed S] [--device cpu|cuda] [--dtype auto|fp32|bf16] [--strict]\n" +
         "  A bad item (unreadable line, image outside the data folder or undecodable, prompt too long for the model) is named\n" +
         "  (file:line or id, and why), counted and left out of the accuracy, which says how many items it is over; --strict stops instead.\n" +
         "  --direct asks for a short answer (as the pipeline asks its base model); otherwise the bare question is asked and\n" +
@@ -43,7 +43,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
         var predictions = args.Require("predictions");
         var tokenizerDir = args.Get("tokenizer") ?? modelDir;
         bool direct = args.Flag("direct");
-        bool fp32 = args.Flag("fp32");
+        var precision = PrecisionOption.Read(args, "fp32");
         int limit = args.GetInt("limit", int.MaxValue);
         int batch = args.GetInt("batch", 64);
         int maxNew = args.GetInt("max-new-tokens", direct ? 16 : 256);
@@ -58,7 +58,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
         if (!File.Exists(problemsFile)) throw new CliUsageException($"--problems: file '{problemsFile}' not found.");
 
         VisionR1.IO.AtomicFile.RemoveOrphans(predictions); // left by a killed earlier run
-        VisionR1Runtime.Initialize(device);
+        var runtime = VisionR1Runtime.Initialize(device, precision: precision);
         var report = new ReadReport();
         var read = new List<MathProblem>();
         await foreach (var p in ProblemSource.Open(problemsFile, new ReadOptions(Strict: strict), report, cancellationToken).ConfigureAwait(false))
@@ -67,7 +67,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
             if (read.Count >= limit) break;
         }
         var template = new ChatTemplate(TokenizerLoader.FromFolder(tokenizerDir), ChatTemplateOptions.NoSystemPrompt);
-        using var model = Qwen25VLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), fp32 ? TorchSharp.torch.ScalarType.Float32 : TorchSharp.torch.ScalarType.BFloat16);
+        using var model = Qwen25VLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), runtime.Precision.Dtype);
         var images = new ImageLoader();
         // Each item is checked on its own (images decoded, prompt within the model's positions) so that one bad item is
         // skipped by name instead of failing the batch it would land in.

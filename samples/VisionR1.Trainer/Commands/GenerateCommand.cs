@@ -21,7 +21,7 @@ public sealed class GenerateCommand : ICliCommand, IHasSwitches
     /// <inheritdoc />
     public string Usage =>
         "vr1 generate --model DIR --prompt TEXT [--image PNG] [--max-new-tokens 256] [--temperature 0.6] [--top-p 0.95]\n" +
-        "             [--seed S] [--device cpu|cuda] [--bf16] [--system]\n" +
+        "             [--seed S] [--device cpu|cuda] [--dtype auto|fp32|bf16] [--system]\n" +
         "  DIR is a Hugging Face Qwen2.5-VL folder with its tokenizer (e.g. a pipeline stage's model/ folder).\n" +
         "  Without --system no system prompt is added (as the pipeline trains). --temperature 0 decodes greedily.";
 
@@ -39,7 +39,7 @@ public sealed class GenerateCommand : ICliCommand, IHasSwitches
         double topP = args.GetDouble("top-p", 0.95);
         var seedText = args.Get("seed");
         var device = args.Get("device") ?? "cpu";
-        bool bf16 = args.Flag("bf16");
+        var precision = PrecisionOption.Read(args, "bf16");
         bool system = args.Flag("system");
         args.ThrowOnUnknown();
 
@@ -53,9 +53,9 @@ public sealed class GenerateCommand : ICliCommand, IHasSwitches
                 throw new CliUsageException($"--seed expects an integer, got '{seedText}'.");
             seed = s;
         }
-        VisionR1Runtime.Initialize(device);
+        var runtime = VisionR1Runtime.Initialize(device, precision: precision);
         var tokenizer = TokenizerLoader.FromFolder(modelDir);
-        using var model = Qwen25VLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), bf16 ? TorchSharp.torch.ScalarType.BFloat16 : TorchSharp.torch.ScalarType.Float32);
+        using var model = Qwen25VLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), runtime.Precision.Dtype);
         var template = new ChatTemplate(tokenizer, system ? ChatTemplateOptions.Qwen : ChatTemplateOptions.NoSystemPrompt);
         using var client = new LocalModelChatClient(model, template, defaults: new GenerationOptions { MaxNewTokens = maxNew, Temperature = temperature, TopP = topP, Seed = seed });
         var contents = new List<AIContent>();

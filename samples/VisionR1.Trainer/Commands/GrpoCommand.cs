@@ -31,7 +31,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         "         [--reward hfrrf|soft] [--prompts-per-step 8] [--lr 1e-6] [--warmup 0] [--beta 0.01] [--epsilon 0.2]\n" +
         "         [--epsilon-high E] [--dual-clip C] [--updates 1] [--micro-batch 8] [--generation-batch N] [--temperature 1.0]\n" +
         "         [--top-p 1.0] [--aggregation token|sequence|drgrpo] [--scale group|batch|none] [--mask-truncated]\n" +
-        "         [--dynamic-sampling] [--max-steps N] [--save-every 50] [--keep 3] [--seed 42] [--bf16] [--train-vision]\n" +
+        "         [--dynamic-sampling] [--max-steps N] [--save-every 50] [--keep 3] [--seed 42] [--dtype auto|fp32|bf16] [--train-vision]\n" +
         "         [--strict] [--compact-tokenizer]\n" +
         "  DIR: a Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files); resume with the same DIR\n" +
         "       (the KL reference is rebuilt from it).\n" +
@@ -102,7 +102,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
             OutputDirectory = outDir,
         };
         int maxSteps = args.GetInt("max-steps", 0);
-        bool bf16 = args.Flag("bf16");
+        var precision = PrecisionOption.Read(args, "bf16");
         bool strict = args.Flag("strict");
         bool compactTokenizer = args.Flag("compact-tokenizer");
         args.ThrowOnUnknown();
@@ -114,7 +114,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
             _ => throw new CliUsageException($"--reward must be hfrrf or soft, got '{reward}'."),
         };
 
-        var runtime = VisionR1Runtime.Initialize(device, threads);
+        var runtime = VisionR1Runtime.Initialize(device, threads, precision);
         var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, compactTokenizer, stderr);
         var template = new ChatTemplate(tokenizer, ChatTemplateOptions.NoSystemPrompt);
         var text = Qwen25VLConfig.Load(modelDir).Text;
@@ -139,7 +139,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
             return PromptBudget.Check(template.Encode(turns, addGenerationPrompt: true).Length, maxCompletion, text);
         }, strict, report, cancellationToken);
         TrainingDataFiles.ReportSkipped("grpo", report, stderr);
-        using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, bf16);
+        using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, runtime.Precision.IsBf16);
         var encoder = new ChatPromptEncoder(template, images);
         using var trainer = new GrpoTrainer(policy, encoder, tokenizer, [new WeightedReward(rewardFunction)], data, options);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"grpo: {data.Count} problems ({report.Skipped.Count} skipped), schedule {schedule}, reward {rewardFunction.Name}, device {runtime.Device.type.ToString().ToLowerInvariant()}"));

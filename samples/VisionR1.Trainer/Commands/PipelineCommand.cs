@@ -22,8 +22,8 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
 
     /// <inheritdoc />
     public string Usage =>
-        "vr1 pipeline [--out DIR] [--quick] [--variant ptst|zero|long|all] [--seed S] [--device cpu|cuda] [--fp32]\n" +
-        "             [--until base|ci|vision_r1] [--set Name=Value ...]\n" +
+        "vr1 pipeline [--out DIR] [--quick] [--variant ptst|zero|long|all] [--seed S] [--device cpu|cuda] [--dtype auto|fp32|bf16]\n" +
+        "             [--until base|ci|vision_r1] [--set Name=Value ...] [--budget MINUTES]\n" +
         "             [--model HFDIR --train PROBLEMS --eval PROBLEMS [--teacher-endpoint URL --teacher-model NAME]]\n" +
         "  Embedded run (default): renders the synthetic world, trains the compact tokenizer, pre-trains a 'small' model from\n" +
         "  scratch (base), builds cold-start CoT with the synthetic teacher, filters it, runs cold-start SFT (ci), GRPO with\n" +
@@ -33,6 +33,9 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         "  --quick: every stage with tiny sizes (a smoke run). Ctrl-C stops cleanly; the same command resumes.\n" +
         "  --until: stop training after that stage and evaluate the models so far. --set: override a size or setting of\n" +
         "  the run (repeatable), e.g. --set TrainItems=6000 --set GrpoLearningRate=3e-4 --set Difficulty.MaxShapes=4.\n" +
+        "  --dtype: auto (default) trains in bf16 only where a timed product shows bf16 faster on this machine.\n" +
+        "  --budget: wall-time budget of the embedded run in minutes (default 25; 0 = the full default sizes): a start-up probe\n" +
+        "  times a few training steps, predicts every stage and reduces the sizes until the prediction fits (DIR/plan.json).\n" +
         "  Real path: --model a Qwen2.5-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start\n" +
         "  through --teacher-endpoint (OpenAI-compatible; key from OPENAI_API_KEY), or the synthetic teacher when the\n" +
         "  training problems come from the synthetic world.";
@@ -44,7 +47,7 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
     public async Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         bool quick = args.Flag("quick");
-        bool fp32 = args.Flag("fp32");
+        var precision = PrecisionOption.Read(args, "fp32");
         var output = args.Get("out");
         var variant = (args.Get("variant") ?? "ptst").Trim().ToLowerInvariant();
         var seedText = args.Get("seed") ?? "0";
@@ -56,7 +59,9 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         var teacherModel = args.Get("teacher-model") ?? "teacher";
         var until = args.Get("until")?.Trim().ToLowerInvariant();
         var overrides = args.GetAll("set");
+        double budgetMinutes = args.GetDouble("budget", PipelineBudget.DefaultBudgetMinutes);
         args.ThrowOnUnknown();
+        if (budgetMinutes < 0 || !double.IsFinite(budgetMinutes)) throw new CliUsageException($"--budget must be 0 (none) or a positive number of minutes, got {budgetMinutes}.");
         if (until is not null && until is not (PipelineStages.Base or PipelineStages.Ci or PipelineStages.VisionR1))
             throw new CliUsageException($"--until must be base, ci or vision_r1, got '{until}'.");
 
@@ -86,7 +91,6 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
             Seed = seed,
             Device = device,
             Variants = variants,
-            Bf16 = !fp32,
             ModelDirectory = model,
             TrainFile = train,
             EvalFile = eval,
@@ -102,11 +106,24 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         {
             throw new CliUsageException("--set: " + e.Message);
         }
-        var runtime = VisionR1Runtime.Initialize(device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? device : "cpu");
+        var runtime = VisionR1Runtime.Initialize(device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? device : "cpu", precision: precision);
+        options = options with { Bf16 = runtime.Precision.IsBf16 };
 
         stdout.WriteLine($"vr1 pipeline: {(options.IsRealPath ? "real path on " + model : quick ? "quick smoke run" : "embedded default run")} -> {Path.GetFullPath(options.OutputDirectory)}");
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"runtime: {runtime.Device.type.ToString().ToLowerInvariant()}, {TorchSharp.torch.get_num_threads()} threads, {ThreadWaitPolicy.Describe()}, freed memory kept: {NativeAllocator.Applied}"));
+        stdout.WriteLine($"precision: {runtime.Precision.DtypeName}: {runtime.Precision.Reason}");
+        PipelinePlan? startPlan = null;
+        if (!options.IsQuick && !options.IsRealPath)
+        {
+            var root = Path.GetFullPath(options.OutputDirectory);
+            var (sized, plan, reused) = PipelineBudget.Resolve(options, root, budgetMinutes * 60, runtime.Device, runtime.Precision.Dtype, cancellationToken);
+            options = sized with { Bf16 = plan.Dtype == "bf16" };
+            if (reused && plan.Dtype != runtime.Precision.DtypeName)
+                stdout.WriteLine($"resuming a {plan.Dtype} run: keeping {plan.Dtype} (this start resolved {runtime.Precision.DtypeName})");
+            stdout.WriteLine((reused ? "resumed " : "") + plan.Describe());
+            startPlan = plan;
+        }
         var clock = System.Diagnostics.Stopwatch.StartNew();
         PipelineSummary summary;
         PipelineRunner runner;
@@ -135,6 +152,9 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         WriteTable(stdout, summary);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"this run: {clock.Elapsed.TotalSeconds:F0} s wall; all stages: {summary.ElapsedSeconds:F0} s. Wrote {Path.Combine(runner.Stages.Root, "summary.json")}, metrics.jsonl, plots/."));
+        if (startPlan is not null)
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"plan predicted {startPlan.PredictedTotalSeconds:F0} s; threads changed {ThreadGovernor.Changes} time(s) while other processes were busy."));
         return 0;
     }
 

@@ -37,7 +37,7 @@ public sealed record PipelineOptions
     /// <summary>Difficulty of the world.</summary>
     public SyntheticDifficulty Difficulty { get; init; } = SyntheticDifficulty.Easy;
 
-    /// <summary>Train the model in bf16 (the CPU's bf16 matmul is several times faster than fp32 here).</summary>
+    /// <summary>Train the model in bf16; the command sets it from the resolved precision (<c>--dtype</c>, auto by default).</summary>
     public bool Bf16 { get; init; } = true;
 
     /// <summary>Model preset trained from scratch: "small" (5.6M parameters, the default) or "medium" (14.8M, about 3× the time), or "tiny".</summary>

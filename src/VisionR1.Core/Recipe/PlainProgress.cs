@@ -66,5 +66,6 @@ public sealed class PlainProgress(TextWriter writer, TimeSpan? every = null) : I
         }
     }
 
-    private static string Format(TimeSpan t) => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : t.ToString(@"mm\:ss", CultureInfo.InvariantCulture);
+    /// <summary>Formats a duration as <c>mm:ss</c>, or <c>h:mm:ss</c> from one hour on (the style of the progress lines).</summary>
+    public static string Format(TimeSpan t) => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss", CultureInfo.InvariantCulture) : t.ToString(@"mm\:ss", CultureInfo.InvariantCulture);
 }

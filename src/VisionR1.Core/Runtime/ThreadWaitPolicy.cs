@@ -73,10 +73,9 @@ public static class ThreadWaitPolicy
     }
 
     /// <summary>
-    /// Threads of other processes that are running or ready to run: the fewest seen in five looks 20 ms apart
-    /// at the system's runnable count (<c>/proc/loadavg</c>) less this process's own running threads
-    /// (<c>/proc/self/task/*/stat</c>), so a passing burst does not count but a busy process usually does (a look in
-    /// which this process's threads started or stopped running can still miss it). 0 where it cannot be read.
+    /// Threads of other processes that are running or ready to run at a priority near this process's
+    /// (<see cref="ThreadGovernor.CompetingRunnableThreads"/>): the fewest seen in five looks 20 ms apart, so a passing burst
+    /// does not count but a busy process does. 0 where it cannot be read.
     /// </summary>
     internal static int OtherRunnableThreads()
     {
@@ -84,15 +83,8 @@ public static class ThreadWaitPolicy
         for (int look = 0; look < 5; look++)
         {
             if (look > 0) Thread.Sleep(20);
-            // This process's own running threads, counted just before and just after the system count: the fewer of
-            // the two, so that a thread of ours that runs at one own count but not at the system count does not
-            // cancel out another process (taking one of ours for another process only makes the choice passive,
-            // the safe side).
-            int ownBefore = OwnRunnable();
-            int? system = SystemRunnable();
-            if (system is null) return 0;
-            int own = Math.Min(ownBefore, OwnRunnable());
-            fewest = Math.Min(fewest, Math.Max(0, system.Value - own));
+            if (ThreadGovernor.CompetingRunnableThreads() is not { } n) return 0;
+            fewest = Math.Min(fewest, n);
         }
         return fewest;
     }
@@ -115,35 +107,6 @@ public static class ThreadWaitPolicy
         {
             return null;
         }
-    }
-
-    private static int OwnRunnable()
-    {
-        int running = 0;
-        try
-        {
-            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
-            {
-                try
-                {
-                    // The state follows the parenthesised command name, which may itself hold spaces or parentheses.
-                    var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                    int close = stat.LastIndexOf(')');
-                    if (close > 0 && close + 2 < stat.Length && stat[close + 2] == 'R') running++;
-                }
-                catch (IOException)
-                {
-                    // the thread ended between the listing and the read
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-        return running;
     }
 
     private static bool Set(string name, string value)

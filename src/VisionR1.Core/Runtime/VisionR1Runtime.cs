@@ -16,6 +16,7 @@ namespace VisionR1.Runtime;
 /// <param name="CudaDeviceCount">Number of CUDA devices (0 without CUDA).</param>
 /// <param name="Bf16Supported">Whether bf16 matrix products run on this device (checked by running one).</param>
 /// <param name="NativeLibraryPatched">Whether the loaded libLibTorchSharp.so carries the weak GLIBCXX_3.4.32 fix.</param>
+/// <param name="Precision">The precision resolved for this run, with both measured product rates and the reason.</param>
 public sealed record RuntimeReport(
     Device Device,
     string TorchSharpVersion,
@@ -25,13 +26,15 @@ public sealed record RuntimeReport(
     bool CudaAvailable,
     int CudaDeviceCount,
     bool Bf16Supported,
-    bool NativeLibraryPatched)
+    bool NativeLibraryPatched,
+    PrecisionChoice Precision)
 {
     /// <summary>A one-paragraph summary for logs and the CLI.</summary>
     public override string ToString() =>
         $"device={Device.type.ToString().ToLowerInvariant()}{(Device.index >= 0 ? ":" + Device.index : "")} torchsharp={TorchSharpVersion} libtorch={LibTorchVersion} " +
         $"threads={Threads} interop_threads={InteropThreads} cuda={(CudaAvailable ? $"yes ({CudaDeviceCount} device(s))" : "no")} " +
-        $"bf16={(Bf16Supported ? "yes" : "no")} native_fix={(NativeLibraryPatched ? "applied" : "not needed or not applied")}";
+        $"bf16={(Bf16Supported ? "runs" : "does not run")} native_fix={(NativeLibraryPatched ? "applied" : "not needed or not applied")}\n" +
+        $"precision: {Precision.DtypeName} ({Precision.Reason})";
 }
 
 /// <summary>Thrown when TorchSharp's native runtime cannot be loaded; the message names the real cause and the fix.</summary>
@@ -49,14 +52,21 @@ public static class VisionR1Runtime
 {
     private static readonly object Gate = new();
     private static RuntimeReport? _last;
+    private static readonly Dictionary<string, (double Fp32, double? Bf16)> Probed = new(StringComparer.Ordinal);
+
+    /// <summary>Side of the square products timed to resolve <see cref="PrecisionPolicy.Auto"/> (about 0.5 s where bf16 runs at 1 GFLOP/s).</summary>
+    public const int PrecisionProbeSize = 512;
 
     /// <summary>
     /// Loads the native runtime for <paramref name="device"/> (e.g. "cpu", "cuda", "cuda:1"),
-    /// sets the intra-op thread count (null or 0 keeps libtorch's default) and returns a report.
+    /// sets the intra-op thread count (null or 0 keeps libtorch's default), resolves <paramref name="precision"/>
+    /// and returns a report. The fp32 and bf16 product rates behind the precision are measured once per device and
+    /// process (a fraction of a second) and reused by later calls.
     /// </summary>
     /// <exception cref="NativeRuntimeException">The native library cannot be loaded; the message says why.</exception>
     /// <exception cref="ArgumentException">The device string is not understood, or CUDA was asked for but is unavailable.</exception>
-    public static RuntimeReport Initialize(string device = "cpu", int? threads = null)
+    /// <exception cref="InvalidOperationException"><see cref="PrecisionPolicy.Bf16"/> was asked for but bf16 products do not run on the device.</exception>
+    public static RuntimeReport Initialize(string device = "cpu", int? threads = null, PrecisionPolicy precision = PrecisionPolicy.Auto)
     {
         lock (Gate)
         {
@@ -67,6 +77,15 @@ public static class VisionR1Runtime
                     $"Device '{device}' was asked for, but CUDA is not available: reference a CUDA backend package (TorchSharp-cuda-linux or TorchSharp-cuda-windows) instead of libtorch-cpu, on a machine with an NVIDIA driver.",
                     nameof(device));
             if (threads is > 0) set_num_threads(threads.Value);
+            ThreadGovernor.Configure(get_num_threads());
+
+            var key = dev.ToString();
+            if (!Probed.TryGetValue(key, out var rates))
+            {
+                rates = ProbeRates(dev);
+                Probed[key] = rates;
+            }
+            var choice = PrecisionChoice.Decide(precision, rates.Fp32, rates.Bf16, dev.type == DeviceType.CPU ? CpuFeatures.Describe() : "");
 
             _last = new RuntimeReport(
                 dev,
@@ -76,8 +95,9 @@ public static class VisionR1Runtime
                 get_num_interop_threads(),
                 cuda.is_available(),
                 cuda.is_available() ? cuda.device_count() : 0,
-                ProbeBf16(dev),
-                LoadedLibraryIsPatched());
+                rates.Bf16 is not null,
+                LoadedLibraryIsPatched(),
+                choice);
             return _last;
         }
     }
@@ -191,7 +211,46 @@ public static class VisionR1Runtime
         }
     }
 
-    private static bool ProbeBf16(Device dev)
+    /// <summary>
+    /// The fp32 and bf16 rates of <see cref="PrecisionProbeSize"/>-square products: the best of up to five after a warm-up,
+    /// stopping once 0.25 s were spent on a type; bf16 null where it does not run or computes wrongly.
+    /// </summary>
+    private static (double Fp32, double? Bf16) ProbeRates(Device dev)
+    {
+        double fp32 = ProbeRate(ScalarType.Float32, dev);
+        if (!Bf16Runs(dev)) return (fp32, null);
+        try
+        {
+            return (fp32, ProbeRate(ScalarType.BFloat16, dev));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return (fp32, null);
+        }
+    }
+
+    private static double ProbeRate(ScalarType dtype, Device dev)
+    {
+        const int n = PrecisionProbeSize;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var a = randn(n, n, dtype: dtype, device: dev);
+        var b = randn(n, n, dtype: dtype, device: dev);
+        a.matmul(b).Dispose(); // warm-up: first-use costs (thread start, kernel choice) are not the rate
+        double best = double.MaxValue, spent = 0;
+        for (int i = 0; i < 5 && spent < 0.25; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            using var c = a.matmul(b);
+            if (dev.type == DeviceType.CUDA) cuda.synchronize();
+            double s = sw.Elapsed.TotalSeconds;
+            spent += s;
+            best = Math.Min(best, s);
+        }
+        return 2.0 * n * n * (double)n / best / 1e9;
+    }
+
+    private static bool Bf16Runs(Device dev)
     {
         try
         {
@@ -200,7 +259,7 @@ public static class VisionR1Runtime
             var c = a.matmul(a);
             return Math.Abs(c[0, 0].to(ScalarType.Float32).item<float>() - 8f) < 1e-3f;
         }
-        catch (Exception)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             return false;
         }

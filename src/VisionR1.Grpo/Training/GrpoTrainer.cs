@@ -157,6 +157,7 @@ public sealed class GrpoTrainer : IDisposable
     {
         if (Finished) throw new InvalidOperationException("The schedule is finished.");
         cancellationToken.ThrowIfCancellationRequested();
+        VisionR1.Runtime.ThreadGovernor.Poll(); // fewer threads while another process is busy (see ThreadGovernor)
         var stage = _tracker.Current;
         var stepWatch = Stopwatch.StartNew();
         double temperature = stage.Temperature ?? _options.Temperature;

@@ -108,6 +108,7 @@ public sealed class SftTrainer<TSample> : IDisposable
     public SftStepMetrics TrainStep(CancellationToken cancellationToken = default)
     {
         if (Finished) throw new InvalidOperationException("SFT is finished.");
+        VisionR1.Runtime.ThreadGovernor.Poll(); // fewer threads while another process is busy (see ThreadGovernor)
         var watch = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         int epoch = _order.Cursor.Epoch;

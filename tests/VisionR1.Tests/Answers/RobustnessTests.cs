@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using VisionR1.Answers;
 
 namespace VisionR1.Tests.Answers;
@@ -58,14 +57,14 @@ public sealed class RobustnessTests
 
     [Theory]
     [MemberData(nameof(HostilePairs))]
-    public void Hostile_input_never_throws_and_returns_quickly(string gold, string prediction)
+    public void Hostile_input_never_throws_and_gets_a_verdict_with_a_reason(string gold, string prediction)
     {
-        var watch = Stopwatch.StartNew();
+        // No wall-clock bar (its verdict would depend on the machine's load): the deterministic step budget bounds the
+        // work, and the verifier's speed is measured by `vr1 bench`.
         var r = Verifier.Verify(gold, prediction);
-        watch.Stop();
         Assert.NotNull(r);
         Assert.NotNull(r.Extracted);
-        Assert.True(watch.ElapsedMilliseconds < 2_000, $"took {watch.ElapsedMilliseconds} ms");
+        Assert.DoesNotContain("internal", r.Reason ?? "", StringComparison.Ordinal);
     }
 
     [Fact]
@@ -89,10 +88,8 @@ public sealed class RobustnessTests
     {
         var response = string.Concat(Enumerable.Repeat("We consider the case $x=1$ and more. ", 3000)) + "So \\boxed{42}.";
         Assert.True(response.Length > 100_000);
-        var watch = Stopwatch.StartNew();
         var r = Verifier.Verify("42", response);
         Assert.True(r.Equal, r.Reason);
-        Assert.True(watch.ElapsedMilliseconds < 1_000);
     }
 
     [Fact]

@@ -192,9 +192,15 @@ public sealed class GrpoTrainerTests : IDisposable
     [Fact]
     public void Several_updates_per_rollout_move_the_ratio_away_from_one()
     {
-        using var policy = new TinyGruPolicy(6);
-        using var trainer = Trainer(policy, Small(PtstSchedule.Single(6, 4, 1)) with { UpdatesPerRollout = 3, LearningRate = 5e-2 });
+        // The ratio can only move if the first update moves the policy, which needs non-zero advantages. An untrained
+        // policy's completions almost never earn the task's reward, so with it the verdict hung on what one CPU's sampling
+        // happened to draw. Here every group has reward variance by construction (alternate completions score 1), and no
+        // completion ends early, so the completions of a group differ and their gradients cannot cancel.
+        using var policy = new TinyGruPolicy(6).WithoutEndOfSequence();
+        var options = Small(PtstSchedule.Single(6, 4, 1)) with { UpdatesPerRollout = 3, LearningRate = 5e-2 };
+        using var trainer = new GrpoTrainer(policy, new SumPromptEncoder(), new TinyTokenizer(), [new WeightedReward(new AlternatingReward())], SumTask.Prompts(), options);
         var m = trainer.TrainStep();
+        Assert.Equal(0.0, m.FracRewardZeroStd);
         Assert.True(m.RatioMax > 1 || m.RatioMin < 1, $"ratio stayed at 1 ({m.RatioMin}..{m.RatioMax})");
         using var single = new TinyGruPolicy(6);
         using var t1 = Trainer(single, Small(PtstSchedule.Single(6, 4, 1)) with { UpdatesPerRollout = 1 });

@@ -18,13 +18,19 @@ public sealed class ScalarLifetimeTests
 
     private sealed record StressResult(int Operations, int Wrong, int Thrown, int Collections, string? FirstFailure);
 
-    /// <summary>Runs <paramref name="operation"/> (true = right result) under GC pressure until the time is up or <paramref name="stopAtFirstFailure"/> triggers.</summary>
-    private static StressResult Stress(Func<bool> operation, TimeSpan duration, bool stopAtFirstFailure)
+    /// <summary>
+    /// Runs <paramref name="operation"/> (true = right result) under GC pressure for at least <paramref name="duration"/>
+    /// and until <paramref name="minOperations"/> operations and <paramref name="minCollections"/> collections ran (on a
+    /// slow or loaded machine that takes longer instead of failing; at most 20 × <paramref name="duration"/>), or until
+    /// <paramref name="stopAtFirstFailure"/> triggers.
+    /// </summary>
+    private static StressResult Stress(Func<bool> operation, TimeSpan duration, bool stopAtFirstFailure, int minOperations = 0, int minCollections = 0)
     {
         int wrong = 0, thrown = 0, ops = 0, collections = 0;
         string? first = null;
         Exception? background = null;
-        using var stop = new CancellationTokenSource(duration);
+        using var stop = new CancellationTokenSource(duration * 20);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var collector = new Thread(() =>
         {
             try
@@ -68,6 +74,7 @@ public sealed class ScalarLifetimeTests
                     first ??= e.Message.Split('\n')[0];
                 }
                 if (stopAtFirstFailure && wrong + thrown > 0) stop.Cancel();
+                if (clock.Elapsed >= duration && ops >= minOperations && Volatile.Read(ref collections) >= minCollections) stop.Cancel();
             }
         }
         finally
@@ -101,7 +108,7 @@ public sealed class ScalarLifetimeTests
             && Same(Scalars.MaskedFill(x, mask, double.NegativeInfinity), fillExpected)
             && Same(Scalars.Add(x, x), sumExpected)
             && Same(Scalars.MulInPlace(x.clone(), 0.75), mulExpected),
-            TimeSpan.FromSeconds(3), stopAtFirstFailure: false);
+            TimeSpan.FromSeconds(3), stopAtFirstFailure: false, minOperations: 1000, minCollections: 50);
 
         Assert.True(result.Collections >= 50, $"only {result.Collections} collections ran; the stress did not happen");
         Assert.True(result.Operations >= 1000, $"only {result.Operations} iterations ran");

@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text.Json;
+using VisionR1.IO;
+using VisionR1.Model.Config;
+using VisionR1.Recipe;
+using VisionR1.Trainer.Bench;
+using static TorchSharp.torch;
+
+namespace VisionR1.Trainer.Pipeline;
+
+/// <summary>
+/// The sizes a run will use and the wall time predicted for them, from a start-up probe (see <see cref="PipelineBudget"/>).
+/// </summary>
+/// <param name="Level">0 for the full default sizes; each further level is one more reduction of <see cref="PipelineBudget.Ladder"/>.</param>
+/// <param name="Reductions">What the level changed, in words ("" at level 0).</param>
+/// <param name="Dtype">The precision the probe and the run use ("fp32" or "bf16").</param>
+/// <param name="ProbeStepSeconds">Median seconds of one base-shaped training step measured at start-up.</param>
+/// <param name="BudgetSeconds">The wall-time budget the sizes were fitted to (0: none).</param>
+/// <param name="PredictedSeconds">Predicted seconds of each stage group (fixed, base, ci, vision_r1, evaluations).</param>
+public sealed record PipelinePlan(int Level, string Reductions, string Dtype, double ProbeStepSeconds, double BudgetSeconds,
+    IReadOnlyDictionary<string, double> PredictedSeconds)
+{
+    /// <summary>The predicted wall time of the whole run.</summary>
+    public double PredictedTotalSeconds => PredictedSeconds.Values.Sum();
+
+    /// <summary>The name of the plan file in the run folder; a resumed run reuses it, so its sizes never change mid-run.</summary>
+    public const string FileName = "plan.json";
+
+    /// <summary>One paragraph for the start of the run.</summary>
+    public string Describe()
+    {
+        var stages = string.Join(", ", PredictedSeconds.Select(kv => FormattableString.Invariant($"{kv.Key} {kv.Value:F0} s")));
+        var total = PlainProgress.Format(TimeSpan.FromSeconds(PredictedTotalSeconds));
+        var budget = BudgetSeconds > 0 ? FormattableString.Invariant($" for a budget of {BudgetSeconds / 60:F0} min") : ", no budget";
+        var sizes = Level == 0 ? "; default sizes" : FormattableString.Invariant($"; sizes reduced to fit (level {Level}: {Reductions})");
+        var over = BudgetSeconds > 0 && PredictedTotalSeconds > BudgetSeconds ? "; the smallest sizes still exceed the budget" : "";
+        return FormattableString.Invariant($"plan: {Dtype}, probe step {ProbeStepSeconds:F3} s; predicted {total} ({stages}){budget}{sizes}{over}");
+    }
+}
+
+/// <summary>
+/// Fits the embedded run to a wall-time budget. At start-up it times a few base-pre-training-shaped steps (the model
+/// preset, batch and precision of the run) and predicts every stage from that one number with the cost ratios of a
+/// measured reference run; if the prediction exceeds the budget it applies the reductions of <see cref="Ladder"/> in
+/// order until it fits. Every stage's cost scales with the same matrix throughput (fp32 on an AVX2-only CPU about 4×
+/// bf16 with AVX-512 BF16, in base, CI and GRPO alike: 0.9/0.215, 1.07/0.25, 13/3.5 s a step).
+/// </summary>
+public static class PipelineBudget
+{
+    /// <summary>The default budget: 25 minutes, so that a prediction 20% short still ends within 30.</summary>
+    public const double DefaultBudgetMinutes = 25;
+
+    /// <summary>Tokens per row of the probe batch (a base sample: template, 16 image tokens, a caption or question and its answer).</summary>
+    public const int ProbeTokens = 96;
+
+    // Cost ratios of the reference default run (README, 2026-11-26: base 215 s for 1,000 steps, ci 98 s for 394 steps,
+    // vision_r1 633 s for 180 steps of 16 prompts, evaluations 1.8 + 13.6 + 15.9 s on 500 items, about 10 s of world,
+    // tokenizer, cold start and filter) over the probe step measured on that machine and precision (bf16, 2 cores).
+    private const double ReferenceProbeSeconds = 0.215;
+    private const double BaseStepUnits = 0.215 / ReferenceProbeSeconds;
+    private const double CiStepUnits = 98.0 / 394 / ReferenceProbeSeconds;
+    private const double GrpoStepUnitsPer16Prompts = 633.0 / 180 / ReferenceProbeSeconds;
+    private const double CotEvalUnitsPer500 = 15.0 / ReferenceProbeSeconds;
+    private const double DirectEvalUnitsPer500 = 1.8 / ReferenceProbeSeconds;
+    private const double FixedSeconds = 12;
+    private const double FilterKeepRate = 3151.0 / 4000;
+
+    /// <summary>
+    /// The default sizes, then each reduction on top of the previous: GRPO prompts per step halved (180 steps kept: the
+    /// step count carried the GRPO gain, more prompts per step did not), then one base and one CI epoch instead of two,
+    /// then 45 + 45 GRPO steps.
+    /// </summary>
+    public static IReadOnlyList<(PipelineOptions Options, string Reductions)> Ladder(PipelineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var l1 = options with { GrpoPromptsPerStep = Math.Max(1, options.GrpoPromptsPerStep / 2) };
+        var l2 = l1 with { BaseEpochs = Math.Max(1, options.BaseEpochs / 2), CiEpochs = Math.Max(1, options.CiEpochs / 2) };
+        var l3 = l2 with { GrpoStepsPerStage = Math.Max(1, options.GrpoStepsPerStage / 2) };
+        string r1 = $"GRPO prompts per step {options.GrpoPromptsPerStep} -> {l1.GrpoPromptsPerStep}";
+        string r2 = r1 + $", base epochs {options.BaseEpochs} -> {l2.BaseEpochs}, CI epochs {options.CiEpochs} -> {l2.CiEpochs}";
+        string r3 = r2 + $", GRPO steps per PTST stage {options.GrpoStepsPerStage} -> {l3.GrpoStepsPerStage}";
+        return [(options, ""), (l1, r1), (l2, r2), (l3, r3)];
+    }
+
+    /// <summary>Predicted seconds of each stage group of <paramref name="options"/> given the probe step time.</summary>
+    public static IReadOnlyDictionary<string, double> Predict(PipelineOptions options, double probeStepSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        double u = probeStepSeconds;
+        int baseSamples = 2 * options.TrainItems + options.BaseArithmeticDrills;
+        double baseSteps = Math.Ceiling((double)baseSamples / options.BaseBatch) * options.BaseEpochs;
+        double ciSteps = Math.Ceiling(FilterKeepRate * options.ColdStartItems / options.CiBatch) * options.CiEpochs;
+        int grpoRuns = options.Variants.Count;
+        double grpoSteps = 2.0 * options.GrpoStepsPerStage * grpoRuns;
+        int cotModels = 1 + grpoRuns;
+        return new Dictionary<string, double>(StringComparer.Ordinal)
+        {
+            ["fixed"] = FixedSeconds,
+            [PipelineStages.Base] = baseSteps * BaseStepUnits * u,
+            [PipelineStages.Ci] = ciSteps * CiStepUnits * u,
+            [PipelineStages.VisionR1] = grpoSteps * GrpoStepUnitsPer16Prompts * options.GrpoPromptsPerStep / 16.0 * u,
+            ["evaluations"] = options.TestItems / 500.0 * (DirectEvalUnitsPer500 + cotModels * CotEvalUnitsPer500) * u,
+        };
+    }
+
+    /// <summary>The first level of <see cref="Ladder"/> predicted within <paramref name="budgetSeconds"/> (the last one if none is; level 0 without a budget).</summary>
+    public static (PipelineOptions Options, PipelinePlan Plan) Fit(PipelineOptions options, double probeStepSeconds, double budgetSeconds, string dtype)
+    {
+        var ladder = Ladder(options);
+        for (int level = 0; level < ladder.Count; level++)
+        {
+            var predicted = Predict(ladder[level].Options, probeStepSeconds);
+            bool last = level == ladder.Count - 1;
+            if (budgetSeconds <= 0 || predicted.Values.Sum() <= budgetSeconds || last)
+                return (ladder[level].Options, new PipelinePlan(level, ladder[level].Reductions, dtype, probeStepSeconds, budgetSeconds, predicted));
+        }
+        throw new InvalidOperationException("The ladder is never empty.");
+    }
+
+    /// <summary>Median seconds of three base-shaped training steps (after one warm-up) of the run's preset, batch and precision.</summary>
+    public static double ProbeStepSeconds(PipelineOptions options, Device device, ScalarType dtype, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var config = Qwen25VLPresets.ByName(options.Preset);
+        int side = Math.Max(2, options.ImageSize / config.Vision.PatchSize);
+        side -= side % config.Vision.SpatialMergeSize;
+        using var timer = new TrainStepTimer(config, dtype, device, options.BaseBatch, ProbeTokens, side, options.Seed);
+        return timer.MedianSeconds(warmup: 1, steps: 3, cancellationToken);
+    }
+
+    /// <summary>
+    /// The plan of the run in <paramref name="runDirectory"/>: the one saved there by an earlier start (so a resumed run keeps
+    /// its sizes), else a new one from a probe, saved. Returns the sized options.
+    /// </summary>
+    public static (PipelineOptions Options, PipelinePlan Plan, bool Reused) Resolve(PipelineOptions options, string runDirectory, double budgetSeconds,
+        Device device, ScalarType dtype, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var path = Path.Combine(runDirectory, PipelinePlan.FileName);
+        string dtypeName = dtype == ScalarType.BFloat16 ? "bf16" : "fp32";
+        if (File.Exists(path))
+        {
+            var saved = JsonSerializer.Deserialize<PipelinePlan>(File.ReadAllText(path))
+                        ?? throw new InvalidDataException($"{path}: empty plan.");
+            var ladder = Ladder(options);
+            if (saved.Level < 0 || saved.Level >= ladder.Count) throw new InvalidDataException($"{path}: level {saved.Level} is not between 0 and {ladder.Count - 1}.");
+            return (ladder[saved.Level].Options, saved, true);
+        }
+        double probe = ProbeStepSeconds(options, device, dtype, cancellationToken);
+        var (sized, plan) = Fit(options, probe, budgetSeconds, dtypeName);
+        Directory.CreateDirectory(runDirectory);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(plan, new JsonSerializerOptions { WriteIndented = true }));
+        return (sized, plan, false);
+    }
+}

@@ -1,0 +1,38 @@
+using VisionR1.Trainer.Pipeline;
+
+namespace VisionR1.Tests.Pipeline;
+
+public sealed class PipelineBudgetTests
+{
+    [Fact]
+    public void A_fast_machine_keeps_the_default_sizes()
+    {
+        // The reference machine's probe step: the prediction is the reference run (about 16.5 minutes), within 25.
+        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 0.215, 25 * 60, "bf16");
+        Assert.Same(PipelineOptions.Default, options);
+        Assert.Equal(0, plan.Level);
+        Assert.InRange(plan.PredictedTotalSeconds, 14 * 60, 19 * 60);
+    }
+
+    [Fact]
+    public void A_four_times_slower_machine_gets_reduced_sizes_predicted_within_the_budget()
+    {
+        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 4 * 0.215, 25 * 60, "fp32");
+        Assert.True(plan.Level > 0);
+        Assert.True(plan.PredictedTotalSeconds <= 25 * 60, plan.Describe());
+        // The prediction of the chosen sizes is what the plan reports, and each level costs less than the one before.
+        Assert.Equal(PipelineBudget.Predict(options, 4 * 0.215).Values.Sum(), plan.PredictedTotalSeconds, 6);
+        var costs = PipelineBudget.Ladder(PipelineOptions.Default).Select(l => PipelineBudget.Predict(l.Options, 1).Values.Sum()).ToList();
+        Assert.True(costs.Zip(costs.Skip(1)).All(p => p.Second < p.First), string.Join(", ", costs));
+        Assert.Contains("reduced", plan.Describe());
+    }
+
+    [Fact]
+    public void No_budget_keeps_the_defaults_however_slow_and_an_impossible_budget_says_so()
+    {
+        Assert.Equal(0, PipelineBudget.Fit(PipelineOptions.Default, 10, 0, "fp32").Plan.Level);
+        var (_, plan) = PipelineBudget.Fit(PipelineOptions.Default, 10, 60, "fp32");
+        Assert.Equal(PipelineBudget.Ladder(PipelineOptions.Default).Count - 1, plan.Level);
+        Assert.Contains("still exceed", plan.Describe());
+    }
+}
