@@ -29,6 +29,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         "         [--epsilon-high E] [--dual-clip C] [--updates 1] [--micro-batch 8] [--generation-batch N] [--temperature 1.0]\n" +
         "         [--top-p 1.0] [--aggregation token|sequence|drgrpo] [--scale group|batch|none] [--mask-truncated]\n" +
         "         [--dynamic-sampling] [--max-steps N] [--save-every 50] [--keep 3] [--seed 42] [--bf16] [--train-vision]\n" +
+        ScaleArgs.Usage +
         "  DIR: a Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files); resume with the same DIR\n" +
         "       (the KL reference is rebuilt from it).\n" +
         "  FILE: JSONL in the geometry3k layout, one problem per line:\n" +
@@ -97,6 +98,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         };
         int maxSteps = args.GetInt("max-steps", 0);
         bool bf16 = args.Flag("bf16");
+        var scale = ScaleArgs.Read(args);
         args.ThrowOnUnknown();
         TrainingDataFiles.CheckRun(options.Validate, outDir, resume);
         IRewardFunction rewardFunction = reward switch
@@ -110,6 +112,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, stderr);
         var data = TrainingDataFiles.ReadProblems(dataPath, new ImageProcessor(), cancellationToken);
         using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, bf16);
+        scale.Apply(policy, options.Seed, stderr);
         var encoder = new ChatPromptEncoder(new ChatTemplate(tokenizer, ChatTemplateOptions.NoSystemPrompt));
         using var trainer = new GrpoTrainer(policy, encoder, tokenizer, [new WeightedReward(rewardFunction)], data, options);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"grpo: {data.Count} problems, schedule {schedule}, reward {rewardFunction.Name}, device {runtime.Device.type.ToString().ToLowerInvariant()}"));

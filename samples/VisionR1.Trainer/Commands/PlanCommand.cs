@@ -25,10 +25,10 @@ public sealed class PlanCommand : ICliCommand, IHasSwitches
 
     /// <inheritdoc />
     public string Usage =>
-        "vr1 plan (--model DIR | --config FILE | --preset tiny|small|medium|3b|7b) [--dtype bf16|f32] [--lora-r R] [--lora-alpha A]\n" +
-        "         [--lora-targets q_proj,v_proj|all-linear] [--train-vision] [--micro-batch 1] [--prompts 1] [--group 8]\n" +
-        "         [--gen-batch N] [--prompt-len 512] [--completion-len 4096] [--image-patches 0] [--checkpointing none|text|vision|all]\n" +
-        "         [--beta 0.04] [--device-gb 80] [--json] [--measure [--threads N]]\n" +
+        "vr1 plan (--model DIR | --config FILE | --preset tiny|small|medium|3b|7b) [--dtype bf16|f32] [--train-vision]\n" +
+        "         [--micro-batch 1] [--prompts 1] [--group 8] [--gen-batch N] [--prompt-len 512] [--completion-len 4096]\n" +
+        "         [--image-patches 0] [--beta 0.04] [--device-gb 80] [--json] [--measure [--threads N]]\n" +
+        ScaleArgs.Usage +
         "  --measure builds the model on the CPU with random weights, runs two training steps of one micro-batch of text\n" +
         "  (reference pass, forward, backward, AdamW) and reports the second step's peak resident memory above the\n" +
         "  process before the model, next to the prediction of the training peak.";
@@ -47,27 +47,13 @@ public sealed class PlanCommand : ICliCommand, IHasSwitches
             "f32" or "fp32" => ScalarType.Float32,
             _ => throw new CliUsageException($"--dtype must be bf16 or f32, got '{dtypeName}'."),
         };
-        int rank = args.GetInt("lora-r", 0);
-        LoraConfig? lora = rank <= 0 ? null : new LoraConfig
-        {
-            Rank = rank,
-            Alpha = args.GetDouble("lora-alpha", 2 * rank),
-            TargetModules = (args.Get("lora-targets") ?? "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-        };
-        var checkpointing = (args.Get("checkpointing") ?? "none") switch
-        {
-            "none" => GradientCheckpointing.None,
-            "text" => GradientCheckpointing.TextLayers,
-            "vision" => GradientCheckpointing.VisionBlocks,
-            "all" => GradientCheckpointing.All,
-            var other => throw new CliUsageException($"--checkpointing must be none, text, vision or all, got '{other}'."),
-        };
+        var scale = ScaleArgs.Read(args);
         int? genBatch = args.Get("gen-batch") is null ? null : args.GetInt("gen-batch", 1);
         var options = new MemoryPlanOptions
         {
             Config = config,
             DType = dtype,
-            Lora = lora,
+            Lora = scale.Lora,
             FreezeVisionTower = !args.Flag("train-vision"),
             MicroBatchSize = args.GetInt("micro-batch", 1),
             PromptsPerStep = args.GetInt("prompts", 1),
@@ -76,7 +62,7 @@ public sealed class PlanCommand : ICliCommand, IHasSwitches
             PromptLength = args.GetInt("prompt-len", 512),
             CompletionLength = args.GetInt("completion-len", 4096),
             ImagePatchesPerPrompt = args.GetInt("image-patches", 0),
-            Checkpointing = checkpointing,
+            Checkpointing = scale.Checkpointing,
             KlReference = args.GetDouble("beta", 0.04) > 0,
         };
         double deviceGb = args.GetDouble("device-gb", 80);
@@ -116,6 +102,7 @@ public sealed class PlanCommand : ICliCommand, IHasSwitches
                 fits = estimate.Fits(deviceBytes),
                 measured_peak_training = measured?.PeakBytes,
                 measured_step_seconds = measured?.StepSeconds,
+                measured_step_cpu_seconds = measured?.CpuSeconds,
             }));
         }
         else
@@ -123,7 +110,7 @@ public sealed class PlanCommand : ICliCommand, IHasSwitches
             stdout.Write(estimate.ToTable(deviceBytes));
             if (measured is { } m)
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"measured training peak {m.PeakBytes / (double)(1 << 20):F1} MiB vs predicted {estimate.PeakTraining / (double)(1 << 20):F1} MiB ({100.0 * (estimate.PeakTraining - m.PeakBytes) / m.PeakBytes:+0.0;-0.0}%); step {m.StepSeconds:F2} s"));
+                    $"measured training peak {m.PeakBytes / (double)(1 << 20):F1} MiB vs predicted {estimate.PeakTraining / (double)(1 << 20):F1} MiB ({100.0 * (estimate.PeakTraining - m.PeakBytes) / m.PeakBytes:+0.0;-0.0}%); step {m.StepSeconds:F2} s ({m.CpuSeconds:F2} s of CPU)"));
         }
         return Task.FromResult(0);
     }
@@ -145,7 +132,7 @@ public sealed class PlanCommand : ICliCommand, IHasSwitches
         }
     }
 
-    private sealed record StepMeasurement(long PeakBytes, double StepSeconds);
+    private sealed record StepMeasurement(long PeakBytes, double StepSeconds, double CpuSeconds);
 
     /// <summary>Two steps of one micro-batch; the second's peak resident size above the process before the model.</summary>
     private static StepMeasurement Measure(MemoryPlanOptions options, CancellationToken cancellationToken)
@@ -192,8 +179,10 @@ public sealed class PlanCommand : ICliCommand, IHasSwitches
         }
         Step();
         ResidentMemory.ResetPeak();
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         double seconds = Step();
-        return new StepMeasurement(ResidentMemory.PeakBytes - baseline, seconds);
+        double cpuSeconds = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        return new StepMeasurement(ResidentMemory.PeakBytes - baseline, seconds, cpuSeconds);
     }
 
     /// <summary>Loads the kernels, thread pools and allocator state a step uses, so the baseline already holds them.</summary>

@@ -22,6 +22,7 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         "vr1 sft --model DIR --data FILE --out DIR [--resume] [--device cpu|cuda[:N]] [--threads N]\n" +
         "        [--epochs 2] [--lr 5e-6] [--warmup-ratio 0.05] [--batch 1] [--accum 32] [--max-steps N]\n" +
         "        [--save-every 100] [--keep 3] [--seed 42] [--bf16] [--train-vision] [--system-prompt]\n" +
+        ScaleArgs.Usage +
         "  DIR: a Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files).\n" +
         "  FILE: JSONL, one conversation per line:\n" +
         "    {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}, {\"role\": \"assistant\", \"content\": \"...\"}], \"images\": [\"img/1.png\"]}\n" +
@@ -59,6 +60,7 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         int maxSteps = args.GetInt("max-steps", 0);
         bool systemPrompt = args.Flag("system-prompt");
         bool bf16 = args.Flag("bf16");
+        var scale = ScaleArgs.Read(args);
         args.ThrowOnUnknown();
         TrainingDataFiles.CheckRun(options.Validate, outDir, resume);
 
@@ -67,6 +69,7 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         var template = new ChatTemplate(tokenizer, systemPrompt ? ChatTemplateOptions.Qwen : ChatTemplateOptions.NoSystemPrompt);
         var data = TrainingDataFiles.ReadConversations(dataPath, new ImageProcessor(), cancellationToken);
         using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, bf16);
+        scale.Apply(policy, options.Seed, stderr);
         using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template), data, options);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sft: {data.Count} conversations, {trainer.TotalSteps} steps on {runtime.Device.type.ToString().ToLowerInvariant()}"));
         long? from = resume ? trainer.TryResume()?.Step : null;

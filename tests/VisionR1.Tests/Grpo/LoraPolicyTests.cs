@@ -138,6 +138,21 @@ public sealed class LoraPolicyTests : IDisposable
         Assert.True(Math.Abs(merged - after) < 1e-4 * Math.Max(1, after), $"merged loss {merged} vs adapter loss {after}");
     }
 
+    [Fact]
+    public void Vr1_scale_options_attach_the_adapter_and_set_checkpointing()
+    {
+        var scale = VisionR1.Trainer.Commands.ScaleArgs.Read(new VisionR1.Trainer.Cli.CliArgs(["--lora-r", "4", "--lora-targets", "q_proj,o_proj", "--checkpointing", "text"]));
+        var model = new Qwen25VLModel(Qwen25VLPresets.Tiny, CPU);
+        model.InitializeWeights(1);
+        using var policy = new QwenPolicy(model);
+        scale.Apply(policy, 1, TextWriter.Null);
+        Assert.Equal(4, policy.Lora!.Config.Rank);
+        Assert.Equal(8, policy.Lora.Config.Alpha);
+        Assert.Equal(4, policy.Lora.LayerNames.Count);
+        Assert.Equal(GradientCheckpointing.TextLayers, model.GradientCheckpointing);
+        Assert.Throws<VisionR1.Trainer.Cli.CliUsageException>(() => VisionR1.Trainer.Commands.ScaleArgs.Read(new VisionR1.Trainer.Cli.CliArgs(["--checkpointing", "some"])));
+    }
+
     /// <summary>A dense toy reward (fewer characters is better): completions of equal token counts still differ, so groups have spread.</summary>
     private sealed class TextLengthReward : IRewardFunction
     {
