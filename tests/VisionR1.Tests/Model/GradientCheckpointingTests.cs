@@ -4,7 +4,11 @@ using static TorchSharp.torch;
 
 namespace VisionR1.Tests.Model;
 
-/// <summary>Checkpointed decoder layers and vision blocks give the gradients of the plain backward pass.</summary>
+/// <summary>
+/// Checkpointed decoder layers and vision blocks give the gradients of the plain backward pass. Runs alone: dropout
+/// draws from torch's global generator, which tests running in parallel would draw from too.
+/// </summary>
+[Collection(GlobalGeneratorCollection.Name)]
 public sealed class GradientCheckpointingTests
 {
     /// <summary>Backward of the completion log-probs of an image row and a text row; returns the loss.</summary>
@@ -54,15 +58,17 @@ public sealed class GradientCheckpointingTests
         AssertClose(expected, Gradients(checkpointed.named_parameters().Select(p => (p.name, p.parameter))));
     }
 
-    [Fact]
-    public void Checkpointed_lora_layers_under_a_frozen_base_get_the_plain_adapter_gradients()
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.3)]
+    public void Checkpointed_lora_layers_under_a_frozen_base_get_the_plain_adapter_gradients(double dropout)
     {
         Dictionary<string, float[]> Run(GradientCheckpointing mode)
         {
             using var model = ModelTestData.Tiny(12);
             foreach (var p in model.parameters()) p.requires_grad = false;
             model.GradientCheckpointing = mode;
-            using var lora = LoraAdapters.Attach(model, new LoraConfig { Rank = 2, Alpha = 4, Dropout = 0.3, TargetModules = [LoraConfig.AllLinear] }, seed: 3);
+            using var lora = LoraAdapters.Attach(model, new LoraConfig { Rank = 2, Alpha = 4, Dropout = dropout, TargetModules = [LoraConfig.AllLinear] }, seed: 3);
             random.manual_seed(5);
             using (no_grad())
                 foreach (var (key, t) in lora.NamedTensors().Where(kv => kv.Key.Contains("lora_B", StringComparison.Ordinal)))
@@ -75,4 +81,12 @@ public sealed class GradientCheckpointingTests
         Assert.Equal(2 * 2 * 7, expected.Count);
         AssertClose(expected, Run(GradientCheckpointing.All));
     }
+}
+
+/// <summary>Tests whose result depends on torch's global generator: never run in parallel with other tests.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GlobalGeneratorCollection
+{
+    /// <summary>The collection name.</summary>
+    public const string Name = "Global torch generator (runs alone)";
 }

@@ -14,19 +14,26 @@ namespace VisionR1.Model.Layers;
 internal static class ActivationCheckpoint
 {
     /// <summary>
-    /// y = <paramref name="layer"/>([x, ..constants]) with only those inputs kept for backward. <paramref name="x"/> is the
+    /// y = <paramref name="layer"/>([x, ..constants]) with only those inputs kept for backward; <paramref name="owner"/> is the
+    /// module whose parameters (and LoRA adapters) the layer uses. <paramref name="x"/> is the
     /// hidden state whose gradient is wanted; <paramref name="constants"/> need none (rotary tables, masks; null allowed). When gradients
     /// are off, or nothing in the layer needs one, the layer simply runs.
     /// </summary>
-    public static Tensor Run(Func<IReadOnlyList<Tensor?>, Tensor> layer, Tensor x, params Tensor?[] constants)
+    public static Tensor Run(nn.Module owner, Func<IReadOnlyList<Tensor?>, Tensor> layer, Tensor x, params Tensor?[] constants)
     {
-        if (!is_grad_enabled()) return layer([x, .. constants]);
+        // Nothing to differentiate (no gradients, or a frozen layer fed by frozen layers): no graph to save either.
+        if (!is_grad_enabled() || (!x.requires_grad && !Trains(owner))) return layer([x, .. constants]);
         // The node joins the graph only if an input needs a gradient; a frozen embedding below LoRA layers gives an
         // input that does not, so hand the layer a detached input that does (its gradient then goes nowhere).
         if (!x.requires_grad) x = x.detach().requires_grad_(true);
         object[] vars = [x, .. constants.Select(c => (object?)c ?? Missing.Instance), layer];
         return CheckpointFunction.apply(vars);
     }
+
+    /// <summary>Whether a parameter of <paramref name="owner"/> or of an active LoRA adapter inside it needs a gradient.</summary>
+    private static bool Trains(nn.Module owner) =>
+        owner.parameters().Any(p => p.requires_grad)
+        || owner.modules().OfType<Linear>().Any(l => l.HasActiveAdapter && (l.Adapter!.A.requires_grad || l.Adapter.B.requires_grad));
 
     /// <summary>Stands in for an absent constant (the autograd function treats non-tensors as non-differentiable).</summary>
     private sealed class Missing

@@ -40,7 +40,7 @@ internal sealed class TextModel : nn.Module<Tensor, Tensor>
             var layer = layers[i];
             int index = i;
             h = CheckpointLayers && cache is null
-                ? ActivationCheckpoint.Run(t => layer.Forward(t[0]!, t[1]!, t[2]!, t[3], null, index), h, c, s, mask)
+                ? ActivationCheckpoint.Run(layer, t => layer.Forward(t[0]!, t[1]!, t[2]!, t[3], null, index), h, c, s, mask)
                 : layer.Forward(h, c, s, mask, cache, i);
         }
         cache?.Advance(embeds.shape[1]);

@@ -65,7 +65,7 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
             var segments = _fullAttention.Contains(i) ? layout.FrameSegments : layout.WindowSegments;
             // A checkpointed block builds its own plan on each run: the recomputation in backward outlives this call's plans.
             h = CheckpointBlocks
-                ? ActivationCheckpoint.Run(t =>
+                ? ActivationCheckpoint.Run(block, t =>
                 {
                     using var plan = new SegmentAttentionPlan(segments, device);
                     return block.Forward(t[0]!, t[1]!, t[2]!, plan);
