@@ -33,6 +33,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         "         [--top-p 1.0] [--aggregation token|sequence|drgrpo] [--scale group|batch|none] [--mask-truncated]\n" +
         "         [--dynamic-sampling] [--max-steps N] [--save-every 50] [--keep 3] [--seed 42] [--dtype auto|fp32|bf16] [--train-vision]\n" +
         "         [--strict] [--compact-tokenizer]\n" +
+        ScaleArgs.Usage +
         "  DIR: a Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files); resume with the same DIR\n" +
         "       (the KL reference is rebuilt from it).\n" +
         "  FILE: JSONL in the geometry3k layout, one problem per line:\n" +
@@ -105,6 +106,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         var precision = PrecisionOption.Read(args, "bf16");
         bool strict = args.Flag("strict");
         bool compactTokenizer = args.Flag("compact-tokenizer");
+        var scale = ScaleArgs.Read(args);
         args.ThrowOnUnknown();
         TrainingDataFiles.CheckRun(options.Validate, outDir, resume);
         IRewardFunction rewardFunction = reward switch
@@ -140,6 +142,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         }, strict, report, cancellationToken);
         TrainingDataFiles.ReportSkipped("grpo", report, stderr);
         using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, runtime.Precision.IsBf16);
+        scale.Apply(policy, options.Seed, stderr);
         var encoder = new ChatPromptEncoder(template, images);
         using var trainer = new GrpoTrainer(policy, encoder, tokenizer, [new WeightedReward(rewardFunction)], data, options);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"grpo: {data.Count} problems ({report.Skipped.Count} skipped), schedule {schedule}, reward {rewardFunction.Name}, device {runtime.Device.type.ToString().ToLowerInvariant()}"));

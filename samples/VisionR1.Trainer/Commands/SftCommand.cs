@@ -23,6 +23,7 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         "vr1 sft --model DIR --data FILE --out DIR [--resume] [--device cpu|cuda[:N]] [--threads N]\n" +
         "        [--epochs 2] [--lr 5e-6] [--warmup-ratio 0.05] [--batch 1] [--accum 32] [--max-steps N]\n" +
         "        [--save-every 100] [--keep 3] [--seed 42] [--dtype auto|fp32|bf16] [--train-vision] [--system-prompt] [--strict] [--compact-tokenizer]\n" +
+        ScaleArgs.Usage +
         "  DIR: a Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files).\n" +
         "  FILE: JSONL, one conversation per line:\n" +
         "    {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}, {\"role\": \"assistant\", \"content\": \"...\"}], \"images\": [\"img/1.png\"]}\n" +
@@ -65,6 +66,7 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         var precision = PrecisionOption.Read(args, "bf16");
         bool strict = args.Flag("strict");
         bool compactTokenizer = args.Flag("compact-tokenizer");
+        var scale = ScaleArgs.Read(args);
         args.ThrowOnUnknown();
         TrainingDataFiles.CheckRun(options.Validate, outDir, resume);
 
@@ -76,6 +78,7 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         var data = TrainingDataFiles.ReadConversations(dataPath, strict, report, cancellationToken, checkImages: images);
         TrainingDataFiles.ReportSkipped("sft", report, stderr);
         using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, runtime.Precision.IsBf16);
+        scale.Apply(policy, options.Seed, stderr);
         using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template, images), data, options);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sft: {data.Count} conversations ({report.Skipped.Count} skipped), {trainer.TotalSteps} steps on {runtime.Device.type.ToString().ToLowerInvariant()}"));
         long? from = resume ? trainer.TryResume()?.Step : null;

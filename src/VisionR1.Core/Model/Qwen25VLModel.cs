@@ -72,6 +72,21 @@ public sealed class Qwen25VLModel : nn.Module
     /// <summary>The weights' dtype.</summary>
     public ScalarType DType { get; }
 
+    /// <summary>
+    /// Which layers recompute their activations in the backward pass instead of keeping them (default none): each
+    /// decoder layer and/or each vision block then keeps only its input while gradients are on, and runs twice
+    /// (forward, and again in backward). Inference, generation and passes without gradient are unaffected.
+    /// </summary>
+    public GradientCheckpointing GradientCheckpointing
+    {
+        get => (model.CheckpointLayers ? GradientCheckpointing.TextLayers : 0) | (visual.CheckpointBlocks ? GradientCheckpointing.VisionBlocks : 0);
+        set
+        {
+            model.CheckpointLayers = value.HasFlag(GradientCheckpointing.TextLayers);
+            visual.CheckpointBlocks = value.HasFlag(GradientCheckpointing.VisionBlocks);
+        }
+    }
+
     /// <summary>The LM head matrix [vocab, hidden] (the embedding when tied).</summary>
     public Tensor LmHeadWeight => lm_head?.weight ?? model.embed_tokens.weight;
 

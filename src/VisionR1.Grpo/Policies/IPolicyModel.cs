@@ -34,6 +34,13 @@ public interface IPolicyModel : IDisposable
     /// <summary>A copy with the same weights, frozen (no gradients, eval mode): the KL reference.</summary>
     IPolicyModel CreateFrozenCopy();
 
+    /// <summary>
+    /// The KL reference: the policy as it is now, frozen. By default a <see cref="CreateFrozenCopy"/>; a policy trained
+    /// through an adapter (LoRA) returns a view of its own base with the adapter switched off, so no second copy of the
+    /// model is held. The trainer disposes what it gets (a view's disposal leaves the policy alone).
+    /// </summary>
+    IPolicyModel CreateReference() => CreateFrozenCopy();
+
     /// <summary>Writes the weights (and whatever else is needed to load them again) into <paramref name="directory"/>.</summary>
     void SaveWeights(string directory);
 

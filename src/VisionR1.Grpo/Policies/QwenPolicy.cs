@@ -4,6 +4,7 @@ using VisionR1.Inputs;
 using VisionR1.Model;
 using VisionR1.Model.Checkpoints;
 using VisionR1.Model.Generation;
+using VisionR1.Model.Lora;
 using static TorchSharp.torch;
 
 namespace VisionR1.Grpo.Policies;
@@ -13,7 +14,9 @@ namespace VisionR1.Grpo.Policies;
 /// (<see cref="Qwen25VLModel.ComputeTokenLogProbs(MultimodalBatch, int, double, bool, int)"/>, no full-vocabulary log-softmax), KV-cache sampling of G
 /// completions per prompt (<see cref="CompletionGenerator"/>), weights in the Hugging Face layout
 /// (<see cref="CheckpointSaver"/> / <see cref="CheckpointLoader"/>). The vision tower is every parameter named
-/// <c>visual.*</c> (encoder and merger).
+/// <c>visual.*</c> (encoder and merger). With a LoRA adapter (<see cref="AttachLora"/>, <see cref="LoadLora"/>) only the
+/// adapter is trained, the KL reference is the base with the adapter switched off (<see cref="CreateReference"/>, no second
+/// copy), and <see cref="SaveWeights"/> / <see cref="LoadWeights"/> write and read the adapter in PEFT's layout.
 /// </summary>
 public sealed class QwenPolicy : IPolicyModel
 {
@@ -36,9 +39,43 @@ public sealed class QwenPolicy : IPolicyModel
     /// <inheritdoc />
     public nn.Module Module => Model;
 
+    /// <summary>The attached LoRA adapter, or null for full fine-tuning.</summary>
+    public LoraAdapters? Lora { get; private set; }
+
+    /// <summary>
+    /// Where the base weights came from, written as <c>base_model_name_or_path</c> in saved adapter configs
+    /// (e.g. the Hub id or the folder the base was loaded from).
+    /// </summary>
+    public string? BaseModelNameOrPath { get; init; }
+
+    /// <summary>Attaches a new LoRA adapter (B = 0, so the policy starts as its base): from now on only the adapter trains.</summary>
+    /// <exception cref="InvalidOperationException">An adapter is already attached.</exception>
+    public LoraAdapters AttachLora(LoraConfig config, long seed)
+    {
+        if (Lora is not null) throw new InvalidOperationException("The policy already has a LoRA adapter.");
+        return Lora = LoraAdapters.Attach(Model, config, seed);
+    }
+
+    /// <summary>Attaches the PEFT adapter stored in <paramref name="directory"/> (e.g. to continue training it or to sample with it).</summary>
+    /// <exception cref="InvalidOperationException">An adapter is already attached.</exception>
+    public LoraAdapters LoadLora(string directory)
+    {
+        if (Lora is not null) throw new InvalidOperationException("The policy already has a LoRA adapter.");
+        return Lora = LoraAdapters.LoadInto(Model, directory);
+    }
+
+    /// <summary>Folds the attached adapter into the base weights and detaches it (the policy then trains in full again).</summary>
+    /// <exception cref="InvalidOperationException">No adapter is attached.</exception>
+    public void MergeLora()
+    {
+        (Lora ?? throw new InvalidOperationException("The policy has no LoRA adapter to merge.")).Merge();
+        Lora = null;
+    }
+
     /// <inheritdoc />
+    /// <remarks>With a LoRA adapter: the adapter's parameters, whatever <paramref name="freezeVisionTower"/> says (the base stays frozen).</remarks>
     public IReadOnlyList<Parameter> TrainableParameters(bool freezeVisionTower) =>
-        Model.named_parameters()
+        Lora is { } lora ? lora.Parameters : Model.named_parameters()
             .Where(p => !freezeVisionTower || !p.name.StartsWith("visual.", StringComparison.Ordinal))
             .Select(p => p.parameter)
             .ToList();
@@ -133,15 +170,34 @@ public sealed class QwenPolicy : IPolicyModel
         }
         foreach (var p in copy.parameters()) p.requires_grad = false;
         copy.eval();
+        if (Lora is { Enabled: true } lora) lora.MergeInto(copy);
         return new QwenPolicy(copy, _stopTokenIds);
     }
 
     /// <inheritdoc />
-    public void SaveWeights(string directory) => CheckpointSaver.Save(Model, directory);
+    /// <remarks>With a LoRA adapter, a view of this policy's model with the adapter off (no copy); otherwise <see cref="CreateFrozenCopy"/>.</remarks>
+    public IPolicyModel CreateReference() => Lora is { } lora ? new AdapterOffReference(this, lora) : CreateFrozenCopy();
 
     /// <inheritdoc />
-    public void LoadWeights(string directory) => CheckpointLoader.LoadWeights(Model, directory);
+    /// <remarks>With a LoRA adapter, the adapter alone (<c>adapter_config.json</c>, <c>adapter_model.safetensors</c>); otherwise the whole model.</remarks>
+    public void SaveWeights(string directory)
+    {
+        if (Lora is { } lora) lora.Save(directory, BaseModelNameOrPath);
+        else CheckpointSaver.Save(Model, directory);
+    }
 
     /// <inheritdoc />
-    public void Dispose() => Model.Dispose();
+    /// <remarks>With a LoRA adapter, reads an adapter folder into it; otherwise a whole model.</remarks>
+    public void LoadWeights(string directory)
+    {
+        if (Lora is { } lora) lora.Load(directory);
+        else CheckpointLoader.LoadWeights(Model, directory);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Lora?.Dispose();
+        Model.Dispose();
+    }
 }

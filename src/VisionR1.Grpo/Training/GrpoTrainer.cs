@@ -66,7 +66,7 @@ public sealed class GrpoTrainer : IDisposable
 
         torch.random.manual_seed(_options.Seed);
         _parameters = TrainingSetup.PrepareParameters(policy, _options.FreezeVisionTower);
-        _reference = _options.Loss.Beta > 0 ? policy.CreateFrozenCopy() : null;
+        _reference = _options.Loss.Beta > 0 ? policy.CreateReference() : null;
         _optimizer = TrainingSetup.CreateOptimizer(_parameters, _options.LearningRate, _options.Adam);
         var total = _options.Schedule.TotalSteps;
         _lr = new LearningRateSchedule(_options.LearningRate, _options.WarmupSteps, total ?? int.MaxValue,

@@ -21,5 +21,16 @@ internal sealed class Linear : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input) => nn.functional.linear(input, weight, bias);
+    /// <summary>A LoRA update added to the output while it is active (set by <see cref="Lora.LoraAdapters"/>; not a registered submodule).</summary>
+    internal Lora.LoraLayer? Adapter;
+
+    /// <summary>Whether a LoRA update takes part in the forward pass.</summary>
+    internal bool HasActiveAdapter => Adapter is { Active: true };
+
+    public override Tensor forward(Tensor input)
+    {
+        if (!HasActiveAdapter) return nn.functional.linear(input, weight, bias);
+        using var scope = NewDisposeScope();
+        return Adapter!.AddTo(nn.functional.linear(input, weight, bias), input, training).MoveToOuterDisposeScope();
+    }
 }

@@ -114,7 +114,8 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
     private (Tensor QK, Tensor V) Project(Tensor x)
     {
         long rows = x.shape[0] * x.shape[1];
-        if (rows < FuseFromRows)
+        // A LoRA update on any of the three needs each projection's own forward (the fused product has no adapter).
+        if (rows < FuseFromRows || q_proj.HasActiveAdapter || k_proj.HasActiveAdapter || v_proj.HasActiveAdapter)
             return (cat([q_proj.forward(x), k_proj.forward(x)], -1), v_proj.forward(x));
         var weight = cat([q_proj.weight, k_proj.weight, v_proj.weight], 0);
         var bias = cat([q_proj.bias!, k_proj.bias!, v_proj.bias!], 0);

@@ -24,6 +24,9 @@ internal sealed class TextModel : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(embeds, cos, sin, mask, cache).");
 
+    /// <summary>Whether each decoder layer is checkpointed when gradients are on (set through <see cref="Qwen25VLModel.GradientCheckpointing"/>).</summary>
+    internal bool CheckpointLayers;
+
     /// <summary>embeds: (B, T, D); cos and sign-folded sin (<see cref="MultimodalRotary.SignFoldedSin"/>) (B, T, head_dim); mask (B, 1, T, S) or null for plain causal attention. Returns the normed hidden states (B, T, D); advances the cache by T.</summary>
     public Tensor Forward(Tensor embeds, Tensor cos, Tensor signedSin, Tensor? mask, KvCache? cache)
     {
@@ -32,7 +35,14 @@ internal sealed class TextModel : nn.Module<Tensor, Tensor>
         // (B, T, 1, head_dim): broadcast over the heads, shaped once for every layer.
         var c = cos.unsqueeze(2);
         var s = signedSin.unsqueeze(2);
-        for (int i = 0; i < layers.Count; i++) h = layers[i].Forward(h, c, s, mask, cache, i);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var layer = layers[i];
+            int index = i;
+            h = CheckpointLayers && cache is null
+                ? ActivationCheckpoint.Run(layer, t => layer.Forward(t[0]!, t[1]!, t[2]!, t[3], null, index), h, c, s, mask)
+                : layer.Forward(h, c, s, mask, cache, i);
+        }
         cache?.Advance(embeds.shape[1]);
         return norm.forward(h).MoveToOuterDisposeScope();
     }

@@ -2,6 +2,7 @@ using VisionR1.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using VisionR1.Model.Config;
+using VisionR1.Model.Layers;
 using static TorchSharp.torch;
 
 namespace VisionR1.Model.Vision;
@@ -32,6 +33,9 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(pixels, grids).");
 
+    /// <summary>Whether each block is checkpointed when gradients are on (set through <see cref="Qwen25VLModel.GradientCheckpointing"/>).</summary>
+    internal bool CheckpointBlocks;
+
     /// <summary>pixels: (N, patch_dim); grids: (t, h, w) per image. Returns (N / merge_unit, out_hidden).</summary>
     public Tensor Forward(Tensor pixels, IReadOnlyList<(long T, long H, long W)> grids)
     {
@@ -56,7 +60,18 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         var c = cos.view(n, 1, 1, -1);
         var s = Text.MultimodalRotary.SignFoldedSin(sin).view(n, 1, 1, -1);
         for (int i = 0; i < blocks.Count; i++)
-            h = blocks[i].Forward(h, c, s, _fullAttention.Contains(i) ? framePlan : windowPlan);
+        {
+            var block = blocks[i];
+            var segments = _fullAttention.Contains(i) ? layout.FrameSegments : layout.WindowSegments;
+            // A checkpointed block builds its own plan on each run: the recomputation in backward outlives this call's plans.
+            h = CheckpointBlocks
+                ? ActivationCheckpoint.Run(block, t =>
+                {
+                    using var plan = new SegmentAttentionPlan(segments, device);
+                    return block.Forward(t[0]!, t[1]!, t[2]!, plan);
+                }, h, c, s)
+                : block.Forward(h, c, s, _fullAttention.Contains(i) ? framePlan : windowPlan);
+        }
 
         var merged = merger.forward(h);
         var restore = windowIndex.argsort();

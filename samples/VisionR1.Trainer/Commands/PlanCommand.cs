@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using VisionR1.Grpo.Planning;
+using VisionR1.Grpo.Policies;
+using VisionR1.Grpo.Training;
+using VisionR1.Inputs;
+using VisionR1.Model;
+using VisionR1.Model.Config;
+using VisionR1.Model.Lora;
+using VisionR1.Runtime;
+using VisionR1.Trainer.Cli;
+using static TorchSharp.torch;
+
+namespace VisionR1.Trainer.Commands;
+
+/// <summary>`vr1 plan`: the predicted memory of a training run, and on request the measured peak of its training step on the CPU.</summary>
+public sealed class PlanCommand : ICliCommand, IHasSwitches
+{
+    /// <inheritdoc />
+    public string Name => "plan";
+
+    /// <inheritdoc />
+    public string Summary => "Predict a run's memory (weights, master weights, optimizer, reference, activations, KV cache); --measure checks it on the CPU.";
+
+    /// <inheritdoc />
+    public string Usage =>
+        "vr1 plan (--model DIR | --config FILE | --preset tiny|small|medium|3b|7b) [--dtype bf16|f32] [--train-vision]\n" +
+        "         [--micro-batch 1] [--prompts 1] [--group 8] [--gen-batch N] [--prompt-len 512] [--completion-len 4096]\n" +
+        "         [--image-patches 0] [--beta 0.04] [--device-gb 80] [--json] [--measure [--threads N]]\n" +
+        ScaleArgs.Usage +
+        "  --measure builds the model on the CPU with random weights, runs two training steps of one micro-batch of text\n" +
+        "  (reference pass, forward, backward, AdamW) and reports the second step's peak resident memory above the\n" +
+        "  process before the model, next to the prediction of the training peak.";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Switches => ["train-vision", "json", "measure"];
+
+    /// <inheritdoc />
+    public Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var config = ReadConfig(args);
+        var dtypeName = args.Get("dtype") ?? "bf16";
+        var dtype = dtypeName switch
+        {
+            "bf16" => ScalarType.BFloat16,
+            "f32" or "fp32" => ScalarType.Float32,
+            _ => throw new CliUsageException($"--dtype must be bf16 or f32, got '{dtypeName}'."),
+        };
+        var scale = ScaleArgs.Read(args);
+        int? genBatch = args.Get("gen-batch") is null ? null : args.GetInt("gen-batch", 1);
+        var options = new MemoryPlanOptions
+        {
+            Config = config,
+            DType = dtype,
+            Lora = scale.Lora,
+            FreezeVisionTower = !args.Flag("train-vision"),
+            MicroBatchSize = args.GetInt("micro-batch", 1),
+            PromptsPerStep = args.GetInt("prompts", 1),
+            GroupSize = args.GetInt("group", 8),
+            GenerationBatchSize = genBatch,
+            PromptLength = args.GetInt("prompt-len", 512),
+            CompletionLength = args.GetInt("completion-len", 4096),
+            ImagePatchesPerPrompt = args.GetInt("image-patches", 0),
+            Checkpointing = scale.Checkpointing,
+            KlReference = args.GetDouble("beta", 0.04) > 0,
+        };
+        double deviceGb = args.GetDouble("device-gb", 80);
+        bool json = args.Flag("json");
+        bool measure = args.Flag("measure");
+        int threads = args.GetInt("threads", 0);
+        args.ThrowOnUnknown();
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException(e.Message);
+        }
+
+        VisionR1Runtime.Initialize("cpu", threads);
+        var estimate = MemoryPlan.Estimate(options);
+        StepMeasurement? measured = measure ? Measure(options, cancellationToken) : null;
+        long deviceBytes = (long)(deviceGb * (1L << 30));
+        if (json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new
+            {
+                parameters = estimate.Parameters,
+                trainable_parameters = estimate.TrainableParameters,
+                weights = estimate.Weights,
+                master_weights = estimate.MasterWeights,
+                optimizer = estimate.Optimizer,
+                reference = estimate.Reference,
+                gradients = estimate.Gradients,
+                activations = estimate.Activations,
+                kv_cache = estimate.KvCache,
+                peak_training = estimate.PeakTraining,
+                peak_generation = estimate.PeakGeneration,
+                peak = estimate.Peak,
+                fits = estimate.Fits(deviceBytes),
+                measured_peak_training = measured?.PeakBytes,
+                measured_step_seconds = measured?.StepSeconds,
+                measured_step_cpu_seconds = measured?.CpuSeconds,
+            }));
+        }
+        else
+        {
+            stdout.Write(estimate.ToTable(deviceBytes));
+            if (measured is { } m)
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"measured training peak {m.PeakBytes / (double)(1 << 20):F1} MiB vs predicted {estimate.PeakTraining / (double)(1 << 20):F1} MiB ({100.0 * (estimate.PeakTraining - m.PeakBytes) / m.PeakBytes:+0.0;-0.0}%); step {m.StepSeconds:F2} s ({m.CpuSeconds:F2} s of CPU)"));
+        }
+        return Task.FromResult(0);
+    }
+
+    private static Qwen25VLConfig ReadConfig(CliArgs args)
+    {
+        var model = args.Get("model");
+        var configFile = args.Get("config");
+        var preset = args.Get("preset");
+        if ((model is null ? 0 : 1) + (configFile is null ? 0 : 1) + (preset is null ? 0 : 1) != 1)
+            throw new CliUsageException("Give exactly one of --model DIR, --config FILE or --preset NAME.");
+        try
+        {
+            return preset is not null ? Qwen25VLPresets.ByName(preset) : Qwen25VLConfig.Load((model ?? configFile)!);
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException(e.Message);
+        }
+    }
+
+    private sealed record StepMeasurement(long PeakBytes, double StepSeconds, double CpuSeconds);
+
+    /// <summary>Two steps of one micro-batch; the second's peak resident size above the process before the model.</summary>
+    private static StepMeasurement Measure(MemoryPlanOptions options, CancellationToken cancellationToken)
+    {
+        if (!ResidentMemory.Supported || !ResidentMemory.MapLargeBlocks())
+            throw new CliUsageException("--measure needs Linux with glibc (resident memory from /proc, large blocks mapped).");
+        Warmup();
+        GC.Collect();
+        long baseline = ResidentMemory.CurrentBytes;
+
+        var model = new Qwen25VLModel(options.Config, CPU, options.DType);
+        model.InitializeWeights(1);
+        model.GradientCheckpointing = options.Checkpointing;
+        using var policy = new QwenPolicy(model);
+        if (options.Lora is { } lora) policy.AttachLora(lora, 1);
+        var trainable = policy.TrainableParameters(options.FreezeVisionTower);
+        var keep = new HashSet<TorchSharp.Modules.Parameter>(trainable, ReferenceEqualityComparer.Instance);
+        foreach (var p in model.parameters()) p.requires_grad = keep.Contains(p);
+        foreach (var p in trainable) p.requires_grad = true;
+        using var optimizer = new AdamWOptimizer(trainable, 1e-5);
+        using var reference = options.KlReference ? policy.CreateReference() : null;
+
+        int length = options.PromptLength + options.CompletionLength;
+        var generator = new Generator(2);
+        using var ids = randint(7, options.Config.Text.VocabSize, [options.MicroBatchSize, length], generator: generator);
+        using var mask = ones_like(ids);
+        var batch = new MultimodalBatch(ids, mask, null, null);
+        double Step()
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var watch = Stopwatch.StartNew();
+            using var scope = NewDisposeScope();
+            optimizer.ZeroGrad();
+            Tensor? refLogProbs = null;
+            if (reference is not null)
+                using (no_grad())
+                    refLogProbs = reference.LogProbsOfLastTokens(batch, options.CompletionLength).LogProbs;
+            model.train();
+            var logProbs = policy.LogProbsOfLastTokens(batch, options.CompletionLength).LogProbs;
+            var loss = refLogProbs is null ? logProbs.mean().neg() : (logProbs - refLogProbs).mean().neg();
+            loss.backward();
+            optimizer.Step();
+            return watch.Elapsed.TotalSeconds;
+        }
+        Step();
+        ResidentMemory.ResetPeak();
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        double seconds = Step();
+        double cpuSeconds = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        return new StepMeasurement(ResidentMemory.PeakBytes - baseline, seconds, cpuSeconds);
+    }
+
+    /// <summary>Loads the kernels, thread pools and allocator state a step uses, so the baseline already holds them.</summary>
+    private static void Warmup()
+    {
+        using var scope = NewDisposeScope();
+        var a = randn([64, 64], requires_grad: true);
+        var y = nn.functional.scaled_dot_product_attention(a.view(1, 1, 64, 64), a.view(1, 1, 64, 64), a.view(1, 1, 64, 64), is_casual: true);
+        (y.sum() + a.matmul(a).logsumexp(-1).sum()).backward();
+    }
+}

@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Text;
+
+namespace VisionR1.Grpo.Planning;
+
+/// <summary>
+/// Predicted memory of a training run on one device, in bytes (<see cref="MemoryPlan.Estimate"/>). The resident parts
+/// (<see cref="Weights"/>, <see cref="MasterWeights"/>, <see cref="Optimizer"/>, <see cref="Reference"/>) live for the whole
+/// run; gradients live from a backward pass until the next step's first one; activations live during a micro-batch's
+/// forward and backward; the KV cache during generation.
+/// </summary>
+/// <param name="Parameters">Every parameter of the model (a tied LM head once).</param>
+/// <param name="TrainableParameters">What the optimizer updates (the adapter's with LoRA).</param>
+/// <param name="Weights">The model's weights in their dtype.</param>
+/// <param name="MasterWeights">fp32 copies of bf16/fp16 trainable weights kept by AdamW.</param>
+/// <param name="Optimizer">AdamW's two fp32 moments per trainable weight.</param>
+/// <param name="Reference">The KL reference: a second copy of the weights in full fine-tuning, none with LoRA (the adapter switched off).</param>
+/// <param name="Gradients">One gradient per trainable weight, in the weight's dtype.</param>
+/// <param name="Activations">What one micro-batch's forward keeps for backward (decoder layers, vision blocks when trained, LM-head logits).</param>
+/// <param name="KvCache">Keys and values of one generation batch at full length.</param>
+/// <param name="PeakTraining">The largest of: the start of backward (resident + activations + the logits' gradient), the middle (resident + head gradient + layer activations), the end (resident + gradients + the optimizer's temporaries).</param>
+/// <param name="PeakGeneration">Resident + the previous step's gradients (freed only at the next update) + the KV cache + a sampling step's logits.</param>
+public sealed record MemoryEstimate(
+    long Parameters, long TrainableParameters, long Weights, long MasterWeights, long Optimizer, long Reference,
+    long Gradients, long Activations, long KvCache, long PeakTraining, long PeakGeneration)
+{
+    /// <summary>The run's peak: the larger of training and generation.</summary>
+    public long Peak => Math.Max(PeakTraining, PeakGeneration);
+
+    /// <summary>Whether the peak fits <paramref name="deviceBytes"/>.</summary>
+    public bool Fits(long deviceBytes) => Peak <= deviceBytes;
+
+    /// <summary>A table of the parts in GiB (and the verdict against <paramref name="deviceBytes"/> when given).</summary>
+    public string ToTable(long? deviceBytes = null)
+    {
+        var sb = new StringBuilder();
+        void Row(string name, long bytes) => sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{name,-22}{bytes / (double)(1L << 30),10:F2} GiB"));
+        sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"parameters            {Parameters:N0} ({TrainableParameters:N0} trainable)"));
+        Row("weights", Weights);
+        Row("master weights", MasterWeights);
+        Row("optimizer", Optimizer);
+        Row("reference", Reference);
+        Row("gradients", Gradients);
+        Row("activations", Activations);
+        Row("kv cache", KvCache);
+        Row("peak (training)", PeakTraining);
+        Row("peak (generation)", PeakGeneration);
+        Row("peak", Peak);
+        if (deviceBytes is { } d)
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"{(Fits(d) ? "fits" : "does not fit")} {d / (double)(1L << 30):F0} GiB ({100.0 * Peak / d:F0}%)"));
+        return sb.ToString();
+    }
+}
