@@ -25,7 +25,7 @@ public sealed class PlanCommand : ICliCommand, IHasSwitches
 
     /// <inheritdoc />
     public string Usage =>
-        "vr1 plan (--model DIR | --config FILE | --preset tiny|small|medium|3b|7b) [--dtype bf16|f32] [--train-vision]\n" +
+        "vr1 plan (--model DIR | --config FILE | --preset tiny|small|medium|3b|7b) [--dtype bf16|fp32] [--train-vision]\n" +
         "         [--micro-batch 1] [--prompts 1] [--group 8] [--gen-batch N] [--prompt-len 512] [--completion-len 4096]\n" +
         "         [--image-patches 0] [--beta 0.04] [--device-gb 80] [--json] [--measure [--threads N]]\n" +
         ScaleArgs.Usage +
@@ -45,7 +45,7 @@ public sealed class PlanCommand : ICliCommand, IHasSwitches
         {
             "bf16" => ScalarType.BFloat16,
             "f32" or "fp32" => ScalarType.Float32,
-            _ => throw new CliUsageException($"--dtype must be bf16 or f32, got '{dtypeName}'."),
+            _ => throw new CliUsageException($"--dtype must be bf16 or fp32 (the target's precision; plan does not measure this machine), got '{dtypeName}'."),
         };
         var scale = ScaleArgs.Read(args);
         int? genBatch = args.Get("gen-batch") is null ? null : args.GetInt("gen-batch", 1);
