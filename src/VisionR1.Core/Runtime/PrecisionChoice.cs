@@ -48,7 +48,7 @@ public sealed record PrecisionChoice(PrecisionPolicy Policy, ScalarType Dtype, d
                 bool faster = bf16Gflops is { } r && r >= AutoBf16Advantage * fp32Gflops;
                 string rule = string.Create(CultureInfo.InvariantCulture, $"auto picks bf16 only at >= {AutoBf16Advantage:F1}x fp32's rate");
                 return new(policy, faster ? ScalarType.BFloat16 : ScalarType.Float32, fp32Gflops, bf16Gflops, cpuFeatures,
-                    $"{(faster ? "bf16" : "fp32")}: {rates}; {rule}{flags}");
+                    $"auto: {rates}; {rule}{flags}");
             default:
                 throw new ArgumentOutOfRangeException(nameof(policy), policy, "Unknown precision policy.");
         }
