@@ -34,7 +34,8 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         "  --until: stop training after that stage and evaluate the models so far. --set: override a size or setting of\n" +
         "  the run (repeatable), e.g. --set TrainItems=6000 --set GrpoLearningRate=3e-4 --set Difficulty.MaxShapes=4.\n" +
         "  --dtype: auto (default) trains in bf16 only where a timed product shows bf16 faster on this machine.\n" +
-        "  --budget: wall-time budget of the embedded run in minutes (default 25; 0 = the full default sizes): a start-up probe\n" +
+        "  --budget: wall-time budget of the embedded run in minutes (default 18 in bf16, 27 in fp32: the 20- and 30-minute bars\n" +
+        "  of the two CPU classes less 10%; 0 = the full default sizes): a start-up probe\n" +
         "  times a few training steps, predicts every stage and reduces the sizes until the prediction fits (DIR/plan.json).\n" +
         "  Real path: --model a Qwen2.5-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start\n" +
         "  through --teacher-endpoint (OpenAI-compatible; key from OPENAI_API_KEY), or the synthetic teacher when the\n" +
@@ -59,9 +60,9 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         var teacherModel = args.Get("teacher-model") ?? "teacher";
         var until = args.Get("until")?.Trim().ToLowerInvariant();
         var overrides = args.GetAll("set");
-        double budgetMinutes = args.GetDouble("budget", PipelineBudget.DefaultBudgetMinutes);
+        double budgetMinutes = args.GetDouble("budget", -1);
         args.ThrowOnUnknown();
-        if (budgetMinutes < 0 || !double.IsFinite(budgetMinutes)) throw new CliUsageException($"--budget must be 0 (none) or a positive number of minutes, got {budgetMinutes}.");
+        if ((budgetMinutes < 0 && budgetMinutes != -1) || !double.IsFinite(budgetMinutes)) throw new CliUsageException($"--budget must be 0 (none) or a positive number of minutes, got {budgetMinutes}.");
         if (until is not null && until is not (PipelineStages.Base or PipelineStages.Ci or PipelineStages.VisionR1))
             throw new CliUsageException($"--until must be base, ci or vision_r1, got '{until}'.");
 
@@ -108,6 +109,7 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         }
         var runtime = VisionR1Runtime.Initialize(device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? device : "cpu", precision: precision);
         options = options with { Bf16 = runtime.Precision.IsBf16 };
+        if (budgetMinutes == -1) budgetMinutes = PipelineBudget.DefaultMinutes(runtime.Precision.IsBf16);
 
         stdout.WriteLine($"vr1 pipeline: {(options.IsRealPath ? "real path on " + model : quick ? "quick smoke run" : "embedded default run")} -> {Path.GetFullPath(options.OutputDirectory)}");
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -158,17 +160,18 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         return 0;
     }
 
-    /// <summary>Renders the results table to <paramref name="writer"/>.</summary>
+    /// <summary>Renders the results tables (accuracy, paired comparisons, breakdown by steps and family) to <paramref name="writer"/>.</summary>
     internal static void WriteTable(TextWriter writer, PipelineSummary summary)
     {
         var table = new Table().Title($"Held-out test split ({summary.TestItems} items)");
-        foreach (var h in new[] { "model", "accuracy", "95% CI", "format", "mean tokens", "reflective", "clipped" }) table.AddColumn(h);
+        foreach (var h in new[] { "model", "accuracy", "95% CI", "format", "mean tokens", "reflective", "clipped", "arithmetic probe" }) table.AddColumn(h);
         foreach (var (name, e) in summary.Stages)
         {
             table.AddRow(
                 Markup.Escape(name + (e.Mode == "direct" ? " (direct)" : "")),
                 Pct(e.Accuracy), Markup.Escape($"[{Pct(e.CiLower)}, {Pct(e.CiUpper)}]"), Pct(e.FormatRate),
-                e.MeanCompletionTokens.ToString("F1", CultureInfo.InvariantCulture), Pct(e.ReflectiveRate), Pct(e.ClippedRate));
+                e.MeanCompletionTokens.ToString("F1", CultureInfo.InvariantCulture), Pct(e.ReflectiveRate), Pct(e.ClippedRate),
+                summary.Probe.TryGetValue(name, out var probe) ? $"{Pct(probe.Accuracy)} of {probe.Items}" : "-");
         }
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -178,6 +181,26 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         });
         console.Profile.Width = Math.Max(console.Profile.Width, 110);
         console.Write((IRenderable)table);
+        if (summary.Paired.Count > 0)
+        {
+            var paired = new Table().Title("Paired on the same items (exact McNemar)");
+            foreach (var h in new[] { "model", "against", "gained", "lost", "difference", "p" }) paired.AddColumn(h);
+            foreach (var r in summary.Paired)
+                paired.AddRow(r.First ?? "", r.Second ?? "", r.Gained.ToString(CultureInfo.InvariantCulture), r.Lost.ToString(CultureInfo.InvariantCulture),
+                    (100.0 * (r.Gained - r.Lost) / Math.Max(1, r.Items)).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture),
+                    VisionR1.Data.Benchmarks.PairedComparison.FormatP(r.PValue));
+            console.Write((IRenderable)paired);
+        }
+        foreach (var key in summary.Breakdown.Values.SelectMany(b => b.Keys).Distinct())
+        {
+            var groups = summary.Breakdown.Values.SelectMany(b => b.TryGetValue(key, out var rows) ? rows : []).Select(r => r.Group).Distinct().Order(StringComparer.Ordinal).ToList();
+            var t = new Table().Title($"Accuracy by {key}");
+            t.AddColumn("model");
+            foreach (var g in groups) t.AddColumn($"{g} ({summary.Breakdown.Values.First().GetValueOrDefault(key)?.FirstOrDefault(r => r.Group == g)?.Items ?? 0})");
+            foreach (var (name, b) in summary.Breakdown)
+                t.AddRow([name, .. groups.Select(g => b.GetValueOrDefault(key)?.FirstOrDefault(r => r.Group == g) is { } r ? Pct(r.Accuracy) : "-")]);
+            console.Write((IRenderable)t);
+        }
     }
 
     private static string Pct(double v) => (100 * v).ToString("F1", CultureInfo.InvariantCulture) + "%";

@@ -47,8 +47,11 @@ public sealed record PipelinePlan(int Level, string Reductions, string Dtype, do
 /// </summary>
 public static class PipelineBudget
 {
-    /// <summary>The default budget: 25 minutes, so that a prediction 20% short still ends within 30.</summary>
-    public const double DefaultBudgetMinutes = 25;
+    /// <summary>
+    /// The default budget in minutes: 18 where the run trains in bf16 (a CPU with AVX-512 BF16 or AMX, or a GPU; bar 20 minutes)
+    /// and 27 in fp32 (an AVX2-only CPU; bar 30 minutes), each 10% under its bar for the prediction's error.
+    /// </summary>
+    public static double DefaultMinutes(bool bf16) => bf16 ? 18 : 27;
 
     /// <summary>Tokens per row of the probe batch (a base sample: template, 16 image tokens, a caption or question and its answer).</summary>
     public const int ProbeTokens = 96;
@@ -59,7 +62,10 @@ public static class PipelineBudget
     private const double ReferenceProbeSeconds = 0.215;
     private const double BaseStepUnits = 0.215 / ReferenceProbeSeconds;
     private const double CiStepUnits = 98.0 / 394 / ReferenceProbeSeconds;
-    private const double GrpoStepUnitsPer16Prompts = 633.0 / 180 / ReferenceProbeSeconds;
+    // A GRPO step is a fixed part (generation's per-token passes barely shrink with fewer prompts) plus a part per prompt:
+    // 633 s / 180 steps of 16 prompts at a 0.215 s probe, and 762 s / 180 steps of 8 prompts at a 0.371 s probe (2 Dec).
+    private const double GrpoStepUnitsPerPrompt = (633.0 / 180 / ReferenceProbeSeconds - 762.0 / 180 / 0.371) / 8;
+    private const double GrpoStepUnitsFixed = 762.0 / 180 / 0.371 - 8 * GrpoStepUnitsPerPrompt;
     private const double CotEvalUnitsPer500 = 15.0 / ReferenceProbeSeconds;
     private const double DirectEvalUnitsPer500 = 1.8 / ReferenceProbeSeconds;
     private const double FixedSeconds = 12;
@@ -87,19 +93,20 @@ public static class PipelineBudget
     {
         ArgumentNullException.ThrowIfNull(options);
         double u = probeStepSeconds;
-        int baseSamples = 2 * options.TrainItems + options.BaseArithmeticDrills;
+        int baseSamples = (int)Math.Ceiling((2 + options.BaseWorkedShare) * options.TrainItems) + options.BaseArithmeticDrills;
         double baseSteps = Math.Ceiling((double)baseSamples / options.BaseBatch) * options.BaseEpochs;
         double ciSteps = Math.Ceiling(FilterKeepRate * options.ColdStartItems / options.CiBatch) * options.CiEpochs;
         int grpoRuns = options.Variants.Count;
         double grpoSteps = 2.0 * options.GrpoStepsPerStage * grpoRuns;
-        int cotModels = 1 + grpoRuns;
+        int cotModels = 1 + grpoRuns + (options.BaseWorkedShare > 0 ? 1 : 0);
+        int directModels = 1;
         return new Dictionary<string, double>(StringComparer.Ordinal)
         {
             ["fixed"] = FixedSeconds,
             [PipelineStages.Base] = baseSteps * BaseStepUnits * u,
             [PipelineStages.Ci] = ciSteps * CiStepUnits * u,
-            [PipelineStages.VisionR1] = grpoSteps * GrpoStepUnitsPer16Prompts * options.GrpoPromptsPerStep / 16.0 * u,
-            ["evaluations"] = options.TestItems / 500.0 * (DirectEvalUnitsPer500 + cotModels * CotEvalUnitsPer500) * u,
+            [PipelineStages.VisionR1] = grpoSteps * (GrpoStepUnitsFixed + GrpoStepUnitsPerPrompt * options.GrpoPromptsPerStep) * u,
+            ["evaluations"] = (options.TestItems + options.ProbeItems) / 500.0 * (directModels * DirectEvalUnitsPer500 + cotModels * CotEvalUnitsPer500) * u,
         };
     }
 

@@ -29,7 +29,13 @@ public sealed record PipelineOptions
     public int TrainItems { get; init; } = 8000;
 
     /// <summary>Held-out test problems.</summary>
-    public int TestItems { get; init; } = 500;
+    public int TestItems { get; init; } = 1000;
+
+    /// <summary>Share of test problems that combine two or more facts (the rest read one fact); the training split keeps the natural mix.</summary>
+    public double TestMultiStepShare { get; init; } = 0.8;
+
+    /// <summary>Held-out arithmetic probe questions ("What is 7 + 5?", text only) asked of every model.</summary>
+    public int ProbeItems { get; init; } = 200;
 
     /// <summary>Rendered image side in pixels (112 px gives 16 merged image tokens).</summary>
     public int ImageSize { get; init; } = 112;
@@ -47,11 +53,16 @@ public sealed record PipelineOptions
     public int BaseEpochs { get; init; } = 2;
 
     /// <summary>
-    /// Text-only arithmetic exercises added to base pre-training (<see cref="ArithmeticDrills"/>), the skills an instruct model
-    /// brings. Off by default: 4000 of them left the small model's chains of thought as wrong as before (315 of 431 written
-    /// equations wrong vs 330 of 470 without).
+    /// Text-only arithmetic practice texts added to base pre-training (<see cref="ArithmeticDrills.Canonical"/>, ten equations
+    /// each in the canonical one-operation forms of the world's reasoning), the arithmetic an instruct model brings.
     /// </summary>
-    public int BaseArithmeticDrills { get; init; }
+    public int BaseArithmeticDrills { get; init; } = 3000;
+
+    /// <summary>
+    /// Share of training problems that also get a short worked solution in base pre-training (<see cref="SyntheticItem.WorkedSolution"/>),
+    /// so that the base, like an instruct model, can reason briefly before cold start; it is evaluated both ways.
+    /// </summary>
+    public double BaseWorkedShare { get; init; } = 0.5;
 
     /// <summary>Samples per base pre-training step.</summary>
     public int BaseBatch { get; init; } = 32;
@@ -156,6 +167,7 @@ public sealed record PipelineOptions
         ImageSize = 56,
         BaseEpochs = 1,
         BaseArithmeticDrills = 16,
+        ProbeItems = 8,
         BaseBatch = 16,
         ColdStartItems = 16,
         CiEpochs = 1,

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using VisionR1.Data.Benchmarks;
 using VisionR1.Grpo.Evaluation;
 
 namespace VisionR1.Trainer.Pipeline;
@@ -26,4 +27,18 @@ public sealed record PipelineSummary(
     [property: JsonPropertyName("elapsed_s")] double ElapsedSeconds,
     [property: JsonPropertyName("stage_seconds")] IReadOnlyDictionary<string, double> StageSeconds,
     [property: JsonPropertyName("quick")] bool Quick,
-    [property: JsonPropertyName("seed")] long Seed);
+    [property: JsonPropertyName("seed")] long Seed)
+{
+    /// <summary>The arithmetic probe per model (each in its evaluation style).</summary>
+    [JsonPropertyName("probe")]
+    public IReadOnlyDictionary<string, LocalEvaluation> Probe { get; init; } = new Dictionary<string, LocalEvaluation>();
+
+    /// <summary>Paired comparisons on the test items (exact McNemar).</summary>
+    [JsonPropertyName("paired")]
+    public IReadOnlyList<PairedComparison> Paired { get; init; } = [];
+
+    /// <summary>Accuracy per model by family and by reasoning steps.</summary>
+    [JsonPropertyName("breakdown")]
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, IReadOnlyList<GroupAccuracy>>> Breakdown { get; init; } =
+        new Dictionary<string, IReadOnlyDictionary<string, IReadOnlyList<GroupAccuracy>>>();
+}

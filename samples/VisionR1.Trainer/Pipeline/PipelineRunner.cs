@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using VisionR1.Answers;
+using VisionR1.Data.Benchmarks;
 using VisionR1.Data.ColdStart;
 using VisionR1.Data.Filtering;
 using VisionR1.Data.Readers;
@@ -90,6 +91,8 @@ public sealed class PipelineRunner
         }
 
         var models = new List<(string Name, string Dir, bool Direct)> { (PipelineStages.Base, baseModel, !_o.IsRealPath) };
+        // The base stands in for an instruct model that can also reason briefly: it is evaluated in both prompt styles.
+        if (!_o.IsRealPath && _o.BaseWorkedShare > 0) models.Add((PipelineStages.BaseCot, baseModel, false));
         if (_o.Until != PipelineStages.Base)
         {
             var coldDir = Stages.StageDirectory(PipelineStages.ColdStart);
@@ -118,15 +121,26 @@ public sealed class PipelineRunner
         }
 
         var evaluations = new Dictionary<string, LocalEvaluation>(StringComparer.Ordinal);
+        var probes = new Dictionary<string, LocalEvaluation>(StringComparer.Ordinal);
+        var probe = _o.IsRealPath ? [] : ArithmeticDrills.Probe(_o.ProbeItems, _o.Seed + 5, SyntheticPretraining.MaxValueOf(_o.Difficulty));
         foreach (var (name, dir, direct) in models)
         {
             evaluations[name] = await Stages.RunAsync(PipelineStages.Eval(name),
                 (evalDir, ct) => Task.FromResult(Evaluate(name, evalDir, dir, template, test, direct, ct)), cancellationToken);
+            if (probe.Count > 0)
+                probes[name] = await Stages.RunAsync(PipelineStages.Probe(name),
+                    (evalDir, ct) => Task.FromResult(Evaluate(PipelineStages.Probe(name), evalDir, dir, template, probe, direct, ct)), cancellationToken);
         }
+        var verdicts = models.Select(m => (m.Name, Verdicts: (IReadOnlyDictionary<string, bool>)VerdictBreakdown.ReadVerdicts(Path.Combine(Stages.StageDirectory(PipelineStages.Eval(m.Name)), "predictions.jsonl")))).ToList();
 
         MetricsFile.Merge(models.Select(m => (m.Name, Path.Combine(Stages.StageDirectory(m.Name), JsonlMetricsSink.MetricsFileName))), Path.Combine(root, JsonlMetricsSink.MetricsFileName));
         var stageSeconds = Stages.ElapsedByStage();
-        var summary = new PipelineSummary(evaluations, test.Count, stageSeconds.Values.Sum(), stageSeconds, _o.IsQuick, _o.Seed);
+        var summary = new PipelineSummary(evaluations, test.Count, stageSeconds.Values.Sum(), stageSeconds, _o.IsQuick, _o.Seed)
+        {
+            Probe = probes,
+            Paired = PairedComparison.AllPairs(verdicts),
+            Breakdown = verdicts.ToDictionary(v => v.Name, v => VerdictBreakdown.ByMetadata(test, v.Verdicts, SyntheticMetadataKeys.Family, SyntheticMetadataKeys.Steps)),
+        };
         AtomicFile.WriteAllText(Path.Combine(root, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
         DrawPlots(root);
         return summary;
@@ -134,13 +148,16 @@ public sealed class PipelineRunner
 
     private async Task<WorldResult> BuildWorld(string dir, CancellationToken ct)
     {
-        var world = new SyntheticWorldGenerator(new SyntheticWorldOptions { Seed = _o.Seed, ImageSize = _o.ImageSize, Difficulty = _o.Difficulty });
+        var worldOptions = new SyntheticWorldOptions { Seed = _o.Seed, ImageSize = _o.ImageSize, Difficulty = _o.Difficulty };
+        var world = new SyntheticWorldGenerator(worldOptions);
         _progress.Begin(PipelineStages.World, $"rendering {_o.TrainItems} train + {_o.TestItems} test problems at {_o.ImageSize} px", _o.TrainItems + _o.TestItems);
         _progress.Update(PipelineStages.World, 0);
         var train = world.GenerateAsync(SyntheticSplit.Train, _o.TrainItems, ct);
         await MathProblemJsonl.WriteAsync(Path.Combine(dir, "train.jsonl"), train, dir, ct);
         _progress.Update(PipelineStages.World, _o.TrainItems);
-        await MathProblemJsonl.WriteAsync(Path.Combine(dir, "test.jsonl"), world.GenerateAsync(SyntheticSplit.Test, _o.TestItems, ct), dir, ct);
+        // The test split needs reasoning: most items combine facts (the training split keeps the natural mix).
+        var testWorld = new SyntheticWorldGenerator(worldOptions with { MultiStepShare = _o.TestMultiStepShare });
+        await MathProblemJsonl.WriteAsync(Path.Combine(dir, "test.jsonl"), testWorld.GenerateAsync(SyntheticSplit.Test, _o.TestItems, ct), dir, ct);
         _progress.End(PipelineStages.World, $"{_o.TrainItems} train, {_o.TestItems} test");
         return new WorldResult(_o.TrainItems, _o.TestItems);
     }
@@ -148,17 +165,7 @@ public sealed class PipelineRunner
     private async Task<TokenizerResult> TrainTokenizer(string dir, IReadOnlyList<MathProblem> train, CancellationToken ct)
     {
         _progress.Begin(PipelineStages.Tokenizer, "training the compact tokenizer on world texts and teacher outputs", 1);
-        var corpus = new List<string>(CompactTokenizerTrainer.SeedCorpus);
-        corpus.Add(PipelinePrompts.Describe);
-        corpus.Add(PipelinePrompts.DirectSuffix);
-        foreach (var p in train)
-        {
-            corpus.Add(PipelinePrompts.Question(p));
-            corpus.Add(p.Answer);
-            if (SyntheticItem.IsSynthetic(p)) corpus.Add(SyntheticItem.FromProblem(p).Caption);
-        }
-        // Teacher outputs for a sample of the problems, through the same three-step protocol the cold start uses.
-        corpus.AddRange(await SyntheticTeacherTexts.CollectAsync(train.Take(Math.Min(200, train.Count)).ToList(), new SyntheticTeacherOptions { Seed = _o.Seed }, ct));
+        var corpus = await Pretraining().TokenizerCorpusAsync(train, new SyntheticTeacherOptions { Seed = _o.Seed }, ct);
         var tokenizer = CompactTokenizerTrainer.Train(corpus, new CompactTokenizerOptions(Qwen25VLPresets.ByName(_o.Preset).Text.VocabSize), ct);
         tokenizer.Save(dir);
         _progress.End(PipelineStages.Tokenizer, $"{tokenizer.VocabularySize} ids from {corpus.Count} texts");
@@ -167,14 +174,7 @@ public sealed class PipelineRunner
 
     private TrainingResult TrainBase(string dir, ChatTemplate template, IReadOnlyList<MathProblem> train, CancellationToken ct)
     {
-        var samples = new List<SupervisedSample>(train.Count * 2);
-        foreach (var p in train)
-        {
-            var caption = p.Metadata?.GetValueOrDefault(SyntheticMetadataKeys.Caption) ?? SyntheticItem.FromProblem(p).Caption;
-            samples.Add(new SupervisedSample(p, PipelinePrompts.Describe, caption));
-            samples.Add(new SupervisedSample(p, PipelinePrompts.Direct(p), p.Answer));
-        }
-        samples.AddRange(ArithmeticDrills.Generate(_o.BaseArithmeticDrills, _o.Seed));
+        var samples = Pretraining().Samples(train);
         var options = new SftOptions
         {
             Epochs = _o.BaseEpochs,
@@ -188,8 +188,16 @@ public sealed class PipelineRunner
             SaveEverySteps = _o.SaveEverySteps,
             KeepLastCheckpoints = 1,
         };
-        return TrainingStages.Sft(Run(PipelineStages.Base), LoadOrCreate(null), template, samples, options, $"pre-training a '{_o.Preset}' model from scratch on captions{(_o.BaseArithmeticDrills > 0 ? ", direct answers and arithmetic" : " and direct answers")}", _images, ct);
+        return TrainingStages.Sft(Run(PipelineStages.Base), LoadOrCreate(null), template, samples, options, $"pre-training a '{_o.Preset}' model from scratch: captions, direct answers, {_o.BaseWorkedShare:P0} worked solutions, {_o.BaseArithmeticDrills} arithmetic texts", _images, ct);
     }
+
+    private SyntheticPretraining Pretraining() => new(PipelinePrompts.Describe, PipelinePrompts.Direct, PipelinePrompts.Question)
+    {
+        WorkedShare = _o.BaseWorkedShare,
+        ArithmeticTexts = _o.BaseArithmeticDrills,
+        MaxValue = SyntheticPretraining.MaxValueOf(_o.Difficulty),
+        Seed = _o.Seed,
+    };
 
     private SftOptions ColdStartSftOptions() => new()
     {

@@ -30,6 +30,12 @@ public static class PipelineStages
     /// <summary>One long RL stage from CI.</summary>
     public const string Long = "long";
 
+    /// <summary>The base model asked the bare question (its worked-solution style), next to its direct answers.</summary>
+    public const string BaseCot = "base_cot";
+
+    /// <summary>The arithmetic probe of a model.</summary>
+    public static string Probe(string model) => "probe_" + model;
+
     /// <summary>The evaluation stage of a model stage.</summary>
     public static string Eval(string model) => "eval_" + model;
 

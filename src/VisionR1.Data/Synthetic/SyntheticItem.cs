@@ -23,6 +23,9 @@ public sealed record SyntheticItem(string Id, WorldFamily Family, SyntheticScene
     /// <summary>The bare answer, as a direct short answer for pre-training the base model.</summary>
     public string DirectAnswer => Answer;
 
+    /// <summary>A short worked solution in the think/answer format, as an instruct model writes one (facts, canonical computation, answer; no re-checks).</summary>
+    public string WorkedSolution => SyntheticCotWriter.WorkedSolution(this);
+
     /// <summary>
     /// Every fact the description of this item states: the scene's basic facts, then the facts
     /// the question needs that are not among them (totals such as "circles" or "shapes").

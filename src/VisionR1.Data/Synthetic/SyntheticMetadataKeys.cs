@@ -9,6 +9,9 @@ public static class SyntheticMetadataKeys
     /// <summary>"easy", "medium" or "hard" (see <see cref="SyntheticTask.Difficulty"/>).</summary>
     public const string Difficulty = "difficulty";
 
+    /// <summary>Reasoning steps of the question, as an integer (see <see cref="SyntheticTask.Steps"/>).</summary>
+    public const string Steps = "steps";
+
     /// <summary>The scene facts as JSON (<see cref="SyntheticWorldJson.Serialize(SyntheticScene)"/>).</summary>
     public const string Scene = "scene";
 

@@ -26,6 +26,21 @@ public sealed record SyntheticTask(string Kind, TaskFormula Formula, IReadOnlyLi
         _ => "hard",
     };
 
+    /// <summary>
+    /// Reasoning steps the answer takes: 1 to read one fact; one more per operation on read facts (a sum of n facts is n
+    /// steps, a difference, product, largest-of or arg-max 2, a perimeter 2 (add, then double) plus the reading, the range 3).
+    /// Items of 2 or more steps combine facts; a chain of thought writes one line per step.
+    /// </summary>
+    [JsonIgnore]
+    public int Steps => Formula switch
+    {
+        TaskFormula.Value => 1,
+        TaskFormula.Sum => Math.Max(2, Facts.Count),
+        TaskFormula.Difference or TaskFormula.Product or TaskFormula.Max or TaskFormula.ArgMax => 2,
+        TaskFormula.Perimeter or TaskFormula.MaxMinusMin => 3,
+        _ => throw new InvalidOperationException($"Unknown formula {Formula}."),
+    };
+
     /// <summary>The answer this task's formula gives for <paramref name="values"/> (aligned with <see cref="Facts"/>).</summary>
     /// <remarks>An arg-max over values whose largest is shared (a miscount can make one) picks the first of them.</remarks>
     /// <exception cref="ArgumentException">The number of values does not fit the formula, or an arg-max task lacks one option per fact.</exception>

@@ -94,7 +94,7 @@ public sealed class SyntheticWorldGenerator
             for (int i = start; i < Math.Min(count, start + RenderBatch); i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                batch.Add(DrawFor(split, Options.Families[i % Options.Families.Count], rng, seen));
+                batch.Add(DrawFor(split, Options.Families[i % Options.Families.Count], RequiredSteps(i), rng, seen));
             }
             var images = new byte[batch.Count][];
             Parallel.For(0, batch.Count, new ParallelOptions { CancellationToken = cancellationToken },
@@ -104,11 +104,20 @@ public sealed class SyntheticWorldGenerator
         }
     }
 
-    private TaskDraft DrawFor(SyntheticSplit split, WorldFamily family, WorldRandom rng, HashSet<string> seen)
+    /// <summary>Whether item <paramref name="index"/> must combine facts (true), read one fact (false) or either (null), from <see cref="SyntheticWorldOptions.MultiStepShare"/>.</summary>
+    private bool? RequiredSteps(int index)
+    {
+        if (Options.MultiStepShare is not { } share) return null;
+        // Spread evenly: item i is multi-step when the running count floor((i + 1) * share) steps up at i.
+        return Math.Floor((index + 1) * share + 1e-9) > Math.Floor(index * share + 1e-9);
+    }
+
+    private TaskDraft DrawFor(SyntheticSplit split, WorldFamily family, bool? multiStep, WorldRandom rng, HashSet<string> seen)
     {
         for (int draws = 0; draws < MaxDrawsPerItem; draws++)
         {
             var draft = Draw(family, rng);
+            if (multiStep is { } multi && (draft.Task.Steps >= 2) != multi) continue;
             if (SplitOf(draft.Scene, draft.Question) != split) continue;
             if (seen.Add(ContentKey(draft.Scene, draft.Question)) || draws >= DrawsPerUniqueItem) return draft;
         }
@@ -130,6 +139,7 @@ public sealed class SyntheticWorldGenerator
         {
             [SyntheticMetadataKeys.Family] = d.Scene.Family.ToString().ToLowerInvariant(),
             [SyntheticMetadataKeys.Difficulty] = d.Task.Difficulty,
+            [SyntheticMetadataKeys.Steps] = d.Task.Steps.ToString(CultureInfo.InvariantCulture),
             [SyntheticMetadataKeys.Scene] = SyntheticWorldJson.Serialize(d.Scene),
             [SyntheticMetadataKeys.Task] = SyntheticWorldJson.Serialize(d.Task),
             [SyntheticMetadataKeys.Split] = SplitName(split),

@@ -15,6 +15,12 @@ public sealed record SyntheticWorldOptions
     /// <summary>Object counts and value ranges.</summary>
     public SyntheticDifficulty Difficulty { get; init; } = SyntheticDifficulty.Default;
 
+    /// <summary>
+    /// Share of items that must combine facts (<see cref="SyntheticTask.Steps"/> ≥ 2), spread evenly over the items; the rest
+    /// read a single fact. Null (the default) keeps the families' natural mix (about a third single-fact items).
+    /// </summary>
+    public double? MultiStepShare { get; init; }
+
     /// <summary>Prefix of item ids ("world" gives "world-train-s0-000000").</summary>
     public string IdPrefix { get; init; } = "world";
 
@@ -29,6 +35,8 @@ public sealed record SyntheticWorldOptions
             if (!Enum.IsDefined(f)) throw new ArgumentException($"SyntheticWorldOptions.Families has an unknown family {(int)f}.", nameof(Families));
         if (string.IsNullOrWhiteSpace(IdPrefix) || IdPrefix.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
             throw new ArgumentException($"SyntheticWorldOptions.IdPrefix must be ASCII letters, digits, '-' or '_', got '{IdPrefix}'.", nameof(IdPrefix));
+        if (MultiStepShare is { } share && !(share >= 0 && share <= 1))
+            throw new ArgumentException($"SyntheticWorldOptions.MultiStepShare must be between 0 and 1, got {share}.", nameof(MultiStepShare));
         ArgumentNullException.ThrowIfNull(Difficulty);
         Difficulty.Validate();
     }

@@ -57,7 +57,7 @@ public sealed class PipelineOverridesTests : IDisposable
         Assert.True(rc == 0, output.ToString());
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir.FullName, "summary.json")));
         Assert.Equal(5, summary.RootElement.GetProperty("test_items").GetInt32());
-        Assert.Equal(["base"], summary.RootElement.GetProperty("stages").EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal(["base", "base_cot"], summary.RootElement.GetProperty("stages").EnumerateObject().Select(p => p.Name).ToArray());
         Assert.False(Directory.Exists(Path.Combine(_dir.FullName, PipelineStages.Ci)));
     }
 

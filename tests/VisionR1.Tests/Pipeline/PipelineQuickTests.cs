@@ -30,7 +30,7 @@ public sealed class PipelineQuickTests : IDisposable
         Assert.Equal(PipelineOptions.Quick.TestItems, root.GetProperty("test_items").GetInt32());
         Assert.True(root.GetProperty("elapsed_s").GetDouble() > 0);
         var stages = root.GetProperty("stages");
-        Assert.Equal(["base", "ci", "vision_r1"], stages.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal(["base", "base_cot", "ci", "vision_r1"], stages.EnumerateObject().Select(p => p.Name).ToArray());
         foreach (var stage in stages.EnumerateObject())
         {
             foreach (var key in new[] { "accuracy", "format_rate", "mean_completion_tokens", "ci_lower", "ci_upper" })
@@ -39,6 +39,17 @@ public sealed class PipelineQuickTests : IDisposable
             Assert.True(File.Exists(Path.Combine(_dir.FullName, "eval_" + stage.Name, "predictions.jsonl")));
             Assert.Equal(PipelineOptions.Quick.TestItems, File.ReadAllLines(Path.Combine(_dir.FullName, "eval_" + stage.Name, "predictions.jsonl")).Length);
         }
+
+        // Every model also answered the arithmetic probe; every pair is compared on the same items; accuracy is broken down.
+        Assert.Equal(["base", "base_cot", "ci", "vision_r1"], root.GetProperty("probe").EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.All(root.GetProperty("probe").EnumerateObject(), p => Assert.Equal(PipelineOptions.Quick.ProbeItems, p.Value.GetProperty("items").GetInt32()));
+        var paired = root.GetProperty("paired").EnumerateArray().ToList();
+        Assert.Equal(6, paired.Count);
+        Assert.Contains(paired, p => p.GetProperty("first").GetString() == "vision_r1" && p.GetProperty("second").GetString() == "base");
+        Assert.All(paired, p => Assert.Equal(PipelineOptions.Quick.TestItems, p.GetProperty("items").GetInt32()));
+        var steps = root.GetProperty("breakdown").GetProperty("vision_r1").GetProperty("steps").EnumerateArray().ToList();
+        Assert.Equal(PipelineOptions.Quick.TestItems, steps.Sum(g => g.GetProperty("items").GetInt32()));
+        Assert.Contains("Paired on the same items", output.ToString(), StringComparison.Ordinal);
 
         var lines = File.ReadAllLines(Path.Combine(_dir.FullName, "metrics.jsonl"));
         var runs = lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("run").GetString()).ToList();
@@ -84,7 +95,7 @@ public sealed class PipelineQuickTests : IDisposable
         Assert.Equal(finished, second.Stages.Resumed);
         Assert.Equal(baseMarker, File.ReadAllText(Path.Combine(_dir.FullName, PipelineStages.Base, "stage.json")));
         Assert.True(second.Stages.IsDone(PipelineStages.Ci));
-        Assert.Equal(["base", "ci", "vision_r1"], summary.Stages.Keys.ToArray());
+        Assert.Equal(["base", "base_cot", "ci", "vision_r1"], summary.Stages.Keys.ToArray());
     }
 
     /// <summary>Cancels the run when a given stage starts (a deterministic "Ctrl-C" point).</summary>

@@ -163,15 +163,47 @@ internal static class SyntheticCotWriter
         return task.Formula switch
         {
             TaskFormula.Value => "",
-            TaskFormula.Sum => string.Join(" + ", v.Select(N)) + " = " + answer + ".",
+            TaskFormula.Sum => RunningSum(v),
             TaskFormula.Difference => $"{N(v[0])} - {N(v[1])} = {answer}.",
             TaskFormula.Product => $"{N(v[0])} * {N(v[1])} = {answer}.",
-            TaskFormula.Perimeter => $"The perimeter is 2 * ({N(v[0])} + {N(v[1])}) = 2 * {N(v[0] + v[1])} = {answer}.",
+            TaskFormula.Perimeter => $"The perimeter is 2 * ({N(v[0])} + {N(v[1])}). {N(v[0])} + {N(v[1])} = {N(v[0] + v[1])}. 2 * {N(v[0] + v[1])} = {answer}.",
             TaskFormula.Max => $"The largest of {FactText.JoinAnd(v.Select(N).ToList())} is {answer}.",
             TaskFormula.MaxMinusMin => $"The largest is {N(v.Max())} and the smallest is {N(v.Min())}. {N(v.Max())} - {N(v.Min())} = {answer}.",
             TaskFormula.ArgMax => $"The largest is {answer} with {N(v.Max())}.",
             _ => throw new ArgumentOutOfRangeException(nameof(task), task.Formula, "Unknown formula."),
         };
+    }
+
+    /// <summary>
+    /// A sum as one addition per line, the canonical form of the world's reasoning ("3 + 4 = 7. 7 + 2 = 9."): every step is
+    /// a fact of the addition table a small model can learn, where "3 + 4 + 2 = 9" would need the whole sum in one token.
+    /// </summary>
+    internal static string RunningSum(IReadOnlyList<int> v)
+    {
+        if (v.Count == 1) return $"{FactText.N(v[0])} = {FactText.N(v[0])}.";
+        var sb = new StringBuilder();
+        int total = v[0];
+        for (int i = 1; i < v.Count; i++)
+        {
+            if (i > 1) sb.Append(' ');
+            sb.Append(FactText.N(total)).Append(" + ").Append(FactText.N(v[i])).Append(" = ").Append(FactText.N(total + v[i])).Append('.');
+            total += v[i];
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// A short worked solution from the ground truth, as an instruct model writes one: the needed facts, the computation in
+    /// canonical steps and the answer, without the teacher's re-checks ("&lt;think&gt;\nFrom the chart, bar A is 5 and bar B is 3.
+    /// 5 + 3 = 8. So the answer is 8.\n&lt;/think&gt;\n&lt;answer&gt;8&lt;/answer&gt;").
+    /// </summary>
+    public static string WorkedSolution(SyntheticItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var values = item.Task.Facts.Select(f => f.Value).ToList();
+        var computation = Computation(item.Task, values, item.Answer);
+        var body = Observation(item, values) + (computation.Length > 0 ? " " + computation : "") + $" So the answer is {item.Answer}.";
+        return "<think>\n" + body + "\n</think>\n<answer>" + item.Answer + "</answer>";
     }
 
     private static string Check(SyntheticTask task, IReadOnlyList<int> v, string answer)
@@ -182,10 +214,10 @@ internal static class SyntheticCotWriter
         {
             TaskFormula.Value => $"Let me check: the question asks for {Noun(task.Facts[0])}, which is {answer}.",
             TaskFormula.Sum when v.Count == 2 => $"Let me check: {answer} - {N(v[1])} = {N(v[0])}. Yes.",
-            TaskFormula.Sum => $"Alternatively, {string.Join(" + ", v.Reverse().Select(N))} = {answer}. Yes.",
+            TaskFormula.Sum => $"Alternatively, {RunningSum(v.Reverse().ToList())} Yes.",
             TaskFormula.Difference => $"Let me check: {answer} + {N(v[1])} = {N(v[0])}. Yes.",
             TaskFormula.Product => $"Let me check: {N(v[1])} * {N(v[0])} = {answer}. Yes.",
-            TaskFormula.Perimeter => $"Let me check: {N(v[0])} + {N(v[1])} + {N(v[0])} + {N(v[1])} = {answer}. Yes.",
+            TaskFormula.Perimeter => $"Let me check: {N(v[0] + v[1])} + {N(v[0] + v[1])} = {answer}. Yes.",
             TaskFormula.Max or TaskFormula.MaxMinusMin or TaskFormula.ArgMax => $"Alternatively, in order: {Sorted()}. Yes.",
             _ => throw new ArgumentOutOfRangeException(nameof(task), task.Formula, "Unknown formula."),
         };
