@@ -164,13 +164,14 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
     internal static void WriteTable(TextWriter writer, PipelineSummary summary)
     {
         var table = new Table().Title($"Held-out test split ({summary.TestItems} items)");
-        foreach (var h in new[] { "model", "accuracy", "95% CI", "format", "mean tokens", "reflective", "clipped", "arithmetic probe" }) table.AddColumn(h);
+        foreach (var h in new[] { "model", "accuracy", "95% CI", "format", "mean tokens", "reflective", "clipped", "equations right", "arithmetic probe" }) table.AddColumn(h);
         foreach (var (name, e) in summary.Stages)
         {
             table.AddRow(
                 Markup.Escape(name + (e.Mode == "direct" ? " (direct)" : "")),
                 Pct(e.Accuracy), Markup.Escape($"[{Pct(e.CiLower)}, {Pct(e.CiUpper)}]"), Pct(e.FormatRate),
                 e.MeanCompletionTokens.ToString("F1", CultureInfo.InvariantCulture), Pct(e.ReflectiveRate), Pct(e.ClippedRate),
+                summary.Equations.TryGetValue(name, out var eq) && eq.Equations > 0 ? $"{eq.Right}/{eq.Equations}" : "-",
                 summary.Probe.TryGetValue(name, out var probe) ? $"{Pct(probe.Accuracy)} of {probe.Items}" : "-");
         }
         var console = AnsiConsole.Create(new AnsiConsoleSettings

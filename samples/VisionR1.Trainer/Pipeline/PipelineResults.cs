@@ -33,6 +33,10 @@ public sealed record PipelineSummary(
     [JsonPropertyName("probe")]
     public IReadOnlyDictionary<string, LocalEvaluation> Probe { get; init; } = new Dictionary<string, LocalEvaluation>();
 
+    /// <summary>One-operation equations each model wrote in its test completions, and how many are right.</summary>
+    [JsonPropertyName("equations")]
+    public IReadOnlyDictionary<string, EquationAudit> Equations { get; init; } = new Dictionary<string, EquationAudit>();
+
     /// <summary>Paired comparisons on the test items (exact McNemar).</summary>
     [JsonPropertyName("paired")]
     public IReadOnlyList<PairedComparison> Paired { get; init; } = [];

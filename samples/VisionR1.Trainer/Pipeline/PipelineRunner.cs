@@ -138,6 +138,7 @@ public sealed class PipelineRunner
         var summary = new PipelineSummary(evaluations, test.Count, stageSeconds.Values.Sum(), stageSeconds, _o.IsQuick, _o.Seed)
         {
             Probe = probes,
+            Equations = models.ToDictionary(m => m.Name, m => EquationAudit.OfPredictions(Path.Combine(Stages.StageDirectory(PipelineStages.Eval(m.Name)), "predictions.jsonl"))),
             Paired = PairedComparison.AllPairs(verdicts),
             Breakdown = verdicts.ToDictionary(v => v.Name, v => VerdictBreakdown.ByMetadata(test, v.Verdicts, SyntheticMetadataKeys.Family, SyntheticMetadataKeys.Steps)),
         };

@@ -137,6 +137,19 @@ public sealed partial class ReasoningWorldTests
     }
 
     [Fact]
+    public void Equation_audit_checks_one_operation_equations_only()
+    {
+        var audit = EquationAudit.Of([
+            "<think>bar A is 5 and bar B is 3. 5 + 3 = 8. Let me check: 8 - 3 = 5. Yes.</think>",
+            "2 * 2 = 6. 12 - 4 = 8.",
+            "3 + 4 + 2 = 9 and 2 * (3 + 4) = 14 are not one-operation equations; 7 * 8 = 56 is.",
+        ]);
+        Assert.Equal((5, 4), (audit.Equations, audit.Right));
+        Assert.Equal(0.8, audit.Rate, 12);
+        Assert.Equal(0, EquationAudit.Of(["no arithmetic here", "5"]).Equations);
+    }
+
+    [Fact]
     public void Verdicts_are_read_by_id_and_bad_lines_are_named()
     {
         var dir = Directory.CreateTempSubdirectory("vr1-verdicts-");
