@@ -35,7 +35,7 @@ public sealed partial class CotFilter
         if (_options.RequireFormat && !formatted)
             return Removed(FilterRule.Format, "not exactly <think>…</think><answer>…</answer> with non-blank thinking and answer", response);
         string thinking = formatted ? thinkPart : response;
-        string answer = formatted ? answerPart : RuleBasedAnswerExtractor.FinalAnswerSpan(response, out _);
+        string answer = formatted ? answerPart : AnswerExtractor.MarkedAnswer(response, out _);
         if (_options.RejectRepetition && RepetitionReason(thinking) is { } r) return Removed(FilterRule.Repetition, r, response);
         var finalAnswer = StripFinalAnswer(answer);
         if (_options.RequireCorrectAnswer)
@@ -118,7 +118,7 @@ public sealed partial class CotFilter
     private static IEnumerable<string> Conclusions(string text)
     {
         foreach (Match m in Boxed().Matches(text))
-            if (RuleBasedAnswerExtractor.LastBoxed(text[m.Index..]) is { } b && b.Trim().Length > 0) yield return b.Trim();
+            if (AnswerExtractor.LastClosedBox(text[m.Index..]) is { } b && b.Trim().Length > 0) yield return b.Trim();
         foreach (Match m in AnswerStatement().Matches(text))
         {
             var value = m.Groups[1].Value.Trim().TrimEnd('.', ',', ';').Trim();
