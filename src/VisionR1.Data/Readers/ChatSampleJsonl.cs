@@ -1,5 +1,6 @@
 using System.Text.Json;
 using VisionR1.Data.Records;
+using VisionR1.Inputs;
 using VisionR1.Problems;
 
 namespace VisionR1.Data.Readers;
@@ -37,7 +38,7 @@ public static class ChatSampleJsonl
             if (requireImageFiles && !File.Exists(full)) throw new DataFormatException(location, $"image file '{rel}' not found under '{dataRoot}'");
             images.Add(new ImageRef(full, null));
         }
-        int tokens = turns.Sum(t => CountOccurrences(t.Content, ChatSample.ImageToken));
+        int tokens = turns.Sum(t => CountOccurrences(t.Text, ChatSample.ImageToken));
         if (tokens != 0 && tokens != images.Count)
             throw new DataFormatException(location, $"{tokens} {ChatSample.ImageToken} token(s) but {images.Count} image(s)");
         return new ChatSample(id, turns, images);
@@ -50,12 +51,12 @@ public static class ChatSampleJsonl
         {
             var role = JsonLines.RequireString(t, roleKey).ToLowerInvariant() switch
             {
-                "human" or "user" => TurnRole.User,
-                "gpt" or "assistant" or "model" => TurnRole.Assistant,
-                "system" => TurnRole.System,
+                "human" or "user" => ChatTurn.UserRole,
+                "gpt" or "assistant" or "model" => ChatTurn.AssistantRole,
+                "system" => ChatTurn.SystemRole,
                 var r => throw new FormatException($"unknown speaker '{r}'"),
             };
-            turns.Add(new ChatTurn(role, JsonLines.String(t, textKey) ?? ""));
+            turns.Add(new ChatTurn(role, [new TextPart(JsonLines.String(t, textKey) ?? "")]));
         }
     }
 
@@ -81,8 +82,8 @@ public static class ChatSampleJsonl
         foreach (var t in sample.Turns)
         {
             w.WriteStartObject();
-            w.WriteString("from", t.Role switch { TurnRole.User => "human", TurnRole.Assistant => "gpt", _ => "system" });
-            w.WriteString("value", t.Content);
+            w.WriteString("from", t.Role switch { ChatTurn.UserRole => "human", ChatTurn.AssistantRole => "gpt", ChatTurn.SystemRole => "system", var r => r });
+            w.WriteString("value", t.Text);
             w.WriteEndObject();
         }
         w.WriteEndArray();

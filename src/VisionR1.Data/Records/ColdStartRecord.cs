@@ -1,3 +1,4 @@
+using VisionR1.Inputs;
 using VisionR1.Problems;
 
 namespace VisionR1.Data.Records;
@@ -30,8 +31,8 @@ public sealed record ColdStartRecord(
     public ChatSample ToChatSample() => new(
         Id,
         [
-            new ChatTurn(TurnRole.User, string.Concat(Enumerable.Repeat(ChatSample.ImageToken, Images.Count)) + Question),
-            new ChatTurn(TurnRole.Assistant, Response),
+            ChatTurn.User(string.Concat(Enumerable.Repeat(ChatSample.ImageToken, Images.Count)) + Question),
+            ChatTurn.Assistant(Response),
         ],
         Images);
 }
