@@ -111,7 +111,7 @@ public sealed class ColdStartPipeline
             () => [.. Images(), new TextContent(ColdStartPrompts.Fill(_prompts.Description, p.Question, p.Answer, pseudo.Text))], ct).ConfigureAwait(false);
         var reasoning = await StepAsync(cache, counters, p.Id, ColdStartStep.Reasoning, _reasoner, _options.ReasonerModel, _options.ReasonerTemperature,
             () => [new TextContent(ColdStartPrompts.Fill(_prompts.Reasoning, p.Question, p.Answer, pseudo.Text, description.Text, _prompts.Instruction))], ct).ConfigureAwait(false);
-        return new ColdStartRecord(p.Id, p.Question, p.Answer, p.Images, pseudo.Text, description.Text, reasoning.Text,
+        return new ColdStartRecord(p, pseudo.Text, description.Text, reasoning.Text,
             pseudo.InputTokens + description.InputTokens + reasoning.InputTokens,
             pseudo.OutputTokens + description.OutputTokens + reasoning.OutputTokens);
     }
@@ -155,12 +155,7 @@ public sealed class ColdStartPipeline
     private static void WriteRecord(Utf8JsonWriter w, ColdStartRecord r, IReadOnlyList<string> imagePaths)
     {
         w.WriteStartObject();
-        w.WriteString("id", r.Id);
-        w.WriteString("question", r.Question);
-        w.WriteString("answer", r.Answer);
-        w.WriteStartArray("images");
-        foreach (var i in imagePaths) w.WriteStringValue(i);
-        w.WriteEndArray();
+        MathProblemJsonl.WriteFields(w, r.Problem, imagePaths);
         w.WriteString("pseudo_cot", r.PseudoCot);
         w.WriteString("description", r.Description);
         w.WriteString("response", r.Response);

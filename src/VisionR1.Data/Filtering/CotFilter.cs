@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using VisionR1.Answers;
-using VisionR1.Data.Benchmarks;
+using VisionR1.Problems;
 
 namespace VisionR1.Data.Filtering;
 
@@ -24,7 +24,17 @@ public sealed partial class CotFilter
         _replacer = new WordReplacer(_options.Replacements ?? CotFilterOptions.DefaultReplacements);
     }
 
-    /// <summary>Checks one response against its ground truth.</summary>
+    /// <summary>
+    /// Checks one response to <paramref name="problem"/>: against its answer, with its choices and precision, so a
+    /// multiple-choice answer given as the option letter or as the option's text is judged against the options.
+    /// </summary>
+    public FilterVerdict Check(string response, MathProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return Check(response, problem.Answer, AnswerContext.Of(problem));
+    }
+
+    /// <summary>Checks one response against its ground truth (with what is known of the question, when given).</summary>
     public FilterVerdict Check(string response, string groundTruth, AnswerContext? context = null)
     {
         ArgumentNullException.ThrowIfNull(response);

@@ -8,7 +8,9 @@ namespace VisionR1.Data.Readers;
 /// <summary>
 /// <see cref="ChatSample"/>s as JSON Lines in the ShareGPT layout (<c>conversations</c> of <c>{from, value}</c>,
 /// as Vision-R1-cold and LLaMA-Factory use) or the OpenAI layout (<c>messages</c> of <c>{role, content}</c>),
-/// with <c>images</c> relative to the data root. Written in the ShareGPT layout.
+/// with <c>images</c> relative to the data root. Written in the ShareGPT layout; a sample that keeps its problem also has the
+/// problem's fields (<c>question</c>, <c>answer</c>, <c>choices</c>, <c>answer_type</c>, <c>precision</c>, <c>unit</c>, <c>metadata</c>)
+/// as <see cref="MathProblemJsonl"/> names them, which chat trainers ignore.
 /// </summary>
 public static class ChatSampleJsonl
 {
@@ -41,7 +43,9 @@ public static class ChatSampleJsonl
         int tokens = turns.Sum(t => CountOccurrences(t.Text, ChatSample.ImageToken));
         if (tokens != 0 && tokens != images.Count)
             throw new DataFormatException(location, $"{tokens} {ChatSample.ImageToken} token(s) but {images.Count} image(s)");
-        return new ChatSample(id, turns, images);
+        // A sample the filter wrote keeps its problem's facts next to the conversation.
+        var problem = JsonLines.TryGet(e, "answer", out _) && JsonLines.TryGet(e, "question", out _) ? MathProblemJsonl.ParseFacts(e, id, images, location) : null;
+        return new ChatSample(id, turns, images, problem);
     }
 
     private static void ReadTurns(JsonElement list, string roleKey, string textKey, List<ChatTurn> turns)
@@ -91,6 +95,7 @@ public static class ChatSampleJsonl
         for (int i = 0; i < sample.Images.Count; i++)
             w.WriteStringValue(ImagePlacement.RelativePath(root, sample.Images[i], sample.Id, i));
         w.WriteEndArray();
+        if (sample.Problem is { } problem) MathProblemJsonl.WriteFacts(w, problem);
         w.WriteEndObject();
     }
 

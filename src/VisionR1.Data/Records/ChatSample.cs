@@ -13,7 +13,11 @@ namespace VisionR1.Data.Records;
 /// <param name="Id">A stable identifier.</param>
 /// <param name="Turns">The conversation in order (roles <see cref="ChatTurn.SystemRole"/>, <see cref="ChatTurn.UserRole"/>, <see cref="ChatTurn.AssistantRole"/>).</param>
 /// <param name="Images">The images, in the order of the image tokens.</param>
-public sealed record ChatSample(string Id, IReadOnlyList<ChatTurn> Turns, IReadOnlyList<ImageRef> Images)
+/// <param name="Problem">
+/// The typed problem the sample answers (choices, answer type, precision, unit, metadata), when the sample was built from one
+/// (the CoT filter's output keeps it); null for chat data from elsewhere.
+/// </param>
+public sealed record ChatSample(string Id, IReadOnlyList<ChatTurn> Turns, IReadOnlyList<ImageRef> Images, MathProblem? Problem = null)
 {
     /// <summary>The placeholder that marks an image in a turn (LLaMA-Factory's convention).</summary>
     public const string ImageToken = "<image>";
