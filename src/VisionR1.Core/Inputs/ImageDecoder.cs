@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using SkiaSharp;
 
@@ -99,30 +100,38 @@ public static class ImageDecoder
         }
 
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var rgba = new byte[info.BytesSize];
-        var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
-        SKCodecResult result;
+        // The RGBA decode buffer is pooled and returned before this call ends: only the RGB image is allocated.
+        var rgba = ArrayPool<byte>.Shared.Rent(info.BytesSize);
         try
         {
-            result = codec.GetPixels(info, handle.AddrOfPinnedObject());
+            var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+            SKCodecResult result;
+            try
+            {
+                result = codec.GetPixels(info, handle.AddrOfPinnedObject());
+            }
+            finally
+            {
+                handle.Free();
+            }
+
+            if (result == SKCodecResult.IncompleteInput)
+            {
+                throw new InvalidImageException(source, "is truncated: the image data ends before the last row.");
+            }
+
+            if (result != SKCodecResult.Success)
+            {
+                throw new InvalidImageException(source, $"could not be decoded: {result}.");
+            }
+
+            var rgb = ToRgb(rgba, width, height, conversion);
+            return applyOrientation ? ApplyOrientation(rgb, codec.EncodedOrigin) : rgb;
         }
         finally
         {
-            handle.Free();
+            ArrayPool<byte>.Shared.Return(rgba);
         }
-
-        if (result == SKCodecResult.IncompleteInput)
-        {
-            throw new InvalidImageException(source, "is truncated: the image data ends before the last row.");
-        }
-
-        if (result != SKCodecResult.Success)
-        {
-            throw new InvalidImageException(source, $"could not be decoded: {result}.");
-        }
-
-        var rgb = ToRgb(rgba, width, height, conversion);
-        return applyOrientation ? ApplyOrientation(rgb, codec.EncodedOrigin) : rgb;
     }
 
     /// <summary>Converts a SkiaSharp bitmap (e.g. a rendered scene) to RGB, removing alpha as <paramref name="conversion"/> says.</summary>
@@ -140,22 +149,29 @@ public static class ImageDecoder
         }
 
         var info = new SKImageInfo(bitmap.Width, bitmap.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var rgba = new byte[info.BytesSize];
-        var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+        var rgba = ArrayPool<byte>.Shared.Rent(info.BytesSize);
         try
         {
-            using var pixmap = bitmap.PeekPixels();
-            if (pixmap is null || !pixmap.ReadPixels(info, handle.AddrOfPinnedObject(), info.RowBytes, 0, 0))
+            var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+            try
             {
-                throw new InvalidImageException(source, "is a bitmap whose pixels cannot be read.");
+                using var pixmap = bitmap.PeekPixels();
+                if (pixmap is null || !pixmap.ReadPixels(info, handle.AddrOfPinnedObject(), info.RowBytes, 0, 0))
+                {
+                    throw new InvalidImageException(source, "is a bitmap whose pixels cannot be read.");
+                }
             }
+            finally
+            {
+                handle.Free();
+            }
+
+            return ToRgb(rgba, bitmap.Width, bitmap.Height, conversion);
         }
         finally
         {
-            handle.Free();
+            ArrayPool<byte>.Shared.Return(rgba);
         }
-
-        return ToRgb(rgba, bitmap.Width, bitmap.Height, conversion);
     }
 
     /// <summary>Lets the codec own a wrapper without closing the caller's stream.</summary>
@@ -184,7 +200,7 @@ public static class ImageDecoder
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    /// <summary>Unpremultiplied RGBA to RGB: alpha composited onto white, or dropped.</summary>
+    /// <summary>Unpremultiplied RGBA (the first width·height·4 bytes of <paramref name="rgba"/>, a pooled buffer) to RGB: alpha composited onto white, or dropped.</summary>
     private static RgbImage ToRgb(byte[] rgba, int width, int height, RgbConversion conversion)
     {
         if (!Enum.IsDefined(conversion))
@@ -194,7 +210,8 @@ public static class ImageDecoder
 
         var drop = conversion == RgbConversion.DropAlpha;
         var rgb = new byte[width * height * 3];
-        for (int p = 0, q = 0; p < rgba.Length; p += 4, q += 3)
+        var length = width * height * 4;
+        for (int p = 0, q = 0; p < length; p += 4, q += 3)
         {
             int a = rgba[p + 3];
             if (a == 255 || drop)

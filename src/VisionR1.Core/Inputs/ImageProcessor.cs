@@ -5,7 +5,8 @@ namespace VisionR1.Inputs;
 /// <summary>
 /// The Qwen2.5-VL image processor: decode (see <see cref="ImageDecoder"/>), check size and
 /// aspect ratio, <see cref="SmartResize"/>, bicubic resize, rescale by 1/255, normalise with
-/// the CLIP mean/std, and patchify into <see cref="ProcessedImage"/>. Stateless and thread-safe.
+/// the CLIP mean/std, and patchify into <see cref="ProcessedImage"/>. The processed image keeps the resized 8-bit
+/// pixels; rescaling, normalising and patchifying happen when a batch writes its patches. Stateless and thread-safe.
 /// </summary>
 /// <param name="options">Pixel limits and guards; null for the released defaults.</param>
 public sealed class ImageProcessor(ImageProcessorOptions? options = null)
@@ -74,12 +75,7 @@ public sealed class ImageProcessor(ImageProcessorOptions? options = null)
 
     /// <summary>Processes an already decoded image.</summary>
     /// <exception cref="InvalidImageException">The image is too small or too elongated.</exception>
-    public ProcessedImage Process(RgbImage image, string source)
-    {
-        var (planes, height, width) = ResizeAndNormalize(image, source);
-        var (patches, gt, gh, gw) = ImagePatches.Patchify(planes, height, width);
-        return new ProcessedImage(source, patches, gt, gh, gw);
-    }
+    public ProcessedImage Process(RgbImage image, string source) => new(source, Resize(image, source));
 
     /// <summary>
     /// The steps before patchify: validate, smart-resize (bicubic), rescale and normalise.
@@ -87,6 +83,14 @@ public sealed class ImageProcessor(ImageProcessorOptions? options = null)
     /// </summary>
     /// <exception cref="InvalidImageException">The image is too small or too elongated.</exception>
     public (float[] Planes, int Height, int Width) ResizeAndNormalize(RgbImage image, string source)
+    {
+        var resized = Resize(image, source);
+        return (Normalize(resized), resized.Height, resized.Width);
+    }
+
+    /// <summary>Validates <paramref name="image"/> and smart-resizes it (bicubic, as Pillow) to the size the encoder sees.</summary>
+    /// <exception cref="InvalidImageException">The image is too small or too elongated.</exception>
+    public RgbImage Resize(RgbImage image, string source)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(source);
@@ -104,8 +108,7 @@ public sealed class ImageProcessor(ImageProcessorOptions? options = null)
         }
 
         var (height, width) = SmartResize(image.Height, image.Width, VisionPatchLayout.Factor, Options.MinPixels, Options.MaxPixels, Options.MaxAspectRatio);
-        var resized = BicubicResampler.Resize(image, width, height);
-        return (Normalize(resized), height, width);
+        return BicubicResampler.Resize(image, width, height);
     }
 
     /// <summary>Rescales 8-bit RGB to [0, 1] and normalises each channel with <see cref="VisionPatchLayout.Mean"/>/<see cref="VisionPatchLayout.Std"/>, as planes (3, H, W).</summary>
