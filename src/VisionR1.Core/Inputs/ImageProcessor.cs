@@ -61,21 +61,40 @@ public sealed class ImageProcessor(ImageProcessorOptions? options = null)
     /// <summary>Decodes and processes the image file at <paramref name="path"/>.</summary>
     /// <exception cref="InvalidImageException">The image cannot be used; the message names the path.</exception>
     public ProcessedImage ProcessFile(string path) =>
-        Process(ImageDecoder.DecodeFile(path, Options.MaxDecodedPixels, Options.Rgb, Options.ApplyExifOrientation), path);
+        ProcessRented(ImageDecoder.DecodeFile(path, Options.MaxDecodedPixels, Options.Rgb, Options.ApplyExifOrientation, rent: true), path);
 
     /// <summary>Decodes and processes encoded image bytes; <paramref name="source"/> names the image in errors.</summary>
     /// <exception cref="InvalidImageException">The image cannot be used.</exception>
     public ProcessedImage Process(byte[] encoded, string source) =>
-        Process(ImageDecoder.Decode(encoded, source, Options.MaxDecodedPixels, Options.Rgb, Options.ApplyExifOrientation), source);
+        ProcessRented(ImageDecoder.Decode(encoded, source, Options.MaxDecodedPixels, Options.Rgb, Options.ApplyExifOrientation, rent: true), source);
 
     /// <summary>Processes a SkiaSharp bitmap, e.g. a scene rendered in memory.</summary>
     /// <exception cref="InvalidImageException">The image cannot be used.</exception>
     public ProcessedImage Process(SKBitmap bitmap, string source) =>
-        Process(ImageDecoder.FromBitmap(bitmap, source, Options.Rgb), source);
+        ProcessRented(ImageDecoder.FromBitmap(bitmap, source, Options.Rgb, rent: true), source);
 
     /// <summary>Processes an already decoded image.</summary>
     /// <exception cref="InvalidImageException">The image is too small or too elongated.</exception>
     public ProcessedImage Process(RgbImage image, string source) => new(source, Resize(image, source));
+
+    /// <summary>
+    /// Processes a decoded image whose pixels are a pooled buffer and hands the buffer back, so a decode leaves only the
+    /// resized pixels the processed image keeps (an image already at its size is copied out of the buffer).
+    /// </summary>
+    private ProcessedImage ProcessRented(RgbImage decoded, string source)
+    {
+        try
+        {
+            var resized = Resize(decoded, source);
+            if (ReferenceEquals(resized, decoded))
+                resized = new RgbImage(decoded.Width, decoded.Height, decoded.Pixels.AsSpan(0, decoded.Width * decoded.Height * 3).ToArray());
+            return new ProcessedImage(source, resized);
+        }
+        finally
+        {
+            ImageDecoder.Return(decoded);
+        }
+    }
 
     /// <summary>
     /// The steps before patchify: validate, smart-resize (bicubic), rescale and normalise.

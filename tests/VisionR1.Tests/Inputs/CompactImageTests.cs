@@ -66,4 +66,21 @@ public sealed class CompactImageTests
         Assert.Equal(1024 * 768 * 3, rgb.Pixels.Length);
         Assert.InRange(allocated, rgb.Pixels.Length, rgb.Pixels.Length + (1024 * 768 * 4 / 2)); // no 3 MiB RGBA array
     }
+
+    [Fact]
+    public void Processing_a_file_leaves_only_the_resized_pixels_it_keeps()
+    {
+        using var tmp = new VisionR1.Tests.Data.TempFolder();
+        var path = tmp.File("photo.png");
+        File.WriteAllBytes(path, ImageFixtures.Png(1024, 768, ImageFixtures.Noise));
+        var expected = _processor.Process(ImageDecoder.DecodeFile(path, long.MaxValue), path).Patches;
+        _processor.ProcessFile(path); // the pool's first buffers
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var image = _processor.ProcessFile(path);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.InRange(allocated, image.ResidentBytes, image.ResidentBytes + (1 << 20)); // no decoded RGB, RGBA or intermediate arrays
+        Assert.Equal(expected, image.Patches);
+    }
 }
