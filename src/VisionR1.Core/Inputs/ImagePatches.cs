@@ -13,50 +13,16 @@ public static class ImagePatches
     /// </summary>
     public static (float[] Patches, int GridT, int GridH, int GridW) Patchify(ReadOnlySpan<float> chw, int height, int width)
     {
-        const int p = VisionPatchLayout.PatchSize;
-        const int m = VisionPatchLayout.MergeSize;
-        const int tps = VisionPatchLayout.TemporalPatchSize;
-        const int c = VisionPatchLayout.Channels;
-        if (height % VisionPatchLayout.Factor != 0 || width % VisionPatchLayout.Factor != 0)
+        CheckSize(height, width);
+        if (chw.Length != VisionPatchLayout.Channels * height * width)
         {
-            throw new ArgumentException($"Image size {width}×{height} is not a multiple of {VisionPatchLayout.Factor}.");
+            throw new ArgumentException($"Expected {VisionPatchLayout.Channels}×{height}×{width} values, got {chw.Length}.", nameof(chw));
         }
 
-        if (chw.Length != c * height * width)
-        {
-            throw new ArgumentException($"Expected {c}×{height}×{width} values, got {chw.Length}.", nameof(chw));
-        }
-
-        int gh = height / p, gw = width / p;
+        int gh = height / VisionPatchLayout.PatchSize, gw = width / VisionPatchLayout.PatchSize;
         var patches = new float[gh * gw * VisionPatchLayout.PatchDim];
-        var plane = height * width;
-        var index = 0;
-        for (var bh = 0; bh < gh / m; bh++)
-        {
-            for (var bw = 0; bw < gw / m; bw++)
-            {
-                for (var mh = 0; mh < m; mh++)
-                {
-                    for (var mw = 0; mw < m; mw++)
-                    {
-                        var y0 = ((bh * m) + mh) * p;
-                        var x0 = ((bw * m) + mw) * p;
-                        for (var ch = 0; ch < c; ch++)
-                        {
-                            for (var t = 0; t < tps; t++)
-                            {
-                                for (var py = 0; py < p; py++)
-                                {
-                                    chw.Slice((ch * plane) + ((y0 + py) * width) + x0, p).CopyTo(patches.AsSpan(index, p));
-                                    index += p;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-
+        var source = new PlaneBlocks(chw, height, width);
+        Layout(height, width, patches, ref source);
         return (patches, 1, gh, gw);
     }
 
@@ -69,32 +35,42 @@ public static class ImagePatches
     public static void PatchifyRgb(RgbImage image, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(image);
-        const int p = VisionPatchLayout.PatchSize;
-        const int m = VisionPatchLayout.MergeSize;
-        const int tps = VisionPatchLayout.TemporalPatchSize;
-        const int c = VisionPatchLayout.Channels;
-        int height = image.Height, width = image.Width;
-        if (height % VisionPatchLayout.Factor != 0 || width % VisionPatchLayout.Factor != 0)
-        {
-            throw new ArgumentException($"Image size {width}×{height} is not a multiple of {VisionPatchLayout.Factor}.", nameof(image));
-        }
-
-        int gh = height / p, gw = width / p;
+        CheckSize(image.Height, image.Width);
+        int gh = image.Height / VisionPatchLayout.PatchSize, gw = image.Width / VisionPatchLayout.PatchSize;
         if (destination.Length != gh * gw * VisionPatchLayout.PatchDim)
         {
             throw new ArgumentException($"Expected room for {gh * gw * VisionPatchLayout.PatchDim} values, got {destination.Length}.", nameof(destination));
         }
 
-        Span<float> scale = stackalloc float[c];
-        Span<float> shift = stackalloc float[c];
-        for (var ch = 0; ch < c; ch++)
-        {
-            // As ImageProcessor.Normalize: (v / 255 − mean) / std = v · (1 / (255·std)) − mean / std.
-            scale[ch] = 1f / (255f * VisionPatchLayout.Std[ch]);
-            shift[ch] = VisionPatchLayout.Mean[ch] / VisionPatchLayout.Std[ch];
-        }
+        var source = new RgbBlocks(image);
+        Layout(image.Height, image.Width, destination, ref source);
+    }
 
-        var px = image.Pixels;
+    private static void CheckSize(int height, int width)
+    {
+        if (height % VisionPatchLayout.Factor != 0 || width % VisionPatchLayout.Factor != 0)
+        {
+            throw new ArgumentException($"Image size {width}×{height} is not a multiple of {VisionPatchLayout.Factor}.");
+        }
+    }
+
+    /// <summary>Writes one channel's 14×14 block, rows top to bottom, of the still image at (<c>y0</c>, <c>x0</c>).</summary>
+    private interface IBlockSource
+    {
+        void Write(int channel, int y0, int x0, Span<float> block);
+    }
+
+    /// <summary>
+    /// The patch layout of a still image: for each patch in merge-block order and each channel, the 14×14 block from
+    /// <paramref name="source"/>, repeated for every frame of the temporal patch.
+    /// </summary>
+    private static void Layout<TSource>(int height, int width, Span<float> destination, ref TSource source)
+        where TSource : IBlockSource, allows ref struct
+    {
+        const int p = VisionPatchLayout.PatchSize;
+        const int m = VisionPatchLayout.MergeSize;
+        const int block = p * p;
+        int gh = height / p, gw = width / p;
         var index = 0;
         for (var bh = 0; bh < gh / m; bh++)
         {
@@ -106,27 +82,64 @@ public static class ImagePatches
                     {
                         var y0 = ((bh * m) + mh) * p;
                         var x0 = ((bw * m) + mw) * p;
-                        for (var ch = 0; ch < c; ch++)
+                        for (var ch = 0; ch < VisionPatchLayout.Channels; ch++)
                         {
-                            float s = scale[ch], o = shift[ch];
-                            var first = index;
-                            for (var py = 0; py < p; py++)
+                            var first = destination.Slice(index, block);
+                            source.Write(ch, y0, x0, first);
+                            index += block;
+                            for (var t = 1; t < VisionPatchLayout.TemporalPatchSize; t++, index += block)
                             {
-                                var src = ((((y0 + py) * width) + x0) * 3) + ch;
-                                for (var x = 0; x < p; x++, src += 3)
-                                {
-                                    destination[index++] = (px[src] * s) - o;
-                                }
-                            }
-
-                            // The still image fills every frame of the temporal patch.
-                            for (var t = 1; t < tps; t++)
-                            {
-                                destination.Slice(first, p * p).CopyTo(destination.Slice(index, p * p));
-                                index += p * p;
+                                first.CopyTo(destination.Slice(index, block));
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// <summary>Blocks copied from normalised planes (C, H, W).</summary>
+    private readonly ref struct PlaneBlocks : IBlockSource
+    {
+        private readonly ReadOnlySpan<float> _chw;
+        private readonly int _width;
+        private readonly int _plane;
+
+        public PlaneBlocks(ReadOnlySpan<float> chw, int height, int width)
+        {
+            _chw = chw;
+            _width = width;
+            _plane = height * width;
+        }
+
+        public void Write(int channel, int y0, int x0, Span<float> block)
+        {
+            const int p = VisionPatchLayout.PatchSize;
+            for (var py = 0; py < p; py++)
+            {
+                _chw.Slice((channel * _plane) + ((y0 + py) * _width) + x0, p).CopyTo(block.Slice(py * p, p));
+            }
+        }
+    }
+
+    /// <summary>Blocks normalised from 8-bit RGB as <see cref="ImageProcessor.Normalize"/> does: v · (1 / (255·std)) − mean / std.</summary>
+    private readonly struct RgbBlocks(RgbImage image) : IBlockSource
+    {
+        private static readonly float[] Scale = [.. Enumerable.Range(0, VisionPatchLayout.Channels).Select(c => 1f / (255f * VisionPatchLayout.Std[c]))];
+        private static readonly float[] Shift = [.. Enumerable.Range(0, VisionPatchLayout.Channels).Select(c => VisionPatchLayout.Mean[c] / VisionPatchLayout.Std[c])];
+
+        public void Write(int channel, int y0, int x0, Span<float> block)
+        {
+            const int p = VisionPatchLayout.PatchSize;
+            float scale = Scale[channel], shift = Shift[channel];
+            var px = image.Pixels;
+            var index = 0;
+            for (var py = 0; py < p; py++)
+            {
+                var src = ((((y0 + py) * image.Width) + x0) * 3) + channel;
+                for (var x = 0; x < p; x++, src += 3)
+                {
+                    block[index++] = (px[src] * scale) - shift;
                 }
             }
         }

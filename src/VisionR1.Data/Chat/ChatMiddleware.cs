@@ -15,4 +15,14 @@ public static class ChatMiddleware
 
     /// <summary>Wraps <paramref name="client"/> in a <see cref="DiskCachingChatClient"/> keeping responses under <paramref name="directory"/>.</summary>
     public static IChatClient WithDiskCache(this IChatClient client, string directory) => new DiskCachingChatClient(client, directory);
+
+    /// <summary>
+    /// <paramref name="client"/> with retries (<see cref="WithRetries"/>) and, when <paramref name="cacheDirectory"/> is given, a
+    /// disk cache outside them (<see cref="WithDiskCache"/>): what the cold-start and evaluation options compose.
+    /// </summary>
+    public static IChatClient WithRetriesAndCache(this IChatClient client, int maxRetries, TimeSpan? baseDelay, TimeSpan? attemptTimeout, string? cacheDirectory)
+    {
+        var retrying = client.WithRetries(maxRetries, baseDelay, attemptTimeout);
+        return cacheDirectory is null ? retrying : retrying.WithDiskCache(cacheDirectory);
+    }
 }

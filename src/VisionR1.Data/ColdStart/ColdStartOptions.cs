@@ -49,11 +49,8 @@ public sealed record ColdStartOptions(
     /// <paramref name="cacheDirectory"/> is given, a <see cref="Chat.DiskCachingChatClient"/> there. The result owns
     /// <paramref name="client"/>: dispose one of them, not both.
     /// </summary>
-    public Microsoft.Extensions.AI.IChatClient Compose(Microsoft.Extensions.AI.IChatClient client, string? cacheDirectory)
-    {
-        var retrying = Chat.ChatMiddleware.WithRetries(client, MaxRetries, EffectiveRetryBaseDelay, EffectiveRequestTimeout);
-        return cacheDirectory is null ? retrying : Chat.ChatMiddleware.WithDiskCache(retrying, cacheDirectory);
-    }
+    public Microsoft.Extensions.AI.IChatClient Compose(Microsoft.Extensions.AI.IChatClient client, string? cacheDirectory) =>
+        Chat.ChatMiddleware.WithRetriesAndCache(client, MaxRetries, EffectiveRetryBaseDelay, EffectiveRequestTimeout, cacheDirectory);
 
     /// <summary>The first retry delay in effect (1 s by default).</summary>
     public TimeSpan EffectiveRetryBaseDelay => RetryBaseDelay ?? TimeSpan.FromSeconds(1);

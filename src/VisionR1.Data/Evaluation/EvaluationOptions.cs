@@ -30,11 +30,8 @@ public sealed record EvaluationOptions(
     /// is given, a <see cref="Chat.DiskCachingChatClient"/> there (a rerun pays for no request twice). The result owns
     /// <paramref name="model"/>: dispose one of them, not both.
     /// </summary>
-    public Microsoft.Extensions.AI.IChatClient Compose(Microsoft.Extensions.AI.IChatClient model, string? cacheDirectory = null)
-    {
-        var retrying = Chat.ChatMiddleware.WithRetries(model, MaxRetries, RetryBaseDelay, RequestTimeout);
-        return cacheDirectory is null ? retrying : Chat.ChatMiddleware.WithDiskCache(retrying, cacheDirectory);
-    }
+    public Microsoft.Extensions.AI.IChatClient Compose(Microsoft.Extensions.AI.IChatClient model, string? cacheDirectory = null) =>
+        Chat.ChatMiddleware.WithRetriesAndCache(model, MaxRetries, RetryBaseDelay, RequestTimeout, cacheDirectory);
 }
 
 /// <summary>What a prediction run did.</summary>
