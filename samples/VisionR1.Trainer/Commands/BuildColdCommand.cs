@@ -58,10 +58,12 @@ public sealed class BuildColdCommand : ICliCommand, IHasSwitches
         var report = new ReadReport();
         var problems = ProblemSource.Open(input, readOptions, report, cancellationToken).Take(limit);
         IChatClient mllm, reasoner;
+        // Retries and the response cache are middleware around each client; the cache makes a rerun pay for no step twice.
+        var cacheRoot = cache ?? Path.GetFullPath(output) + ".steps";
         if (endpoint is { } e)
         {
-            mllm = e.Client;
-            reasoner = reasonerEndpoint?.Client ?? e.Client;
+            mllm = options.Compose(e.Client, cacheRoot);
+            reasoner = reasonerEndpoint is { } r ? options.Compose(r.Client, cacheRoot) : mllm;
         }
         else
         {
@@ -69,7 +71,7 @@ public sealed class BuildColdCommand : ICliCommand, IHasSwitches
             var all = await problems.ToListAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                mllm = reasoner = new SyntheticTeacherChatClient(all, new SyntheticTeacherOptions { Seed = teacherSeed });
+                mllm = reasoner = options.Compose(new SyntheticTeacherChatClient(all, new SyntheticTeacherOptions { Seed = teacherSeed }), cacheRoot);
             }
             catch (FormatException ex)
             {
@@ -79,7 +81,7 @@ public sealed class BuildColdCommand : ICliCommand, IHasSwitches
         }
         var progress = new Progress<ColdStartProgress>(p => stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"build-cold: {p.Completed} built, {p.Resumed} already done, {p.Failed} failed, {p.StepsReused} cached steps reused, {p.InputTokens}+{p.OutputTokens} tokens, ${p.Cost:F4}")));
-        var summary = await new ColdStartPipeline(mllm, reasoner, options).RunAsync(problems, output, cache, progress, cancellationToken).ConfigureAwait(false);
+        var summary = await new ColdStartPipeline(mllm, reasoner, options).RunAsync(problems, output, progress, cancellationToken).ConfigureAwait(false);
         var s = summary.Progress;
         foreach (var skipped in report.Skipped) stderr.WriteLine($"build-cold: skipped {skipped.Location}: {skipped.Reason}");
         foreach (var (id, error) in summary.Failures.Take(20)) stderr.WriteLine($"build-cold: failed {id}: {error}");

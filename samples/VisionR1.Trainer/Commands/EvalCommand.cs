@@ -22,7 +22,8 @@ public sealed class EvalCommand : ICliCommand, IHasSwitches
         + "         [--benchmark mathvista|mmmath|verify] [--output scored.jsonl] [--temperature 0.6] [--top-p 0.95] [--max-tokens N]\n"
         + "         [--concurrency 4] [--retries 4] [--timeout-s 600] [--limit N] [--data-root DIR] [--strict]\n"
         + "  verify judges any problem set (RL data, the synthetic test split) with the math verifier.\n"
-        + "  Predictions already in --predictions are kept; the last line printed is 'accuracy: <fraction>'.\n"
+        + "  Predictions already in --predictions are kept; the last line printed is 'accuracy: <fraction>'. Every response is also\n"
+        + "  kept in PREDICTIONS.cache/ (keyed by the request), so a rerun pays for no request twice; delete it to sample afresh.\n"
         + "  A bad item (unreadable line, image outside --data-root or undecodable) is named and skipped (--strict: stop);\n"
         + "  an item whose request fails is named as failed; neither is in the accuracy, and the exit code is 1 when any failed.";
 
@@ -55,7 +56,9 @@ public sealed class EvalCommand : ICliCommand, IHasSwitches
         var report = new ReadReport();
         var problems = ProblemSource.Open(input, readOptions, report, cancellationToken).Take(limit);
         var progress = new Progress<int>(n => { if (n % 50 == 0) stderr.WriteLine($"eval: {n} problems done"); });
-        var summary = await new Evaluator(endpoint.Client, options).PredictAsync(problems, predictions, progress, cancellationToken).ConfigureAwait(false);
+        // Retries, and a response cache next to the predictions so a rerun pays for no request twice.
+        var model = options.Compose(endpoint.Client, Path.GetFullPath(predictions) + ".cache");
+        var summary = await new Evaluator(model, options).PredictAsync(problems, predictions, progress, cancellationToken).ConfigureAwait(false);
         foreach (var skipped in report.Skipped) stderr.WriteLine($"eval: skipped {skipped.Location}: {skipped.Reason}");
         foreach (var (id, error) in summary.Failures) stderr.WriteLine($"eval: failed {id}: {error}");
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,

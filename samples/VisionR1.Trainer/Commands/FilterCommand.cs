@@ -93,6 +93,6 @@ public sealed class FilterCommand : ICliCommand, IHasSwitches
     {
         if (e.TryGetProperty("response", out var r) && r.ValueKind == System.Text.Json.JsonValueKind.String) return r.GetString()!;
         var sample = ChatSampleJsonl.Parse(e, root, requireImageFiles: false, location, location);
-        return string.Join("\n", sample.Turns.Where(t => t.Role == TurnRole.Assistant).Select(t => t.Content));
+        return string.Join("\n", sample.Turns.Where(t => t.Role == VisionR1.Inputs.ChatTurn.AssistantRole).Select(t => t.Text));
     }
 }

@@ -9,7 +9,16 @@ public sealed record VerificationResult(bool Equal, string Extracted, string? Re
 /// <summary>What is known about the question, when it helps to judge an answer.</summary>
 /// <param name="Choices">The options of a multiple-choice question in order (A, B, C, ...), or null.</param>
 /// <param name="Precision">Decimal places the ground truth is given to (MathVista's <c>precision</c>), or null.</param>
-public sealed record AnswerContext(IReadOnlyList<string>? Choices = null, int? Precision = null);
+public sealed record AnswerContext(IReadOnlyList<string>? Choices = null, int? Precision = null)
+{
+    /// <summary>The answer context of <paramref name="problem"/> (its choices and precision), or null when it has neither.</summary>
+    public static AnswerContext? Of(Problems.MathProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        var choices = problem.Choices is { Count: > 0 } c ? c : null;
+        return choices is null && problem.Precision is null ? null : new AnswerContext(choices, problem.Precision);
+    }
+}
 
 /// <summary>
 /// Decides whether a model's response answers as the ground truth does. Implementations are

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace VisionR1.Inputs;
 
 /// <summary>
@@ -43,18 +45,33 @@ public static class BicubicResampler
         var columns = BuildKernel(image.Width, width);
         var rows = BuildKernel(image.Height, height);
 
-        var current = image;
-        var rowOffset = 0;
-        if (horizontal)
+        if (!horizontal)
         {
-            // Only the source rows that some output row reads need the horizontal pass.
-            var firstRow = rows.Start[0];
-            var endRow = rows.Start[height - 1] + rows.Count[height - 1];
-            current = ResizeHorizontal(image, columns, firstRow, endRow);
-            rowOffset = firstRow;
+            return ResizeVertical(image.Pixels, image.Width, rows, 0);
         }
 
-        return vertical ? ResizeVertical(current, rows, rowOffset) : current;
+        // Only the source rows that some output row reads need the horizontal pass.
+        var firstRow = rows.Start[0];
+        var endRow = rows.Start[height - 1] + rows.Count[height - 1];
+        var intermediateBytes = width * (endRow - firstRow) * 3;
+        if (!vertical)
+        {
+            var only = new byte[intermediateBytes];
+            ResizeHorizontal(image, columns, firstRow, endRow, only);
+            return new RgbImage(width, endRow - firstRow, only);
+        }
+
+        // The intermediate is pooled and returned as soon as the vertical pass has read it.
+        var intermediate = ArrayPool<byte>.Shared.Rent(intermediateBytes);
+        try
+        {
+            ResizeHorizontal(image, columns, firstRow, endRow, intermediate);
+            return ResizeVertical(intermediate, width, rows, firstRow);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(intermediate);
+        }
     }
 
     /// <summary>Taps of every output sample: first source index, tap count and fixed-point weights (stride <see cref="Size"/>).</summary>
@@ -127,13 +144,12 @@ public static class BicubicResampler
         return (byte)(v < 0 ? 0 : v > 255 ? 255 : v);
     }
 
-    /// <summary>Resizes the rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) horizontally.</summary>
-    private static RgbImage ResizeHorizontal(RgbImage image, Kernel k, int firstRow, int endRow)
+    /// <summary>Resizes the rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) horizontally into the start of <paramref name="dst"/>.</summary>
+    private static void ResizeHorizontal(RgbImage image, Kernel k, int firstRow, int endRow, byte[] dst)
     {
         var width = k.Start.Length;
         var outHeight = endRow - firstRow;
         var src = image.Pixels;
-        var dst = new byte[width * outHeight * 3];
         var inW = image.Width;
         Parallel.For(0, outHeight, y =>
         {
@@ -159,22 +175,23 @@ public static class BicubicResampler
                 dst[q + 2] = Clip8(b);
             }
         });
-        return new RgbImage(width, outHeight, dst);
     }
 
-    /// <summary>Resizes vertically; source row indices of the kernel are shifted down by <paramref name="rowOffset"/>.</summary>
-    private static RgbImage ResizeVertical(RgbImage image, Kernel k, int rowOffset)
+    /// <summary>
+    /// Resizes <paramref name="src"/> (rows of <paramref name="width"/> RGB pixels) vertically; source row indices of the kernel
+    /// are shifted down by <paramref name="rowOffset"/>.
+    /// </summary>
+    private static RgbImage ResizeVertical(byte[] src, int width, Kernel k, int rowOffset)
     {
         var height = k.Start.Length;
-        var src = image.Pixels;
-        var stride = image.Width * 3;
+        var stride = width * 3;
         var dst = new byte[stride * height];
-        Parallel.For(0, height, y =>
+        // One accumulator row per worker, pooled, rather than one per output row.
+        Parallel.For(0, height, () => ArrayPool<int>.Shared.Rent(stride), (y, _, acc) =>
         {
             const int half = 1 << (PrecisionBits - 1);
             var baseW = y * k.Size;
-            var acc = new int[stride];
-            Array.Fill(acc, half);
+            acc.AsSpan(0, stride).Fill(half);
             for (var i = 0; i < k.Count[y]; i++)
             {
                 var w = k.Weights[baseW + i];
@@ -190,7 +207,9 @@ public static class BicubicResampler
             {
                 dst[outRow + c] = Clip8(acc[c]);
             }
-        });
-        return new RgbImage(image.Width, height, dst);
+
+            return acc;
+        }, acc => ArrayPool<int>.Shared.Return(acc));
+        return new RgbImage(width, height, dst);
     }
 }

@@ -5,6 +5,9 @@ namespace VisionR1.Inputs;
 /// <param name="Parts">Text and images, interleaved as they should appear.</param>
 public sealed record ChatTurn(string Role, IReadOnlyList<ChatPart> Parts)
 {
+    /// <summary>The turn's text: its text parts joined in order (images left out).</summary>
+    public string Text => string.Concat(Parts.OfType<TextPart>().Select(p => p.Text));
+
     /// <summary>The system role name.</summary>
     public const string SystemRole = "system";
 

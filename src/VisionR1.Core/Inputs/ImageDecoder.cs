@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using SkiaSharp;
 
@@ -22,7 +23,14 @@ public static class ImageDecoder
     /// <param name="applyOrientation">Whether to turn the pixels as the EXIF orientation says (default true, as an image viewer and transformers' <c>load_image</c> do; transformers' processor alone does not).</param>
     /// <exception cref="InvalidImageException">The file is missing, unreadable, empty, corrupt, truncated or over budget.</exception>
     public static RgbImage DecodeFile(string path, long maxDecodedPixels,
-        RgbConversion conversion = RgbConversion.CompositeOntoWhite, bool applyOrientation = true)
+        RgbConversion conversion = RgbConversion.CompositeOntoWhite, bool applyOrientation = true) =>
+        DecodeFile(path, maxDecodedPixels, conversion, applyOrientation, rent: false);
+
+    /// <summary>
+    /// <see cref="DecodeFile(string, long, RgbConversion, bool)"/>, the pixels in an <see cref="ArrayPool{T}"/> buffer when
+    /// <paramref name="rent"/> (at least, not exactly, Width·Height·3 bytes): the caller hands it back with <see cref="Return"/>.
+    /// </summary>
+    internal static RgbImage DecodeFile(string path, long maxDecodedPixels, RgbConversion conversion, bool applyOrientation, bool rent)
     {
         ArgumentNullException.ThrowIfNull(path);
         FileStream stream;
@@ -39,7 +47,7 @@ public static class ImageDecoder
         {
             try
             {
-                return Decode(stream, path, maxDecodedPixels, conversion, applyOrientation);
+                return Decode(stream, path, maxDecodedPixels, conversion, applyOrientation, rent);
             }
             catch (IOException ex)
             {
@@ -56,11 +64,18 @@ public static class ImageDecoder
     /// <param name="applyOrientation">Whether to apply the EXIF orientation (default true).</param>
     /// <exception cref="InvalidImageException">The data is empty, corrupt, truncated, of an unknown format or over budget.</exception>
     public static RgbImage Decode(byte[] data, string source, long maxDecodedPixels,
-        RgbConversion conversion = RgbConversion.CompositeOntoWhite, bool applyOrientation = true)
+        RgbConversion conversion = RgbConversion.CompositeOntoWhite, bool applyOrientation = true) =>
+        Decode(data, source, maxDecodedPixels, conversion, applyOrientation, rent: false);
+
+    /// <summary>Decodes encoded bytes, the pixels rented when <paramref name="rent"/> (see <see cref="Return"/>).</summary>
+    internal static RgbImage Decode(byte[] data, string source, long maxDecodedPixels, RgbConversion conversion, bool applyOrientation, bool rent)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return Decode(new MemoryStream(data, writable: false), source, maxDecodedPixels, conversion, applyOrientation);
+        return Decode(new MemoryStream(data, writable: false), source, maxDecodedPixels, conversion, applyOrientation, rent);
     }
+
+    /// <summary>Hands the rented pixel buffer of an image decoded with <c>rent</c> back to the pool; the image must not be used after.</summary>
+    internal static void Return(RgbImage rented) => ArrayPool<byte>.Shared.Return(rented.Pixels);
 
     /// <summary>Decodes an image from a seekable stream (left open); <paramref name="source"/> names the image in errors.</summary>
     /// <param name="stream">The encoded image, read from its current position.</param>
@@ -70,7 +85,10 @@ public static class ImageDecoder
     /// <param name="applyOrientation">Whether to apply the EXIF orientation (default true).</param>
     /// <exception cref="InvalidImageException">The data is empty, corrupt, truncated, of an unknown format or over budget.</exception>
     public static RgbImage Decode(Stream stream, string source, long maxDecodedPixels,
-        RgbConversion conversion = RgbConversion.CompositeOntoWhite, bool applyOrientation = true)
+        RgbConversion conversion = RgbConversion.CompositeOntoWhite, bool applyOrientation = true) =>
+        Decode(stream, source, maxDecodedPixels, conversion, applyOrientation, rent: false);
+
+    private static RgbImage Decode(Stream stream, string source, long maxDecodedPixels, RgbConversion conversion, bool applyOrientation, bool rent)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(source);
@@ -99,30 +117,41 @@ public static class ImageDecoder
         }
 
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var rgba = new byte[info.BytesSize];
-        var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
-        SKCodecResult result;
+        // The RGBA decode buffer is pooled and returned before this call ends: only the RGB image is allocated.
+        var rgba = ArrayPool<byte>.Shared.Rent(info.BytesSize);
         try
         {
-            result = codec.GetPixels(info, handle.AddrOfPinnedObject());
+            var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+            SKCodecResult result;
+            try
+            {
+                result = codec.GetPixels(info, handle.AddrOfPinnedObject());
+            }
+            finally
+            {
+                handle.Free();
+            }
+
+            if (result == SKCodecResult.IncompleteInput)
+            {
+                throw new InvalidImageException(source, "is truncated: the image data ends before the last row.");
+            }
+
+            if (result != SKCodecResult.Success)
+            {
+                throw new InvalidImageException(source, $"could not be decoded: {result}.");
+            }
+
+            var rgb = ToRgb(rgba, width, height, conversion, rent);
+            if (!applyOrientation) return rgb;
+            var oriented = ApplyOrientation(rgb, codec.EncodedOrigin, rent);
+            if (rent && !ReferenceEquals(oriented, rgb)) Return(rgb);
+            return oriented;
         }
         finally
         {
-            handle.Free();
+            ArrayPool<byte>.Shared.Return(rgba);
         }
-
-        if (result == SKCodecResult.IncompleteInput)
-        {
-            throw new InvalidImageException(source, "is truncated: the image data ends before the last row.");
-        }
-
-        if (result != SKCodecResult.Success)
-        {
-            throw new InvalidImageException(source, $"could not be decoded: {result}.");
-        }
-
-        var rgb = ToRgb(rgba, width, height, conversion);
-        return applyOrientation ? ApplyOrientation(rgb, codec.EncodedOrigin) : rgb;
     }
 
     /// <summary>Converts a SkiaSharp bitmap (e.g. a rendered scene) to RGB, removing alpha as <paramref name="conversion"/> says.</summary>
@@ -130,7 +159,11 @@ public static class ImageDecoder
     /// <param name="source">Names the image in errors.</param>
     /// <param name="conversion">How alpha is removed (default: composite onto white).</param>
     /// <exception cref="InvalidImageException">The bitmap is empty or its pixels cannot be read.</exception>
-    public static RgbImage FromBitmap(SKBitmap bitmap, string source, RgbConversion conversion = RgbConversion.CompositeOntoWhite)
+    public static RgbImage FromBitmap(SKBitmap bitmap, string source, RgbConversion conversion = RgbConversion.CompositeOntoWhite) =>
+        FromBitmap(bitmap, source, conversion, rent: false);
+
+    /// <summary>Converts a bitmap, the pixels rented when <paramref name="rent"/> (see <see cref="Return"/>).</summary>
+    internal static RgbImage FromBitmap(SKBitmap bitmap, string source, RgbConversion conversion, bool rent)
     {
         ArgumentNullException.ThrowIfNull(bitmap);
         ArgumentNullException.ThrowIfNull(source);
@@ -140,22 +173,29 @@ public static class ImageDecoder
         }
 
         var info = new SKImageInfo(bitmap.Width, bitmap.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var rgba = new byte[info.BytesSize];
-        var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+        var rgba = ArrayPool<byte>.Shared.Rent(info.BytesSize);
         try
         {
-            using var pixmap = bitmap.PeekPixels();
-            if (pixmap is null || !pixmap.ReadPixels(info, handle.AddrOfPinnedObject(), info.RowBytes, 0, 0))
+            var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+            try
             {
-                throw new InvalidImageException(source, "is a bitmap whose pixels cannot be read.");
+                using var pixmap = bitmap.PeekPixels();
+                if (pixmap is null || !pixmap.ReadPixels(info, handle.AddrOfPinnedObject(), info.RowBytes, 0, 0))
+                {
+                    throw new InvalidImageException(source, "is a bitmap whose pixels cannot be read.");
+                }
             }
+            finally
+            {
+                handle.Free();
+            }
+
+            return ToRgb(rgba, bitmap.Width, bitmap.Height, conversion, rent);
         }
         finally
         {
-            handle.Free();
+            ArrayPool<byte>.Shared.Return(rgba);
         }
-
-        return ToRgb(rgba, bitmap.Width, bitmap.Height, conversion);
     }
 
     /// <summary>Lets the codec own a wrapper without closing the caller's stream.</summary>
@@ -184,8 +224,8 @@ public static class ImageDecoder
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    /// <summary>Unpremultiplied RGBA to RGB: alpha composited onto white, or dropped.</summary>
-    private static RgbImage ToRgb(byte[] rgba, int width, int height, RgbConversion conversion)
+    /// <summary>Unpremultiplied RGBA (the first width·height·4 bytes of <paramref name="rgba"/>, a pooled buffer) to RGB: alpha composited onto white, or dropped.</summary>
+    private static RgbImage ToRgb(byte[] rgba, int width, int height, RgbConversion conversion, bool rent)
     {
         if (!Enum.IsDefined(conversion))
         {
@@ -193,8 +233,9 @@ public static class ImageDecoder
         }
 
         var drop = conversion == RgbConversion.DropAlpha;
-        var rgb = new byte[width * height * 3];
-        for (int p = 0, q = 0; p < rgba.Length; p += 4, q += 3)
+        var rgb = rent ? ArrayPool<byte>.Shared.Rent(width * height * 3) : new byte[width * height * 3];
+        var length = width * height * 4;
+        for (int p = 0, q = 0; p < length; p += 4, q += 3)
         {
             int a = rgba[p + 3];
             if (a == 255 || drop)
@@ -216,7 +257,7 @@ public static class ImageDecoder
     }
 
     /// <summary>Turns the stored pixel grid into the displayed one for an EXIF orientation.</summary>
-    internal static RgbImage ApplyOrientation(RgbImage image, SKEncodedOrigin origin)
+    internal static RgbImage ApplyOrientation(RgbImage image, SKEncodedOrigin origin, bool rent = false)
     {
         if (origin is SKEncodedOrigin.TopLeft or 0)
         {
@@ -226,7 +267,7 @@ public static class ImageDecoder
         int w = image.Width, h = image.Height;
         var swaps = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
         int outW = swaps ? h : w, outH = swaps ? w : h;
-        var output = new byte[image.Pixels.Length];
+        var output = rent ? ArrayPool<byte>.Shared.Rent(w * h * 3) : new byte[w * h * 3];
         for (var y = 0; y < outH; y++)
         {
             for (var x = 0; x < outW; x++)

@@ -3,14 +3,15 @@ using VisionR1.Problems;
 namespace VisionR1.Inputs;
 
 /// <summary>
-/// Decodes and patchifies referenced images when a batch is built (<see cref="ImageProcessor"/>), with an optional
+/// Decodes and resizes referenced images when a batch is built (<see cref="ImageProcessor"/>), with an optional
 /// bounded least-recently-used cache of processed images. Data sets hold <see cref="ImageRef"/>s only, so their size
 /// costs no pixels: resident image memory is at most the cache plus the batch being built. Thread-safe.
 /// </summary>
 /// <remarks>
-/// A 1024×768 image becomes about 19 MB of float patches; a GRPO step encodes each prompt several times
-/// (sampling, old and reference log-probs, each update), so a cache that holds one step's images saves the
-/// repeated decodes. The default holds none.
+/// A processed image keeps its resized 8-bit pixels (a 1024×768 image: 2.3 MB); its 19 MB of float patches are
+/// written only into the batch's pixel tensor. A GRPO step encodes each prompt several times (sampling, old and
+/// reference log-probs, each update), so a cache that holds one step's images saves the repeated decodes. The
+/// default holds none.
 /// </remarks>
 public sealed class ImageLoader
 {
@@ -21,7 +22,7 @@ public sealed class ImageLoader
     private long _loads;
     private long _hits;
 
-    /// <summary>A loader that processes with <paramref name="processor"/> (the released defaults when null) and caches up to <paramref name="cacheBytes"/> bytes of patches (0: no cache).</summary>
+    /// <summary>A loader that processes with <paramref name="processor"/> (the released defaults when null) and caches up to <paramref name="cacheBytes"/> bytes of processed images (<see cref="ProcessedImage.ResidentBytes"/>; 0: no cache).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="cacheBytes"/> is negative.</exception>
     public ImageLoader(ImageProcessor? processor = null, long cacheBytes = 0)
     {
@@ -33,10 +34,10 @@ public sealed class ImageLoader
     /// <summary>The processor images go through.</summary>
     public ImageProcessor Processor { get; }
 
-    /// <summary>The most bytes of processed patches the cache keeps (0: no cache).</summary>
+    /// <summary>The most bytes of processed images the cache keeps (0: no cache).</summary>
     public long CacheCapacityBytes { get; }
 
-    /// <summary>Bytes of processed patches cached now.</summary>
+    /// <summary>Bytes of processed images cached now.</summary>
     public long CachedBytes { get { lock (_gate) return _cachedBytes; } }
 
     /// <summary>Images cached now.</summary>
@@ -110,7 +111,7 @@ public sealed class ImageLoader
 
     private void Add(ImageRef key, ProcessedImage image)
     {
-        long bytes = (long)image.Patches.Length * sizeof(float);
+        long bytes = image.ResidentBytes;
         if (bytes > CacheCapacityBytes) return;
         lock (_gate)
         {

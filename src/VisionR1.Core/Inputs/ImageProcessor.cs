@@ -5,7 +5,8 @@ namespace VisionR1.Inputs;
 /// <summary>
 /// The Qwen2.5-VL image processor: decode (see <see cref="ImageDecoder"/>), check size and
 /// aspect ratio, <see cref="SmartResize"/>, bicubic resize, rescale by 1/255, normalise with
-/// the CLIP mean/std, and patchify into <see cref="ProcessedImage"/>. Stateless and thread-safe.
+/// the CLIP mean/std, and patchify into <see cref="ProcessedImage"/>. The processed image keeps the resized 8-bit
+/// pixels; rescaling, normalising and patchifying happen when a batch writes its patches. Stateless and thread-safe.
 /// </summary>
 /// <param name="options">Pixel limits and guards; null for the released defaults.</param>
 public sealed class ImageProcessor(ImageProcessorOptions? options = null)
@@ -60,25 +61,39 @@ public sealed class ImageProcessor(ImageProcessorOptions? options = null)
     /// <summary>Decodes and processes the image file at <paramref name="path"/>.</summary>
     /// <exception cref="InvalidImageException">The image cannot be used; the message names the path.</exception>
     public ProcessedImage ProcessFile(string path) =>
-        Process(ImageDecoder.DecodeFile(path, Options.MaxDecodedPixels, Options.Rgb, Options.ApplyExifOrientation), path);
+        ProcessRented(ImageDecoder.DecodeFile(path, Options.MaxDecodedPixels, Options.Rgb, Options.ApplyExifOrientation, rent: true), path);
 
     /// <summary>Decodes and processes encoded image bytes; <paramref name="source"/> names the image in errors.</summary>
     /// <exception cref="InvalidImageException">The image cannot be used.</exception>
     public ProcessedImage Process(byte[] encoded, string source) =>
-        Process(ImageDecoder.Decode(encoded, source, Options.MaxDecodedPixels, Options.Rgb, Options.ApplyExifOrientation), source);
+        ProcessRented(ImageDecoder.Decode(encoded, source, Options.MaxDecodedPixels, Options.Rgb, Options.ApplyExifOrientation, rent: true), source);
 
     /// <summary>Processes a SkiaSharp bitmap, e.g. a scene rendered in memory.</summary>
     /// <exception cref="InvalidImageException">The image cannot be used.</exception>
     public ProcessedImage Process(SKBitmap bitmap, string source) =>
-        Process(ImageDecoder.FromBitmap(bitmap, source, Options.Rgb), source);
+        ProcessRented(ImageDecoder.FromBitmap(bitmap, source, Options.Rgb, rent: true), source);
 
     /// <summary>Processes an already decoded image.</summary>
     /// <exception cref="InvalidImageException">The image is too small or too elongated.</exception>
-    public ProcessedImage Process(RgbImage image, string source)
+    public ProcessedImage Process(RgbImage image, string source) => new(source, Resize(image, source));
+
+    /// <summary>
+    /// Processes a decoded image whose pixels are a pooled buffer and hands the buffer back, so a decode leaves only the
+    /// resized pixels the processed image keeps (an image already at its size is copied out of the buffer).
+    /// </summary>
+    private ProcessedImage ProcessRented(RgbImage decoded, string source)
     {
-        var (planes, height, width) = ResizeAndNormalize(image, source);
-        var (patches, gt, gh, gw) = ImagePatches.Patchify(planes, height, width);
-        return new ProcessedImage(source, patches, gt, gh, gw);
+        try
+        {
+            var resized = Resize(decoded, source);
+            if (ReferenceEquals(resized, decoded))
+                resized = new RgbImage(decoded.Width, decoded.Height, decoded.Pixels.AsSpan(0, decoded.Width * decoded.Height * 3).ToArray());
+            return new ProcessedImage(source, resized);
+        }
+        finally
+        {
+            ImageDecoder.Return(decoded);
+        }
     }
 
     /// <summary>
@@ -87,6 +102,14 @@ public sealed class ImageProcessor(ImageProcessorOptions? options = null)
     /// </summary>
     /// <exception cref="InvalidImageException">The image is too small or too elongated.</exception>
     public (float[] Planes, int Height, int Width) ResizeAndNormalize(RgbImage image, string source)
+    {
+        var resized = Resize(image, source);
+        return (Normalize(resized), resized.Height, resized.Width);
+    }
+
+    /// <summary>Validates <paramref name="image"/> and smart-resizes it (bicubic, as Pillow) to the size the encoder sees.</summary>
+    /// <exception cref="InvalidImageException">The image is too small or too elongated.</exception>
+    public RgbImage Resize(RgbImage image, string source)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(source);
@@ -104,8 +127,7 @@ public sealed class ImageProcessor(ImageProcessorOptions? options = null)
         }
 
         var (height, width) = SmartResize(image.Height, image.Width, VisionPatchLayout.Factor, Options.MinPixels, Options.MaxPixels, Options.MaxAspectRatio);
-        var resized = BicubicResampler.Resize(image, width, height);
-        return (Normalize(resized), height, width);
+        return BicubicResampler.Resize(image, width, height);
     }
 
     /// <summary>Rescales 8-bit RGB to [0, 1] and normalises each channel with <see cref="VisionPatchLayout.Mean"/>/<see cref="VisionPatchLayout.Std"/>, as planes (3, H, W).</summary>

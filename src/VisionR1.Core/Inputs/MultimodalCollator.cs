@@ -144,6 +144,39 @@ public static class MultimodalCollator
         }
     }
 
+    /// <summary>
+    /// The images' patch rows as one (patches, 1176) float tensor, each image writing its patches straight into the
+    /// tensor's memory (no managed copy of the batch), moved to <paramref name="device"/> when that is not the CPU.
+    /// </summary>
+    private static Tensor PixelTensor(List<ProcessedImage> images, long totalPatches, Device? device)
+    {
+        var host = empty([totalPatches, VisionPatchLayout.PatchDim], ScalarType.Float32, CPU);
+        try
+        {
+            using (var flat = host.view(-1))
+            {
+                long offset = 0;
+                foreach (var image in images)
+                {
+                    // A span is limited to 2^31 elements; one image's patches always fit in one.
+                    using var part = flat.narrow(0, offset, image.PatchValueCount);
+                    image.WritePatches(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(part.bytes));
+                    offset += image.PatchValueCount;
+                }
+            }
+
+            if (device is null || device.type == TorchSharp.DeviceType.CPU) return host;
+            var moved = host.to(device);
+            host.Dispose();
+            return moved;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
     private static MultimodalBatch Build(long[] ids, long[] mask, int batch, int length, List<ProcessedImage> images, Device? device)
     {
         Tensor? pixels = null;
@@ -151,20 +184,15 @@ public static class MultimodalCollator
         if (images.Count > 0)
         {
             var totalPatches = images.Sum(i => (long)i.PatchCount);
-            var flat = new float[totalPatches * VisionPatchLayout.PatchDim];
             var gridValues = new long[images.Count * 3];
-            var offset = 0L;
             for (var i = 0; i < images.Count; i++)
             {
-                var image = images[i];
-                Array.Copy(image.Patches, 0, flat, offset, image.Patches.Length);
-                offset += image.Patches.Length;
-                gridValues[i * 3] = image.GridT;
-                gridValues[(i * 3) + 1] = image.GridH;
-                gridValues[(i * 3) + 2] = image.GridW;
+                gridValues[i * 3] = images[i].GridT;
+                gridValues[(i * 3) + 1] = images[i].GridH;
+                gridValues[(i * 3) + 2] = images[i].GridW;
             }
 
-            pixels = tensor(flat, [totalPatches, VisionPatchLayout.PatchDim], ScalarType.Float32, device);
+            pixels = PixelTensor(images, totalPatches, device);
             grids = tensor(gridValues, [images.Count, 3], ScalarType.Int64, device);
         }
 

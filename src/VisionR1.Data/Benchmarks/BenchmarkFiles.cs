@@ -35,7 +35,7 @@ public static class BenchmarkFiles
         return ScoreLinesAsync(input, output, "MM-Math", (e, _) =>
         {
             var response = Require(e, "response");
-            return ValueTask.FromResult((RuleBasedAnswerExtractor.LastBoxed(response) ?? "", scorer.IsCorrect(Require(e, "answer"), response)));
+            return ValueTask.FromResult((AnswerExtractor.LastClosedBox(response) ?? "", scorer.IsCorrect(Require(e, "answer"), response)));
         }, cancellationToken);
     }
 
@@ -65,7 +65,7 @@ public static class BenchmarkFiles
         {
             var item = new DynaMathItem(Str(e, "seed") ?? Str(e, "qid") ?? Require(e, "id"), Str(e, "answer_type") ?? "free form", Str(e, "answer") ?? Require(e, "ground_truth"), Require(e, "response"));
             items.Add(item);
-            return ValueTask.FromResult((RuleBasedAnswerExtractor.FinalAnswerSpan(item.Response, out bool _), scorer.IsCorrect(item)));
+            return ValueTask.FromResult((AnswerExtractor.MarkedAnswer(item.Response, out bool _), scorer.IsCorrect(item)));
         }, cancellationToken).ConfigureAwait(false);
         return scorer.Score(items);
     }

@@ -1,12 +1,13 @@
 using System.Text;
 using Microsoft.Extensions.AI;
+using VisionR1.Answers;
 
 namespace VisionR1.Data.Benchmarks;
 
 /// <summary>
 /// Extracts answers with a judge model over any <see cref="IChatClient"/>, as the official MathVista and
 /// MathVerse pipelines do with a GPT model. Deterministic decoding (temperature 0). A reply that is empty or
-/// a failed call falls back to <see cref="RuleBasedAnswerExtractor"/>; cancellation is not swallowed.
+/// a failed call falls back to <see cref="AnswerExtractionMode.MathVistaRules"/>; cancellation is not swallowed.
 /// </summary>
 /// <param name="client">The judge endpoint.</param>
 /// <param name="model">Model id to request, or null for the client's default.</param>
@@ -44,6 +45,6 @@ public sealed class ChatJudgeAnswerExtractor(IChatClient client, string? model =
         {
             // fall back to the rules below
         }
-        return RuleBasedAnswerExtractor.Extract(request);
+        return AnswerExtractor.Extract(request, AnswerExtractionMode.MathVistaRules);
     }
 }

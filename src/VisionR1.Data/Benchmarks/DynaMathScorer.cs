@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using VisionR1.Answers;
+using VisionR1.Answers.Math;
 
 namespace VisionR1.Data.Benchmarks;
 
@@ -29,12 +31,12 @@ public sealed partial class DynaMathScorer
     public bool IsCorrect(DynaMathItem item)
     {
         ArgumentNullException.ThrowIfNull(item);
-        var span = RuleBasedAnswerExtractor.FinalAnswerSpan(item.Response, out _);
+        var span = AnswerExtractor.MarkedAnswer(item.Response, out _);
         var type = item.AnswerType.Trim().ToLowerInvariant();
         if (type is "float" or "number" or "numeric")
         {
             var n = PythonNumbers.TryParseFloat(span, out var v) ? v
-                : MathExpression.TryEvaluate(span) ?? (RuleBasedAnswerExtractor.LastNumber(span) is { } last && PythonNumbers.TryParseFloat(last, out var l) ? l : double.NaN);
+                : MathExpression.TryEvaluate(span) ?? (AnswerExtractor.LastNumberValue(span) is { } last && PythonNumbers.TryParseFloat(last, out var l) ? l : double.NaN);
             return PythonNumbers.TryParseFloat(item.Gold, out var g) && Math.Abs(n - g) <= Tolerance;
         }
         if (type is "multiple choice" or "multiple_choice" or "multi_choice")

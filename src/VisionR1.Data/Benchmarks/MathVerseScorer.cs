@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using VisionR1.Answers;
 
 namespace VisionR1.Data.Benchmarks;
 

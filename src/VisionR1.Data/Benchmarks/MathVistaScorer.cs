@@ -3,6 +3,8 @@ using System.Numerics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using VisionR1.Answers;
+using VisionR1.Answers.Math;
 
 namespace VisionR1.Data.Benchmarks;
 
@@ -75,7 +77,7 @@ public sealed partial class MathVistaScorer(IAnswerExtractor? extractor = null)
     {
         if (questionType == "multi_choice")
         {
-            string text = extraction is { ValueKind: JsonValueKind.String } s ? s.GetString()!.Trim(PythonNumbers.PythonWhitespace)
+            string text = extraction is { ValueKind: JsonValueKind.String } s ? PythonNumbers.Strip(s.GetString()!)
                 : extraction is { } other ? PythonText.Str(other) : "None";
             var letter = ParenthesisedLetter().Match(text);
             if (letter.Success) text = letter.Groups[1].Value.ToUpperInvariant();

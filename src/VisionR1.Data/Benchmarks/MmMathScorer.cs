@@ -22,9 +22,9 @@ public sealed class MmMathScorer(MmMathOptions? options = null, IAnswerVerifier?
     {
         ArgumentNullException.ThrowIfNull(gold);
         ArgumentNullException.ThrowIfNull(response);
-        var predicted = RuleBasedAnswerExtractor.LastBoxed(response);
+        var predicted = AnswerExtractor.LastClosedBox(response);
         if (predicted is null) return false;
-        var goldAnswer = RuleBasedAnswerExtractor.LastBoxed(gold) ?? gold;
+        var goldAnswer = AnswerExtractor.LastClosedBox(gold) ?? gold;
         var g = Answers(goldAnswer);
         var p = Answers(predicted);
         if (g.Count != p.Count || g.Count == 0) return false;

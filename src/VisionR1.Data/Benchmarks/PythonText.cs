@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 using System.Text.Json;
+using VisionR1.Answers.Math;
 
 namespace VisionR1.Data.Benchmarks;
 

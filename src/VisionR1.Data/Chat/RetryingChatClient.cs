@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Polly;
-using VisionR1.Data.ColdStart;
 
 namespace VisionR1.Data.Chat;
 

@@ -13,16 +13,20 @@ public sealed record TokenPrices(decimal InputPerMillion = 0, decimal OutputPerM
 /// <param name="MllmModel">Model id requested for steps 1–2 (the paper: Qwen2.5-VL-72B), or null for the client's default.</param>
 /// <param name="ReasonerModel">Model id requested for step 3 (the paper: DeepSeek-R1), or null for the client's default.</param>
 /// <param name="MaxConcurrency">Samples in flight at once.</param>
-/// <param name="MaxRetries">Retries per call on 429, 5xx, timeouts, network errors and malformed replies.</param>
-/// <param name="RetryBaseDelay">First retry delay; doubles each retry, with jitter.</param>
-/// <param name="RequestTimeout">Time allowed to one call attempt.</param>
+/// <param name="MaxRetries">
+/// Re-asks of a malformed reply (empty, or an unformatted CoT when <paramref name="RetryUnformattedReasoning"/>) per step; and,
+/// where the library composes the endpoint's middleware (<see cref="Recipe.DataStages.ColdStartAsync"/>), the
+/// <see cref="Chat.RetryingChatClient"/>'s retries on 429, 5xx, timeouts and network errors. A client passed straight to
+/// <see cref="ColdStartPipeline"/> brings its own retries.
+/// </param>
+/// <param name="RetryBaseDelay">First retry delay of the composed <see cref="Chat.RetryingChatClient"/>; doubles each retry, with jitter.</param>
+/// <param name="RequestTimeout">Time allowed to one call attempt by the composed <see cref="Chat.RetryingChatClient"/>.</param>
 /// <param name="MllmTemperature">Sampling temperature of steps 1–2 (null: the endpoint's default).</param>
 /// <param name="ReasonerTemperature">Sampling temperature of step 3 (0.6, DeepSeek-R1's recommended setting).</param>
 /// <param name="MaxOutputTokens">Output cap per call, or null for the endpoint's default.</param>
 /// <param name="Prompts">The prompt templates (null: <see cref="ColdStartPrompts"/> defaults).</param>
 /// <param name="MllmPrices">Prices of the MLLM endpoint, for the cost report.</param>
 /// <param name="ReasonerPrices">Prices of the reasoning endpoint, for the cost report.</param>
-/// <param name="KeepStepCache">Keep a sample's per-step cache files after its record is written (default: delete them).</param>
 /// <param name="RetryUnformattedReasoning">Retry a step-3 reply that is not <c>&lt;think&gt;…&lt;/think&gt;&lt;answer&gt;…&lt;/answer&gt;</c> (default: keep it raw, so the CoT filter removes and counts it as truncated or malformed).</param>
 public sealed record ColdStartOptions(
     string? MllmModel = null,
@@ -37,9 +41,17 @@ public sealed record ColdStartOptions(
     ColdStartPrompts? Prompts = null,
     TokenPrices? MllmPrices = null,
     TokenPrices? ReasonerPrices = null,
-    bool KeepStepCache = false,
     bool RetryUnformattedReasoning = false)
 {
+    /// <summary>
+    /// <paramref name="client"/> with the middleware these options ask for, innermost first: retries
+    /// (<see cref="MaxRetries"/>, <see cref="EffectiveRetryBaseDelay"/>, <see cref="EffectiveRequestTimeout"/>), then, when
+    /// <paramref name="cacheDirectory"/> is given, a <see cref="Chat.DiskCachingChatClient"/> there. The result owns
+    /// <paramref name="client"/>: dispose one of them, not both.
+    /// </summary>
+    public Microsoft.Extensions.AI.IChatClient Compose(Microsoft.Extensions.AI.IChatClient client, string? cacheDirectory) =>
+        Chat.ChatMiddleware.WithRetriesAndCache(client, MaxRetries, EffectiveRetryBaseDelay, EffectiveRequestTimeout, cacheDirectory);
+
     /// <summary>The first retry delay in effect (1 s by default).</summary>
     public TimeSpan EffectiveRetryBaseDelay => RetryBaseDelay ?? TimeSpan.FromSeconds(1);
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
-using Polly;
 using VisionR1.Data.Chat;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
@@ -19,10 +18,13 @@ namespace VisionR1.Data.ColdStart;
 /// unless <see cref="ColdStartOptions.RetryUnformattedReasoning"/>).
 /// <para>
 /// Every request carries <c>visionr1.step</c> and <c>visionr1.item_id</c> in <c>ChatOptions.AdditionalProperties</c>.
-/// Calls run through a Polly pipeline (exponential backoff with jitter on 429/5xx, timeouts, network errors and
-/// malformed replies, and a per-attempt timeout). Each step's result is cached on disk per sample before the next
-/// step starts; a finished sample is appended once to the JSONL output, keyed by its id; a new run skips ids
-/// already in the output and reuses cached steps. Cancellation stops between writes, never inside one.
+/// The pipeline makes each call once: retries of transport failures and caching of steps are the caller's middleware,
+/// composed around the clients (<see cref="RetryingChatClient"/>, <see cref="DiskCachingChatClient"/>:
+/// <c>endpoint.WithRetries(6).WithDiskCache(output + ".steps")</c>; <see cref="Recipe.DataStages.ColdStartAsync"/> composes
+/// both). A malformed reply (empty, or an unformatted CoT when <see cref="ColdStartOptions.RetryUnformattedReasoning"/>) is asked
+/// again up to <see cref="ColdStartOptions.MaxRetries"/> times, the attempt number in <c>visionr1.attempt</c> so a cache
+/// replays the same sequence. A finished sample is appended once to the JSONL output, keyed by its id; a new run skips ids
+/// already in the output, and through a disk cache reuses the steps it had. Cancellation stops between writes, never inside one.
 /// </para>
 /// </summary>
 public sealed class ColdStartPipeline
@@ -31,7 +33,6 @@ public sealed class ColdStartPipeline
     private readonly IChatClient _reasoner;
     private readonly ColdStartOptions _options;
     private readonly ColdStartPrompts _prompts;
-    private readonly ResiliencePipeline _resilience;
 
     /// <summary>Creates the pipeline; <paramref name="mllm"/> serves steps 1–2 and <paramref name="reasoner"/> step 3 (they may be the same client).</summary>
     public ColdStartPipeline(IChatClient mllm, IChatClient reasoner, ColdStartOptions? options = null)
@@ -42,27 +43,23 @@ public sealed class ColdStartPipeline
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxConcurrency, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxRetries);
         _prompts = _options.Prompts ?? new ColdStartPrompts();
-        _resilience = ChatResilience.Build(_options.MaxRetries, _options.EffectiveRetryBaseDelay, _options.EffectiveRequestTimeout);
     }
 
     /// <summary>
     /// Runs the construction over <paramref name="problems"/>, appending finished samples to <paramref name="outputPath"/>
     /// (JSONL of <see cref="ColdStartRecord"/>; images that exist only as bytes are saved next to it under <c>images/</c>).
-    /// Step results are cached under <paramref name="cacheDirectory"/> (default: <c>OUTPUT.steps/</c>). Progress is reported
-    /// after each sample. Samples that fail after all retries are listed in the summary and left for the next run.
+    /// Progress is reported after each sample. Samples that fail (after the clients' own retries) are listed in the summary
+    /// and left for the next run.
     /// </summary>
     public async Task<ColdStartSummary> RunAsync(
         IAsyncEnumerable<MathProblem> problems,
         string outputPath,
-        string? cacheDirectory = null,
         IProgress<ColdStartProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(problems);
-        var cache = new StepCache(cacheDirectory ?? Path.GetFullPath(outputPath) + ".steps");
         var outputRoot = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
-        // Temporary files a killed run of this job left in its own folders (the step cache, the copied images).
-        AtomicFile.RemoveOrphansIn(cache.Directory);
+        // Temporary files a killed run of this job left in its own folder of copied images.
         AtomicFile.RemoveOrphansIn(Path.Combine(outputRoot, ImagePlacement.ImagesFolder));
         var counters = new Counters(_options);
         var failures = new ConcurrentQueue<KeyValuePair<string, string>>();
@@ -80,13 +77,10 @@ public sealed class ColdStartPipeline
             }
             try
             {
-                var record = await BuildAsync(problem, cache, counters, ct).ConfigureAwait(false);
+                var record = await BuildAsync(problem, counters, ct).ConfigureAwait(false);
                 var images = record.Images.Select((img, i) => ImagePlacement.RelativePath(outputRoot, img, problem.Id, i)).ToList();
                 if (await output.AppendAsync(record.Id, w => WriteRecord(w, record, images), CancellationToken.None).ConfigureAwait(false))
-                {
                     counters.Completed();
-                    if (!_options.KeepStepCache) cache.Remove(record.Id);
-                }
             }
             catch (Exception e) when (!(e is OperationCanceledException && ct.IsCancellationRequested))
             {
@@ -98,33 +92,28 @@ public sealed class ColdStartPipeline
         return new ColdStartSummary(counters.Snapshot(), failures.ToList());
     }
 
-    /// <summary>Builds one sample, reusing cached steps.</summary>
-    private async Task<ColdStartRecord> BuildAsync(MathProblem p, StepCache cache, Counters counters, CancellationToken ct)
+    /// <summary>Builds one sample.</summary>
+    private async Task<ColdStartRecord> BuildAsync(MathProblem p, Counters counters, CancellationToken ct)
     {
         // Every image is read and decoded before the first request: a bad one fails the item (named), never a text-only request.
         List<AIContent>? images = null;
         List<AIContent> Images() => images ??= ChatImages.Load(p);
 
-        var pseudo = await StepAsync(cache, counters, p.Id, ColdStartStep.PseudoCot, _mllm, _options.MllmModel, _options.MllmTemperature,
+        var pseudo = await StepAsync(counters, p.Id, ColdStartStep.PseudoCot, _mllm, _options.MllmModel, _options.MllmTemperature,
             () => [.. Images(), new TextContent(ColdStartPrompts.Fill(_prompts.PseudoCot, p.Question, p.Answer))], ct).ConfigureAwait(false);
-        var description = await StepAsync(cache, counters, p.Id, ColdStartStep.Description, _mllm, _options.MllmModel, _options.MllmTemperature,
+        var description = await StepAsync(counters, p.Id, ColdStartStep.Description, _mllm, _options.MllmModel, _options.MllmTemperature,
             () => [.. Images(), new TextContent(ColdStartPrompts.Fill(_prompts.Description, p.Question, p.Answer, pseudo.Text))], ct).ConfigureAwait(false);
-        var reasoning = await StepAsync(cache, counters, p.Id, ColdStartStep.Reasoning, _reasoner, _options.ReasonerModel, _options.ReasonerTemperature,
+        var reasoning = await StepAsync(counters, p.Id, ColdStartStep.Reasoning, _reasoner, _options.ReasonerModel, _options.ReasonerTemperature,
             () => [new TextContent(ColdStartPrompts.Fill(_prompts.Reasoning, p.Question, p.Answer, pseudo.Text, description.Text, _prompts.Instruction))], ct).ConfigureAwait(false);
-        return new ColdStartRecord(p.Id, p.Question, p.Answer, p.Images, pseudo.Text, description.Text, reasoning.Text,
+        return new ColdStartRecord(p, pseudo.Text, description.Text, reasoning.Text,
             pseudo.InputTokens + description.InputTokens + reasoning.InputTokens,
             pseudo.OutputTokens + description.OutputTokens + reasoning.OutputTokens);
     }
 
-    private async Task<StepResult> StepAsync(StepCache cache, Counters counters, string id, ColdStartStep step, IChatClient client, string? model, float? temperature, Func<List<AIContent>> contents, CancellationToken ct)
+    private async Task<StepResult> StepAsync(Counters counters, string id, ColdStartStep step, IChatClient client, string? model, float? temperature, Func<List<AIContent>> contents, CancellationToken ct)
     {
-        if (await cache.TryGetAsync(id, step, ct).ConfigureAwait(false) is { } cached)
-        {
-            counters.Reused();
-            return cached;
-        }
         var message = new ChatMessage(ChatRole.User, contents());
-        var result = await _resilience.ExecuteAsync(async token =>
+        for (int attempt = 0; ; attempt++)
         {
             var options = new ChatOptions
             {
@@ -137,30 +126,35 @@ public sealed class ColdStartPipeline
                     [ColdStartTags.ItemIdKey] = id,
                 },
             };
-            var response = await client.GetResponseAsync([message], options, token).ConfigureAwait(false);
+            // A re-ask differs from the first request, so a response cache replays the same sequence of answers.
+            if (attempt > 0) options.AdditionalProperties[ColdStartTags.AttemptKey] = attempt;
+            var response = await client.GetResponseAsync([message], options, ct).ConfigureAwait(false);
             long input = response.Usage?.InputTokenCount ?? 0, output = response.Usage?.OutputTokenCount ?? 0;
-            counters.Spent(step, input, output);
+            bool cached = DiskCachingChatClient.IsCacheHit(response);
+            if (!cached) counters.Spent(step, input, output);
             string text;
+            string? malformed = null;
             if (step != ColdStartStep.Reasoning) text = response.Text.Trim();
             else if (!ReasoningReply.TryFormat(response, out text) && _options.RetryUnformattedReasoning)
-                throw new MalformedReplyException("the reasoning reply is not <think>…</think><answer>…</answer>");
-            if (text.Length == 0) throw new MalformedReplyException($"empty {ColdStartTags.Name(step)} reply");
-            return new StepResult(text, input, output);
-        }, ct).ConfigureAwait(false);
-        counters.Called();
-        await cache.PutAsync(id, step, result, CancellationToken.None).ConfigureAwait(false);
-        return result;
+                malformed = "the reasoning reply is not <think>…</think><answer>…</answer>";
+            if (malformed is null && text.Length == 0) malformed = $"empty {ColdStartTags.Name(step)} reply";
+            if (malformed is null)
+            {
+                if (cached) counters.Reused(); else counters.Called();
+                return new StepResult(text, input, output);
+            }
+            if (attempt >= _options.MaxRetries)
+                throw new MalformedReplyException($"{malformed} ({attempt + 1} attempt{(attempt == 0 ? "" : "s")})");
+        }
     }
+
+    /// <summary>One step's reply as the record keeps it.</summary>
+    private sealed record StepResult(string Text, long InputTokens, long OutputTokens);
 
     private static void WriteRecord(Utf8JsonWriter w, ColdStartRecord r, IReadOnlyList<string> imagePaths)
     {
         w.WriteStartObject();
-        w.WriteString("id", r.Id);
-        w.WriteString("question", r.Question);
-        w.WriteString("answer", r.Answer);
-        w.WriteStartArray("images");
-        foreach (var i in imagePaths) w.WriteStringValue(i);
-        w.WriteEndArray();
+        MathProblemJsonl.WriteFields(w, r.Problem, imagePaths);
         w.WriteString("pseudo_cot", r.PseudoCot);
         w.WriteString("description", r.Description);
         w.WriteString("response", r.Response);

@@ -3,9 +3,9 @@ namespace VisionR1.Data.ColdStart;
 /// <summary>A snapshot of a construction run, reported after every finished or failed sample.</summary>
 /// <param name="Completed">Samples written by this run.</param>
 /// <param name="Resumed">Samples skipped because an earlier run finished them.</param>
-/// <param name="Failed">Samples that failed after all retries (they are retried by the next run).</param>
+/// <param name="Failed">Samples that failed (after the clients' retries; they are tried again by the next run).</param>
 /// <param name="CallsMade">Chat calls that returned a usable reply in this run.</param>
-/// <param name="StepsReused">Steps taken from the on-disk cache instead of being called again.</param>
+/// <param name="StepsReused">Steps answered by a <see cref="Chat.DiskCachingChatClient"/> from disk instead of being called again.</param>
 /// <param name="InputTokens">Input tokens spent by this run.</param>
 /// <param name="OutputTokens">Output tokens spent by this run.</param>
 /// <param name="Cost">Cost of this run at the configured prices.</param>

@@ -20,6 +20,9 @@ public static class ColdStartTags
     /// <summary>The <c>ChatOptions.AdditionalProperties</c> key holding the problem id.</summary>
     public const string ItemIdKey = "visionr1.item_id";
 
+    /// <summary>The <c>ChatOptions.AdditionalProperties</c> key holding the attempt number of a re-asked step (absent on the first request).</summary>
+    public const string AttemptKey = "visionr1.attempt";
+
     /// <summary>"pseudo_cot", "description" or "reasoning".</summary>
     public static string Name(ColdStartStep step) => step switch
     {

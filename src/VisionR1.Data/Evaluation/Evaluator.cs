@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.AI;
-using Polly;
 using VisionR1.Answers;
 using VisionR1.Data.Chat;
 using VisionR1.Data.ColdStart;
@@ -17,12 +16,16 @@ namespace VisionR1.Data.Evaluation;
 /// resumes, skipping ids already predicted. Each line is a MathVista-style item (<c>pid, question, query,
 /// question_type, answer_type, choices, precision, unit, answer, metadata</c>) plus <c>response</c>, so any of the
 /// scorers (e.g. <c>vr1 score mathvista</c>) reads it directly.
+/// <para>
+/// Each problem is asked once: retries and response caching are the caller's middleware around the model
+/// (<c>endpoint.WithRetries(4).WithDiskCache(predictions + ".cache")</c>, see <see cref="ChatMiddleware"/>); a problem whose call
+/// fails is counted, named in the summary and left for the next run.
+/// </para>
 /// </summary>
 public sealed class Evaluator
 {
     private readonly IChatClient _model;
     private readonly EvaluationOptions _options;
-    private readonly ResiliencePipeline _resilience;
 
     /// <summary>Creates the evaluator over <paramref name="model"/>.</summary>
     public Evaluator(IChatClient model, EvaluationOptions? options = null)
@@ -30,7 +33,6 @@ public sealed class Evaluator
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _options = options ?? new EvaluationOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxConcurrency, 1);
-        _resilience = ChatResilience.Build(_options.MaxRetries, _options.RetryBaseDelay ?? TimeSpan.FromSeconds(1), _options.RequestTimeout ?? TimeSpan.FromMinutes(10));
     }
 
     /// <summary>The text prompt for a problem: its MathVista <c>query</c> when it has one, else the question followed by lettered choices.</summary>
@@ -66,11 +68,8 @@ public sealed class Evaluator
                     var messages = new List<ChatMessage>();
                     if (_options.SystemPrompt is { } system) messages.Add(new ChatMessage(ChatRole.System, system));
                     messages.Add(new ChatMessage(ChatRole.User, contents));
-                    var response = await _resilience.ExecuteAsync(async token =>
-                    {
-                        var options = new ChatOptions { Temperature = _options.Temperature, TopP = _options.TopP, MaxOutputTokens = _options.MaxOutputTokens, ModelId = _options.ModelId };
-                        return await _model.GetResponseAsync(messages, options, token).ConfigureAwait(false);
-                    }, ct).ConfigureAwait(false);
+                    var options = new ChatOptions { Temperature = _options.Temperature, TopP = _options.TopP, MaxOutputTokens = _options.MaxOutputTokens, ModelId = _options.ModelId };
+                    var response = await _model.GetResponseAsync(messages, options, ct).ConfigureAwait(false);
                     Interlocked.Add(ref input, response.Usage?.InputTokenCount ?? 0);
                     Interlocked.Add(ref outputTokens, response.Usage?.OutputTokenCount ?? 0);
                     var text = ReasoningText(response);

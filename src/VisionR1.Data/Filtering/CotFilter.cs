@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using VisionR1.Answers;
-using VisionR1.Data.Benchmarks;
+using VisionR1.Problems;
 
 namespace VisionR1.Data.Filtering;
 
@@ -24,7 +24,17 @@ public sealed partial class CotFilter
         _replacer = new WordReplacer(_options.Replacements ?? CotFilterOptions.DefaultReplacements);
     }
 
-    /// <summary>Checks one response against its ground truth.</summary>
+    /// <summary>
+    /// Checks one response to <paramref name="problem"/>: against its answer, with its choices and precision, so a
+    /// multiple-choice answer given as the option letter or as the option's text is judged against the options.
+    /// </summary>
+    public FilterVerdict Check(string response, MathProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return Check(response, problem.Answer, AnswerContext.Of(problem));
+    }
+
+    /// <summary>Checks one response against its ground truth (with what is known of the question, when given).</summary>
     public FilterVerdict Check(string response, string groundTruth, AnswerContext? context = null)
     {
         ArgumentNullException.ThrowIfNull(response);
@@ -35,7 +45,7 @@ public sealed partial class CotFilter
         if (_options.RequireFormat && !formatted)
             return Removed(FilterRule.Format, "not exactly <think>…</think><answer>…</answer> with non-blank thinking and answer", response);
         string thinking = formatted ? thinkPart : response;
-        string answer = formatted ? answerPart : RuleBasedAnswerExtractor.FinalAnswerSpan(response, out _);
+        string answer = formatted ? answerPart : AnswerExtractor.MarkedAnswer(response, out _);
         if (_options.RejectRepetition && RepetitionReason(thinking) is { } r) return Removed(FilterRule.Repetition, r, response);
         var finalAnswer = StripFinalAnswer(answer);
         if (_options.RequireCorrectAnswer)
@@ -118,7 +128,7 @@ public sealed partial class CotFilter
     private static IEnumerable<string> Conclusions(string text)
     {
         foreach (Match m in Boxed().Matches(text))
-            if (RuleBasedAnswerExtractor.LastBoxed(text[m.Index..]) is { } b && b.Trim().Length > 0) yield return b.Trim();
+            if (AnswerExtractor.LastClosedBox(text[m.Index..]) is { } b && b.Trim().Length > 0) yield return b.Trim();
         foreach (Match m in AnswerStatement().Matches(text))
         {
             var value = m.Groups[1].Value.Trim().TrimEnd('.', ',', ';').Trim();

@@ -6,7 +6,11 @@ using VisionR1.Problems;
 
 namespace VisionR1.Data.Filtering;
 
-/// <summary>Runs a <see cref="CotFilter"/> over the JSONL output of the construction and writes the kept samples as ShareGPT chat samples (text CoT paired back with the image).</summary>
+/// <summary>
+/// Runs a <see cref="CotFilter"/> over the JSONL output of the construction (each response judged against its typed problem:
+/// answer, choices, precision) and writes the kept samples as ShareGPT chat samples (text CoT paired back with the image) that
+/// keep the problem's facts.
+/// </summary>
 public static class CotFilterFiles
 {
     /// <summary>
@@ -29,7 +33,7 @@ public static class CotFilterFiles
         await foreach (var record in ColdStartRecordJsonl.ReadAsync(inputPath, readOptions, readReport, cancellationToken).ConfigureAwait(false))
         {
             total++;
-            var verdict = filter.Check(record.Response, record.Answer);
+            var verdict = filter.Check(record.Response, record.Problem);
             if (verdict.Kept)
             {
                 words += verdict.Replacements;

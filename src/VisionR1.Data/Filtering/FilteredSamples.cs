@@ -27,4 +27,20 @@ public static class FilteredSamples
         }
         return samples.OrderBy(s => s.Order).Select(s => s.Sample).ToList();
     }
+
+    /// <summary>
+    /// Reads the samples of <paramref name="path"/> as <see cref="SupervisedSample"/>s of the problems they keep (the filter
+    /// writes each kept sample with its problem's facts), in the file's order: SFT data from the filter's output alone.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A sample has no problem (the file and id are named: chat data not written by the filter), or a line is malformed.</exception>
+    public static async Task<List<SupervisedSample>> ReadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var samples = new List<SupervisedSample>();
+        await foreach (var r in ChatSampleJsonl.ReadAsync(path, new ReadOptions(Strict: true, RequireImageFiles: false), null, cancellationToken).ConfigureAwait(false))
+        {
+            var problem = r.Problem ?? throw new InvalidDataException($"{path}: sample '{r.Id}' keeps no problem (no 'question' and 'answer'); pass the problems to pair it with.");
+            samples.Add(new SupervisedSample(problem, problem.PromptText(), r.Response));
+        }
+        return samples;
+    }
 }

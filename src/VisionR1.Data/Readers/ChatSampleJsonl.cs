@@ -1,5 +1,6 @@
 using System.Text.Json;
 using VisionR1.Data.Records;
+using VisionR1.Inputs;
 using VisionR1.Problems;
 
 namespace VisionR1.Data.Readers;
@@ -7,7 +8,9 @@ namespace VisionR1.Data.Readers;
 /// <summary>
 /// <see cref="ChatSample"/>s as JSON Lines in the ShareGPT layout (<c>conversations</c> of <c>{from, value}</c>,
 /// as Vision-R1-cold and LLaMA-Factory use) or the OpenAI layout (<c>messages</c> of <c>{role, content}</c>),
-/// with <c>images</c> relative to the data root. Written in the ShareGPT layout.
+/// with <c>images</c> relative to the data root. Written in the ShareGPT layout; a sample that keeps its problem also has the
+/// problem's fields (<c>question</c>, <c>answer</c>, <c>choices</c>, <c>answer_type</c>, <c>precision</c>, <c>unit</c>, <c>metadata</c>)
+/// as <see cref="MathProblemJsonl"/> names them, which chat trainers ignore.
 /// </summary>
 public static class ChatSampleJsonl
 {
@@ -37,10 +40,12 @@ public static class ChatSampleJsonl
             if (requireImageFiles && !File.Exists(full)) throw new DataFormatException(location, $"image file '{rel}' not found under '{dataRoot}'");
             images.Add(new ImageRef(full, null));
         }
-        int tokens = turns.Sum(t => CountOccurrences(t.Content, ChatSample.ImageToken));
+        int tokens = turns.Sum(t => CountOccurrences(t.Text, ChatSample.ImageToken));
         if (tokens != 0 && tokens != images.Count)
             throw new DataFormatException(location, $"{tokens} {ChatSample.ImageToken} token(s) but {images.Count} image(s)");
-        return new ChatSample(id, turns, images);
+        // A sample the filter wrote keeps its problem's facts next to the conversation.
+        var problem = JsonLines.TryGet(e, "answer", out _) && JsonLines.TryGet(e, "question", out _) ? MathProblemJsonl.ParseFacts(e, id, images, location) : null;
+        return new ChatSample(id, turns, images, problem);
     }
 
     private static void ReadTurns(JsonElement list, string roleKey, string textKey, List<ChatTurn> turns)
@@ -50,12 +55,12 @@ public static class ChatSampleJsonl
         {
             var role = JsonLines.RequireString(t, roleKey).ToLowerInvariant() switch
             {
-                "human" or "user" => TurnRole.User,
-                "gpt" or "assistant" or "model" => TurnRole.Assistant,
-                "system" => TurnRole.System,
+                "human" or "user" => ChatTurn.UserRole,
+                "gpt" or "assistant" or "model" => ChatTurn.AssistantRole,
+                "system" => ChatTurn.SystemRole,
                 var r => throw new FormatException($"unknown speaker '{r}'"),
             };
-            turns.Add(new ChatTurn(role, JsonLines.String(t, textKey) ?? ""));
+            turns.Add(new ChatTurn(role, [new TextPart(JsonLines.String(t, textKey) ?? "")]));
         }
     }
 
@@ -81,8 +86,8 @@ public static class ChatSampleJsonl
         foreach (var t in sample.Turns)
         {
             w.WriteStartObject();
-            w.WriteString("from", t.Role switch { TurnRole.User => "human", TurnRole.Assistant => "gpt", _ => "system" });
-            w.WriteString("value", t.Content);
+            w.WriteString("from", t.Role switch { ChatTurn.UserRole => "human", ChatTurn.AssistantRole => "gpt", ChatTurn.SystemRole => "system", var r => r });
+            w.WriteString("value", t.Text);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -90,6 +95,7 @@ public static class ChatSampleJsonl
         for (int i = 0; i < sample.Images.Count; i++)
             w.WriteStringValue(ImagePlacement.RelativePath(root, sample.Images[i], sample.Id, i));
         w.WriteEndArray();
+        if (sample.Problem is { } problem) MathProblemJsonl.WriteFacts(w, problem);
         w.WriteEndObject();
     }
 

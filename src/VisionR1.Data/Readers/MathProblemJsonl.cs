@@ -34,6 +34,15 @@ public static class MathProblemJsonl
             if (requireImageFiles && !File.Exists(full)) throw new DataFormatException(location, $"image file '{rel}' not found under '{dataRoot}'");
             images.Add(new ImageRef(full, null));
         }
+        return ParseFacts(e, id, images, location);
+    }
+
+    /// <summary>
+    /// The problem of <paramref name="e"/> whose id and images are already read: question, answer, choices, answer type,
+    /// precision, unit and metadata (the fields <see cref="WriteFacts"/> writes; absent optional ones stay absent).
+    /// </summary>
+    internal static MathProblem ParseFacts(JsonElement e, string id, IReadOnlyList<ImageRef> images, string location)
+    {
         var question = JsonLines.RequireString(e, "question", "problem", "query");
         var answer = JsonLines.RequireString(e, "answer");
         var choices = JsonLines.StringList(e, "choices");
@@ -76,10 +85,27 @@ public static class MathProblemJsonl
     private static void Write(Utf8JsonWriter w, MathProblem p, string root)
     {
         w.WriteStartObject();
+        WriteFields(w, p, p.Images.Select((image, i) => RelativeImagePath(image, p.Id, i, root)).ToList());
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes the fields of <paramref name="p"/> into the open object (id, images as <paramref name="imagePaths"/>, question, answer,
+    /// choices, answer type, precision, unit, metadata): the problem part of every file that carries a problem on
+    /// (cold-start records, filtered chat samples), read back by <see cref="Parse"/>.
+    /// </summary>
+    internal static void WriteFields(Utf8JsonWriter w, MathProblem p, IReadOnlyList<string> imagePaths)
+    {
         w.WriteString("id", p.Id);
         w.WriteStartArray("images");
-        for (int i = 0; i < p.Images.Count; i++) w.WriteStringValue(RelativeImagePath(p.Images[i], p.Id, i, root));
+        foreach (var path in imagePaths) w.WriteStringValue(path);
         w.WriteEndArray();
+        WriteFacts(w, p);
+    }
+
+    /// <summary>Writes the problem's facts beyond its id and images (question, answer, choices, answer type, precision, unit, metadata).</summary>
+    internal static void WriteFacts(Utf8JsonWriter w, MathProblem p)
+    {
         w.WriteString("question", p.Question);
         w.WriteString("answer", p.Answer);
         if (p.Choices is { } choices)
@@ -97,7 +123,6 @@ public static class MathProblemJsonl
             foreach (var (k, v) in meta) w.WriteString(k, v);
             w.WriteEndObject();
         }
-        w.WriteEndObject();
     }
 
     private static string RelativeImagePath(ImageRef image, string id, int index, string root)

@@ -20,13 +20,18 @@ public static class DataStages
     /// <summary>The filter's kept samples, written next to the construction's output (their image paths stay inside that folder).</summary>
     public const string FilteredFile = "filtered.jsonl";
 
+    /// <summary>The suffix of the construction's response cache folder, next to its output (<c>cold.jsonl.steps/</c>).</summary>
+    public const string StepCacheSuffix = ".steps";
+
     /// <summary>The filter's rejected samples, next to the construction's output.</summary>
     public const string RejectedFile = "rejected.jsonl";
 
     /// <summary>
     /// Builds cold-start CoT samples for <paramref name="problems"/> with the three-step modality-bridging protocol through
     /// <paramref name="teacher"/> (used as both the multimodal and the reasoning model) into <c>DIR/cold.jsonl</c>.
-    /// Images travel as bytes, so the output folder holds its own copies and is self-contained.
+    /// Images travel as bytes, so the output folder holds its own copies and is self-contained. The teacher is called through
+    /// the middleware <paramref name="options"/> compose (<see cref="ColdStartOptions.Compose"/>): retries, and a disk cache of
+    /// every response in <c>DIR/cold.jsonl.steps/</c>, so a resumed stage pays for no request twice.
     /// </summary>
     /// <exception cref="InvalidOperationException">No sample could be built (the first failures are named).</exception>
     public static async Task<ColdStartResult> ColdStartAsync(StageRun run, IChatClient teacher, string teacherName, IReadOnlyList<MathProblem> problems,
@@ -37,9 +42,13 @@ public static class DataStages
         run.Progress.Begin(run.Stage, $"modality bridging (pseudo-CoT → description → reasoning) with {teacherName} on {problems.Count} problems", problems.Count);
         run.Progress.Update(run.Stage, 0);
         var progress = new Progress<ColdStartProgress>(p => run.Progress.Update(run.Stage, p.Completed + p.Resumed + p.Failed));
-        var pipeline = new ColdStartPipeline(teacher, teacher, options);
+        ArgumentNullException.ThrowIfNull(options);
+        var output = Path.Combine(run.Directory, ColdStartFile);
+        // Not disposed here: the composed client owns the caller's teacher, which the caller disposes.
+        var client = options.Compose(teacher, output + StepCacheSuffix);
+        var pipeline = new ColdStartPipeline(client, client, options);
         var embedded = problems.Select(p => p with { Images = p.Images.Select(i => new ImageRef(null, i.Bytes ?? File.ReadAllBytes(i.Path!))).ToList() });
-        var summary = await pipeline.RunAsync(embedded.ToAsyncEnumerable(), Path.Combine(run.Directory, ColdStartFile), null, progress, cancellationToken).ConfigureAwait(false);
+        var summary = await pipeline.RunAsync(embedded.ToAsyncEnumerable(), output, progress, cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         if (summary.Progress.Completed + summary.Progress.Resumed == 0)
             throw new InvalidOperationException("The cold-start construction built no sample: " + string.Join("; ", summary.Failures.Take(3).Select(f => f.Key + ": " + f.Value)));

@@ -36,10 +36,5 @@ public sealed class AccuracyReward(IAnswerVerifier? verifier = null, ThinkAnswer
     }
 
     /// <summary>The answer context of a problem (its choices and precision), or null when it has neither.</summary>
-    public static AnswerContext? ContextOf(Problems.MathProblem problem)
-    {
-        ArgumentNullException.ThrowIfNull(problem);
-        var choices = problem.Choices is { Count: > 0 } c ? c : null;
-        return choices is null && problem.Precision is null ? null : new AnswerContext(choices, problem.Precision);
-    }
+    public static AnswerContext? ContextOf(Problems.MathProblem problem) => AnswerContext.Of(problem);
 }

@@ -147,4 +147,20 @@ public sealed class RewardTests
         Assert.Throws<ArgumentException>(() => new WeightedSumReward([]));
         Assert.Throws<ArgumentException>(() => new WeightedSumReward([new(new FormatReward(), double.NaN)]));
     }
+
+    [Fact]
+    public void The_trainers_weighted_rewards_compose_into_one_reward_that_names_a_non_finite_score()
+    {
+        IReadOnlyList<WeightedReward> terms =
+            [new(Reward.FromFunction("half", _ => 0.5), 2.0), new(Reward.FromFunction("none", _ => (double?)null), 5.0)];
+        var r = new WeightedSumReward(terms).Score([Item("x")])[0];
+        Assert.Equal(1.0, r.Score);
+        Assert.Equal(0.5, r.Components["half"]);
+        Assert.False(r.Components.ContainsKey("none"));
+
+        var bad = new WeightedSumReward([new WeightedReward(Reward.FromFunction("broken", _ => double.NaN))]);
+        var e = Assert.Throws<InvalidOperationException>(() => bad.Score([Item("x")]));
+        Assert.Contains("'broken'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("prompt 'item'", e.Message, StringComparison.Ordinal);
+    }
 }

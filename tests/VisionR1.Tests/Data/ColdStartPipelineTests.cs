@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VisionR1.Data.Chat;
 using VisionR1.Data.ColdStart;
 using VisionR1.Data.Records;
 using VisionR1.Problems;
@@ -30,7 +31,7 @@ public sealed class ColdStartPipelineTests
     {
         using var tmp = new TempFolder();
         await using var server = new FakeChatServer(Reply, faultRate: 0.3, seed: 11) { Stall = TimeSpan.FromSeconds(3) };
-        var client = server.Client();
+        var client = FastOptions().Compose(server.Client(), null);
         var problems = Problems(24);
         var output = tmp.File("cold.jsonl");
         var reports = new List<ColdStartProgress>();
@@ -79,38 +80,35 @@ public sealed class ColdStartPipelineTests
             return Reply(item, step, hasImage);
         }
         await using var server = new FakeChatServer(ReplyThenCancel, faultRate: 0.3, seed: 5) { Stall = TimeSpan.FromSeconds(3) };
-        var client = server.Client();
         var problems = Problems(30);
         var output = tmp.File("cold.jsonl");
         var cacheDir = tmp.File("steps");
         var options = FastOptions(concurrency: 4);
+        // The caller composes the middleware: retries inside, the response cache outside.
+        var client = options.Compose(server.Client(), cacheDir);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            new ColdStartPipeline(client, client, options).RunAsync(problems.ToAsyncEnumerable(), output, cacheDir, null, cts.Token));
+            new ColdStartPipeline(client, client, options).RunAsync(problems.ToAsyncEnumerable(), output, null, cts.Token));
 
-        var cache = new StepCache(cacheDir);
         var finishedIds = OutputLines(output).Select(l => l.GetProperty("id").GetString()!).ToHashSet();
         Assert.InRange(finishedIds.Count, 8, 29);
-        var finishedSteps = new HashSet<(string, string)>();
-        foreach (var p in problems)
-        {
-            var item = p.Question[..8];
-            foreach (var step in Enum.GetValues<ColdStartStep>())
-                if (finishedIds.Contains(p.Id) || cache.Has(p.Id, step)) finishedSteps.Add((item, ColdStartTags.Name(step)));
-        }
-        Assert.Contains(finishedSteps, s => !finishedIds.Contains("p" + s.Item1[5..])); // some unfinished sample kept a cached step
+        int cachedResponses = Directory.EnumerateFiles(cacheDir, "*.json").Count();
         var hitsBefore = server.Hits.ToDictionary(k => k.Key, k => k.Value);
 
-        var summary = await new ColdStartPipeline(client, client, options).RunAsync(problems.ToAsyncEnumerable(), output, cacheDir);
+        var resumed = options.Compose(server.Client(), cacheDir); // a new process: only the disk is shared
+        var summary = await new ColdStartPipeline(resumed, resumed, options).RunAsync(problems.ToAsyncEnumerable(), output);
 
         Assert.Empty(summary.Failures);
         Assert.Equal(finishedIds.Count, summary.Progress.Resumed);
-        foreach (var key in finishedSteps)
-            Assert.Equal(hitsBefore.GetValueOrDefault(key), server.Hits.GetValueOrDefault(key));
+        // Finished samples ask nothing; each step of an unfinished one is either replayed from disk or asked exactly once.
+        foreach (var p in problems.Where(p => finishedIds.Contains(p.Id)))
+            foreach (var step in Enum.GetValues<ColdStartStep>())
+                Assert.Equal(hitsBefore.GetValueOrDefault((p.Question[..8], ColdStartTags.Name(step))), server.Hits.GetValueOrDefault((p.Question[..8], ColdStartTags.Name(step))));
+        Assert.InRange(summary.Progress.StepsReused, 1, cachedResponses); // some unfinished sample kept a cached step
+        Assert.Equal(3 * (30 - finishedIds.Count), summary.Progress.StepsReused + summary.Progress.CallsMade);
         var ids = OutputLines(output).Select(l => l.GetProperty("id").GetString()!).ToList();
         Assert.Equal(30, ids.Count);
         Assert.Equal(30, ids.Distinct().Count());
-        Assert.Empty(Directory.EnumerateFiles(cacheDir));
     }
 
     [Fact]
@@ -145,14 +143,16 @@ public sealed class ColdStartPipelineTests
         var broken = new FailingChatClient(new HttpRequestException("bad request", null, System.Net.HttpStatusCode.BadRequest));
         var problems = Problems(3);
         var output = tmp.File("o.jsonl");
+        var steps = tmp.File("steps");
 
-        var first = await new ColdStartPipeline(mllm, broken, new ColdStartOptions(MaxRetries: 3, RetryBaseDelay: TimeSpan.FromMilliseconds(1))).RunAsync(problems.ToAsyncEnumerable(), output);
+        var first = await new ColdStartPipeline(mllm.WithDiskCache(steps), broken.WithRetries(3, TimeSpan.FromMilliseconds(1)), new ColdStartOptions())
+            .RunAsync(problems.ToAsyncEnumerable(), output);
         Assert.Equal(3, first.Failures.Count);
         Assert.Equal(3, broken.Calls); // a 400 is not retried
         Assert.Equal(6, mllm.Calls.Count);
 
         var reasoner = new RecordingChatClient((_, _) => "<think>fine</think><answer>7</answer>");
-        var second = await new ColdStartPipeline(mllm, reasoner, new ColdStartOptions()).RunAsync(problems.ToAsyncEnumerable(), output);
+        var second = await new ColdStartPipeline(mllm.WithDiskCache(steps), reasoner, new ColdStartOptions()).RunAsync(problems.ToAsyncEnumerable(), output);
 
         Assert.Empty(second.Failures);
         Assert.Equal(3, second.Progress.Completed);

@@ -154,4 +154,49 @@ public sealed class CotFilterTests
         Assert.Equal(2, File.ReadAllLines(rejected).Length);
         Assert.Contains("removed by WrongAnswer", report.ToText(), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("4", "B")]
+    [InlineData("B", "4")]
+    public void AMultipleChoiceAnswerIsJudgedAgainstTheOptionsOnlyWhenTheProblemHasThem(string gold, string teacher)
+    {
+        var response = $"<think>The legs are 3 and 4, so the shorter sides differ by one.</think><answer>{teacher}</answer>";
+        var withChoices = new MathProblem("mc", [], "Which side is longest?", gold, ["3", "4", "5"], AnswerType.MultipleChoice);
+
+        Assert.True(Filter.Check(response, withChoices).Kept);
+        var blind = Filter.Check(response, withChoices with { Choices = null, AnswerType = AnswerType.Text });
+        Assert.False(blind.Kept);
+        Assert.Equal(FilterRule.WrongAnswer, blind.FailedRule);
+    }
+
+    [Fact]
+    public async Task ChoicesAndPrecisionTravelFromColdStartThroughTheFilterIntoTheSftSamples()
+    {
+        using var tmp = new TempFolder();
+        var input = tmp.File("cold.jsonl");
+        const string think = "<think>Reading the figure, the longest side is the third option.</think>";
+        File.WriteAllLines(input,
+        [
+            // Written by the current construction: the problem's facts are on the line.
+            $$$"""{"id": "letter", "images": [], "question": "Longest side?", "answer": "5", "choices": ["3", "4", "5"], "answer_type": "multi_choice", "precision": 1, "metadata": {"source": "t"}, "response": "{{{think}}}<answer>C</answer>"}""",
+            $$$"""{"id": "text", "images": [], "question": "Longest side?", "answer": "C", "choices": ["3", "4", "5"], "answer_type": "multi_choice", "response": "{{{think}}}<answer>5</answer>"}""",
+            // Written before the records kept choices: still read, judged without options.
+            $$$"""{"id": "old", "question": "Longest side?", "answer": "5", "images": [], "response": "{{{think}}}<answer>C</answer>"}""",
+        ]);
+        var output = tmp.File("sft.jsonl");
+
+        var report = await CotFilterFiles.FilterAsync(Filter, input, output);
+
+        Assert.Equal(3, report.Total);
+        Assert.Equal(2, report.Kept);
+        Assert.Equal(1, report.Removed[FilterRule.WrongAnswer]);
+        var sft = await FilteredSamples.ReadAsync(output);
+        Assert.Equal(["letter", "text"], sft.Select(s => s.Problem.Id).Order());
+        var letter = sft.Single(s => s.Problem.Id == "letter").Problem;
+        Assert.Equal(["3", "4", "5"], letter.Choices!);
+        Assert.Equal(AnswerType.MultipleChoice, letter.AnswerType);
+        Assert.Equal(1, letter.Precision);
+        Assert.Equal("t", letter.Metadata!["source"]);
+        Assert.Contains("(C) 5", sft[0].Prompt, StringComparison.Ordinal);
+    }
 }

@@ -52,7 +52,7 @@ public sealed class EvaluatorTests
         var path = tmp.File("preds.jsonl");
         var options = new EvaluationOptions(MaxConcurrency: 3, MaxRetries: 14, RetryBaseDelay: TimeSpan.FromMilliseconds(2), RequestTimeout: TimeSpan.FromSeconds(1));
 
-        var summary = await new Evaluator(server.Client(), options).PredictAsync(problems.ToAsyncEnumerable(), path);
+        var summary = await new Evaluator(options.Compose(server.Client()), options).PredictAsync(problems.ToAsyncEnumerable(), path);
 
         Assert.Equal(5, summary.Generated);
         Assert.Equal(0, summary.Failed);

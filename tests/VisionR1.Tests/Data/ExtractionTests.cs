@@ -1,3 +1,4 @@
+using VisionR1.Answers;
 using VisionR1.Data.Benchmarks;
 using VisionR1.Trainer.Cli;
 
@@ -13,13 +14,39 @@ public sealed class ExtractionTests
     [InlineData("The answer: $\\text{blue}$", "blue")]
     [InlineData("just 17", "just 17")]
     public void FinalAnswerSpanPrefersTagsThenBoxesThenPhrases(string response, string expected) =>
-        Assert.Equal(expected, RuleBasedAnswerExtractor.FinalAnswerSpan(response, out _));
+        Assert.Equal(expected, AnswerExtractor.MarkedAnswer(response, out _));
 
     [Fact]
     public void NumericAnswersFallBackToTheLastNumberAndSimpleFractions()
     {
-        Assert.Equal("1234", RuleBasedAnswerExtractor.Extract(new ExtractionRequest("q", "We get 12 and then 1,234 apples", AnswerType: "integer")));
-        Assert.Equal("0.75", RuleBasedAnswerExtractor.Extract(new ExtractionRequest("q", "It equals \\frac{3}{4}", AnswerType: "float")));
+        Assert.Equal("1234", AnswerExtractor.Extract(new ExtractionRequest("q", "We get 12 and then 1,234 apples", AnswerType: "integer"), AnswerExtractionMode.MathVistaRules));
+        Assert.Equal("0.75", AnswerExtractor.Extract(new ExtractionRequest("q", "It equals \\frac{3}{4}", AnswerType: "float"), AnswerExtractionMode.MathVistaRules));
+    }
+
+    [Theory]
+    [InlineData(AnswerExtractionMode.Default, "5")]
+    [InlineData(AnswerExtractionMode.Marked, "Adding both sides gives 5 apples overall")]
+    [InlineData(AnswerExtractionMode.MathVistaRules, "5")]
+    [InlineData(AnswerExtractionMode.Boxed, "")]
+    public void OneExtractorReadsAnUnmarkedResponseByTheRulesOfEachMode(AnswerExtractionMode mode, string expected) =>
+        Assert.Equal(expected, AnswerExtractor.Extract(new ExtractionRequest("x?", "Adding both sides gives 5 apples overall.", AnswerType: "integer"), mode));
+
+    [Theory]
+    [InlineData(AnswerExtractionMode.Default, "\\boxed{1} then \\boxed 2", "2")]
+    [InlineData(AnswerExtractionMode.Boxed, "\\boxed{1} then \\boxed 2", "1")]
+    [InlineData(AnswerExtractionMode.Marked, "<answer>(B) 7</answer>", "(B) 7")]
+    public async Task TheModesDifferWhereTheirRulesDo(AnswerExtractionMode mode, string response, string expected)
+    {
+        Assert.Equal(expected, AnswerExtractor.Extract(response, mode));
+        Assert.Equal(expected, await new RuleBasedAnswerExtractor(mode).ExtractAsync(new ExtractionRequest("q", response)));
+    }
+
+    [Fact]
+    public void MathVistaRulesReadAnOptionOnlyWithTheChoices()
+    {
+        const string response = "Counting the sides, I choose (B).";
+        Assert.Equal("B", AnswerExtractor.Extract(new ExtractionRequest("q", response, ["3", "4"], IsMultipleChoice: true), AnswerExtractionMode.MathVistaRules));
+        Assert.Equal("Counting the sides, I choose (B)", AnswerExtractor.Extract(response, AnswerExtractionMode.MathVistaRules));
     }
 
     [Fact]

@@ -34,6 +34,11 @@ internal sealed partial class FakeChatServer : IAsyncDisposable
     /// <summary>When set, the first request of each item is answered 429 with this Retry-After header value.</summary>
     public string? RetryAfterFirst { get; init; }
     public TimeSpan Stall { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The first this many requests are answered 500 (a deterministic server error).</summary>
+    public int FailFirst { get; init; }
+
+    private int _requests;
     public string BaseUrl { get; }
 
     // reply: (item, step, hasImage) → reply text.
@@ -120,6 +125,13 @@ internal sealed partial class FakeChatServer : IAsyncDisposable
             {
                 ctx.Response.Headers["Retry-After"] = retryAfter;
                 await Respond(ctx, 429, """{"error": {"message": "come back later", "type": "rate_limit"}}""").ConfigureAwait(false);
+                return;
+            }
+
+            if (Interlocked.Increment(ref _requests) <= FailFirst)
+            {
+                Faults.AddOrUpdate("500", 1, (_, n) => n + 1);
+                await Respond(ctx, 500, """{"error": {"message": "boom", "type": "server_error"}}""").ConfigureAwait(false);
                 return;
             }
 

@@ -1,5 +1,6 @@
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
+using VisionR1.Inputs;
 using VisionR1.Problems;
 
 namespace VisionR1.Tests.Data;
@@ -106,5 +107,25 @@ public sealed class JsonlReaderTests
         Assert.Contains("\"from\":\"gpt\"", text, StringComparison.Ordinal);
         Assert.Contains("\"images\":[\"x.png\"]", text, StringComparison.Ordinal);
         Assert.Equal(2, (await All(ChatSampleJsonl.ReadAsync(outPath))).Count);
+    }
+
+    [Fact]
+    public void ASampleBecomesTheConversationTheTemplateTakesWithImagesWhereItsTokensStand()
+    {
+        ImageRef a = new("a.png", null), b = new("b.png", null);
+        var sample = new ChatSample("s", [ChatTurn.System("be brief"), ChatTurn.User("Compare <image> with <image>?"), ChatTurn.Assistant("same")], [a, b]);
+
+        var turns = sample.ToConversation();
+
+        Assert.Equal([ChatTurn.SystemRole, ChatTurn.UserRole, ChatTurn.AssistantRole], turns.Select(t => t.Role));
+        Assert.Equal<ChatPart>([new TextPart("Compare "), new ImageRefPart(a), new TextPart(" with "), new ImageRefPart(b), new TextPart("?")], turns[1].Parts);
+        Assert.Equal("Compare <image> with <image>?", sample.Prompt);
+        Assert.Equal("same", sample.Response);
+
+        var untokened = new ChatSample("u", [ChatTurn.User("Area?"), ChatTurn.Assistant("4")], [a]).ToConversation();
+        Assert.Equal<ChatPart>([new ImageRefPart(a), new TextPart("Area?")], untokened[0].Parts);
+
+        var e = Assert.Throws<InvalidOperationException>(() => new ChatSample("bad", [ChatTurn.User("<image>")], [a, b]).ToConversation());
+        Assert.Contains("Sample 'bad': 1 <image> token(s) but 2 image(s)", e.Message, StringComparison.Ordinal);
     }
 }

@@ -35,7 +35,7 @@ public sealed class ImageLoaderTests : IDisposable
         var a = Png("a.png", 56);
         var b = Png("b.png", 56);
         var c = Png("c.png", 56);
-        long one = (long)new ImageLoader().Load(a).Patches.Length * sizeof(float);
+        long one = new ImageLoader().Load(a).ResidentBytes;
         var loader = new ImageLoader(cacheBytes: 2 * one); // room for two images
         var pa = loader.Load(a);
         loader.Load(b);

@@ -1,3 +1,4 @@
+using VisionR1.Data.Chat;
 using VisionR1.Problems;
 using System.Globalization;
 using Microsoft.Extensions.AI;
@@ -22,7 +23,7 @@ public sealed class RetryAfterTests
         var options = new EvaluationOptions(MaxRetries: 2, RetryBaseDelay: TimeSpan.FromMilliseconds(1), RequestTimeout: TimeSpan.FromSeconds(1), MaxConcurrency: 1);
         using var tmp = new TempFolder();
 
-        var summary = await new Evaluator(server.Client(), options).PredictAsync(new[] { Problem(1) }.ToAsyncEnumerable(), tmp.File("p.jsonl"));
+        var summary = await new Evaluator(options.Compose(server.Client()), options).PredictAsync(new[] { Problem(1) }.ToAsyncEnumerable(), tmp.File("p.jsonl"));
 
         Assert.Equal(1, summary.Generated);
         var arrivals = server.Arrivals.Select(a => a.At).ToList();

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Text;
 
-namespace VisionR1.Data.Benchmarks;
+namespace VisionR1.Answers.Math;
 
 /// <summary>
 /// Python's number semantics where official benchmark scorers depend on them: <c>float(str)</c>,
@@ -72,7 +72,7 @@ public static class PythonNumbers
 
     /// <summary>Python's <c>str(int(x))</c> for a float: truncation toward zero, exact for large values; null for inf/nan (Python raises).</summary>
     public static string? TruncateToIntString(double x) =>
-        double.IsFinite(x) ? new BigInteger(Math.Truncate(x)).ToString(CultureInfo.InvariantCulture) : null;
+        double.IsFinite(x) ? new BigInteger(System.Math.Truncate(x)).ToString(CultureInfo.InvariantCulture) : null;
 
     /// <summary>
     /// Python's <c>round(x, ndigits)</c> for a float: the exact binary value rounded to <paramref name="ndigits"/>
@@ -113,7 +113,7 @@ public static class PythonNumbers
         if (double.IsNegativeInfinity(x)) return "-inf";
         bool negative = double.IsNegative(x);
         if (x == 0) return negative ? "-0.0" : "0.0";
-        var (digits, decpt) = ShortestDigits(Math.Abs(x));
+        var (digits, decpt) = ShortestDigits(System.Math.Abs(x));
         var sb = new StringBuilder();
         if (negative) sb.Append('-');
         if (decpt <= -4 || decpt > 16)
@@ -121,7 +121,7 @@ public static class PythonNumbers
             sb.Append(digits[0]);
             if (digits.Length > 1) sb.Append('.').Append(digits, 1, digits.Length - 1);
             int e = decpt - 1;
-            sb.Append('e').Append(e < 0 ? '-' : '+').Append(Math.Abs(e).ToString("00", CultureInfo.InvariantCulture));
+            sb.Append('e').Append(e < 0 ? '-' : '+').Append(System.Math.Abs(e).ToString("00", CultureInfo.InvariantCulture));
         }
         else if (decpt <= 0) sb.Append("0.").Append('0', -decpt).Append(digits);
         else if (decpt >= digits.Length) sb.Append(digits).Append('0', decpt - digits.Length).Append(".0");
@@ -187,8 +187,15 @@ public static class PythonNumbers
         return sb?.ToString() ?? s;
     }
 
+    /// <summary>Python's <c>s.strip()</c>: <paramref name="s"/> without the leading and trailing characters <c>str.isspace</c> holds.</summary>
+    public static string Strip(string s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return s.Trim(PythonWhitespace);
+    }
+
     /// <summary>The characters Python's <c>str.strip()</c> removes (str.isspace).</summary>
-    internal static readonly char[] PythonWhitespace =
+    private static readonly char[] PythonWhitespace =
     [
         ' ', '\t', '\n', '\v', '\f', '\r', '\x1c', '\x1d', '\x1e', '\x1f', '\x85', '\xa0', '\u1680',
         '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005', '\u2006', '\u2007', '\u2008', '\u2009', '\u200a',

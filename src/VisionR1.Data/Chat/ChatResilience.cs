@@ -1,7 +1,7 @@
 using Polly;
 using Polly.Retry;
 
-namespace VisionR1.Data.ColdStart;
+namespace VisionR1.Data.Chat;
 
 /// <summary>The Polly pipeline every long-running chat job uses: retries with exponential backoff and jitter around a per-attempt timeout.</summary>
 public static class ChatResilience

@@ -1,4 +1,4 @@
-namespace VisionR1.Data.Benchmarks;
+namespace VisionR1.Answers;
 
 /// <summary>What an answer extractor knows about the question a response answers.</summary>
 /// <param name="Question">The question (or the full query shown to the model).</param>
@@ -7,10 +7,3 @@ namespace VisionR1.Data.Benchmarks;
 /// <param name="AnswerType">MathVista-style answer type: <c>text</c>, <c>integer</c>, <c>float</c>, <c>list</c>.</param>
 /// <param name="IsMultipleChoice">Whether the question is multiple choice.</param>
 public sealed record ExtractionRequest(string Question, string Response, IReadOnlyList<string>? Choices = null, string AnswerType = "text", bool IsMultipleChoice = false);
-
-/// <summary>Pulls the short final answer out of a model's raw response (rules, or a judge model).</summary>
-public interface IAnswerExtractor
-{
-    /// <summary>The extracted answer ("" when none is found).</summary>
-    ValueTask<string> ExtractAsync(ExtractionRequest request, CancellationToken cancellationToken = default);
-}
