@@ -38,7 +38,7 @@ public enum ServerFault
 /// It samples completion by completion with the request's seed through <see cref="IPolicyModel.Generate"/> and reports the log-probs
 /// of the sampled tokens as the trainer computes them (<see cref="CompletionLogProbs.Compute"/> on the one sequence, module in train
 /// mode with gradients on), so a synced server and a trainer with micro-batches of one agree bit for bit. Requests are served one at
-/// a time (one model); faults are injected per (request id, attempt).
+/// a time (one model); faults are injected per (request id, attempt). The server owns the policy it is given.
 /// </summary>
 internal sealed class LocalRolloutServer : IAsyncDisposable
 {
@@ -419,5 +419,6 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
         _stop.Dispose();
         Restart();
         _modelGate.Dispose();
+        _policy.Dispose();
     }
 }
