@@ -43,46 +43,79 @@ internal static class RolloutLoopbackProbe
             MicroBatchSize = 8,
             LearningRate = 1e-5,
         };
-        output.WriteLine($"# small preset, {options.PromptsPerStep} prompts x G=8, 64-token cap, micro-batch 8, {threads} thread(s), {steps} steps after 1 warm-up; loadavg {File.ReadAllText("/proc/loadavg").Trim()}");
+        output.WriteLine($"# small preset, {options.PromptsPerStep} prompts x G=8, 64-token cap, micro-batch 8, {threads} thread(s), {steps} steps each after 1 warm-up, set-ups in turn, medians; loadavg {File.ReadAllText("/proc/loadavg").Trim()}");
 
-        foreach (bool lora in new[] { true, false })
+        // All six set-ups stay alive and take their steps in turn, so a change in the machine's load hits each alike; medians are reported.
+        var runs = new List<SetUp>();
+        try
         {
-            foreach (var (remote, perCompletion) in new[] { (false, false), (false, true), (true, true) })
+            foreach (bool lora in new[] { true, false })
+                foreach (var (remote, perCompletion) in new[] { (false, false), (false, true), (true, true) })
+                    runs.Add(new SetUp(lora, remote, perCompletion, template, tokenizer, prompts, options));
+            for (int round = 0; round <= steps; round++)
+                foreach (var run in runs) run.Trainer.TrainStep();
+            foreach (var run in runs)
             {
-                using var policy = Policy(lora);
-                var server = remote ? new LocalRolloutServer(Policy(lora: false), template, "small", "/models/small") : null;
-                var shared = Directory.CreateTempSubdirectory("vr1-loopback-");
-                try
-                {
-                    using var engine = server is null
-                        ? (IRolloutEngine)new InProcessRolloutEngine(policy, new ChatPromptEncoder(template), perCompletion ? RolloutSeeding.PerCompletion : RolloutSeeding.PerChunk)
-                        : new RemoteRolloutEngine(new RemoteRolloutOptions
-                        {
-                            BaseUrl = server.BaseUrl,
-                            Model = "small",
-                            Server = lora ? RolloutServer.Vllm : RolloutServer.Sglang,
-                            WeightSync = lora ? WeightSyncMode.Lora : WeightSyncMode.Disk,
-                            SharedDirectory = shared.FullName,
-                            MaxConcurrency = 8,
-                        }, template);
-                    var sink = new InMemoryMetricsSink();
-                    using var trainer = new GrpoTrainer(policy, new ChatPromptEncoder(template), tokenizer,
-                        [new WeightedReward(new HardFormatResultReward())], prompts, options, sink, engine);
-                    trainer.Train(steps + 1);
-                    var measured = sink.GrpoSteps.Skip(1).ToList();
-                    double step = measured.Average(m => m.StepSeconds), gen = measured.Average(m => m.GenerationSeconds), sync = measured.Average(m => m.WeightSyncSeconds);
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{(lora ? "lora r=8" : "full    ")} {(remote ? (lora ? "remote vllm-api, adapter sync  " : "remote sglang-api, disk sync   ") : perCompletion ? "in-process, one at a time     " : "in-process, batched           ")} step {step:F2} s, generation {gen:F2} s ({gen / step:P0}), weight sync {sync:F3} s ({sync / step:P1}), tokens {measured.Average(m => m.CompletionLengthMean):F1}/completion"));
-                }
-                finally
-                {
-                    if (server is not null) await server.DisposeAsync();
-                    shared.Delete(recursive: true);
-                }
+                var measured = run.Sink.GrpoSteps.Skip(1).ToList();
+                double step = Median(measured.Select(m => m.StepSeconds)), gen = Median(measured.Select(m => m.GenerationSeconds)), sync = Median(measured.Select(m => m.WeightSyncSeconds));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{run.Label,-45} step {step:F2} s, generation {gen:F2} s ({gen / step:P0}), weight sync {sync:F3} s ({sync / step:P1}), {measured.Average(m => m.CompletionLengthMean):F1} tokens/completion"));
             }
+        }
+        finally
+        {
+            foreach (var run in runs) await run.DisposeAsync();
         }
         output.WriteLine($"# loadavg after {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    /// <summary>One set-up: a policy, its engine (and loopback server) and its trainer.</summary>
+    private sealed class SetUp : IAsyncDisposable
+    {
+        private readonly QwenPolicy _policy;
+        private readonly LocalRolloutServer? _server;
+        private readonly IRolloutEngine _engine;
+        private readonly DirectoryInfo _shared = Directory.CreateTempSubdirectory("vr1-loopback-");
+
+        public SetUp(bool lora, bool remote, bool perCompletion, ChatTemplate template, ITextTokenizer tokenizer, IReadOnlyList<GrpoPrompt> prompts, GrpoOptions options)
+        {
+            _policy = Policy(lora);
+            _server = remote ? new LocalRolloutServer(Policy(lora: false), template, "small", "/models/small") : null;
+            _engine = _server is null
+                ? new InProcessRolloutEngine(_policy, new ChatPromptEncoder(template), perCompletion ? RolloutSeeding.PerCompletion : RolloutSeeding.PerChunk)
+                : new RemoteRolloutEngine(new RemoteRolloutOptions
+                {
+                    BaseUrl = _server.BaseUrl,
+                    Model = "small",
+                    Server = lora ? RolloutServer.Vllm : RolloutServer.Sglang,
+                    WeightSync = lora ? WeightSyncMode.Lora : WeightSyncMode.Disk,
+                    SharedDirectory = _shared.FullName,
+                    MaxConcurrency = 8,
+                }, template);
+            Trainer = new GrpoTrainer(_policy, new ChatPromptEncoder(template), tokenizer, [new WeightedReward(new HardFormatResultReward())], prompts, options, Sink, _engine);
+            Label = (lora ? "lora r=8, " : "full, ") + (remote ? (lora ? "remote (vLLM's API, adapter sync)" : "remote (SGLang's API, disk sync)")
+                : perCompletion ? "in-process, one at a time" : "in-process, batched");
+        }
+
+        public string Label { get; }
+        public InMemoryMetricsSink Sink { get; } = new();
+        public GrpoTrainer Trainer { get; }
+
+        public async ValueTask DisposeAsync()
+        {
+            Trainer.Dispose();
+            _engine.Dispose();
+            if (_server is not null) await _server.DisposeAsync();
+            _policy.Dispose();
+            _shared.Delete(recursive: true);
+        }
     }
 
     private static QwenPolicy Policy(bool lora)
