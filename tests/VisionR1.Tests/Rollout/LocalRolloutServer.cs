@@ -48,6 +48,7 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
     private readonly QwenPolicy _policy;
     private readonly ChatPromptEncoder _encoder;
     private readonly SemaphoreSlim _modelGate = new(1);
+    private readonly ConcurrentDictionary<Task, byte> _handlers = new();
     private readonly Dictionary<string, (string Path, Dictionary<string, Tensor> Weights)> _adapters = new(StringComparer.Ordinal);
     private readonly string _initialPath;
     private string? _activeAdapter;
@@ -114,7 +115,9 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
             try { ctx = await _listener.GetContextAsync().ConfigureAwait(false); }
             catch (Exception) when (_stop.IsCancellationRequested || !_listener.IsListening) { return; }
             catch (HttpListenerException) { continue; }
-            _ = Task.Run(() => HandleAsync(ctx));
+            var handler = Task.Run(() => HandleAsync(ctx));
+            _handlers.TryAdd(handler, 0);
+            _ = handler.ContinueWith(t => _handlers.TryRemove(t, out _), TaskScheduler.Default);
         }
     }
 
@@ -186,7 +189,7 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
                     return;
             }
         }
-        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
         {
             // the client went away
         }
@@ -239,7 +242,8 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
         var fault = Faults?.Invoke(id, attempt) ?? ServerFault.None;
         if (fault == ServerFault.Stall)
         {
-            await Task.Delay(TimeSpan.FromSeconds(6)).ConfigureAwait(false);
+            try { await Task.Delay(TimeSpan.FromSeconds(6), _stop.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
             ctx.Response.Abort();
             return;
         }
@@ -416,6 +420,8 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
         _listener.Stop();
         _listener.Close();
         try { await _loop.ConfigureAwait(false); } catch (ObjectDisposedException) { }
+        // Requests still being served (a client that gave up on a round leaves them behind) finish before the model goes.
+        try { await Task.WhenAll(_handlers.Keys).ConfigureAwait(false); } catch (Exception) { }
         _stop.Dispose();
         Restart();
         _modelGate.Dispose();
