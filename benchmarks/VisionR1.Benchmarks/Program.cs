@@ -26,11 +26,16 @@ if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GLIBC_TUNABLES")))
 // BenchmarkDotNet suite; `-- verifier-latency [pairs] [fuzz]` prints per-pair answer-verifier
 // throughput and latency percentiles on one thread (see VerifierLatencyProbe); `-- report [--quick]
 // [--threads N] [--device D]` prints the same whole-step JSON report as `vr1 bench`; `-- data-memory
-// [--items 10000]` measures the resident memory of a GRPO data source over 1024x768 images (DataSourceMemoryProbe).
+// [--items 10000]` measures the resident memory of a GRPO data source over 1024x768 images (DataSourceMemoryProbe);
+// `-- rollout-loopback [--steps 4] [--threads 1]` times GRPO steps sampled in process and through the remote rollout engine on 127.0.0.1.
 if (args.Length > 0 && args[0] == "report")
 {
 
     return await VisionR1.Trainer.Cli.CommandLine.RunAsync(["bench", .. args[1..]], Console.Out, Console.Error, CancellationToken.None);
+}
+if (args.Length > 0 && args[0] == "rollout-loopback")
+{
+    return await VisionR1.Benchmarks.RolloutLoopbackProbe.Run(args[1..], Console.Out);
 }
 if (args.Length > 0 && args[0] == "verifier-latency")
 {

@@ -6,6 +6,7 @@ using VisionR1.Grpo.Metrics;
 using VisionR1.Grpo.Policies;
 using VisionR1.Grpo.Rewards;
 using VisionR1.Grpo.Rollout;
+using VisionR1.Grpo.Rollout.Engines;
 using VisionR1.Grpo.Schedule;
 using VisionR1.Grpo.Training;
 using VisionR1.Inputs;
@@ -33,6 +34,8 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         "         [--top-p 1.0] [--aggregation token|sequence|drgrpo] [--scale group|batch|none] [--mask-truncated]\n" +
         "         [--dynamic-sampling] [--max-steps N] [--save-every 50] [--keep 3] [--seed 42] [--dtype auto|fp32|bf16] [--train-vision]\n" +
         "         [--strict] [--compact-tokenizer]\n" +
+        "         [--rollout-engine local|remote --rollout-url URL --rollout-model NAME [--rollout-server vllm|sglang]\n" +
+        "          [--weight-sync lora|disk] [--shared-dir DIR] [--sync-every 1] [--rollout-concurrency 32] [--rollout-timeout 600] [--is-cap 2]]\n" +
         ScaleArgs.Usage +
         "  DIR: a Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files); resume with the same DIR\n" +
         "       (the KL reference is rebuilt from it).\n" +
@@ -45,7 +48,13 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         "    {\"max_completion_length\":8192,\"group_size\":8,\"steps\":100}]' (optional: prompts, temperature, name,\n" +
         "    switch_trigger {\"clipped_ratio_above\":0.04,\"for_steps\":2}); 'paper', 'zero', 'long' name the presets.\n" +
         "  --reward hfrrf: Vision-R1's hard format-and-result reward (default); soft: format and accuracy 1:1 (the Zero baseline).\n" +
-        "  Writes OUT/metrics.jsonl, OUT/events.jsonl (stage switches, checkpoints), OUT/checkpoints/step-N and OUT/final.";
+        "  --rollout-engine remote: completions come from a vLLM or SGLang server at URL serving the base model as NAME; the trainer\n" +
+        "    publishes its weights into DIR (default OUT/published; the same path must be readable by the server) before the first step\n" +
+        "    and every --sync-every steps (k > 1 samples from weights up to k-1 updates old: off-policy), as a LoRA adapter (needs\n" +
+        "    --lora-r; vLLM: --enable-lora with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True) or, with --weight-sync disk, as a full checkpoint\n" +
+        "    SGLang reloads. The server's log-probs weight each token by min(pi_old/pi_server, --is-cap). Requests run --rollout-concurrency\n" +
+        "    at a time, each retried on a lost connection, 5xx or a --rollout-timeout (seconds) deadline.\n" +
+        "  Writes OUT/metrics.jsonl, OUT/events.jsonl (stage switches, checkpoints, weight syncs), OUT/checkpoints/step-N and OUT/final.";
 
     /// <inheritdoc />
     public IReadOnlyList<string> Switches => ["resume", "bf16", "train-vision", "mask-truncated", "dynamic-sampling", "strict", "compact-tokenizer"];
@@ -101,13 +110,18 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
             Seed = args.GetInt("seed", 42),
             FreezeVisionTower = !args.Flag("train-vision"),
             OutputDirectory = outDir,
+            SyncEverySteps = args.GetInt("sync-every", 1),
+            ImportanceSamplingCap = args.GetDouble("is-cap", 2.0),
         };
+        var rollout = RolloutArgs.Read(args, outDir);
         int maxSteps = args.GetInt("max-steps", 0);
         var precision = PrecisionOption.Read(args, "bf16");
         bool strict = args.Flag("strict");
         bool compactTokenizer = args.Flag("compact-tokenizer");
         var scale = ScaleArgs.Read(args);
         args.ThrowOnUnknown();
+        if (rollout is { WeightSync: WeightSyncMode.Lora } && scale.Lora is null)
+            throw new CliUsageException("--rollout-engine remote publishes a LoRA adapter by default: add --lora-r R, or use --weight-sync disk (SGLang).");
         TrainingDataFiles.CheckRun(options.Validate, outDir, resume);
         IRewardFunction rewardFunction = reward switch
         {
@@ -144,8 +158,9 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, runtime.Precision.IsBf16);
         scale.Apply(policy, options.Seed, stderr);
         var encoder = new ChatPromptEncoder(template, images);
-        using var trainer = new GrpoTrainer(policy, encoder, tokenizer, [new WeightedReward(rewardFunction)], data, options);
-        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"grpo: {data.Count} problems ({report.Skipped.Count} skipped), schedule {schedule}, reward {rewardFunction.Name}, device {runtime.Device.type.ToString().ToLowerInvariant()}"));
+        using var engine = rollout is null ? null : new RemoteRolloutEngine(rollout, template);
+        using var trainer = new GrpoTrainer(policy, encoder, tokenizer, [new WeightedReward(rewardFunction)], data, options, rolloutEngine: engine);
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"grpo: {data.Count} problems ({report.Skipped.Count} skipped), schedule {schedule}, reward {rewardFunction.Name}, device {runtime.Device.type.ToString().ToLowerInvariant()}, rollout {trainer.RolloutEngine.Name}"));
         long? from = resume ? trainer.TryResume()?.Step : null;
         if (resume) stdout.WriteLine(from is { } s ? $"resuming after step {s}" : "nothing to resume; starting fresh");
         using var jsonl = new JsonlMetricsSink(outDir, keepUpToStep: from ?? 0);

@@ -11,7 +11,8 @@ namespace VisionR1.Grpo.Loss;
 /// ℓ = −min(ρ·Â, clip(ρ, 1 − ε_low, 1 + ε_high)·Â)            (capped at c_dual·|Â| when Â &lt; 0 and dual clip is on)
 ///   + β·(exp(d) − d − 1),  d = clamp(log π_ref − log π, ±c)    (k3 KL estimator)
 /// </code>
-/// then reduced by <see cref="LossAggregation"/>.
+/// then reduced by <see cref="LossAggregation"/>. With <see cref="GrpoLossInputs.ImportanceWeights"/> w, the clipped term
+/// (before the KL) is multiplied by w per token: the truncated importance-sampling correction of a remote rollout engine.
 /// </summary>
 /// <remarks>
 /// With one policy update per rollout (μ = 1) the old log-probs are the current ones detached,
@@ -51,6 +52,8 @@ public static class GrpoLoss
         var pg = -minimum(unclipped, clipped);
         if (options.DualClip is { } dual)
             pg = where(Scalars.Less(adv, 0), minimum(pg, Scalars.Mul(adv, -dual)), pg);
+        if (inputs.ImportanceWeights is { } weights)
+            pg = pg * weights.detach().to_type(dtype);
 
         Tensor? k3 = null;
         var perToken = pg;
@@ -114,6 +117,7 @@ public static class GrpoLoss
         Same(inputs.RefLogProbs, nameof(GrpoLossInputs.RefLogProbs));
         Same(inputs.CompletionMask, nameof(GrpoLossInputs.CompletionMask));
         Same(inputs.Entropy, nameof(GrpoLossInputs.Entropy));
+        Same(inputs.ImportanceWeights, nameof(GrpoLossInputs.ImportanceWeights));
         var a = inputs.Advantages.shape;
         bool advOk = (a.Length == 1 && a[0] == shape[0]) || a.SequenceEqual(shape);
         if (!advOk) throw new ArgumentException($"Advantages must be (B) or (B, L) with B = {shape[0]}; got [{string.Join(", ", a)}].", nameof(inputs));

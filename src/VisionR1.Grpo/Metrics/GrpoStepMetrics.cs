@@ -107,4 +107,19 @@ public sealed record GrpoStepMetrics
 
     /// <summary>Seconds of the whole step.</summary>
     public required double StepSeconds { get; init; }
+
+    /// <summary>Seconds spent publishing weights to the rollout engine before sampling (0 with an in-process engine).</summary>
+    public double WeightSyncSeconds { get; init; }
+
+    /// <summary>The weight version the rollout engine sampled with (null with an in-process engine).</summary>
+    public long? RolloutVersion { get; init; }
+
+    /// <summary>Rollout requests sent again after a failure.</summary>
+    public int RolloutRetries { get; init; }
+
+    /// <summary>
+    /// Mean truncated importance weight min(π_old / π_behaviour, C) over the trained tokens, when the rollout engine samples
+    /// from its own weights (null otherwise): 1 when the engine and the trainer agree.
+    /// </summary>
+    public double? ImportanceWeightMean { get; init; }
 }

@@ -155,7 +155,15 @@ public sealed class QwenPolicy : IPolicyModel
         };
         var result = new CompletionGenerator(Model).Generate(prompts.To(Model.Device), options, samplesPerPrompt, cancellationToken);
         var (ids, mask) = result.ToPaddedTensors(Model.Config.Tokens.PadTokenId);
-        return new SampledCompletions(ids, mask, result.Completions.Select(c => c.FinishReason == FinishReason.Length).ToArray());
+        long width = ids.shape[1];
+        var logProbs = new float[result.Completions.Count * width];
+        for (int i = 0; i < result.Completions.Count; i++)
+            for (int j = 0; j < result.Completions[i].LogProbs.Count; j++)
+                logProbs[i * width + j] = result.Completions[i].LogProbs[j];
+        return new SampledCompletions(ids, mask, result.Completions.Select(c => c.FinishReason == FinishReason.Length).ToArray())
+        {
+            LogProbs = tensor(logProbs, [result.Completions.Count, width]),
+        };
     }
 
     /// <inheritdoc />

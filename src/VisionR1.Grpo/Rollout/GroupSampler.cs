@@ -1,27 +1,46 @@
 using System.Diagnostics;
 using VisionR1.Grpo.Policies;
 using VisionR1.Grpo.Rewards;
+using VisionR1.Grpo.Rollout.Engines;
 using VisionR1.Text;
-using static TorchSharp.torch;
 
 namespace VisionR1.Grpo.Rollout;
 
 /// <summary>
-/// The sampling half of a rollout: G completions per prompt from the policy (each prompt encoded once, its
-/// samples drawn by the policy's generator), decoded and scored by the weighted rewards.
+/// The sampling half of a rollout: G completions per prompt from a rollout engine (by default the policy itself, each prompt
+/// encoded once, its samples drawn by the policy's generator), decoded and scored by the weighted rewards.
 /// </summary>
-public sealed class GroupSampler(IPolicyModel policy, IPromptEncoder encoder, ITextTokenizer tokenizer, IReadOnlyList<WeightedReward> rewards)
+public sealed class GroupSampler
 {
-    private readonly IPolicyModel _policy = policy ?? throw new ArgumentNullException(nameof(policy));
-    private readonly IPromptEncoder _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
-    private readonly ITextTokenizer _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
-    private readonly IReadOnlyList<WeightedReward> _rewards = rewards is { Count: > 0 } ? rewards : throw new ArgumentException("At least one reward is needed.", nameof(rewards));
+    private readonly IRolloutEngine _engine;
+    private readonly ITextTokenizer _tokenizer;
+    private readonly IReadOnlyList<WeightedReward> _rewards;
 
-    /// <summary>Seconds spent generating in the last <see cref="Sample"/>.</summary>
+    /// <summary>A sampler that generates with <paramref name="policy"/> in this process (<see cref="InProcessRolloutEngine"/>, per-chunk seeds).</summary>
+    public GroupSampler(IPolicyModel policy, IPromptEncoder encoder, ITextTokenizer tokenizer, IReadOnlyList<WeightedReward> rewards)
+        : this(new InProcessRolloutEngine(policy ?? throw new ArgumentNullException(nameof(policy)), encoder ?? throw new ArgumentNullException(nameof(encoder))), tokenizer, rewards)
+    {
+    }
+
+    /// <summary>A sampler that generates through <paramref name="engine"/> (not disposed by the sampler).</summary>
+    public GroupSampler(IRolloutEngine engine, ITextTokenizer tokenizer, IReadOnlyList<WeightedReward> rewards)
+    {
+        _engine = engine ?? throw new ArgumentNullException(nameof(engine));
+        _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
+        _rewards = rewards is { Count: > 0 } ? rewards : throw new ArgumentException("At least one reward is needed.", nameof(rewards));
+    }
+
+    /// <summary>The engine that generates.</summary>
+    public IRolloutEngine Engine => _engine;
+
+    /// <summary>Seconds spent generating in the last <see cref="Sample(RolloutRequest, CancellationToken)"/>.</summary>
     public double LastGenerationSeconds { get; private set; }
 
-    /// <summary>Seconds spent scoring in the last <see cref="Sample"/>.</summary>
+    /// <summary>Seconds spent scoring in the last <see cref="Sample(RolloutRequest, CancellationToken)"/>.</summary>
     public double LastScoringSeconds { get; private set; }
+
+    /// <summary>Requests the engine sent again after failures in the last <see cref="Sample(RolloutRequest, CancellationToken)"/>.</summary>
+    public int LastRetries { get; private set; }
 
     /// <summary>
     /// Samples <paramref name="groupSize"/> completions for each prompt and scores them. Generation runs over chunks
@@ -34,45 +53,44 @@ public sealed class GroupSampler(IPolicyModel policy, IPromptEncoder encoder, IT
     {
         ArgumentNullException.ThrowIfNull(prompts);
         if (groupSize < 1) throw new ArgumentOutOfRangeException(nameof(groupSize));
+        return Sample(new RolloutRequest(prompts, groupSize, settings, seed, step, 0, generationBatchSize), cancellationToken);
+    }
+
+    /// <summary>
+    /// Samples the completions <paramref name="request"/> asks for through the engine and scores them. Each completion keeps
+    /// the log-probs the engine reported (<see cref="ScoredCompletion.BehaviourLogProbs"/>).
+    /// </summary>
+    /// <exception cref="RolloutEngineException">The engine failed or returned completions that do not match the request.</exception>
+    public IReadOnlyList<CompletionGroup> Sample(RolloutRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        var prompts = request.Prompts;
+        int groupSize = request.GroupSize;
+        var settings = request.Settings;
+        var step = request.Step;
         var expanded = prompts.SelectMany(p => Enumerable.Repeat(p, groupSize)).ToList();
-        int chunk = Math.Max(1, (generationBatchSize ?? expanded.Count) / groupSize);
-        var tokens = new List<long[]>(expanded.Count);
-        var truncated = new List<bool>(expanded.Count);
 
         var sw = Stopwatch.StartNew();
-        bool wasTraining = _policy.Module.training;
-        _policy.Module.eval();
-        try
+        var result = _engine is InProcessRolloutEngine local ? local.Generate(request, cancellationToken)
+            : _engine.GenerateAsync(request, cancellationToken).ConfigureAwait(false).GetAwaiter().GetResult();
+        if (result.Samples.Count != expanded.Count)
+            throw new RolloutEngineException($"The rollout engine '{_engine.Name}' returned {result.Samples.Count} completions for {prompts.Count} prompts × {groupSize} samples.");
+        var tokens = new List<long[]>(expanded.Count);
+        var truncated = new List<bool>(expanded.Count);
+        var behaviour = new List<float[]?>(expanded.Count);
+        for (int i = 0; i < result.Samples.Count; i++)
         {
-            using var _ = no_grad();
-            for (int start = 0, index = 0; start < prompts.Count; start += chunk, index++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var unique = prompts.Skip(start).Take(chunk).ToList();
-                int rows = unique.Count * groupSize;
-                using var batch = _encoder.Encode(unique);
-                using var sampled = _policy.Generate(batch, groupSize, settings, SeedMixer.Mix(seed, index), cancellationToken);
-                if (sampled.Ids.shape[0] != rows)
-                    throw new InvalidOperationException($"The policy returned {sampled.Ids.shape[0]} completions for {unique.Count} prompts × {groupSize} samples.");
-                var ids = sampled.Ids.to(CPU).to_type(ScalarType.Int64);
-                var mask = sampled.Mask.to(CPU).to_type(ScalarType.Int64);
-                long width = ids.shape[1];
-                var idData = ids.data<long>().ToArray();
-                var maskData = mask.data<long>().ToArray();
-                for (int r = 0; r < rows; r++)
-                {
-                    int len = 0;
-                    for (long c = 0; c < width; c++) if (maskData[r * width + c] != 0) len = (int)c + 1;
-                    tokens.Add(idData.AsSpan((int)(r * width), len).ToArray());
-                    truncated.Add(sampled.Truncated[r]);
-                }
-            }
+            var s = result.Samples[i];
+            if (s.PromptIndex != i / groupSize || s.SampleIndex != i % groupSize)
+                throw new RolloutEngineException(request.RequestId(i / groupSize, i % groupSize), $"the engine put completion (prompt {s.PromptIndex}, sample {s.SampleIndex}) in its place.");
+            if (s.LogProbs is { } lp && lp.Length != s.Tokens.Length)
+                throw new RolloutEngineException(request.RequestId(s.PromptIndex, s.SampleIndex), $"{s.Tokens.Length} tokens but {lp.Length} log-probs.");
+            tokens.Add(s.Tokens);
+            truncated.Add(s.Truncated);
+            behaviour.Add(s.LogProbs);
         }
-        finally
-        {
-            if (wasTraining) _policy.Module.train();
-        }
+        LastRetries = result.Retries;
         LastGenerationSeconds = sw.Elapsed.TotalSeconds;
 
         sw.Restart();
@@ -113,7 +131,7 @@ public sealed class GroupSampler(IPolicyModel policy, IPromptEncoder encoder, IT
             for (int k = 0; k < groupSize; k++)
             {
                 int i = g * groupSize + k;
-                list.Add(new ScoredCompletion(expanded[i], tokens[i], truncated[i], texts[i], totals[i], parts[i]) { Correct = correct[i], FormatOk = formatOk[i] });
+                list.Add(new ScoredCompletion(expanded[i], tokens[i], truncated[i], texts[i], totals[i], parts[i]) { Correct = correct[i], FormatOk = formatOk[i], BehaviourLogProbs = behaviour[i] });
             }
             groups.Add(new CompletionGroup(prompts[g], list));
         }

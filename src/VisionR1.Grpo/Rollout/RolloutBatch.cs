@@ -9,8 +9,9 @@ namespace VisionR1.Grpo.Rollout;
 /// </summary>
 public sealed class RolloutBatch : IDisposable
 {
-    private RolloutBatch(IReadOnlyList<CompletionGroup> groups, AdvantageResult advantages, Tensor ids, Tensor mask, Tensor adv, int tokenCount)
+    private RolloutBatch(IReadOnlyList<CompletionGroup> groups, AdvantageResult advantages, Tensor ids, Tensor mask, Tensor adv, int tokenCount, Tensor? behaviour)
     {
+        BehaviourLogProbs = behaviour;
         Groups = groups;
         Completions = groups.SelectMany(g => g.Completions).ToList();
         Prompts = Completions.Select(c => c.Prompt).ToList();
@@ -52,6 +53,12 @@ public sealed class RolloutBatch : IDisposable
     /// <summary>(N, L) log-probs under the sampling policy, when μ &gt; 1 needs them; else null (the current ones, detached, are used).</summary>
     public Tensor? OldLogProbs { get; private set; }
 
+    /// <summary>
+    /// (N, L) float32 log-probs the rollout engine reported for the sampled tokens (0 at padding), when every completion has
+    /// them (<see cref="ScoredCompletion.BehaviourLogProbs"/>); else null.
+    /// </summary>
+    public Tensor? BehaviourLogProbs { get; }
+
     /// <summary>(N, L) log-probs under the frozen reference, when β &gt; 0; else null.</summary>
     public Tensor? RefLogProbs { get; private set; }
 
@@ -85,7 +92,20 @@ public sealed class RolloutBatch : IDisposable
         var idT = tensor(ids, new long[] { n, width }, ScalarType.Int64).DetachFromDisposeScope();
         var maskT = tensor(mask, new long[] { n, width }, ScalarType.Float32).DetachFromDisposeScope();
         var advT = tensor(adv.Advantages.Select(a => (float)a).ToArray(), new long[] { n }, ScalarType.Float32).DetachFromDisposeScope();
-        return new RolloutBatch(groups, adv, idT, maskT, advT, tokens);
+        Tensor? behaviourT = null;
+        if (completions.All(c => c.BehaviourLogProbs is not null))
+        {
+            var behaviour = new float[n * width];
+            for (int i = 0; i < n; i++)
+            {
+                var lp = completions[i].BehaviourLogProbs!;
+                if (lp.Length != completions[i].Tokens.Length)
+                    throw new ArgumentException($"Completion {i} of prompt '{completions[i].Prompt.Id}' has {completions[i].Tokens.Length} tokens but {lp.Length} behaviour log-probs.", nameof(groups));
+                lp.CopyTo(behaviour, i * width);
+            }
+            behaviourT = tensor(behaviour, new long[] { n, width }, ScalarType.Float32).DetachFromDisposeScope();
+        }
+        return new RolloutBatch(groups, adv, idT, maskT, advT, tokens, behaviourT);
     }
 
     /// <summary>Stores the sampling policy's log-probs (taking ownership).</summary>
@@ -108,6 +128,7 @@ public sealed class RolloutBatch : IDisposable
         CompletionIds.Dispose();
         CompletionMask.Dispose();
         Advantages.Dispose();
+        BehaviourLogProbs?.Dispose();
         OldLogProbs?.Dispose();
         RefLogProbs?.Dispose();
     }

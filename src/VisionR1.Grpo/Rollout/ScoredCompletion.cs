@@ -14,4 +14,11 @@ public sealed record ScoredCompletion(GrpoPrompt Prompt, long[] Tokens, bool Tru
 
     /// <summary>Whether it has the required layout, as the first reward that checked it said (<see cref="Rewards.RewardOutput.FormatOk"/>); null when none did.</summary>
     public bool? FormatOk { get; init; }
+
+    /// <summary>
+    /// Per token, the log-probability the rollout engine reported for it (the behaviour policy's, at the sampling temperature),
+    /// or null when the engine reported none. The trainer uses them for the truncated importance-sampling correction when the
+    /// engine samples from its own copy of the weights.
+    /// </summary>
+    public float[]? BehaviourLogProbs { get; init; }
 }

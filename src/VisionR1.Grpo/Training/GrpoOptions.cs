@@ -85,6 +85,24 @@ public sealed record GrpoOptions
     /// <summary>Complete checkpoints kept.</summary>
     public int KeepLastCheckpoints { get; init; } = 3;
 
+    /// <summary>
+    /// With a rollout engine that samples from its own copy of the weights (<see cref="Rollout.Engines.IRolloutEngine.NeedsWeightSync"/>):
+    /// publish the weights before sampling every this many optimizer steps (and before the first step). 1 (the default) keeps
+    /// the rollout on-policy up to the servers' numerics; k &gt; 1 saves k − 1 of every k syncs but samples from weights up to
+    /// k − 1 updates old (off-policy; the importance weights below correct for it, within their cap).
+    /// </summary>
+    public int SyncEverySteps { get; init; } = 1;
+
+    /// <summary>
+    /// The cap C of the truncated importance-sampling correction applied when the rollout engine samples from its own copy of the
+    /// weights: each token's clipped policy-gradient term is multiplied by min(π_old(t) / π_behaviour(t), C), where π_behaviour is
+    /// the log-prob the engine reported for the token and π_old the trainer's own (the current policy with μ = 1). It corrects for
+    /// a serving engine's different numerics (bf16 kernels, batching) and, with <see cref="SyncEverySteps"/> &gt; 1, for stale weights,
+    /// while the cap bounds the variance (truncated importance sampling as in Yao et al. 2025, "Your efficient RL framework
+    /// secretly brings you off-policy RL training"; 2 as their default). Not used with an in-process engine.
+    /// </summary>
+    public double ImportanceSamplingCap { get; init; } = 2.0;
+
     /// <summary>Throws for values no run can use, naming the option.</summary>
     public void Validate()
     {
@@ -104,5 +122,8 @@ public sealed record GrpoOptions
         if (MaxRefillRounds < 0) throw new ArgumentOutOfRangeException(nameof(MaxRefillRounds));
         if (SaveEverySteps < 1) throw new ArgumentOutOfRangeException(nameof(SaveEverySteps));
         if (KeepLastCheckpoints < 1) throw new ArgumentOutOfRangeException(nameof(KeepLastCheckpoints));
+        if (SyncEverySteps < 1) throw new ArgumentOutOfRangeException(nameof(SyncEverySteps), SyncEverySteps, "Weights are published every k ≥ 1 steps.");
+        if (!(ImportanceSamplingCap >= 1 && double.IsFinite(ImportanceSamplingCap)))
+            throw new ArgumentOutOfRangeException(nameof(ImportanceSamplingCap), ImportanceSamplingCap, "The importance-sampling cap must be a finite number ≥ 1.");
     }
 }

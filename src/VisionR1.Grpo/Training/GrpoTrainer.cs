@@ -6,7 +6,9 @@ using VisionR1.Grpo.Loss;
 using VisionR1.Grpo.Metrics;
 using VisionR1.Grpo.Policies;
 using VisionR1.Grpo.Rollout;
+using VisionR1.Grpo.Rollout.Engines;
 using VisionR1.Grpo.Schedule;
+using VisionR1.Runtime;
 using VisionR1.Text;
 using static TorchSharp.torch;
 
@@ -19,6 +21,13 @@ namespace VisionR1.Grpo.Training;
 /// micro-batches whose gradients are accumulated. Stage moves keep the optimizer, learning-rate position, data
 /// cursor and metrics, and are logged. Checkpoints (weights, optimizer, RNG states, data cursor, stage) resume exactly.
 /// </summary>
+/// <remarks>
+/// Completions come from an <see cref="IRolloutEngine"/>: by default the policy itself in this process. With an engine that
+/// samples from its own copy of the weights (<see cref="RemoteRolloutEngine"/>: vLLM or SGLang over HTTP) the trainer publishes
+/// the weights before the first step and every <see cref="GrpoOptions.SyncEverySteps"/> steps, and uses the log-probs the engine
+/// reports as the behaviour policy's: each token's clipped term is weighted by min(π_old / π_behaviour, C)
+/// (<see cref="GrpoOptions.ImportanceSamplingCap"/>), which is 1 when the server and the trainer compute the same numbers.
+/// </remarks>
 /// <example>
 /// <code>
 /// using var trainer = new GrpoTrainer(policy, encoder, tokenizer, [new WeightedReward(hardFormatResult)], prompts,
@@ -35,6 +44,7 @@ public sealed class GrpoTrainer : IDisposable
     private readonly IReadOnlyList<GrpoPrompt> _data;
     private readonly GrpoOptions _options;
     private readonly GroupSampler _sampler;
+    private readonly IRolloutEngine _engine;
     private readonly IReadOnlyList<Parameter> _parameters;
     private readonly AdamWOptimizer _optimizer;
     private readonly LearningRateSchedule _lr;
@@ -49,10 +59,11 @@ public sealed class GrpoTrainer : IDisposable
     /// Prepares a run: freezes the vision tower if asked, creates the frozen reference
     /// (only when β &gt; 0, from the policy's weights as given), AdamW, and seeds torch's RNG. Sampling seeds are
     /// derived from <see cref="GrpoOptions.Seed"/>, the step and the refill round, so a resumed run samples what a
-    /// continuous one would.
+    /// continuous one would. <paramref name="rolloutEngine"/> generates the completions (null: the policy in this process); the
+    /// trainer does not dispose it.
     /// </summary>
     public GrpoTrainer(IPolicyModel policy, IPromptEncoder promptEncoder, ITextTokenizer tokenizer, IReadOnlyList<WeightedReward> rewards,
-        IReadOnlyList<GrpoPrompt> data, GrpoOptions? options = null, IMetricsSink? metrics = null)
+        IReadOnlyList<GrpoPrompt> data, GrpoOptions? options = null, IMetricsSink? metrics = null, IRolloutEngine? rolloutEngine = null)
     {
         _policy = policy ?? throw new ArgumentNullException(nameof(policy));
         _encoder = promptEncoder ?? throw new ArgumentNullException(nameof(promptEncoder));
@@ -61,7 +72,8 @@ public sealed class GrpoTrainer : IDisposable
         _options = options ?? new GrpoOptions();
         _options.Validate();
         Metrics = metrics ?? new InMemoryMetricsSink();
-        _sampler = new GroupSampler(policy, promptEncoder, tokenizer, rewards);
+        _engine = rolloutEngine ?? new InProcessRolloutEngine(policy, promptEncoder);
+        _sampler = new GroupSampler(_engine, tokenizer, rewards);
         _padId = tokenizer.Special.EndOfText;
 
         torch.random.manual_seed(_options.Seed);
@@ -103,6 +115,9 @@ public sealed class GrpoTrainer : IDisposable
 
     /// <summary>The optimizer (its state survives stage switches).</summary>
     public AdamWOptimizer Optimizer => _optimizer;
+
+    /// <summary>The engine that generates the completions.</summary>
+    public IRolloutEngine RolloutEngine => _engine;
 
     /// <summary>The frozen reference, or null when β = 0.</summary>
     public IPolicyModel? Reference => _reference;
@@ -164,6 +179,18 @@ public sealed class GrpoTrainer : IDisposable
         var settings = new SamplingSettings(stage.MaxCompletionLength, temperature, _options.TopP, _options.TopK);
         using var scope = NewDisposeScope();
 
+        // 0. Publish the weights to an engine that samples from its own copy (before the first step, then every k steps).
+        double syncSeconds = 0;
+        if (_engine.NeedsWeightSync && _engine.ServedVersion != Step && (_engine.ServedVersion is null || Step % _options.SyncEverySteps == 0))
+        {
+            var syncWatch = Stopwatch.StartNew();
+            _engine.SyncWeightsAsync(_policy, Step, cancellationToken).ConfigureAwait(false).GetAwaiter().GetResult();
+            syncSeconds = syncWatch.Elapsed.TotalSeconds;
+            Metrics.OnEvent(new TrainingEvent(Step, "weight_sync", $"{_engine.Name} serves weight version {Step} ({syncSeconds:0.###} s)."));
+        }
+        long? rolloutVersion = _engine.NeedsWeightSync ? _engine.ServedVersion : null;
+        int retries = 0;
+
         // 1. Sample and score (refilling when dynamic sampling drops flat groups).
         var sampled = new List<CompletionGroup>();
         var kept = new List<CompletionGroup>();
@@ -174,9 +201,11 @@ public sealed class GrpoTrainer : IDisposable
             int need = rounds == 0 ? _options.PromptsPerStep : _options.PromptsPerStep - kept.Count;
             var prompts = _order.Take(need).Select(i => _data[i]).ToList();
             promptsSampled += need;
-            var groups = _sampler.Sample(prompts, stage.GroupSize, settings, SeedMixer.Mix(_options.Seed, Step, rounds), _options.GenerationBatchSize, cancellationToken,
-                new RolloutStep(Step, _tracker.State.StageIndex, stage));
+            var request = new RolloutRequest(prompts, stage.GroupSize, settings, SeedMixer.Mix(_options.Seed, Step, rounds),
+                new RolloutStep(Step, _tracker.State.StageIndex, stage), rounds, _options.GenerationBatchSize);
+            var groups = _sampler.Sample(request, cancellationToken);
             genSeconds += _sampler.LastGenerationSeconds;
+            retries += _sampler.LastRetries;
             scoreSeconds += _sampler.LastScoringSeconds;
             sampled.AddRange(groups);
             kept.AddRange(_options.DynamicSampling ? groups.Where(g => !g.ZeroSpread) : groups);
@@ -188,7 +217,7 @@ public sealed class GrpoTrainer : IDisposable
         double lr = _lr.At(Step);
         _optimizer.LearningRate = lr;
         var acc = new StatsAccumulator();
-        double logProbSeconds = 0, trainSeconds = 0, gradNorm = 0;
+        double logProbSeconds = 0, trainSeconds = 0, gradNorm = 0, isSum = 0, isTokens = 0;
         double zeroStd = sampled.Count(g => g.ZeroSpread) / (double)sampled.Count; // over everything sampled, before dynamic sampling drops groups
         int trainedCompletions = 0, trainedTokens = 0;
         if (kept.Count == 0)
@@ -226,7 +255,17 @@ public sealed class GrpoTrainer : IDisposable
                     var (logp, entropy) = CompletionLogProbs.Compute(_policy, _encoder, Slice(batch.Prompts, start, end), ids, mask, temperature, withEntropy: update == 0);
                     var old = batch.OldLogProbs is { } o ? o[start..end, ..width] : logp.detach();
                     var reference = batch.RefLogProbs?[start..end, ..width];
-                    var result = GrpoLoss.Compute(new GrpoLossInputs(logp, old, reference, batch.Advantages[start..end].to(device), mask, entropy), _options.Loss, denominator);
+                    Tensor? weights = null;
+                    if (_engine.NeedsWeightSync && batch.BehaviourLogProbs is { } behaviour)
+                    {
+                        weights = ImportanceWeights(old, behaviour[start..end, ..width].to(device));
+                        if (update == 0)
+                        {
+                            isSum += (weights * mask).sum().ToDouble();
+                            isTokens += mask.sum().ToDouble();
+                        }
+                    }
+                    var result = GrpoLoss.Compute(new GrpoLossInputs(logp, old, reference, batch.Advantages[start..end].to(device), mask, entropy, weights), _options.Loss, denominator);
                     result.Loss.backward();
                     acc.Add(result.Loss.ToDouble(), result.Stats, update == 0);
                 }
@@ -283,6 +322,10 @@ public sealed class GrpoTrainer : IDisposable
             LogProbSeconds = logProbSeconds,
             TrainingSeconds = trainSeconds,
             StepSeconds = stepSeconds,
+            WeightSyncSeconds = syncSeconds,
+            RolloutVersion = rolloutVersion,
+            RolloutRetries = retries,
+            ImportanceWeightMean = isTokens > 0 ? isSum / isTokens : null,
         };
         Metrics.OnGrpoStep(metrics);
         if (move is not null)
@@ -301,6 +344,15 @@ public sealed class GrpoTrainer : IDisposable
     {
         _reference?.Dispose();
         _optimizer.Dispose();
+    }
+
+    /// <summary>min(exp(clamp(old − behaviour, ±c)), C) per token, without gradient: the truncated importance weights.</summary>
+    private Tensor ImportanceWeights(Tensor old, Tensor behaviour)
+    {
+        using var _ = no_grad();
+        double c = _options.Loss.LogRatioClamp;
+        var logRatio = Scalars.Clamp(old.detach().to_type(ScalarType.Float32) - behaviour.to_type(ScalarType.Float32), -c, c);
+        return Scalars.Clamp(logRatio.exp(), 0, _options.ImportanceSamplingCap);
     }
 
     private static List<GrpoPrompt> Slice(IReadOnlyList<GrpoPrompt> list, int start, int end) =>
