@@ -194,12 +194,16 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         }
         foreach (var key in summary.Breakdown.Values.SelectMany(b => b.Keys).Distinct())
         {
-            var groups = summary.Breakdown.Values.SelectMany(b => b.TryGetValue(key, out var rows) ? rows : []).Select(r => r.Group).Distinct().Order(StringComparer.Ordinal).ToList();
+            // Every model answered the same items, so one model's groups give the columns and their sizes.
+            var columns = summary.Breakdown.Values.First().GetValueOrDefault(key) ?? [];
             var t = new Table().Title($"Accuracy by {key}");
             t.AddColumn("model");
-            foreach (var g in groups) t.AddColumn($"{g} ({summary.Breakdown.Values.First().GetValueOrDefault(key)?.FirstOrDefault(r => r.Group == g)?.Items ?? 0})");
+            foreach (var g in columns) t.AddColumn($"{g.Group} ({g.Items})");
             foreach (var (name, b) in summary.Breakdown)
-                t.AddRow([name, .. groups.Select(g => b.GetValueOrDefault(key)?.FirstOrDefault(r => r.Group == g) is { } r ? Pct(r.Accuracy) : "-")]);
+            {
+                var rows = b.GetValueOrDefault(key) ?? [];
+                t.AddRow([name, .. columns.Select(c => rows.FirstOrDefault(r => r.Group == c.Group) is { } r ? Pct(r.Accuracy) : "-")]);
+            }
             console.Write((IRenderable)t);
         }
     }

@@ -131,14 +131,15 @@ public sealed class PipelineRunner
                 probes[name] = await Stages.RunAsync(PipelineStages.Probe(name),
                     (evalDir, ct) => Task.FromResult(Evaluate(PipelineStages.Probe(name), evalDir, dir, template, probe, direct, ct)), cancellationToken);
         }
-        var verdicts = models.Select(m => (m.Name, Verdicts: (IReadOnlyDictionary<string, bool>)VerdictBreakdown.ReadVerdicts(Path.Combine(Stages.StageDirectory(PipelineStages.Eval(m.Name)), "predictions.jsonl")))).ToList();
+        string Predictions(string model) => Path.Combine(Stages.StageDirectory(PipelineStages.Eval(model)), "predictions.jsonl");
+        var verdicts = models.Select(m => (m.Name, Verdicts: (IReadOnlyDictionary<string, bool>)VerdictBreakdown.ReadVerdicts(Predictions(m.Name)))).ToList();
 
         MetricsFile.Merge(models.Select(m => (m.Name, Path.Combine(Stages.StageDirectory(m.Name), JsonlMetricsSink.MetricsFileName))), Path.Combine(root, JsonlMetricsSink.MetricsFileName));
         var stageSeconds = Stages.ElapsedByStage();
         var summary = new PipelineSummary(evaluations, test.Count, stageSeconds.Values.Sum(), stageSeconds, _o.IsQuick, _o.Seed)
         {
             Probe = probes,
-            Equations = models.ToDictionary(m => m.Name, m => EquationAudit.OfPredictions(Path.Combine(Stages.StageDirectory(PipelineStages.Eval(m.Name)), "predictions.jsonl"))),
+            Equations = models.ToDictionary(m => m.Name, m => EquationAudit.OfPredictions(Predictions(m.Name))),
             Paired = PairedComparison.AllPairs(verdicts),
             Breakdown = verdicts.ToDictionary(v => v.Name, v => VerdictBreakdown.ByMetadata(test, v.Verdicts, SyntheticMetadataKeys.Family, SyntheticMetadataKeys.Steps)),
         };

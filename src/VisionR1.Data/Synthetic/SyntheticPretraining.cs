@@ -47,7 +47,7 @@ public sealed record SyntheticPretraining(string DescribePrompt, Func<MathProble
             if (item is not null)
                 samples.Add(new SupervisedSample(p, DescribePrompt, p.Metadata?.GetValueOrDefault(SyntheticMetadataKeys.Caption) ?? item.Caption));
             samples.Add(new SupervisedSample(p, DirectPrompt(p), p.Answer));
-            if (item is not null && Math.Floor((i + 1) * WorkedShare + 1e-9) > Math.Floor(i * WorkedShare + 1e-9))
+            if (item is not null && EvenShare.Includes(i, WorkedShare))
                 samples.Add(new SupervisedSample(p, ReasoningPrompt(p), item.WorkedSolution));
         }
         samples.AddRange(ArithmeticDrills.Canonical(ArithmeticTexts, Seed, MaxValue));

@@ -107,9 +107,7 @@ public sealed class SyntheticWorldGenerator
     /// <summary>Whether item <paramref name="index"/> must combine facts (true), read one fact (false) or either (null), from <see cref="SyntheticWorldOptions.MultiStepShare"/>.</summary>
     private bool? RequiredSteps(int index)
     {
-        if (Options.MultiStepShare is not { } share) return null;
-        // Spread evenly: item i is multi-step when the running count floor((i + 1) * share) steps up at i.
-        return Math.Floor((index + 1) * share + 1e-9) > Math.Floor(index * share + 1e-9);
+        return Options.MultiStepShare is { } share ? EvenShare.Includes(index, share) : null;
     }
 
     private TaskDraft DrawFor(SyntheticSplit split, WorldFamily family, bool? multiStep, WorldRandom rng, HashSet<string> seen)
