@@ -33,6 +33,10 @@ if (args.Length > 0 && args[0] == "report")
 
     return await VisionR1.Trainer.Cli.CommandLine.RunAsync(["bench", .. args[1..]], Console.Out, Console.Error, CancellationToken.None);
 }
+if (args.Length > 0 && args[0] == "step-shapes")
+{
+    return VisionR1.Benchmarks.StepShapeProbe.Run(args[1..], Console.Out);
+}
 if (args.Length > 0 && args[0] == "rollout-loopback")
 {
     return await VisionR1.Benchmarks.RolloutLoopbackProbe.Run(args[1..], Console.Out);

@@ -18,7 +18,8 @@ namespace VisionR1.Trainer.Bench;
 /// <param name="tokens">Tokens per row.</param>
 /// <param name="imageSide">Patches per image side (8: a 112×112 image, 16 merged tokens).</param>
 /// <param name="seed">Seed of the weights and inputs.</param>
-public sealed class TrainStepTimer(Qwen25VLConfig config, ScalarType dtype, Device device, int rows, int tokens, int imageSide, long seed) : IDisposable
+/// <param name="maxLeftPadding">Each row gets 0 to this many left-padding positions (masked out), as a collated batch of uneven rows has.</param>
+public sealed class TrainStepTimer(Qwen25VLConfig config, ScalarType dtype, Device device, int rows, int tokens, int imageSide, long seed, int maxLeftPadding = 0) : IDisposable
 {
     private readonly Qwen25VLModel _model = CreateModel(config, dtype, device, seed);
     private VisionR1.Grpo.Training.AdamWOptimizer? _optimizer;
@@ -32,7 +33,7 @@ public sealed class TrainStepTimer(Qwen25VLConfig config, ScalarType dtype, Devi
     {
         cancellationToken.ThrowIfCancellationRequested();
         _optimizer ??= new VisionR1.Grpo.Training.AdamWOptimizer(_model.parameters().ToList(), 1e-5);
-        _batch ??= Batch(config, Images, tokens, device, seed);
+        _batch ??= Batch(config, Images, tokens, device, seed, maxLeftPadding);
         using var scope = NewDisposeScope();
         var sw = Stopwatch.StartNew();
         _optimizer.ZeroGrad();
@@ -78,21 +79,25 @@ public sealed class TrainStepTimer(Qwen25VLConfig config, ScalarType dtype, Devi
     /// Rows of text with one image each: some text, &lt;|vision_start|&gt;, the image's pad tokens,
     /// &lt;|vision_end|&gt;, then text to the row's end. Random ids above the special tokens, random patches.
     /// </summary>
-    private static MultimodalBatch Batch(Qwen25VLConfig config, IReadOnlyList<(int H, int W)> images, int length, Device device, long seed)
+    private static MultimodalBatch Batch(Qwen25VLConfig config, IReadOnlyList<(int H, int W)> images, int length, Device device, long seed, int maxLeftPadding)
     {
         var special = config.Tokens;
         int rows = images.Count, unit = config.Vision.SpatialMergeUnit;
         var rng = new Random((int)seed);
         int firstText = new[] { special.BosTokenId, special.EosTokenId, special.PadTokenId, special.ImageTokenId, special.VideoTokenId, special.VisionStartTokenId, special.VisionEndTokenId }.Max() + 1;
         var ids = new long[rows * length];
+        var maskValues = new long[rows * length];
+        Array.Fill(maskValues, 1);
         var grids = new List<long>();
         long patches = 0;
         for (int r = 0; r < rows; r++)
         {
             var (h, w) = images[r];
             int pads = h * w / unit;
-            int start = 2;
-            for (int j = 0; j < length; j++) ids[r * length + j] = rng.Next(firstText, config.Text.VocabSize);
+            int padding = maxLeftPadding > 0 ? rng.Next(0, maxLeftPadding + 1) : 0;
+            int start = 2 + padding;
+            for (int j = 0; j < length; j++) ids[r * length + j] = j < padding ? special.PadTokenId : rng.Next(firstText, config.Text.VocabSize);
+            Array.Fill(maskValues, 0, r * length, padding);
             ids[r * length + start] = special.VisionStartTokenId;
             for (int k = 0; k < pads; k++) ids[r * length + start + 1 + k] = special.ImageTokenId;
             ids[r * length + start + 1 + pads] = special.VisionEndTokenId;
@@ -101,7 +106,7 @@ public sealed class TrainStepTimer(Qwen25VLConfig config, ScalarType dtype, Devi
         }
         using var scope = NewDisposeScope();
         var inputIds = tensor(ids, [rows, length], device: device).DetachFromDisposeScope();
-        var mask = ones([rows, length], ScalarType.Int64, device).DetachFromDisposeScope();
+        var mask = tensor(maskValues, [rows, length], device: device).DetachFromDisposeScope();
         var pixels = randn([patches, config.Vision.PatchDim], device: device).DetachFromDisposeScope();
         var gridTensor = tensor(grids.ToArray(), [images.Count, 3], device: device).DetachFromDisposeScope();
         return new MultimodalBatch(inputIds, mask, pixels, gridTensor);

@@ -1,3 +1,5 @@
+using VisionR1.Data.Synthetic;
+using VisionR1.Recipe;
 using System.Globalization;
 using VisionR1.Answers;
 using VisionR1.Data.Readers;
@@ -77,7 +79,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
             string? why;
             try
             {
-                var prompt = images.Resolve(ProblemTurns.User(p, direct ? PipelinePrompts.Direct(p) : PipelinePrompts.Question(p)));
+                var prompt = images.Resolve(ProblemTurns.User(p, direct ? SyntheticPrompts.Direct(p) : SyntheticPrompts.Question(p)));
                 why = PromptBudget.Check(template.Encode(prompt, addGenerationPrompt: true).Length, maxNew, model.Config.Text);
             }
             catch (Exception e) when (e is InvalidImageException or InvalidDataException or IOException)
@@ -96,7 +98,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
             Seed = seed,
             Temperature = temperature,
             DirectAnswer = direct,
-            Prompt = direct ? PipelinePrompts.Direct : PipelinePrompts.Question,
+            Prompt = direct ? SyntheticPrompts.Direct : SyntheticPrompts.Question,
         };
         var result = new LocalEvaluator(template, images, new MathVerifier()).Evaluate(model, problems, options, predictions, null, cancellationToken);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -63,17 +63,17 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         double budgetMinutes = args.GetDouble("budget", -1);
         args.ThrowOnUnknown();
         if ((budgetMinutes < 0 && budgetMinutes != -1) || !double.IsFinite(budgetMinutes)) throw new CliUsageException($"--budget must be 0 (none) or a positive number of minutes, got {budgetMinutes}.");
-        if (until is not null && until is not (PipelineStages.Base or PipelineStages.Ci or PipelineStages.VisionR1))
+        if (until is not null && until is not (RecipeStages.Base or RecipeStages.Ci or RecipeStages.VisionR1))
             throw new CliUsageException($"--until must be base, ci or vision_r1, got '{until}'.");
 
         if (!long.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out long seed))
             throw new CliUsageException($"--seed expects an integer, got '{seedText}'.");
         IReadOnlyList<string> variants = variant switch
         {
-            "ptst" => [PipelineStages.VisionR1],
-            "zero" => [PipelineStages.VisionR1, PipelineStages.Zero],
-            "long" => [PipelineStages.VisionR1, PipelineStages.Long],
-            "all" => [PipelineStages.VisionR1, PipelineStages.Zero, PipelineStages.Long],
+            "ptst" => [RecipeStages.VisionR1],
+            "zero" => [RecipeStages.VisionR1, RecipeStages.Zero],
+            "long" => [RecipeStages.VisionR1, RecipeStages.Long],
+            "all" => [RecipeStages.VisionR1, RecipeStages.Zero, RecipeStages.Long],
             _ => throw new CliUsageException($"--variant must be ptst, zero, long or all, got '{variant}'."),
         };
         if (model is null && (train is not null || eval is not null || teacher is not null))
@@ -115,7 +115,7 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"runtime: {runtime.Device.type.ToString().ToLowerInvariant()}, {TorchSharp.torch.get_num_threads()} threads, {ThreadWaitPolicy.Describe()}, freed memory kept: {NativeAllocator.Applied}"));
         stdout.WriteLine($"precision: {runtime.Precision.DtypeName}: {runtime.Precision.Reason}");
-        PipelinePlan? startPlan = null;
+        RunPlan? startPlan = null;
         if (!options.IsQuick && !options.IsRealPath)
         {
             var root = Path.GetFullPath(options.OutputDirectory);

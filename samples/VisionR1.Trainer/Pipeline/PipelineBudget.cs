@@ -1,42 +1,9 @@
-using System.Globalization;
-using System.Text.Json;
-using VisionR1.IO;
 using VisionR1.Model.Config;
 using VisionR1.Recipe;
 using VisionR1.Trainer.Bench;
 using static TorchSharp.torch;
 
 namespace VisionR1.Trainer.Pipeline;
-
-/// <summary>
-/// The sizes a run will use and the wall time predicted for them, from a start-up probe (see <see cref="PipelineBudget"/>).
-/// </summary>
-/// <param name="Level">0 for the full default sizes; each further level is one more reduction of <see cref="PipelineBudget.Ladder"/>.</param>
-/// <param name="Reductions">What the level changed, in words ("" at level 0).</param>
-/// <param name="Dtype">The precision the probe and the run use ("fp32" or "bf16").</param>
-/// <param name="ProbeStepSeconds">Median seconds of one base-shaped training step measured at start-up.</param>
-/// <param name="BudgetSeconds">The wall-time budget the sizes were fitted to (0: none).</param>
-/// <param name="PredictedSeconds">Predicted seconds of each stage group (fixed, base, ci, vision_r1, evaluations).</param>
-public sealed record PipelinePlan(int Level, string Reductions, string Dtype, double ProbeStepSeconds, double BudgetSeconds,
-    IReadOnlyDictionary<string, double> PredictedSeconds)
-{
-    /// <summary>The predicted wall time of the whole run.</summary>
-    public double PredictedTotalSeconds => PredictedSeconds.Values.Sum();
-
-    /// <summary>The name of the plan file in the run folder; a resumed run reuses it, so its sizes never change mid-run.</summary>
-    public const string FileName = "plan.json";
-
-    /// <summary>One paragraph for the start of the run.</summary>
-    public string Describe()
-    {
-        var stages = string.Join(", ", PredictedSeconds.Select(kv => FormattableString.Invariant($"{kv.Key} {kv.Value:F0} s")));
-        var total = PlainProgress.Format(TimeSpan.FromSeconds(PredictedTotalSeconds));
-        var budget = BudgetSeconds > 0 ? FormattableString.Invariant($" for a budget of {BudgetSeconds / 60:F0} min") : ", no budget";
-        var sizes = Level == 0 ? "; default sizes" : FormattableString.Invariant($"; sizes reduced to fit (level {Level}: {Reductions})");
-        var over = BudgetSeconds > 0 && PredictedTotalSeconds > BudgetSeconds ? "; the smallest sizes still exceed the budget" : "";
-        return FormattableString.Invariant($"plan: {Dtype}, probe step {ProbeStepSeconds:F3} s; predicted {total} ({stages}){budget}{sizes}{over}");
-    }
-}
 
 /// <summary>
 /// Fits the embedded run to a wall-time budget. At start-up it times a few base-pre-training-shaped steps (the model
@@ -106,26 +73,16 @@ public static class PipelineBudget
         return new Dictionary<string, double>(StringComparer.Ordinal)
         {
             ["fixed"] = FixedSeconds,
-            [PipelineStages.Base] = baseSteps * BaseStepUnits * u,
-            [PipelineStages.Ci] = ciSteps * CiStepUnits * u,
-            [PipelineStages.VisionR1] = grpoSteps * (GrpoStepUnitsFixed + GrpoStepUnitsPerPrompt * options.GrpoPromptsPerStep) * u,
+            [RecipeStages.Base] = baseSteps * BaseStepUnits * u,
+            [RecipeStages.Ci] = ciSteps * CiStepUnits * u,
+            [RecipeStages.VisionR1] = grpoSteps * (GrpoStepUnitsFixed + GrpoStepUnitsPerPrompt * options.GrpoPromptsPerStep) * u,
             ["evaluations"] = (options.TestItems + options.ProbeItems) / 500.0 * (directModels * DirectEvalUnitsPer500 + cotModels * CotEvalUnitsPer500) * u,
         };
     }
 
     /// <summary>The first level of <see cref="Ladder"/> predicted within <paramref name="budgetSeconds"/> (the last one if none is; level 0 without a budget).</summary>
-    public static (PipelineOptions Options, PipelinePlan Plan) Fit(PipelineOptions options, double probeStepSeconds, double budgetSeconds, string dtype)
-    {
-        var ladder = Ladder(options);
-        for (int level = 0; level < ladder.Count; level++)
-        {
-            var predicted = Predict(ladder[level].Options, probeStepSeconds);
-            bool last = level == ladder.Count - 1;
-            if (budgetSeconds <= 0 || predicted.Values.Sum() <= budgetSeconds || last)
-                return (ladder[level].Options, new PipelinePlan(level, ladder[level].Reductions, dtype, probeStepSeconds, budgetSeconds, predicted));
-        }
-        throw new InvalidOperationException("The ladder is never empty.");
-    }
+    public static (PipelineOptions Options, RunPlan Plan) Fit(PipelineOptions options, double probeStepSeconds, double budgetSeconds, string dtype) =>
+        RunBudget.Fit(Ladder(options), Predict, probeStepSeconds, budgetSeconds, dtype);
 
     /// <summary>Median seconds of three base-shaped training steps (after one warm-up) of the run's preset, batch and precision.</summary>
     public static double ProbeStepSeconds(PipelineOptions options, Device device, ScalarType dtype, CancellationToken cancellationToken)
@@ -138,28 +95,9 @@ public static class PipelineBudget
         return timer.MedianSeconds(warmup: 1, steps: 3, cancellationToken);
     }
 
-    /// <summary>
-    /// The plan of the run in <paramref name="runDirectory"/>: the one saved there by an earlier start (so a resumed run keeps
-    /// its sizes), else a new one from a probe, saved. Returns the sized options.
-    /// </summary>
-    public static (PipelineOptions Options, PipelinePlan Plan, bool Reused) Resolve(PipelineOptions options, string runDirectory, double budgetSeconds,
-        Device device, ScalarType dtype, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var path = Path.Combine(runDirectory, PipelinePlan.FileName);
-        string dtypeName = dtype == ScalarType.BFloat16 ? "bf16" : "fp32";
-        if (File.Exists(path))
-        {
-            var saved = JsonSerializer.Deserialize<PipelinePlan>(File.ReadAllText(path))
-                        ?? throw new InvalidDataException($"{path}: empty plan.");
-            var ladder = Ladder(options);
-            if (saved.Level < 0 || saved.Level >= ladder.Count) throw new InvalidDataException($"{path}: level {saved.Level} is not between 0 and {ladder.Count - 1}.");
-            return (ladder[saved.Level].Options, saved, true);
-        }
-        double probe = ProbeStepSeconds(options, device, dtype, cancellationToken);
-        var (sized, plan) = Fit(options, probe, budgetSeconds, dtypeName);
-        Directory.CreateDirectory(runDirectory);
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(plan, new JsonSerializerOptions { WriteIndented = true }));
-        return (sized, plan, false);
-    }
+    /// <summary>The plan saved in <paramref name="runDirectory"/> by an earlier start (a resumed run keeps its sizes), else a new one from a probe (<see cref="RunBudget.Resolve"/>).</summary>
+    public static (PipelineOptions Options, RunPlan Plan, bool Reused) Resolve(PipelineOptions options, string runDirectory, double budgetSeconds,
+        Device device, ScalarType dtype, CancellationToken cancellationToken) =>
+        RunBudget.Resolve(Ladder(options), Predict, runDirectory, budgetSeconds, dtype == ScalarType.BFloat16 ? "bf16" : "fp32",
+            () => ProbeStepSeconds(options, device, dtype, cancellationToken));
 }

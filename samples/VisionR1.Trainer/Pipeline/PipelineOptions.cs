@@ -1,3 +1,4 @@
+using VisionR1.Recipe;
 using VisionR1.Data.Synthetic;
 using VisionR1.Grpo.Schedule;
 
@@ -23,7 +24,7 @@ public sealed record PipelineOptions
     public bool IsQuick { get; init; }
 
     /// <summary>RL runs to train: "vision_r1" always, plus "zero" and/or "long" (paper Table 3).</summary>
-    public IReadOnlyList<string> Variants { get; init; } = [PipelineStages.VisionR1];
+    public IReadOnlyList<string> Variants { get; init; } = [RecipeStages.VisionR1];
 
     /// <summary>Training problems of the synthetic world.</summary>
     public int TrainItems { get; init; } = 8000;
@@ -70,6 +71,9 @@ public sealed record PipelineOptions
 
     /// <summary>Samples per base pre-training step.</summary>
     public int BaseBatch { get; init; } = 32;
+
+    /// <summary>Padded positions per SFT micro-batch in base and CI (<see cref="VisionR1.Grpo.Training.SftOptions.MaxMicroBatchTokens"/>; 0: micro-batches of a whole step in data order).</summary>
+    public int MicroBatchTokens { get; init; } = 2048;
 
     /// <summary>Peak learning rate of base pre-training.</summary>
     public double BaseLearningRate { get; init; } = 2e-3;
@@ -147,10 +151,7 @@ public sealed record PipelineOptions
     public bool IsRealPath => ModelDirectory is not null;
 
     /// <summary>The PTST schedule of the Vision-R1 run: short cap × large group, then double the cap and halve the group (L·G constant).</summary>
-    public PtstSchedule PtstSchedule() => new([
-        new PtstStage(GrpoShortCap, GrpoShortGroup, GrpoStepsPerStage, Name: "ptst-1"),
-        new PtstStage(GrpoShortCap * 2, Math.Max(2, GrpoShortGroup / 2), GrpoStepsPerStage, Name: "ptst-2"),
-    ]);
+    public PtstSchedule PtstSchedule() => Grpo.Schedule.PtstSchedule.Halving(GrpoShortCap, GrpoShortGroup, GrpoStepsPerStage);
 
     /// <summary>Vision-R1-Zero scaled: one stage with the first cap and group, as many steps as PTST.</summary>
     public PtstSchedule ZeroSchedule() => new([new PtstStage(GrpoShortCap, GrpoShortGroup, GrpoStepsPerStage * 2, Name: "zero")]);

@@ -4,16 +4,6 @@ using VisionR1.Grpo.Evaluation;
 
 namespace VisionR1.Trainer.Pipeline;
 
-/// <summary>Result of the world stage.</summary>
-/// <param name="Train">Training problems written.</param>
-/// <param name="Test">Test problems written.</param>
-public sealed record WorldResult(int Train, int Test);
-
-/// <summary>Result of the tokenizer stage.</summary>
-/// <param name="VocabularySize">Ids of the trained tokenizer.</param>
-/// <param name="CorpusTexts">Texts it was trained on.</param>
-public sealed record TokenizerResult(int VocabularySize, int CorpusTexts);
-
 /// <summary>What summary.json holds.</summary>
 /// <param name="Stages">Evaluation per model stage (base, ci, vision_r1, and any variants).</param>
 /// <param name="TestItems">Held-out test items each model answered.</param>

@@ -71,12 +71,14 @@ public sealed class PipelineRunner
         }
         else
         {
-            await Stages.RunAsync(PipelineStages.World, (dir, ct) => BuildWorld(dir, ct), cancellationToken);
-            var worldDir = Stages.StageDirectory(PipelineStages.World);
-            train = await ProblemSource.ReadAllAsync(Path.Combine(worldDir, "train.jsonl"), cancellationToken: cancellationToken);
-            test = await ProblemSource.ReadAllAsync(Path.Combine(worldDir, "test.jsonl"), cancellationToken: cancellationToken);
-            await Stages.RunAsync(PipelineStages.Tokenizer, (dir, ct) => TrainTokenizer(dir, train, ct), cancellationToken);
-            tokenizer = TokenizerLoader.FromFolder(Stages.StageDirectory(PipelineStages.Tokenizer));
+            await Stages.RunAsync(RecipeStages.World, (_, ct) => DataStages.SyntheticWorldAsync(Run(RecipeStages.World),
+                new SyntheticWorldOptions { Seed = _o.Seed, ImageSize = _o.ImageSize, Difficulty = _o.Difficulty }, _o.TrainItems, _o.TestItems, _o.TestMultiStepShare, ct), cancellationToken);
+            var worldDir = Stages.StageDirectory(RecipeStages.World);
+            train = await ProblemSource.ReadAllAsync(Path.Combine(worldDir, DataStages.WorldTrainFile), cancellationToken: cancellationToken);
+            test = await ProblemSource.ReadAllAsync(Path.Combine(worldDir, DataStages.WorldTestFile), cancellationToken: cancellationToken);
+            await Stages.RunAsync(RecipeStages.Tokenizer, async (_, ct) => DataStages.CompactTokenizer(Run(RecipeStages.Tokenizer),
+                await Pretraining().TokenizerCorpusAsync(train, new SyntheticTeacherOptions { Seed = _o.Seed }, ct), Qwen25VLPresets.ByName(_o.Preset).Text.VocabSize, ct), cancellationToken);
+            tokenizer = TokenizerLoader.FromFolder(Stages.StageDirectory(RecipeStages.Tokenizer));
         }
         var template = new ChatTemplate(tokenizer, ChatTemplateOptions.NoSystemPrompt);
         var coldProblems = train.Take(Math.Min(_o.ColdStartItems, train.Count)).ToList();
@@ -86,33 +88,33 @@ public sealed class PipelineRunner
         if (_o.IsRealPath) baseModel = _o.ModelDirectory!;
         else
         {
-            var result = await Stages.RunAsync(PipelineStages.Base, (dir, ct) => Task.FromResult(TrainBase(dir, template, train, ct)), cancellationToken);
+            var result = await Stages.RunAsync(RecipeStages.Base, (dir, ct) => Task.FromResult(TrainBase(dir, template, train, ct)), cancellationToken);
             baseModel = result.ModelDirectory;
         }
 
-        var models = new List<(string Name, string Dir, bool Direct)> { (PipelineStages.Base, baseModel, !_o.IsRealPath) };
+        var models = new List<(string Name, string Dir, bool Direct)> { (RecipeStages.Base, baseModel, !_o.IsRealPath) };
         // The base stands in for an instruct model that can also reason briefly: it is evaluated in both prompt styles.
-        if (!_o.IsRealPath && _o.BaseWorkedShare > 0) models.Add((PipelineStages.BaseCot, baseModel, false));
-        if (_o.Until != PipelineStages.Base)
+        if (!_o.IsRealPath && _o.BaseWorkedShare > 0) models.Add((RecipeStages.BaseCot, baseModel, false));
+        if (_o.Until != RecipeStages.Base)
         {
-            var coldDir = Stages.StageDirectory(PipelineStages.ColdStart);
-            await Stages.RunAsync(PipelineStages.ColdStart, (dir, ct) => BuildColdStart(Run(PipelineStages.ColdStart), coldProblems, ct), cancellationToken);
-            await Stages.RunAsync(PipelineStages.Filter, (dir, ct) => DataStages.FilterAsync(Run(PipelineStages.Filter), new CotFilter(_verifier), coldDir, ct), cancellationToken);
-            var ci = await Stages.RunAsync(PipelineStages.Ci, async (dir, ct) =>
+            var coldDir = Stages.StageDirectory(RecipeStages.ColdStart);
+            await Stages.RunAsync(RecipeStages.ColdStart, (dir, ct) => BuildColdStart(Run(RecipeStages.ColdStart), coldProblems, ct), cancellationToken);
+            await Stages.RunAsync(RecipeStages.Filter, (dir, ct) => DataStages.FilterAsync(Run(RecipeStages.Filter), new CotFilter(_verifier), coldDir, ct), cancellationToken);
+            var ci = await Stages.RunAsync(RecipeStages.Ci, async (dir, ct) =>
             {
                 var samples = await FilteredSamples.ReadAsync(Path.Combine(coldDir, DataStages.FilteredFile), train, ct);
-                return TrainingStages.Sft(Run(PipelineStages.Ci), LoadOrCreate(baseModel), template, samples, ColdStartSftOptions(), "cold-start SFT from base", _images, ct);
+                return TrainingStages.Sft(Run(RecipeStages.Ci), LoadOrCreate(baseModel), template, samples, ColdStartSftOptions(), "cold-start SFT from base", _images, ct);
             }, cancellationToken);
-            models.Add((PipelineStages.Ci, ci.ModelDirectory, false));
-            if (_o.Until != PipelineStages.Ci)
+            models.Add((RecipeStages.Ci, ci.ModelDirectory, false));
+            if (_o.Until != RecipeStages.Ci)
             {
                 var runs = new[]
                 {
-                    (Stage: PipelineStages.VisionR1, From: ci.ModelDirectory, Schedule: _o.PtstSchedule(), Soft: false),
-                    (Stage: PipelineStages.Zero, From: baseModel, Schedule: _o.ZeroSchedule(), Soft: true),
-                    (Stage: PipelineStages.Long, From: ci.ModelDirectory, Schedule: _o.LongSchedule(), Soft: false),
+                    (Stage: RecipeStages.VisionR1, From: ci.ModelDirectory, Schedule: _o.PtstSchedule(), Soft: false),
+                    (Stage: RecipeStages.Zero, From: baseModel, Schedule: _o.ZeroSchedule(), Soft: true),
+                    (Stage: RecipeStages.Long, From: ci.ModelDirectory, Schedule: _o.LongSchedule(), Soft: false),
                 };
-                foreach (var r in runs.Where(r => r.Stage == PipelineStages.VisionR1 || _o.Variants.Contains(r.Stage)))
+                foreach (var r in runs.Where(r => r.Stage == RecipeStages.VisionR1 || _o.Variants.Contains(r.Stage)))
                 {
                     var result = await Stages.RunAsync(r.Stage, (dir, ct) => Task.FromResult(TrainGrpo(r.Stage, r.From, template, rlProblems, r.Schedule, r.Soft, ct)), cancellationToken);
                     models.Add((r.Stage, result.ModelDirectory, false));
@@ -125,13 +127,13 @@ public sealed class PipelineRunner
         var probe = _o.IsRealPath ? [] : ArithmeticDrills.Probe(_o.ProbeItems, _o.Seed + 5, SyntheticPretraining.MaxValueOf(_o.Difficulty));
         foreach (var (name, dir, direct) in models)
         {
-            evaluations[name] = await Stages.RunAsync(PipelineStages.Eval(name),
-                (evalDir, ct) => Task.FromResult(Evaluate(name, evalDir, dir, template, test, direct, ct)), cancellationToken);
+            evaluations[name] = await Stages.RunAsync(RecipeStages.Eval(name),
+                (_, ct) => Task.FromResult(Evaluate(RecipeStages.Eval(name), name, test, dir, template, direct, ct)), cancellationToken);
             if (probe.Count > 0)
-                probes[name] = await Stages.RunAsync(PipelineStages.Probe(name),
-                    (evalDir, ct) => Task.FromResult(Evaluate(PipelineStages.Probe(name), evalDir, dir, template, probe, direct, ct)), cancellationToken);
+                probes[name] = await Stages.RunAsync(RecipeStages.Probe(name),
+                    (_, ct) => Task.FromResult(Evaluate(RecipeStages.Probe(name), RecipeStages.Probe(name), probe, dir, template, direct, ct)), cancellationToken);
         }
-        string Predictions(string model) => Path.Combine(Stages.StageDirectory(PipelineStages.Eval(model)), "predictions.jsonl");
+        string Predictions(string model) => Path.Combine(Stages.StageDirectory(RecipeStages.Eval(model)), TrainingStages.PredictionsFile);
         var verdicts = models.Select(m => (m.Name, Verdicts: (IReadOnlyDictionary<string, bool>)VerdictBreakdown.ReadVerdicts(Predictions(m.Name)))).ToList();
 
         MetricsFile.Merge(models.Select(m => (m.Name, Path.Combine(Stages.StageDirectory(m.Name), JsonlMetricsSink.MetricsFileName))), Path.Combine(root, JsonlMetricsSink.MetricsFileName));
@@ -144,34 +146,8 @@ public sealed class PipelineRunner
             Breakdown = verdicts.ToDictionary(v => v.Name, v => VerdictBreakdown.ByMetadata(test, v.Verdicts, SyntheticMetadataKeys.Family, SyntheticMetadataKeys.Steps)),
         };
         AtomicFile.WriteAllText(Path.Combine(root, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
-        DrawPlots(root);
+        Reporting.MetricsPlots.DrawStandard(Path.Combine(root, JsonlMetricsSink.MetricsFileName), Path.Combine(root, "plots"), "pipeline");
         return summary;
-    }
-
-    private async Task<WorldResult> BuildWorld(string dir, CancellationToken ct)
-    {
-        var worldOptions = new SyntheticWorldOptions { Seed = _o.Seed, ImageSize = _o.ImageSize, Difficulty = _o.Difficulty };
-        var world = new SyntheticWorldGenerator(worldOptions);
-        _progress.Begin(PipelineStages.World, $"rendering {_o.TrainItems} train + {_o.TestItems} test problems at {_o.ImageSize} px", _o.TrainItems + _o.TestItems);
-        _progress.Update(PipelineStages.World, 0);
-        var train = world.GenerateAsync(SyntheticSplit.Train, _o.TrainItems, ct);
-        await MathProblemJsonl.WriteAsync(Path.Combine(dir, "train.jsonl"), train, dir, ct);
-        _progress.Update(PipelineStages.World, _o.TrainItems);
-        // The test split needs reasoning: most items combine facts (the training split keeps the natural mix).
-        var testWorld = new SyntheticWorldGenerator(worldOptions with { MultiStepShare = _o.TestMultiStepShare });
-        await MathProblemJsonl.WriteAsync(Path.Combine(dir, "test.jsonl"), testWorld.GenerateAsync(SyntheticSplit.Test, _o.TestItems, ct), dir, ct);
-        _progress.End(PipelineStages.World, $"{_o.TrainItems} train, {_o.TestItems} test");
-        return new WorldResult(_o.TrainItems, _o.TestItems);
-    }
-
-    private async Task<TokenizerResult> TrainTokenizer(string dir, IReadOnlyList<MathProblem> train, CancellationToken ct)
-    {
-        _progress.Begin(PipelineStages.Tokenizer, "training the compact tokenizer on world texts and teacher outputs", 1);
-        var corpus = await Pretraining().TokenizerCorpusAsync(train, new SyntheticTeacherOptions { Seed = _o.Seed }, ct);
-        var tokenizer = CompactTokenizerTrainer.Train(corpus, new CompactTokenizerOptions(Qwen25VLPresets.ByName(_o.Preset).Text.VocabSize), ct);
-        tokenizer.Save(dir);
-        _progress.End(PipelineStages.Tokenizer, $"{tokenizer.VocabularySize} ids from {corpus.Count} texts");
-        return new TokenizerResult(tokenizer.VocabularySize, corpus.Count);
     }
 
     private TrainingResult TrainBase(string dir, ChatTemplate template, IReadOnlyList<MathProblem> train, CancellationToken ct)
@@ -184,16 +160,17 @@ public sealed class PipelineRunner
             WarmupRatio = 0.05,
             MicroBatchSize = _o.BaseBatch,
             GradientAccumulationSteps = 1,
+            MaxMicroBatchTokens = _o.MicroBatchTokens,
             FreezeVisionTower = false, // from scratch: the vision tower must learn to see
             Adam = new AdamWOptions(WeightDecay: 0.01),
             Seed = _o.Seed,
             SaveEverySteps = _o.SaveEverySteps,
             KeepLastCheckpoints = 1,
         };
-        return TrainingStages.Sft(Run(PipelineStages.Base), LoadOrCreate(null), template, samples, options, $"pre-training a '{_o.Preset}' model from scratch: captions, direct answers, {_o.BaseWorkedShare:P0} worked solutions, {_o.BaseArithmeticDrills} arithmetic texts", _images, ct);
+        return TrainingStages.Sft(Run(RecipeStages.Base), LoadOrCreate(null), template, samples, options, $"pre-training a '{_o.Preset}' model from scratch: captions, direct answers, {_o.BaseWorkedShare:P0} worked solutions, {_o.BaseArithmeticDrills} arithmetic texts", _images, ct);
     }
 
-    private SyntheticPretraining Pretraining() => new(PipelinePrompts.Describe, PipelinePrompts.Direct, PipelinePrompts.Question)
+    private SyntheticPretraining Pretraining() => new(SyntheticPrompts.Describe, SyntheticPrompts.Direct, SyntheticPrompts.Question)
     {
         WorkedShare = _o.BaseWorkedShare,
         ArithmeticTexts = _o.BaseArithmeticDrills,
@@ -208,6 +185,7 @@ public sealed class PipelineRunner
         WarmupRatio = 0.05,
         MicroBatchSize = _o.CiBatch,
         GradientAccumulationSteps = 1,
+        MaxMicroBatchTokens = _o.MicroBatchTokens,
         FreezeVisionTower = true, // as the paper's cold-start SFT
         Seed = _o.Seed + 1,
         SaveEverySteps = _o.SaveEverySteps,
@@ -231,7 +209,7 @@ public sealed class PipelineRunner
             SaveEverySteps = _o.SaveEverySteps,
             KeepLastCheckpoints = 1,
         };
-        var prompts = problems.Select(p => new GrpoPrompt(p, PipelinePrompts.Question(p))).ToList();
+        var prompts = problems.Select(p => new GrpoPrompt(p, SyntheticPrompts.Question(p))).ToList();
         return TrainingStages.Grpo(Run(stage), LoadOrCreate(initFrom), template, prompts, [new WeightedReward(reward)], options,
             $"GRPO {schedule} with the {(softReward ? "soft 1:1 format:result" : "hard format result")} reward", _images, ct);
     }
@@ -255,37 +233,13 @@ public sealed class PipelineRunner
 
     private StageRun Run(string stage) => StageRun.In(Stages, stage, _progress);
 
-    private LocalEvaluation Evaluate(string name, string evalDir, string modelDir, ChatTemplate template, IReadOnlyList<MathProblem> test, bool direct, CancellationToken ct)
-    {
-        using var model = Qwen25VLModel.FromPretrained(modelDir, _device, _dtype);
-        var stage = PipelineStages.Eval(name);
-        _progress.Begin(stage, $"{name} on {test.Count} held-out problems ({(direct ? "direct answer" : "<think>/<answer>")}, temperature 0.6, top-p 0.95)", test.Count);
-        _progress.Update(stage, 0);
-        var options = new LocalEvaluationOptions
+    private LocalEvaluation Evaluate(string stage, string name, IReadOnlyList<MathProblem> test, string modelDir, ChatTemplate template, bool direct, CancellationToken ct) =>
+        TrainingStages.Evaluate(Run(stage), modelDir, _device, _dtype, template, test, new LocalEvaluationOptions
         {
             BatchSize = _o.EvalBatch,
             MaxNewTokens = direct ? _o.DirectMaxTokens : _o.EvalMaxTokens,
             Seed = _o.Seed + 3,
             DirectAnswer = direct,
-            Prompt = direct ? PipelinePrompts.Direct : PipelinePrompts.Question,
-        };
-        var result = new LocalEvaluator(template, _images, _verifier).Evaluate(model, test, options, Path.Combine(evalDir, "predictions.jsonl"),
-            new Progress<int>(done => _progress.Update(stage, done)), ct);
-        _progress.End(stage, string.Create(CultureInfo.InvariantCulture, $"accuracy {result.Accuracy:P1} [{result.CiLower:P1}, {result.CiUpper:P1}], format {result.FormatRate:P0}"));
-        return result;
-    }
-
-    private static void DrawPlots(string root)
-    {
-        var points = MetricsFile.Read(Path.Combine(root, JsonlMetricsSink.MetricsFileName), "pipeline");
-        var rl = points.Where(p => p.Values.ContainsKey("reward_mean")).ToList();
-        var sft = points.Where(p => !p.Values.ContainsKey("reward_mean")).Select(p => p with { Stage = null }).ToList();
-        var plots = Path.Combine(root, "plots");
-        Directory.CreateDirectory(plots);
-        MetricsPlots.Draw(rl, "reward_mean", "GRPO mean reward", Path.Combine(plots, "reward.png"));
-        MetricsPlots.Draw(rl, "accuracy", "GRPO training accuracy", Path.Combine(plots, "accuracy.png"));
-        MetricsPlots.Draw(rl, "completion_length_mean", "Mean completion length (tokens)", Path.Combine(plots, "completion_length.png"));
-        MetricsPlots.Draw(rl, "clipped_ratio", "Share of completions clipped at the length cap", Path.Combine(plots, "clipped_ratio.png"));
-        MetricsPlots.Draw(sft, "loss", "SFT loss (base pre-training, cold-start SFT)", Path.Combine(plots, "sft_loss.png"));
-    }
+            Prompt = direct ? SyntheticPrompts.Direct : SyntheticPrompts.Question,
+        }, _verifier, $"{name} ({(direct ? "direct answer" : "<think>/<answer>")}, temperature 0.6, top-p 0.95)", _images, ct);
 }

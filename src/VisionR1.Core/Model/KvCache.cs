@@ -144,6 +144,33 @@ public sealed class KvCache : IDisposable
         return expanded;
     }
 
+    /// <summary>
+    /// A new cache holding only the given rows of this one, in that order, with the same capacity and length. Generation
+    /// uses it to drop rows that have finished, so that later steps compute only the rows still running.
+    /// </summary>
+    /// <param name="rows">(R) int64 row indices, each below <see cref="BatchSize"/>.</param>
+    public KvCache Select(Tensor rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.dim() != 1 || rows.shape[0] < 1) throw new ArgumentException($"rows must be a non-empty 1-D index tensor, got [{string.Join(", ", rows.shape)}].", nameof(rows));
+        using var noGrad = no_grad();
+        var index = rows.to(_keys[0].device).to_type(ScalarType.Int64);
+        var keys = new Tensor[_keys.Length];
+        var values = new Tensor[_values.Length];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            keys[i] = _keys[i].index_select(0, index).DetachFromDisposeScope();
+            values[i] = _values[i].index_select(0, index).DetachFromDisposeScope();
+        }
+        var selected = new KvCache(keys, values, Capacity, rows.shape[0]) { Length = Length, Unpadded = Unpadded };
+        if (_ropeDeltas is not null)
+        {
+            using var d = _ropeDeltas.index_select(0, index);
+            selected.SetRopeDeltas(d);
+        }
+        return selected;
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

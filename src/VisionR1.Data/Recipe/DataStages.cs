@@ -1,14 +1,18 @@
 using Microsoft.Extensions.AI;
 using VisionR1.Data.ColdStart;
 using VisionR1.Data.Filtering;
+using VisionR1.Data.Readers;
+using VisionR1.Data.Synthetic;
 using VisionR1.IO;
 using VisionR1.Problems;
 using VisionR1.Recipe;
+using VisionR1.Text;
 
 namespace VisionR1.Data.Recipe;
 
 /// <summary>
-/// The recipe's data stages as library calls: modality-bridging cold-start construction and the CoT filter. Each writes
+/// The recipe's data stages as library calls: modality-bridging cold-start construction, the CoT filter, and the synthetic
+/// world that stands in for a data set (<see cref="SyntheticWorldAsync"/>). Each writes
 /// into its <see cref="StageRun.Directory"/>, resumes from what it left there (the construction's output is append-only,
 /// keyed by problem id) and reports through the <see cref="IRecipeProgress"/>.
 /// </summary>
@@ -75,4 +79,57 @@ public static class DataStages
         var wait = report.ReflectiveWords.Words.FirstOrDefault(w => w.Word == "Wait")?.Samples ?? 0;
         return new FilterResult(report.Total, report.Kept, report.Removed.ToDictionary(kv => kv.Key.ToString(), kv => kv.Value), wait);
     }
+
+    /// <summary>
+    /// Trains a compact byte-level BPE tokenizer of <paramref name="vocabularySize"/> ids (Qwen's special tokens included) on
+    /// <paramref name="corpus"/> and saves it in the stage folder in Hugging Face's layout, for a model trained from scratch.
+    /// </summary>
+    public static TokenizerResult CompactTokenizer(StageRun run, IReadOnlyList<string> corpus, int vocabularySize, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(corpus);
+        run.Progress.Begin(run.Stage, $"training a {vocabularySize}-id tokenizer on {corpus.Count} texts", 1);
+        var tokenizer = CompactTokenizerTrainer.Train(corpus, new CompactTokenizerOptions(vocabularySize), cancellationToken);
+        tokenizer.Save(run.Directory);
+        run.Progress.End(run.Stage, $"{tokenizer.VocabularySize} ids from {corpus.Count} texts");
+        return new TokenizerResult(tokenizer.VocabularySize, corpus.Count);
+    }
+
+    /// <summary>The synthetic world's training split in its stage folder (problem JSONL, images beside it).</summary>
+    public const string WorldTrainFile = "train.jsonl";
+
+    /// <summary>The synthetic world's held-out split in its stage folder.</summary>
+    public const string WorldTestFile = "test.jsonl";
+
+    /// <summary>
+    /// Renders the synthetic world into <c>DIR/train.jsonl</c> and <c>DIR/test.jsonl</c> (<see cref="WorldTrainFile"/>,
+    /// <see cref="WorldTestFile"/>) with their images: <paramref name="trainItems"/> training problems in the families' natural
+    /// mix and <paramref name="testItems"/> held-out problems of which <paramref name="testMultiStepShare"/> combine two or more
+    /// facts (the split that needs reasoning).
+    /// </summary>
+    public static async Task<WorldResult> SyntheticWorldAsync(StageRun run, SyntheticWorldOptions options, int trainItems, int testItems,
+        double testMultiStepShare, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(options);
+        run.Progress.Begin(run.Stage, $"rendering {trainItems} train + {testItems} test problems at {options.ImageSize} px", trainItems + testItems);
+        run.Progress.Update(run.Stage, 0);
+        var train = new SyntheticWorldGenerator(options).GenerateAsync(SyntheticSplit.Train, trainItems, cancellationToken);
+        await MathProblemJsonl.WriteAsync(Path.Combine(run.Directory, WorldTrainFile), train, run.Directory, cancellationToken).ConfigureAwait(false);
+        run.Progress.Update(run.Stage, trainItems);
+        var test = new SyntheticWorldGenerator(options with { MultiStepShare = testMultiStepShare }).GenerateAsync(SyntheticSplit.Test, testItems, cancellationToken);
+        await MathProblemJsonl.WriteAsync(Path.Combine(run.Directory, WorldTestFile), test, run.Directory, cancellationToken).ConfigureAwait(false);
+        run.Progress.End(run.Stage, $"{trainItems} train, {testItems} test");
+        return new WorldResult(trainItems, testItems);
+    }
 }
+
+/// <summary>Result of the tokenizer stage (<see cref="DataStages.CompactTokenizer"/>).</summary>
+/// <param name="VocabularySize">Ids of the trained tokenizer.</param>
+/// <param name="CorpusTexts">Texts it was trained on.</param>
+public sealed record TokenizerResult(int VocabularySize, int CorpusTexts);
+
+/// <summary>Result of the synthetic world stage (<see cref="DataStages.SyntheticWorldAsync"/>).</summary>
+/// <param name="Train">Training problems written.</param>
+/// <param name="Test">Test problems written.</param>
+public sealed record WorldResult(int Train, int Test);

@@ -1,4 +1,6 @@
 using System.Globalization;
+using VisionR1.Answers;
+using VisionR1.Grpo.Evaluation;
 using VisionR1.Grpo.Metrics;
 using VisionR1.Grpo.Policies;
 using VisionR1.Grpo.Rollout;
@@ -8,11 +10,13 @@ using VisionR1.Model;
 using VisionR1.Problems;
 using VisionR1.Recipe;
 using VisionR1.Text;
+using static TorchSharp.torch;
 
 namespace VisionR1.Grpo.Recipe;
 
 /// <summary>
-/// The recipe's training stages as library calls: cold-start SFT and GRPO with PTST on a Qwen2.5-VL model. Each runs in
+/// The recipe's training stages as library calls: cold-start SFT and GRPO with PTST on a Qwen2.5-VL model, and the evaluation
+/// of a trained model (<see cref="Evaluate"/>). Each training stage runs in
 /// its <see cref="StageRun.Directory"/> (checkpoints, metrics.jsonl, events.jsonl), resumes from the newest checkpoint
 /// there, reports through the <see cref="IRecipeProgress"/>, and ends by writing the trained model with its tokenizer
 /// to <c>DIR/model</c> (<see cref="ModelFolder"/>). A stopped run throws <see cref="OperationCanceledException"/>
@@ -21,7 +25,7 @@ namespace VisionR1.Grpo.Recipe;
 public static class TrainingStages
 {
     /// <summary>The folder inside a stage's folder that holds its final Hugging Face checkpoint.</summary>
-    public const string ModelFolder = "model";
+    public const string ModelFolder = RecipeStages.ModelFolder;
 
     /// <summary>
     /// Supervised fine-tuning of <paramref name="model"/> (which the call takes over and disposes) on <paramref name="samples"/>,
@@ -67,6 +71,29 @@ public static class TrainingStages
         var folder = SaveModel(model, template.Tokenizer, run.Directory);
         run.Progress.End(run.Stage, string.Create(CultureInfo.InvariantCulture, $"{result.Step} steps, last mean reward {reward:F3}"));
         return new TrainingResult(result.Step, prompts.Count, reward, folder);
+    }
+
+    /// <summary>The predictions file an evaluation stage writes in its folder.</summary>
+    public const string PredictionsFile = "predictions.jsonl";
+
+    /// <summary>
+    /// Evaluates the Hugging Face folder <paramref name="modelDirectory"/> on <paramref name="problems"/> with <see cref="LocalEvaluator"/>,
+    /// writing <c>DIR/predictions.jsonl</c> (<see cref="PredictionsFile"/>) and reporting each problem done and the accuracy at the end.
+    /// </summary>
+    public static LocalEvaluation Evaluate(StageRun run, string modelDirectory, Device device, ScalarType dtype, ChatTemplate template,
+        IReadOnlyList<MathProblem> problems, LocalEvaluationOptions options, IAnswerVerifier verifier, string description,
+        ImageLoader? images = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(problems);
+        ArgumentNullException.ThrowIfNull(options);
+        using var model = Qwen25VLModel.FromPretrained(modelDirectory, device, dtype);
+        run.Progress.Begin(run.Stage, $"{description} on {problems.Count} problems", problems.Count);
+        run.Progress.Update(run.Stage, 0);
+        var result = new LocalEvaluator(template, images ?? new ImageLoader(), verifier).Evaluate(model, problems, options,
+            Path.Combine(run.Directory, PredictionsFile), new Progress<int>(done => run.Progress.Update(run.Stage, done)), cancellationToken);
+        run.Progress.End(run.Stage, string.Create(CultureInfo.InvariantCulture, $"accuracy {result.Accuracy:P1} [{result.CiLower:P1}, {result.CiUpper:P1}], format {result.FormatRate:P0}"));
+        return result;
     }
 
     /// <summary>

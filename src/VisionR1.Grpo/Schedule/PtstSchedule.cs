@@ -39,6 +39,14 @@ public sealed record PtstSchedule(IReadOnlyList<PtstStage> Stages)
     /// <summary>Vision-R1-Long: one stage of 16384×4 for 300 steps from the cold-start model (Table 6).</summary>
     public static PtstSchedule Long() => new([new PtstStage(16384, 4, 300, Name: "long")]);
 
+    /// <summary>
+    /// PTST at any scale: <paramref name="stages"/> stages of <paramref name="stepsPerStage"/> steps, the first with cap
+    /// <paramref name="firstCap"/> and group <paramref name="firstGroup"/>, each next one doubling the cap and halving the group
+    /// (at least 2), so L·G stays constant ("ptst-1", "ptst-2", …). <c>Halving(4096, 16, 100)</c> is <see cref="Paper"/>.
+    /// </summary>
+    public static PtstSchedule Halving(int firstCap, int firstGroup, int stepsPerStage, int stages = 2) =>
+        new([.. Enumerable.Range(0, stages).Select(i => new PtstStage(firstCap << i, Math.Max(2, firstGroup >> i), stepsPerStage, Name: $"ptst-{i + 1}"))]);
+
     /// <summary>Plain GRPO: one stage.</summary>
     public static PtstSchedule Single(int maxCompletionLength, int groupSize, int steps) =>
         new([new PtstStage(maxCompletionLength, groupSize, steps, Name: "grpo")]);

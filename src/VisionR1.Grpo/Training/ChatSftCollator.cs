@@ -22,6 +22,39 @@ public sealed class ChatSftCollator(ChatTemplate template, ImageLoader? images =
     public SftBatch Collate(IReadOnlyList<IReadOnlyList<ChatTurn>> samples)
     {
         ArgumentNullException.ThrowIfNull(samples);
+        return Stack(Encode(samples));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Each conversation is encoded once; the micro-batches are filled greedily in order of length, shortest first.</remarks>
+    public IReadOnlyList<SftBatch> CollateWithinTokens(IReadOnlyList<IReadOnlyList<ChatTurn>> samples, int maxRows, int maxTokens)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxTokens, 1);
+        var items = Encode(samples);
+        var groups = new List<List<TokenizedConversation>>();
+        foreach (var item in items.OrderBy(i => i.Length)) // stable: equal lengths keep the data order
+        {
+            var last = groups.Count == 0 ? null : groups[^1];
+            // Sorted ascending, so this item is the group's longest: the group would pad to its length.
+            if (last is null || (long)(last.Count + 1) * item.Length > maxTokens) groups.Add([item]);
+            else last.Add(item);
+        }
+        var batches = new List<SftBatch>(groups.Count);
+        try
+        {
+            foreach (var group in groups) batches.Add(Stack(group));
+            return batches;
+        }
+        catch
+        {
+            foreach (var b in batches) b.Dispose();
+            throw;
+        }
+    }
+
+    private List<TokenizedConversation> Encode(IReadOnlyList<IReadOnlyList<ChatTurn>> samples)
+    {
         var items = new List<TokenizedConversation>(samples.Count);
         for (int i = 0; i < samples.Count; i++)
         {
@@ -30,6 +63,11 @@ public sealed class ChatSftCollator(ChatTemplate template, ImageLoader? images =
                 throw new ArgumentException($"Sample {i} has no assistant turn, so it has nothing to learn from.", nameof(samples));
             items.Add(conversation);
         }
+        return items;
+    }
+
+    private SftBatch Stack(IReadOnlyList<TokenizedConversation> items)
+    {
         var labelled = MultimodalCollator.CollateWithLabels(items, _template.Tokenizer.Special);
         using var labels = labelled.Labels;
         var mask = Scalars.NotEqual(labels, ChatTemplate.IgnoreIndex).to_type(ScalarType.Int64);

@@ -244,28 +244,26 @@ public sealed class GrpoTrainer : IDisposable
             for (int update = 0; update < _options.UpdatesPerRollout; update++)
             {
                 _optimizer.ZeroGrad();
-                for (int start = 0; start < batch.Count; start += _options.MicroBatchSize)
+                foreach (var part in MicroBatches(batch))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    int end = Math.Min(batch.Count, start + _options.MicroBatchSize);
                     using var micro = NewDisposeScope();
-                    int width = Math.Max(1, batch.Completions.Skip(start).Take(end - start).Max(c => c.Tokens.Length));
-                    var ids = batch.CompletionIds[start..end, ..width];
-                    var mask = batch.CompletionMask[start..end, ..width].to(device);
-                    var (logp, entropy) = CompletionLogProbs.Compute(_policy, _encoder, Slice(batch.Prompts, start, end), ids, mask, temperature, withEntropy: update == 0);
-                    var old = batch.OldLogProbs is { } o ? o[start..end, ..width] : logp.detach();
-                    var reference = batch.RefLogProbs?[start..end, ..width];
+                    var ids = part.Take(batch.CompletionIds);
+                    var mask = part.Take(batch.CompletionMask).to(device);
+                    var (logp, entropy) = CompletionLogProbs.Compute(_policy, _encoder, part.Prompts(batch), ids, mask, temperature, withEntropy: update == 0);
+                    var old = batch.OldLogProbs is { } o ? part.Take(o) : logp.detach();
+                    var reference = batch.RefLogProbs is { } r ? part.Take(r) : null;
                     Tensor? weights = null;
                     if (_engine.NeedsWeightSync && batch.BehaviourLogProbs is { } behaviour)
                     {
-                        weights = ImportanceWeights(old, behaviour[start..end, ..width].to(device));
+                        weights = ImportanceWeights(old, part.Take(behaviour).to(device));
                         if (update == 0)
                         {
                             isSum += (weights * mask).sum().ToDouble();
                             isTokens += mask.sum().ToDouble();
                         }
                     }
-                    var result = GrpoLoss.Compute(new GrpoLossInputs(logp, old, reference, batch.Advantages[start..end].to(device), mask, entropy, weights), _options.Loss, denominator);
+                    var result = GrpoLoss.Compute(new GrpoLossInputs(logp, old, reference, part.TakeRows(batch.Advantages).to(device), mask, entropy, weights), _options.Loss, denominator);
                     result.Loss.backward();
                     acc.Add(result.Loss.ToDouble(), result.Stats, update == 0);
                 }
@@ -355,8 +353,42 @@ public sealed class GrpoTrainer : IDisposable
         return Scalars.Clamp(logRatio.exp(), 0, _options.ImportanceSamplingCap);
     }
 
-    private static List<GrpoPrompt> Slice(IReadOnlyList<GrpoPrompt> list, int start, int end) =>
-        Enumerable.Range(start, end - start).Select(i => list[i]).ToList();
+    /// <summary>
+    /// The batch's rows in micro-batches of <see cref="GrpoOptions.MicroBatchSize"/>, rows of similar completion length
+    /// together (shortest first), so little of each micro-batch is padding. The loss's denominator covers the whole batch,
+    /// so the update does not depend on the grouping.
+    /// </summary>
+    private List<MicroBatchRows> MicroBatches(RolloutBatch batch)
+    {
+        var order = Enumerable.Range(0, batch.Count).OrderBy(i => batch.Completions[i].Tokens.Length).ToArray(); // stable
+        var parts = new List<MicroBatchRows>();
+        for (int start = 0; start < order.Length; start += _options.MicroBatchSize)
+        {
+            var rows = order[start..Math.Min(order.Length, start + _options.MicroBatchSize)];
+            parts.Add(new MicroBatchRows(rows, Math.Max(1, rows.Max(i => batch.Completions[i].Tokens.Length))));
+        }
+        return parts;
+    }
+
+    /// <summary>Rows of one micro-batch and the longest completion among them.</summary>
+    private sealed record MicroBatchRows(int[] Rows, int Width)
+    {
+        public List<GrpoPrompt> Prompts(RolloutBatch batch) => Rows.Select(i => batch.Prompts[i]).ToList();
+
+        /// <summary>These rows of a (N) or (N, L) tensor.</summary>
+        public Tensor TakeRows(Tensor all)
+        {
+            using var index = tensor(Rows.Select(i => (long)i).ToArray(), device: all.device);
+            return all.index_select(0, index);
+        }
+
+        /// <summary>These rows of a (N, L) tensor, cut to <see cref="Width"/> columns.</summary>
+        public Tensor Take(Tensor all)
+        {
+            using var rows = TakeRows(all);
+            return rows.narrow(1, 0, Width).contiguous();
+        }
+    }
 
     /// <summary>Log-probs of every completion of the batch under <paramref name="model"/>, without gradient, (N, L) on the model's device.</summary>
     private Tensor FullPass(IPolicyModel model, RolloutBatch batch, double temperature)
@@ -364,16 +396,15 @@ public sealed class GrpoTrainer : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         long width = batch.CompletionIds.shape[1];
-        var parts = new List<Tensor>();
-        for (int start = 0; start < batch.Count; start += _options.MicroBatchSize)
+        Tensor? all = null;
+        foreach (var part in MicroBatches(batch))
         {
-            int end = Math.Min(batch.Count, start + _options.MicroBatchSize);
-            int w = Math.Max(1, batch.Completions.Skip(start).Take(end - start).Max(c => c.Tokens.Length));
-            var logp = CompletionLogProbs.Compute(model, _encoder, Slice(batch.Prompts, start, end),
-                batch.CompletionIds[start..end, ..w], batch.CompletionMask[start..end, ..w], temperature).LogProbs;
-            parts.Add(nn.functional.pad(logp, [0, width - w]));
+            var logp = CompletionLogProbs.Compute(model, _encoder, part.Prompts(batch), part.Take(batch.CompletionIds), part.Take(batch.CompletionMask), temperature).LogProbs;
+            all ??= zeros([batch.Count, width], logp.dtype, logp.device);
+            using var index = tensor(part.Rows.Select(i => (long)i).ToArray(), device: logp.device);
+            all.index_copy_(0, index, nn.functional.pad(logp, [0, width - part.Width]));
         }
-        return cat(parts, 0).MoveToOuterDisposeScope();
+        return all!.MoveToOuterDisposeScope();
     }
 
     private static Dictionary<string, RewardStats> RewardSummary(IReadOnlyList<ScoredCompletion> completions)

@@ -28,6 +28,14 @@ public sealed record SftOptions
     /// <summary>Micro-batches accumulated into one optimizer step (32 × 1 = the paper's effective batch of 32).</summary>
     public int GradientAccumulationSteps { get; init; } = 32;
 
+    /// <summary>
+    /// When above 0, each step's <c>MicroBatchSize × GradientAccumulationSteps</c> samples are regrouped by length into
+    /// micro-batches of at most this many padded positions (rows × longest row; <see cref="ISftCollator{TSample}.CollateWithinTokens"/>),
+    /// instead of micro-batches of <see cref="MicroBatchSize"/> samples in data order. The step's samples, its token-mean loss
+    /// and so its update are the same; only the padding (and the time spent on it) shrinks. 0 (the default) keeps the data order.
+    /// </summary>
+    public int MaxMicroBatchTokens { get; init; }
+
     /// <summary>AdamW hyper-parameters.</summary>
     public AdamWOptions Adam { get; init; } = new();
 
@@ -60,6 +68,7 @@ public sealed record SftOptions
         if (!(WarmupRatio is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(WarmupRatio), WarmupRatio, "The warm-up ratio must be in [0, 1].");
         if (MicroBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(MicroBatchSize));
         if (GradientAccumulationSteps < 1) throw new ArgumentOutOfRangeException(nameof(GradientAccumulationSteps));
+        if (MaxMicroBatchTokens < 0) throw new ArgumentOutOfRangeException(nameof(MaxMicroBatchTokens), MaxMicroBatchTokens, "0 (off) or a positive number of padded positions per micro-batch.");
         if (SaveEverySteps < 1) throw new ArgumentOutOfRangeException(nameof(SaveEverySteps));
         if (KeepLastCheckpoints < 1) throw new ArgumentOutOfRangeException(nameof(KeepLastCheckpoints));
     }

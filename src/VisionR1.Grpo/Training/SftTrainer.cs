@@ -118,8 +118,11 @@ public sealed class SftTrainer<TSample> : IDisposable
         var micro = new List<SftBatch>();
         try
         {
-            for (int s = 0; s < indices.Length; s += _options.MicroBatchSize)
-                micro.Add(_collator.Collate(indices.Skip(s).Take(_options.MicroBatchSize).Select(i => _data[i]).ToList()));
+            if (_options.MaxMicroBatchTokens > 0)
+                micro.AddRange(_collator.CollateWithinTokens(indices.Select(i => _data[i]).ToList(), _options.MicroBatchSize, _options.MaxMicroBatchTokens));
+            else
+                for (int s = 0; s < indices.Length; s += _options.MicroBatchSize)
+                    micro.Add(_collator.Collate(indices.Skip(s).Take(_options.MicroBatchSize).Select(i => _data[i]).ToList()));
             double tokens = 0, positions = 0;
             foreach (var b in micro)
             {

@@ -16,4 +16,11 @@ public sealed class SupervisedSampleCollator(ChatTemplate template, ImageLoader?
         ArgumentNullException.ThrowIfNull(samples);
         return _inner.Collate(samples.Select(s => s.Conversation()).ToList());
     }
+
+    /// <inheritdoc />
+    public IReadOnlyList<SftBatch> CollateWithinTokens(IReadOnlyList<SupervisedSample> samples, int maxRows, int maxTokens)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        return _inner.CollateWithinTokens(samples.Select(s => s.Conversation()).ToList(), maxRows, maxTokens);
+    }
 }

@@ -126,6 +126,42 @@ public sealed class QwenPolicyTests : IDisposable
     }
 
     [Fact]
+    public void Sft_micro_batches_regrouped_by_length_give_the_same_update_with_less_padding()
+    {
+        var template = new ChatTemplate(Tokenizer, ChatTemplateOptions.NoSystemPrompt);
+        // Answers of very different lengths, so that a step's samples in data order pad to the longest.
+        IReadOnlyList<IReadOnlyList<ChatTurn>> data = Enumerable.Range(0, 8)
+            .Select(i => (IReadOnlyList<ChatTurn>)[ChatTurn.User($"Count to {i}."), ChatTurn.Assistant(string.Join(" ", Enumerable.Range(1, 1 + 6 * (i % 4))))]).ToList();
+        var collator = new ChatSftCollator(template);
+        var groups = ((ISftCollator<IReadOnlyList<ChatTurn>>)collator).CollateWithinTokens(data, 4, 120);
+        try
+        {
+            Assert.Equal(8, groups.Sum(g => g.Inputs.BatchSize));
+            Assert.All(groups, g => Assert.True(g.Inputs.BatchSize == 1 || g.Inputs.BatchSize * g.Inputs.SequenceLength <= 120, $"{g.Inputs.BatchSize} x {g.Inputs.SequenceLength}"));
+            using var inOrder = collator.Collate(data);
+            Assert.True(groups.Sum(g => g.Inputs.BatchSize * g.Inputs.SequenceLength) < inOrder.Inputs.BatchSize * inOrder.Inputs.SequenceLength);
+        }
+        finally
+        {
+            foreach (var g in groups) g.Dispose();
+        }
+
+        float[] Train(int maxTokens)
+        {
+            using var policy = TinyPolicy(3);
+            using var sft = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, collator, data,
+                new SftOptions { Epochs = 1, LearningRate = 1e-3, WarmupRatio = 0, MicroBatchSize = 4, GradientAccumulationSteps = 2, MaxMicroBatchTokens = maxTokens, Seed = 9 });
+            sft.Train(1);
+            return Snapshot(policy);
+        }
+        var plain = Train(0);
+        var regrouped = Train(120);
+        using var initial = TinyPolicy(3);
+        Assert.False(plain.SequenceEqual(Snapshot(initial)), "the step changed nothing");
+        Assert.True(plain.Zip(regrouped).Max(p => Math.Abs(p.First - p.Second)) < 1e-5f, "regrouping the step's samples changed its update");
+    }
+
+    [Fact]
     public void A_bf16_policy_trains_bf16_weights_with_a_finite_fp32_loss()
     {
         var model = new Qwen25VLModel(Qwen25VLPresets.Tiny, CPU, ScalarType.BFloat16);

@@ -18,6 +18,16 @@ public sealed class ScheduleTests
     }
 
     [Fact]
+    public void Halving_builds_ptst_at_any_scale_and_reproduces_the_papers_schedule()
+    {
+        Assert.Equal(PtstSchedule.Paper().Stages, PtstSchedule.Halving(4096, 16, 100).Stages);
+        Assert.Equal(PtstSchedule.ThreeStage(50).Stages, PtstSchedule.Halving(4096, 16, 50, stages: 3).Stages);
+        var small = PtstSchedule.Halving(128, 4, 10, stages: 3);
+        Assert.Equal([(128, 4), (256, 2), (512, 2)], small.Stages.Select(st => (st.MaxCompletionLength, st.GroupSize)));
+        Assert.Equal(30, small.TotalSteps);
+    }
+
+    [Fact]
     public void Json_round_trips_every_field()
     {
         var s = new PtstSchedule([

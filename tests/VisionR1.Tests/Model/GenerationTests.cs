@@ -77,6 +77,32 @@ public sealed class GenerationTests
     }
 
     [Fact]
+    public void Rows_that_finish_leave_the_batch_and_the_others_go_on_as_before()
+    {
+        using var model = ModelTestData.Tiny();
+        var rows = new[] { ModelTestData.TextPrompt(4, 3), ModelTestData.TextPrompt(11, 4), ModelTestData.TextPrompt(7, 5), ModelTestData.TextPrompt(9, 6) };
+        var generator = new CompletionGenerator(model);
+        using var batch = ModelTestData.Batch(rows);
+        var greedy = new GenerationOptions { MaxNewTokens = 10, Temperature = 0, StopTokenIds = [] };
+        var full = generator.Generate(batch, greedy, samplesPerPrompt: 2).Completions.Select(c => c.TokenIds.ToList()).ToList();
+        // A stop token that row 0 emits within its first three tokens and some other row never emits: row 0 then finishes
+        // early while that row runs to the cap, whatever this CPU's greedy choices are.
+        int stop = full[0].Take(3).First(t => full.Skip(2).Any(other => !other.Contains(t)));
+        var expected = full.Select(tokens => tokens.Contains(stop) ? tokens.Take(tokens.IndexOf(stop) + 1).ToList() : tokens).ToList();
+        Assert.Contains(expected, e => e.Count == 10);
+        Assert.True(expected[0].Count <= 3);
+        foreach (bool drop in new[] { true, false })
+        {
+            var result = generator.Generate(batch, greedy with { StopTokenIds = [stop], DropFinishedRows = drop }, samplesPerPrompt: 2);
+            for (int i = 0; i < expected.Count; i++)
+            {
+                Assert.Equal(expected[i], result.Completions[i].TokenIds);
+                Assert.Equal(expected[i].Count == 10 && expected[i][^1] != stop ? FinishReason.Length : FinishReason.Stop, result.Completions[i].FinishReason);
+            }
+        }
+    }
+
+    [Fact]
     public void Stop_token_ends_a_completion_and_top_k_one_is_greedy()
     {
         using var model = ModelTestData.Tiny();

@@ -1,3 +1,4 @@
+using VisionR1.Recipe;
 using System.Text.Json;
 using VisionR1.Trainer.Cli;
 using VisionR1.Trainer.Pipeline;
@@ -58,7 +59,7 @@ public sealed class PipelineOverridesTests : IDisposable
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir.FullName, "summary.json")));
         Assert.Equal(5, summary.RootElement.GetProperty("test_items").GetInt32());
         Assert.Equal(["base", "base_cot"], summary.RootElement.GetProperty("stages").EnumerateObject().Select(p => p.Name).ToArray());
-        Assert.False(Directory.Exists(Path.Combine(_dir.FullName, PipelineStages.Ci)));
+        Assert.False(Directory.Exists(Path.Combine(_dir.FullName, RecipeStages.Ci)));
     }
 
     [Fact]

@@ -67,7 +67,7 @@ public sealed class PipelineQuickTests : IDisposable
         VisionR1Runtime.Initialize("cpu");
         foreach (var stage in new[] { "base", "ci", "vision_r1" })
         {
-            var folder = Path.Combine(_dir.FullName, stage, PipelineStages.ModelFolder);
+            var folder = Path.Combine(_dir.FullName, stage, RecipeStages.ModelFolder);
             Assert.True(File.Exists(Path.Combine(folder, "config.json")), folder);
             using var model = Qwen25VLModel.FromPretrained(folder);
             Assert.True(model.ParameterCount > 0);
@@ -81,20 +81,20 @@ public sealed class PipelineQuickTests : IDisposable
     {
         using var cts = new CancellationTokenSource();
         var options = PipelineOptions.Quick with { OutputDirectory = _dir.FullName };
-        var first = new PipelineRunner(options, new CancelAt(PipelineStages.Ci, cts, new PlainProgress(TextWriter.Null)));
+        var first = new PipelineRunner(options, new CancelAt(RecipeStages.Ci, cts, new PlainProgress(TextWriter.Null)));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.RunAsync(cts.Token));
 
-        string[] finished = [PipelineStages.World, PipelineStages.Tokenizer, PipelineStages.Base, PipelineStages.ColdStart, PipelineStages.Filter];
+        string[] finished = [RecipeStages.World, RecipeStages.Tokenizer, RecipeStages.Base, RecipeStages.ColdStart, RecipeStages.Filter];
         foreach (var stage in finished) Assert.True(first.Stages.IsDone(stage), stage);
-        Assert.False(first.Stages.IsDone(PipelineStages.Ci));
+        Assert.False(first.Stages.IsDone(RecipeStages.Ci));
         Assert.False(File.Exists(Path.Combine(_dir.FullName, "summary.json")));
-        var baseMarker = File.ReadAllText(Path.Combine(_dir.FullName, PipelineStages.Base, "stage.json"));
+        var baseMarker = File.ReadAllText(Path.Combine(_dir.FullName, RecipeStages.Base, "stage.json"));
 
         var second = new PipelineRunner(options, new PlainProgress(TextWriter.Null));
         var summary = await second.RunAsync(CancellationToken.None);
         Assert.Equal(finished, second.Stages.Resumed);
-        Assert.Equal(baseMarker, File.ReadAllText(Path.Combine(_dir.FullName, PipelineStages.Base, "stage.json")));
-        Assert.True(second.Stages.IsDone(PipelineStages.Ci));
+        Assert.Equal(baseMarker, File.ReadAllText(Path.Combine(_dir.FullName, RecipeStages.Base, "stage.json")));
+        Assert.True(second.Stages.IsDone(RecipeStages.Ci));
         Assert.Equal(["base", "base_cot", "ci", "vision_r1"], summary.Stages.Keys.ToArray());
     }
 

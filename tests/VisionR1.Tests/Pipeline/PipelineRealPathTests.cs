@@ -83,14 +83,14 @@ public sealed class PipelineRealPathTests : IDisposable
         var runner = new PipelineRunner(options, new PlainProgress(TextWriter.Null));
         var summary = await runner.RunAsync(CancellationToken.None);
 
-        Assert.False(Directory.Exists(Path.Combine(options.OutputDirectory, PipelineStages.World)));
-        Assert.False(Directory.Exists(Path.Combine(options.OutputDirectory, PipelineStages.Tokenizer)));
+        Assert.False(Directory.Exists(Path.Combine(options.OutputDirectory, RecipeStages.World)));
+        Assert.False(Directory.Exists(Path.Combine(options.OutputDirectory, RecipeStages.Tokenizer)));
         Assert.Equal(6, teacher.Served.Keys.Select(k => k.Item).Distinct().Count());
         Assert.All(teacher.Served.Keys.Select(k => k.Step).Distinct(), s => Assert.Contains(s, new[] { "pseudo_cot", "description", "reasoning" }));
-        Assert.Equal(6, File.ReadAllLines(Path.Combine(options.OutputDirectory, PipelineStages.ColdStart, "filtered.jsonl")).Length);
+        Assert.Equal(6, File.ReadAllLines(Path.Combine(options.OutputDirectory, RecipeStages.ColdStart, "filtered.jsonl")).Length);
         Assert.Equal(["base", "ci", "vision_r1"], summary.Stages.Keys.ToArray());
         Assert.Equal(6, summary.TestItems);
         Assert.Equal("cot", summary.Stages["base"].Mode);
-        Assert.True(File.Exists(Path.Combine(options.OutputDirectory, PipelineStages.VisionR1, PipelineStages.ModelFolder, "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(options.OutputDirectory, RecipeStages.VisionR1, RecipeStages.ModelFolder, "model.safetensors")));
     }
 }

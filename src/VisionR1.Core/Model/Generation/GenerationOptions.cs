@@ -32,6 +32,13 @@ public sealed record GenerationOptions
     /// <summary>Seed of the sampler; the same seed, model and prompts give the same completions on CPU. Null = a random seed.</summary>
     public long? Seed { get; init; }
 
+    /// <summary>
+    /// Drop finished rows from the batch once an eighth of it has finished, so that the remaining steps compute only the rows
+    /// still running (on by default). The tokens sampled for a row then depend on which other rows are still running, so a
+    /// seed reproduces the same completions only with the same setting and the same batch.
+    /// </summary>
+    public bool DropFinishedRows { get; init; } = true;
+
     /// <summary>Whether decoding is greedy (<see cref="Temperature"/> is 0).</summary>
     public bool Greedy => Temperature == 0;
 

@@ -9,7 +9,9 @@ namespace VisionR1.Model.Generation;
 /// The state of one batched generation: the prompts are prefilled once into a KV cache of
 /// capacity prompt + max new tokens, the cache is expanded to G rows per prompt, and each
 /// <see cref="Step"/> samples one token per row and feeds it back. Tensors that live across
-/// steps (cache, mask, pending logits) are owned here, outside any dispose scope.
+/// steps (cache, mask, pending logits) are owned here, outside any dispose scope. Rows that finish are dropped from the
+/// cache once an eighth of its rows have finished (<see cref="GenerationOptions.DropFinishedRows"/>), so the remaining steps
+/// compute only the rows still running.
 /// </summary>
 internal sealed class GenerationSession : IDisposable
 {
@@ -18,8 +20,9 @@ internal sealed class GenerationSession : IDisposable
     private readonly HashSet<int> _stop;
     private readonly TorchGenerator _generator;
     private readonly Tensor? _suppress;  // ids never sampled
-    private readonly KvCache _cache;
-    private readonly Tensor _mask;      // (N, P + max new) int64
+    private KvCache _cache;             // rows of _active only
+    private Tensor _mask;               // (rows of _active, P + max new) int64
+    private int[] _active;              // cache row → session row; finished rows leave at the next compaction
     private Tensor? _logits;            // (N, V) fp32 logits for the next token
     private readonly int _promptLength;
     private readonly int _padId;
@@ -43,6 +46,7 @@ internal sealed class GenerationSession : IDisposable
         Tokens = Enumerable.Range(0, Rows).Select(_ => new List<int>()).ToArray();
         LogProbs = Enumerable.Range(0, Rows).Select(_ => new List<float>()).ToArray();
         Finish = new FinishReason?[Rows];
+        _active = Enumerable.Range(0, Rows).ToArray();
         _generator = new TorchGenerator((ulong)(options.Seed ?? Random.Shared.NextInt64()), model.Device);
         var suppress = options.SuppressTokenIds ?? [model.Config.Tokens.ImageTokenId, model.Config.Tokens.VideoTokenId];
         if (suppress.Any(id => id < 0 || id >= model.Config.Text.VocabSize))
@@ -116,29 +120,44 @@ internal sealed class GenerationSession : IDisposable
         var lps = logps.to(CPU).data<float>().ToArray();
         _step++;
         var emitted = new int[Rows];
-        var next = new long[Rows];
-        for (int r = 0; r < Rows; r++)
+        Array.Fill(emitted, -1);
+        var next = new long[_active.Length];
+        var running = new List<int>(_active.Length);
+        for (int i = 0; i < _active.Length; i++)
         {
-            if (Finish[r] is not null)
-            {
-                emitted[r] = -1;
-                next[r] = _padId;
-                continue;
-            }
-            int id = (int)ids[r];
+            int r = _active[i];
+            next[i] = _padId;
+            if (Finish[r] is not null) continue;
+            int id = (int)ids[i];
             emitted[r] = id;
-            next[r] = id;
+            next[i] = id;
             Tokens[r].Add(id);
-            LogProbs[r].Add(lps[r]);
+            LogProbs[r].Add(lps[i]);
             if (_stop.Contains(id)) Finish[r] = FinishReason.Stop;
             else if (_step == _options.MaxNewTokens) Finish[r] = FinishReason.Length;
+            if (Finish[r] is null) running.Add(i);
         }
-        if (Finish.All(f => f is not null)) return emitted;
+        if (running.Count == 0) return emitted;
 
-        var input = tensor(next, device: _model.Device).view(Rows, 1);
+        if (_options.DropFinishedRows && (_active.Length - running.Count) * 8 >= _active.Length) next = Compact(running, next);
+        var input = tensor(next, device: _model.Device).view(next.Length, 1);
         using var output = _model.DecodeStep(input, _mask.narrow(1, 0, _promptLength + _step), _cache);
         _logits = output.Logits!.clone().DetachFromDisposeScope();
         return emitted;
+    }
+
+    /// <summary>Keeps only the cache rows in <paramref name="running"/> (indices into the current rows); returns their next inputs.</summary>
+    private long[] Compact(List<int> running, long[] next)
+    {
+        var keep = tensor(running.Select(i => (long)i).ToArray(), device: _model.Device);
+        var cache = _cache.Select(keep);
+        _cache.Dispose();
+        _cache = cache;
+        var mask = _mask.index_select(0, keep).DetachFromDisposeScope();
+        _mask.Dispose();
+        _mask = mask;
+        _active = running.Select(i => _active[i]).ToArray();
+        return running.Select(i => next[i]).ToArray();
     }
 
     public void Dispose()

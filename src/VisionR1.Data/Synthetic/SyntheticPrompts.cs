@@ -1,14 +1,15 @@
 using VisionR1.Data.Evaluation;
 using VisionR1.Problems;
 
-namespace VisionR1.Trainer.Pipeline;
+namespace VisionR1.Data.Synthetic;
 
 /// <summary>
-/// The prompts of the pipeline's conversations. Every conversation is one user turn (the image, then text) and, for
-/// training, one assistant turn; no system prompt anywhere (Vision-R1 trains RL without one, and the small model
-/// gains nothing from a constant prefix).
+/// The prompts of the synthetic experiments' conversations (base pre-training with <see cref="SyntheticPretraining"/>, cold
+/// start, GRPO and evaluation in `vr1 pipeline`). Every conversation is one user turn (the image, then text) and, for
+/// training, one assistant turn; no system prompt anywhere (Vision-R1 trains RL without one, and a small model gains nothing
+/// from a constant prefix).
 /// </summary>
-public static class PipelinePrompts
+public static class SyntheticPrompts
 {
     /// <summary>The caption request of base pre-training.</summary>
     public const string Describe = "Describe the image.";

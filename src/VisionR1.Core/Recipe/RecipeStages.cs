@@ -1,7 +1,10 @@
-namespace VisionR1.Trainer.Pipeline;
+namespace VisionR1.Recipe;
 
-/// <summary>Names of the pipeline's stages (also their folders under the output folder).</summary>
-public static class PipelineStages
+/// <summary>
+/// The recipe's stage names, which are also their folders under a run's folder (<see cref="StageRunner"/>): the names
+/// `vr1 pipeline` uses, so that a run assembled from the packages with the same names is laid out like one of its runs.
+/// </summary>
+public static class RecipeStages
 {
     /// <summary>Synthetic world generation.</summary>
     public const string World = "world";
@@ -40,5 +43,5 @@ public static class PipelineStages
     public static string Eval(string model) => "eval_" + model;
 
     /// <summary>The folder inside a model stage that holds its final Hugging Face checkpoint (with tokenizer files).</summary>
-    public const string ModelFolder = Grpo.Recipe.TrainingStages.ModelFolder;
+    public const string ModelFolder = "model";
 }
