@@ -14,7 +14,7 @@ public sealed class GroupSampler
 {
     private readonly IRolloutEngine _engine;
     private readonly ITextTokenizer _tokenizer;
-    private readonly IReadOnlyList<WeightedReward> _rewards;
+    private readonly WeightedSumReward _reward; // the trainer's rewards, summed with their weights
 
     /// <summary>A sampler that generates with <paramref name="policy"/> in this process (<see cref="InProcessRolloutEngine"/>, per-chunk seeds).</summary>
     public GroupSampler(IPolicyModel policy, IPromptEncoder encoder, ITextTokenizer tokenizer, IReadOnlyList<WeightedReward> rewards)
@@ -27,7 +27,7 @@ public sealed class GroupSampler
     {
         _engine = engine ?? throw new ArgumentNullException(nameof(engine));
         _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
-        _rewards = rewards is { Count: > 0 } ? rewards : throw new ArgumentException("At least one reward is needed.", nameof(rewards));
+        _reward = new WeightedSumReward(rewards is { Count: > 0 } ? rewards : throw new ArgumentException("At least one reward is needed.", nameof(rewards)), "reward");
     }
 
     /// <summary>The engine that generates.</summary>
@@ -97,31 +97,7 @@ public sealed class GroupSampler
         var texts = tokens.Select(t => _tokenizer.Decode(t.Select(x => (int)x), skipSpecial: true)).ToList();
         var inputs = expanded.Select((p, i) => new RewardInput(p, texts[i],
             new RewardContext(tokens[i].Length, truncated[i], settings.MaxNewTokens, step?.Step ?? 0, step?.StageIndex ?? 0, step?.Stage))).ToList();
-        var totals = new double[expanded.Count];
-        var correct = new bool?[expanded.Count];
-        var formatOk = new bool?[expanded.Count];
-        var parts = Enumerable.Range(0, expanded.Count).Select(_ => new Dictionary<string, double>(StringComparer.Ordinal)).ToArray();
-        foreach (var reward in _rewards)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var outputs = reward.Function.Score(inputs, cancellationToken);
-            if (outputs.Count != inputs.Count)
-                throw new InvalidOperationException($"Reward '{reward.Function.Name}' returned {outputs.Count} scores for {inputs.Count} completions.");
-            for (int i = 0; i < outputs.Count; i++)
-            {
-                if (outputs[i].Score is { } score)
-                {
-                    if (!double.IsFinite(score))
-                        throw new InvalidOperationException($"Reward '{reward.Function.Name}' gave {score} for completion {i} of prompt '{expanded[i].Id}'.");
-                    totals[i] += reward.Weight * score;
-                    parts[i][reward.Function.Name] = score;
-                }
-                foreach (var (name, value) in outputs[i].Components)
-                    parts[i].TryAdd(name, value);
-                correct[i] ??= outputs[i].Correct;
-                formatOk[i] ??= outputs[i].FormatOk;
-            }
-        }
+        var scored = _reward.Score(inputs, cancellationToken); // a completion no reward scored counts 0
         LastScoringSeconds = sw.Elapsed.TotalSeconds;
 
         var groups = new List<CompletionGroup>(prompts.Count);
@@ -131,7 +107,8 @@ public sealed class GroupSampler
             for (int k = 0; k < groupSize; k++)
             {
                 int i = g * groupSize + k;
-                list.Add(new ScoredCompletion(expanded[i], tokens[i], truncated[i], texts[i], totals[i], parts[i]) { Correct = correct[i], FormatOk = formatOk[i], BehaviourLogProbs = behaviour[i] });
+                list.Add(new ScoredCompletion(expanded[i], tokens[i], truncated[i], texts[i], scored[i].Score ?? 0, scored[i].Components)
+                    { Correct = scored[i].Correct, FormatOk = scored[i].FormatOk, BehaviourLogProbs = behaviour[i] });
             }
             groups.Add(new CompletionGroup(prompts[g], list));
         }
