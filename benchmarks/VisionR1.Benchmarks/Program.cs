@@ -27,11 +27,17 @@ if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GLIBC_TUNABLES")))
 // throughput and latency percentiles on one thread (see VerifierLatencyProbe); `-- report [--quick]
 // [--threads N] [--device D]` prints the same whole-step JSON report as `vr1 bench`; `-- data-memory
 // [--items 10000]` measures the resident memory of a GRPO data source over 1024x768 images (DataSourceMemoryProbe);
-// `-- rollout-loopback [--steps 4] [--threads 1]` times GRPO steps sampled in process and through the remote rollout engine on 127.0.0.1.
+// `-- rollout-loopback [--steps 4] [--threads 1]` times GRPO steps sampled in process and through the remote rollout engine on 127.0.0.1;
+// `-- step-shapes` times training steps of a preset at several batch shapes (StepShapeProbe); `-- finished-rows --model DIR
+// --problems FILE` times generation with finished rows dropped from the batch and without (FinishedRowsProbe).
 if (args.Length > 0 && args[0] == "report")
 {
 
     return await VisionR1.Trainer.Cli.CommandLine.RunAsync(["bench", .. args[1..]], Console.Out, Console.Error, CancellationToken.None);
+}
+if (args.Length > 0 && args[0] == "finished-rows")
+{
+    return await VisionR1.Benchmarks.FinishedRowsProbe.Run(args[1..], Console.Out);
 }
 if (args.Length > 0 && args[0] == "step-shapes")
 {

@@ -34,8 +34,8 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         "  --until: stop training after that stage and evaluate the models so far. --set: override a size or setting of\n" +
         "  the run (repeatable), e.g. --set TrainItems=6000 --set GrpoLearningRate=3e-4 --set Difficulty.MaxShapes=4.\n" +
         "  --dtype: auto (default) trains in bf16 only where a timed product shows bf16 faster on this machine.\n" +
-        "  --budget: wall-time budget of the embedded run in minutes (default 35 in bf16, which keeps the full sizes on a quiet\n" +
-        "  2-core AVX-512 BF16 machine, 30 in fp32; 0 = the full default sizes): a start-up probe\n" +
+        "  --budget: wall-time budget of the embedded run in minutes (default 75, which keeps the full sizes, about 50 minutes,\n" +
+        "  on a quiet 2-core AVX-512 BF16 machine; 0 = the full default sizes): a start-up probe\n" +
         "  times a few training steps, predicts every stage and reduces the sizes until the prediction fits (DIR/plan.json).\n" +
         "  Real path: --model a Qwen2.5-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start\n" +
         "  through --teacher-endpoint (OpenAI-compatible; key from OPENAI_API_KEY), or the synthetic teacher when the\n" +
@@ -109,7 +109,7 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         }
         var runtime = VisionR1Runtime.Initialize(device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? device : "cpu", precision: precision);
         options = options with { Bf16 = runtime.Precision.IsBf16 };
-        if (budgetMinutes == -1) budgetMinutes = PipelineBudget.DefaultMinutes(runtime.Precision.IsBf16);
+        if (budgetMinutes == -1) budgetMinutes = PipelineBudget.DefaultMinutes;
 
         stdout.WriteLine($"vr1 pipeline: {(options.IsRealPath ? "real path on " + model : quick ? "quick smoke run" : "embedded default run")} -> {Path.GetFullPath(options.OutputDirectory)}");
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,

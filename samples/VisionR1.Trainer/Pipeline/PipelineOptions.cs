@@ -5,8 +5,9 @@ using VisionR1.Grpo.Schedule;
 namespace VisionR1.Trainer.Pipeline;
 
 /// <summary>
-/// Sizes and settings of `vr1 pipeline`. <see cref="Default"/> is the embedded run tuned to finish within
-/// 20 minutes on two CPU cores; <see cref="Quick"/> runs every stage with tiny sizes for CI. The real path
+/// Sizes and settings of `vr1 pipeline`. <see cref="Default"/> is the embedded run (about 50 minutes on a quiet two-core
+/// AVX-512 BF16 machine; <see cref="PipelineBudget"/> reduces it to fit a budget); <see cref="Quick"/> runs every stage with
+/// tiny sizes for CI. The real path
 /// (<see cref="ModelDirectory"/> set) skips world generation and tokenizer training.
 /// </summary>
 public sealed record PipelineOptions
@@ -54,7 +55,7 @@ public sealed record PipelineOptions
     /// <summary>Model preset trained from scratch: "small" (5.6M parameters, the default) or "medium" (14.8M, about 3× the time), or "tiny".</summary>
     public string Preset { get; init; } = "small";
 
-    /// <summary>Epochs of base pre-training over captions and direct answers (2 × 8000 problems: 1000 steps, about 3.6 minutes on two cores).</summary>
+    /// <summary>Epochs of base pre-training (2: 1,438 steps of 32 samples at the default sizes, about 16 minutes on two cores).</summary>
     public int BaseEpochs { get; init; } = 2;
 
     /// <summary>

@@ -36,6 +36,32 @@ public sealed class ThreadGovernorTests
     }
 
     [Fact]
+    public void A_busy_process_started_next_to_this_one_is_counted()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        // Looks are instantaneous while other processes come and go: the busy one must be seen in at least one of ten.
+        using var busy = Process.Start(new ProcessStartInfo("sh", ["-c", "while :; do :; done"]))!;
+        try
+        {
+            Thread.Sleep(200);
+            Assert.Contains(Enumerable.Range(0, 10).Select(_ => ThreadGovernor.CompetingRunnableThreads() ?? 0), n => n >= 1);
+        }
+        finally
+        {
+            busy.Kill();
+            busy.WaitForExit();
+        }
+    }
+}
+
+/// <summary>
+/// Turns the governor on, which changes torch's global thread count: a trainer step of a test running beside it would poll too
+/// and could run with fewer threads, changing its float results. So it runs alone.
+/// </summary>
+[Collection(GlobalThreadStateCollection.Name)]
+public sealed class ThreadGovernorPollTests
+{
+    [Fact]
     public void Poll_looks_at_once_and_then_waits_the_interval()
     {
         int threads = TorchSharp.torch.get_num_threads();
@@ -55,22 +81,12 @@ public sealed class ThreadGovernorTests
             ThreadGovernor.Interval = TimeSpan.FromSeconds(2);
         }
     }
+}
 
-    [Fact]
-    public void A_busy_process_started_next_to_this_one_is_counted()
-    {
-        if (!OperatingSystem.IsLinux()) return;
-        // Looks are instantaneous while other processes come and go: the busy one must be seen in at least one of ten.
-        using var busy = Process.Start(new ProcessStartInfo("sh", ["-c", "while :; do :; done"]))!;
-        try
-        {
-            Thread.Sleep(200);
-            Assert.Contains(Enumerable.Range(0, 10).Select(_ => ThreadGovernor.CompetingRunnableThreads() ?? 0), n => n >= 1);
-        }
-        finally
-        {
-            busy.Kill();
-            busy.WaitForExit();
-        }
-    }
+/// <summary>Tests that change torch's global thread count: never run in parallel with other tests.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GlobalThreadStateCollection
+{
+    /// <summary>The collection name.</summary>
+    public const string Name = "Global thread count (runs alone)";
 }
