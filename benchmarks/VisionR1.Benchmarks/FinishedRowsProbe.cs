@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 namespace VisionR1.Benchmarks;
 
 /// <summary>
-/// `-- finished-rows --model DIR --problems test.jsonl [--items 256] [--batch 64] [--samples 1] [--max-new 256] [--rounds 3]`:
+/// `-- finished-rows --model DIR --problems test.jsonl [--threads N] [--items 256] [--batch 64] [--samples 1] [--max-new 256] [--rounds 3]`:
 /// generation time of a trained model on real prompts (sampled as the evaluation samples: temperature 0.6, top-p 0.95) with
 /// finished rows dropped from the batch (<see cref="GenerationOptions.DropFinishedRows"/>) and without, alternating the two
 /// in each round in one process, so that the ratio is measured under the same machine load.
@@ -29,7 +29,7 @@ public static class FinishedRowsProbe
         int samples = int.Parse(Arg(args, "--samples") ?? "1", CultureInfo.InvariantCulture);
         int maxNew = int.Parse(Arg(args, "--max-new") ?? "256", CultureInfo.InvariantCulture);
         int rounds = int.Parse(Arg(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
-        var runtime = VisionR1Runtime.Initialize("cpu", null);
+        var runtime = VisionR1Runtime.Initialize("cpu", Arg(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null);
         using var qwen = Qwen25VLModel.FromPretrained(model, runtime.Device, runtime.Precision.Dtype);
         qwen.eval();
         var template = new ChatTemplate(TokenizerLoader.FromFolder(model), ChatTemplateOptions.NoSystemPrompt);

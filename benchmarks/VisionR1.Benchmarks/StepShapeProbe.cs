@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace VisionR1.Benchmarks;
 
 /// <summary>
-/// `-- step-shapes [--preset small] [--dtype bf16|fp32]`: forward, backward and update seconds of one training step of a preset
+/// `-- step-shapes [--threads N] [--preset small] [--dtype bf16|fp32]`: forward, backward and update seconds of one training step of a preset
 /// at several (rows, tokens per row) shapes, one image of 112 px per row, so that one can see how a step's time scales with
 /// its tokens (the share that is per-token work against per-call overhead).
 /// </summary>
@@ -17,7 +17,7 @@ public static class StepShapeProbe
     {
         string preset = Arg(args, "--preset") ?? "small";
         var dtypes = (Arg(args, "--dtype") ?? "bf16,fp32").Split(',');
-        VisionR1Runtime.Initialize("cpu", null);
+        VisionR1Runtime.Initialize("cpu", Arg(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null);
         var config = Qwen25VLPresets.ByName(preset);
         int side = 112 / config.Vision.PatchSize;
         side -= side % config.Vision.SpatialMergeSize;
