@@ -154,6 +154,7 @@ public sealed class KvCache : IDisposable
         ArgumentNullException.ThrowIfNull(rows);
         if (rows.dim() != 1 || rows.shape[0] < 1) throw new ArgumentException($"rows must be a non-empty 1-D index tensor, got [{string.Join(", ", rows.shape)}].", nameof(rows));
         using var noGrad = no_grad();
+        using var scope = NewDisposeScope(); // the converted index, if a conversion was needed; the new cache's tensors are detached
         var index = rows.to(_keys[0].device).to_type(ScalarType.Int64);
         var keys = new Tensor[_keys.Length];
         var values = new Tensor[_values.Length];

@@ -23,7 +23,7 @@ internal sealed class GenerationSession : IDisposable
     private KvCache _cache;             // rows of _active only
     private Tensor _mask;               // (rows of _active, P + max new) int64
     private int[] _active;              // cache row → session row; finished rows leave at the next compaction
-    private Tensor? _logits;            // (N, V) fp32 logits for the next token
+    private Tensor? _logits;            // (rows of _active, V) fp32 logits for the next token
     private readonly int _promptLength;
     private readonly int _padId;
     private int _step;
