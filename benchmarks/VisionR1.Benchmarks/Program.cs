@@ -29,7 +29,8 @@ if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GLIBC_TUNABLES")))
 // [--items 10000]` measures the resident memory of a GRPO data source over 1024x768 images (DataSourceMemoryProbe);
 // `-- rollout-loopback [--steps 4] [--threads 1]` times GRPO steps sampled in process and through the remote rollout engine on 127.0.0.1;
 // `-- step-shapes` times training steps of a preset at several batch shapes (StepShapeProbe); `-- finished-rows --model DIR
-// --problems FILE` times generation with finished rows dropped from the batch and without (FinishedRowsProbe).
+// --problems FILE` times generation with finished rows dropped from the batch and without (FinishedRowsProbe); `-- concurrent-generation
+// --model DIR --problems FILE` times GRPO rollouts and an evaluation with their batches in turn and side by side (ConcurrentGenerationProbe).
 if (args.Length > 0 && args[0] == "report")
 {
 
@@ -38,6 +39,10 @@ if (args.Length > 0 && args[0] == "report")
 if (args.Length > 0 && args[0] == "finished-rows")
 {
     return await VisionR1.Benchmarks.FinishedRowsProbe.Run(args[1..], Console.Out);
+}
+if (args.Length > 0 && args[0] == "concurrent-generation")
+{
+    return await VisionR1.Benchmarks.ConcurrentGenerationProbe.Run(args[1..], Console.Out);
 }
 if (args.Length > 0 && args[0] == "step-shapes")
 {

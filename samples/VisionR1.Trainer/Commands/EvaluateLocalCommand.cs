@@ -28,11 +28,12 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
     /// <inheritdoc />
     public string Usage =>
         "vr1 evaluate-local --model DIR --problems FILE --predictions OUT.jsonl [--tokenizer DIR] [--direct] [--limit N]\n" +
-        "                   [--batch 64] [--max-new-tokens 256] [--temperature 0.6] [--seed S] [--device cpu|cuda] [--dtype auto|fp32|bf16] [--strict]\n" +
+        "                   [--batch 64] [--concurrent 1] [--max-new-tokens 256] [--temperature 0.6] [--seed S] [--device cpu|cuda] [--dtype auto|fp32|bf16] [--strict]\n" +
         "  A bad item (unreadable line, image outside the data folder or undecodable, prompt too long for the model) is named\n" +
         "  (file:line or id, and why), counted and left out of the accuracy, which says how many items it is over; --strict stops instead.\n" +
         "  --direct asks for a short answer (as the pipeline asks its base model); otherwise the bare question is asked and\n" +
-        "  the <answer> tag is judged. --temperature 0 decodes greedily. The tokenizer is read from --tokenizer, else from the model folder.";
+        "  the <answer> tag is judged. --temperature 0 decodes greedily. --concurrent N runs N batches side by side,\n" +
+        "  each on its own thread with a share of the threads (batch b samples with seed + b either way). The tokenizer is read from --tokenizer, else from the model folder.";
 
     /// <inheritdoc />
     public IReadOnlyList<string> Switches => ["direct", "fp32", "strict"];
@@ -48,13 +49,14 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
         var precision = PrecisionOption.Read(args, "fp32");
         int limit = args.GetInt("limit", int.MaxValue);
         int batch = args.GetInt("batch", 64);
+        int concurrent = args.GetInt("concurrent", 1);
         int maxNew = args.GetInt("max-new-tokens", direct ? 16 : 256);
         int seed = args.GetInt("seed", 0);
         double? temperature = args.Get("temperature") is null ? null : args.GetDouble("temperature", 0.6);
         var device = args.Get("device") ?? "cpu";
         bool strict = args.Flag("strict");
         args.ThrowOnUnknown();
-        if (batch < 1 || maxNew < 1 || limit < 1) throw new CliUsageException("--batch, --max-new-tokens and --limit must be positive.");
+        if (batch < 1 || concurrent < 1 || maxNew < 1 || limit < 1) throw new CliUsageException("--batch, --concurrent, --max-new-tokens and --limit must be positive.");
         if (temperature < 0) throw new CliUsageException("--temperature must be 0 (greedy) or positive.");
         if (!Directory.Exists(modelDir)) throw new CliUsageException($"--model: folder '{modelDir}' not found.");
         if (!File.Exists(problemsFile)) throw new CliUsageException($"--problems: file '{problemsFile}' not found.");
@@ -94,6 +96,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
         var options = new LocalEvaluationOptions
         {
             BatchSize = batch,
+            ConcurrentBatches = concurrent,
             MaxNewTokens = maxNew,
             Seed = seed,
             Temperature = temperature,

@@ -30,8 +30,8 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
     public string Usage =>
         "vr1 grpo --model DIR --data FILE --out DIR [--schedule JSON|FILE] [--resume] [--device cpu|cuda[:N]] [--threads N]\n" +
         "         [--reward hfrrf|soft] [--prompts-per-step 8] [--lr 1e-6] [--warmup 0] [--beta 0.01] [--epsilon 0.2]\n" +
-        "         [--epsilon-high E] [--dual-clip C] [--updates 1] [--micro-batch 8] [--generation-batch N] [--temperature 1.0]\n" +
-        "         [--top-p 1.0] [--aggregation token|sequence|drgrpo] [--scale group|batch|none] [--mask-truncated]\n" +
+        "         [--epsilon-high E] [--dual-clip C] [--updates 1] [--micro-batch 8] [--generation-batch N] [--concurrent-generations 1]\n" +
+        "         [--temperature 1.0] [--top-p 1.0] [--aggregation token|sequence|drgrpo] [--scale group|batch|none] [--mask-truncated]\n" +
         "         [--dynamic-sampling] [--max-steps N] [--save-every 50] [--keep 3] [--seed 42] [--dtype auto|fp32|bf16] [--train-vision]\n" +
         "         [--strict] [--compact-tokenizer]\n" +
         "         [--rollout-engine local|remote --rollout-url URL --rollout-model NAME [--rollout-server vllm|sglang]\n" +
@@ -47,6 +47,8 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         "  --schedule: a JSON stage list, e.g. '[{\"max_completion_length\":4096,\"group_size\":16,\"steps\":100},\n" +
         "    {\"max_completion_length\":8192,\"group_size\":8,\"steps\":100}]' (optional: prompts, temperature, name,\n" +
         "    switch_trigger {\"clipped_ratio_above\":0.04,\"for_steps\":2}); 'paper', 'zero', 'long' name the presets.\n" +
+        "  --concurrent-generations N: a step's prompts are generated in at least N chunks side by side, each on its own thread with\n" +
+        "    a share of --threads (generation of a small model keeps about one core busy; 2 on a two-core CPU uses both).\n" +
         "  --reward hfrrf: Vision-R1's hard format-and-result reward (default); soft: format and accuracy 1:1 (the Zero baseline).\n" +
         "  --rollout-engine remote: completions come from a vLLM or SGLang server at URL serving the base model as NAME; the trainer\n" +
         "    publishes its weights into DIR (default OUT/published; the same path must be readable by the server) before the first step\n" +
@@ -82,6 +84,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
             UpdatesPerRollout = args.GetInt("updates", 1),
             MicroBatchSize = args.GetInt("micro-batch", 8),
             GenerationBatchSize = generationBatch > 0 ? generationBatch : null,
+            ConcurrentGenerations = args.GetInt("concurrent-generations", 1),
             Temperature = args.GetDouble("temperature", 1.0),
             TopP = args.GetDouble("top-p", 1.0),
             Loss = new GrpoLossOptions(

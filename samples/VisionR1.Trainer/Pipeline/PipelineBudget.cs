@@ -14,29 +14,31 @@ namespace VisionR1.Trainer.Pipeline;
 public static class PipelineBudget
 {
     /// <summary>
-    /// The default budget in minutes: 75, so that a quiet 2-core AVX-512 BF16 machine (probe about 0.42 s, about 50 minutes
-    /// predicted) keeps the full sizes, which the science needs (2 Dec: with 8 GRPO prompts a step Vision-R1 lost its gain, with
-    /// every reduction it fell below the base). A slower machine gets reduced sizes, and the plan line says so.
+    /// The default budget in minutes: 75, so that a quiet 2-core AVX-512 BF16 machine (probe about 0.37 s, about 40 minutes
+    /// predicted and measured) keeps the full sizes, which the science needs (2 Dec: with 8 GRPO prompts a step Vision-R1 lost its
+    /// gain, with every reduction it fell below the base). A slower machine gets reduced sizes, and the plan line says so.
     /// </summary>
     public const double DefaultMinutes = 75;
 
     /// <summary>Tokens per row of the probe batch (a base sample: template, 16 image tokens, a caption or question and its answer).</summary>
     public const int ProbeTokens = 96;
 
-    // Cost ratios of the reference run (seed 1, full sizes, 2 Dec 2026, 2-core AMD EPYC with AVX-512 BF16, bf16) over the probe
-    // step measured on that machine when quiet (0.423 s): median seconds of a base step 0.670 (1,438 steps), of a CI step 0.680
-    // (399 steps), of a GRPO step 9.28 with 16 prompts × 8 completions capped at 128 tokens and 6.04 with 16 × 4 capped at 256;
-    // the direct evaluation of 1,000 items 5.8 s, a think/answer one 50.5 s (mean of base_cot 28.9, ci 68.1 and vision_r1 54.6); world, tokenizer, cold start and filter about 15 s.
-    private const double ReferenceProbeSeconds = 0.423;
-    private const double BaseStepUnits = 0.670 / ReferenceProbeSeconds;
-    private const double CiStepUnits = 0.680 / ReferenceProbeSeconds;
-    private const double GrpoStepUnits16 = (9.28 + 6.04) / 2 / ReferenceProbeSeconds;
+    // Cost ratios of the reference run (seed 1, full sizes, 2 Dec 2026 16:09–16:49 UTC, 2-core AMD EPYC with AVX-512 BF16, bf16,
+    // generation batches side by side) over the probe step measured at its start on the quiet machine (0.367 s): wall seconds
+    // per step, checkpoints included, of the base stage 1,059 s / 1,438 steps, of CI 274 s / 399 steps, of GRPO 976 s / 180
+    // steps at 16 prompts (medians 6.21 s a step at 128×8, 4.39 s at 256×4; a nice-19 probe shared the machine for the last
+    // ten minutes of GRPO); the direct evaluation of 1,000 items 7.0 s, a think/answer one 27.8 s (mean of base_cot 15.8,
+    // ci 38.1 and vision_r1 29.5); world, tokenizer, cold start and filter 16 s.
+    private const double ReferenceProbeSeconds = 0.367;
+    private const double BaseStepUnits = 1059.1 / 1438 / ReferenceProbeSeconds;
+    private const double CiStepUnits = 274.1 / 399 / ReferenceProbeSeconds;
+    private const double GrpoStepUnits16 = 976.4 / 180 / ReferenceProbeSeconds;
     // A GRPO step with fewer prompts is assumed to keep 39% of its cost fixed (generation's per-token passes), the share the
     // 26 Nov runs with 16 and 8 prompts measured; it was not measured again at these sizes.
     private const double GrpoFixedShare = 0.39;
-    private const double CotEvalUnitsPer1000 = 50.5 / ReferenceProbeSeconds;
-    private const double DirectEvalUnitsPer1000 = 5.8 / ReferenceProbeSeconds;
-    private const double FixedSeconds = 15;
+    private const double CotEvalUnitsPer1000 = 27.8 / ReferenceProbeSeconds;
+    private const double DirectEvalUnitsPer1000 = 7.0 / ReferenceProbeSeconds;
+    private const double FixedSeconds = 16;
     private const double FilterKeepRate = 3185.0 / 4000;
 
     /// <summary>

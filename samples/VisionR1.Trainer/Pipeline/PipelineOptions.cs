@@ -5,7 +5,7 @@ using VisionR1.Grpo.Schedule;
 namespace VisionR1.Trainer.Pipeline;
 
 /// <summary>
-/// Sizes and settings of `vr1 pipeline`. <see cref="Default"/> is the embedded run (about 50 minutes on a quiet two-core
+/// Sizes and settings of `vr1 pipeline`. <see cref="Default"/> is the embedded run (about 40 minutes on a quiet two-core
 /// AVX-512 BF16 machine; <see cref="PipelineBudget"/> reduces it to fit a budget); <see cref="Quick"/> runs every stage with
 /// tiny sizes for CI. The real path
 /// (<see cref="ModelDirectory"/> set) skips world generation and tokenizer training.
@@ -117,6 +117,12 @@ public sealed record PipelineOptions
 
     /// <summary>Completions per GRPO forward/backward micro-batch.</summary>
     public int GrpoMicroBatch { get; init; } = 32;
+
+    /// <summary>
+    /// Generation batches run side by side in GRPO and the evaluations, one thread each (<see cref="VisionR1.Runtime.TensorWorkers"/>;
+    /// fewer while libtorch has fewer threads). Generation keeps about one core busy at these sizes; 2 uses both cores of a two-core machine.
+    /// </summary>
+    public int ConcurrentGenerations { get; init; } = 2;
 
     /// <summary>Prompts per evaluation generation batch.</summary>
     public int EvalBatch { get; init; } = 64;

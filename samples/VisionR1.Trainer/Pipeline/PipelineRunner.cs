@@ -201,6 +201,7 @@ public sealed class PipelineRunner
             Schedule = schedule,
             PromptsPerStep = _o.GrpoPromptsPerStep,
             MicroBatchSize = _o.GrpoMicroBatch,
+            ConcurrentGenerations = _o.ConcurrentGenerations,
             LearningRate = _o.GrpoLearningRate,
             Temperature = _o.GrpoTemperature,
             Loss = new GrpoLossOptions(Beta: _o.GrpoBeta),
@@ -237,6 +238,7 @@ public sealed class PipelineRunner
         TrainingStages.Evaluate(Run(stage), modelDir, _device, _dtype, template, test, new LocalEvaluationOptions
         {
             BatchSize = _o.EvalBatch,
+            ConcurrentBatches = _o.ConcurrentGenerations,
             MaxNewTokens = direct ? _o.DirectMaxTokens : _o.EvalMaxTokens,
             Seed = _o.Seed + 3,
             DirectAnswer = direct,

@@ -8,6 +8,7 @@ using VisionR1.Model;
 using VisionR1.Model.Generation;
 using VisionR1.Problems;
 using VisionR1.Recipe;
+using VisionR1.Runtime;
 using static TorchSharp.torch;
 
 namespace VisionR1.Grpo.Evaluation;
@@ -17,6 +18,12 @@ public sealed record LocalEvaluationOptions
 {
     /// <summary>Problems per generation batch (one prefill each, KV cache).</summary>
     public int BatchSize { get; init; } = 8;
+
+    /// <summary>
+    /// Generation batches run side by side, each on its own thread with a share of libtorch's threads (<see cref="VisionR1.Runtime.TensorWorkers"/>);
+    /// 1 (the default) runs them in turn. Batch b samples with seed + b either way.
+    /// </summary>
+    public int ConcurrentBatches { get; init; } = 1;
 
     /// <summary>The completion-length cap in tokens.</summary>
     public int MaxNewTokens { get; init; } = 1024;
@@ -40,6 +47,7 @@ public sealed record LocalEvaluationOptions
     public void Validate()
     {
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "BatchSize must be at least 1.");
+        if (ConcurrentBatches < 1) throw new ArgumentOutOfRangeException(nameof(ConcurrentBatches), ConcurrentBatches, "ConcurrentBatches must be at least 1.");
         if (MaxNewTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, "MaxNewTokens must be at least 1.");
         if (Temperature is { } t && !(t >= 0 && double.IsFinite(t))) throw new ArgumentOutOfRangeException(nameof(Temperature), t, "Temperature must be >= 0.");
     }
@@ -86,40 +94,51 @@ public sealed class LocalEvaluator(ChatTemplate template, ImageLoader images, IA
         model.eval();
         try
         {
-            for (int start = 0, batchIndex = 0; start < problems.Count; start += batchSize, batchIndex++)
+            int batches = (problems.Count + batchSize - 1) / batchSize;
+            for (int wave = 0; wave < batches; wave += options.ConcurrentBatches)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                using var _ = no_grad();
-                var chunk = problems.Skip(start).Take(batchSize).ToList();
-                var encoded = chunk.Select(p => template.Encode(images.Resolve(ProblemTurns.User(p, prompt(p))), addGenerationPrompt: true)).ToList();
-                using var batch = MultimodalCollator.Collate(encoded, template.Tokenizer.Special, model.Device);
-                var result = new CompletionGenerator(model).Generate(batch, generation with { Seed = seed + batchIndex }, 1, cancellationToken);
-                for (int i = 0; i < chunk.Count; i++)
+                int first = wave;
+                var generated = TensorWorkers.Run(Math.Min(options.ConcurrentBatches, batches - wave), j =>
                 {
-                    var c = result.Completions[i];
-                    var text = template.Tokenizer.Decode(c.TokenIds, skipSpecial: true);
-                    bool isFormatted = _format.IsMatch(text);
-                    var answer = direct ? text : _format.AnswerText(text);
-                    var verdict = verifier.Verify(chunk[i].Answer, answer, AccuracyReward.ContextOf(chunk[i]));
-                    bool isReflective = ReflectiveWords.AnyIn(text);
-                    if (verdict.Equal) correct++;
-                    if (isFormatted) formatted++;
-                    if (isReflective) reflective++;
-                    if (c.FinishReason == FinishReason.Length) clipped++;
-                    tokens += c.TokenIds.Count;
-                    lines.Add(JsonSerializer.Serialize(new Dictionary<string, object?>
+                    using var scope = NewDisposeScope();
+                    using var _ = no_grad();
+                    var encoded = problems.Skip((first + j) * batchSize).Take(batchSize)
+                        .Select(p => template.Encode(images.Resolve(ProblemTurns.User(p, prompt(p))), addGenerationPrompt: true)).ToList();
+                    using var batch = MultimodalCollator.Collate(encoded, template.Tokenizer.Special, model.Device);
+                    return new CompletionGenerator(model).Generate(batch, generation with { Seed = seed + first + j }, 1, cancellationToken);
+                }, options.ConcurrentBatches, cancellationToken);
+                for (int j = 0; j < generated.Length; j++)
+                {
+                    int start = (first + j) * batchSize;
+                    var chunk = problems.Skip(start).Take(batchSize).ToList();
+                    var result = generated[j];
+                    for (int i = 0; i < chunk.Count; i++)
                     {
-                        ["id"] = chunk[i].Id,
-                        ["answer"] = chunk[i].Answer,
-                        ["extracted"] = verdict.Extracted,
-                        ["correct"] = verdict.Equal,
-                        ["format"] = isFormatted,
-                        ["tokens"] = c.TokenIds.Count,
-                        ["response"] = text,
-                    }, LineJson));
+                        var c = result.Completions[i];
+                        var text = template.Tokenizer.Decode(c.TokenIds, skipSpecial: true);
+                        bool isFormatted = _format.IsMatch(text);
+                        var answer = direct ? text : _format.AnswerText(text);
+                        var verdict = verifier.Verify(chunk[i].Answer, answer, AccuracyReward.ContextOf(chunk[i]));
+                        bool isReflective = ReflectiveWords.AnyIn(text);
+                        if (verdict.Equal) correct++;
+                        if (isFormatted) formatted++;
+                        if (isReflective) reflective++;
+                        if (c.FinishReason == FinishReason.Length) clipped++;
+                        tokens += c.TokenIds.Count;
+                        lines.Add(JsonSerializer.Serialize(new Dictionary<string, object?>
+                        {
+                            ["id"] = chunk[i].Id,
+                            ["answer"] = chunk[i].Answer,
+                            ["extracted"] = verdict.Extracted,
+                            ["correct"] = verdict.Equal,
+                            ["format"] = isFormatted,
+                            ["tokens"] = c.TokenIds.Count,
+                            ["response"] = text,
+                        }, LineJson));
+                    }
+                    progress?.Report(Math.Min(problems.Count, start + chunk.Count));
                 }
-                progress?.Report(Math.Min(problems.Count, start + chunk.Count));
             }
         }
         finally

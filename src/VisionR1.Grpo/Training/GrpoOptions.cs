@@ -28,6 +28,14 @@ public sealed record GrpoOptions
     /// <summary>Completions generated at once (null: all of a step's).</summary>
     public int? GenerationBatchSize { get; init; }
 
+    /// <summary>
+    /// Generation chunks an in-process engine samples side by side (<see cref="VisionR1.Grpo.Rollout.Engines.RolloutRequest.ConcurrentChunks"/>):
+    /// a step's prompts are split into at least this many chunks of whole groups, each generated on its own thread with a share of
+    /// libtorch's threads. 1 (the default) generates them in turn. On a two-core CPU, 2 lets generation, which keeps one core busy
+    /// at small model sizes, use both. The split, not the machine, decides which seeds sample which prompts.
+    /// </summary>
+    public int ConcurrentGenerations { get; init; } = 1;
+
     /// <summary>Peak learning rate (1e-6, TRL's GRPO default; the paper gives none for RL).</summary>
     public double LearningRate { get; init; } = 1e-6;
 
@@ -114,6 +122,7 @@ public sealed record GrpoOptions
         if (UpdatesPerRollout < 1) throw new ArgumentOutOfRangeException(nameof(UpdatesPerRollout), UpdatesPerRollout, "μ must be at least 1.");
         if (MicroBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(MicroBatchSize), MicroBatchSize, "The micro-batch needs at least one completion.");
         if (GenerationBatchSize is < 1) throw new ArgumentOutOfRangeException(nameof(GenerationBatchSize), GenerationBatchSize, "The generation batch needs at least one completion.");
+        if (ConcurrentGenerations < 1) throw new ArgumentOutOfRangeException(nameof(ConcurrentGenerations), ConcurrentGenerations, "ConcurrentGenerations must be at least 1.");
         if (!(LearningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be ≥ 0.");
         if (WarmupSteps < 0) throw new ArgumentOutOfRangeException(nameof(WarmupSteps));
         if (!(Temperature > 0)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "The temperature must be > 0.");

@@ -202,7 +202,7 @@ public sealed class GrpoTrainer : IDisposable
             var prompts = _order.Take(need).Select(i => _data[i]).ToList();
             promptsSampled += need;
             var request = new RolloutRequest(prompts, stage.GroupSize, settings, SeedMixer.Mix(_options.Seed, Step, rounds),
-                new RolloutStep(Step, _tracker.State.StageIndex, stage), rounds, _options.GenerationBatchSize);
+                new RolloutStep(Step, _tracker.State.StageIndex, stage), rounds, _options.GenerationBatchSize, _options.ConcurrentGenerations);
             var groups = _sampler.Sample(request, cancellationToken);
             genSeconds += _sampler.LastGenerationSeconds;
             retries += _sampler.LastRetries;

@@ -8,26 +8,26 @@ public sealed class PipelineBudgetTests
     public void A_fast_machine_keeps_the_default_sizes()
     {
         // The reference machine's probe step: the reference run's stage costs at the default sizes (1,000 test items, base
-        // evaluated both ways): base 1,438 × 0.670 s, CI 399 × 0.680 s, GRPO 90 × 9.28 + 90 × 6.04 s, evaluations 5.8 + 3 × 50.5 s,
-        // 15 s fixed: about 46.4 minutes, within 50.
-        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 0.423, 50 * 60, "bf16");
+        // evaluated both ways): base 1,059 s, CI 274 s, GRPO 976 s, evaluations 7.0 + 3 × 27.8 s, 16 s fixed: about 40.3
+        // minutes, within 45.
+        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 0.367, 45 * 60, "bf16");
         Assert.Same(PipelineOptions.Default, options);
         Assert.Equal(0, plan.Level);
-        Assert.InRange(plan.PredictedTotalSeconds, 45 * 60, 48 * 60);
+        Assert.InRange(plan.PredictedTotalSeconds, 39.5 * 60, 41 * 60);
     }
 
     [Fact]
     public void A_four_times_slower_machine_gets_reduced_sizes_predicted_within_the_budget()
     {
-        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 4 * 0.423, 25 * 60, "fp32");
+        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 4 * 0.367, 25 * 60, "fp32");
         Assert.True(plan.Level > 0);
         // The first level that fits is chosen; when none does, the last (the plan then says so).
         var ladder = PipelineBudget.Ladder(PipelineOptions.Default);
         Assert.True(plan.PredictedTotalSeconds <= 25 * 60 || plan.Level == ladder.Count - 1, plan.Describe());
         for (int level = 0; level < plan.Level; level++)
-            Assert.True(PipelineBudget.Predict(ladder[level].Options, 4 * 0.423).Values.Sum() > 25 * 60);
+            Assert.True(PipelineBudget.Predict(ladder[level].Options, 4 * 0.367).Values.Sum() > 25 * 60);
         // The prediction of the chosen sizes is what the plan reports, and each level costs less than the one before.
-        Assert.Equal(PipelineBudget.Predict(options, 4 * 0.423).Values.Sum(), plan.PredictedTotalSeconds, 6);
+        Assert.Equal(PipelineBudget.Predict(options, 4 * 0.367).Values.Sum(), plan.PredictedTotalSeconds, 6);
         var costs = PipelineBudget.Ladder(PipelineOptions.Default).Select(l => PipelineBudget.Predict(l.Options, 1).Values.Sum()).ToList();
         Assert.True(costs.Zip(costs.Skip(1)).All(p => p.Second < p.First), string.Join(", ", costs));
         Assert.Contains("reduced", plan.Describe());
@@ -37,10 +37,10 @@ public sealed class PipelineBudgetTests
     public void The_default_budget_keeps_the_full_sizes_on_the_reference_machine()
     {
         Assert.Equal(75, PipelineBudget.DefaultMinutes);
-        // A quiet AVX-512 BF16 2-core machine (probe 0.42 s, 2 Dec) keeps the full sizes under the default; an AVX2-only one in
-        // fp32 (probe about 2.2× slower, emulated) gets reduced sizes.
+        // A quiet AVX-512 BF16 2-core machine (probe 0.37–0.42 s, 2 Dec) keeps the full sizes under the default; an AVX2-only one in
+        // fp32 (probe about 2.5× slower, emulated) gets reduced sizes.
         Assert.Equal(0, PipelineBudget.Fit(PipelineOptions.Default, 0.423, PipelineBudget.DefaultMinutes * 60, "bf16").Plan.Level);
-        Assert.True(PipelineBudget.Fit(PipelineOptions.Default, 2.2 * 0.423, PipelineBudget.DefaultMinutes * 60, "fp32").Plan.Level > 0);
+        Assert.True(PipelineBudget.Fit(PipelineOptions.Default, 2.5 * 0.367, PipelineBudget.DefaultMinutes * 60, "fp32").Plan.Level > 0);
     }
 
     [Fact]

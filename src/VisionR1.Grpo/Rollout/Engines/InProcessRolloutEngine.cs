@@ -1,4 +1,5 @@
 using VisionR1.Grpo.Policies;
+using VisionR1.Runtime;
 using static TorchSharp.torch;
 
 namespace VisionR1.Grpo.Rollout.Engines;
@@ -49,13 +50,19 @@ public sealed class InProcessRolloutEngine(IPolicyModel policy, IPromptEncoder e
             using var _ = no_grad();
             if (Seeding == RolloutSeeding.PerChunk)
             {
-                int chunk = Math.Max(1, (request.GenerationBatchSize ?? request.Prompts.Count * request.GroupSize) / request.GroupSize);
-                for (int start = 0, index = 0; start < request.Prompts.Count; start += chunk, index++)
+                // Chunks of whole groups: at most GenerationBatchSize completions each, and at least ConcurrentChunks of them. A chunk's
+                // seed is fixed by its index, so the split, not the number of threads, decides what is sampled.
+                int byBatch = Math.Max(1, (request.GenerationBatchSize ?? request.Prompts.Count * request.GroupSize) / request.GroupSize);
+                int chunk = Math.Min(byBatch, (request.Prompts.Count + request.ConcurrentChunks - 1) / request.ConcurrentChunks);
+                int chunks = (request.Prompts.Count + chunk - 1) / chunk;
+                var parts = TensorWorkers.Run(chunks, index =>
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var unique = request.Prompts.Skip(start).Take(chunk).ToList();
-                    Sample(unique, request.GroupSize, request.Settings, SeedMixer.Mix(request.Seed, index), start, samples, cancellationToken);
-                }
+                    var part = new List<RolloutSample>(chunk * request.GroupSize);
+                    int start = index * chunk;
+                    Sample(request.Prompts.Skip(start).Take(chunk).ToList(), request.GroupSize, request.Settings, SeedMixer.Mix(request.Seed, index), start, part, cancellationToken);
+                    return part;
+                }, request.ConcurrentChunks, cancellationToken);
+                foreach (var part in parts) samples.AddRange(part);
             }
             else
             {

@@ -13,8 +13,12 @@ namespace VisionR1.Grpo.Rollout.Engines;
 /// <param name="Step">The training step and stage sampled for (also names the requests in errors), or null.</param>
 /// <param name="Round">The refill round within the step (dynamic sampling), 0 for the first.</param>
 /// <param name="GenerationBatchSize">Completions generated at once by an in-process engine (null: all).</param>
+/// <param name="ConcurrentChunks">
+/// In-process engines split the prompts into at least this many chunks of whole groups and sample the chunks side by side, each on
+/// its own thread (<see cref="VisionR1.Runtime.TensorWorkers"/>); 1 samples them in turn. Remote engines ignore it.
+/// </param>
 public sealed record RolloutRequest(IReadOnlyList<GrpoPrompt> Prompts, int GroupSize, SamplingSettings Settings, long Seed,
-    RolloutStep? Step = null, int Round = 0, int? GenerationBatchSize = null)
+    RolloutStep? Step = null, int Round = 0, int? GenerationBatchSize = null, int ConcurrentChunks = 1)
 {
     /// <summary>The seed of completion (<paramref name="promptIndex"/>, <paramref name="sampleIndex"/>): independent of batching, concurrency and retries.</summary>
     public long CompletionSeed(int promptIndex, int sampleIndex) => SeedMixer.Mix(Seed, promptIndex, sampleIndex);
@@ -31,6 +35,7 @@ public sealed record RolloutRequest(IReadOnlyList<GrpoPrompt> Prompts, int Group
         if (GroupSize < 1) throw new ArgumentOutOfRangeException(nameof(GroupSize), GroupSize, "At least one completion per prompt.");
         if (Settings.MaxNewTokens < 1) throw new ArgumentOutOfRangeException(nameof(Settings), Settings.MaxNewTokens, "The completion cap must be at least one token.");
         if (GenerationBatchSize is < 1) throw new ArgumentOutOfRangeException(nameof(GenerationBatchSize), GenerationBatchSize, "The generation batch needs at least one completion.");
+        if (ConcurrentChunks < 1) throw new ArgumentOutOfRangeException(nameof(ConcurrentChunks), ConcurrentChunks, "ConcurrentChunks must be at least 1.");
     }
 }
 
