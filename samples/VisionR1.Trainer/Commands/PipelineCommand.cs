@@ -34,7 +34,7 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         "  --until: stop training after that stage and evaluate the models so far. --set: override a size or setting of\n" +
         "  the run (repeatable), e.g. --set TrainItems=6000 --set GrpoLearningRate=3e-4 --set Difficulty.MaxShapes=4.\n" +
         "  --dtype: auto (default) trains in bf16 only where a timed product shows bf16 faster on this machine.\n" +
-        "  --budget: wall-time budget of the embedded run in minutes (default 75, which keeps the full sizes, about 40 minutes,\n" +
+        "  --budget: wall-time budget of the embedded run in minutes (default 75, which keeps the full sizes, about 45 minutes,\n" +
         "  on a quiet 2-core AVX-512 BF16 machine; 0 = the full default sizes): a start-up probe\n" +
         "  times a few training steps, predicts every stage and reduces the sizes until the prediction fits (DIR/plan.json).\n" +
         "  Real path: --model a Qwen2.5-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start\n" +

@@ -14,8 +14,8 @@ namespace VisionR1.Trainer.Pipeline;
 public static class PipelineBudget
 {
     /// <summary>
-    /// The default budget in minutes: 75, so that a quiet 2-core AVX-512 BF16 machine (probe about 0.37 s, about 40 minutes
-    /// predicted and measured) keeps the full sizes, which the science needs (2 Dec: with 8 GRPO prompts a step Vision-R1 lost its
+    /// The default budget in minutes: 75, so that a quiet 2-core AVX-512 BF16 machine (probe about 0.37 s, about 45 minutes
+    /// predicted; 40 min 17 s measured with 2 CI epochs) keeps the full sizes, which the science needs (2 Dec: with 8 GRPO prompts a step Vision-R1 lost its
     /// gain, with every reduction it fell below the base). A slower machine gets reduced sizes, and the plan line says so.
     /// </summary>
     public const double DefaultMinutes = 75;
