@@ -99,13 +99,16 @@ public sealed class LocalEvaluator(ChatTemplate template, ImageLoader images, IA
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 int first = wave;
-                var generated = TensorWorkers.Run(Math.Min(options.ConcurrentBatches, batches - wave), j =>
+                // Prompts are encoded here, on the calling thread (the tokenizer and image loader are shared); only the tensor work runs on workers.
+                var encodedBatches = Enumerable.Range(first, Math.Min(options.ConcurrentBatches, batches - wave))
+                    .Select(b => problems.Skip(b * batchSize).Take(batchSize)
+                        .Select(p => template.Encode(images.Resolve(ProblemTurns.User(p, prompt(p))), addGenerationPrompt: true)).ToList())
+                    .ToList();
+                var generated = TensorWorkers.Run(encodedBatches.Count, j =>
                 {
                     using var scope = NewDisposeScope();
                     using var _ = no_grad();
-                    var encoded = problems.Skip((first + j) * batchSize).Take(batchSize)
-                        .Select(p => template.Encode(images.Resolve(ProblemTurns.User(p, prompt(p))), addGenerationPrompt: true)).ToList();
-                    using var batch = MultimodalCollator.Collate(encoded, template.Tokenizer.Special, model.Device);
+                    using var batch = MultimodalCollator.Collate(encodedBatches[j], template.Tokenizer.Special, model.Device);
                     return new CompletionGenerator(model).Generate(batch, generation with { Seed = seed + first + j }, 1, cancellationToken);
                 }, options.ConcurrentBatches, cancellationToken);
                 for (int j = 0; j < generated.Length; j++)

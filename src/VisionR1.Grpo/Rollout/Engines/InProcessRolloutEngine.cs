@@ -1,4 +1,5 @@
 using VisionR1.Grpo.Policies;
+using VisionR1.Inputs;
 using VisionR1.Runtime;
 using static TorchSharp.torch;
 
@@ -55,14 +56,25 @@ public sealed class InProcessRolloutEngine(IPolicyModel policy, IPromptEncoder e
                 int byBatch = Math.Max(1, (request.GenerationBatchSize ?? request.Prompts.Count * request.GroupSize) / request.GroupSize);
                 int chunk = Math.Min(byBatch, (request.Prompts.Count + request.ConcurrentChunks - 1) / request.ConcurrentChunks);
                 int chunks = (request.Prompts.Count + chunk - 1) / chunk;
-                var parts = TensorWorkers.Run(chunks, index =>
+                // Prompts are encoded here, on the calling thread (the encoder's tokenizer and image loader are shared); the
+                // workers only generate.
+                var encoded = new List<MultimodalBatch>(chunks);
+                try
                 {
-                    var part = new List<RolloutSample>(chunk * request.GroupSize);
-                    int start = index * chunk;
-                    Sample(request.Prompts.Skip(start).Take(chunk).ToList(), request.GroupSize, request.Settings, SeedMixer.Mix(request.Seed, index), start, part, cancellationToken);
-                    return part;
-                }, request.ConcurrentChunks, cancellationToken);
-                foreach (var part in parts) samples.AddRange(part);
+                    for (int index = 0; index < chunks; index++) encoded.Add(_encoder.Encode(request.Prompts.Skip(index * chunk).Take(chunk).ToList()));
+                    var parts = TensorWorkers.Run(chunks, index =>
+                    {
+                        var part = new List<RolloutSample>(chunk * request.GroupSize);
+                        int start = index * chunk;
+                        Sample(encoded[index], Math.Min(chunk, request.Prompts.Count - start), request.GroupSize, request.Settings, SeedMixer.Mix(request.Seed, index), start, part, cancellationToken);
+                        return part;
+                    }, request.ConcurrentChunks, cancellationToken);
+                    foreach (var part in parts) samples.AddRange(part);
+                }
+                finally
+                {
+                    foreach (var batch in encoded) batch.Dispose();
+                }
             }
             else
             {
@@ -71,7 +83,8 @@ public sealed class InProcessRolloutEngine(IPolicyModel policy, IPromptEncoder e
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         int before = samples.Count;
-                        Sample([request.Prompts[p]], 1, request.Settings, request.CompletionSeed(p, k), p, samples, cancellationToken);
+                        using var one = _encoder.Encode([request.Prompts[p]]);
+                        Sample(one, 1, 1, request.Settings, request.CompletionSeed(p, k), p, samples, cancellationToken);
                         samples[before] = samples[before] with { SampleIndex = k };
                     }
             }
@@ -89,15 +102,15 @@ public sealed class InProcessRolloutEngine(IPolicyModel policy, IPromptEncoder e
     /// <inheritdoc />
     public void Dispose() { }
 
-    private void Sample(List<Rollout.GrpoPrompt> prompts, int groupSize, SamplingSettings settings, long seed, int firstPrompt, List<RolloutSample> into,
+    /// <summary>Samples <paramref name="groupSize"/> completions for each of the <paramref name="promptCount"/> encoded prompts of <paramref name="batch"/>.</summary>
+    private void Sample(MultimodalBatch batch, int promptCount, int groupSize, SamplingSettings settings, long seed, int firstPrompt, List<RolloutSample> into,
         CancellationToken cancellationToken)
     {
         using var scope = NewDisposeScope();
-        int rows = prompts.Count * groupSize;
-        using var batch = _encoder.Encode(prompts);
+        int rows = promptCount * groupSize;
         using var sampled = _policy.Generate(batch, groupSize, settings, seed, cancellationToken);
         if (sampled.Ids.shape[0] != rows)
-            throw new InvalidOperationException($"The policy returned {sampled.Ids.shape[0]} completions for {prompts.Count} prompts × {groupSize} samples.");
+            throw new InvalidOperationException($"The policy returned {sampled.Ids.shape[0]} completions for {promptCount} prompts × {groupSize} samples.");
         var ids = sampled.Ids.to(CPU).to_type(ScalarType.Int64);
         var mask = sampled.Mask.to(CPU).to_type(ScalarType.Int64);
         long width = ids.shape[1];
