@@ -13,6 +13,9 @@ if (args.Length > 0 && args[0] == "data-memory")
     return VisionR1.Benchmarks.DataSourceMemoryProbe.Run(args[1..], Console.Out);
 }
 
+// tcmalloc where the system has it, as in vr1 (the process restarts in place; see NativeAllocator.PreferTcmalloc).
+VisionR1.Runtime.NativeAllocator.PreferTcmalloc();
+
 // Before any tensor call, here and (inherited) in BenchmarkDotNet's child processes: OpenMP workers spin
 // briefly when the machine is idle and sleep when it is busy, and freed tensor memory stays in the process, as in vr1 (see ThreadWaitPolicy,
 // NativeAllocator and benchmarks/NOTES.md). mallopt acts on this process only; the children get the same

@@ -24,6 +24,9 @@ public sealed record BenchReport
     /// <summary>Whether freed tensor memory stays in the process (see <c>NativeAllocator.KeepFreedMemory</c>).</summary>
     public required bool KeepsFreedMemory { get; init; }
 
+    /// <summary>The malloc serving libtorch's tensor memory and why (see <c>NativeAllocator.Describe</c>), e.g. <c>allocator: tcmalloc (…)</c>.</summary>
+    public required string Allocator { get; init; }
+
     /// <summary>The precision the run resolved ("fp32" or "bf16"); bf16 training steps are measured only when it is bf16.</summary>
     public required string Precision { get; init; }
 

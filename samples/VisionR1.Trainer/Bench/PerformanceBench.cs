@@ -92,6 +92,7 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
             Threads = get_num_threads(),
             ThreadWait = ThreadWaitPolicy.Describe(),
             KeepsFreedMemory = NativeAllocator.Applied,
+            Allocator = NativeAllocator.Describe(),
             Precision = runtime.Precision.DtypeName,
             PrecisionReason = runtime.Precision.Reason,
             PrecisionProbeGflopsFp32 = runtime.Precision.Fp32Gflops,

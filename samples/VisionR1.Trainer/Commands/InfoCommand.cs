@@ -29,6 +29,7 @@ public sealed class InfoCommand : ICliCommand
 
         var report = VisionR1Runtime.Initialize(device, threads, precision);
         stdout.WriteLine(report.ToString());
+        stdout.WriteLine(NativeAllocator.Describe());
         var fp32 = VisionR1Runtime.MeasureMatmulGflops(size, torch.ScalarType.Float32, device: report.Device);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"matmul {size}x{size} fp32: {fp32:F1} GFLOP/s"));
         // Where auto rejected bf16 the probe already says how slow it is; a large bf16 product there takes seconds.

@@ -1,5 +1,6 @@
 using VisionR1.Model.Config;
 using VisionR1.Recipe;
+using VisionR1.Runtime;
 using VisionR1.Trainer.Bench;
 using static TorchSharp.torch;
 
@@ -14,8 +15,9 @@ namespace VisionR1.Trainer.Pipeline;
 public static class PipelineBudget
 {
     /// <summary>
-    /// The default budget in minutes: 75, so that a quiet 2-core AVX-512 BF16 machine (probe about 0.37 s, about 45 minutes
-    /// predicted; 40 min 17 s measured with 2 CI epochs) keeps the full sizes, which the science needs (2 Dec: with 8 GRPO prompts a step Vision-R1 lost its
+    /// The default budget in minutes: 75, so that a quiet 2-core AVX-512 BF16 machine (probe 0.34–0.37 s; 22 min 44 s measured
+    /// with tcmalloc, about 45 minutes predicted with glibc's malloc) keeps the full sizes, and so does an AVX2-only one in fp32 with
+    /// tcmalloc (emulated: probe 0.735 s, 48 minutes predicted), which the science needs (2 Dec: with 8 GRPO prompts a step Vision-R1 lost its
     /// gain, with every reduction it fell below the base). A slower machine gets reduced sizes, and the plan line says so.
     /// </summary>
     public const double DefaultMinutes = 75;
@@ -23,23 +25,38 @@ public static class PipelineBudget
     /// <summary>Tokens per row of the probe batch (a base sample: template, 16 image tokens, a caption or question and its answer).</summary>
     public const int ProbeTokens = 96;
 
-    // Cost ratios of the reference run (seed 1, full sizes, 2 Dec 2026 16:09–16:49 UTC, 2-core AMD EPYC with AVX-512 BF16, bf16,
-    // generation batches side by side) over the probe step measured at its start on the quiet machine (0.367 s): wall seconds
-    // per step, checkpoints included, of the base stage 1,059 s / 1,438 steps, of CI 274 s / 399 steps, of GRPO 976 s / 180
-    // steps at 16 prompts (medians 6.21 s a step at 128×8, 4.39 s at 256×4; a nice-19 probe shared the machine for the last
-    // ten minutes of GRPO); the direct evaluation of 1,000 items 7.0 s, a think/answer one 27.8 s (mean of base_cot 15.8,
-    // ci 38.1 and vision_r1 29.5); world, tokenizer, cold start and filter 16 s.
-    private const double ReferenceProbeSeconds = 0.367;
-    private const double BaseStepUnits = 1059.1 / 1438 / ReferenceProbeSeconds;
-    private const double CiStepUnits = 274.1 / 399 / ReferenceProbeSeconds;
-    private const double GrpoStepUnits16 = 976.4 / 180 / ReferenceProbeSeconds;
+    /// <summary>
+    /// Cost ratios of a measured reference run over the probe step measured at its start: wall seconds per step (checkpoints
+    /// included) of the base stage, CI and GRPO at 16 prompts, seconds of a direct and of a think/answer evaluation of 1,000
+    /// items, and the fixed part (world, tokenizer, cold start, filter), each divided by the probe.
+    /// </summary>
+    public sealed record CostRatios(string Name, double ProbeSeconds, double BaseStepSeconds, double CiStepSeconds, double GrpoStepSeconds,
+        double DirectEvalSecondsPer1000, double CotEvalSecondsPer1000, double FixedSeconds, double FilterKeepRate);
+
+    /// <summary>
+    /// glibc's malloc (reference: seed 1, full sizes with 2 CI epochs, 2 Dec 2026 16:09–16:49 UTC, 2-core AMD EPYC with AVX-512
+    /// BF16, bf16, generation batches side by side, quiet machine; probe 0.367 s): base 1,059 s / 1,438 steps (its steps slow from
+    /// 0.61 to 0.84 s over the stage as glibc's free lists fill), CI 274 s / 399 steps, GRPO 976 s / 180 steps (medians 6.21 s a
+    /// step at 128×8, 4.39 s at 256×4; a nice-19 probe shared the last ten minutes), the direct evaluation 7.0 s, a think/answer
+    /// one 27.8 s (mean of base_cot 15.8, ci 38.1 and vision_r1 29.5), 16 s fixed.
+    /// </summary>
+    public static CostRatios Glibc { get; } = new("glibc", 0.367, 1059.1 / 1438, 274.1 / 399, 976.4 / 180, 7.0, 27.8, 16, 3185.0 / 4000);
+
+    /// <summary>
+    /// tcmalloc preloaded (reference: seed 0, the default command, 2 Dec 2026 23:16–23:39 UTC, the same machine, quiet except for
+    /// about three minutes of builds during the base stage; probe 0.340 s): base 589 s / 1,438
+    /// steps (medians 0.378 s in steps 1–180 and 0.368 s in 1,261–1,438: the slow-down under glibc is gone), CI 256 s / 788 steps,
+    /// GRPO 462 s / 180 steps, the direct evaluation 2.2 s, a think/answer one 12.2 s (mean of base_cot 6.9, ci 16.7 and
+    /// vision_r1 13.0), 16 s fixed; 1,364 s in all.
+    /// </summary>
+    public static CostRatios Tcmalloc { get; } = new("tcmalloc", 0.340, 588.7 / 1438, 256.5 / 788, 462.3 / 180, 2.2, 12.2, 16.4, 3151.0 / 4000);
+
+    /// <summary>The ratios for the allocator serving this process (<see cref="NativeAllocator.LoadedReplacement"/>): tcmalloc's where it is loaded, else glibc's.</summary>
+    public static CostRatios ForThisProcess => NativeAllocator.LoadedReplacement() is { } lib && lib.Contains("tcmalloc", StringComparison.Ordinal) ? Tcmalloc : Glibc;
+
     // A GRPO step with fewer prompts is assumed to keep 39% of its cost fixed (generation's per-token passes), the share the
     // 26 Nov runs with 16 and 8 prompts measured; it was not measured again at these sizes.
     private const double GrpoFixedShare = 0.39;
-    private const double CotEvalUnitsPer1000 = 27.8 / ReferenceProbeSeconds;
-    private const double DirectEvalUnitsPer1000 = 7.0 / ReferenceProbeSeconds;
-    private const double FixedSeconds = 16;
-    private const double FilterKeepRate = 3185.0 / 4000;
 
     /// <summary>
     /// The default sizes, then each reduction on top of the previous: GRPO prompts per step halved (more prompts per step
@@ -58,31 +75,35 @@ public static class PipelineBudget
         return [(options, ""), (l1, r1), (l2, r2), (l3, r3)];
     }
 
-    /// <summary>Predicted seconds of each stage group of <paramref name="options"/> given the probe step time.</summary>
-    public static IReadOnlyDictionary<string, double> Predict(PipelineOptions options, double probeStepSeconds)
+    /// <summary>Predicted seconds of each stage group of <paramref name="options"/> given the probe step time and the cost ratios (default <see cref="ForThisProcess"/>).</summary>
+    public static IReadOnlyDictionary<string, double> Predict(PipelineOptions options, double probeStepSeconds, CostRatios? ratios = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        double u = probeStepSeconds;
+        var r = ratios ?? ForThisProcess;
+        double u = probeStepSeconds / r.ProbeSeconds;
         int baseSamples = (int)Math.Ceiling((2 + options.BaseWorkedShare) * options.TrainItems) + options.BaseArithmeticDrills;
         double baseSteps = Math.Ceiling((double)baseSamples / options.BaseBatch) * options.BaseEpochs;
-        double ciSteps = Math.Ceiling(FilterKeepRate * options.ColdStartItems / options.CiBatch) * options.CiEpochs;
+        double ciSteps = Math.Ceiling(r.FilterKeepRate * options.ColdStartItems / options.CiBatch) * options.CiEpochs;
         int grpoRuns = options.Variants.Count;
         double grpoSteps = 2.0 * options.GrpoStepsPerStage * grpoRuns;
         int cotModels = 1 + grpoRuns + (options.BaseWorkedShare > 0 ? 1 : 0);
         int directModels = 1;
         return new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            ["fixed"] = FixedSeconds,
-            [RecipeStages.Base] = baseSteps * BaseStepUnits * u,
-            [RecipeStages.Ci] = ciSteps * CiStepUnits * u,
-            [RecipeStages.VisionR1] = grpoSteps * GrpoStepUnits16 * (GrpoFixedShare + (1 - GrpoFixedShare) * options.GrpoPromptsPerStep / 16.0) * u,
-            ["evaluations"] = (options.TestItems + options.ProbeItems) / 1000.0 * (directModels * DirectEvalUnitsPer1000 + cotModels * CotEvalUnitsPer1000) * u,
+            ["fixed"] = r.FixedSeconds,
+            [RecipeStages.Base] = baseSteps * r.BaseStepSeconds * u,
+            [RecipeStages.Ci] = ciSteps * r.CiStepSeconds * u,
+            [RecipeStages.VisionR1] = grpoSteps * r.GrpoStepSeconds * (GrpoFixedShare + (1 - GrpoFixedShare) * options.GrpoPromptsPerStep / 16.0) * u,
+            ["evaluations"] = (options.TestItems + options.ProbeItems) / 1000.0 * (directModels * r.DirectEvalSecondsPer1000 + cotModels * r.CotEvalSecondsPer1000) * u,
         };
     }
 
     /// <summary>The first level of <see cref="Ladder"/> predicted within <paramref name="budgetSeconds"/> (the last one if none is; level 0 without a budget).</summary>
-    public static (PipelineOptions Options, RunPlan Plan) Fit(PipelineOptions options, double probeStepSeconds, double budgetSeconds, string dtype) =>
-        RunBudget.Fit(Ladder(options), Predict, probeStepSeconds, budgetSeconds, dtype);
+    public static (PipelineOptions Options, RunPlan Plan) Fit(PipelineOptions options, double probeStepSeconds, double budgetSeconds, string dtype, CostRatios? ratios = null)
+    {
+        var r = ratios ?? ForThisProcess;
+        return RunBudget.Fit(Ladder(options), (o, p) => Predict(o, p, r), probeStepSeconds, budgetSeconds, dtype);
+    }
 
     /// <summary>Median seconds of three base-shaped training steps (after one warm-up) of the run's preset, batch and precision.</summary>
     public static double ProbeStepSeconds(PipelineOptions options, Device device, ScalarType dtype, CancellationToken cancellationToken)
@@ -98,6 +119,6 @@ public static class PipelineBudget
     /// <summary>The plan saved in <paramref name="runDirectory"/> by an earlier start (a resumed run keeps its sizes), else a new one from a probe (<see cref="RunBudget.Resolve"/>).</summary>
     public static (PipelineOptions Options, RunPlan Plan, bool Reused) Resolve(PipelineOptions options, string runDirectory, double budgetSeconds,
         Device device, ScalarType dtype, CancellationToken cancellationToken) =>
-        RunBudget.Resolve(Ladder(options), Predict, runDirectory, budgetSeconds, dtype == ScalarType.BFloat16 ? "bf16" : "fp32",
+        RunBudget.Resolve(Ladder(options), (o, p) => Predict(o, p, ForThisProcess), runDirectory, budgetSeconds, dtype == ScalarType.BFloat16 ? "bf16" : "fp32",
             () => ProbeStepSeconds(options, device, dtype, cancellationToken));
 }

@@ -5,8 +5,8 @@ using VisionR1.Grpo.Schedule;
 namespace VisionR1.Trainer.Pipeline;
 
 /// <summary>
-/// Sizes and settings of `vr1 pipeline`. <see cref="Default"/> is the embedded run (about 45 minutes on a quiet two-core
-/// AVX-512 BF16 machine; <see cref="PipelineBudget"/> reduces it to fit a budget); <see cref="Quick"/> runs every stage with
+/// Sizes and settings of `vr1 pipeline`. <see cref="Default"/> is the embedded run (23 minutes on a quiet two-core
+/// AVX-512 BF16 machine with tcmalloc, about 45 with glibc's malloc; <see cref="PipelineBudget"/> reduces it to fit a budget); <see cref="Quick"/> runs every stage with
 /// tiny sizes for CI. The real path
 /// (<see cref="ModelDirectory"/> set) skips world generation and tokenizer training.
 /// </summary>
@@ -55,7 +55,7 @@ public sealed record PipelineOptions
     /// <summary>Model preset trained from scratch: "small" (5.6M parameters, the default) or "medium" (14.8M, about 3× the time), or "tiny".</summary>
     public string Preset { get; init; } = "small";
 
-    /// <summary>Epochs of base pre-training (2: 1,438 steps of 32 samples at the default sizes, about 16 minutes on two cores).</summary>
+    /// <summary>Epochs of base pre-training (2: 1,438 steps of 32 samples at the default sizes, 10 minutes on two cores with tcmalloc, about 18 with glibc).</summary>
     public int BaseEpochs { get; init; } = 2;
 
     /// <summary>
@@ -100,6 +100,12 @@ public sealed record PipelineOptions
 
     /// <summary>GRPO steps per PTST stage (90 + 90: 5.2–6.4 points over CI; 45 + 45 gained −1.2 to +4.4).</summary>
     public int GrpoStepsPerStage { get; init; } = 90;
+
+    /// <summary>
+    /// Fewest reasoning steps of a GRPO prompt in the embedded run (1: the RL pool's natural mix; 2: only problems that combine two
+    /// or more facts, as 80% of the test split does). The RL pool is the training problems after the cold-start ones.
+    /// </summary>
+    public int GrpoMinSteps { get; init; } = 1;
 
     /// <summary>First PTST stage's completion cap (the paper's 4096 scaled to the small model).</summary>
     public int GrpoShortCap { get; init; } = 128;

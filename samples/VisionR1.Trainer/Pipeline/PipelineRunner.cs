@@ -82,7 +82,7 @@ public sealed class PipelineRunner
         }
         var template = new ChatTemplate(tokenizer, ChatTemplateOptions.NoSystemPrompt);
         var coldProblems = train.Take(Math.Min(_o.ColdStartItems, train.Count)).ToList();
-        var rlProblems = train.Count > coldProblems.Count ? train.Skip(coldProblems.Count).ToList() : train;
+        var rlProblems = RlPool(train, coldProblems.Count, _o.IsRealPath ? 1 : _o.GrpoMinSteps, _o.GrpoPromptsPerStep);
 
         string baseModel;
         if (_o.IsRealPath) baseModel = _o.ModelDirectory!;
@@ -191,6 +191,19 @@ public sealed class PipelineRunner
         SaveEverySteps = _o.SaveEverySteps,
         KeepLastCheckpoints = 1,
     };
+
+    /// <summary>
+    /// The GRPO prompt pool: the training problems after the <paramref name="coldCount"/> used for the cold start (all of them if
+    /// none are left), keeping only those with at least <paramref name="minSteps"/> reasoning steps (synthetic metadata "steps")
+    /// when that leaves at least <paramref name="promptsPerStep"/>; otherwise the whole pool.
+    /// </summary>
+    internal static IReadOnlyList<MathProblem> RlPool(IReadOnlyList<MathProblem> train, int coldCount, int minSteps, int promptsPerStep)
+    {
+        IReadOnlyList<MathProblem> pool = train.Count > coldCount ? train.Skip(coldCount).ToList() : train;
+        if (minSteps <= 1) return pool;
+        var multi = pool.Where(p => int.TryParse(p.Metadata?.GetValueOrDefault(SyntheticMetadataKeys.Steps), out var n) && n >= minSteps).ToList();
+        return multi.Count >= promptsPerStep ? multi : pool;
+    }
 
     private TrainingResult TrainGrpo(string stage, string initFrom, ChatTemplate template, IReadOnlyList<MathProblem> problems,
         Grpo.Schedule.PtstSchedule schedule, bool softReward, CancellationToken ct)

@@ -10,7 +10,7 @@ public sealed class PipelineBudgetTests
         // The reference machine's probe step: the reference run's stage costs (1,000 test items, base evaluated both ways):
         // base 1,059 s, CI 274 s for 2 epochs (the default's 4: 548 s), GRPO 976 s, evaluations 7.0 + 3 × 27.8 s, 16 s fixed:
         // about 44.8 minutes, within 50.
-        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 0.367, 50 * 60, "bf16");
+        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 0.367, 50 * 60, "bf16", PipelineBudget.Glibc);
         Assert.Same(PipelineOptions.Default, options);
         Assert.Equal(0, plan.Level);
         Assert.InRange(plan.PredictedTotalSeconds, 44 * 60, 46 * 60);
@@ -19,16 +19,16 @@ public sealed class PipelineBudgetTests
     [Fact]
     public void A_four_times_slower_machine_gets_reduced_sizes_predicted_within_the_budget()
     {
-        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 4 * 0.367, 25 * 60, "fp32");
+        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 4 * 0.367, 25 * 60, "fp32", PipelineBudget.Glibc);
         Assert.True(plan.Level > 0);
         // The first level that fits is chosen; when none does, the last (the plan then says so).
         var ladder = PipelineBudget.Ladder(PipelineOptions.Default);
         Assert.True(plan.PredictedTotalSeconds <= 25 * 60 || plan.Level == ladder.Count - 1, plan.Describe());
         for (int level = 0; level < plan.Level; level++)
-            Assert.True(PipelineBudget.Predict(ladder[level].Options, 4 * 0.367).Values.Sum() > 25 * 60);
+            Assert.True(PipelineBudget.Predict(ladder[level].Options, 4 * 0.367, PipelineBudget.Glibc).Values.Sum() > 25 * 60);
         // The prediction of the chosen sizes is what the plan reports, and each level costs less than the one before.
-        Assert.Equal(PipelineBudget.Predict(options, 4 * 0.367).Values.Sum(), plan.PredictedTotalSeconds, 6);
-        var costs = PipelineBudget.Ladder(PipelineOptions.Default).Select(l => PipelineBudget.Predict(l.Options, 1).Values.Sum()).ToList();
+        Assert.Equal(PipelineBudget.Predict(options, 4 * 0.367, PipelineBudget.Glibc).Values.Sum(), plan.PredictedTotalSeconds, 6);
+        var costs = PipelineBudget.Ladder(PipelineOptions.Default).Select(l => PipelineBudget.Predict(l.Options, 1, PipelineBudget.Glibc).Values.Sum()).ToList();
         Assert.True(costs.Zip(costs.Skip(1)).All(p => p.Second < p.First), string.Join(", ", costs));
         Assert.Contains("reduced", plan.Describe());
     }
@@ -39,16 +39,37 @@ public sealed class PipelineBudgetTests
         Assert.Equal(75, PipelineBudget.DefaultMinutes);
         // A quiet AVX-512 BF16 2-core machine (probe 0.37–0.42 s, 2 Dec) keeps the full sizes under the default; an AVX2-only one in
         // fp32 (probe about 2.5× slower, emulated) gets reduced sizes.
-        Assert.Equal(0, PipelineBudget.Fit(PipelineOptions.Default, 0.423, PipelineBudget.DefaultMinutes * 60, "bf16").Plan.Level);
-        Assert.True(PipelineBudget.Fit(PipelineOptions.Default, 2.5 * 0.367, PipelineBudget.DefaultMinutes * 60, "fp32").Plan.Level > 0);
+        Assert.Equal(0, PipelineBudget.Fit(PipelineOptions.Default, 0.423, PipelineBudget.DefaultMinutes * 60, "bf16", PipelineBudget.Glibc).Plan.Level);
+        Assert.True(PipelineBudget.Fit(PipelineOptions.Default, 2.5 * 0.367, PipelineBudget.DefaultMinutes * 60, "fp32", PipelineBudget.Glibc).Plan.Level > 0);
     }
 
     [Fact]
     public void No_budget_keeps_the_defaults_however_slow_and_an_impossible_budget_says_so()
     {
-        Assert.Equal(0, PipelineBudget.Fit(PipelineOptions.Default, 10, 0, "fp32").Plan.Level);
-        var (_, plan) = PipelineBudget.Fit(PipelineOptions.Default, 10, 60, "fp32");
+        Assert.Equal(0, PipelineBudget.Fit(PipelineOptions.Default, 10, 0, "fp32", PipelineBudget.Glibc).Plan.Level);
+        var (_, plan) = PipelineBudget.Fit(PipelineOptions.Default, 10, 60, "fp32", PipelineBudget.Glibc);
         Assert.Equal(PipelineBudget.Ladder(PipelineOptions.Default).Count - 1, plan.Level);
         Assert.Contains("still exceed", plan.Describe());
+    }
+
+    [Fact]
+    public void With_tcmalloc_the_reference_run_is_predicted_at_its_measured_wall_time()
+    {
+        // The tcmalloc reference (seed 0, 2 Dec 23:16–23:39 UTC): probe 0.340 s, 1,364 s wall at the default sizes.
+        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 0.340, 30 * 60, "bf16", PipelineBudget.Tcmalloc);
+        Assert.Same(PipelineOptions.Default, options);
+        Assert.Equal(0, plan.Level);
+        Assert.InRange(plan.PredictedTotalSeconds, 1364 - 30, 1364 + 30);
+        // The same probe under glibc's ratios predicts a much longer run (its base stage slowed as the heap fragmented).
+        Assert.True(PipelineBudget.Predict(PipelineOptions.Default, 0.340, PipelineBudget.Glibc).Values.Sum() > 1.6 * plan.PredictedTotalSeconds);
+    }
+
+    [Fact]
+    public void The_ratios_follow_the_allocator_that_serves_the_process()
+    {
+        var loaded = VisionR1.Runtime.NativeAllocator.LoadedReplacement();
+        var expected = loaded is not null && loaded.Contains("tcmalloc", StringComparison.Ordinal) ? PipelineBudget.Tcmalloc : PipelineBudget.Glibc;
+        Assert.Same(expected, PipelineBudget.ForThisProcess);
+        Assert.Equal(PipelineBudget.Predict(PipelineOptions.Default, 0.5, expected).Values.Sum(), PipelineBudget.Predict(PipelineOptions.Default, 0.5).Values.Sum(), 6);
     }
 }
