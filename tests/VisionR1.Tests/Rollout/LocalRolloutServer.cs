@@ -417,7 +417,8 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        _listener.Stop();
+        // Close alone: on Unix, Stop already releases the port, and a Close after it binds the port again to remove the
+        // prefixes a second time, which fails ("Address already in use") once another test's server has taken that port.
         _listener.Close();
         try { await _loop.ConfigureAwait(false); } catch (ObjectDisposedException) { }
         // Requests still being served (a client that gave up on a round leaves them behind) finish before the model goes.
