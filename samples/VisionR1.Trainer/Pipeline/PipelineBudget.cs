@@ -26,9 +26,10 @@ public static class PipelineBudget
     public const int ProbeTokens = 96;
 
     /// <summary>
-    /// Cost ratios of a measured reference run over the probe step measured at its start: wall seconds per step (checkpoints
+    /// The costs of a measured reference run and the probe step measured at its start: wall seconds per step (checkpoints
     /// included) of the base stage, CI and GRPO at 16 prompts, seconds of a direct and of a think/answer evaluation of 1,000
-    /// items, and the fixed part (world, tokenizer, cold start, filter), each divided by the probe.
+    /// items, the fixed part (world, tokenizer, cold start, filter, not scaled) and the filter's keep rate. <see cref="Predict"/>
+    /// scales the timed costs by the new probe over <paramref name="ProbeSeconds"/>. <paramref name="Name"/> is the allocator.
     /// </summary>
     public sealed record CostRatios(string Name, double ProbeSeconds, double BaseStepSeconds, double CiStepSeconds, double GrpoStepSeconds,
         double DirectEvalSecondsPer1000, double CotEvalSecondsPer1000, double FixedSeconds, double FilterKeepRate);
@@ -118,7 +119,7 @@ public static class PipelineBudget
 
     /// <summary>The plan saved in <paramref name="runDirectory"/> by an earlier start (a resumed run keeps its sizes), else a new one from a probe (<see cref="RunBudget.Resolve"/>).</summary>
     public static (PipelineOptions Options, RunPlan Plan, bool Reused) Resolve(PipelineOptions options, string runDirectory, double budgetSeconds,
-        Device device, ScalarType dtype, CancellationToken cancellationToken) =>
-        RunBudget.Resolve(Ladder(options), (o, p) => Predict(o, p, ForThisProcess), runDirectory, budgetSeconds, dtype == ScalarType.BFloat16 ? "bf16" : "fp32",
+        Device device, ScalarType dtype, CancellationToken cancellationToken, CostRatios? ratios = null) =>
+        RunBudget.Resolve(Ladder(options), (o, p) => Predict(o, p, ratios ??= ForThisProcess), runDirectory, budgetSeconds, dtype == ScalarType.BFloat16 ? "bf16" : "fp32",
             () => ProbeStepSeconds(options, device, dtype, cancellationToken));
 }

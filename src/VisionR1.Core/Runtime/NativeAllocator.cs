@@ -91,42 +91,30 @@ public static class NativeAllocator
     /// The path of a malloc replacement (tcmalloc, jemalloc or mimalloc) mapped into this process, read from
     /// <c>/proc/self/maps</c>; null when there is none or the file cannot be read (then glibc's malloc serves libtorch).
     /// </summary>
-    public static string? LoadedReplacement()
-    {
-        if (!OperatingSystem.IsLinux()) return null;
-        try
-        {
-            foreach (var line in File.ReadLines("/proc/self/maps"))
-            {
-                int slash = line.IndexOf('/', StringComparison.Ordinal);
-                if (slash < 0) continue;
-                var path = line[slash..];
-                var name = Path.GetFileName(path);
-                if (name.StartsWith("libtcmalloc", StringComparison.Ordinal) || name.StartsWith("libjemalloc", StringComparison.Ordinal)
-                    || name.StartsWith("libmimalloc", StringComparison.Ordinal))
-                    return path;
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-        return null;
-    }
+    public static string? LoadedReplacement() =>
+        MappedFiles().FirstOrDefault(path => Path.GetFileName(path) is var name
+            && (name.StartsWith("libtcmalloc", StringComparison.Ordinal) || name.StartsWith("libjemalloc", StringComparison.Ordinal)
+                || name.StartsWith("libmimalloc", StringComparison.Ordinal)));
 
-    private static bool IsMapped(string path)
+    /// <summary>The files mapped into this process (<c>/proc/self/maps</c>); none where it cannot be read.</summary>
+    private static IEnumerable<string> MappedFiles()
     {
+        if (!OperatingSystem.IsLinux()) return [];
         try
         {
-            return File.ReadLines("/proc/self/maps").Any(line => line.EndsWith(" " + path, StringComparison.Ordinal));
+            return File.ReadAllLines("/proc/self/maps")
+                .Select(line => line.IndexOf('/', StringComparison.Ordinal) is var slash and >= 0 ? line[slash..] : null)
+                .OfType<string>()
+                .Distinct(StringComparer.Ordinal)
+                .ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return false;
+            return [];
         }
     }
+
+    private const string RestartReason = "preloaded by PreferTcmalloc's restart";
 
     /// <summary>What <see cref="PreferTcmalloc"/> decided, for the run's first lines and reports.</summary>
     public static AllocatorChoice? Choice { get; private set; }
@@ -150,7 +138,7 @@ public static class NativeAllocator
     {
         if (!OperatingSystem.IsLinux()) return new AllocatorChoice("system", null, "not Linux: the system's malloc");
         if (LoadedReplacement() is { } loaded)
-            return new AllocatorChoice(AllocatorName(loaded), loaded, Environment.GetEnvironmentVariable(RestartedVariable) == "1" ? "preloaded by vr1's restart" : "preloaded");
+            return new AllocatorChoice(AllocatorName(loaded), loaded, Environment.GetEnvironmentVariable(RestartedVariable) == "1" ? RestartReason : "preloaded");
         var wanted = Environment.GetEnvironmentVariable(ChoiceVariable);
         if (string.Equals(wanted, "glibc", StringComparison.OrdinalIgnoreCase))
             return new AllocatorChoice("glibc", null, $"{ChoiceVariable}=glibc");
@@ -167,8 +155,8 @@ public static class NativeAllocator
         {
             // A library of another name (VR1_ALLOCATOR=/path) is recognised by its mapping.
             var target = new FileInfo(library).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? library;
-            return IsMapped(target)
-                ? new AllocatorChoice(Path.GetFileName(target), target, "preloaded by vr1's restart")
+            return MappedFiles().Contains(target, StringComparer.Ordinal)
+                ? new AllocatorChoice(Path.GetFileName(target), target, RestartReason)
                 : new AllocatorChoice("glibc", null, $"restarted with LD_PRELOAD={library}, but the dynamic loader did not load it");
         }
         return Restart(library);

@@ -63,7 +63,7 @@ public sealed class NativeAllocatorTests
         {
             // /proc/self/maps names the file the link resolves to (libtcmalloc_minimal.so.4 -> ….so.4.5.10).
             var mapped = new FileInfo(tcmalloc).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? tcmalloc;
-            Assert.Contains($"allocator: tcmalloc ({mapped}; preloaded by vr1's restart)", output);
+            Assert.Contains($"allocator: tcmalloc ({mapped}; preloaded by PreferTcmalloc's restart)", output);
         }
         else
             Assert.Contains("allocator: glibc, freed memory kept: yes; no tcmalloc found", output);
@@ -98,7 +98,7 @@ public sealed class NativeAllocatorTests
             File.Copy(libm, library);
             var (code, output) = RunVr1Info(library);
             Assert.True(code == 0, output);
-            Assert.Contains($"allocator: libvr1-test-alloc.so ({library}; preloaded by vr1's restart)", output);
+            Assert.Contains($"allocator: libvr1-test-alloc.so ({library}; preloaded by PreferTcmalloc's restart)", output);
         }
         finally
         {
