@@ -15,9 +15,9 @@ namespace VisionR1.Trainer.Pipeline;
 public static class PipelineBudget
 {
     /// <summary>
-    /// The default budget in minutes: 75, so that a quiet 2-core AVX-512 BF16 machine (probe 0.34–0.37 s; 22 min 44 s measured
-    /// with tcmalloc, about 45 minutes predicted with glibc's malloc) keeps the full sizes, and so does an AVX2-only one in fp32 with
-    /// tcmalloc (emulated: probe 0.735 s, 48 minutes predicted), which the science needs (2 Dec: with 8 GRPO prompts a step Vision-R1 lost its
+    /// The default budget in minutes: 75, so that a quiet 2-core AVX-512 BF16 machine (probe 0.34–0.37 s; 27 min 53 s measured
+    /// with tcmalloc and dynamic sampling, about 55 minutes predicted with glibc's malloc) keeps the full sizes, and so does an AVX2-only
+    /// one in fp32 with tcmalloc (emulated: probe 0.735 s, about 61 minutes predicted), which the science needs (2 Dec: with 8 GRPO prompts a step Vision-R1 lost its
     /// gain, with every reduction it fell below the base). A slower machine gets reduced sizes, and the plan line says so.
     /// </summary>
     public const double DefaultMinutes = 75;
@@ -28,11 +28,19 @@ public static class PipelineBudget
     /// <summary>
     /// The costs of a measured reference run and the probe step measured at its start: wall seconds per step (checkpoints
     /// included) of the base stage, CI and GRPO at 16 prompts, seconds of a direct and of a think/answer evaluation of 1,000
-    /// items, the fixed part (world, tokenizer, cold start, filter, not scaled) and the filter's keep rate. <see cref="Predict"/>
-    /// scales the timed costs by the new probe over <paramref name="ProbeSeconds"/>. <paramref name="Name"/> is the allocator.
+    /// items, the fixed part (world, tokenizer, cold start, filter, not scaled), the filter's keep rate and whether the reference
+    /// run's GRPO sampled dynamically. <see cref="Predict"/> scales the timed costs by the new probe over <paramref name="ProbeSeconds"/>.
+    /// <paramref name="Name"/> is the allocator.
     /// </summary>
     public sealed record CostRatios(string Name, double ProbeSeconds, double BaseStepSeconds, double CiStepSeconds, double GrpoStepSeconds,
-        double DirectEvalSecondsPer1000, double CotEvalSecondsPer1000, double FixedSeconds, double FilterKeepRate);
+        double DirectEvalSecondsPer1000, double CotEvalSecondsPer1000, double FixedSeconds, double FilterKeepRate, bool DynamicSampling = false);
+
+    /// <summary>
+    /// How much a GRPO stage costs with dynamic sampling (<see cref="PipelineOptions.GrpoDynamicSampling"/>) against without: 808.8 s
+    /// against 462.3 s, the default command on seed 0 with and without it, both on the quiet tcmalloc reference machine (2 and 3 Dec
+    /// 2026). About 1.6× the prompts of PTST's first stage and 2.2× of its second are sampled to keep 16 groups whose rewards differ.
+    /// </summary>
+    public const double DynamicSamplingGrpoCost = 808.8 / 462.3;
 
     /// <summary>
     /// glibc's malloc (reference: seed 1, full sizes with 2 CI epochs, 2 Dec 2026 16:09–16:49 UTC, 2-core AMD EPYC with AVX-512
@@ -44,13 +52,13 @@ public static class PipelineBudget
     public static CostRatios Glibc { get; } = new("glibc", 0.367, 1059.1 / 1438, 274.1 / 399, 976.4 / 180, 7.0, 27.8, 16, 3185.0 / 4000);
 
     /// <summary>
-    /// tcmalloc preloaded (reference: seed 0, the default command, 2 Dec 2026 23:16–23:39 UTC, the same machine, quiet except for
-    /// about three minutes of builds during the base stage; probe 0.340 s): base 589 s / 1,438
-    /// steps (medians 0.378 s in steps 1–180 and 0.368 s in 1,261–1,438: the slow-down under glibc is gone), CI 256 s / 788 steps,
-    /// GRPO 462 s / 180 steps, the direct evaluation 2.2 s, a think/answer one 12.2 s (mean of base_cot 6.9, ci 16.7 and
-    /// vision_r1 13.0), 16 s fixed; 1,364 s in all.
+    /// tcmalloc preloaded (reference: seed 0, the default command with dynamic sampling, 3 Dec 2026 06:26–06:54 UTC, the same
+    /// machine, quiet except for one build of about a minute during the base stage; probe 0.337 s): base 554 s / 1,438 steps (the
+    /// slow-down under glibc is gone), CI 257 s / 788 steps, GRPO 809 s / 180 steps, the direct evaluation 2.9 s, a think/answer one
+    /// 11.8 s (mean of base_cot 7.0, ci 16.4 and vision_r1 12.0), 14.7 s fixed; 1,673 s in all. Without dynamic sampling the same
+    /// command took 1,364 s (2 Dec, GRPO 462 s).
     /// </summary>
-    public static CostRatios Tcmalloc { get; } = new("tcmalloc", 0.340, 588.7 / 1438, 256.5 / 788, 462.3 / 180, 2.2, 12.2, 16.4, 3151.0 / 4000);
+    public static CostRatios Tcmalloc { get; } = new("tcmalloc", 0.337, 553.5 / 1438, 257.3 / 788, 808.8 / 180, 2.9, 11.8, 14.7, 3151.0 / 4000, DynamicSampling: true);
 
     /// <summary>The ratios for the allocator serving this process (<see cref="NativeAllocator.LoadedReplacement"/>): tcmalloc's where it is loaded, else glibc's.</summary>
     public static CostRatios ForThisProcess => NativeAllocator.LoadedReplacement() is { } lib && lib.Contains("tcmalloc", StringComparison.Ordinal) ? Tcmalloc : Glibc;
@@ -87,6 +95,7 @@ public static class PipelineBudget
         double ciSteps = Math.Ceiling(r.FilterKeepRate * options.ColdStartItems / options.CiBatch) * options.CiEpochs;
         int grpoRuns = options.Variants.Count;
         double grpoSteps = 2.0 * options.GrpoStepsPerStage * grpoRuns;
+        double sampling = (options.GrpoDynamicSampling ? DynamicSamplingGrpoCost : 1) / (r.DynamicSampling ? DynamicSamplingGrpoCost : 1);
         int cotModels = 1 + grpoRuns + (options.BaseWorkedShare > 0 ? 1 : 0);
         int directModels = 1;
         return new Dictionary<string, double>(StringComparer.Ordinal)
@@ -94,7 +103,7 @@ public static class PipelineBudget
             ["fixed"] = r.FixedSeconds,
             [RecipeStages.Base] = baseSteps * r.BaseStepSeconds * u,
             [RecipeStages.Ci] = ciSteps * r.CiStepSeconds * u,
-            [RecipeStages.VisionR1] = grpoSteps * r.GrpoStepSeconds * (GrpoFixedShare + (1 - GrpoFixedShare) * options.GrpoPromptsPerStep / 16.0) * u,
+            [RecipeStages.VisionR1] = grpoSteps * r.GrpoStepSeconds * sampling * (GrpoFixedShare + (1 - GrpoFixedShare) * options.GrpoPromptsPerStep / 16.0) * u,
             ["evaluations"] = (options.TestItems + options.ProbeItems) / 1000.0 * (directModels * r.DirectEvalSecondsPer1000 + cotModels * r.CotEvalSecondsPer1000) * u,
         };
     }

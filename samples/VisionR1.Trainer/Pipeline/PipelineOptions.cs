@@ -5,8 +5,8 @@ using VisionR1.Grpo.Schedule;
 namespace VisionR1.Trainer.Pipeline;
 
 /// <summary>
-/// Sizes and settings of `vr1 pipeline`. <see cref="Default"/> is the embedded run (23 minutes on a quiet two-core
-/// AVX-512 BF16 machine with tcmalloc, about 45 with glibc's malloc; <see cref="PipelineBudget"/> reduces it to fit a budget); <see cref="Quick"/> runs every stage with
+/// Sizes and settings of `vr1 pipeline`. <see cref="Default"/> is the embedded run (28 minutes on a quiet two-core
+/// AVX-512 BF16 machine with tcmalloc, about 55 with glibc's malloc; <see cref="PipelineBudget"/> reduces it to fit a budget); <see cref="Quick"/> runs every stage with
 /// tiny sizes for CI. The real path
 /// (<see cref="ModelDirectory"/> set) skips world generation and tokenizer training.
 /// </summary>
@@ -106,6 +106,17 @@ public sealed record PipelineOptions
     /// or more facts, as 80% of the test split does). The RL pool is the training problems after the cold-start ones.
     /// </summary>
     public int GrpoMinSteps { get; init; } = 1;
+
+    /// <summary>
+    /// DAPO's dynamic sampling in GRPO (<see cref="VisionR1.Grpo.Training.GrpoOptions.DynamicSampling"/>): groups whose completions all
+    /// got the same reward carry no policy gradient and are dropped, and more prompts are sampled until the step has
+    /// <see cref="GrpoPromptsPerStep"/> groups that differ (at most <see cref="GrpoMaxRefillRounds"/> extra rounds). On by default:
+    /// resumed from the same CI models it lifted Vision-R1 over CI from +3.0 to +5.3 points (seed 0) and from +4.4 to +6.2 (seed 1).
+    /// </summary>
+    public bool GrpoDynamicSampling { get; init; } = true;
+
+    /// <summary>Most extra sampling rounds per step with <see cref="GrpoDynamicSampling"/> (0: drop flat groups without refilling).</summary>
+    public int GrpoMaxRefillRounds { get; init; } = 3;
 
     /// <summary>First PTST stage's completion cap (the paper's 4096 scaled to the small model).</summary>
     public int GrpoShortCap { get; init; } = 128;

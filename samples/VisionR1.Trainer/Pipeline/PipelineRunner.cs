@@ -205,24 +205,29 @@ public sealed class PipelineRunner
         return multi.Count >= promptsPerStep ? multi : pool;
     }
 
+    /// <summary>The GRPO trainer's options for an RL run of the pipeline with <paramref name="schedule"/>.</summary>
+    internal static GrpoOptions GrpoTrainingOptions(PipelineOptions o, Grpo.Schedule.PtstSchedule schedule) => new()
+    {
+        Schedule = schedule,
+        PromptsPerStep = o.GrpoPromptsPerStep,
+        MicroBatchSize = o.GrpoMicroBatch,
+        ConcurrentGenerations = o.ConcurrentGenerations,
+        LearningRate = o.GrpoLearningRate,
+        Temperature = o.GrpoTemperature,
+        DynamicSampling = o.GrpoDynamicSampling,
+        MaxRefillRounds = o.GrpoMaxRefillRounds,
+        Loss = new GrpoLossOptions(Beta: o.GrpoBeta),
+        FreezeVisionTower = true,
+        Seed = o.Seed + 2,
+        SaveEverySteps = o.SaveEverySteps,
+        KeepLastCheckpoints = 1,
+    };
+
     private TrainingResult TrainGrpo(string stage, string initFrom, ChatTemplate template, IReadOnlyList<MathProblem> problems,
         Grpo.Schedule.PtstSchedule schedule, bool softReward, CancellationToken ct)
     {
         IRewardFunction reward = softReward ? WeightedSumReward.ZeroBaseline(_verifier) : new HardFormatResultReward(_verifier);
-        var options = new GrpoOptions
-        {
-            Schedule = schedule,
-            PromptsPerStep = _o.GrpoPromptsPerStep,
-            MicroBatchSize = _o.GrpoMicroBatch,
-            ConcurrentGenerations = _o.ConcurrentGenerations,
-            LearningRate = _o.GrpoLearningRate,
-            Temperature = _o.GrpoTemperature,
-            Loss = new GrpoLossOptions(Beta: _o.GrpoBeta),
-            FreezeVisionTower = true,
-            Seed = _o.Seed + 2,
-            SaveEverySteps = _o.SaveEverySteps,
-            KeepLastCheckpoints = 1,
-        };
+        var options = GrpoTrainingOptions(_o, schedule);
         var prompts = problems.Select(p => new GrpoPrompt(p, SyntheticPrompts.Question(p))).ToList();
         return TrainingStages.Grpo(Run(stage), LoadOrCreate(initFrom), template, prompts, [new WeightedReward(reward)], options,
             $"GRPO {schedule} with the {(softReward ? "soft 1:1 format:result" : "hard format result")} reward", _images, ct);

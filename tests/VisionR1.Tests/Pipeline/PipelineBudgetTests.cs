@@ -1,17 +1,21 @@
+using VisionR1.Recipe;
 using VisionR1.Trainer.Pipeline;
 
 namespace VisionR1.Tests.Pipeline;
 
 public sealed class PipelineBudgetTests
 {
+    // The glibc reference run sampled its GRPO prompts without dynamic sampling.
+    private static readonly PipelineOptions WithoutDynamicSampling = PipelineOptions.Default with { GrpoDynamicSampling = false };
+
     [Fact]
     public void A_fast_machine_keeps_the_default_sizes()
     {
         // The reference machine's probe step: the reference run's stage costs (1,000 test items, base evaluated both ways):
         // base 1,059 s, CI 274 s for 2 epochs (the default's 4: 548 s), GRPO 976 s, evaluations 7.0 + 3 × 27.8 s, 16 s fixed:
         // about 44.8 minutes, within 50.
-        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 0.367, 50 * 60, "bf16", PipelineBudget.Glibc);
-        Assert.Same(PipelineOptions.Default, options);
+        var (options, plan) = PipelineBudget.Fit(WithoutDynamicSampling, 0.367, 50 * 60, "bf16", PipelineBudget.Glibc);
+        Assert.Same(WithoutDynamicSampling, options);
         Assert.Equal(0, plan.Level);
         Assert.InRange(plan.PredictedTotalSeconds, 44 * 60, 46 * 60);
     }
@@ -55,11 +59,11 @@ public sealed class PipelineBudgetTests
     [Fact]
     public void With_tcmalloc_the_reference_run_is_predicted_at_its_measured_wall_time()
     {
-        // The tcmalloc reference (seed 0, 2 Dec 23:16–23:39 UTC): probe 0.340 s, 1,364 s wall at the default sizes.
-        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 0.340, 30 * 60, "bf16", PipelineBudget.Tcmalloc);
+        // The tcmalloc reference (seed 0, 3 Dec 06:26–06:54 UTC): probe 0.337 s, 1,673 s wall at the default sizes.
+        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 0.337, 30 * 60, "bf16", PipelineBudget.Tcmalloc);
         Assert.Same(PipelineOptions.Default, options);
         Assert.Equal(0, plan.Level);
-        Assert.InRange(plan.PredictedTotalSeconds, 1364 - 30, 1364 + 30);
+        Assert.InRange(plan.PredictedTotalSeconds, 1673 - 30, 1673 + 30);
         // The same probe under glibc's ratios predicts a much longer run (its base stage slowed as the heap fragmented).
         Assert.True(PipelineBudget.Predict(PipelineOptions.Default, 0.340, PipelineBudget.Glibc).Values.Sum() > 1.6 * plan.PredictedTotalSeconds);
     }
@@ -71,5 +75,21 @@ public sealed class PipelineBudgetTests
         var expected = loaded is not null && loaded.Contains("tcmalloc", StringComparison.Ordinal) ? PipelineBudget.Tcmalloc : PipelineBudget.Glibc;
         Assert.Same(expected, PipelineBudget.ForThisProcess);
         Assert.Equal(PipelineBudget.Predict(PipelineOptions.Default, 0.5, expected).Values.Sum(), PipelineBudget.Predict(PipelineOptions.Default, 0.5).Values.Sum(), 6);
+    }
+
+    [Fact]
+    public void Dynamic_sampling_costs_what_the_two_reference_runs_measured()
+    {
+        Assert.True(PipelineOptions.Default.GrpoDynamicSampling);
+        Assert.InRange(PipelineBudget.DynamicSamplingGrpoCost, 1.7, 1.8);
+        foreach (var ratios in new[] { PipelineBudget.Tcmalloc, PipelineBudget.Glibc })
+        {
+            var on = PipelineBudget.Predict(PipelineOptions.Default, 0.4, ratios);
+            var off = PipelineBudget.Predict(WithoutDynamicSampling, 0.4, ratios);
+            Assert.Equal(off[RecipeStages.VisionR1] * PipelineBudget.DynamicSamplingGrpoCost, on[RecipeStages.VisionR1], 6);
+            Assert.Equal(off[RecipeStages.Base], on[RecipeStages.Base], 6);
+        }
+        // The same command without dynamic sampling took 1,364 s on 2 Dec (probe 0.340 s; its base stage 35 s longer than the reference's).
+        Assert.InRange(PipelineBudget.Predict(WithoutDynamicSampling, 0.340, PipelineBudget.Tcmalloc).Values.Sum(), 1364 - 60, 1364 + 60);
     }
 }

@@ -36,6 +36,26 @@ public sealed class PipelineOverridesTests : IDisposable
         Assert.Same(PipelineOptions.Quick, PipelineOverrides.Apply(PipelineOptions.Quick, []));
     }
 
+    [Fact]
+    public void Grpo_runs_sample_dynamically_by_default_and_the_overrides_reach_the_trainer()
+    {
+        var schedule = PipelineOptions.Default.PtstSchedule();
+        var defaults = PipelineRunner.GrpoTrainingOptions(PipelineOptions.Default, schedule);
+        Assert.True(defaults.DynamicSampling);
+        Assert.Equal(3, defaults.MaxRefillRounds);
+        Assert.Equal(PipelineOptions.Default.GrpoPromptsPerStep, defaults.PromptsPerStep);
+        Assert.Equal(PipelineOptions.Default.GrpoBeta, defaults.Loss.Beta);
+        Assert.Same(schedule, defaults.Schedule);
+
+        var o = PipelineOverrides.Apply(PipelineOptions.Default, ["GrpoDynamicSampling=false", "GrpoMaxRefillRounds=0", "GrpoPromptsPerStep=8"]) with { Seed = 5 };
+        var changed = PipelineRunner.GrpoTrainingOptions(o, o.ZeroSchedule());
+        Assert.False(changed.DynamicSampling);
+        Assert.Equal(0, changed.MaxRefillRounds);
+        Assert.Equal(8, changed.PromptsPerStep);
+        Assert.Equal(7, changed.Seed);
+        Assert.Equal(o.ZeroSchedule().ToString(), changed.Schedule.ToString());
+    }
+
     [Theory]
     [InlineData("TrainItems", "not Name=Value")]
     [InlineData("NoSuchOption=3", "no option 'NoSuchOption'")]

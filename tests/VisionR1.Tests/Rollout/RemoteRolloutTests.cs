@@ -117,18 +117,25 @@ public sealed class RemoteRolloutTests : IDisposable
         for (int step = 0; step < 3; step++)
         {
             Assert.Equal(Tokens(localRollouts[step]), Tokens(remoteRollouts[step]));
-            Assert.Equal(local[step].Loss, remote[step].Loss, 1e-6);
-            Assert.Equal(local[step].Kl, remote[step].Kl, 1e-6);
-            Assert.Equal(local[step].GradNorm, remote[step].GradNorm, 1e-6);
+            // The same tokens give the same loss, KL and gradient norm up to float rounding. The rounding is not bit-stable: this
+            // test awaits, so its two halves may run on different pool threads, and a thread first used while TensorWorkers
+            // (another test, side by side) had lowered libtorch's thread count can keep the lower count, which changes the order of
+            // the sums (the likely cause of one failure on a loaded machine, 3 Dec). A wrong weight version or advantage moves them by far more.
+            AssertClose(local[step].Loss, remote[step].Loss);
+            AssertClose(local[step].Kl, remote[step].Kl);
+            AssertClose(local[step].GradNorm, remote[step].GradNorm);
             Assert.Equal(step, remote[step].RolloutVersion);
             Assert.True(remote[step].WeightSyncSeconds > 0);
-            Assert.Equal(1.0, remote[step].ImportanceWeightMean!.Value, 1e-6); // server and trainer compute the same numbers
+            Assert.Equal(1.0, remote[step].ImportanceWeightMean!.Value, 1e-4); // server and trainer compute the same numbers (up to rounding, see above)
             Assert.Null(local[step].ImportanceWeightMean);
         }
         // The run learnt something, so later steps sampled from updated weights on both sides.
         Assert.NotEqual(Tokens(remoteRollouts[0]), Tokens(remoteRollouts[2]));
         Assert.All(remote, m => Assert.True(m.GradNorm > 0));
     }
+
+    private static void AssertClose(double expected, double actual) =>
+        Assert.True(Math.Abs(expected - actual) <= 1e-6 + 1e-4 * Math.Abs(expected), $"expected {expected:R}, got {actual:R}");
 
     [Fact]
     public async Task Lora_sync_serves_each_new_version_and_an_unsynced_or_restarted_server_is_rejected()
@@ -143,7 +150,7 @@ public sealed class RemoteRolloutTests : IDisposable
         Assert.Equal(new long?[] { 0, 0, 2 }, steps.Select(m => m.RolloutVersion));
         Assert.Equal(0, steps[1].WeightSyncSeconds);
         Assert.NotEqual(1.0, steps[1].ImportanceWeightMean!.Value, 6);
-        Assert.Equal(1.0, steps[2].ImportanceWeightMean!.Value, 1e-6);
+        Assert.Equal(1.0, steps[2].ImportanceWeightMean!.Value, 1e-4);
         Assert.Equal(["vr1-v2"], server.Adapters);
         Assert.Equal(["POST /v1/load_lora_adapter vr1-v0", "POST /v1/load_lora_adapter vr1-v2", "POST /v1/unload_lora_adapter vr1-v0"], server.ControlCalls);
 
