@@ -15,9 +15,9 @@ namespace VisionR1.Trainer.Pipeline;
 public static class PipelineBudget
 {
     /// <summary>
-    /// The default budget in minutes: 75, so that a quiet 2-core AVX-512 BF16 machine (probe 0.34–0.37 s; 27 min 53 s measured
+    /// The default budget in minutes: 75, so that a quiet 2-core AVX-512 BF16 machine (probe 0.33–0.37 s; 26 min 26 s measured
     /// with tcmalloc and dynamic sampling, about 55 minutes predicted with glibc's malloc) keeps the full sizes, and so does an AVX2-only
-    /// one in fp32 with tcmalloc (emulated: probe 0.735 s, about 61 minutes predicted), which the science needs (2 Dec: with 8 GRPO prompts a step Vision-R1 lost its
+    /// one in fp32 with tcmalloc (emulated: probe 0.735 s, about 58 minutes predicted), which the science needs (2 Dec: with 8 GRPO prompts a step Vision-R1 lost its
     /// gain, with every reduction it fell below the base). A slower machine gets reduced sizes, and the plan line says so.
     /// </summary>
     public const double DefaultMinutes = 75;
@@ -36,11 +36,12 @@ public static class PipelineBudget
         double DirectEvalSecondsPer1000, double CotEvalSecondsPer1000, double FixedSeconds, double FilterKeepRate, bool DynamicSampling = false);
 
     /// <summary>
-    /// How much a GRPO stage costs with dynamic sampling (<see cref="PipelineOptions.GrpoDynamicSampling"/>) against without: 808.8 s
-    /// against 462.3 s, the default command on seed 0 with and without it, both on the quiet tcmalloc reference machine (2 and 3 Dec
-    /// 2026). About 1.6× the prompts of PTST's first stage and 2.2× of its second are sampled to keep 16 groups whose rewards differ.
+    /// How much a GRPO stage costs with dynamic sampling (<see cref="PipelineOptions.GrpoDynamicSampling"/>, refills by keep rate)
+    /// against without: 738.1 s against 462.3 s, the default command on seed 0 with and without it, both on the quiet tcmalloc reference
+    /// machine (3 and 2 Dec 2026). About 1.7× the prompts of PTST's first stage and 2.9× of its second are sampled to keep 16 groups
+    /// whose rewards differ.
     /// </summary>
-    public const double DynamicSamplingGrpoCost = 808.8 / 462.3;
+    public const double DynamicSamplingGrpoCost = 738.1 / 462.3;
 
     /// <summary>
     /// glibc's malloc (reference: seed 1, full sizes with 2 CI epochs, 2 Dec 2026 16:09–16:49 UTC, 2-core AMD EPYC with AVX-512
@@ -52,13 +53,12 @@ public static class PipelineBudget
     public static CostRatios Glibc { get; } = new("glibc", 0.367, 1059.1 / 1438, 274.1 / 399, 976.4 / 180, 7.0, 27.8, 16, 3185.0 / 4000);
 
     /// <summary>
-    /// tcmalloc preloaded (reference: seed 0, the default command with dynamic sampling, 3 Dec 2026 06:26–06:54 UTC, the same
-    /// machine, quiet except for one build of about a minute during the base stage; probe 0.337 s): base 554 s / 1,438 steps (the
-    /// slow-down under glibc is gone), CI 257 s / 788 steps, GRPO 809 s / 180 steps, the direct evaluation 2.9 s, a think/answer one
-    /// 11.8 s (mean of base_cot 7.0, ci 16.4 and vision_r1 12.0), 14.7 s fixed; 1,673 s in all. Without dynamic sampling the same
-    /// command took 1,364 s (2 Dec, GRPO 462 s).
+    /// tcmalloc preloaded (reference: seed 0, the default command with dynamic sampling refilled by keep rate, 3 Dec 2026
+    /// 08:19–08:46 UTC, the same machine, quiet; probe 0.331 s): base 552 s / 1,438 steps (the slow-down under glibc is gone), CI 244 s
+    /// / 788 steps, GRPO 738 s / 180 steps, the direct evaluation 2.4 s, a think/answer one 12.0 s (mean of base_cot 7.2, ci 16.8 and
+    /// vision_r1 12.0), 14.1 s fixed; 1,586 s in all. Without dynamic sampling the same command took 1,364 s (2 Dec, GRPO 462 s).
     /// </summary>
-    public static CostRatios Tcmalloc { get; } = new("tcmalloc", 0.337, 553.5 / 1438, 257.3 / 788, 808.8 / 180, 2.9, 11.8, 14.7, 3151.0 / 4000, DynamicSampling: true);
+    public static CostRatios Tcmalloc { get; } = new("tcmalloc", 0.331, 551.9 / 1438, 243.7 / 788, 738.1 / 180, 2.4, 12.0, 14.1, 3151.0 / 4000, DynamicSampling: true);
 
     /// <summary>The ratios for the allocator serving this process (<see cref="NativeAllocator.LoadedReplacement"/>): tcmalloc's where it is loaded, else glibc's.</summary>
     public static CostRatios ForThisProcess => NativeAllocator.LoadedReplacement() is { } lib && lib.Contains("tcmalloc", StringComparison.Ordinal) ? Tcmalloc : Glibc;

@@ -216,6 +216,7 @@ public sealed class PipelineRunner
         Temperature = o.GrpoTemperature,
         DynamicSampling = o.GrpoDynamicSampling,
         MaxRefillRounds = o.GrpoMaxRefillRounds,
+        RefillByKeepRate = o.GrpoRefillByKeepRate,
         Loss = new GrpoLossOptions(Beta: o.GrpoBeta),
         FreezeVisionTower = true,
         Seed = o.Seed + 2,

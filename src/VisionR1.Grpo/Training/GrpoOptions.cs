@@ -75,6 +75,15 @@ public sealed record GrpoOptions
     /// <summary>How many extra sampling rounds dynamic sampling may spend per step.</summary>
     public int MaxRefillRounds { get; init; } = 3;
 
+    /// <summary>
+    /// With <see cref="DynamicSampling"/>, how many prompts a refill round samples: off (the default), just the groups still
+    /// missing; on, the missing groups divided by the share of groups kept so far in the step (counting at least one), at most
+    /// four times the missing groups, so that one round usually completes the batch. Groups beyond
+    /// <see cref="PromptsPerStep"/> are dropped. Fewer, larger generation rounds: a step's generation costs less where most of
+    /// it is the per-token latency of small batches.
+    /// </summary>
+    public bool RefillByKeepRate { get; init; }
+
     /// <summary>Keep the vision encoder and merger frozen (on, as in the paper's SFT and EasyR1).</summary>
     public bool FreezeVisionTower { get; init; } = true;
 

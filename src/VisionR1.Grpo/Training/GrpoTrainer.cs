@@ -198,7 +198,7 @@ public sealed class GrpoTrainer : IDisposable
         double genSeconds = 0, scoreSeconds = 0;
         do
         {
-            int need = rounds == 0 ? _options.PromptsPerStep : _options.PromptsPerStep - kept.Count;
+            int need = rounds == 0 ? _options.PromptsPerStep : RefillCount(_options.PromptsPerStep - kept.Count, kept.Count, promptsSampled, _options.RefillByKeepRate);
             var prompts = _order.Take(need).Select(i => _data[i]).ToList();
             promptsSampled += need;
             var request = new RolloutRequest(prompts, stage.GroupSize, settings, SeedMixer.Mix(_options.Seed, Step, rounds),
@@ -455,5 +455,16 @@ public sealed class GrpoTrainer : IDisposable
 
         /// <summary>The loss of each update is the sum over its micro-batches; this is their mean over updates.</summary>
         public double Loss(int updates) => _loss / updates;
+    }
+
+    /// <summary>
+    /// Prompts to sample in a refill round: the <paramref name="missing"/> groups, or with <paramref name="byKeepRate"/> those divided
+    /// by the share of the step's groups kept so far (at least one counted), capped at four times <paramref name="missing"/>.
+    /// </summary>
+    internal static int RefillCount(int missing, int kept, int sampled, bool byKeepRate)
+    {
+        if (!byKeepRate || sampled <= 0) return missing;
+        double keepRate = Math.Max(kept, 1) / (double)sampled;
+        return (int)Math.Min(4L * missing, (long)Math.Ceiling(missing / keepRate));
     }
 }

@@ -1,4 +1,5 @@
 using TorchSharp;
+using VisionR1.Grpo.Rewards;
 using TorchSharp.Modules;
 using VisionR1.Grpo.Loss;
 using VisionR1.Grpo.Metrics;
@@ -236,6 +237,39 @@ public sealed class GrpoTrainerTests : IDisposable
         Assert.True(m.Prompts <= 3);
         Assert.Equal(1.0, m.FracRewardZeroStd);
         Assert.Contains(sink.Events, e => e.Kind == "skipped_step");
+    }
+
+    [Fact]
+    public void Refills_by_keep_rate_sample_the_missing_groups_over_the_share_kept_so_far()
+    {
+        // Every group is flat by construction (a constant reward), so every refill round runs: 3 prompts, then the 3 missing ones,
+        // then 3 again; by keep rate (none kept, counted as one) 3, then min(3 / (1/3), 4 × 3) = 9, then min(3 / (1/12), 12) = 12.
+        foreach (var (byKeepRate, expected) in new[] { (false, 9), (true, 24) })
+        {
+            using var policy = new TinyGruPolicy(8);
+            var options = Small(PtstSchedule.Single(6, 2, 1)) with { DynamicSampling = true, MaxRefillRounds = 2, RefillByKeepRate = byKeepRate };
+            using var trainer = new GrpoTrainer(policy, new SumPromptEncoder(), new TinyTokenizer(), [new WeightedReward(new ConstantReward())], SumTask.Prompts(), options);
+            var m = trainer.TrainStep();
+            Assert.Equal(expected, m.PromptsSampled);
+            Assert.Equal(0, m.Prompts);
+        }
+        // Groups that all differ need no refill either way.
+        using (var policy = new TinyGruPolicy(8))
+        using (var trainer = new GrpoTrainer(policy, new SumPromptEncoder(), new TinyTokenizer(), [new WeightedReward(new AlternatingReward())], SumTask.Prompts(),
+            Small(PtstSchedule.Single(6, 2, 1)) with { DynamicSampling = true, RefillByKeepRate = true }))
+            Assert.Equal(3, trainer.TrainStep().PromptsSampled);
+        // The arithmetic of a round: half kept so far, 4 missing → 8; the cap is four times the missing groups.
+        Assert.Equal(8, GrpoTrainer.RefillCount(4, 8, 16, byKeepRate: true));
+        Assert.Equal(4, GrpoTrainer.RefillCount(4, 8, 16, byKeepRate: false));
+        Assert.Equal(40, GrpoTrainer.RefillCount(10, 1, 100, byKeepRate: true));
+    }
+
+    private sealed class ConstantReward : IRewardFunction
+    {
+        public string Name => "constant";
+
+        public IReadOnlyList<RewardOutput> Score(IReadOnlyList<RewardInput> batch, CancellationToken cancellationToken = default) =>
+            batch.Select(_ => new RewardOutput(0.5, new Dictionary<string, double>())).ToList();
     }
 
     [Fact]
