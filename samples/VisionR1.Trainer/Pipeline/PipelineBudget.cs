@@ -16,7 +16,7 @@ public static class PipelineBudget
 {
     /// <summary>
     /// The default budget in minutes: 75, so that a quiet 2-core AVX-512 BF16 machine (probe 0.33–0.37 s; 26 min 26 s measured
-    /// with tcmalloc and dynamic sampling, about 55 minutes predicted with glibc's malloc) keeps the full sizes, and so does an AVX2-only
+    /// with tcmalloc and dynamic sampling, 49–55 minutes predicted with glibc's malloc) keeps the full sizes, and so does an AVX2-only
     /// one in fp32 with tcmalloc (emulated: probe 0.735 s, about 58 minutes predicted), which the science needs (2 Dec: with 8 GRPO prompts a step Vision-R1 lost its
     /// gain, with every reduction it fell below the base). A slower machine gets reduced sizes, and the plan line says so.
     /// </summary>

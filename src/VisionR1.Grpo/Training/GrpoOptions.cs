@@ -79,8 +79,9 @@ public sealed record GrpoOptions
     /// With <see cref="DynamicSampling"/>, how many prompts a refill round samples: off (the default), just the groups still
     /// missing; on, the missing groups divided by the share of groups kept so far in the step (counting at least one), at most
     /// four times the missing groups, so that one round usually completes the batch. Groups beyond
-    /// <see cref="PromptsPerStep"/> are dropped. Fewer, larger generation rounds: a step's generation costs less where most of
-    /// it is the per-token latency of small batches.
+    /// <see cref="PromptsPerStep"/> are dropped. Fewer, larger generation rounds (3 Dec, the pipeline's GRPO on two cores: every step
+    /// trained on 16 groups instead of 13.9 in PTST's second stage, for 738 s of GRPO against 809 s alone on a quiet machine, and
+    /// 2–6% more where two runs shared it).
     /// </summary>
     public bool RefillByKeepRate { get; init; }
 

@@ -463,7 +463,7 @@ public sealed class GrpoTrainer : IDisposable
     /// </summary>
     internal static int RefillCount(int missing, int kept, int sampled, bool byKeepRate)
     {
-        if (!byKeepRate || sampled <= 0) return missing;
+        if (!byKeepRate) return missing;
         double keepRate = Math.Max(kept, 1) / (double)sampled;
         return (int)Math.Min(4L * missing, (long)Math.Ceiling(missing / keepRate));
     }

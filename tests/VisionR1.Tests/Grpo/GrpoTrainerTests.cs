@@ -1,9 +1,9 @@
 using TorchSharp;
-using VisionR1.Grpo.Rewards;
 using TorchSharp.Modules;
 using VisionR1.Grpo.Loss;
 using VisionR1.Grpo.Metrics;
 using VisionR1.Grpo.Policies;
+using VisionR1.Grpo.Rewards;
 using VisionR1.Grpo.Rollout;
 using VisionR1.Grpo.Schedule;
 using VisionR1.Grpo.Training;
