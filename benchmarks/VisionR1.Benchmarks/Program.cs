@@ -33,7 +33,8 @@ if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GLIBC_TUNABLES")))
 // `-- rollout-loopback [--steps 4] [--threads 1]` times GRPO steps sampled in process and through the remote rollout engine on 127.0.0.1;
 // `-- step-shapes` times training steps of a preset at several batch shapes (StepShapeProbe); `-- finished-rows --model DIR
 // --problems FILE` times generation with finished rows dropped from the batch and without (FinishedRowsProbe); `-- concurrent-generation
-// --model DIR --problems FILE` times GRPO rollouts and an evaluation with their batches in turn and side by side (ConcurrentGenerationProbe).
+// --model DIR --problems FILE` times GRPO rollouts and an evaluation with their batches in turn and side by side (ConcurrentGenerationProbe); `-- rollout-scaling --model DIR --problems FILE` times a GRPO
+// rollout as one request against the same prompts split into dynamic sampling's rounds (RolloutScalingProbe).
 if (args.Length > 0 && args[0] == "report")
 {
 
@@ -46,6 +47,14 @@ if (args.Length > 0 && args[0] == "finished-rows")
 if (args.Length > 0 && args[0] == "concurrent-generation")
 {
     return await VisionR1.Benchmarks.ConcurrentGenerationProbe.Run(args[1..], Console.Out);
+}
+if (args.Length > 0 && args[0] == "rollout-scaling")
+{
+    return await VisionR1.Benchmarks.RolloutScalingProbe.Run(args[1..], Console.Out);
+}
+if (args.Length > 0 && args[0] == "pass-split")
+{
+    return await VisionR1.Benchmarks.PassSplitProbe.Run(args[1..], Console.Out);
 }
 if (args.Length > 0 && args[0] == "step-shapes")
 {

@@ -123,7 +123,7 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
             options = sized with { Bf16 = plan.Dtype == "bf16" };
             if (reused && plan.Dtype != runtime.Precision.DtypeName)
                 stdout.WriteLine($"resuming a {plan.Dtype} run: keeping {plan.Dtype} (this start resolved {runtime.Precision.DtypeName})");
-            stdout.WriteLine((reused ? "resumed " : "") + plan.Describe() + (reused ? "" : $"; cost ratios of the {PipelineBudget.ForThisProcess.Name} reference run"));
+            stdout.WriteLine((reused ? "resumed " : "") + plan.Describe() + (reused ? "" : $"; cost ratios of the {PipelineBudget.For(runtime.Precision.Dtype).Name} reference run"));
             startPlan = plan;
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -15,9 +15,9 @@ namespace VisionR1.Trainer.Pipeline;
 public static class PipelineBudget
 {
     /// <summary>
-    /// The default budget in minutes: 75, so that a quiet 2-core AVX-512 BF16 machine (probe 0.33–0.37 s; 26 min 26 s measured
-    /// with tcmalloc and dynamic sampling, 49–55 minutes predicted with glibc's malloc) keeps the full sizes, and so does an AVX2-only
-    /// one in fp32 with tcmalloc (emulated: probe 0.735 s, about 58 minutes predicted), which the science needs (2 Dec: with 8 GRPO prompts a step Vision-R1 lost its
+    /// The default budget in minutes: 75, so that a quiet 2-core AVX-512 BF16 machine (probe 0.33–0.37 s; 24 min 3 s measured
+    /// with tcmalloc and dynamic sampling, 46–49 minutes predicted with glibc's malloc) keeps the full sizes, and so does an AVX2-only
+    /// one in fp32 with tcmalloc (emulated: probe 0.812 s, 45 min 58 s measured), which the science needs (2 Dec: with 8 GRPO prompts a step Vision-R1 lost its
     /// gain, with every reduction it fell below the base). A slower machine gets reduced sizes, and the plan line says so.
     /// </summary>
     public const double DefaultMinutes = 75;
@@ -36,12 +36,12 @@ public static class PipelineBudget
         double DirectEvalSecondsPer1000, double CotEvalSecondsPer1000, double FixedSeconds, double FilterKeepRate, bool DynamicSampling = false);
 
     /// <summary>
-    /// How much a GRPO stage costs with dynamic sampling (<see cref="PipelineOptions.GrpoDynamicSampling"/>, refills by keep rate)
-    /// against without: 738.1 s against 462.3 s, the default command on seed 0 with and without it, both on the quiet tcmalloc reference
-    /// machine (3 and 2 Dec 2026). About 1.7× the prompts of PTST's first stage and 2.9× of its second are sampled to keep 16 groups
-    /// whose rewards differ.
+    /// How much the pipeline's GRPO stage costs now against the glibc reference's, which sampled every group once: 635.8 s
+    /// against 462.3 s, the default command on seed 0 with dynamic sampling (refills and the first round sized by the keep rate,
+    /// images shared within a pass) and without it, both on the quiet tcmalloc reference machine (3 and 2 Dec 2026). About 1.9×
+    /// the prompts of PTST's first stage and 2.8× of its second are sampled to keep 16 groups whose rewards differ.
     /// </summary>
-    public const double DynamicSamplingGrpoCost = 738.1 / 462.3;
+    public const double DynamicSamplingGrpoCost = 635.8 / 462.3;
 
     /// <summary>
     /// glibc's malloc (reference: seed 1, full sizes with 2 CI epochs, 2 Dec 2026 16:09–16:49 UTC, 2-core AMD EPYC with AVX-512
@@ -53,15 +53,34 @@ public static class PipelineBudget
     public static CostRatios Glibc { get; } = new("glibc", 0.367, 1059.1 / 1438, 274.1 / 399, 976.4 / 180, 7.0, 27.8, 16, 3185.0 / 4000);
 
     /// <summary>
-    /// tcmalloc preloaded (reference: seed 0, the default command with dynamic sampling refilled by keep rate, 3 Dec 2026
-    /// 08:19–08:46 UTC, the same machine, quiet; probe 0.331 s): base 552 s / 1,438 steps (the slow-down under glibc is gone), CI 244 s
-    /// / 788 steps, GRPO 738 s / 180 steps, the direct evaluation 2.4 s, a think/answer one 12.0 s (mean of base_cot 7.2, ci 16.8 and
-    /// vision_r1 12.0), 14.1 s fixed; 1,586 s in all. Without dynamic sampling the same command took 1,364 s (2 Dec, GRPO 462 s).
+    /// tcmalloc preloaded (reference: seed 0, the default command with dynamic sampling, its first round sized by the last keep
+    /// rate, 3 Dec 2026 10:02–10:26 UTC, the same machine, quiet; probe 0.351 s): base 512 s / 1,438 steps, CI 242 s / 788 steps,
+    /// GRPO 636 s / 180 steps, the direct evaluation 2.4 s, a think/answer one 11.9 s (mean of base_cot 7.1, ci 16.7 and vision_r1
+    /// 12.0), 13.9 s fixed; 1,443 s in all. The same command took 1,586 s with refills alone (GRPO 738 s) and 1,364 s without
+    /// dynamic sampling (2 Dec, GRPO 462 s).
     /// </summary>
-    public static CostRatios Tcmalloc { get; } = new("tcmalloc", 0.331, 551.9 / 1438, 243.7 / 788, 738.1 / 180, 2.4, 12.0, 14.1, 3151.0 / 4000, DynamicSampling: true);
+    public static CostRatios Tcmalloc { get; } = new("tcmalloc", 0.351, 512.1 / 1438, 241.7 / 788, 635.8 / 180, 2.4, 11.9, 13.9, 3151.0 / 4000, DynamicSampling: true);
 
-    /// <summary>The ratios for the allocator serving this process (<see cref="NativeAllocator.LoadedReplacement"/>): tcmalloc's where it is loaded, else glibc's.</summary>
-    public static CostRatios ForThisProcess => NativeAllocator.LoadedReplacement() is { } lib && lib.Contains("tcmalloc", StringComparison.Ordinal) ? Tcmalloc : Glibc;
+    /// <summary>
+    /// tcmalloc preloaded, fp32 (reference: seed 0, the default command under the AVX2 emulation, fp32 chosen by auto, 3 Dec 2026
+    /// 10:27–11:13 UTC, the same machine, quiet; probe 0.812 s): base 1,055 s / 1,438 steps, CI 525 s / 788 steps, GRPO 1,103 s /
+    /// 180 steps, the direct evaluation 5.5 s, a think/answer one 17.1 s (mean of base_cot 11.4, ci 22.8 and vision_r1 17.2), 16.5 s
+    /// fixed; 2,758 s in all. Against the bf16 run the stages do not scale alike (base 2.06×, CI 2.17×, GRPO 1.74×, the probe 2.31×),
+    /// so scaling a bf16 reference by the probe overestimates this run (3,869 s predicted at its start from the previous bf16 reference).
+    /// </summary>
+    public static CostRatios TcmallocFp32 { get; } = new("tcmalloc fp32", 0.812, 1055.2 / 1438, 524.9 / 788, 1103.4 / 180, 5.5, 17.1, 16.5, 3151.0 / 4000, DynamicSampling: true);
+
+    /// <summary>The bf16 ratios for the allocator serving this process (<see cref="NativeAllocator.LoadedReplacement"/>): tcmalloc's where it is loaded, else glibc's.</summary>
+    public static CostRatios ForThisProcess => For(ScalarType.BFloat16);
+
+    /// <summary>
+    /// The ratios for the allocator serving this process and the run's precision: with tcmalloc, the fp32 reference for fp32 and the
+    /// bf16 one otherwise; with glibc's malloc, its (bf16) reference, the only one measured.
+    /// </summary>
+    public static CostRatios For(ScalarType dtype) =>
+        NativeAllocator.LoadedReplacement() is { } lib && lib.Contains("tcmalloc", StringComparison.Ordinal)
+            ? dtype == ScalarType.Float32 ? TcmallocFp32 : Tcmalloc
+            : Glibc;
 
     // A GRPO step with fewer prompts is assumed to keep 39% of its cost fixed (generation's per-token passes), the share the
     // 26 Nov runs with 16 and 8 prompts measured; it was not measured again at these sizes.
@@ -129,6 +148,6 @@ public static class PipelineBudget
     /// <summary>The plan saved in <paramref name="runDirectory"/> by an earlier start (a resumed run keeps its sizes), else a new one from a probe (<see cref="RunBudget.Resolve"/>).</summary>
     public static (PipelineOptions Options, RunPlan Plan, bool Reused) Resolve(PipelineOptions options, string runDirectory, double budgetSeconds,
         Device device, ScalarType dtype, CancellationToken cancellationToken, CostRatios? ratios = null) =>
-        RunBudget.Resolve(Ladder(options), (o, p) => Predict(o, p, ratios ??= ForThisProcess), runDirectory, budgetSeconds, dtype == ScalarType.BFloat16 ? "bf16" : "fp32",
+        RunBudget.Resolve(Ladder(options), (o, p) => Predict(o, p, ratios ??= For(dtype)), runDirectory, budgetSeconds, dtype == ScalarType.BFloat16 ? "bf16" : "fp32",
             () => ProbeStepSeconds(options, device, dtype, cancellationToken));
 }

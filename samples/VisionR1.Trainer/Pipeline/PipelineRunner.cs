@@ -217,6 +217,7 @@ public sealed class PipelineRunner
         DynamicSampling = o.GrpoDynamicSampling,
         MaxRefillRounds = o.GrpoMaxRefillRounds,
         RefillByKeepRate = o.GrpoRefillByKeepRate,
+        OversampleByKeepRate = o.GrpoOversampleByKeepRate,
         Loss = new GrpoLossOptions(Beta: o.GrpoBeta),
         FreezeVisionTower = true,
         Seed = o.Seed + 2,

@@ -212,7 +212,7 @@ public sealed class Qwen25VLModel : nn.Module
         long imageTokens = imageMask is null ? 0 : imageMask.sum().item<long>();
         if (prefill && pixelValues is not null)
         {
-            var features = visual.Forward(pixelValues.to(Device), ReadGrids(imageGridThw));
+            var features = EncodeImages(pixelValues.to(Device), ReadGrids(imageGridThw));
             if (features.shape[0] != imageTokens)
                 throw new ArgumentException(
                     $"The batch has {imageTokens} image <|image_pad|> tokens but its images give {features.shape[0]} features; each image needs t·h·w/{Config.Vision.SpatialMergeUnit} pad tokens after <|vision_start|>.");
@@ -339,6 +339,80 @@ public sealed class Qwen25VLModel : nn.Module
         var keyReal = Scalars.NotEqual(mask, 0).view(mask.shape[0], 1, 1, s);
         return causal.unsqueeze(0).unsqueeze(0).logical_and(keyReal).logical_or(self.unsqueeze(0).unsqueeze(0));
     }
+
+    /// <summary>
+    /// The vision tower over a batch's images. Where no gradient reaches the tower (its parameters frozen, as in GRPO and the
+    /// cold-start SFT, or gradients off), an image that occurs several times (the G completions of a GRPO group share their
+    /// prompt's image) is encoded once and its features are repeated: the tower's cost then follows the distinct images, not the
+    /// rows. Duplicates are found by a fingerprint of each image's patches and confirmed by exact comparison.
+    /// </summary>
+    internal Tensor EncodeImages(Tensor pixels, IReadOnlyList<(long T, long H, long W)> grids)
+    {
+        LastEncodedImages = grids.Count;
+        if (grids.Count < 2 || (is_grad_enabled() && VisionParameters.Any(p => p.Parameter.requires_grad)))
+            return visual.Forward(pixels, grids);
+        using var scope = NewDisposeScope();
+        int unit = Config.Vision.SpatialMergeUnit;
+        var patches = grids.Select(g => g.T * g.H * g.W).ToArray();
+        var offsets = new long[grids.Count];
+        for (int i = 1; i < grids.Count; i++) offsets[i] = offsets[i - 1] + patches[i - 1];
+        if (pixels.dim() != 2 || pixels.shape[0] != offsets[^1] + patches[^1]) return visual.Forward(pixels, grids).MoveToOuterDisposeScope();
+
+        // Two fingerprints per image: its patches' values weighted by two fixed patterns, summed per image.
+        long dim = pixels.shape[1];
+        var weights = stack([Scalars.Arange(1, dim + 1, 1, ScalarType.Float32, pixels.device).sin(),
+            Scalars.Arange(1, dim + 1, 1, ScalarType.Float32, pixels.device).cos()], 1);
+        var owner = tensor(Enumerable.Range(0, grids.Count).SelectMany(i => Enumerable.Repeat((long)i, (int)patches[i])).ToArray(), device: pixels.device);
+        using var one = 1.ToScalar();
+        var perImage = zeros([grids.Count, 2], ScalarType.Float32, pixels.device)
+            .index_add_(0, owner, pixels.to_type(ScalarType.Float32).matmul(weights), one);
+        using var host = perImage.to(CPU);
+        var fp = host.data<float>().ToArray();
+
+        var representative = new int[grids.Count];
+        var firstByKey = new Dictionary<(long, long, long, float, float), List<int>>();
+        var unique = new List<int>();
+        for (int i = 0; i < grids.Count; i++)
+        {
+            var key = (grids[i].T, grids[i].H, grids[i].W, fp[2 * i], fp[2 * i + 1]);
+            representative[i] = -1;
+            if (firstByKey.TryGetValue(key, out var candidates))
+                foreach (int c in candidates)
+                    if (pixels.narrow(0, offsets[c], patches[c]).eq(pixels.narrow(0, offsets[i], patches[i])).all().item<bool>())
+                    {
+                        representative[i] = c;
+                        break;
+                    }
+            if (representative[i] >= 0) continue;
+            representative[i] = i;
+            unique.Add(i);
+            if (candidates is null) firstByKey[key] = [i];
+            else candidates.Add(i);
+        }
+        if (unique.Count == grids.Count) return visual.Forward(pixels, grids).MoveToOuterDisposeScope();
+
+        LastEncodedImages = unique.Count;
+        var uniquePixels = cat(unique.Select(i => pixels.narrow(0, offsets[i], patches[i])).ToList(), 0);
+        var features = visual.Forward(uniquePixels, unique.Select(i => grids[i]).ToList());
+        // Row of each image's first feature among the unique images' features, then every image's rows in order.
+        var start = new Dictionary<int, long>();
+        long at = 0;
+        foreach (int i in unique)
+        {
+            start[i] = at;
+            at += patches[i] / unit;
+        }
+        var rows = new List<long>();
+        for (int i = 0; i < grids.Count; i++)
+        {
+            long first = start[representative[i]];
+            for (long r = 0; r < patches[i] / unit; r++) rows.Add(first + r);
+        }
+        return features.index_select(0, tensor(rows.ToArray(), device: features.device)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Images the vision tower encoded in the last forward pass with images (after <see cref="EncodeImages"/> removed duplicates).</summary>
+    internal int LastEncodedImages { get; private set; }
 
     private static List<(long T, long H, long W)> ReadGrids(Tensor? grid)
     {

@@ -8,4 +8,8 @@ namespace VisionR1.Grpo.Training;
 /// <param name="Data">Where the prompt order stands.</param>
 /// <param name="Seed">The run's seed (a resumed run must use the same one).</param>
 /// <param name="Switches">Stage switches so far.</param>
-public sealed record GrpoCheckpointState(long Step, ScheduleState Schedule, DataCursor Data, long Seed, IReadOnlyList<StageSwitch> Switches);
+/// <param name="KeepRate">
+/// Share of sampled groups that dynamic sampling kept in the last step of the current stage (null: none yet, or a checkpoint
+/// written before it was stored); <see cref="GrpoOptions.OversampleByKeepRate"/> sizes the next step's first round by it.
+/// </param>
+public sealed record GrpoCheckpointState(long Step, ScheduleState Schedule, DataCursor Data, long Seed, IReadOnlyList<StageSwitch> Switches, double? KeepRate = null);

@@ -53,6 +53,7 @@ public sealed class GrpoTrainer : IDisposable
     private readonly List<StageSwitch> _switches = [];
     private StageTracker _tracker;
     private DataOrder _order;
+    private double? _keepRate; // share of groups kept in the last step of the current stage (OversampleByKeepRate)
     private CheckpointInfo? _lastCheckpoint;
 
     /// <summary>
@@ -137,6 +138,7 @@ public sealed class GrpoTrainer : IDisposable
         _order = new DataOrder(_data.Count, _options.Seed, _options.ShuffleData, state.Data);
         _switches.Clear();
         _switches.AddRange(state.Switches);
+        _keepRate = state.KeepRate;
         _lastCheckpoint = latest;
         Metrics.OnEvent(new TrainingEvent(Step, "resume", $"Resumed from {latest.Directory} at step {Step}, stage {state.Schedule.StageIndex}."));
         return latest;
@@ -146,7 +148,7 @@ public sealed class GrpoTrainer : IDisposable
     public CheckpointInfo SaveCheckpoint(CancellationToken cancellationToken = default)
     {
         if (_store is null) throw new InvalidOperationException("Checkpointing needs GrpoOptions.OutputDirectory.");
-        var state = new GrpoCheckpointState(Step, _tracker.State, _order.Cursor, _options.Seed, _switches.ToList());
+        var state = new GrpoCheckpointState(Step, _tracker.State, _order.Cursor, _options.Seed, _switches.ToList(), _keepRate);
         _lastCheckpoint = _store.Save(Step, dir => CheckpointFiles.WriteTrainingCheckpoint(dir, _policy, _optimizer, state), cancellationToken);
         Metrics.OnEvent(new TrainingEvent(Step, "checkpoint", $"Checkpoint written to {_lastCheckpoint.Directory}."));
         return _lastCheckpoint;
@@ -198,7 +200,7 @@ public sealed class GrpoTrainer : IDisposable
         double genSeconds = 0, scoreSeconds = 0;
         do
         {
-            int need = rounds == 0 ? _options.PromptsPerStep : RefillCount(_options.PromptsPerStep - kept.Count, kept.Count, promptsSampled, _options.RefillByKeepRate);
+            int need = rounds == 0 ? FirstRoundCount() : RefillCount(_options.PromptsPerStep - kept.Count, kept.Count, promptsSampled, _options.RefillByKeepRate);
             var prompts = _order.Take(need).Select(i => _data[i]).ToList();
             promptsSampled += need;
             var request = new RolloutRequest(prompts, stage.GroupSize, settings, SeedMixer.Mix(_options.Seed, Step, rounds),
@@ -212,6 +214,7 @@ public sealed class GrpoTrainer : IDisposable
             rounds++;
         }
         while (_options.DynamicSampling && kept.Count < _options.PromptsPerStep && rounds <= _options.MaxRefillRounds);
+        if (_options.DynamicSampling && sampled.Count > 0) _keepRate = kept.Count / (double)sampled.Count;
         if (kept.Count > _options.PromptsPerStep) kept.RemoveRange(_options.PromptsPerStep, kept.Count - _options.PromptsPerStep);
 
         double lr = _lr.At(Step);
@@ -280,6 +283,7 @@ public sealed class GrpoTrainer : IDisposable
         int stageIndex = _tracker.State.StageIndex;
         Step++;
         var move = _tracker.Complete(promptsSampled, clippedRatio);
+        if (move is not null) _keepRate = null; // a new stage keeps groups at its own rate
         double stepSeconds = stepWatch.Elapsed.TotalSeconds;
         var totals = RewardStats.Of(completions.Select(c => c.Reward).ToList());
         var judged = completions.Where(c => c.Correct is not null).ToList();
@@ -455,6 +459,23 @@ public sealed class GrpoTrainer : IDisposable
 
         /// <summary>The loss of each update is the sum over its micro-batches; this is their mean over updates.</summary>
         public double Loss(int updates) => _loss / updates;
+    }
+
+    /// <summary>Prompts of a step's first sampling round (<see cref="GrpoOptions.OversampleByKeepRate"/>).</summary>
+    private int FirstRoundCount() =>
+        _options.DynamicSampling && _options.OversampleByKeepRate && _keepRate is { } rate
+            ? OversampleCount(_options.PromptsPerStep, rate, _options.OversampleMargin)
+            : _options.PromptsPerStep;
+
+    /// <summary>
+    /// ⌈prompts · margin / rate⌉ within [prompts, 4 · prompts]: the first round's prompts when the last step kept
+    /// <paramref name="keepRate"/> of its groups (a rate of 0 gives the cap).
+    /// </summary>
+    internal static int OversampleCount(int prompts, double keepRate, double margin)
+    {
+        if (keepRate <= 0) return 4 * prompts;
+        double wanted = Math.Ceiling(prompts * margin / keepRate - 1e-9);
+        return (int)Math.Clamp(wanted, prompts, 4.0 * prompts);
     }
 
     /// <summary>

@@ -264,6 +264,65 @@ public sealed class GrpoTrainerTests : IDisposable
         Assert.Equal(40, GrpoTrainer.RefillCount(10, 1, 100, byKeepRate: true));
     }
 
+    [Fact]
+    public void The_first_round_is_sized_by_the_last_keep_rate_which_survives_a_resume_and_resets_at_a_stage_switch()
+    {
+        // Half of the groups of every sampling round are flat by construction (HalfFlatReward), whatever the policy samples.
+        // Step 1 has no rate: 4 prompts keep 2, the keep-rate refill samples 2 / (2/4) = 4 more and keeps 2: rate 4/8.
+        // Step 2 samples ⌈4 · 1.5 / 0.5⌉ = 12 at once (6 kept, 4 trained on); without oversampling it repeats step 1's 4 + 4.
+        var stages = new PtstSchedule([new PtstStage(6, 2, 2, Name: "a"), new PtstStage(6, 2, 2, Name: "b")]);
+        GrpoOptions Options(bool oversample, string? dir = null) => Small(stages, dir) with
+        {
+            PromptsPerStep = 4, DynamicSampling = true, RefillByKeepRate = true, OversampleByKeepRate = oversample, OversampleMargin = 1.5,
+        };
+        GrpoTrainer New(IPolicyModel policy, GrpoOptions options) =>
+            new(policy, new SumPromptEncoder(), new TinyTokenizer(), [new WeightedReward(new HalfFlatReward())], SumTask.Prompts(), options);
+
+        foreach (var (oversample, expected) in new[] { (false, new[] { 8, 8, 8, 8 }), (true, new[] { 8, 12, 8, 12 }) })
+        {
+            using var policy = new TinyGruPolicy(8);
+            using var trainer = New(policy, Options(oversample));
+            var sampled = Enumerable.Range(0, 4).Select(_ => trainer.TrainStep()).Select(m => (m.PromptsSampled, m.Prompts)).ToList();
+            // Stage b's first step (step 3) has no rate of its own and samples as step 1 did.
+            Assert.Equal(expected, sampled.Select(x => x.PromptsSampled).ToArray());
+            Assert.All(sampled, x => Assert.Equal(4, x.Prompts));
+        }
+
+        // The rate is in the checkpoint: a trainer resumed after step 1 samples step 2 as the uninterrupted one.
+        var dir = Path.Combine(_dir.FullName, "oversample");
+        using (var policy = new TinyGruPolicy(8))
+        using (var trainer = New(policy, Options(true, dir)))
+        {
+            trainer.TrainStep();
+            trainer.SaveCheckpoint();
+        }
+        using (var policy = new TinyGruPolicy(8))
+        using (var resumed = New(policy, Options(true, dir)))
+        {
+            Assert.Equal(1, resumed.TryResume()!.Step);
+            Assert.Equal(12, resumed.TrainStep().PromptsSampled);
+        }
+
+        // The arithmetic: ⌈16 · 1.15 / 0.57⌉ = 33; never fewer than the prompts per step, never more than four times them.
+        Assert.Equal(33, GrpoTrainer.OversampleCount(16, 0.57, 1.15));
+        Assert.Equal(16, GrpoTrainer.OversampleCount(16, 1.0, 1.0));
+        Assert.Equal(64, GrpoTrainer.OversampleCount(16, 0.1, 1.15));
+        Assert.Equal(64, GrpoTrainer.OversampleCount(16, 0, 1.15));
+        Assert.Throws<ArgumentOutOfRangeException>(() => (Small(stages) with { OversampleMargin = 0.9 }).Validate());
+    }
+
+    /// <summary>
+    /// In each scoring call (one round: groups of two completions, in order), the 1st, 3rd, … group gets one reward (flat) and the
+    /// others 1 then 0, so that half of every round's groups are kept even where a prompt comes twice (the data order wrapped).
+    /// </summary>
+    private sealed class HalfFlatReward : IRewardFunction
+    {
+        public string Name => "half_flat";
+
+        public IReadOnlyList<RewardOutput> Score(IReadOnlyList<RewardInput> batch, CancellationToken cancellationToken = default) =>
+            batch.Select((x, i) => new RewardOutput((i / 2) % 2 == 0 ? 0.5 : 1 - i % 2, new Dictionary<string, double>())).ToList();
+    }
+
     private sealed class ConstantReward : IRewardFunction
     {
         public string Name => "constant";

@@ -52,6 +52,51 @@ public sealed class WindowAttentionTests
         Assert.True(diff < 1e-5f, $"max abs difference {diff}");
     }
 
+    [Fact]
+    public void Repeated_images_are_encoded_once_where_no_gradient_reaches_the_tower()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        using var model = new Qwen25VLModel(Qwen25VLPresets.Tiny);
+        model.InitializeWeights(3);
+        int dim = Qwen25VLPresets.Tiny.Vision.PatchDim;
+        // Images A (8×8 patches), B (8×8), A again, C (4×8), B again: three distinct.
+        var a = randn(64, dim);
+        var b = randn(64, dim);
+        var c = randn(32, dim);
+        var pixels = cat([a, b, a, c, b], 0);
+        (long, long, long)[] grids = [(1, 8, 8), (1, 8, 8), (1, 8, 8), (1, 4, 8), (1, 8, 8)];
+        Tensor separately;
+        using (no_grad())
+            separately = cat(new[] { a, b, a, c, b }.Select((x, i) => model.visual.Forward(x, [grids[i]])).ToList(), 0);
+
+        using (no_grad())
+        {
+            var shared = model.EncodeImages(pixels, grids);
+            Assert.Equal(3, model.LastEncodedImages);
+            Assert.True(ModelTestData.MaxAbsDiff(shared, separately) < 1e-5f);
+        }
+
+        // Gradients on and the tower trainable: every image goes through the tower, with a graph.
+        var trained = model.EncodeImages(pixels, grids);
+        Assert.Equal(5, model.LastEncodedImages);
+        Assert.True(trained.requires_grad);
+        Assert.True(ModelTestData.MaxAbsDiff(trained.detach(), separately) < 1e-5f);
+
+        // Gradients on but the tower frozen (GRPO, cold-start SFT): shared again.
+        model.FreezeVision();
+        var frozen = model.EncodeImages(pixels, grids);
+        Assert.Equal(3, model.LastEncodedImages);
+        Assert.False(frozen.requires_grad);
+        Assert.True(ModelTestData.MaxAbsDiff(frozen, separately) < 1e-5f);
+
+        // Images that differ in one value are not shared.
+        var nearA = a.clone();
+        nearA[0, 0] = nearA[0, 0] + 1e-3f;
+        using (no_grad()) model.EncodeImages(cat([a, nearA], 0), [(1, 8, 8), (1, 8, 8)]);
+        Assert.Equal(2, model.LastEncodedImages);
+    }
+
     private static Tensor VisionFeatures(Qwen25VLConfig config, Tensor pixels, Tensor grids, int seed)
     {
         using var model = new Qwen25VLModel(config);
