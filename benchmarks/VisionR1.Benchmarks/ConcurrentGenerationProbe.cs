@@ -25,11 +25,11 @@ public static class ConcurrentGenerationProbe
 {
     public static async Task<int> Run(string[] args, TextWriter output)
     {
-        string model = Arg(args, "--model") ?? throw new ArgumentException("--model DIR is required.");
-        string problemsPath = Arg(args, "--problems") ?? throw new ArgumentException("--problems FILE is required.");
-        int rounds = int.Parse(Arg(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
-        int evalItems = int.Parse(Arg(args, "--eval-items") ?? "256", CultureInfo.InvariantCulture);
-        var runtime = VisionR1Runtime.Initialize("cpu", Arg(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null);
+        string model = ProbeArgs.Get(args, "--model") ?? throw new ArgumentException("--model DIR is required.");
+        string problemsPath = ProbeArgs.Get(args, "--problems") ?? throw new ArgumentException("--problems FILE is required.");
+        int rounds = int.Parse(ProbeArgs.Get(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
+        int evalItems = int.Parse(ProbeArgs.Get(args, "--eval-items") ?? "256", CultureInfo.InvariantCulture);
+        var runtime = VisionR1Runtime.Initialize("cpu", ProbeArgs.Get(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null);
         var template = new ChatTemplate(TokenizerLoader.FromFolder(model), ChatTemplateOptions.NoSystemPrompt);
         using var policy = new QwenPolicy(Qwen25VLModel.FromPretrained(model, runtime.Device, runtime.Precision.Dtype), [template.Tokenizer.Special.ImEnd]);
         var images = new ImageLoader();
@@ -74,11 +74,5 @@ public static class ConcurrentGenerationProbe
             var options = new LocalEvaluationOptions { BatchSize = 64, MaxNewTokens = 256, Seed = round, ConcurrentBatches = concurrent, Prompt = SyntheticPrompts.Question };
             return evaluator.Evaluate(policy.Model, problems.Take(evalItems).ToList(), options, scratch).Seconds;
         }
-    }
-
-    private static string? Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

@@ -22,14 +22,14 @@ public static class FinishedRowsProbe
 {
     public static async Task<int> Run(string[] args, TextWriter output)
     {
-        string model = Arg(args, "--model") ?? throw new ArgumentException("--model DIR is required.");
-        string problemsPath = Arg(args, "--problems") ?? throw new ArgumentException("--problems FILE is required.");
-        int items = int.Parse(Arg(args, "--items") ?? "256", CultureInfo.InvariantCulture);
-        int batchSize = int.Parse(Arg(args, "--batch") ?? "64", CultureInfo.InvariantCulture);
-        int samples = int.Parse(Arg(args, "--samples") ?? "1", CultureInfo.InvariantCulture);
-        int maxNew = int.Parse(Arg(args, "--max-new") ?? "256", CultureInfo.InvariantCulture);
-        int rounds = int.Parse(Arg(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
-        var runtime = VisionR1Runtime.Initialize("cpu", Arg(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null);
+        string model = ProbeArgs.Get(args, "--model") ?? throw new ArgumentException("--model DIR is required.");
+        string problemsPath = ProbeArgs.Get(args, "--problems") ?? throw new ArgumentException("--problems FILE is required.");
+        int items = int.Parse(ProbeArgs.Get(args, "--items") ?? "256", CultureInfo.InvariantCulture);
+        int batchSize = int.Parse(ProbeArgs.Get(args, "--batch") ?? "64", CultureInfo.InvariantCulture);
+        int samples = int.Parse(ProbeArgs.Get(args, "--samples") ?? "1", CultureInfo.InvariantCulture);
+        int maxNew = int.Parse(ProbeArgs.Get(args, "--max-new") ?? "256", CultureInfo.InvariantCulture);
+        int rounds = int.Parse(ProbeArgs.Get(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
+        var runtime = VisionR1Runtime.Initialize("cpu", ProbeArgs.Get(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null);
         using var qwen = Qwen25VLModel.FromPretrained(model, runtime.Device, runtime.Precision.Dtype);
         qwen.eval();
         var template = new ChatTemplate(TokenizerLoader.FromFolder(model), ChatTemplateOptions.NoSystemPrompt);
@@ -64,11 +64,5 @@ public static class FinishedRowsProbe
         double on = seconds[true].Min(), off = seconds[false].Min();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"best of {rounds}: on {on:F2} s, off {off:F2} s, speed-up {off / on:F2}x"));
         return 0;
-    }
-
-    private static string? Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

@@ -34,7 +34,8 @@ if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GLIBC_TUNABLES")))
 // `-- step-shapes` times training steps of a preset at several batch shapes (StepShapeProbe); `-- finished-rows --model DIR
 // --problems FILE` times generation with finished rows dropped from the batch and without (FinishedRowsProbe); `-- concurrent-generation
 // --model DIR --problems FILE` times GRPO rollouts and an evaluation with their batches in turn and side by side (ConcurrentGenerationProbe); `-- rollout-scaling --model DIR --problems FILE` times a GRPO
-// rollout as one request against the same prompts split into dynamic sampling's rounds (RolloutScalingProbe).
+// rollout as one request against the same prompts split into dynamic sampling's rounds (RolloutScalingProbe); `-- pass-split --model DIR --problems FILE` times a reference-shaped
+// pass with every image distinct and with GRPO groups sharing one (PassSplitProbe).
 if (args.Length > 0 && args[0] == "report")
 {
 

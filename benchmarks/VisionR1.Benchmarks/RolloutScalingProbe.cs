@@ -23,10 +23,10 @@ public static class RolloutScalingProbe
 {
     public static async Task<int> Run(string[] args, TextWriter output)
     {
-        string model = Arg(args, "--model") ?? throw new ArgumentException("--model DIR is required.");
-        string problemsPath = Arg(args, "--problems") ?? throw new ArgumentException("--problems FILE is required.");
-        int rounds = int.Parse(Arg(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
-        var runtime = VisionR1Runtime.Initialize("cpu", Arg(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null);
+        string model = ProbeArgs.Get(args, "--model") ?? throw new ArgumentException("--model DIR is required.");
+        string problemsPath = ProbeArgs.Get(args, "--problems") ?? throw new ArgumentException("--problems FILE is required.");
+        int rounds = ProbeArgs.Int(args, "--rounds", 3);
+        var runtime = VisionR1Runtime.Initialize("cpu", ProbeArgs.Get(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null);
         var template = new ChatTemplate(TokenizerLoader.FromFolder(model), ChatTemplateOptions.NoSystemPrompt);
         using var policy = new QwenPolicy(Qwen25VLModel.FromPretrained(model, runtime.Device, runtime.Precision.Dtype), [template.Tokenizer.Special.ImEnd]);
         var problems = (await ProblemSource.ReadAllAsync(problemsPath)).ToList();
@@ -64,11 +64,5 @@ public static class RolloutScalingProbe
         for (int c = 0; c < cases.Length; c++)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"best: group {cases[c].Group} cap {cases[c].Cap} prompts {string.Join("+", cases[c].Split)}: {best[c]:F2} s"));
         return 0;
-    }
-
-    private static string? Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

@@ -15,9 +15,9 @@ public static class StepShapeProbe
 {
     public static int Run(string[] args, TextWriter output)
     {
-        string preset = Arg(args, "--preset") ?? "small";
-        var dtypes = (Arg(args, "--dtype") ?? "bf16,fp32").Split(',');
-        VisionR1Runtime.Initialize("cpu", Arg(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null);
+        string preset = ProbeArgs.Get(args, "--preset") ?? "small";
+        var dtypes = (ProbeArgs.Get(args, "--dtype") ?? "bf16,fp32").Split(',');
+        VisionR1Runtime.Initialize("cpu", ProbeArgs.Get(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null);
         var config = Qwen25VLPresets.ByName(preset);
         int side = 112 / config.Vision.PatchSize;
         side -= side % config.Vision.SpatialMergeSize;
@@ -34,11 +34,5 @@ public static class StepShapeProbe
             }
         }
         return 0;
-    }
-
-    private static string? Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

@@ -103,7 +103,7 @@ public static class PipelineBudget
         return [(options, ""), (l1, r1), (l2, r2), (l3, r3)];
     }
 
-    /// <summary>Predicted seconds of each stage group of <paramref name="options"/> given the probe step time and the cost ratios (default <see cref="ForThisProcess"/>).</summary>
+    /// <summary>Predicted seconds of each stage group of <paramref name="options"/> given the probe step time and the cost ratios (default <see cref="ForThisProcess"/>, the bf16 ones).</summary>
     public static IReadOnlyDictionary<string, double> Predict(PipelineOptions options, double probeStepSeconds, CostRatios? ratios = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -127,10 +127,13 @@ public static class PipelineBudget
         };
     }
 
-    /// <summary>The first level of <see cref="Ladder"/> predicted within <paramref name="budgetSeconds"/> (the last one if none is; level 0 without a budget).</summary>
+    /// <summary>
+    /// The first level of <see cref="Ladder"/> predicted within <paramref name="budgetSeconds"/> (the last one if none is; level 0 without a budget),
+    /// with <paramref name="ratios"/> or else those of this process's allocator and <paramref name="dtype"/> (<see cref="For"/>).
+    /// </summary>
     public static (PipelineOptions Options, RunPlan Plan) Fit(PipelineOptions options, double probeStepSeconds, double budgetSeconds, string dtype, CostRatios? ratios = null)
     {
-        var r = ratios ?? ForThisProcess;
+        var r = ratios ?? For(dtype == "fp32" ? ScalarType.Float32 : ScalarType.BFloat16);
         return RunBudget.Fit(Ladder(options), (o, p) => Predict(o, p, r), probeStepSeconds, budgetSeconds, dtype);
     }
 

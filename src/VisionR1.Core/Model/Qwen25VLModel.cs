@@ -356,6 +356,7 @@ public sealed class Qwen25VLModel : nn.Module
         var patches = grids.Select(g => g.T * g.H * g.W).ToArray();
         var offsets = new long[grids.Count];
         for (int i = 1; i < grids.Count; i++) offsets[i] = offsets[i - 1] + patches[i - 1];
+        // Pixels that disagree with the grids: the tower's own check names the mismatch.
         if (pixels.dim() != 2 || pixels.shape[0] != offsets[^1] + patches[^1]) return visual.Forward(pixels, grids).MoveToOuterDisposeScope();
 
         // Two fingerprints per image: its patches' values weighted by two fixed patterns, summed per image.
@@ -394,8 +395,8 @@ public sealed class Qwen25VLModel : nn.Module
         LastEncodedImages = unique.Count;
         var uniquePixels = cat(unique.Select(i => pixels.narrow(0, offsets[i], patches[i])).ToList(), 0);
         var features = visual.Forward(uniquePixels, unique.Select(i => grids[i]).ToList());
-        // Row of each image's first feature among the unique images' features, then every image's rows in order.
-        var start = new Dictionary<int, long>();
+        // Row of each distinct image's first feature, then every image's rows in order.
+        var start = new long[grids.Count];
         long at = 0;
         foreach (int i in unique)
         {
@@ -404,14 +405,14 @@ public sealed class Qwen25VLModel : nn.Module
         }
         var rows = new List<long>();
         for (int i = 0; i < grids.Count; i++)
-        {
-            long first = start[representative[i]];
-            for (long r = 0; r < patches[i] / unit; r++) rows.Add(first + r);
-        }
+            for (long r = 0; r < patches[i] / unit; r++) rows.Add(start[representative[i]] + r);
         return features.index_select(0, tensor(rows.ToArray(), device: features.device)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Images the vision tower encoded in the last forward pass with images (after <see cref="EncodeImages"/> removed duplicates).</summary>
+    /// <summary>
+    /// Images the vision tower encoded in the last forward pass with images (after <see cref="EncodeImages"/> removed duplicates);
+    /// a diagnostic for tests, not synchronized: generation chunks running side by side overwrite it.
+    /// </summary>
     internal int LastEncodedImages { get; private set; }
 
     private static List<(long T, long H, long W)> ReadGrids(Tensor? grid)

@@ -88,6 +88,10 @@ public sealed class PipelineBudgetTests
         Assert.Same(expected, PipelineBudget.ForThisProcess);
         Assert.Same(expected, PipelineBudget.For(TorchSharp.torch.ScalarType.BFloat16));
         Assert.Same(tcmalloc ? PipelineBudget.TcmallocFp32 : PipelineBudget.Glibc, PipelineBudget.For(TorchSharp.torch.ScalarType.Float32));
+        // Without ratios, a plan uses those of its precision.
+        foreach (var (dtype, scalar) in new[] { ("fp32", TorchSharp.torch.ScalarType.Float32), ("bf16", TorchSharp.torch.ScalarType.BFloat16) })
+            Assert.Equal(PipelineBudget.Fit(PipelineOptions.Default, 0.6, 0, dtype, PipelineBudget.For(scalar)).Plan.PredictedTotalSeconds,
+                PipelineBudget.Fit(PipelineOptions.Default, 0.6, 0, dtype).Plan.PredictedTotalSeconds, 6);
         Assert.Equal(PipelineBudget.Predict(PipelineOptions.Default, 0.5, expected).Values.Sum(), PipelineBudget.Predict(PipelineOptions.Default, 0.5).Values.Sum(), 6);
     }
 
