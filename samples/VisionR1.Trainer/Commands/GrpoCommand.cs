@@ -31,6 +31,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         "vr1 grpo --model DIR --data FILE --out DIR [--schedule JSON|FILE] [--resume] [--device cpu|cuda[:N]] [--threads N]\n" +
         "         [--reward hfrrf|soft] [--prompts-per-step 8] [--lr 1e-6] [--warmup 0] [--beta 0.01] [--epsilon 0.2]\n" +
         "         [--epsilon-high E] [--dual-clip C] [--updates 1] [--micro-batch 8] [--generation-batch N] [--concurrent-generations 1]\n" +
+        "         [--concurrent-micro-batches 1]\n" +
         "         [--temperature 1.0] [--top-p 1.0] [--aggregation token|sequence|drgrpo] [--scale group|batch|none] [--mask-truncated]\n" +
         "         [--dynamic-sampling] [--max-steps N] [--save-every 50] [--keep 3] [--seed 42] [--dtype auto|fp32|bf16] [--train-vision]\n" +
         "         [--strict] [--compact-tokenizer]\n" +
@@ -49,6 +50,8 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         "    switch_trigger {\"clipped_ratio_above\":0.04,\"for_steps\":2}); 'paper', 'zero', 'long' name the presets.\n" +
         "  --concurrent-generations N: a step's prompts are generated in at least N chunks side by side, each on its own thread with\n" +
         "    a share of --threads (generation of a small model keeps about one core busy; 2 on a two-core CPU uses both).\n" +
+        "  --concurrent-micro-batches N: the update's and the reference pass's micro-batches run N at a time, one thread each, with the\n" +
+        "    same gradients and log-probs as in turn (they add up in micro-batch order); faster where one pass leaves cores idle.\n" +
         "  --reward hfrrf: Vision-R1's hard format-and-result reward (default); soft: format and accuracy 1:1 (the Zero baseline).\n" +
         "  --rollout-engine remote: completions come from a vLLM or SGLang server at URL serving the base model as NAME; the trainer\n" +
         "    publishes its weights into DIR (default OUT/published; the same path must be readable by the server) before the first step\n" +
@@ -85,6 +88,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
             MicroBatchSize = args.GetInt("micro-batch", 8),
             GenerationBatchSize = generationBatch > 0 ? generationBatch : null,
             ConcurrentGenerations = args.GetInt("concurrent-generations", 1),
+            ConcurrentMicroBatches = args.GetInt("concurrent-micro-batches", 1),
             Temperature = args.GetDouble("temperature", 1.0),
             TopP = args.GetDouble("top-p", 1.0),
             Loss = new GrpoLossOptions(

@@ -21,7 +21,7 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
     /// <inheritdoc />
     public string Usage =>
         "vr1 sft --model DIR --data FILE --out DIR [--resume] [--device cpu|cuda[:N]] [--threads N]\n" +
-        "        [--epochs 2] [--lr 5e-6] [--warmup-ratio 0.05] [--batch 1] [--accum 32] [--max-steps N]\n" +
+        "        [--epochs 2] [--lr 5e-6] [--warmup-ratio 0.05] [--batch 1] [--accum 32] [--concurrent-micro-batches 1] [--max-steps N]\n" +
         "        [--save-every 100] [--keep 3] [--seed 42] [--dtype auto|fp32|bf16] [--train-vision] [--system-prompt] [--strict] [--compact-tokenizer]\n" +
         ScaleArgs.Usage +
         "  DIR: a Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files).\n" +
@@ -31,6 +31,8 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         "    images (relative to FILE) go before the first user turn's text; the loss covers assistant turns only.\n" +
         "    A bad line is named (file:line, why) and skipped; --strict stops at the first instead.\n" +
         "  --compact-tokenizer: for a model folder without tokenizer files, use the embedded compact tokenizer (vr1 init-model's).\n" +
+        "  --concurrent-micro-batches N: a step's micro-batches run N at a time, one thread each, with the same gradients as in\n" +
+        "    turn (they add up in micro-batch order); faster where one pass leaves cores idle (small models, several cores).\n" +
         "  Writes OUT/metrics.jsonl, OUT/events.jsonl, OUT/checkpoints/step-N (weights, optimizer, RNG, data cursor)\n" +
         "  and OUT/final (HF folder with tokenizer). --resume continues from the newest complete checkpoint.\n" +
         "  Defaults are the paper's cold-start SFT: 2 epochs, lr 5e-6, cosine, 5% warm-up, effective batch 32, vision frozen.";
@@ -55,6 +57,7 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
             LearningRateShape = LearningRateShape.Cosine,
             MicroBatchSize = args.GetInt("batch", 1),
             GradientAccumulationSteps = args.GetInt("accum", 32),
+            ConcurrentMicroBatches = args.GetInt("concurrent-micro-batches", 1),
             SaveEverySteps = args.GetInt("save-every", 100),
             KeepLastCheckpoints = args.GetInt("keep", 3),
             Seed = args.GetInt("seed", 42),

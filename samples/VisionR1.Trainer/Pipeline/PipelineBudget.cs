@@ -15,8 +15,8 @@ namespace VisionR1.Trainer.Pipeline;
 public static class PipelineBudget
 {
     /// <summary>
-    /// The default budget in minutes: 75, so that a quiet 2-core AVX-512 BF16 machine (probe 0.33–0.37 s; 24 min 3 s measured
-    /// with tcmalloc and dynamic sampling, 46–49 minutes predicted with glibc's malloc) keeps the full sizes, and so does an AVX2-only
+    /// The default budget in minutes: 75, so that a quiet 2-core AVX-512 BF16 machine (probe 0.33–0.37 s; 23 min 4 s measured
+    /// with tcmalloc, dynamic sampling and micro-batches side by side, 46–49 minutes predicted with glibc's malloc) keeps the full sizes, and so does an AVX2-only
     /// one in fp32 with tcmalloc (emulated: probe 0.812 s, 45 min 58 s measured), which the science needs (2 Dec: with 8 GRPO prompts a step Vision-R1 lost its
     /// gain, with every reduction it fell below the base). A slower machine gets reduced sizes, and the plan line says so.
     /// </summary>
@@ -38,7 +38,7 @@ public static class PipelineBudget
     /// <summary>
     /// How much the pipeline's GRPO stage costs now against the glibc reference's, which sampled every group once: 635.8 s
     /// against 462.3 s, the default command on seed 0 with dynamic sampling (refills and the first round sized by the keep rate,
-    /// images shared within a pass) and without it, both on the quiet tcmalloc reference machine (3 and 2 Dec 2026). About 1.9×
+    /// images shared within a pass) and without it, both with micro-batches in turn, on the quiet tcmalloc reference machine (3 and 2 Dec 2026). About 1.9×
     /// the prompts of PTST's first stage and 2.8× of its second are sampled to keep 16 groups whose rewards differ.
     /// </summary>
     public const double DynamicSamplingGrpoCost = 635.8 / 462.3;
@@ -54,12 +54,13 @@ public static class PipelineBudget
 
     /// <summary>
     /// tcmalloc preloaded (reference: seed 0, the default command with dynamic sampling, its first round sized by the last keep
-    /// rate, 3 Dec 2026 10:02–10:26 UTC, the same machine, quiet; probe 0.351 s): base 512 s / 1,438 steps, CI 242 s / 788 steps,
-    /// GRPO 636 s / 180 steps, the direct evaluation 2.4 s, a think/answer one 11.9 s (mean of base_cot 7.1, ci 16.7 and vision_r1
-    /// 12.0), 13.9 s fixed; 1,443 s in all. The same command took 1,586 s with refills alone (GRPO 738 s) and 1,364 s without
-    /// dynamic sampling (2 Dec, GRPO 462 s).
+    /// rate, micro-batches side by side, 3 Dec 2026 12:15–12:38 UTC, 2-core AMD EPYC with AVX-512 BF16, bf16, quiet; probe
+    /// 0.337 s): base 483 s / 1,438 steps, CI 232 s / 788 steps, GRPO 617 s / 180 steps, the direct evaluation 2.3 s, a
+    /// think/answer one 11.6 s (mean of base_cot 6.9, ci 15.8 and vision_r1 12.0), 14.3 s fixed; 1,384 s in all. The same command
+    /// with micro-batches in turn took 1,443 s (10:02–10:26 UTC, probe 0.351 s; bit-identical results), 1,586 s with refills
+    /// alone (GRPO 738 s) and 1,364 s without dynamic sampling (2 Dec, GRPO 462 s).
     /// </summary>
-    public static CostRatios Tcmalloc { get; } = new("tcmalloc", 0.351, 512.1 / 1438, 241.7 / 788, 635.8 / 180, 2.4, 11.9, 13.9, 3151.0 / 4000, DynamicSampling: true);
+    public static CostRatios Tcmalloc { get; } = new("tcmalloc", 0.337, 483.0 / 1438, 231.8 / 788, 617.4 / 180, 2.3, 11.6, 14.3, 3151.0 / 4000, DynamicSampling: true);
 
     /// <summary>
     /// tcmalloc preloaded, fp32 (reference: seed 0, the default command under the AVX2 emulation, fp32 chosen by auto, 3 Dec 2026

@@ -161,6 +161,7 @@ public sealed class PipelineRunner
             MicroBatchSize = _o.BaseBatch,
             GradientAccumulationSteps = 1,
             MaxMicroBatchTokens = _o.MicroBatchTokens,
+            ConcurrentMicroBatches = _o.MicroBatchesSideBySide(),
             FreezeVisionTower = false, // from scratch: the vision tower must learn to see
             Adam = new AdamWOptions(WeightDecay: 0.01),
             Seed = _o.Seed,
@@ -186,6 +187,7 @@ public sealed class PipelineRunner
         MicroBatchSize = _o.CiBatch,
         GradientAccumulationSteps = 1,
         MaxMicroBatchTokens = _o.MicroBatchTokens,
+        ConcurrentMicroBatches = _o.MicroBatchesSideBySide(),
         FreezeVisionTower = true, // as the paper's cold-start SFT
         Seed = _o.Seed + 1,
         SaveEverySteps = _o.SaveEverySteps,
@@ -212,6 +214,7 @@ public sealed class PipelineRunner
         PromptsPerStep = o.GrpoPromptsPerStep,
         MicroBatchSize = o.GrpoMicroBatch,
         ConcurrentGenerations = o.ConcurrentGenerations,
+        ConcurrentMicroBatches = o.MicroBatchesSideBySide(),
         LearningRate = o.GrpoLearningRate,
         Temperature = o.GrpoTemperature,
         DynamicSampling = o.GrpoDynamicSampling,

@@ -36,6 +36,15 @@ public sealed record GrpoOptions
     /// </summary>
     public int ConcurrentGenerations { get; init; } = 1;
 
+    /// <summary>
+    /// Micro-batches whose passes run side by side in the update and in the reference (and old-policy) log-prob passes,
+    /// each on its own thread with a share of libtorch's threads; 1 (the default) runs them in turn. The update's gradients
+    /// and every log-prob are the same either way (gradients are added in micro-batch order). At small model widths a pass
+    /// keeps two cores only partly busy, so on a two-core machine 2 finishes sooner (the pipeline sets 2). Runs in turn
+    /// whatever this says when the model draws random numbers in training (LoRA dropout).
+    /// </summary>
+    public int ConcurrentMicroBatches { get; init; } = 1;
+
     /// <summary>Peak learning rate (1e-6, TRL's GRPO default; the paper gives none for RL).</summary>
     public double LearningRate { get; init; } = 1e-6;
 
@@ -147,6 +156,7 @@ public sealed record GrpoOptions
         if (UpdatesPerRollout < 1) throw new ArgumentOutOfRangeException(nameof(UpdatesPerRollout), UpdatesPerRollout, "μ must be at least 1.");
         if (MicroBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(MicroBatchSize), MicroBatchSize, "The micro-batch needs at least one completion.");
         if (GenerationBatchSize is < 1) throw new ArgumentOutOfRangeException(nameof(GenerationBatchSize), GenerationBatchSize, "The generation batch needs at least one completion.");
+        if (ConcurrentMicroBatches < 1) throw new ArgumentOutOfRangeException(nameof(ConcurrentMicroBatches), ConcurrentMicroBatches, "At least 1 (micro-batches in turn).");
         if (ConcurrentGenerations < 1) throw new ArgumentOutOfRangeException(nameof(ConcurrentGenerations), ConcurrentGenerations, "ConcurrentGenerations must be at least 1.");
         if (!(LearningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be ≥ 0.");
         if (WarmupSteps < 0) throw new ArgumentOutOfRangeException(nameof(WarmupSteps));

@@ -244,31 +244,55 @@ public sealed class GrpoTrainer : IDisposable
             var denominator = new LossDenominator(batch.TokenCount, batch.Count, stage.MaxCompletionLength);
             var device = CompletionLogProbs.DeviceOf(_policy);
             _policy.Module.train();
+            var parts = MicroBatches(batch);
+            int workers = TrainingSetup.MicroBatchWorkers(_policy, parts.Count, _options.ConcurrentMicroBatches);
             for (int update = 0; update < _options.UpdatesPerRollout; update++)
             {
                 _optimizer.ZeroGrad();
-                foreach (var part in MicroBatches(batch))
+                bool first = update == 0;
+                (Tensor Loss, MicroBatchStats Stats) Micro(int k)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    using var micro = NewDisposeScope();
+                    var part = parts[k];
                     var ids = part.Take(batch.CompletionIds);
                     var mask = part.Take(batch.CompletionMask).to(device);
-                    var (logp, entropy) = CompletionLogProbs.Compute(_policy, _encoder, part.Prompts(batch), ids, mask, temperature, withEntropy: update == 0);
+                    var (logp, entropy) = CompletionLogProbs.Compute(_policy, _encoder, part.Prompts(batch), ids, mask, temperature, withEntropy: first);
                     var old = batch.OldLogProbs is { } o ? part.Take(o) : logp.detach();
                     var reference = batch.RefLogProbs is { } r ? part.Take(r) : null;
                     Tensor? weights = null;
+                    double partIsSum = 0, partIsTokens = 0;
                     if (_engine.NeedsWeightSync && batch.BehaviourLogProbs is { } behaviour)
                     {
                         weights = ImportanceWeights(old, part.Take(behaviour).to(device));
-                        if (update == 0)
+                        if (first)
                         {
-                            isSum += (weights * mask).sum().ToDouble();
-                            isTokens += mask.sum().ToDouble();
+                            partIsSum = (weights * mask).sum().ToDouble();
+                            partIsTokens = mask.sum().ToDouble();
                         }
                     }
                     var result = GrpoLoss.Compute(new GrpoLossInputs(logp, old, reference, part.TakeRows(batch.Advantages).to(device), mask, entropy, weights), _options.Loss, denominator);
-                    result.Loss.backward();
-                    acc.Add(result.Loss.ToDouble(), result.Stats, update == 0);
+                    return (result.Loss, new MicroBatchStats(result.Loss.ToDouble(), result.Stats, partIsSum, partIsTokens));
+                }
+                void Add(MicroBatchStats m)
+                {
+                    acc.Add(m.Loss, m.Stats, first);
+                    isSum += m.IsSum;
+                    isTokens += m.IsTokens;
+                }
+                if (workers > 1)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    foreach (var m in SideBySideBackward.Run(_parameters, parts.Count, workers, Micro)) Add(m); // in micro-batch order
+                }
+                else
+                {
+                    for (int k = 0; k < parts.Count; k++)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        using var micro = NewDisposeScope();
+                        var (loss, m) = Micro(k);
+                        loss.backward();
+                        Add(m);
+                    }
                 }
                 gradNorm = TrainingSetup.ClipGradients(_parameters, _options.MaxGradNorm);
                 TrainingSetup.EnsureFinite("grpo", Step + 1, acc.Loss(1), gradNorm, _lastCheckpoint);
@@ -374,6 +398,9 @@ public sealed class GrpoTrainer : IDisposable
         return parts;
     }
 
+    /// <summary>What one micro-batch of the update adds to the step's statistics.</summary>
+    private sealed record MicroBatchStats(double Loss, GrpoLossStats Stats, double IsSum, double IsTokens);
+
     /// <summary>Rows of one micro-batch and the longest completion among them.</summary>
     private sealed record MicroBatchRows(int[] Rows, int Width)
     {
@@ -400,15 +427,34 @@ public sealed class GrpoTrainer : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         long width = batch.CompletionIds.shape[1];
-        Tensor? all = null;
-        foreach (var part in MicroBatches(batch))
+        var parts = MicroBatches(batch);
+        int workers = TrainingSetup.MicroBatchWorkers(model, parts.Count, _options.ConcurrentMicroBatches);
+        // Each micro-batch's log-probs leave its worker's scope; this thread owns them until they are copied in.
+        var logps = new Tensor?[parts.Count];
+        try
         {
-            var logp = CompletionLogProbs.Compute(model, _encoder, part.Prompts(batch), part.Take(batch.CompletionIds), part.Take(batch.CompletionMask), temperature).LogProbs;
-            all ??= zeros([batch.Count, width], logp.dtype, logp.device);
-            using var index = tensor(part.Rows.Select(i => (long)i).ToArray(), device: logp.device);
-            all.index_copy_(0, index, nn.functional.pad(logp, [0, width - part.Width]));
+            VisionR1.Runtime.TensorWorkers.Run(parts.Count, k =>
+            {
+                using var inner = NewDisposeScope();
+                var part = parts[k];
+                logps[k] = CompletionLogProbs.Compute(model, _encoder, part.Prompts(batch), part.Take(batch.CompletionIds), part.Take(batch.CompletionMask), temperature)
+                    .LogProbs.DetachFromDisposeScope();
+                return k;
+            }, workers);
+            Tensor? all = null;
+            for (int k = 0; k < parts.Count; k++)
+            {
+                var logp = logps[k]!;
+                all ??= zeros([batch.Count, width], logp.dtype, logp.device);
+                using var index = tensor(parts[k].Rows.Select(i => (long)i).ToArray(), device: logp.device);
+                all.index_copy_(0, index, nn.functional.pad(logp, [0, width - parts[k].Width]));
+            }
+            return all!.MoveToOuterDisposeScope();
         }
-        return all!.MoveToOuterDisposeScope();
+        finally
+        {
+            foreach (var t in logps) t?.Dispose();
+        }
     }
 
     private static Dictionary<string, RewardStats> RewardSummary(IReadOnlyList<ScoredCompletion> completions)

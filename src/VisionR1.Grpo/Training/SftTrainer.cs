@@ -135,16 +135,30 @@ public sealed class SftTrainer<TSample> : IDisposable
             _optimizer.ZeroGrad();
             double lossSum = 0;
             var device = Rollout.CompletionLogProbs.DeviceOf(_policy);
-            foreach (var b in micro)
+            Tensor MicroLoss(SftBatch b)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var inner = NewDisposeScope();
                 var inputs = b.Inputs.To(device);
                 int t = (int)inputs.SequenceLength;
                 var logp = _policy.LogProbsOfLastTokens(inputs, t - 1).LogProbs;
-                var loss = SftLoss.Compute(logp, b.LossMask.to(device)[.., 1..], tokens);
-                loss.backward();
-                lossSum += loss.ToDouble();
+                return SftLoss.Compute(logp, b.LossMask.to(device)[.., 1..], tokens);
+            }
+            int workers = TrainingSetup.MicroBatchWorkers(_policy, micro.Count, _options.ConcurrentMicroBatches);
+            if (workers > 1)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                foreach (var l in SideBySideBackward.Run(_parameters, micro.Count, workers, i => { var loss = MicroLoss(micro[i]); return (loss, loss.ToDouble()); }))
+                    lossSum += l; // in micro-batch order, as below
+            }
+            else
+            {
+                foreach (var b in micro)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    using var inner = NewDisposeScope();
+                    var loss = MicroLoss(b);
+                    loss.backward();
+                    lossSum += loss.ToDouble();
+                }
             }
             double gradNorm = TrainingSetup.ClipGradients(_parameters, _options.MaxGradNorm);
             TrainingSetup.EnsureFinite("sft", Step + 1, lossSum, gradNorm, _lastCheckpoint);

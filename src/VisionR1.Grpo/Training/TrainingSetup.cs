@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using VisionR1.Grpo.Policies;
+using VisionR1.Model;
 using static TorchSharp.torch;
 
 namespace VisionR1.Grpo.Training;
@@ -34,6 +35,18 @@ internal static class TrainingSetup
             $"{trainer} step {step}: the loss is {loss} and the gradient norm {gradNorm}; training stopped before the update. "
             + (lastCheckpoint is { } c ? $"The last good checkpoint is {c.Directory} (step {c.Step}); " : "No checkpoint was written yet; ")
             + "lower the learning rate, check the data, or try fp32.");
+    }
+
+    /// <summary>
+    /// How many of a step's <paramref name="microBatches"/> run side by side (<see cref="SideBySideBackward"/>): at most
+    /// <paramref name="concurrent"/> and libtorch's thread count, and 1 where the policy's training passes draw random numbers
+    /// (LoRA dropout), whose order would then depend on thread timing.
+    /// </summary>
+    public static int MicroBatchWorkers(IPolicyModel policy, int microBatches, int concurrent)
+    {
+        if (concurrent <= 1 || microBatches <= 1) return 1;
+        if (policy.Module is Qwen25VLModel model && Model.Lora.LoraAdapters.DrawsInTraining(model)) return 1;
+        return VisionR1.Runtime.TensorWorkers.Concurrency(microBatches, concurrent);
     }
 
     /// <summary>The global gradient norm before clipping; clips to <paramref name="maxNorm"/> when it is &gt; 0.</summary>

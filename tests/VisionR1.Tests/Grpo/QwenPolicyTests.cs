@@ -1,3 +1,4 @@
+using VisionR1.Tests.Grpo.Fixtures;
 using VisionR1.Grpo.Loss;
 using VisionR1.Grpo.Metrics;
 using VisionR1.Grpo.Policies;
@@ -8,6 +9,7 @@ using VisionR1.Grpo.Training;
 using VisionR1.Inputs;
 using VisionR1.Model;
 using VisionR1.Model.Config;
+using VisionR1.Model.Lora;
 using VisionR1.Runtime;
 using VisionR1.Text;
 using static TorchSharp.torch;
@@ -159,6 +161,99 @@ public sealed class QwenPolicyTests : IDisposable
         using var initial = TinyPolicy(3);
         Assert.False(plain.SequenceEqual(Snapshot(initial)), "the step changed nothing");
         Assert.True(plain.Zip(regrouped).Max(p => Math.Abs(p.First - p.Second)) < 1e-5f, "regrouping the step's samples changed its update");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="train"/> with libtorch set to <paramref name="threads"/> threads on this thread, then back to 1.
+    /// In turn the passes run on this thread's one thread; side by side, two workers get one thread each, so both compute
+    /// every micro-batch with the same single-threaded kernels, on any CPU.
+    /// </summary>
+    private static T WithThreads<T>(int threads, Func<T> train)
+    {
+        set_num_threads(threads);
+        try { return train(); }
+        finally { set_num_threads(1); }
+    }
+
+    [Fact]
+    public void Sft_micro_batches_side_by_side_give_the_same_weights_as_in_turn()
+    {
+        var template = new ChatTemplate(Tokenizer, ChatTemplateOptions.NoSystemPrompt);
+        var image = new ImageProcessor().Process(new RgbImage(56, 56, Enumerable.Range(0, 56 * 56 * 3).Select(i => (byte)(i * 7 % 251)).ToArray()), "grid.png");
+        // Pictures in the short samples only: the long micro-batch leaves the vision tower without a gradient, which must
+        // not erase what the short one gave it.
+        IReadOnlyList<IReadOnlyList<ChatTurn>> data = Enumerable.Range(0, 8)
+            .Select(i => (IReadOnlyList<ChatTurn>)(i % 2 == 0
+                ? [ChatTurn.User(new ImagePart(image), new TextPart($"Count to {i}.")), ChatTurn.Assistant($"{i}")]
+                : [ChatTurn.User($"Count to {i}."), ChatTurn.Assistant(string.Join(" ", Enumerable.Range(1, 8 + i)))])).ToList();
+        var collator = new ChatSftCollator(template);
+        var options = new SftOptions
+        {
+            Epochs = 1, LearningRate = 1e-3, WarmupRatio = 0, MicroBatchSize = 8, GradientAccumulationSteps = 1,
+            MaxMicroBatchTokens = 160, FreezeVisionTower = false, Seed = 9,
+            MaxGradNorm = 0, // no clipping: a norm summed on two threads may round otherwise than on one
+        };
+        (float[] Weights, double Loss, int Workers) Train(int concurrent, int threads) => WithThreads(threads, () =>
+        {
+            using var policy = TinyPolicy(3);
+            using var sft = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, collator, data, options with { ConcurrentMicroBatches = concurrent });
+            var step = sft.TrainStep();
+            return (Snapshot(policy), step.Loss, TrainingSetup.MicroBatchWorkers(policy, 2, concurrent));
+        });
+        var inTurn = Train(1, 1);
+        var sideBySide = Train(2, 2);
+        Assert.Equal(1, inTurn.Workers);
+        Assert.Equal(2, sideBySide.Workers);
+        using var initial = TinyPolicy(3);
+        var start = Snapshot(initial);
+        Assert.False(inTurn.Weights.SequenceEqual(start), "the step changed nothing");
+        int visionCount = initial.Model.VisionParameters.Sum(p => (int)p.Parameter.numel());
+        Assert.True(visionCount > 0);
+        Assert.Equal(inTurn.Loss, sideBySide.Loss);
+        Assert.True(inTurn.Weights.SequenceEqual(sideBySide.Weights), "side by side gave other weights than in turn");
+    }
+
+    [Fact]
+    public void Grpo_micro_batches_side_by_side_give_the_same_weights_and_log_probs_as_in_turn()
+    {
+        (float[] Weights, GrpoStepMetrics Step) Run(int concurrent, int threads) => WithThreads(threads, () =>
+        {
+            var sink = new InMemoryMetricsSink();
+            using var policy = TinyPolicy(7);
+            // Alternate completions score 1, so every group has advantages to learn from whatever the policy samples.
+            using var trainer = new GrpoTrainer(policy, new ChatPromptEncoder(new ChatTemplate(Tokenizer, ChatTemplateOptions.NoSystemPrompt)), Tokenizer,
+                [new WeightedReward(new AlternatingReward())], Prompts(), Options() with { ConcurrentMicroBatches = concurrent, ConcurrentGenerations = 2, MaxGradNorm = 0 }, sink);
+            trainer.TrainStep();
+            return (Snapshot(policy), sink.GrpoSteps[0]);
+        });
+        var inTurn = Run(1, 1);
+        var sideBySide = Run(2, 2);
+        using var initial = TinyPolicy(7);
+        Assert.False(inTurn.Weights.SequenceEqual(Snapshot(initial)), "the step changed nothing");
+        Assert.True(inTurn.Step.Completions > Options().MicroBatchSize, "one micro-batch: nothing ran side by side");
+        // The reference and old-policy passes feed the loss, its statistics and the update: all must agree to the bit.
+        Assert.Equal(inTurn.Step.Loss, sideBySide.Step.Loss);
+        Assert.Equal(inTurn.Step.Kl, sideBySide.Step.Kl);
+        Assert.Equal(inTurn.Step.RatioMax, sideBySide.Step.RatioMax);
+        Assert.True(inTurn.Weights.SequenceEqual(sideBySide.Weights), "side by side gave other weights than in turn");
+    }
+
+    [Fact]
+    public void Micro_batches_run_in_turn_when_lora_dropout_draws_random_numbers()
+    {
+        WithThreads(2, () =>
+        {
+            using var policy = TinyPolicy(5);
+            Assert.Equal(2, TrainingSetup.MicroBatchWorkers(policy, 4, 2));
+            Assert.Equal(1, TrainingSetup.MicroBatchWorkers(policy, 1, 2));
+            Assert.Equal(1, TrainingSetup.MicroBatchWorkers(policy, 4, 1));
+            using var lora = LoraAdapters.Attach(policy.Model, new LoraConfig { Rank = 2, Alpha = 4, Dropout = 0.1 }, seed: 1);
+            Assert.Equal(1, TrainingSetup.MicroBatchWorkers(policy, 4, 2));
+            return 0;
+        });
+        using var plain = TinyPolicy(5);
+        using var noDropout = LoraAdapters.Attach(plain.Model, new LoraConfig { Rank = 2, Alpha = 4, Dropout = 0 }, seed: 1);
+        Assert.False(LoraAdapters.DrawsInTraining(plain.Model));
     }
 
     [Fact]

@@ -226,6 +226,17 @@ public sealed class LoraAdapters : IDisposable
     }
 
     /// <summary>Every linear layer of the language model (<c>model.layers.*</c>) with its name, in name order.</summary>
+    /// <summary>
+    /// Whether a training-mode forward pass of <paramref name="model"/> draws random numbers: an active adapter with dropout.
+    /// Draws come from libtorch's shared generator, so passes run side by side would take them in an order that depends
+    /// on thread timing; trainers run such passes in turn.
+    /// </summary>
+    public static bool DrawsInTraining(Qwen25VLModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return LanguageModelLinears(model).Any(c => c.Linear.Adapter is { Active: true, Dropout: > 0 });
+    }
+
     private static List<(string Name, Linear Linear)> LanguageModelLinears(Qwen25VLModel model) =>
         model.named_modules()
             .Where(m => m.module is Linear && m.name.StartsWith("model.layers.", StringComparison.Ordinal))
