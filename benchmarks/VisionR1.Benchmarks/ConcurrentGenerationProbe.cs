@@ -25,15 +25,11 @@ public static class ConcurrentGenerationProbe
 {
     public static async Task<int> Run(string[] args, TextWriter output)
     {
-        string model = ProbeArgs.Get(args, "--model") ?? throw new ArgumentException("--model DIR is required.");
-        string problemsPath = ProbeArgs.Get(args, "--problems") ?? throw new ArgumentException("--problems FILE is required.");
-        int rounds = int.Parse(ProbeArgs.Get(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
-        int evalItems = int.Parse(ProbeArgs.Get(args, "--eval-items") ?? "256", CultureInfo.InvariantCulture);
-        var runtime = VisionR1Runtime.Initialize("cpu", ProbeArgs.Get(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null);
-        var template = new ChatTemplate(TokenizerLoader.FromFolder(model), ChatTemplateOptions.NoSystemPrompt);
+        int rounds = ProbeArgs.Int(args, "--rounds", 3);
+        int evalItems = ProbeArgs.Int(args, "--eval-items", 256);
+        var (model, runtime, template, problems) = await TrainedModelProbe.LoadAsync(args);
         using var policy = new QwenPolicy(Qwen25VLModel.FromPretrained(model, runtime.Device, runtime.Precision.Dtype), [template.Tokenizer.Special.ImEnd]);
         var images = new ImageLoader();
-        var problems = (await ProblemSource.ReadAllAsync(problemsPath)).ToList();
         var prompts = problems.Select(p => new GrpoPrompt(p, SyntheticPrompts.Question(p))).ToList();
         using var engine = new InProcessRolloutEngine(policy, new ChatPromptEncoder(template, images));
         var evaluator = new LocalEvaluator(template, images, new MathVerifier());

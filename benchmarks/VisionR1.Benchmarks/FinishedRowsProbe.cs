@@ -22,19 +22,15 @@ public static class FinishedRowsProbe
 {
     public static async Task<int> Run(string[] args, TextWriter output)
     {
-        string model = ProbeArgs.Get(args, "--model") ?? throw new ArgumentException("--model DIR is required.");
-        string problemsPath = ProbeArgs.Get(args, "--problems") ?? throw new ArgumentException("--problems FILE is required.");
-        int items = int.Parse(ProbeArgs.Get(args, "--items") ?? "256", CultureInfo.InvariantCulture);
-        int batchSize = int.Parse(ProbeArgs.Get(args, "--batch") ?? "64", CultureInfo.InvariantCulture);
-        int samples = int.Parse(ProbeArgs.Get(args, "--samples") ?? "1", CultureInfo.InvariantCulture);
-        int maxNew = int.Parse(ProbeArgs.Get(args, "--max-new") ?? "256", CultureInfo.InvariantCulture);
-        int rounds = int.Parse(ProbeArgs.Get(args, "--rounds") ?? "3", CultureInfo.InvariantCulture);
-        var runtime = VisionR1Runtime.Initialize("cpu", ProbeArgs.Get(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null);
+        int items = ProbeArgs.Int(args, "--items", 256);
+        int batchSize = ProbeArgs.Int(args, "--batch", 64);
+        int samples = ProbeArgs.Int(args, "--samples", 1);
+        int maxNew = ProbeArgs.Int(args, "--max-new", 256);
+        int rounds = ProbeArgs.Int(args, "--rounds", 3);
+        var (model, runtime, template, problems) = await TrainedModelProbe.LoadAsync(args, take: items);
         using var qwen = Qwen25VLModel.FromPretrained(model, runtime.Device, runtime.Precision.Dtype);
         qwen.eval();
-        var template = new ChatTemplate(TokenizerLoader.FromFolder(model), ChatTemplateOptions.NoSystemPrompt);
         var images = new ImageLoader();
-        var problems = (await ProblemSource.ReadAllAsync(problemsPath)).Take(items).ToList();
         var encoded = problems.Select(p => template.Encode(images.Resolve(ProblemTurns.User(p, SyntheticPrompts.Question(p))), addGenerationPrompt: true)).ToList();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{problems.Count} prompts, batches of {batchSize} x {samples} samples, cap {maxNew}, {runtime.Precision.DtypeName}"));

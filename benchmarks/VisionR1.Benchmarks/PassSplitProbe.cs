@@ -22,17 +22,13 @@ public static class PassSplitProbe
 {
     public static async Task<int> Run(string[] args, TextWriter output)
     {
-        string model = ProbeArgs.Get(args, "--model") ?? throw new ArgumentException("--model DIR is required.");
-        string problemsPath = ProbeArgs.Get(args, "--problems") ?? throw new ArgumentException("--problems FILE is required.");
         int rows = ProbeArgs.Int(args, "--rows", 32);
         int completion = ProbeArgs.Int(args, "--completion", 110);
         int rounds = ProbeArgs.Int(args, "--rounds", 5);
         int group = ProbeArgs.Int(args, "--group", 8);
-        var runtime = VisionR1Runtime.Initialize("cpu", ProbeArgs.Get(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null);
-        var template = new ChatTemplate(TokenizerLoader.FromFolder(model), ChatTemplateOptions.NoSystemPrompt);
+        var (model, runtime, template, problems) = await TrainedModelProbe.LoadAsync(args, take: rows);
         using var qwen = Qwen25VLModel.FromPretrained(model, runtime.Device, runtime.Precision.Dtype);
         qwen.eval();
-        var problems = (await ProblemSource.ReadAllAsync(problemsPath)).Take(rows).ToList();
         var prompts = problems.Select(p => new GrpoPrompt(p, SyntheticPrompts.Question(p))).ToList();
         // The same row count as GRPO groups: rows / group prompts, each repeated group times (its image encoded once).
         var grouped = prompts.Take(Math.Max(1, rows / group)).SelectMany(p => Enumerable.Repeat(p, group)).Take(rows).ToList();

@@ -23,13 +23,9 @@ public static class RolloutScalingProbe
 {
     public static async Task<int> Run(string[] args, TextWriter output)
     {
-        string model = ProbeArgs.Get(args, "--model") ?? throw new ArgumentException("--model DIR is required.");
-        string problemsPath = ProbeArgs.Get(args, "--problems") ?? throw new ArgumentException("--problems FILE is required.");
         int rounds = ProbeArgs.Int(args, "--rounds", 3);
-        var runtime = VisionR1Runtime.Initialize("cpu", ProbeArgs.Get(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null);
-        var template = new ChatTemplate(TokenizerLoader.FromFolder(model), ChatTemplateOptions.NoSystemPrompt);
+        var (model, runtime, template, problems) = await TrainedModelProbe.LoadAsync(args);
         using var policy = new QwenPolicy(Qwen25VLModel.FromPretrained(model, runtime.Device, runtime.Precision.Dtype), [template.Tokenizer.Special.ImEnd]);
-        var problems = (await ProblemSource.ReadAllAsync(problemsPath)).ToList();
         var prompts = problems.Select(p => new GrpoPrompt(p, SyntheticPrompts.Question(p))).ToList();
         using var engine = new InProcessRolloutEngine(policy, new ChatPromptEncoder(template, new ImageLoader()));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{runtime.Precision.DtypeName}, {TorchSharp.torch.get_num_threads()} threads, {rounds} rounds"));

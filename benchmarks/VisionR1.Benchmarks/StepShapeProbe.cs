@@ -17,7 +17,7 @@ public static class StepShapeProbe
     {
         string preset = ProbeArgs.Get(args, "--preset") ?? "small";
         var dtypes = (ProbeArgs.Get(args, "--dtype") ?? "bf16,fp32").Split(',');
-        VisionR1Runtime.Initialize("cpu", ProbeArgs.Get(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : null);
+        ProbeArgs.InitializeCpu(args);
         var config = Qwen25VLPresets.ByName(preset);
         int side = 112 / config.Vision.PatchSize;
         side -= side % config.Vision.SpatialMergeSize;
