@@ -411,7 +411,7 @@ public sealed class Qwen25VLModel : nn.Module
 
     /// <summary>
     /// Images the vision tower encoded in the last forward pass with images (after <see cref="EncodeImages"/> removed duplicates);
-    /// a diagnostic for tests, not synchronized: generation chunks running side by side overwrite it.
+    /// a diagnostic for tests, not synchronized: generation chunks or training micro-batches running side by side overwrite it.
     /// </summary>
     internal int LastEncodedImages { get; private set; }
 

@@ -278,22 +278,7 @@ public sealed class GrpoTrainer : IDisposable
                     isSum += m.IsSum;
                     isTokens += m.IsTokens;
                 }
-                if (workers > 1)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    foreach (var m in SideBySideBackward.Run(_parameters, parts.Count, workers, Micro)) Add(m); // in micro-batch order
-                }
-                else
-                {
-                    for (int k = 0; k < parts.Count; k++)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        using var micro = NewDisposeScope();
-                        var (loss, m) = Micro(k);
-                        loss.backward();
-                        Add(m);
-                    }
-                }
+                foreach (var m in MicroBatchBackward.Run(_parameters, parts.Count, workers, Micro, cancellationToken)) Add(m); // in micro-batch order
                 gradNorm = TrainingSetup.ClipGradients(_parameters, _options.MaxGradNorm);
                 TrainingSetup.EnsureFinite("grpo", Step + 1, acc.Loss(1), gradNorm, _lastCheckpoint);
                 _optimizer.Step();

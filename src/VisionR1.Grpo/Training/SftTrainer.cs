@@ -143,23 +143,8 @@ public sealed class SftTrainer<TSample> : IDisposable
                 return SftLoss.Compute(logp, b.LossMask.to(device)[.., 1..], tokens);
             }
             int workers = TrainingSetup.MicroBatchWorkers(_policy, micro.Count, _options.ConcurrentMicroBatches);
-            if (workers > 1)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                foreach (var l in SideBySideBackward.Run(_parameters, micro.Count, workers, i => { var loss = MicroLoss(micro[i]); return (loss, loss.ToDouble()); }))
-                    lossSum += l; // in micro-batch order, as below
-            }
-            else
-            {
-                foreach (var b in micro)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    using var inner = NewDisposeScope();
-                    var loss = MicroLoss(b);
-                    loss.backward();
-                    lossSum += loss.ToDouble();
-                }
-            }
+            foreach (var l in MicroBatchBackward.Run(_parameters, micro.Count, workers, i => { var loss = MicroLoss(micro[i]); return (loss, loss.ToDouble()); }, cancellationToken))
+                lossSum += l; // in micro-batch order
             double gradNorm = TrainingSetup.ClipGradients(_parameters, _options.MaxGradNorm);
             TrainingSetup.EnsureFinite("sft", Step + 1, lossSum, gradNorm, _lastCheckpoint);
             _optimizer.Step();

@@ -38,7 +38,7 @@ internal static class TrainingSetup
     }
 
     /// <summary>
-    /// How many of a step's <paramref name="microBatches"/> run side by side (<see cref="SideBySideBackward"/>): at most
+    /// How many of a step's <paramref name="microBatches"/> run side by side (<see cref="MicroBatchBackward"/>): at most
     /// <paramref name="concurrent"/> and libtorch's thread count, and 1 where the policy's training passes draw random numbers
     /// (LoRA dropout), whose order would then depend on thread timing.
     /// </summary>

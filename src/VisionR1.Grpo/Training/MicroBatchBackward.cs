@@ -5,25 +5,39 @@ using static TorchSharp.torch;
 namespace VisionR1.Grpo.Training;
 
 /// <summary>
-/// Forward and backward passes of a step's micro-batches side by side, one micro-batch per worker thread
-/// (<see cref="TensorWorkers"/>), with the same gradients as running them in turn. Each micro-batch's gradients go to a
+/// Forward and backward passes of a step's micro-batches, in turn or side by side (one micro-batch per worker thread,
+/// <see cref="TensorWorkers"/>) with the same gradients as in turn. Side by side, each micro-batch's gradients go to a
 /// tensor of its own (<c>autograd.grad</c>), and they are added into the parameters' <c>.grad</c> in micro-batch
 /// order afterwards, exactly as successive <c>backward()</c> calls accumulate them; so the sum does not depend on which
 /// worker finished first. At small model widths a pass keeps two cores only partly busy (on a two-core AVX-512 BF16
 /// machine one thread runs a base-training pass 1.4× slower than two, not 2×), so two passes at once finish sooner than
 /// two in turn.
 /// </summary>
-internal static class SideBySideBackward
+internal static class MicroBatchBackward
 {
     /// <summary>
-    /// Runs <paramref name="work"/> for micro-batches 0 … <paramref name="count"/> − 1, at most <paramref name="workers"/> at a
-    /// time, takes the gradient of each returned loss with respect to <paramref name="parameters"/> and accumulates it into
-    /// their <c>.grad</c> in micro-batch order. The loss tensor and anything else <paramref name="work"/> creates belong to a
-    /// dispose scope of its worker, disposed when the micro-batch is done; return plain values.
+    /// Runs <paramref name="work"/> for micro-batches 0 … <paramref name="count"/> − 1 and accumulates the gradient of each returned
+    /// loss into the <c>.grad</c> of <paramref name="parameters"/>: with <paramref name="workers"/> ≤ 1 in turn on this thread
+    /// (<c>backward()</c>), otherwise at most that many at a time, each gradient taken on its worker and added in micro-batch
+    /// order afterwards. The loss tensor and anything else <paramref name="work"/> creates belong to a dispose scope of the
+    /// micro-batch, disposed when it is done; return plain values.
     /// </summary>
     /// <returns>What <paramref name="work"/> returned for each micro-batch, in order.</returns>
-    public static T[] Run<T>(IReadOnlyList<Parameter> parameters, int count, int workers, Func<int, (Tensor Loss, T Value)> work)
+    public static T[] Run<T>(IReadOnlyList<Parameter> parameters, int count, int workers, Func<int, (Tensor Loss, T Value)> work, CancellationToken cancellationToken = default)
     {
+        if (workers <= 1)
+        {
+            var inTurn = new T[count];
+            for (int i = 0; i < count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var (loss, value) = work(i);
+                loss.backward();
+                inTurn[i] = value;
+            }
+            return inTurn;
+        }
         var inputs = parameters.Cast<Tensor>().ToArray();
         var grads = new Tensor?[count][];
         try
@@ -38,7 +52,7 @@ internal static class SideBySideBackward
                     mine[p] = g[p] is { IsInvalid: false } t ? t.DetachFromDisposeScope() : null; // unused: undefined
                 grads[i] = mine;
                 return value;
-            }, workers);
+            }, workers, cancellationToken); // a cancelled run leaves .grad untouched: nothing is added before all are done
             using var noGrad = no_grad();
             for (int p = 0; p < parameters.Count; p++)
             {
