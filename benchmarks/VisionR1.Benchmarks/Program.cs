@@ -35,7 +35,8 @@ if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GLIBC_TUNABLES")))
 // --problems FILE` times generation with finished rows dropped from the batch and without (FinishedRowsProbe); `-- concurrent-generation
 // --model DIR --problems FILE` times GRPO rollouts and an evaluation with their batches in turn and side by side (ConcurrentGenerationProbe); `-- rollout-scaling --model DIR --problems FILE` times a GRPO
 // rollout as one request against the same prompts split into dynamic sampling's rounds (RolloutScalingProbe); `-- pass-split --model DIR --problems FILE` times a reference-shaped
-// pass with every image distinct and with GRPO groups sharing one (PassSplitProbe).
+// pass with every image distinct and with GRPO groups sharing one (PassSplitProbe); `-- run-flops --run DIR` counts the model FLOPs a finished
+// pipeline run computed, stage by stage, and the least time they take at a given peak (RunFlopsProbe).
 if (args.Length > 0 && args[0] == "report")
 {
 
@@ -56,6 +57,10 @@ if (args.Length > 0 && args[0] == "rollout-scaling")
 if (args.Length > 0 && args[0] == "pass-split")
 {
     return await VisionR1.Benchmarks.PassSplitProbe.Run(args[1..], Console.Out);
+}
+if (args.Length > 0 && args[0] == "run-flops")
+{
+    return await VisionR1.Benchmarks.RunFlopsProbe.Run(args[1..], Console.Out);
 }
 if (args.Length > 0 && args[0] == "step-shapes")
 {
