@@ -100,7 +100,8 @@ public static class PipelineBudget
         var l3 = l2 with { BaseEpochs = Math.Max(1, options.BaseEpochs / 2), CiEpochs = Math.Max(1, options.CiEpochs / 2) };
         string r1 = $"GRPO prompts per step {options.GrpoPromptsPerStep} -> {l1.GrpoPromptsPerStep}";
         string r2 = r1 + $", GRPO steps per PTST stage {options.GrpoStepsPerStage} -> {l2.GrpoStepsPerStage}";
-        string r3 = r2 + $", base epochs {options.BaseEpochs} -> {l3.BaseEpochs}, CI epochs {options.CiEpochs} -> {l3.CiEpochs}";
+        string r3 = r2 + (l3.BaseEpochs != options.BaseEpochs ? $", base epochs {options.BaseEpochs} -> {l3.BaseEpochs}" : "")
+            + (l3.CiEpochs != options.CiEpochs ? $", CI epochs {options.CiEpochs} -> {l3.CiEpochs}" : "");
         return [(options, ""), (l1, r1), (l2, r2), (l3, r3)];
     }
 

@@ -162,6 +162,7 @@ public sealed class PipelineRunner
             GradientAccumulationSteps = 1,
             MaxMicroBatchTokens = _o.MicroBatchTokens,
             ConcurrentMicroBatches = _o.MicroBatchesSideBySide(),
+            BalancedMicroBatches = _o.BalancedMicroBatches,
             FreezeVisionTower = false, // from scratch: the vision tower must learn to see
             Adam = new AdamWOptions(WeightDecay: 0.01),
             Seed = _o.Seed,
@@ -188,6 +189,7 @@ public sealed class PipelineRunner
         GradientAccumulationSteps = 1,
         MaxMicroBatchTokens = _o.MicroBatchTokens,
         ConcurrentMicroBatches = _o.MicroBatchesSideBySide(),
+        BalancedMicroBatches = _o.BalancedMicroBatches,
         FreezeVisionTower = true, // as the paper's cold-start SFT
         Seed = _o.Seed + 1,
         SaveEverySteps = _o.SaveEverySteps,
@@ -215,6 +217,7 @@ public sealed class PipelineRunner
         MicroBatchSize = o.GrpoMicroBatch,
         ConcurrentGenerations = o.ConcurrentGenerations,
         ConcurrentMicroBatches = o.MicroBatchesSideBySide(),
+        BalancedMicroBatches = o.BalancedMicroBatches,
         LearningRate = o.GrpoLearningRate,
         Temperature = o.GrpoTemperature,
         DynamicSampling = o.GrpoDynamicSampling,

@@ -45,6 +45,15 @@ public sealed record GrpoOptions
     /// </summary>
     public int ConcurrentMicroBatches { get; init; } = 1;
 
+    /// <summary>
+    /// With <see cref="ConcurrentMicroBatches"/> above 1: the rows, sorted by completion length, are cut into a multiple of
+    /// <see cref="ConcurrentMicroBatches"/> micro-batches (at least enough for <see cref="MicroBatchSize"/> rows each, none larger)
+    /// whose padded completion positions are as even as possible, so that the passes running side by side finish together, instead
+    /// of <see cref="MicroBatchSize"/> rows at a time. Set by the options only, never by the threads a step gets, so a run's numbers
+    /// do not depend on load. The update is the same sum grouped differently: equal to rounding, not bit for bit. Off by default.
+    /// </summary>
+    public bool BalancedMicroBatches { get; init; }
+
     /// <summary>Peak learning rate (1e-6, TRL's GRPO default; the paper gives none for RL).</summary>
     public double LearningRate { get; init; } = 1e-6;
 

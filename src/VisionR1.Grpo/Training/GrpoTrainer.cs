@@ -368,17 +368,33 @@ public sealed class GrpoTrainer : IDisposable
 
     /// <summary>
     /// The batch's rows in micro-batches of <see cref="GrpoOptions.MicroBatchSize"/>, rows of similar completion length
-    /// together (shortest first), so little of each micro-batch is padding. The loss's denominator covers the whole batch,
-    /// so the update does not depend on the grouping.
+    /// together (shortest first), so little of each micro-batch is padding; with <see cref="GrpoOptions.BalancedMicroBatches"/>,
+    /// in a multiple of <see cref="GrpoOptions.ConcurrentMicroBatches"/> micro-batches of even padded completion positions
+    /// (<see cref="MicroBatchCuts.Balanced"/>). The loss's denominator covers the whole batch, so the update does not depend on
+    /// the grouping beyond rounding.
     /// </summary>
     private List<MicroBatchRows> MicroBatches(RolloutBatch batch)
     {
         var order = Enumerable.Range(0, batch.Count).OrderBy(i => batch.Completions[i].Tokens.Length).ToArray(); // stable
-        var parts = new List<MicroBatchRows>();
-        for (int start = 0; start < order.Length; start += _options.MicroBatchSize)
+        int Width(int i) => Math.Max(1, batch.Completions[i].Tokens.Length);
+        var sizes = new List<int>();
+        int m = _options.ConcurrentMicroBatches;
+        if (_options.BalancedMicroBatches && m > 1 && order.Length > 1)
         {
-            var rows = order[start..Math.Min(order.Length, start + _options.MicroBatchSize)];
-            parts.Add(new MicroBatchRows(rows, Math.Max(1, rows.Max(i => batch.Completions[i].Tokens.Length))));
+            int needed = (order.Length + _options.MicroBatchSize - 1) / _options.MicroBatchSize;
+            int count = Math.Min(order.Length, (needed + m - 1) / m * m);
+            sizes.AddRange(MicroBatchCuts.Balanced(order.Select(Width).ToList(), count, _options.MicroBatchSize));
+        }
+        else
+            for (int start = 0; start < order.Length; start += _options.MicroBatchSize)
+                sizes.Add(Math.Min(_options.MicroBatchSize, order.Length - start));
+        var parts = new List<MicroBatchRows>();
+        int first = 0;
+        foreach (int size in sizes)
+        {
+            var rows = order[first..(first + size)];
+            parts.Add(new MicroBatchRows(rows, rows.Max(Width)));
+            first += size;
         }
         return parts;
     }

@@ -30,7 +30,7 @@ public sealed record SftOptions
 
     /// <summary>
     /// When above 0, each step's <c>MicroBatchSize × GradientAccumulationSteps</c> samples are regrouped by length into
-    /// micro-batches of at most this many padded positions (rows × longest row; <see cref="ISftCollator{TSample}.CollateWithinTokens"/>),
+    /// micro-batches of at most this many padded positions (rows × longest row; <see cref="ISftCollator{TSample}.CollateWithinTokens(IReadOnlyList{TSample}, int, int)"/>),
     /// instead of micro-batches of <see cref="MicroBatchSize"/> samples in data order. The step's samples, its token-mean loss
     /// and so its update are the same; only the padding (and the time spent on it) shrinks. 0 (the default) keeps the data order.
     /// </summary>
@@ -44,6 +44,15 @@ public sealed record SftOptions
     /// whatever this says when the model draws random numbers in training (LoRA dropout).
     /// </summary>
     public int ConcurrentMicroBatches { get; init; } = 1;
+
+    /// <summary>
+    /// With <see cref="MaxMicroBatchTokens"/> above 0 and <see cref="ConcurrentMicroBatches"/> above 1: cut each step's
+    /// length-sorted samples into a multiple of <see cref="ConcurrentMicroBatches"/> micro-batches of even padded size, so that
+    /// the micro-batches running side by side finish together (<see cref="ISftCollator{TSample}.CollateWithinTokens(IReadOnlyList{TSample}, int, int, int)"/>).
+    /// The grouping depends on the options only, never on how many threads a step gets, so a run's numbers do not depend on load.
+    /// The update is the same sum, grouped differently: equal to the unbalanced one to rounding, not bit for bit. Off by default.
+    /// </summary>
+    public bool BalancedMicroBatches { get; init; }
 
     /// <summary>AdamW hyper-parameters.</summary>
     public AdamWOptions Adam { get; init; } = new();

@@ -119,7 +119,8 @@ public sealed class SftTrainer<TSample> : IDisposable
         try
         {
             if (_options.MaxMicroBatchTokens > 0)
-                micro.AddRange(_collator.CollateWithinTokens(indices.Select(i => _data[i]).ToList(), _options.MicroBatchSize, _options.MaxMicroBatchTokens));
+                micro.AddRange(_collator.CollateWithinTokens(indices.Select(i => _data[i]).ToList(), _options.MicroBatchSize, _options.MaxMicroBatchTokens,
+                    _options.BalancedMicroBatches ? _options.ConcurrentMicroBatches : 1));
             else
                 for (int s = 0; s < indices.Length; s += _options.MicroBatchSize)
                     micro.Add(_collator.Collate(indices.Skip(s).Take(_options.MicroBatchSize).Select(i => _data[i]).ToList()));

@@ -23,4 +23,11 @@ public sealed class SupervisedSampleCollator(ChatTemplate template, ImageLoader?
         ArgumentNullException.ThrowIfNull(samples);
         return _inner.CollateWithinTokens(samples.Select(s => s.Conversation()).ToList(), maxRows, maxTokens);
     }
+
+    /// <inheritdoc />
+    public IReadOnlyList<SftBatch> CollateWithinTokens(IReadOnlyList<SupervisedSample> samples, int maxRows, int maxTokens, int groupsMultipleOf)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        return _inner.CollateWithinTokens(samples.Select(s => s.Conversation()).ToList(), maxRows, maxTokens, groupsMultipleOf);
+    }
 }
