@@ -38,6 +38,16 @@ public sealed class PipelineBudgetTests
     }
 
     [Fact]
+    public void The_last_reduction_names_only_the_epochs_it_changes()
+    {
+        Assert.Contains("base epochs 2 -> 1, CI epochs 4 -> 2", PipelineBudget.Ladder(PipelineOptions.Default)[^1].Reductions);
+        var oneBaseEpoch = PipelineBudget.Ladder(PipelineOptions.Default with { BaseEpochs = 1 })[^1];
+        Assert.DoesNotContain("base epochs", oneBaseEpoch.Reductions);
+        Assert.Contains("CI epochs 4 -> 2", oneBaseEpoch.Reductions);
+        Assert.Equal(1, oneBaseEpoch.Options.BaseEpochs);
+    }
+
+    [Fact]
     public void The_default_budget_keeps_the_full_sizes_on_the_reference_machine()
     {
         Assert.Equal(75, PipelineBudget.DefaultMinutes);
