@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using VisionR1.Data.Readers;
-using VisionR1.Data.Synthetic;
+using VisionR1.Trainer.Pipeline;
 using VisionR1.Model.Config;
 using VisionR1.Problems;
 using VisionR1.Trainer.Bench;
@@ -12,7 +12,7 @@ namespace VisionR1.Benchmarks;
 /// `-- run-flops --run DIR [--preset small] [--seed 0] [--peaks 177,143]`: the model FLOPs a finished embedded pipeline run computed,
 /// stage by stage, counted the way <see cref="ModelFlops"/> counts a bench step (matrix products only, padding not counted), from the
 /// run's own records: the real positions of every SFT step (metrics.jsonl: positions a second × seconds), the images of the base data
-/// (rebuilt from world/train.jsonl with the pipeline's pre-training mix), and each GRPO step's sampled and trained completions
+/// (rebuilt from world/train.jsonl with the pipeline's pre-training mix at its default sizes), and each GRPO step's sampled and trained completions
 /// (prompts, group size, mean length, trained tokens) with the prompt length of the cold-start samples. Prints, for each given peak
 /// (GFLOP/s), the shortest time those FLOPs take at 100% of it, and the run's achieved rate, so that a time bar can be checked against
 /// what the machine can do at all.
@@ -25,21 +25,19 @@ public static class RunFlopsProbe
         var config = Qwen25VLPresets.ByName(ProbeArgs.Get(args, "--preset") ?? "small");
         long seed = ProbeArgs.Int(args, "--seed", 0);
         var peaks = (ProbeArgs.Get(args, "--peaks") ?? "177,143").Split(',').Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToList();
-        var rows = File.ReadLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))).RootElement;
+        var rows = File.ReadLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonSerializer.Deserialize<JsonElement>(l)).ToList();
+        var summary = JsonSerializer.Deserialize<JsonElement>(File.ReadAllText(Path.Combine(run, "summary.json")));
+        var pipeline = PipelineOptions.Default with { Seed = seed };
 
-        int side = 112 / config.Vision.PatchSize;
+        int side = pipeline.ImageSize / config.Vision.PatchSize;
         IReadOnlyList<(int H, int W)> oneImage = [(side, side)];
         double perPosition = ModelFlops.Forward(config, 1, 1, []);  // 2 × matrix weights a text position passes through
         double image = ModelFlops.Forward(config, 1, 0, oneImage);   // the vision tower and merger over one 112-pixel image
         double Attention(double length) => ModelFlops.Forward(config, 1, (int)Math.Round(length), []) - perPosition * Math.Round(length);
 
-        // Base: the pipeline's pre-training mix; which samples carry an image.
+        // Base: the pipeline's pre-training mix at its default sizes; which samples carry an image.
         var train = await ProblemSource.ReadAllAsync(Path.Combine(run, "world", "train.jsonl"));
-        var mix = new SyntheticPretraining(SyntheticPrompts.Describe, SyntheticPrompts.Direct, SyntheticPrompts.Question)
-        {
-            WorkedShare = 0.5, ArithmeticTexts = 3000, MaxValue = SyntheticPretraining.MaxValueOf(SyntheticDifficulty.Easy), Seed = seed,
-        }.Samples(train);
+        var mix = pipeline.PretrainingMix().Samples(train);
         double imageShare = mix.Count(s => s.Problem.Images.Count > 0) / (double)mix.Count;
 
         var stages = new List<(string Name, double Flops, double Seconds)>();
@@ -87,7 +85,7 @@ public static class RunFlopsProbe
             if (!File.Exists(file)) continue;
             foreach (var line in File.ReadLines(file))
             {
-                var p = JsonDocument.Parse(line).RootElement;
+                var p = JsonSerializer.Deserialize<JsonElement>(line);
                 evalFlops += perPosition * ciPrompt + image + perPosition * Num(p, "tokens");
             }
             if (summary.GetProperty("stage_seconds").TryGetProperty(Path.GetFileName(dir), out var s)) evalSeconds += s.GetDouble();

@@ -187,7 +187,7 @@ public sealed record PipelineOptions
     /// (<see cref="VisionR1.Grpo.Training.SftOptions.BalancedMicroBatches"/>, <see cref="VisionR1.Grpo.Training.GrpoOptions.BalancedMicroBatches"/>),
     /// instead of filling each up to <see cref="MicroBatchTokens"/> (GRPO: <see cref="GrpoMicroBatch"/> rows, the cap either way).
     /// Off by default. Measured on the 2-core AVX-512 BF16 machine (3 Dec 2026, bf16): base steps 0.246–0.248 s against
-    /// 0.324–0.339 s (medians of steps 11–200, alternated A B A B), the default command 1,219 s against 1,384 s; but the results
+    /// 0.324–0.339 s (medians from step 11 on, 200–280 steps a run, alternated A B A B), the default command 1,219 s against 1,384 s; but the results
     /// are those of another rounding of the same updates, and on seed 1 Vision-R1 ended 3.6 points over CI (p = 0.026), under
     /// the 5 points the recipe's bar asks for (seed 0: +5.9).
     /// </summary>
@@ -225,6 +225,18 @@ public sealed record PipelineOptions
 
     /// <summary>Whether this is the real path.</summary>
     public bool IsRealPath => ModelDirectory is not null;
+
+    /// <summary>
+    /// The base stage's pre-training mix for these options: captions, direct answers, <see cref="BaseWorkedShare"/> worked
+    /// solutions and <see cref="BaseArithmeticDrills"/> arithmetic texts (<see cref="SyntheticPretraining"/>).
+    /// </summary>
+    public SyntheticPretraining PretrainingMix() => new(SyntheticPrompts.Describe, SyntheticPrompts.Direct, SyntheticPrompts.Question)
+    {
+        WorkedShare = BaseWorkedShare,
+        ArithmeticTexts = BaseArithmeticDrills,
+        MaxValue = SyntheticPretraining.MaxValueOf(Difficulty),
+        Seed = Seed,
+    };
 
     /// <summary>The PTST schedule of the Vision-R1 run: short cap × large group, then double the cap and halve the group (L·G constant).</summary>
     public PtstSchedule PtstSchedule() => Grpo.Schedule.PtstSchedule.Halving(GrpoShortCap, GrpoShortGroup, GrpoStepsPerStage);

@@ -77,7 +77,7 @@ public sealed class PipelineRunner
             train = await ProblemSource.ReadAllAsync(Path.Combine(worldDir, DataStages.WorldTrainFile), cancellationToken: cancellationToken);
             test = await ProblemSource.ReadAllAsync(Path.Combine(worldDir, DataStages.WorldTestFile), cancellationToken: cancellationToken);
             await Stages.RunAsync(RecipeStages.Tokenizer, async (_, ct) => DataStages.CompactTokenizer(Run(RecipeStages.Tokenizer),
-                await Pretraining().TokenizerCorpusAsync(train, new SyntheticTeacherOptions { Seed = _o.Seed }, ct), Qwen25VLPresets.ByName(_o.Preset).Text.VocabSize, ct), cancellationToken);
+                await _o.PretrainingMix().TokenizerCorpusAsync(train, new SyntheticTeacherOptions { Seed = _o.Seed }, ct), Qwen25VLPresets.ByName(_o.Preset).Text.VocabSize, ct), cancellationToken);
             tokenizer = TokenizerLoader.FromFolder(Stages.StageDirectory(RecipeStages.Tokenizer));
         }
         var template = new ChatTemplate(tokenizer, ChatTemplateOptions.NoSystemPrompt);
@@ -152,7 +152,7 @@ public sealed class PipelineRunner
 
     private TrainingResult TrainBase(string dir, ChatTemplate template, IReadOnlyList<MathProblem> train, CancellationToken ct)
     {
-        var samples = Pretraining().Samples(train);
+        var samples = _o.PretrainingMix().Samples(train);
         var options = new SftOptions
         {
             Epochs = _o.BaseEpochs,
@@ -172,13 +172,6 @@ public sealed class PipelineRunner
         return TrainingStages.Sft(Run(RecipeStages.Base), LoadOrCreate(null), template, samples, options, $"pre-training a '{_o.Preset}' model from scratch: captions, direct answers, {_o.BaseWorkedShare:P0} worked solutions, {_o.BaseArithmeticDrills} arithmetic texts", _images, ct);
     }
 
-    private SyntheticPretraining Pretraining() => new(SyntheticPrompts.Describe, SyntheticPrompts.Direct, SyntheticPrompts.Question)
-    {
-        WorkedShare = _o.BaseWorkedShare,
-        ArithmeticTexts = _o.BaseArithmeticDrills,
-        MaxValue = SyntheticPretraining.MaxValueOf(_o.Difficulty),
-        Seed = _o.Seed,
-    };
 
     private SftOptions ColdStartSftOptions() => new()
     {

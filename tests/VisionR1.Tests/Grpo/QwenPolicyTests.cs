@@ -302,19 +302,26 @@ public sealed class QwenPolicyTests : IDisposable
         Assert.True(inTurn.Weights.SequenceEqual(sideBySide.Weights), "side by side gave other weights than in turn");
     }
 
+    /// <summary>
+    /// One GRPO step of the tiny policy (seed 7) on <paramref name="threads"/> threads, with generation in two chunks and no
+    /// clipping (a norm summed on two threads may round otherwise than on one); alternate completions score 1, so every group
+    /// has advantages to learn from whatever the policy samples. Returns the weights after it and its metrics.
+    /// </summary>
+    private (float[] Weights, GrpoStepMetrics Step) OneAlternatingGrpoStep(GrpoOptions options, int threads) => WithThreads(threads, () =>
+    {
+        var sink = new InMemoryMetricsSink();
+        using var policy = TinyPolicy(7);
+        using var trainer = new GrpoTrainer(policy, new ChatPromptEncoder(new ChatTemplate(Tokenizer, ChatTemplateOptions.NoSystemPrompt)), Tokenizer,
+            [new WeightedReward(new AlternatingReward())], Prompts(), options with { ConcurrentGenerations = 2, MaxGradNorm = 0 }, sink);
+        trainer.TrainStep();
+        return (Snapshot(policy), sink.GrpoSteps[0]);
+    });
+
     [Fact]
     public void Grpo_micro_batches_side_by_side_give_the_same_weights_and_log_probs_as_in_turn()
     {
-        (float[] Weights, GrpoStepMetrics Step) Run(int concurrent, int threads) => WithThreads(threads, () =>
-        {
-            var sink = new InMemoryMetricsSink();
-            using var policy = TinyPolicy(7);
-            // Alternate completions score 1, so every group has advantages to learn from whatever the policy samples.
-            using var trainer = new GrpoTrainer(policy, new ChatPromptEncoder(new ChatTemplate(Tokenizer, ChatTemplateOptions.NoSystemPrompt)), Tokenizer,
-                [new WeightedReward(new AlternatingReward())], Prompts(), Options() with { ConcurrentMicroBatches = concurrent, ConcurrentGenerations = 2, MaxGradNorm = 0 }, sink);
-            trainer.TrainStep();
-            return (Snapshot(policy), sink.GrpoSteps[0]);
-        });
+        (float[] Weights, GrpoStepMetrics Step) Run(int concurrent, int threads) =>
+            OneAlternatingGrpoStep(Options() with { ConcurrentMicroBatches = concurrent }, threads);
         var inTurn = Run(1, 1);
         var sideBySide = Run(2, 2);
         using var initial = TinyPolicy(7);
@@ -330,16 +337,8 @@ public sealed class QwenPolicyTests : IDisposable
     [Fact]
     public void Grpo_balanced_micro_batches_depend_on_the_options_not_the_threads_and_keep_the_update()
     {
-        (float[] Weights, GrpoStepMetrics Step) Run(bool balanced, int threads) => WithThreads(threads, () =>
-        {
-            var sink = new InMemoryMetricsSink();
-            using var policy = TinyPolicy(7);
-            using var trainer = new GrpoTrainer(policy, new ChatPromptEncoder(new ChatTemplate(Tokenizer, ChatTemplateOptions.NoSystemPrompt)), Tokenizer,
-                [new WeightedReward(new AlternatingReward())], Prompts(),
-                Options() with { ConcurrentMicroBatches = 2, BalancedMicroBatches = balanced, ConcurrentGenerations = 2, MaxGradNorm = 0 }, sink);
-            trainer.TrainStep();
-            return (Snapshot(policy), sink.GrpoSteps[0]);
-        });
+        (float[] Weights, GrpoStepMetrics Step) Run(bool balanced, int threads) =>
+            OneAlternatingGrpoStep(Options() with { ConcurrentMicroBatches = 2, BalancedMicroBatches = balanced }, threads);
         // 8 completions, at most 3 rows a micro-batch: 3 + 3 + 2 in turn by length, 4 even ones when balanced.
         var filled = Run(false, 2);
         var oneThread = Run(true, 1);
