@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using VisionR1.Answers;
 using VisionR1.Data.Readers;
+using VisionR1.Problems;
 
 namespace VisionR1.Data.Benchmarks;
 
@@ -63,7 +64,7 @@ public static class BenchmarkFiles
         var items = new List<DynaMathItem>();
         await ScoreLinesAsync(input, output, "DynaMath", (e, _) =>
         {
-            var item = new DynaMathItem(Str(e, "seed") ?? Str(e, "qid") ?? Require(e, "id"), Str(e, "answer_type") ?? "free form", Str(e, "answer") ?? Require(e, "ground_truth"), Require(e, "response"));
+            var item = new DynaMathItem(Str(e, "seed") ?? Str(e, "qid") ?? Require(e, "id"), Str(e, "answer_type") ?? AnswerTypeNames.FreeFormWords, Str(e, "answer") ?? Require(e, "ground_truth"), Require(e, "response"));
             items.Add(item);
             return ValueTask.FromResult((AnswerExtractor.MarkedAnswer(item.Response, out bool _), scorer.IsCorrect(item)));
         }, cancellationToken).ConfigureAwait(false);

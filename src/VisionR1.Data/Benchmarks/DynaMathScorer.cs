@@ -2,12 +2,13 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using VisionR1.Answers;
 using VisionR1.Answers.Math;
+using VisionR1.Problems;
 
 namespace VisionR1.Data.Benchmarks;
 
 /// <summary>One DynaMath variant to judge.</summary>
 /// <param name="Seed">The seed question the variant was generated from (worst-case accuracy groups by it).</param>
-/// <param name="AnswerType"><c>float</c>, <c>multiple choice</c> or free-form text.</param>
+/// <param name="AnswerType"><see cref="AnswerTypeNames.Float"/>, <see cref="AnswerTypeNames.MultipleChoiceWords"/> or free-form text (any spelling <see cref="AnswerTypeNames.TryParse"/> reads).</param>
 /// <param name="Gold">The ground truth.</param>
 /// <param name="Response">The model's response.</param>
 public sealed record DynaMathItem(string Seed, string AnswerType, string Gold, string Response);
@@ -20,7 +21,7 @@ public sealed record DynaMathReport(BenchmarkReport Average, AccuracyEstimate Wo
 /// <summary>
 /// DynaMath's rules: a float answer is right within 1e-3 (absolute) of the gold; a multiple-choice answer is the
 /// single option letter; a free-form answer is right when the gold appears in it (case-insensitive substring).
-/// The answer is taken from the response's <c>&lt;answer&gt;</c>/<c>\boxed{}</c>/"answer is" span when present.
+/// The answer is taken from the response's answer-tag/<c>\boxed{}</c>/"answer is" span when present.
 /// </summary>
 public sealed partial class DynaMathScorer
 {
@@ -32,14 +33,14 @@ public sealed partial class DynaMathScorer
     {
         ArgumentNullException.ThrowIfNull(item);
         var span = AnswerExtractor.MarkedAnswer(item.Response, out _);
-        var type = item.AnswerType.Trim().ToLowerInvariant();
-        if (type is "float" or "number" or "numeric")
+        var type = AnswerTypeNames.TryParse(item.AnswerType, out var known) ? known : AnswerType.Text;
+        if (type == AnswerType.Float)
         {
             var n = PythonNumbers.TryParseFloat(span, out var v) ? v
                 : MathExpression.TryEvaluate(span) ?? (AnswerExtractor.LastNumberValue(span) is { } last && PythonNumbers.TryParseFloat(last, out var l) ? l : double.NaN);
             return PythonNumbers.TryParseFloat(item.Gold, out var g) && Math.Abs(n - g) <= Tolerance;
         }
-        if (type is "multiple choice" or "multiple_choice" or "multi_choice")
+        if (type == AnswerType.MultipleChoice)
         {
             var m = Letter().Match(span);
             return m.Success && string.Equals(m.Groups[1].Value, item.Gold.Trim().Trim('(', ')', '.'), StringComparison.OrdinalIgnoreCase);

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using VisionR1.Answers;
+using VisionR1.Problems;
 
 namespace VisionR1.Data.Benchmarks;
 
@@ -17,7 +18,7 @@ public sealed partial class MathVerseScorer(IAnswerExtractor? extractor = null)
     public async ValueTask<(string Extraction, bool Correct)> ScoreAsync(string question, string gold, string? response, string? extraction, IReadOnlyList<string>? choices, bool multipleChoice, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(gold);
-        extraction ??= await _extractor.ExtractAsync(new ExtractionRequest(question, response ?? "", choices, "text", multipleChoice), cancellationToken).ConfigureAwait(false);
+        extraction ??= await _extractor.ExtractAsync(new ExtractionRequest(question, response ?? "", choices, AnswerTypeNames.Text, multipleChoice), cancellationToken).ConfigureAwait(false);
         return (extraction, QuickMatch(gold, extraction, multipleChoice));
     }
 

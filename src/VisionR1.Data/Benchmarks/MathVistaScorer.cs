@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using VisionR1.Answers;
 using VisionR1.Answers.Math;
+using VisionR1.Problems;
 
 namespace VisionR1.Data.Benchmarks;
 
@@ -56,14 +57,14 @@ public sealed partial class MathVistaScorer(IAnswerExtractor? extractor = null)
     {
         if (response.Length == 0) return "";
         var choices = ChoiceTexts(item);
-        bool multi = questionType == "multi_choice";
+        bool multi = questionType == AnswerTypeNames.MultiChoice;
         if (multi && choices is not null && choices.Contains(response, StringComparer.Ordinal)) return response;
-        if (answerType == "integer" && PythonNumbers.TryParseInt(response, out var i)) return i.ToString(CultureInfo.InvariantCulture);
-        if (answerType == "float" && PythonNumbers.TryParseFloat(response, out var f)) return PythonNumbers.Repr(f);
+        if (answerType == AnswerTypeNames.Integer && PythonNumbers.TryParseInt(response, out var i)) return i.ToString(CultureInfo.InvariantCulture);
+        if (answerType == AnswerTypeNames.Float && PythonNumbers.TryParseFloat(response, out var f)) return PythonNumbers.Repr(f);
         var quick = QuotedAnswer().Match(response);
         if (quick.Success) return quick.Groups[1].Value;
         var question = OptionalString(item, "query") ?? OptionalString(item, "question") ?? "";
-        return await _extractor.ExtractAsync(new ExtractionRequest(question, response, choices, answerType ?? "text", multi), ct).ConfigureAwait(false);
+        return await _extractor.ExtractAsync(new ExtractionRequest(question, response, choices, answerType ?? AnswerTypeNames.Text, multi), ct).ConfigureAwait(false);
     }
 
     private static List<string>? ChoiceTexts(JsonElement item) =>
@@ -75,7 +76,7 @@ public sealed partial class MathVistaScorer(IAnswerExtractor? extractor = null)
     /// </summary>
     public static JsonElement? Normalize(JsonElement? extraction, JsonElement? choices, string? questionType, string? answerType, JsonElement? precision)
     {
-        if (questionType == "multi_choice")
+        if (questionType == AnswerTypeNames.MultiChoice)
         {
             string text = extraction is { ValueKind: JsonValueKind.String } s ? PythonNumbers.Strip(s.GetString()!)
                 : extraction is { } other ? PythonText.Str(other) : "None";
@@ -88,12 +89,12 @@ public sealed partial class MathVistaScorer(IAnswerExtractor? extractor = null)
         }
         switch (answerType)
         {
-            case "integer":
+            case AnswerTypeNames.Integer:
                 return ToFloat(extraction) is { } x && PythonNumbers.TruncateToIntString(x) is { } integer ? JsonSerializer.SerializeToElement(integer) : null;
-            case "float":
+            case AnswerTypeNames.Float:
                 if (ToFloat(extraction) is not { } value || ToInt(precision) is not { } digits) return null;
                 return PythonNumbers.Round(value, digits) is { } rounded ? JsonSerializer.SerializeToElement(PythonNumbers.Repr(rounded)) : null;
-            case "list":
+            case AnswerTypeNames.List:
                 return JsonSerializer.SerializeToElement(extraction is { } e ? PythonText.Str(e) : "None");
             default:
                 return extraction;
