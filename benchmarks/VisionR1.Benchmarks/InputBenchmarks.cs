@@ -6,6 +6,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using SkiaSharp;
+using VisionR1.Answers;
 using VisionR1.Inputs;
 using VisionR1.Text;
 
@@ -74,8 +75,8 @@ public class InputBenchmarks
             var shape = shapes[random.Next(shapes.Length)];
             int a = random.Next(1, 100), b = random.Next(1, 100);
             corpus.Add($"How many {shape}s are there in the image? Answer with a number.");
-            corpus.Add($"<think>\nFirst, I count the {shape}s in the picture: I see {a} of them. Wait, let me check again, " +
-                       $"there are also {b} behind the large {shape}. So the total is {a} + {b} = {a + b}.\n</think>\n<answer>{a + b}</answer>");
+            corpus.Add(ThinkAnswerFormat.Default.Compose($"First, I count the {shape}s in the picture: I see {a} of them. Wait, let me check again, " +
+                       $"there are also {b} behind the large {shape}. So the total is {a} + {b} = {a + b}.", $"{a + b}"));
         }
 
         return string.Join("\n", corpus.Take(1000));

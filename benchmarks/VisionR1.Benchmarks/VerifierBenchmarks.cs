@@ -11,7 +11,7 @@ namespace VisionR1.Benchmarks;
 /// <summary>
 /// Answer verification on a realistic mix (integers, decimals, fractions, multiple choice, algebraic
 /// expressions; half bare answers, half Vision-R1-style responses with a reasoning block and
-/// <c>&lt;answer&gt; Final Answer: X &lt;/answer&gt;</c>). One benchmark operation is one pair on one thread,
+/// "Final Answer: X" in the answer tags of <see cref="ThinkAnswerFormat.Default"/>). One benchmark operation is one pair on one thread,
 /// so pairs/s per core = 1 / mean. Per-pair latency percentiles come from <see cref="VerifierLatencyProbe"/>.
 /// </summary>
 [MemoryDiagnoser]
@@ -113,7 +113,7 @@ public static class VerifierLatencyProbe
     [
         "\\frac", "\\sqrt", "{", "}", "(", ")", "[", "]", "\\{", "\\}", "^", "_", "+", "-", "*", "/", "=", "<", "\\le", "\\pm",
         "x", "y", "\\pi", "e", "1", "2", "10", "0.5", "\\infty", ",", "\\cup", "|", "!", "%", "\\boxed{", "\\text{", "cm", "and",
-        "\\sin", "\\log", "\\begin{pmatrix}", "\\end{pmatrix}", "&", "\\\\", "$", "9^{9^{9}}", "<answer>", "</answer>", " ",
+        "\\sin", "\\log", "\\begin{pmatrix}", "\\end{pmatrix}", "&", "\\\\", "$", "9^{9^{9}}", ThinkAnswerFormat.DefaultAnswerOpen, ThinkAnswerFormat.DefaultAnswerClose, " ",
     ];
 
     private static string Soup(Random rng)

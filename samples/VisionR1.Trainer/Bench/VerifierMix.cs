@@ -6,6 +6,8 @@ namespace VisionR1.Trainer.Bench;
 /// <summary>The deterministic mix of pairs used by the verifier benchmarks and <see cref="PerformanceBench"/>.</summary>
 public static class VerifierMix
 {
+    private static ThinkAnswerFormat Layout => ThinkAnswerFormat.Default;
+
     private static readonly string Reasoning =
         string.Concat(Enumerable.Repeat("Let me look at the figure again. The segment AB is 6 and the angle at C is 30 degrees, so I compute step by step. Wait, check the units. ", 12));
 
@@ -66,9 +68,9 @@ public static class VerifierMix
             if (rng.Next(2) == 0)
                 pred = rng.Next(3) switch
                 {
-                    0 => $"<think>\n{Reasoning}\n</think>\n<answer> Final Answer:{pred} </answer>",
+                    0 => $"{Layout.ThinkOpen}\n{Reasoning}\n{Layout.ThinkClose}\n{Layout.AnswerOpen} Final Answer:{pred} {Layout.AnswerClose}",
                     1 => $"{Reasoning} Therefore the answer is $\\boxed{{{pred}}}$.",
-                    _ => $"<think>{Reasoning}</think><answer>\\boxed{{{pred}}}</answer>",
+                    _ => Layout.Wrap(Reasoning, $"\\boxed{{{pred}}}"),
                 };
             mix[i] = (gold, pred, context);
         }

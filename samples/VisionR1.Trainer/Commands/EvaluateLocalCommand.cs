@@ -32,7 +32,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
         "  A bad item (unreadable line, image outside the data folder or undecodable, prompt too long for the model) is named\n" +
         "  (file:line or id, and why), counted and left out of the accuracy, which says how many items it is over; --strict stops instead.\n" +
         "  --direct asks for a short answer (as the pipeline asks its base model); otherwise the bare question is asked and\n" +
-        "  the <answer> tag is judged. --temperature 0 decodes greedily. --concurrent N runs N batches side by side,\n" +
+        "  the " + ThinkAnswerFormat.DefaultAnswerOpen + " tag is judged. --temperature 0 decodes greedily. --concurrent N runs N batches side by side,\n" +
         "  each on its own thread with a share of the threads (batch b samples with seed + b either way). The tokenizer is read from --tokenizer, else from the model folder.";
 
     /// <inheritdoc />

@@ -262,5 +262,5 @@ public sealed class PipelineRunner
             Seed = _o.Seed + 3,
             DirectAnswer = direct,
             Prompt = direct ? SyntheticPrompts.Direct : SyntheticPrompts.Question,
-        }, _verifier, $"{name} ({(direct ? "direct answer" : "<think>/<answer>")}, temperature 0.6, top-p 0.95)", _images, ct);
+        }, _verifier, $"{name} ({(direct ? "direct answer" : $"{ThinkAnswerFormat.DefaultThinkOpen}/{ThinkAnswerFormat.DefaultAnswerOpen}")}, temperature 0.6, top-p 0.95)", _images, ct);
 }

@@ -10,7 +10,7 @@ public enum AnswerExtractionMode
     Default,
 
     /// <summary>
-    /// Only an explicit marker: the last closed <c>&lt;answer&gt;</c> tag (a leading "Final Answer:" removed), the last closed
+    /// Only an explicit marker: the last closed answer tag of <see cref="ThinkAnswerFormat.Lenient"/> (a leading "Final Answer:" removed), the last closed
     /// <c>\boxed{}</c>, or the last "answer is"/"answer:" phrase; else the whole response, cleaned of <c>$</c>, bold and a final
     /// period. The CoT filter and DynaMath read answers this way.
     /// </summary>

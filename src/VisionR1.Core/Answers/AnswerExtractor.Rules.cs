@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using VisionR1.Answers.Math;
+using VisionR1.Problems;
 
 namespace VisionR1.Answers;
 
@@ -24,7 +25,7 @@ public static partial class AnswerExtractor
         };
     }
 
-    /// <summary>The answer of a bare <paramref name="response"/> by the rules of <paramref name="mode"/> (no choices, answer type "text").</summary>
+    /// <summary>The answer of a bare <paramref name="response"/> by the rules of <paramref name="mode"/> (no choices, answer type <see cref="AnswerTypeNames.Text"/>).</summary>
     public static string Extract(string? response, AnswerExtractionMode mode) => Extract(new ExtractionRequest("", response ?? ""), mode);
 
     private static string MathVistaRules(ExtractionRequest request)
@@ -38,7 +39,7 @@ public static partial class AnswerExtractor
                 ?? (request.Choices is { Count: > 0 } texts ? MentionedChoice(candidate, texts) : null)
                 ?? candidate;
         }
-        if (request.AnswerType is "integer" or "float")
+        if (request.AnswerType is AnswerTypeNames.Integer or AnswerTypeNames.Float)
         {
             if (PythonNumbers.TryParseFloat(candidate, out _)) return candidate;
             if (!marked && LastBoldNumber(request.Response) is { } bold) return bold;
@@ -107,10 +108,9 @@ public static partial class AnswerExtractor
     {
         ArgumentNullException.ThrowIfNull(response);
         marked = true;
-        var tags = ClosedAnswerTagRegex().Matches(response);
-        if (tags.Count > 0) return CleanMarked(MarkedInner(tags[^1].Groups[1].Value));
-        int open = response.LastIndexOf("<answer>", StringComparison.OrdinalIgnoreCase);
-        if (open >= 0) return CleanMarked(MarkedInner(response[(open + 8)..]));
+        // The last answer span that closes, else an unclosed last one read to the end (tags in any case).
+        if (ThinkAnswerFormat.Lenient.TryLastClosedAnswer(response, out var closed)) return CleanMarked(MarkedInner(closed));
+        if (ThinkAnswerFormat.Lenient.TryAnswerContent(response, out var open)) return CleanMarked(MarkedInner(open));
         if (LastClosedBox(response) is { } boxed) return CleanMarked(boxed);
         var phrases = AnswerPhraseRegex().Matches(response);
         if (phrases.Count > 0) return CleanMarked(phrases[^1].Groups[1].Value);
@@ -215,9 +215,6 @@ public static partial class AnswerExtractor
 
     [GeneratedRegex(@"\b(?:not|no|never|cannot|n't|neither|nor)\b|n't\b", RegexOptions.IgnoreCase)]
     private static partial Regex NegationRegex();
-
-    [GeneratedRegex(@"<answer>(.*?)</answer>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
-    private static partial Regex ClosedAnswerTagRegex();
 
     [GeneratedRegex(@"^\s*(?:\*\*)?final\s+answer\s*(?:\*\*)?\s*[:：]\s*", RegexOptions.IgnoreCase)]
     private static partial Regex FinalAnswerPrefixRegex();

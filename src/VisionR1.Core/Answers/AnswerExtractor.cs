@@ -5,10 +5,10 @@ namespace VisionR1.Answers;
 
 /// <summary>
 /// Finds the final answer in a model response, by the priorities of answers.md: the
-/// <c>&lt;answer&gt;</c> content; the last <c>\boxed{}</c>/<c>\fbox{}</c> (brace-matched); "Final Answer:" /
+/// answer tag's content (<see cref="ThinkAnswerFormat.TryAnswerContent"/>); the last <c>\boxed{}</c>/<c>\fbox{}</c> (brace-matched); "Final Answer:" /
 /// "the final answer is … I hope"; "the answer is" / "answer:"; the last LaTeX span
 /// (<c>$…$</c>, <c>$$…$$</c>, <c>\(…\)</c>, <c>\[…\]</c>); a short bare answer as it is; the last number.
-/// Inside <c>&lt;answer&gt;</c> the same rules apply, so "Final Answer: 3" and "\boxed{3}" give "3".
+/// Inside the answer tag the same rules apply, so "Final Answer: 3" and "\boxed{3}" give "3".
 /// Pure and thread-safe; linear in the length of the text it reads.
 /// </summary>
 public static partial class AnswerExtractor
@@ -17,7 +17,7 @@ public static partial class AnswerExtractor
     /// <param name="response">A full model response or a bare answer.</param>
     /// <param name="answerTag">The answer tag name (without brackets).</param>
     /// <param name="maxLength">Only the last <paramref name="maxLength"/> characters of a longer response are read.</param>
-    public static string Extract(string? response, string answerTag = "answer", int maxLength = 200_000)
+    public static string Extract(string? response, string answerTag = ThinkAnswerFormat.DefaultAnswerTag, int maxLength = 200_000)
     {
         if (string.IsNullOrEmpty(response)) return "";
         var text = response.Length > maxLength ? response[^maxLength..] : response;
@@ -29,7 +29,7 @@ public static partial class AnswerExtractor
     /// The answer in a ground-truth string: the content of a <c>\boxed{}</c>, an answer tag or a
     /// "final answer" phrase when the gold is a worked solution, else the gold itself.
     /// </summary>
-    public static string ExtractGold(string? gold, string answerTag = "answer", int maxLength = 200_000)
+    public static string ExtractGold(string? gold, string answerTag = ThinkAnswerFormat.DefaultAnswerTag, int maxLength = 200_000)
     {
         if (string.IsNullOrEmpty(gold)) return "";
         var text = gold.Length > maxLength ? gold[^maxLength..] : gold;
@@ -57,7 +57,7 @@ public static partial class AnswerExtractor
     /// The text an answer is read from: the content of the last answer tag when there is one, else the
     /// response (its last <paramref name="maxLength"/> characters).
     /// </summary>
-    public static string AnswerSegment(string? response, string answerTag = "answer", int maxLength = 200_000)
+    public static string AnswerSegment(string? response, string answerTag = ThinkAnswerFormat.DefaultAnswerTag, int maxLength = 200_000)
     {
         if (string.IsNullOrEmpty(response)) return "";
         var text = response.Length > maxLength ? response[^maxLength..] : response;

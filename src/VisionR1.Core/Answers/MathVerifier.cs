@@ -14,7 +14,7 @@ namespace VisionR1.Answers;
 /// <example>
 /// <code>
 /// var verifier = new MathVerifier();
-/// var r = verifier.Verify("\\frac{1}{2}", "&lt;think&gt;…&lt;/think&gt;&lt;answer&gt;Final Answer: 0.5&lt;/answer&gt;");
+/// var r = verifier.Verify("\\frac{1}{2}", ThinkAnswerFormat.Default.Compose("…", "Final Answer: 0.5"));
 /// // r.Equal == true, r.Extracted == "0.5"
 /// </code>
 /// </example>

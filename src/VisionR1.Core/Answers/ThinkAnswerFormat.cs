@@ -1,23 +1,43 @@
 namespace VisionR1.Answers;
 
 /// <summary>
-/// The one definition of the response layout Vision-R1 trains for: <c>&lt;think&gt;…&lt;/think&gt;</c> then
-/// <c>&lt;answer&gt;…&lt;/answer&gt;</c>, with only whitespace before, between and after (a full match: trailing
-/// text fails, unlike open-r1's unanchored pattern; see answers.md, "Format rewards seen in the wild"). The
+/// The one definition of the response layout Vision-R1 trains for: the reasoning inside the think tags, then the
+/// answer inside the answer tags (<see cref="ThinkOpen"/>…<see cref="ThinkClose"/> then
+/// <see cref="AnswerOpen"/>…<see cref="AnswerClose"/>), with only whitespace before, between and after (a full match:
+/// trailing text fails, unlike open-r1's unanchored pattern; see answers.md, "Format rewards seen in the wild"). The
 /// reasoning may span lines; the answer must not be blank and neither part may contain another tag. Used by the
-/// format and accuracy rewards, the CoT filter, the reply normaliser, the answer extractor and evaluation.
+/// format and accuracy rewards, the CoT filter, the reply normaliser, the answer extractor, the synthetic teacher,
+/// the compact tokenizer's seed corpus and evaluation: no other place spells the tags.
 /// Strictness is explicit:
 /// <list type="bullet">
 /// <item><see cref="RequireThinking"/>: whether blank reasoning fails (off for the reward, <see cref="Default"/>;
 /// on for the CoT filter, <see cref="Strict"/>, as a sample without reasoning teaches nothing).</item>
-/// <item><see cref="IgnoreTagCase"/>: whether <c>&lt;ANSWER&gt;</c> counts as the tag (off for the layout check;
+/// <item><see cref="IgnoreTagCase"/>: whether an upper-case answer tag counts as the tag (off for the layout check;
 /// on when an answer is only being read, <see cref="Lenient"/>).</item>
 /// </list>
 /// </summary>
-/// <param name="ThinkTag">The reasoning tag name (default <c>think</c>).</param>
-/// <param name="AnswerTag">The answer tag name (default <c>answer</c>).</param>
-public sealed record ThinkAnswerFormat(string ThinkTag = "think", string AnswerTag = "answer")
+/// <param name="ThinkTag">The reasoning tag name (default <see cref="DefaultThinkTag"/>).</param>
+/// <param name="AnswerTag">The answer tag name (default <see cref="DefaultAnswerTag"/>).</param>
+public sealed record ThinkAnswerFormat(string ThinkTag = ThinkAnswerFormat.DefaultThinkTag, string AnswerTag = ThinkAnswerFormat.DefaultAnswerTag)
 {
+    /// <summary>The reasoning tag name of the Vision-R1 (and DeepSeek-R1) template: <c>think</c>.</summary>
+    public const string DefaultThinkTag = "think";
+
+    /// <summary>The answer tag name of the Vision-R1 template: <c>answer</c>.</summary>
+    public const string DefaultAnswerTag = "answer";
+
+    /// <summary>The opening reasoning tag of the default tag names, as a constant (for default parameter values and prompt constants).</summary>
+    public const string DefaultThinkOpen = "<" + DefaultThinkTag + ">";
+
+    /// <summary>The closing reasoning tag of the default tag names, as a constant.</summary>
+    public const string DefaultThinkClose = "</" + DefaultThinkTag + ">";
+
+    /// <summary>The opening answer tag of the default tag names, as a constant.</summary>
+    public const string DefaultAnswerOpen = "<" + DefaultAnswerTag + ">";
+
+    /// <summary>The closing answer tag of the default tag names, as a constant.</summary>
+    public const string DefaultAnswerClose = "</" + DefaultAnswerTag + ">";
+
     /// <summary>The reward's layout: empty reasoning allowed, tags matched exactly.</summary>
     public static ThinkAnswerFormat Default { get; } = new();
 
@@ -27,22 +47,22 @@ public sealed record ThinkAnswerFormat(string ThinkTag = "think", string AnswerT
     /// <summary>For reading an answer only: tags matched whatever their case.</summary>
     public static ThinkAnswerFormat Lenient { get; } = new() { IgnoreTagCase = true };
 
-    /// <summary>Whether blank reasoning (<c>&lt;think&gt;&lt;/think&gt;</c>) fails the layout.</summary>
+    /// <summary>Whether blank reasoning (nothing but whitespace between the think tags) fails the layout.</summary>
     public bool RequireThinking { get; init; }
 
-    /// <summary>Whether tags are found whatever their case (<c>&lt;Answer&gt;</c>).</summary>
+    /// <summary>Whether tags are found whatever their case (an answer tag written with capitals counts).</summary>
     public bool IgnoreTagCase { get; init; }
 
-    /// <summary>The opening reasoning tag, e.g. <c>&lt;think&gt;</c>.</summary>
+    /// <summary>The opening reasoning tag (<see cref="DefaultThinkOpen"/> for the default names).</summary>
     public string ThinkOpen => "<" + ThinkTag + ">";
 
-    /// <summary>The closing reasoning tag, e.g. <c>&lt;/think&gt;</c>.</summary>
+    /// <summary>The closing reasoning tag (<see cref="DefaultThinkClose"/> for the default names).</summary>
     public string ThinkClose => "</" + ThinkTag + ">";
 
-    /// <summary>The opening answer tag, e.g. <c>&lt;answer&gt;</c>.</summary>
+    /// <summary>The opening answer tag (<see cref="DefaultAnswerOpen"/> for the default names).</summary>
     public string AnswerOpen => "<" + AnswerTag + ">";
 
-    /// <summary>The closing answer tag, e.g. <c>&lt;/answer&gt;</c>.</summary>
+    /// <summary>The closing answer tag (<see cref="DefaultAnswerClose"/> for the default names).</summary>
     public string AnswerClose => "</" + AnswerTag + ">";
 
     private StringComparison Comparison => IgnoreTagCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
@@ -102,7 +122,82 @@ public sealed record ThinkAnswerFormat(string ThinkTag = "think", string AnswerT
         return true;
     }
 
-    /// <summary>The layout written out: <c>&lt;think&gt;\n{thinking}\n&lt;/think&gt;\n&lt;answer&gt;{answer}&lt;/answer&gt;</c> (both trimmed).</summary>
+    /// <summary>The layout described for messages and prompts: the four tags with an ellipsis for each content.</summary>
+    public string LayoutText => ThinkOpen + "…" + ThinkClose + AnswerOpen + "…" + AnswerClose;
+
+    /// <summary>
+    /// The content of the last answer span that closes, the spans read left to right as a lazy pattern reads them:
+    /// each from an opening answer tag to the first closing tag after it, the next search starting after that close
+    /// (so a stray opening tag inside a span stays part of it). False when no span closes.
+    /// </summary>
+    public bool TryLastClosedAnswer(string text, out string content)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        content = "";
+        var cmp = Comparison;
+        string open = AnswerOpen, close = AnswerClose;
+        bool found = false;
+        for (int at = 0; at < text.Length;)
+        {
+            int start = text.IndexOf(open, at, cmp);
+            if (start < 0) break;
+            start += open.Length;
+            int end = text.IndexOf(close, start, cmp);
+            if (end < 0) break;
+            content = text[start..end];
+            found = true;
+            at = end + close.Length;
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// The content of the first answer tag (to the end of the text when it is never closed, then
+    /// <paramref name="closed"/> is false); false when there is no opening answer tag.
+    /// </summary>
+    public bool TryFirstAnswerContent(string text, out string content, out bool closed)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        content = "";
+        closed = false;
+        var cmp = Comparison;
+        int start = text.IndexOf(AnswerOpen, cmp);
+        if (start < 0) return false;
+        start += AnswerOpen.Length;
+        int end = text.IndexOf(AnswerClose, start, cmp);
+        closed = end >= 0;
+        content = closed ? text[start..end] : text[start..];
+        return true;
+    }
+
+    /// <summary>
+    /// Splits a reply at its first closing reasoning tag: <paramref name="thinking"/> is what comes before it (after the
+    /// opening tag when one comes first, else from the start, as some R1 servers strip the opening tag) and
+    /// <paramref name="rest"/> what follows it. False when the reasoning never closes.
+    /// </summary>
+    public bool TrySplitThinking(string text, out string thinking, out string rest)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        thinking = "";
+        rest = "";
+        var cmp = Comparison;
+        int close = text.IndexOf(ThinkClose, cmp);
+        if (close < 0) return false;
+        int open = text.IndexOf(ThinkOpen, cmp);
+        thinking = open >= 0 && open < close ? text[(open + ThinkOpen.Length)..close] : text[..close];
+        rest = text[(close + ThinkClose.Length)..];
+        return true;
+    }
+
+    /// <summary>The tags around the two parts exactly as given (nothing trimmed, nothing between): the raw form of <see cref="Compose"/>.</summary>
+    public string Wrap(string thinking, string answer)
+    {
+        ArgumentNullException.ThrowIfNull(thinking);
+        ArgumentNullException.ThrowIfNull(answer);
+        return ThinkOpen + thinking + ThinkClose + AnswerOpen + answer + AnswerClose;
+    }
+
+    /// <summary>The layout written out: the opening think tag, a newline, the reasoning, a newline, the closing think tag, a newline, then the answer inside the answer tags (reasoning and answer trimmed).</summary>
     public string Compose(string thinking, string answer)
     {
         ArgumentNullException.ThrowIfNull(thinking);
@@ -110,7 +205,7 @@ public sealed record ThinkAnswerFormat(string ThinkTag = "think", string AnswerT
         return $"{ThinkOpen}\n{thinking.Trim()}\n{ThinkClose}\n{AnswerOpen}{answer.Trim()}{AnswerClose}";
     }
 
-    /// <summary>Reasoning put in front of a reply that lacks it: <c>&lt;think&gt;\n{thinking}\n&lt;/think&gt;\n{rest}</c> (both trimmed).</summary>
+    /// <summary>Reasoning put in front of a reply that lacks it: the think tags around the reasoning as in <see cref="Compose"/>, a newline, then <paramref name="rest"/> (both trimmed).</summary>
     public string PrependThinking(string thinking, string rest)
     {
         ArgumentNullException.ThrowIfNull(thinking);

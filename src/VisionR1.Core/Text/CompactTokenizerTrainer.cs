@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using VisionR1.Answers;
 
 namespace VisionR1.Text;
 
@@ -15,18 +16,19 @@ namespace VisionR1.Text;
 public static class CompactTokenizerTrainer
 {
     /// <summary>
-    /// A small built-in corpus covering the text the embedded pipeline uses (chat roles, the
-    /// <c>&lt;think&gt;</c>/<c>&lt;answer&gt;</c> tags, reasoning words, geometry and counting vocabulary),
+    /// A small built-in corpus covering the text the embedded pipeline uses (chat roles, replies in the
+    /// think/answer layout of <see cref="ThinkAnswerFormat.Default"/>, reasoning words, geometry and counting vocabulary),
     /// for a tokenizer needed before any data set exists. Prefer training on the real prompts and answers.
+    /// The tags are ordinary text to the tokenizer, not special tokens, as in Qwen2.5-VL's tokenizer (which has none for them).
     /// </summary>
     public static IReadOnlyList<string> SeedCorpus { get; } =
     [
         "system\nYou are a helpful assistant.",
         "user\n", "assistant\n",
-        "<think>\nLet me look at the image carefully. I need to count the shapes.\n</think>\n<answer>3</answer>",
-        "<think>\nFirst, I count the circles: there are 4 circles. Wait, let me check again. Yes, 4.\n</think>\n<answer>4</answer>",
-        "<think>\nThe triangle has sides 3, 4 and 5. Hmm, this is a right triangle, so the area is 3 * 4 / 2 = 6.\n</think>\n<answer>6</answer>",
-        "<think>\nThe rectangle is 12 by 7, so the perimeter is 2 * (12 + 7) = 38. Wait, that seems right.\n</think>\n<answer>38</answer>",
+        ThinkAnswerFormat.Default.Compose("Let me look at the image carefully. I need to count the shapes.", "3"),
+        ThinkAnswerFormat.Default.Compose("First, I count the circles: there are 4 circles. Wait, let me check again. Yes, 4.", "4"),
+        ThinkAnswerFormat.Default.Compose("The triangle has sides 3, 4 and 5. Hmm, this is a right triangle, so the area is 3 * 4 / 2 = 6.", "6"),
+        ThinkAnswerFormat.Default.Compose("The rectangle is 12 by 7, so the perimeter is 2 * (12 + 7) = 38. Wait, that seems right.", "38"),
         "How many triangles are in the image? Answer with a number.",
         "How many circles are there in the picture?",
         "What is the area of the square? What is the perimeter of the rectangle?",

@@ -27,7 +27,7 @@ public sealed record TokenPrices(decimal InputPerMillion = 0, decimal OutputPerM
 /// <param name="Prompts">The prompt templates (null: <see cref="ColdStartPrompts"/> defaults).</param>
 /// <param name="MllmPrices">Prices of the MLLM endpoint, for the cost report.</param>
 /// <param name="ReasonerPrices">Prices of the reasoning endpoint, for the cost report.</param>
-/// <param name="RetryUnformattedReasoning">Retry a step-3 reply that is not <c>&lt;think&gt;…&lt;/think&gt;&lt;answer&gt;…&lt;/answer&gt;</c> (default: keep it raw, so the CoT filter removes and counts it as truncated or malformed).</param>
+/// <param name="RetryUnformattedReasoning">Retry a step-3 reply that <see cref="ReasoningReply"/> cannot put in the think/answer layout (default: keep it raw, so the CoT filter removes and counts it as truncated or malformed).</param>
 public sealed record ColdStartOptions(
     string? MllmModel = null,
     string? ReasonerModel = null,

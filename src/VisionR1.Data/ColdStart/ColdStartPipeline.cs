@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using VisionR1.Answers;
 using VisionR1.Data.Chat;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Records;
@@ -136,7 +137,7 @@ public sealed class ColdStartPipeline
             string? malformed = null;
             if (step != ColdStartStep.Reasoning) text = response.Text.Trim();
             else if (!ReasoningReply.TryFormat(response, out text) && _options.RetryUnformattedReasoning)
-                malformed = "the reasoning reply is not <think>…</think><answer>…</answer>";
+                malformed = $"the reasoning reply is not {ThinkAnswerFormat.Default.LayoutText}";
             if (malformed is null && text.Length == 0) malformed = $"empty {ColdStartTags.Name(step)} reply";
             if (malformed is null)
             {

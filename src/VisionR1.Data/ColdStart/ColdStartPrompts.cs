@@ -1,3 +1,5 @@
+using VisionR1.Answers;
+
 namespace VisionR1.Data.ColdStart;
 
 /// <summary>
@@ -24,7 +26,7 @@ public sealed record ColdStartPrompts(
     string Reasoning =
         "Image description: {description}\n\n{instruction}\nQuestion: {question}\n\n"
         + "(For checking only: the correct answer is {answer}. Reach it by your own reasoning and never mention that it was given.)\n"
-        + "Think inside <think></think>, then give the final answer inside <answer></answer>.",
+        + $"Think inside {ThinkAnswerFormat.DefaultThinkOpen}{ThinkAnswerFormat.DefaultThinkClose}, then give the final answer inside {ThinkAnswerFormat.DefaultAnswerOpen}{ThinkAnswerFormat.DefaultAnswerClose}.",
     string Instruction = "Following the above image description, think step by step and answer the following question directly.")
 {
     /// <summary>Fills a template.</summary>

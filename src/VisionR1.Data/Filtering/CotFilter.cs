@@ -39,11 +39,12 @@ public sealed partial class CotFilter
     {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(groundTruth);
-        if (_options.RejectTruncated && TruncationReason(response) is { } t) return Removed(FilterRule.Truncated, t, response);
-        // The layout is ThinkAnswerFormat.Strict's: one non-blank <think> then one non-blank <answer>, nothing else.
-        bool formatted = ThinkAnswerFormat.Strict.TryParse(response, out var thinkPart, out var answerPart);
+        var layout = _options.Format ?? ThinkAnswerFormat.Strict;
+        if (_options.RejectTruncated && TruncationReason(response, layout) is { } t) return Removed(FilterRule.Truncated, t, response);
+        // The layout is ThinkAnswerFormat.Strict's by default: one non-blank reasoning then one non-blank answer, nothing else.
+        bool formatted = layout.TryParse(response, out var thinkPart, out var answerPart);
         if (_options.RequireFormat && !formatted)
-            return Removed(FilterRule.Format, "not exactly <think>…</think><answer>…</answer> with non-blank thinking and answer", response);
+            return Removed(FilterRule.Format, $"not exactly {layout.LayoutText} with non-blank thinking and answer", response);
         string thinking = formatted ? thinkPart : response;
         string answer = formatted ? answerPart : AnswerExtractor.MarkedAnswer(response, out _);
         if (_options.RejectRepetition && RepetitionReason(thinking) is { } r) return Removed(FilterRule.Repetition, r, response);
@@ -60,21 +61,26 @@ public sealed partial class CotFilter
 
     private static FilterVerdict Removed(FilterRule rule, string reason, string response) => new(false, rule, reason, response, 0);
 
-    /// <summary>Why the response looks cut off, or null.</summary>
-    public static string? TruncationReason(string response)
+    /// <summary>
+    /// Why the response looks cut off, or null: a tag of <paramref name="format"/> (<see cref="ThinkAnswerFormat.Default"/>'s
+    /// names when null) opened more often than closed, a closed reasoning with no answer tag, or unbalanced braces in the last answer.
+    /// Tags are matched exactly (case included).
+    /// </summary>
+    public static string? TruncationReason(string response, ThinkAnswerFormat? format = null)
     {
         ArgumentNullException.ThrowIfNull(response);
+        var f = format ?? ThinkAnswerFormat.Default;
         var trimmed = response.TrimEnd();
-        if (Count(response, "<think>") > Count(response, "</think>")) return "the thinking never closes";
-        if (Count(response, "<answer>") > Count(response, "</answer>")) return "the answer never closes";
-        if (trimmed.Contains("</think>", StringComparison.Ordinal) && !trimmed.Contains("<answer>", StringComparison.Ordinal)) return "nothing follows the thinking";
-        int close = trimmed.LastIndexOf("</answer>", StringComparison.Ordinal);
+        if (Count(response, f.ThinkOpen) > Count(response, f.ThinkClose)) return "the thinking never closes";
+        if (Count(response, f.AnswerOpen) > Count(response, f.AnswerClose)) return "the answer never closes";
+        if (trimmed.Contains(f.ThinkClose, StringComparison.Ordinal) && !trimmed.Contains(f.AnswerOpen, StringComparison.Ordinal)) return "nothing follows the thinking";
+        int close = trimmed.LastIndexOf(f.AnswerClose, StringComparison.Ordinal);
         if (close >= 0)
         {
-            int open = trimmed.LastIndexOf("<answer>", close, StringComparison.Ordinal);
+            int open = trimmed.LastIndexOf(f.AnswerOpen, close, StringComparison.Ordinal);
             if (open >= 0)
             {
-                var inner = trimmed[(open + 8)..close];
+                var inner = trimmed[(open + f.AnswerOpen.Length)..close];
                 if (inner.Count(ch => ch == '{') != inner.Count(ch => ch == '}')) return "unbalanced braces in the answer";
             }
         }

@@ -1,3 +1,5 @@
+using VisionR1.Answers;
+
 namespace VisionR1.Data.Filtering;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace VisionR1.Data.Filtering;
 /// remove logically inconsistent samples by rules, replace text-referring words for coherence). Every rule can be
 /// switched off; thresholds are ours (the paper publishes no filtering code).
 /// </summary>
-/// <param name="RequireFormat">Require exactly <c>&lt;think&gt;…&lt;/think&gt;&lt;answer&gt;…&lt;/answer&gt;</c> and nothing around it.</param>
+/// <param name="RequireFormat">Require exactly the think/answer layout of <paramref name="Format"/> and nothing around it.</param>
 /// <param name="RequireCorrectAnswer">Require the answer to be equivalent to the ground truth (the answer verifier).</param>
 /// <param name="CheckConsistency">Require the thinking's conclusion to agree with the answer, and no contradicting final statements.</param>
 /// <param name="RejectTruncated">Remove outputs cut off mid-way (an unclosed tag or brace, no closing answer).</param>
@@ -13,6 +15,7 @@ namespace VisionR1.Data.Filtering;
 /// <param name="RepeatedSentenceRun">A sentence repeated this many times in a row is a loop.</param>
 /// <param name="TailPeriodRepeats">A tail made of one chunk (10–300 characters) repeated this many times is a loop.</param>
 /// <param name="Replacements">Whole-word, case-preserving replacements applied to kept samples; null for <see cref="DefaultReplacements"/>, empty for none.</param>
+/// <param name="Format">The layout and tag names checked; null for <see cref="ThinkAnswerFormat.Strict"/> (reasoning and answer both non-blank).</param>
 public sealed record CotFilterOptions(
     bool RequireFormat = true,
     bool RequireCorrectAnswer = true,
@@ -21,7 +24,8 @@ public sealed record CotFilterOptions(
     bool RejectRepetition = true,
     int RepeatedSentenceRun = 4,
     int TailPeriodRepeats = 4,
-    IReadOnlyDictionary<string, string>? Replacements = null)
+    IReadOnlyDictionary<string, string>? Replacements = null,
+    ThinkAnswerFormat? Format = null)
 {
     /// <summary>
     /// The default table: the released Vision-R1-cold data refers to "the image" where the reasoning model saw a

@@ -5,7 +5,7 @@ public enum FilterRule
 {
     /// <summary>Cut off mid-way.</summary>
     Truncated,
-    /// <summary>Not exactly <c>&lt;think&gt;…&lt;/think&gt;&lt;answer&gt;…&lt;/answer&gt;</c>.</summary>
+    /// <summary>Not exactly the think/answer layout (<see cref="CotFilterOptions.Format"/>).</summary>
     Format,
     /// <summary>A degenerate repetition loop.</summary>
     Repetition,

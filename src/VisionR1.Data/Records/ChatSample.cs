@@ -5,8 +5,8 @@ namespace VisionR1.Data.Records;
 
 /// <summary>
 /// A supervised chat sample in the ShareGPT layout Vision-R1-cold is published in:
-/// <c>{"id", "conversations": [{"from": "human", "value": "&lt;image&gt;..."}, {"from": "gpt", "value": "&lt;think&gt;...&lt;/think&gt;&lt;answer&gt;...&lt;/answer&gt;"}], "images": [...]}</c>
-/// (the OpenAI-style <c>messages</c>/<c>role</c>/<c>content</c> spelling is read as well). Its turns are the model's
+/// <c>{"id", "conversations": [{"from": "human", "value": "&lt;image&gt;..."}, {"from": "gpt", "value": "…"}], "images": [...]}</c>,
+/// the reply in the think/answer layout (the OpenAI-style <c>messages</c>/<c>role</c>/<c>content</c> spelling is read as well). Its turns are the model's
 /// <see cref="ChatTurn"/>s as the file holds them: text parts in which <see cref="ImageToken"/> marks where an image of
 /// <see cref="Images"/> appears; <see cref="ToConversation"/> puts the images in their place.
 /// </summary>

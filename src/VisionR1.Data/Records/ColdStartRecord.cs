@@ -12,7 +12,7 @@ namespace VisionR1.Data.Records;
 /// <param name="Problem">The problem, as read (the key of the append-only output is its id).</param>
 /// <param name="PseudoCot">Step 1: the MLLM's caption plus step-by-step reasoning given the answer.</param>
 /// <param name="Description">Step 2: the detailed description written with the Pseudo-CoT's help.</param>
-/// <param name="Response">Step 3: the reasoning model's output as <c>&lt;think&gt;…&lt;/think&gt;&lt;answer&gt;…&lt;/answer&gt;</c>.</param>
+/// <param name="Response">Step 3: the reasoning model's output in the think/answer layout (<see cref="VisionR1.Answers.ThinkAnswerFormat"/>).</param>
 /// <param name="InputTokens">Input tokens spent on this sample over the three steps.</param>
 /// <param name="OutputTokens">Output tokens spent on this sample over the three steps.</param>
 public sealed record ColdStartRecord(

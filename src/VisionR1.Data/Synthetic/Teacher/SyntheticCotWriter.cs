@@ -1,14 +1,17 @@
 using System.Text;
+using VisionR1.Answers;
 
 namespace VisionR1.Data.Synthetic;
 
 /// <summary>
 /// Writes the synthetic teacher's texts. The reasoning has one fixed, learnable shape:
 /// observation → a reflective re-check of one fact → the computation → a verification →
-/// "So the answer is X." → <c>&lt;/think&gt;&lt;answer&gt;X&lt;/answer&gt;</c>.
+/// "So the answer is X." → the closing think tag, then X in the answer tags (<see cref="ThinkAnswerFormat.Default"/>).
 /// </summary>
 internal static class SyntheticCotWriter
 {
+    private static ThinkAnswerFormat Layout => ThinkAnswerFormat.Default;
+
     /// <summary>Step 1: the caption, then the needed facts and the computation from the ground truth.</summary>
     public static string PseudoCot(SyntheticItem item)
     {
@@ -62,7 +65,7 @@ internal static class SyntheticCotWriter
         if (fault == SyntheticTeacherFault.Repetition)
         {
             var loop = Reflection(fact, rng, confirm: false);
-            var sb = new StringBuilder("<think> ").Append(sentences[0]);
+            var sb = new StringBuilder(Layout.ThinkOpen).Append(' ').Append(sentences[0]);
             int times = rng.Between(10, 16);
             for (int i = 0; i < times; i++) sb.Append(' ').Append(loop);
             complete = false;
@@ -70,10 +73,10 @@ internal static class SyntheticCotWriter
         }
 
         string tagged = fault == SyntheticTeacherFault.Inconsistent ? OtherAnswer(task, answer, rng) : answer;
-        string full = "<think> " + string.Join(" ", sentences) + " </think><answer>" + tagged + "</answer>";
+        string full = Layout.Wrap(" " + string.Join(" ", sentences) + " ", tagged);
         if (fault == SyntheticTeacherFault.Truncated)
         {
-            int end = full.IndexOf(" </think>", StringComparison.Ordinal);
+            int end = full.IndexOf(" " + Layout.ThinkClose, StringComparison.Ordinal);
             int cut = (int)(end * (0.4 + 0.4 * rng.NextDouble()));
             int space = full.LastIndexOf(' ', Math.Max(cut, 8));
             complete = false;
@@ -194,8 +197,8 @@ internal static class SyntheticCotWriter
 
     /// <summary>
     /// A short worked solution from the ground truth, as an instruct model writes one: the needed facts, the computation in
-    /// canonical steps and the answer, without the teacher's re-checks ("&lt;think&gt;\nFrom the chart, bar A is 5 and bar B is 3.
-    /// 5 + 3 = 8. So the answer is 8.\n&lt;/think&gt;\n&lt;answer&gt;8&lt;/answer&gt;").
+    /// canonical steps and the answer, without the teacher's re-checks, in <see cref="ThinkAnswerFormat.Compose"/>'s layout
+    /// (reasoning "From the chart, bar A is 5 and bar B is 3. 5 + 3 = 8. So the answer is 8.", answer "8").
     /// </summary>
     public static string WorkedSolution(SyntheticItem item)
     {
@@ -203,7 +206,7 @@ internal static class SyntheticCotWriter
         var values = item.Task.Facts.Select(f => f.Value).ToList();
         var computation = Computation(item.Task, values, item.Answer);
         var body = Observation(item, values) + (computation.Length > 0 ? " " + computation : "") + $" So the answer is {item.Answer}.";
-        return "<think>\n" + body + "\n</think>\n<answer>" + item.Answer + "</answer>";
+        return Layout.Compose(body, item.Answer);
     }
 
     private static string Check(SyntheticTask task, IReadOnlyList<int> v, string answer)
