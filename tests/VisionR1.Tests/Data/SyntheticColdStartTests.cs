@@ -29,8 +29,8 @@ public sealed class SyntheticColdStartTests
         var missed = new List<string>();
         foreach (var p in problems)
         {
-            var reasoningFault = teacher.PlannedFault(p.Id, "reasoning");
-            var descriptionFault = teacher.PlannedFault(p.Id, "description");
+            var reasoningFault = teacher.PlannedFault(p.Id, ColdStartStep.Reasoning);
+            var descriptionFault = teacher.PlannedFault(p.Id, ColdStartStep.Description);
             bool isFaulty = reasoningFault != SyntheticTeacherFault.None || descriptionFault == SyntheticTeacherFault.DescriptionMiscount;
             if (isFaulty)
             {

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
+using VisionR1.Data.ColdStart;
 using VisionR1.Data.Records;
 using VisionR1.Problems;
 using VisionR1.Data.Synthetic;
@@ -10,7 +11,7 @@ public sealed class SyntheticTeacherChatClientTests(WorldFixture world) : IClass
 {
     private static ChatOptions Step(string step, string id) => new()
     {
-        AdditionalProperties = new() { [ModalityBridgingProtocol.StepProperty] = step, [ModalityBridgingProtocol.ItemIdProperty] = id },
+        AdditionalProperties = new() { [ColdStartTags.StepKey] = step, [ColdStartTags.ItemIdKey] = id },
     };
 
     private static ChatMessage WithImage(MathProblem p, string text) =>
@@ -199,15 +200,15 @@ public sealed class SyntheticTeacherChatClientTests(WorldFixture world) : IClass
         var item = SyntheticItem.FromProblem(p);
         var pseudo = await teacher.GetResponseAsync([WithImage(p, "Here is a question and its answer. Explain the image and reason step by step.")]);
         Assert.StartsWith(item.Caption, pseudo.Text);
-        Assert.Equal("pseudo_cot", pseudo.AdditionalProperties![ModalityBridgingProtocol.StepProperty]);
+        Assert.Equal("pseudo_cot", pseudo.AdditionalProperties![ColdStartTags.StepKey]);
         var description = await teacher.GetResponseAsync([WithImage(p, "Please give a DETAILED DESCRIPTION of the image.")]);
         Assert.Equal(item.Description(), description.Text);
-        var noImage = new ChatOptions { AdditionalProperties = new() { [ModalityBridgingProtocol.ItemIdProperty] = p.Id } };
+        var noImage = new ChatOptions { AdditionalProperties = new() { [ColdStartTags.ItemIdKey] = p.Id } };
         var reasoning = await teacher.GetResponseAsync([new ChatMessage(ChatRole.User, ReasoningPrompt(p, description.Text))], noImage);
         Assert.StartsWith("<think>", reasoning.Text);
         // Nothing to identify the item: a clear error.
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => teacher.GetResponseAsync([new ChatMessage(ChatRole.User, "Describe it.")]));
-        Assert.Contains(ModalityBridgingProtocol.ItemIdProperty, e.Message);
+        Assert.Contains(ColdStartTags.ItemIdKey, e.Message);
         var unknown = await Assert.ThrowsAsync<InvalidOperationException>(() => teacher.GetResponseAsync([new ChatMessage(ChatRole.User, "x")], Step("reasoning", "no-such-id")));
         Assert.Contains("no-such-id", unknown.Message);
         await Assert.ThrowsAsync<ArgumentException>(() => teacher.GetResponseAsync([new ChatMessage(ChatRole.User, "x")], Step("summary", p.Id)));

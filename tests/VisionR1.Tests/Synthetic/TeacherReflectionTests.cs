@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
+using VisionR1.Data.ColdStart;
 using VisionR1.Data.Records;
 using VisionR1.Problems;
 using VisionR1.Data.Synthetic;
@@ -11,7 +12,7 @@ public sealed class TeacherReflectionTests(WorldFixture world) : IClassFixture<W
 {
     private static ChatOptions Step(string step, string id) => new()
     {
-        AdditionalProperties = new() { [ModalityBridgingProtocol.StepProperty] = step, [ModalityBridgingProtocol.ItemIdProperty] = id },
+        AdditionalProperties = new() { [ColdStartTags.StepKey] = step, [ColdStartTags.ItemIdKey] = id },
     };
 
     private static async Task<string> ReasoningAsync(IChatClient teacher, MathProblem p)

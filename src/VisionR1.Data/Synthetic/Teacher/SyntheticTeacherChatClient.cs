@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
+using VisionR1.Data.ColdStart;
 using VisionR1.Data.Records;
 using VisionR1.Problems;
 
@@ -15,17 +16,17 @@ namespace VisionR1.Data.Synthetic;
 /// model; it writes templated text from scene facts, and errs on purpose at configurable rates.
 /// </summary>
 /// <remarks>
-/// <para><b>Which item.</b> The request's <c>ChatOptions.AdditionalProperties["visionr1.item_id"]</c>
+/// <para><b>Which item.</b> The request's <c>ChatOptions.AdditionalProperties</c> entry <see cref="ColdStartTags.ItemIdKey"/>
 /// names it; without it, an attached image is matched to an item by its bytes.</para>
-/// <para><b>Which step.</b> <c>AdditionalProperties["visionr1.step"]</c> names it
-/// (<c>pseudo_cot</c>, <c>description</c>, <c>reasoning</c>). Without it the step is inferred:
+/// <para><b>Which step.</b> The entry <see cref="ColdStartTags.StepKey"/> names it
+/// (<c>pseudo_cot</c>, <c>description</c>, <c>reasoning</c>: <see cref="ColdStartTags"/>). Without it the step is inferred:
 /// a request with no image is <c>reasoning</c> (step 3 is text only); a request with an image
 /// whose text contains "detailed description" (any case) is <c>description</c>; any other
 /// request with an image is <c>pseudo_cot</c>.</para>
 /// <para><b>Replies.</b> <c>pseudo_cot</c>: the caption plus the needed facts and the
 /// computation from the ground truth. <c>description</c>: a description stating, one sentence
 /// each, every fact the question needs. <c>reasoning</c>: a short chain of thought in
-/// <c>&lt;think&gt;…&lt;/think&gt;&lt;answer&gt;…&lt;/answer&gt;</c> with re-checking and
+/// the think/answer layout of <see cref="VisionR1.Answers.ThinkAnswerFormat.Default"/> with re-checking and
 /// verification ("Wait, let me recount…", "Let me check", "Alternatively"), whose facts are
 /// parsed from the request text (the description the pipeline passes in), so a misstated
 /// description leads to a wrong chain; facts the text does not state fall back to the ground
@@ -74,16 +75,16 @@ public sealed partial class SyntheticTeacherChatClient : IChatClient
     public int Count => _items.Count;
 
     /// <summary>The fault the teacher commits on <paramref name="step"/> of item <paramref name="itemId"/> (a pure function of the seed, id and step).</summary>
-    public SyntheticTeacherFault PlannedFault(string itemId, string step)
+    public SyntheticTeacherFault PlannedFault(string itemId, ColdStartStep step)
     {
         ArgumentNullException.ThrowIfNull(itemId);
-        var rng = WorldRandom.For(Options.Seed, $"teacher/{itemId}/{step}/fault");
+        var rng = WorldRandom.For(Options.Seed, $"teacher/{itemId}/{ColdStartTags.Name(step)}/fault");
         double u = rng.NextDouble();
         switch (step)
         {
-            case ModalityBridgingProtocol.Description:
+            case ColdStartStep.Description:
                 return u < Options.DescriptionMiscountRate ? SyntheticTeacherFault.DescriptionMiscount : SyntheticTeacherFault.None;
-            case ModalityBridgingProtocol.Reasoning:
+            case ColdStartStep.Reasoning:
                 foreach (var (fault, p) in new[]
                          {
                              (SyntheticTeacherFault.WrongCount, Options.WrongCountRate), (SyntheticTeacherFault.Inconsistent, Options.InconsistentRate),
@@ -161,7 +162,7 @@ public sealed partial class SyntheticTeacherChatClient : IChatClient
         public AdditionalPropertiesDictionary Properties() => new()
         {
             [FaultProperty] = Fault.ToString(),
-            [ModalityBridgingProtocol.StepProperty] = Step,
+            [ColdStartTags.StepKey] = Step,
             [FactsFromTextProperty] = FactsFromText,
         };
     }
@@ -173,25 +174,28 @@ public sealed partial class SyntheticTeacherChatClient : IChatClient
         var text = string.Join("\n", messages.Where(m => m.Role != ChatRole.Assistant).Select(m => m.Text));
         var userText = string.Join("\n", messages.Where(m => m.Role == ChatRole.User).Select(m => m.Text));
 
-        string step = Property(props, ModalityBridgingProtocol.StepProperty) ?? InferStep(images.Count > 0, text);
-        if (step is not (ModalityBridgingProtocol.PseudoCot or ModalityBridgingProtocol.Description or ModalityBridgingProtocol.Reasoning))
-            throw new ArgumentException($"The synthetic teacher got an unknown '{ModalityBridgingProtocol.StepProperty}' value '{step}' (expected pseudo_cot, description or reasoning).", nameof(options));
-        string id = Property(props, ModalityBridgingProtocol.ItemIdProperty) ?? IdFromImages(images)
-            ?? throw new InvalidOperationException($"The synthetic teacher cannot tell which item a '{step}' request is about: set ChatOptions.AdditionalProperties[\"{ModalityBridgingProtocol.ItemIdProperty}\"] or attach the item's image.");
+        string? named = Property(props, ColdStartTags.StepKey);
+        ColdStartStep stepKind;
+        if (named is null) stepKind = InferStep(images.Count > 0, text);
+        else if (!ColdStartTags.TryParse(named, out stepKind))
+            throw new ArgumentException($"The synthetic teacher got an unknown '{ColdStartTags.StepKey}' value '{named}' (expected {ColdStartTags.PseudoCotName}, {ColdStartTags.DescriptionName} or {ColdStartTags.ReasoningName}).", nameof(options));
+        string step = ColdStartTags.Name(stepKind);
+        string id = Property(props, ColdStartTags.ItemIdKey) ?? IdFromImages(images)
+            ?? throw new InvalidOperationException($"The synthetic teacher cannot tell which item a '{step}' request is about: set ChatOptions.AdditionalProperties[\"{ColdStartTags.ItemIdKey}\"] or attach the item's image.");
         if (!_items.TryGetValue(id, out var item))
             throw new InvalidOperationException($"The synthetic teacher knows no item '{id}' ({_items.Count} items loaded).");
 
-        var fault = PlannedFault(id, step);
+        var fault = PlannedFault(id, stepKind);
         var rng = WorldRandom.For(Options.Seed, $"teacher/{id}/{step}");
         string reply;
         bool complete = true;
         string factsFromText = "";
-        switch (step)
+        switch (stepKind)
         {
-            case ModalityBridgingProtocol.PseudoCot:
+            case ColdStartStep.PseudoCot:
                 reply = SyntheticCotWriter.PseudoCot(item);
                 break;
-            case ModalityBridgingProtocol.Description:
+            case ColdStartStep.Description:
                 reply = Describe(item, fault, rng);
                 break;
             default:
@@ -242,10 +246,10 @@ public sealed partial class SyntheticTeacherChatClient : IChatClient
         return null;
     }
 
-    private static string InferStep(bool hasImage, string text) =>
-        !hasImage ? ModalityBridgingProtocol.Reasoning
-        : text.Contains("detailed description", StringComparison.OrdinalIgnoreCase) ? ModalityBridgingProtocol.Description
-        : ModalityBridgingProtocol.PseudoCot;
+    private static ColdStartStep InferStep(bool hasImage, string text) =>
+        !hasImage ? ColdStartStep.Reasoning
+        : text.Contains("detailed description", StringComparison.OrdinalIgnoreCase) ? ColdStartStep.Description
+        : ColdStartStep.PseudoCot;
 
     private static string? Property(AdditionalPropertiesDictionary? props, string key) =>
         props is not null && props.TryGetValue(key, out var v) && v is not null

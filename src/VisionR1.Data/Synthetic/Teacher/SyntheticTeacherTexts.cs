@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using VisionR1.Data.ColdStart;
 using VisionR1.Problems;
 
 namespace VisionR1.Data.Synthetic;
@@ -16,9 +17,9 @@ public static class SyntheticTeacherTexts
         var texts = new List<string>(problems.Count * 3);
         using var teacher = new SyntheticTeacherChatClient(problems, options);
         foreach (var p in problems)
-            foreach (var step in new[] { ModalityBridgingProtocol.PseudoCot, ModalityBridgingProtocol.Description, ModalityBridgingProtocol.Reasoning })
+            foreach (var step in new[] { ColdStartStep.PseudoCot, ColdStartStep.Description, ColdStartStep.Reasoning })
             {
-                var chat = new ChatOptions { AdditionalProperties = new() { [ModalityBridgingProtocol.StepProperty] = step, [ModalityBridgingProtocol.ItemIdProperty] = p.Id } };
+                var chat = new ChatOptions { AdditionalProperties = new() { [ColdStartTags.StepKey] = ColdStartTags.Name(step), [ColdStartTags.ItemIdKey] = p.Id } };
                 var reply = await teacher.GetResponseAsync([new ChatMessage(ChatRole.User, p.Question)], chat, cancellationToken).ConfigureAwait(false);
                 texts.Add(reply.Text);
             }
