@@ -1,11 +1,12 @@
 using System.Globalization;
 using MathNet.Numerics.Distributions;
+using VisionR1.Answers;
 
 namespace VisionR1.Data.Benchmarks;
 
 /// <summary>
-/// An accuracy with its Wilson score confidence interval (better behaved than the normal approximation near
-/// 0 and 1 and for small counts), so that a difference between two models comes with its uncertainty.
+/// An accuracy with its Wilson score confidence interval (<see cref="WilsonInterval"/>), so that a difference
+/// between two models comes with its uncertainty.
 /// </summary>
 /// <param name="Correct">Items judged correct.</param>
 /// <param name="Total">Items scored.</param>
@@ -17,19 +18,15 @@ public sealed record AccuracyEstimate(long Correct, long Total, double Lower, do
     /// <summary>Correct / Total (0 when nothing was scored).</summary>
     public double Accuracy => Total == 0 ? 0 : (double)Correct / Total;
 
-    /// <summary>The estimate for <paramref name="correct"/> of <paramref name="total"/> with a Wilson interval at <paramref name="confidence"/>.</summary>
+    /// <summary>The estimate for <paramref name="correct"/> of <paramref name="total"/> with a <see cref="WilsonInterval"/> at <paramref name="confidence"/>.</summary>
     public static AccuracyEstimate FromCounts(long correct, long total, double confidence = 0.95)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(total);
         if (correct < 0 || correct > total) throw new ArgumentOutOfRangeException(nameof(correct), $"correct must be in [0, {total}]");
         if (confidence is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(confidence));
         if (total == 0) return new AccuracyEstimate(0, 0, 0, 1, confidence);
-        double z = Normal.InvCDF(0, 1, 1 - (1 - confidence) / 2);
-        double n = total, p = correct / n, z2 = z * z;
-        double denom = 1 + z2 / n;
-        double center = (p + z2 / (2 * n)) / denom;
-        double half = z / denom * Math.Sqrt(p * (1 - p) / n + z2 / (4 * n * n));
-        return new AccuracyEstimate(correct, total, Math.Max(0, center - half), Math.Min(1, center + half), confidence);
+        var (lower, upper) = WilsonInterval.Of(correct, total, Normal.InvCDF(0, 1, 1 - (1 - confidence) / 2));
+        return new AccuracyEstimate(correct, total, lower, upper, confidence);
     }
 
     /// <summary>E.g. <c>73.50% (735/1000, 95% CI 70.68–76.14%)</c>.</summary>
