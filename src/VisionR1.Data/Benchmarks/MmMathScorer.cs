@@ -1,4 +1,5 @@
 using VisionR1.Answers;
+using VisionR1.Answers.Math;
 
 namespace VisionR1.Data.Benchmarks;
 
@@ -11,7 +12,7 @@ public sealed record MmMathOptions(double Tolerance = 1e-2, bool PercentVariants
 /// The MM-Math rule judge: the final answers are the last <c>\boxed{}</c> of the response and of the gold (or the
 /// gold as given); <c>a \pm b</c> expands to two answers; several answers (top-level commas or semicolons) match as
 /// an unordered multiset; numbers match within a tolerance of gt, gt/100 or gt×100; other answers match after
-/// normalisation, or by the <see cref="IAnswerVerifier"/> when one is given.
+/// normalisation (<see cref="LatexNormalizer.Compact"/>), or by the <see cref="IAnswerVerifier"/> when one is given.
 /// </summary>
 public sealed class MmMathScorer(MmMathOptions? options = null, IAnswerVerifier? verifier = null)
 {
@@ -91,7 +92,7 @@ public sealed class MmMathScorer(MmMathOptions? options = null, IAnswerVerifier?
                 if (Math.Abs(p - target) <= _options.Tolerance * Math.Max(1, Math.Abs(target))) return true;
             return false;
         }
-        if (string.Equals(MathExpression.Normalize(gold), MathExpression.Normalize(pred), StringComparison.OrdinalIgnoreCase)) return true;
+        if (string.Equals(LatexNormalizer.Compact(gold), LatexNormalizer.Compact(pred), StringComparison.OrdinalIgnoreCase)) return true;
         return verifier?.Verify(gold, pred).Equal == true;
     }
 }

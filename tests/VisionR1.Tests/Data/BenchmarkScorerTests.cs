@@ -1,4 +1,7 @@
+using VisionR1.Answers;
+using VisionR1.Answers.Math;
 using VisionR1.Data.Benchmarks;
+using VisionR1.Grpo.Evaluation;
 
 namespace VisionR1.Tests.Data;
 
@@ -16,6 +19,28 @@ public sealed class BenchmarkScorerTests
         Assert.Equal(0, none.Lower, 12);
         Assert.True(none.Upper is > 0.2 and < 0.35);
     }
+
+    [Theory]
+    [InlineData(735, 1000)]
+    [InlineData(0, 10)]
+    [InlineData(7, 7)]
+    [InlineData(0, 0)]
+    public void One_wilson_interval_serves_the_reports_and_the_local_evaluation(int correct, int total)
+    {
+        var (lower, upper) = WilsonInterval.Of(correct, total);
+        var estimate = AccuracyEstimate.FromCounts(correct, total);
+        Assert.Equal(lower, estimate.Lower, 14);
+        Assert.Equal(upper, estimate.Upper, 14);
+        Assert.Equal((lower, upper), LocalEvaluation.Wilson95(correct, total));
+    }
+
+    [Theory]
+    [InlineData("x = 2y + 1", "2y+1")]
+    [InlineData("3 \\cdot 4", "3*4")]
+    [InlineData("\\left( 1, 2 \\right)", "(1,2)")]
+    [InlineData("\\dfrac{1}{2}", "\\frac{1}{2}")]
+    public void Compact_form_is_the_verifier_normalisation_without_spaces(string answer, string expected) =>
+        Assert.Equal(expected, LatexNormalizer.Compact(answer));
 
     [Theory]
     [InlineData("\\boxed{5}", "so \\boxed{5.004}", true)] // within 1e-2

@@ -8,9 +8,34 @@ namespace VisionR1.Answers.Math;
 /// commands, wrappers unwrapped (<c>\boxed</c>, <c>\text</c>, <c>\mathrm</c>, ...), spacing and sizing
 /// commands dropped, <c>\dfrac</c>/<c>\tfrac</c> to <c>\frac</c>, degree signs dropped, percent words to
 /// <c>%</c>, thousands separators removed, and trailing units and currency stripped (answers.md, "Normalisation").
+/// The project's one LaTeX normaliser: the verifier, <see cref="MathValue"/>, the choice matcher and the benchmark
+/// judges (through <see cref="Compact(string)"/>) all read answers through it.
 /// </summary>
-internal static partial class LatexNormalizer
+public static partial class LatexNormalizer
 {
+    /// <summary>
+    /// Normalises an answer as the verifier does before parsing it. Linear in the length of
+    /// <paramref name="text"/>; never throws on any text.
+    /// </summary>
+    public static string Normalize(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Normalize(text, new ComputeBudget(int.MaxValue));
+    }
+
+    /// <summary>
+    /// The compact form in which benchmark judges compare answers that are not numbers (MM-Math's text match):
+    /// <see cref="Normalize(string)"/>, then a leading single-letter variable (<c>x =</c>) dropped, <c>\cdot</c> and
+    /// <c>\times</c> written <c>*</c>, and all whitespace removed. Compare the results ignoring case.
+    /// </summary>
+    public static string Compact(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var r = LeadingVariableRegex().Replace(Normalize(text), "");
+        r = r.Replace("\\cdot", "*", StringComparison.Ordinal).Replace("\\times", "*", StringComparison.Ordinal);
+        return WhitespaceRegex().Replace(r, "");
+    }
+
     private static readonly HashSet<string> Unwrap = new(StringComparer.Ordinal)
     {
         "boxed", "fbox", "text", "textbf", "textit", "textrm", "textnormal", "textup", "textsf", "texttt", "mathrm",
@@ -27,7 +52,7 @@ internal static partial class LatexNormalizer
     };
 
     /// <summary>Normalises <paramref name="s"/>; linear in its length.</summary>
-    public static string Normalize(string s, ComputeBudget budget)
+    internal static string Normalize(string s, ComputeBudget budget)
     {
         if (s.Contains("circ", StringComparison.Ordinal)) s = DegreeRegex().Replace(s, "");
         if (s.Contains("mathbb{R}", StringComparison.Ordinal) || s.Contains("real numbers", StringComparison.OrdinalIgnoreCase))
@@ -189,7 +214,7 @@ internal static partial class LatexNormalizer
     }
 
     /// <summary>The index of the brace closing the one at <paramref name="open"/>, or -1.</summary>
-    public static int MatchBrace(string s, int open, int to)
+    internal static int MatchBrace(string s, int open, int to)
     {
         int depth = 0;
         for (int i = open; i < to; i++)
@@ -234,6 +259,12 @@ internal static partial class LatexNormalizer
         var m = TrailingWordRegex().Match(h);
         return m.Success && (UnitWords.Words.Contains(m.Groups["w"].Value) || UnitWords.SingleLetters.Contains(m.Groups["w"].Value));
     }
+
+    [GeneratedRegex(@"^\s*[a-zA-Z]\s*=\s*(?!=)")]
+    private static partial Regex LeadingVariableRegex();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex WhitespaceRegex();
 
     [GeneratedRegex(@"\\mathbb\{R\}|(?:the\s+set\s+of\s+)?all\s+real\s+numbers", RegexOptions.IgnoreCase)]
     private static partial Regex RealLineRegex();
