@@ -1,4 +1,5 @@
 using VisionR1.Data.Readers;
+using VisionR1.Inputs;
 using VisionR1.Problems;
 
 namespace VisionR1.Data.Filtering;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using VisionR1.Inputs;
 using VisionR1.Problems;
 
 namespace VisionR1.Data.Synthetic;

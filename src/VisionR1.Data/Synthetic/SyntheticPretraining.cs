@@ -1,3 +1,4 @@
+using VisionR1.Inputs;
 using VisionR1.Problems;
 
 namespace VisionR1.Data.Synthetic;

@@ -1,6 +1,6 @@
-using VisionR1.Inputs;
+using VisionR1.Problems;
 
-namespace VisionR1.Problems;
+namespace VisionR1.Inputs;
 
 /// <summary>
 /// One supervised conversation about a problem: the user's text (after the problem's images) and the assistant's
