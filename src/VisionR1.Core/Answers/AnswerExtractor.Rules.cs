@@ -102,15 +102,17 @@ public static partial class AnswerExtractor
 
     /// <summary>
     /// The answer by the marker rules of <see cref="AnswerExtractionMode.Marked"/>, and whether a marker was found (else the whole
-    /// response, cleaned).
+    /// response, cleaned). The answer tag is <paramref name="format"/>'s (<see cref="ThinkAnswerFormat.Lenient"/>'s when null),
+    /// found whatever its case.
     /// </summary>
-    public static string MarkedAnswer(string response, out bool marked)
+    public static string MarkedAnswer(string response, out bool marked, ThinkAnswerFormat? format = null)
     {
         ArgumentNullException.ThrowIfNull(response);
         marked = true;
-        // The last answer span that closes, else an unclosed last one read to the end (tags in any case).
-        if (ThinkAnswerFormat.Lenient.TryLastClosedAnswer(response, out var closed)) return CleanMarked(MarkedInner(closed));
-        if (ThinkAnswerFormat.Lenient.TryAnswerContent(response, out var open)) return CleanMarked(MarkedInner(open));
+        var tags = format is null ? ThinkAnswerFormat.Lenient : format with { IgnoreTagCase = true };
+        // The last answer span that closes, else an unclosed last one read to the end.
+        if (tags.TryLastClosedAnswer(response, out var closed)) return CleanMarked(MarkedInner(closed));
+        if (tags.TryAnswerContent(response, out var open)) return CleanMarked(MarkedInner(open));
         if (LastClosedBox(response) is { } boxed) return CleanMarked(boxed);
         var phrases = AnswerPhraseRegex().Matches(response);
         if (phrases.Count > 0) return CleanMarked(phrases[^1].Groups[1].Value);

@@ -46,7 +46,7 @@ public sealed partial class CotFilter
         if (_options.RequireFormat && !formatted)
             return Removed(FilterRule.Format, $"not exactly {layout.LayoutText} with non-blank thinking and answer", response);
         string thinking = formatted ? thinkPart : response;
-        string answer = formatted ? answerPart : AnswerExtractor.MarkedAnswer(response, out _);
+        string answer = formatted ? answerPart : AnswerExtractor.MarkedAnswer(response, out _, layout);
         if (_options.RejectRepetition && RepetitionReason(thinking) is { } r) return Removed(FilterRule.Repetition, r, response);
         var finalAnswer = StripFinalAnswer(answer);
         if (_options.RequireCorrectAnswer)

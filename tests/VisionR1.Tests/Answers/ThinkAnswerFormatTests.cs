@@ -82,8 +82,11 @@ public sealed class ThinkAnswerFormatTests
     }
 
     [Fact]
-    public void Marked_answer_prefers_a_closed_answer_to_a_later_unclosed_one() =>
+    public void Marked_answer_prefers_a_closed_answer_to_a_later_unclosed_one()
+    {
         Assert.Equal("7", AnswerExtractor.MarkedAnswer("<answer>7</answer> then <answer>8", out _));
+        Assert.Equal("9", AnswerExtractor.MarkedAnswer("<answer>7</answer> <FINAL>9</FINAL>", out _, new ThinkAnswerFormat("reasoning", "final")));
+    }
 
     [Fact]
     public void First_answer_content_says_whether_it_closes()
