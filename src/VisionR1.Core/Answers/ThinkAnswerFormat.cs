@@ -7,7 +7,7 @@ namespace VisionR1.Answers;
 /// trailing text fails, unlike open-r1's unanchored pattern; see answers.md, "Format rewards seen in the wild"). The
 /// reasoning may span lines; the answer must not be blank and neither part may contain another tag. Used by the
 /// format and accuracy rewards, the CoT filter, the reply normaliser, the answer extractor, the synthetic teacher,
-/// the compact tokenizer's seed corpus and evaluation: no other place spells the tags.
+/// the compact tokenizer's seed corpus and evaluation: no other code spells the tags.
 /// Strictness is explicit:
 /// <list type="bullet">
 /// <item><see cref="RequireThinking"/>: whether blank reasoning fails (off for the reward, <see cref="Default"/>;
