@@ -151,8 +151,12 @@ public sealed class LocalEvaluator(ChatTemplate template, ImageLoader images, IA
         AtomicFile.WriteAllText(predictionsPath, string.Join('\n', lines) + (lines.Count > 0 ? "\n" : ""));
         int n = problems.Count;
         var (lower, upper) = LocalEvaluation.Wilson95(correct, n);
-        return new LocalEvaluation(n, correct, n == 0 ? 0 : (double)correct / n, lower, upper,
-            n == 0 ? 0 : (double)formatted / n, n == 0 ? 0 : (double)tokens / n, n == 0 ? 0 : (double)reflective / n,
-            n == 0 ? 0 : (double)clipped / n, direct ? "direct" : "cot", clock.Elapsed.TotalSeconds);
+        double Share(double count) => n == 0 ? 0 : count / n;
+        return new LocalEvaluation
+        {
+            Items = n, Correct = correct, Accuracy = Share(correct), CiLower = lower, CiUpper = upper, FormatRate = Share(formatted),
+            MeanCompletionTokens = Share(tokens), ReflectiveRate = Share(reflective), ClippedRate = Share(clipped),
+            Mode = direct ? "direct" : "cot", Seconds = clock.Elapsed.TotalSeconds,
+        };
     }
 }

@@ -88,18 +88,20 @@ public static class GrpoLoss
             var valid = Scalars.Greater(mask, 0);
             double rMin = tokens > 0 ? r.masked_select(valid).min().ToDouble() : 1;
             double rMax = tokens > 0 ? r.masked_select(valid).max().ToDouble() : 1;
-            stats = new GrpoLossStats(
-                tokens,
-                Mean(pg),
-                k3 is null ? 0 : Mean(k3),
-                inputs.Entropy is null ? null : Mean(inputs.Entropy.to_type(dtype)),
-                Mean(Scalars.Add(low, high)),
-                Mean(low),
-                Mean(high),
-                Mean(dualRegion),
-                tokens > 0 ? Mean(r) : 1,
-                rMin,
-                rMax);
+            stats = new GrpoLossStats
+            {
+                TokenCount = tokens,
+                PolicyLoss = Mean(pg),
+                Kl = k3 is null ? 0 : Mean(k3),
+                Entropy = inputs.Entropy is null ? null : Mean(inputs.Entropy.to_type(dtype)),
+                ClipFraction = Mean(Scalars.Add(low, high)),
+                LowClipFraction = Mean(low),
+                HighClipFraction = Mean(high),
+                DualClipFraction = Mean(dualRegion),
+                RatioMean = tokens > 0 ? Mean(r) : 1,
+                RatioMin = rMin,
+                RatioMax = rMax,
+            };
         }
         return new GrpoLossResult(loss.MoveToOuterDisposeScope(), stats);
     }

@@ -92,7 +92,12 @@ public static class MemoryPlan
         long samplingLogits = 2 * 4 * vocab * generated;
         long peakGeneration = resident + gradients + kvCache + samplingLogits;
 
-        return new MemoryEstimate(all, trainable, weights, master, optimizer, reference, gradients, activations, kvCache, peakTraining, peakGeneration);
+        return new MemoryEstimate
+        {
+            Parameters = all, TrainableParameters = trainable, Weights = weights, MasterWeights = master, Optimizer = optimizer,
+            Reference = reference, Gradients = gradients, Activations = activations, KvCache = kvCache,
+            PeakTraining = peakTraining, PeakGeneration = peakGeneration,
+        };
     }
 
     /// <summary>Every parameter, the vision tower's, the largest single one, and the LoRA adapter's (0 without one), from the model built on <c>meta</c>.</summary>
