@@ -78,9 +78,13 @@ public sealed record GrpoOptions
 
     /// <summary>
     /// DAPO's dynamic sampling (Yu et al. 2025): drop groups with no reward spread and sample more prompts until the step has
-    /// <see cref="PromptsPerStep"/> groups or <see cref="MaxRefillRounds"/> extra rounds are spent. Rounds are sized by keep
-    /// rates (<see cref="DynamicSampler"/>): the first by the previous step's, refills by the step's own so far. Off by default,
-    /// as in the paper's GRPO.
+    /// <see cref="PromptsPerStep"/> groups or <see cref="MaxRefillRounds"/> extra rounds are spent. Rounds are sized by keep rates
+    /// so that one round usually completes the batch: the first samples ⌈<see cref="PromptsPerStep"/> · 1.15 / r⌉ prompts, where r
+    /// is the share of groups the previous step of the same stage kept (a stage's first step, having no rate, samples
+    /// <see cref="PromptsPerStep"/>); a refill round samples the missing groups divided by the share kept so far in the step
+    /// (counting at least one). Each round samples at most four times what it is sized for; groups beyond
+    /// <see cref="PromptsPerStep"/> are dropped. The rate is stored in checkpoints, so a resumed run samples as an uninterrupted
+    /// one. Off by default, as in the paper's GRPO.
     /// </summary>
     public bool DynamicSampling { get; init; }
 

@@ -185,7 +185,9 @@ public sealed class GrpoTrainer : IDisposable
         var sampled = _sampler.Sample(_order, new RolloutStep(Step, stageIndex, stage), stage,
             new SamplingSettings(stage.MaxCompletionLength, temperature, _options.TopP, _options.TopK), cancellationToken);
         metrics.Rollout(sampled.Sampled, sampled.Kept.Count, sampled.PromptsSampled, sampled.GenerationSeconds, sampled.ScoringSeconds, sampled.Retries);
-        metrics.LearningRate(_optimizer.LearningRate = _lr.At(Step));
+        double lr = _lr.At(Step);
+        _optimizer.LearningRate = lr;
+        metrics.LearningRate(lr);
         if (sampled.Kept.Count == 0)
             Metrics.OnEvent(new TrainingEvent(Step + 1, TrainingEventKind.SkippedStep, $"Every sampled group had equal rewards after {sampled.Rounds} round(s); no update."));
         else

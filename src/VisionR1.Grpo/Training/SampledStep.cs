@@ -26,9 +26,6 @@ internal sealed class SampledStep
     /// <summary>Requests the engine sent again after failures.</summary>
     public int Retries { get; private set; }
 
-    /// <summary>Every completion sampled, group by group.</summary>
-    public List<ScoredCompletion> Completions() => Sampled.SelectMany(g => g.Completions).ToList();
-
     /// <summary>Adds one round of <paramref name="prompts"/> prompts, keeping the groups with reward spread when <paramref name="dropFlat"/>.</summary>
     public void AddRound(int prompts, IReadOnlyList<CompletionGroup> groups, bool dropFlat, GroupSampler sampler)
     {
