@@ -14,8 +14,9 @@ public sealed record ThroughputOptions
     /// <summary>
     /// Micro-batches whose forward and backward passes run side by side, each on its own thread with a share of libtorch's
     /// threads (<see cref="VisionR1.Runtime.TensorWorkers"/>): a step's micro-batches in SFT, and in GRPO the update and the
-    /// reference (and old-policy) log-prob passes. 1 (the default) runs them in turn. Gradients are added in micro-batch order and
-    /// each micro-batch is computed as it would be alone, so the update and every log-prob are the same either way. At small
+    /// reference (and old-policy) log-prob passes. 1 (the default) runs them in turn. Each micro-batch is the same computation
+    /// either way and the gradients are added in micro-batch order, so the update and every log-prob are the same bit for bit
+    /// (given kernels that return the same numbers on a share of the threads, as libtorch's CPU kernels do here). At small
     /// model widths one pass keeps two cores only partly busy, so on a two-core machine 2 finishes a step sooner. Runs in turn
     /// whatever this says when the model draws random numbers in training (LoRA dropout), whose order would depend on timing.
     /// </summary>
