@@ -22,7 +22,7 @@ public sealed record GrpoOptions
     /// <summary>Policy updates per rollout batch (μ). 1 as TRL's default: then ρ ≡ 1 and no old log-prob pass is needed.</summary>
     public int UpdatesPerRollout { get; init; } = 1;
 
-    /// <summary>Completions per forward/backward pass; gradients of the micro-batches of one update are accumulated.</summary>
+    /// <summary>Completions per forward/backward pass (8, the Transformers Trainer's per-device batch); gradients of the micro-batches of one update are accumulated.</summary>
     public int MicroBatchSize { get; init; } = 8;
 
     /// <summary>
@@ -46,7 +46,7 @@ public sealed record GrpoOptions
     /// <summary>Peak learning rate (1e-6, TRL's GRPO default; the paper gives none for RL).</summary>
     public double LearningRate { get; init; } = 1e-6;
 
-    /// <summary>Linear warm-up steps.</summary>
+    /// <summary>Linear warm-up steps (0, TRL's default).</summary>
     public int WarmupSteps { get; init; }
 
     /// <summary>Decay after warm-up (constant by default, as TRL's GRPO examples; cosine needs the schedule's total steps).</summary>
@@ -61,10 +61,10 @@ public sealed record GrpoOptions
     /// <summary>Sampling temperature unless a stage sets one (1.0, TRL's default). Log-probs use the same temperature.</summary>
     public double Temperature { get; init; } = 1.0;
 
-    /// <summary>Nucleus sampling mass (1.0 = off).</summary>
+    /// <summary>Nucleus sampling mass (1.0 = off, TRL's default).</summary>
     public double TopP { get; init; } = 1.0;
 
-    /// <summary>Top-k sampling (0 = off).</summary>
+    /// <summary>Top-k sampling (0 = off, as TRL's default of none).</summary>
     public int TopK { get; init; }
 
     /// <summary>The loss (ε, β, dual clip, aggregation).</summary>
@@ -88,25 +88,25 @@ public sealed record GrpoOptions
     /// </summary>
     public bool DynamicSampling { get; init; }
 
-    /// <summary>How many extra sampling rounds dynamic sampling may spend per step (3, DAPO's order of magnitude; 0: drop flat groups without refilling).</summary>
+    /// <summary>How many extra sampling rounds dynamic sampling may spend per step (3, a library choice that bounds a step to four rounds; 0: drop flat groups without refilling).</summary>
     public int MaxRefillRounds { get; init; } = 3;
 
     /// <summary>Keep the vision encoder and merger frozen (on, as in the paper's SFT and EasyR1).</summary>
     public bool FreezeVisionTower { get; init; } = true;
 
-    /// <summary>Seed of the data order, the sampling generator and torch's global RNG.</summary>
+    /// <summary>Seed of the data order, the sampling generator and torch's global RNG (42, the Transformers Trainer's default).</summary>
     public long Seed { get; init; } = 42;
 
-    /// <summary>Shuffle the prompts each epoch.</summary>
+    /// <summary>Shuffle the prompts each epoch (on, as the Transformers Trainer's sampler).</summary>
     public bool ShuffleData { get; init; } = true;
 
     /// <summary>Folder for checkpoints (<c>checkpoints/</c> below it); null disables checkpointing.</summary>
     public string? OutputDirectory { get; init; }
 
-    /// <summary>Checkpoint every this many steps (and at the end).</summary>
+    /// <summary>Checkpoint every this many steps (and at the end); 50, a library choice: four checkpoints in a 200-step PTST run.</summary>
     public int SaveEverySteps { get; init; } = 50;
 
-    /// <summary>Complete checkpoints kept.</summary>
+    /// <summary>Complete checkpoints kept (3, a library choice).</summary>
     public int KeepLastCheckpoints { get; init; } = 3;
 
     /// <summary>

@@ -22,7 +22,7 @@ public sealed record SftOptions
     /// <summary>Decay after warm-up (cosine).</summary>
     public LearningRateShape LearningRateShape { get; init; } = LearningRateShape.Cosine;
 
-    /// <summary>Samples per forward/backward pass.</summary>
+    /// <summary>Samples per forward/backward pass (1, the paper's released config's per-device batch).</summary>
     public int MicroBatchSize { get; init; } = 1;
 
     /// <summary>Micro-batches accumulated into one optimizer step (32 × 1 = the paper's effective batch of 32).</summary>
@@ -43,25 +43,25 @@ public sealed record SftOptions
     /// <summary>AdamW hyper-parameters.</summary>
     public AdamWOptions Adam { get; init; } = new();
 
-    /// <summary>Gradient-norm clip (1.0); 0 disables clipping.</summary>
+    /// <summary>Gradient-norm clip (1.0, the Transformers Trainer's default); 0 disables clipping.</summary>
     public double MaxGradNorm { get; init; } = 1.0;
 
     /// <summary>Keep the vision encoder and merger frozen (on, as in the paper).</summary>
     public bool FreezeVisionTower { get; init; } = true;
 
-    /// <summary>Seed of the data order and torch's global RNG.</summary>
+    /// <summary>Seed of the data order and torch's global RNG (42, the Transformers Trainer's default).</summary>
     public long Seed { get; init; } = 42;
 
-    /// <summary>Shuffle the samples each epoch.</summary>
+    /// <summary>Shuffle the samples each epoch (on, as the Transformers Trainer's sampler).</summary>
     public bool ShuffleData { get; init; } = true;
 
     /// <summary>Folder for checkpoints (<c>checkpoints/</c> below it); null disables checkpointing.</summary>
     public string? OutputDirectory { get; init; }
 
-    /// <summary>Checkpoint every this many optimizer steps (and at the end).</summary>
+    /// <summary>Checkpoint every this many optimizer steps (and at the end); 100, a library choice.</summary>
     public int SaveEverySteps { get; init; } = 100;
 
-    /// <summary>Complete checkpoints kept.</summary>
+    /// <summary>Complete checkpoints kept (3, a library choice).</summary>
     public int KeepLastCheckpoints { get; init; } = 3;
 
     /// <summary>Throws for values no run can use, naming the option.</summary>
