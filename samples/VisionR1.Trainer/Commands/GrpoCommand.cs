@@ -88,7 +88,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
             MicroBatchSize = args.GetInt("micro-batch", 8),
             GenerationBatchSize = generationBatch > 0 ? generationBatch : null,
             ConcurrentGenerations = args.GetInt("concurrent-generations", 1),
-            ConcurrentMicroBatches = args.GetInt("concurrent-micro-batches", 1),
+            Throughput = new ThroughputOptions { ConcurrentMicroBatches = args.GetInt("concurrent-micro-batches", 1) },
             Temperature = args.GetDouble("temperature", 1.0),
             TopP = args.GetDouble("top-p", 1.0),
             Loss = new GrpoLossOptions(

@@ -57,7 +57,7 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
             LearningRateShape = LearningRateShape.Cosine,
             MicroBatchSize = args.GetInt("batch", 1),
             GradientAccumulationSteps = args.GetInt("accum", 32),
-            ConcurrentMicroBatches = args.GetInt("concurrent-micro-batches", 1),
+            Throughput = new ThroughputOptions { ConcurrentMicroBatches = args.GetInt("concurrent-micro-batches", 1) },
             SaveEverySteps = args.GetInt("save-every", 100),
             KeepLastCheckpoints = args.GetInt("keep", 3),
             Seed = args.GetInt("seed", 42),

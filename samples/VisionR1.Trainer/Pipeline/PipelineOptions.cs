@@ -118,24 +118,6 @@ public sealed record PipelineOptions
     /// <summary>Most extra sampling rounds per step with <see cref="GrpoDynamicSampling"/> (0: drop flat groups without refilling).</summary>
     public int GrpoMaxRefillRounds { get; init; } = 3;
 
-    /// <summary>
-    /// Refill rounds sample the missing groups divided by the step's keep rate so far (<see cref="VisionR1.Grpo.Training.GrpoOptions.RefillByKeepRate"/>),
-    /// so that every step trains on <see cref="GrpoPromptsPerStep"/> groups; off: only the missing groups, and PTST's second stage
-    /// ran out of rounds with 13–14 groups on average. On by default: resumed from the same CI models, Vision-R1 rose from 62.8% to
-    /// 63.6% (seed 0) and from 64.5% to 66.7% (seed 1); its GRPO stage took 738 s against 809 s alone (seed 0, default command)
-    /// and 2–6% more side by side.
-    /// </summary>
-    public bool GrpoRefillByKeepRate { get; init; } = true;
-
-    /// <summary>
-    /// A step's first sampling round samples the prompts the previous step's keep rate says are needed for
-    /// <see cref="GrpoPromptsPerStep"/> groups, with a 15% margin (<see cref="VisionR1.Grpo.Training.GrpoOptions.OversampleByKeepRate"/>),
-    /// so that most steps generate in one round instead of two or three. On by default: with it (and images shared within a
-    /// pass, which changed no number) the seed-0 default command's GRPO took 636 s against 738 s (quiet, 3 Dec), and Vision-R1
-    /// scored 62.9% and 65.3% on seeds 0 and 1 against 63.6% and 66.7% without it (paired p = 0.62 and 0.31), +5.4 and +7.0 over CI.
-    /// </summary>
-    public bool GrpoOversampleByKeepRate { get; init; } = true;
-
     /// <summary>First PTST stage's completion cap (the paper's 4096 scaled to the small model).</summary>
     public int GrpoShortCap { get; init; } = 128;
 
@@ -165,8 +147,8 @@ public sealed record PipelineOptions
 
     /// <summary>
     /// Micro-batches whose forward and backward passes run side by side in base, CI and GRPO (and in GRPO's reference pass),
-    /// one thread each (<see cref="VisionR1.Grpo.Training.SftOptions.ConcurrentMicroBatches"/>,
-    /// <see cref="VisionR1.Grpo.Training.GrpoOptions.ConcurrentMicroBatches"/>); the same gradients and results as in turn.
+    /// one thread each (<see cref="VisionR1.Grpo.Training.ThroughputOptions.ConcurrentMicroBatches"/>);
+    /// the same gradients and results as in turn.
     /// 0 (the default) chooses by precision (<see cref="MicroBatchesSideBySide"/>): 2 in bf16, 1 in fp32.
     /// </summary>
     public int ConcurrentMicroBatches { get; init; }
@@ -181,17 +163,6 @@ public sealed record PipelineOptions
     /// (the shorter samples fill the first) and the larger one then runs on one thread; GRPO gained 2–4% there.
     /// </summary>
     public int MicroBatchesSideBySide() => ConcurrentMicroBatches != 0 ? ConcurrentMicroBatches : Bf16 ? 2 : 1;
-
-    /// <summary>
-    /// Base, CI and GRPO steps cut into micro-batches of even padded size, a multiple of those that run side by side
-    /// (<see cref="VisionR1.Grpo.Training.SftOptions.BalancedMicroBatches"/>, <see cref="VisionR1.Grpo.Training.GrpoOptions.BalancedMicroBatches"/>),
-    /// instead of filling each up to <see cref="MicroBatchTokens"/> (GRPO: <see cref="GrpoMicroBatch"/> rows, the cap either way).
-    /// Off by default. Measured on the 2-core AVX-512 BF16 machine (3 Dec 2026, bf16): base steps 0.246–0.248 s against
-    /// 0.324–0.339 s (medians from step 11 on, 200–280 steps a run, alternated A B A B), the default command 1,219 s against 1,384 s; but the results
-    /// are those of another rounding of the same updates, and on seed 1 Vision-R1 ended 3.6 points over CI (p = 0.026), under
-    /// the 5 points the recipe's bar asks for (seed 0: +5.9).
-    /// </summary>
-    public bool BalancedMicroBatches { get; init; }
 
     /// <summary>Prompts per evaluation generation batch.</summary>
     public int EvalBatch { get; init; } = 64;

@@ -18,18 +18,7 @@ public static class GroupAdvantages
     {
         options ??= new AdvantageOptions();
         options.Validate();
-        long total = 0;
-        for (int g = 0; g < groupSizes.Length; g++)
-        {
-            if (groupSizes[g] < 1)
-                throw new ArgumentException($"Group {g} has size {groupSizes[g]}; every group needs at least one completion.", nameof(groupSizes));
-            total += groupSizes[g];
-        }
-        if (total != rewards.Length)
-            throw new ArgumentException($"The group sizes add up to {total} but {rewards.Length} rewards were given.", nameof(groupSizes));
-        for (int i = 0; i < rewards.Length; i++)
-            if (!double.IsFinite(rewards[i]))
-                throw new ArgumentException($"Reward {i} is {rewards[i]}; rewards must be finite.", nameof(rewards));
+        CheckInputs(rewards, groupSizes);
 
         var advantages = new double[rewards.Length];
         var means = new double[groupSizes.Length];
@@ -51,10 +40,44 @@ public static class GroupAdvantages
             start += group.Length;
         }
 
+        Scale(advantages, rewards, groupSizes, stds, options);
+
+        // A zero-spread group has zero advantage whatever ε is (0 / ε would be 0 anyway; this
+        // guards against ε = 0 giving NaN).
+        start = 0;
+        for (int g = 0; g < groupSizes.Length; g++)
+        {
+            if (stds[g] == 0) advantages.AsSpan(start, groupSizes[g]).Clear();
+            start += groupSizes[g];
+        }
+
+        return new AdvantageResult(advantages, means, stds, zeroSpread, groupSizes.Length == 0 ? 0 : (double)zeroSpread / groupSizes.Length);
+    }
+
+    /// <summary>Throws unless every group has a completion, the sizes add up to the rewards, and every reward is finite.</summary>
+    private static void CheckInputs(ReadOnlySpan<double> rewards, ReadOnlySpan<int> groupSizes)
+    {
+        long total = 0;
+        for (int g = 0; g < groupSizes.Length; g++)
+        {
+            if (groupSizes[g] < 1)
+                throw new ArgumentException($"Group {g} has size {groupSizes[g]}; every group needs at least one completion.", nameof(groupSizes));
+            total += groupSizes[g];
+        }
+        if (total != rewards.Length)
+            throw new ArgumentException($"The group sizes add up to {total} but {rewards.Length} rewards were given.", nameof(groupSizes));
+        for (int i = 0; i < rewards.Length; i++)
+            if (!double.IsFinite(rewards[i]))
+                throw new ArgumentException($"Reward {i} is {rewards[i]}; rewards must be finite.", nameof(rewards));
+    }
+
+    /// <summary>Divides the centred rewards in <paramref name="advantages"/> as <see cref="AdvantageOptions.Scaling"/> says.</summary>
+    private static void Scale(double[] advantages, ReadOnlySpan<double> rewards, ReadOnlySpan<int> groupSizes, double[] stds, AdvantageOptions options)
+    {
         switch (options.Scaling)
         {
             case AdvantageScaling.GroupStd:
-                start = 0;
+                int start = 0;
                 for (int g = 0; g < groupSizes.Length; g++)
                 {
                     TensorPrimitives.Divide(advantages.AsSpan(start, groupSizes[g]), stds[g] + options.Epsilon, advantages.AsSpan(start, groupSizes[g]));
@@ -74,17 +97,6 @@ public static class GroupAdvantages
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Scaling, "Unknown advantage scaling.");
         }
-
-        // A zero-spread group has zero advantage whatever ε is (0 / ε would be 0 anyway; this
-        // guards against ε = 0 giving NaN).
-        start = 0;
-        for (int g = 0; g < groupSizes.Length; g++)
-        {
-            if (stds[g] == 0) advantages.AsSpan(start, groupSizes[g]).Clear();
-            start += groupSizes[g];
-        }
-
-        return new AdvantageResult(advantages, means, stds, zeroSpread, groupSizes.Length == 0 ? 0 : (double)zeroSpread / groupSizes.Length);
     }
 
     /// <summary>Computes advantages for groups that all have <paramref name="groupSize"/> completions.</summary>

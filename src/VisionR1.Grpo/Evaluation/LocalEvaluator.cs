@@ -76,10 +76,7 @@ public sealed class LocalEvaluator(ChatTemplate template, ImageLoader images, IA
         ArgumentNullException.ThrowIfNull(problems);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        bool direct = options.DirectAnswer;
         int batchSize = options.BatchSize;
-        long seed = options.Seed;
-        var prompt = options.Prompt ?? (p => p.PromptText());
         var clock = Stopwatch.StartNew();
         var generation = GenerationOptions.Evaluation with
         {
@@ -87,9 +84,7 @@ public sealed class LocalEvaluator(ChatTemplate template, ImageLoader images, IA
             StopTokenIds = [template.Tokenizer.Special.ImEnd],
         };
         if (options.Temperature is { } t) generation = generation with { Temperature = t };
-        int correct = 0, formatted = 0, reflective = 0, clipped = 0;
-        long tokens = 0;
-        var lines = new List<string>(problems.Count);
+        var tally = new Tally(template, verifier, _format, options.DirectAnswer);
         bool training = model.training;
         model.eval();
         try
@@ -98,48 +93,13 @@ public sealed class LocalEvaluator(ChatTemplate template, ImageLoader images, IA
             for (int wave = 0; wave < batches; wave += options.ConcurrentBatches)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                int first = wave;
-                // Prompts are encoded here, on the calling thread (the tokenizer and image loader are shared); only the tensor work runs on workers.
-                var encodedBatches = Enumerable.Range(first, Math.Min(options.ConcurrentBatches, batches - wave))
-                    .Select(b => problems.Skip(b * batchSize).Take(batchSize)
-                        .Select(p => template.Encode(images.Resolve(ProblemTurns.User(p, prompt(p))), addGenerationPrompt: true)).ToList())
-                    .ToList();
-                var generated = TensorWorkers.Run(encodedBatches.Count, j =>
-                {
-                    using var scope = NewDisposeScope();
-                    using var _ = no_grad();
-                    using var batch = MultimodalCollator.Collate(encodedBatches[j], template.Tokenizer.Special, model.Device);
-                    return new CompletionGenerator(model).Generate(batch, generation with { Seed = seed + first + j }, 1, cancellationToken);
-                }, options.ConcurrentBatches, cancellationToken);
+                int count = Math.Min(options.ConcurrentBatches, batches - wave);
+                var generated = GenerateWave(model, problems, options, generation, wave, count, cancellationToken);
                 for (int j = 0; j < generated.Length; j++)
                 {
-                    int start = (first + j) * batchSize;
+                    int start = (wave + j) * batchSize;
                     var chunk = problems.Skip(start).Take(batchSize).ToList();
-                    var result = generated[j];
-                    for (int i = 0; i < chunk.Count; i++)
-                    {
-                        var c = result.Completions[i];
-                        var text = template.Tokenizer.Decode(c.TokenIds, skipSpecial: true);
-                        bool isFormatted = _format.IsMatch(text);
-                        var answer = direct ? text : _format.AnswerText(text);
-                        var verdict = verifier.Verify(chunk[i].Answer, answer, AccuracyReward.ContextOf(chunk[i]));
-                        bool isReflective = ReflectiveWords.AnyIn(text);
-                        if (verdict.Equal) correct++;
-                        if (isFormatted) formatted++;
-                        if (isReflective) reflective++;
-                        if (c.FinishReason == FinishReason.Length) clipped++;
-                        tokens += c.TokenIds.Count;
-                        lines.Add(JsonSerializer.Serialize(new Dictionary<string, object?>
-                        {
-                            ["id"] = chunk[i].Id,
-                            ["answer"] = chunk[i].Answer,
-                            ["extracted"] = verdict.Extracted,
-                            ["correct"] = verdict.Equal,
-                            ["format"] = isFormatted,
-                            ["tokens"] = c.TokenIds.Count,
-                            ["response"] = text,
-                        }, LineJson));
-                    }
+                    for (int i = 0; i < chunk.Count; i++) tally.Add(chunk[i], generated[j].Completions[i]);
                     progress?.Report(Math.Min(problems.Count, start + chunk.Count));
                 }
             }
@@ -148,11 +108,77 @@ public sealed class LocalEvaluator(ChatTemplate template, ImageLoader images, IA
         {
             if (training) model.train();
         }
-        AtomicFile.WriteAllText(predictionsPath, string.Join('\n', lines) + (lines.Count > 0 ? "\n" : ""));
-        int n = problems.Count;
-        var (lower, upper) = LocalEvaluation.Wilson95(correct, n);
-        return new LocalEvaluation(n, correct, n == 0 ? 0 : (double)correct / n, lower, upper,
-            n == 0 ? 0 : (double)formatted / n, n == 0 ? 0 : (double)tokens / n, n == 0 ? 0 : (double)reflective / n,
-            n == 0 ? 0 : (double)clipped / n, direct ? "direct" : "cot", clock.Elapsed.TotalSeconds);
+        AtomicFile.WriteAllText(predictionsPath, string.Join('\n', tally.Lines) + (tally.Lines.Count > 0 ? "\n" : ""));
+        return tally.Result(problems.Count, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// Generates <paramref name="count"/> batches from batch <paramref name="first"/> on, side by side; batch b samples with the
+    /// options' seed + b. Prompts are encoded on the calling thread (the tokenizer and image loader are shared); only the tensor
+    /// work runs on workers.
+    /// </summary>
+    private GenerationResult[] GenerateWave(Qwen25VLModel model, IReadOnlyList<MathProblem> problems, LocalEvaluationOptions options,
+        GenerationOptions generation, int first, int count, CancellationToken cancellationToken)
+    {
+        int batchSize = options.BatchSize;
+        var prompt = options.Prompt ?? (p => p.PromptText());
+        var encodedBatches = Enumerable.Range(first, count)
+            .Select(b => problems.Skip(b * batchSize).Take(batchSize)
+                .Select(p => template.Encode(images.Resolve(ProblemTurns.User(p, prompt(p))), addGenerationPrompt: true)).ToList())
+            .ToList();
+        return TensorWorkers.Run(encodedBatches.Count, j =>
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            using var batch = MultimodalCollator.Collate(encodedBatches[j], template.Tokenizer.Special, model.Device);
+            return new CompletionGenerator(model).Generate(batch, generation with { Seed = options.Seed + first + j }, 1, cancellationToken);
+        }, options.ConcurrentBatches, cancellationToken);
+    }
+
+    /// <summary>The counts of an evaluation and its prediction lines, one completion at a time.</summary>
+    private sealed class Tally(ChatTemplate template, IAnswerVerifier verifier, ThinkAnswerFormat format, bool direct)
+    {
+        private int _correct, _formatted, _reflective, _clipped;
+        private long _tokens;
+
+        /// <summary>One JSON line per item judged, in order.</summary>
+        public List<string> Lines { get; } = [];
+
+        /// <summary>Judges <paramref name="c"/> as the answer to <paramref name="problem"/> and counts it.</summary>
+        public void Add(MathProblem problem, Completion c)
+        {
+            var text = template.Tokenizer.Decode(c.TokenIds, skipSpecial: true);
+            bool isFormatted = format.IsMatch(text);
+            var answer = direct ? text : format.AnswerText(text);
+            var verdict = verifier.Verify(problem.Answer, answer, AccuracyReward.ContextOf(problem));
+            if (verdict.Equal) _correct++;
+            if (isFormatted) _formatted++;
+            if (ReflectiveWords.AnyIn(text)) _reflective++;
+            if (c.FinishReason == FinishReason.Length) _clipped++;
+            _tokens += c.TokenIds.Count;
+            Lines.Add(JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["id"] = problem.Id,
+                ["answer"] = problem.Answer,
+                ["extracted"] = verdict.Extracted,
+                ["correct"] = verdict.Equal,
+                ["format"] = isFormatted,
+                ["tokens"] = c.TokenIds.Count,
+                ["response"] = text,
+            }, LineJson));
+        }
+
+        /// <summary>The evaluation of <paramref name="n"/> items that took <paramref name="seconds"/>.</summary>
+        public LocalEvaluation Result(int n, double seconds)
+        {
+            var (lower, upper) = LocalEvaluation.Wilson95(_correct, n);
+            double Share(double count) => n == 0 ? 0 : count / n;
+            return new LocalEvaluation
+            {
+                Items = n, Correct = _correct, Accuracy = Share(_correct), CiLower = lower, CiUpper = upper, FormatRate = Share(_formatted),
+                MeanCompletionTokens = Share(_tokens), ReflectiveRate = Share(_reflective), ClippedRate = Share(_clipped),
+                Mode = direct ? "direct" : "cot", Seconds = seconds,
+            };
+        }
     }
 }

@@ -64,44 +64,51 @@ public static class GrpoLoss
             if (options.Beta != 0) perToken = Scalars.Add(pg, Scalars.Mul(k3, options.Beta));
         }
 
-        denominator ??= LossDenominator.For(inputs.CompletionMask, null);
-        var masked = perToken * mask;
-        Tensor loss = options.Aggregation switch
-        {
-            LossAggregation.TokenMean => Scalars.Div(masked.sum(), Math.Max(denominator.TokenCount, 1.0)),
-            LossAggregation.SequenceMean => Scalars.Div((masked.sum(1) / Scalars.ClampMin(mask.sum(1), 1.0)).sum(), Math.Max(denominator.SequenceCount, 1)),
-            LossAggregation.DrGrpo => Scalars.Div(masked.sum(), Math.Max((double)denominator.SequenceCount * denominator.MaxCompletionLength, 1.0)),
-            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Aggregation, "Unknown aggregation."),
-        };
-
-        GrpoLossStats stats;
-        using (no_grad())
-        {
-            double tokens = mask.sum().ToDouble();
-            double Mean(Tensor t) => tokens > 0 ? (t.detach() * mask).sum().ToDouble() / tokens : 0;
-            var r = ratio.detach();
-            var negative = Scalars.Less(adv, 0).to_type(dtype);
-            var positive = Scalars.Greater(adv, 0).to_type(dtype);
-            var low = Scalars.Less(r, lo).to_type(dtype) * negative;
-            var high = Scalars.Greater(r, hi).to_type(dtype) * positive;
-            var dualRegion = options.DualClip is { } cd ? Scalars.Greater(r, cd).to_type(dtype) * negative : zeros_like(r);
-            var valid = Scalars.Greater(mask, 0);
-            double rMin = tokens > 0 ? r.masked_select(valid).min().ToDouble() : 1;
-            double rMax = tokens > 0 ? r.masked_select(valid).max().ToDouble() : 1;
-            stats = new GrpoLossStats(
-                tokens,
-                Mean(pg),
-                k3 is null ? 0 : Mean(k3),
-                inputs.Entropy is null ? null : Mean(inputs.Entropy.to_type(dtype)),
-                Mean(Scalars.Add(low, high)),
-                Mean(low),
-                Mean(high),
-                Mean(dualRegion),
-                tokens > 0 ? Mean(r) : 1,
-                rMin,
-                rMax);
-        }
+        var loss = Aggregate(perToken * mask, mask, options, denominator ?? LossDenominator.For(inputs.CompletionMask, null));
+        var stats = Statistics(ratio, pg, k3, mask, adv, inputs.Entropy, options);
         return new GrpoLossResult(loss.MoveToOuterDisposeScope(), stats);
+    }
+
+    /// <summary>The loss from the masked per-token terms, normalised as <see cref="GrpoLossOptions.Aggregation"/> says.</summary>
+    private static Tensor Aggregate(Tensor masked, Tensor mask, GrpoLossOptions options, LossDenominator denominator) => options.Aggregation switch
+    {
+        LossAggregation.TokenMean => Scalars.Div(masked.sum(), Math.Max(denominator.TokenCount, 1.0)),
+        LossAggregation.SequenceMean => Scalars.Div((masked.sum(1) / Scalars.ClampMin(mask.sum(1), 1.0)).sum(), Math.Max(denominator.SequenceCount, 1)),
+        LossAggregation.DrGrpo => Scalars.Div(masked.sum(), Math.Max((double)denominator.SequenceCount * denominator.MaxCompletionLength, 1.0)),
+        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Aggregation, "Unknown aggregation."),
+    };
+
+    /// <summary>Means over the counted tokens of the surrogate, the KL, the entropy, the clip regions and the ratio, without gradient.</summary>
+    private static GrpoLossStats Statistics(Tensor ratio, Tensor pg, Tensor? k3, Tensor mask, Tensor adv, Tensor? entropy, GrpoLossOptions options)
+    {
+        using var _ = no_grad();
+        var dtype = mask.dtype;
+        double lo = 1 - options.EpsilonLow, hi = 1 + options.EffectiveEpsilonHigh;
+        double tokens = mask.sum().ToDouble();
+        double Mean(Tensor t) => tokens > 0 ? (t.detach() * mask).sum().ToDouble() / tokens : 0;
+        var r = ratio.detach();
+        var negative = Scalars.Less(adv, 0).to_type(dtype);
+        var positive = Scalars.Greater(adv, 0).to_type(dtype);
+        var low = Scalars.Less(r, lo).to_type(dtype) * negative;
+        var high = Scalars.Greater(r, hi).to_type(dtype) * positive;
+        var dualRegion = options.DualClip is { } cd ? Scalars.Greater(r, cd).to_type(dtype) * negative : zeros_like(r);
+        var valid = Scalars.Greater(mask, 0);
+        double rMin = tokens > 0 ? r.masked_select(valid).min().ToDouble() : 1;
+        double rMax = tokens > 0 ? r.masked_select(valid).max().ToDouble() : 1;
+        return new GrpoLossStats
+        {
+            TokenCount = tokens,
+            PolicyLoss = Mean(pg),
+            Kl = k3 is null ? 0 : Mean(k3),
+            Entropy = entropy is null ? null : Mean(entropy.to_type(dtype)),
+            ClipFraction = Mean(Scalars.Add(low, high)),
+            LowClipFraction = Mean(low),
+            HighClipFraction = Mean(high),
+            DualClipFraction = Mean(dualRegion),
+            RatioMean = tokens > 0 ? Mean(r) : 1,
+            RatioMin = rMin,
+            RatioMax = rMax,
+        };
     }
 
     private static void Check(GrpoLossInputs inputs, GrpoLossOptions options)

@@ -9,21 +9,41 @@ namespace VisionR1.Grpo.Planning;
 /// run; gradients live from a backward pass until the next step's first one; activations live during a micro-batch's
 /// forward and backward; the KV cache during generation.
 /// </summary>
-/// <param name="Parameters">Every parameter of the model (a tied LM head once).</param>
-/// <param name="TrainableParameters">What the optimizer updates (the adapter's with LoRA).</param>
-/// <param name="Weights">The model's weights in their dtype.</param>
-/// <param name="MasterWeights">fp32 copies of bf16/fp16 trainable weights kept by AdamW.</param>
-/// <param name="Optimizer">AdamW's two fp32 moments per trainable weight.</param>
-/// <param name="Reference">The KL reference: a second copy of the weights in full fine-tuning, none with LoRA (the adapter switched off).</param>
-/// <param name="Gradients">One gradient per trainable weight, in the weight's dtype.</param>
-/// <param name="Activations">What one micro-batch's forward keeps for backward (decoder layers, vision blocks when trained, LM-head logits).</param>
-/// <param name="KvCache">Keys and values of one generation batch at full length.</param>
-/// <param name="PeakTraining">The largest of: the start of backward (resident + activations + the logits' gradient), the middle (resident + head gradient + layer activations), the end (resident + gradients + the optimizer's temporaries).</param>
-/// <param name="PeakGeneration">Resident + the previous step's gradients (freed only at the next update) + the KV cache + a sampling step's logits.</param>
-public sealed record MemoryEstimate(
-    long Parameters, long TrainableParameters, long Weights, long MasterWeights, long Optimizer, long Reference,
-    long Gradients, long Activations, long KvCache, long PeakTraining, long PeakGeneration)
+public sealed record MemoryEstimate
 {
+    /// <summary>Every parameter of the model (a tied LM head once).</summary>
+    public required long Parameters { get; init; }
+
+    /// <summary>What the optimizer updates (the adapter's with LoRA).</summary>
+    public required long TrainableParameters { get; init; }
+
+    /// <summary>The model's weights in their dtype.</summary>
+    public required long Weights { get; init; }
+
+    /// <summary>fp32 copies of bf16/fp16 trainable weights kept by AdamW.</summary>
+    public required long MasterWeights { get; init; }
+
+    /// <summary>AdamW's two fp32 moments per trainable weight.</summary>
+    public required long Optimizer { get; init; }
+
+    /// <summary>The KL reference: a second copy of the weights in full fine-tuning, none with LoRA (the adapter switched off).</summary>
+    public required long Reference { get; init; }
+
+    /// <summary>One gradient per trainable weight, in the weight's dtype.</summary>
+    public required long Gradients { get; init; }
+
+    /// <summary>What one micro-batch's forward keeps for backward (decoder layers, vision blocks when trained, LM-head logits).</summary>
+    public required long Activations { get; init; }
+
+    /// <summary>Keys and values of one generation batch at full length.</summary>
+    public required long KvCache { get; init; }
+
+    /// <summary>The largest of: the start of backward (resident + activations + the logits' gradient), the middle (resident + head gradient + layer activations), the end (resident + gradients + the optimizer's temporaries).</summary>
+    public required long PeakTraining { get; init; }
+
+    /// <summary>Resident + the previous step's gradients (freed only at the next update) + the KV cache + a sampling step's logits.</summary>
+    public required long PeakGeneration { get; init; }
+
     /// <summary>The run's peak: the larger of training and generation.</summary>
     public long Peak => Math.Max(PeakTraining, PeakGeneration);
 

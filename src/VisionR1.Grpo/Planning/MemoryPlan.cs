@@ -29,7 +29,6 @@ public static class MemoryPlan
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var text = options.Config.Text;
-        var vision = options.Config.Vision;
         long s = options.DType == ScalarType.Float32 ? 4 : 2;
         bool lora = options.Lora is not null;
 
@@ -48,11 +47,7 @@ public static class MemoryPlan
         long q = heads * hd, kv = text.NumKeyValueHeads * hd;
         long tokens = (long)options.MicroBatchSize * (options.PromptLength + options.CompletionLength);
         long scored = (long)options.MicroBatchSize * options.CompletionLength;
-        bool grouped = heads != text.NumKeyValueHeads;
-        // An RMSNorm keeps its output, its normed input when its weight trains, and an fp32 copy of a bf16/fp16 input.
-        long norm = s * d + (lora ? 0 : s * d) + (s == 4 ? 0 : 4 * d);
-        long perToken = 2 * s * d + 2 * norm + s * (q + kv) + (grouped ? 2 * s * q : s * (q + 2 * kv)) + 2 * s * q + 4 * heads + 4 * s * inter;
-        long layer = perToken * tokens;
+        long layer = LayerBytesPerToken(text, s, lora) * tokens;
         // Without LoRA, long inputs run q/k/v as one product over concatenated weights, which backward keeps.
         long fusedWeights = !lora && tokens >= 64 ? s * d * (q + 2 * kv) : 0;
         // A layer's backward holds the gradients of two MLP-wide intermediates at once.
@@ -64,17 +59,7 @@ public static class MemoryPlan
             : text.NumHiddenLayers * (layer + fusedWeights);
         long vocab = text.VocabSize;
         long head = 4 * vocab * scored + (8 * d + s * d) * tokens;
-        long visionActs = 0;
-        bool visionTrains = !lora && !options.FreezeVisionTower;
-        if (visionTrains && options.ImagePatchesPerPrompt > 0)
-        {
-            long dv = vision.HiddenSize, iv = vision.IntermediateSize;
-            long patches = (long)options.MicroBatchSize * options.ImagePatchesPerPrompt;
-            long block = (2 * s * dv + 2 * 8 * dv + 4 * 2 * dv + s * 3 * dv + 2 * s * dv + 4 * s * iv) * patches;
-            visionActs = options.Checkpointing.HasFlag(GradientCheckpointing.VisionBlocks)
-                ? vision.Depth * s * dv * patches + block
-                : vision.Depth * block;
-        }
+        long visionActs = !lora && !options.FreezeVisionTower ? VisionActivations(options, s) : 0;
         long activations = layers + head + visionActs;
 
         // Backward starts with the logits' gradient and softmax of one chunk; the LM head's weight gradient comes first.
@@ -92,7 +77,35 @@ public static class MemoryPlan
         long samplingLogits = 2 * 4 * vocab * generated;
         long peakGeneration = resident + gradients + kvCache + samplingLogits;
 
-        return new MemoryEstimate(all, trainable, weights, master, optimizer, reference, gradients, activations, kvCache, peakTraining, peakGeneration);
+        return new MemoryEstimate
+        {
+            Parameters = all, TrainableParameters = trainable, Weights = weights, MasterWeights = master, Optimizer = optimizer,
+            Reference = reference, Gradients = gradients, Activations = activations, KvCache = kvCache,
+            PeakTraining = peakTraining, PeakGeneration = peakGeneration,
+        };
+    }
+
+    /// <summary>What one decoder layer keeps for backward per token, in bytes (the layout the class summary describes).</summary>
+    private static long LayerBytesPerToken(TextConfig text, long s, bool lora)
+    {
+        long d = text.HiddenSize, heads = text.NumAttentionHeads, q = heads * text.HeadDim, kv = text.NumKeyValueHeads * text.HeadDim;
+        bool grouped = heads != text.NumKeyValueHeads;
+        // An RMSNorm keeps its output, its normed input when its weight trains, and an fp32 copy of a bf16/fp16 input.
+        long norm = s * d + (lora ? 0 : s * d) + (s == 4 ? 0 : 4 * d);
+        return 2 * s * d + 2 * norm + s * (q + kv) + (grouped ? 2 * s * q : s * (q + 2 * kv)) + 2 * s * q + 4 * heads + 4 * s * text.IntermediateSize;
+    }
+
+    /// <summary>What the vision blocks keep for backward over one micro-batch's patches when they train, in bytes.</summary>
+    private static long VisionActivations(MemoryPlanOptions options, long s)
+    {
+        if (options.ImagePatchesPerPrompt <= 0) return 0;
+        var vision = options.Config.Vision;
+        long dv = vision.HiddenSize, iv = vision.IntermediateSize;
+        long patches = (long)options.MicroBatchSize * options.ImagePatchesPerPrompt;
+        long block = (2 * s * dv + 2 * 8 * dv + 4 * 2 * dv + s * 3 * dv + 2 * s * dv + 4 * s * iv) * patches;
+        return options.Checkpointing.HasFlag(GradientCheckpointing.VisionBlocks)
+            ? vision.Depth * s * dv * patches + block
+            : vision.Depth * block;
     }
 
     /// <summary>Every parameter, the vision tower's, the largest single one, and the LoRA adapter's (0 without one), from the model built on <c>meta</c>.</summary>

@@ -21,6 +21,6 @@ public sealed class RecipeMetricsSink(IRecipeProgress progress, string stage) : 
     public void OnEvent(TrainingEvent trainingEvent)
     {
         ArgumentNullException.ThrowIfNull(trainingEvent);
-        if (trainingEvent.Kind is "stage_switch" or "resume") progress.Info($"[{stage}] {trainingEvent.Message}");
+        if (trainingEvent.Kind is TrainingEventKind.StageSwitch or TrainingEventKind.Resume) progress.Info($"[{stage}] {trainingEvent.Message}");
     }
 }

@@ -38,7 +38,7 @@ public static class TrainingStages
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(options);
         using var policy = new QwenPolicy(model, [template.Tokenizer.Special.ImEnd]);
-        using var trainer = new SftTrainer<SupervisedSample>(policy, new SupervisedSampleCollator(template, images), samples,
+        using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template, images), samples.Select(s => s.Conversation()).ToList(),
             options with { OutputDirectory = run.Directory });
         var last = new InMemoryMetricsSink();
         var result = Train(run, trainer.TryResume()?.Step, sink => trainer.Metrics = sink, last,

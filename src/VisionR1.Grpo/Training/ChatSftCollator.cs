@@ -6,8 +6,10 @@ namespace VisionR1.Grpo.Training;
 
 /// <summary>
 /// Collates conversations for SFT with the chat template: the loss covers assistant content and each
-/// assistant turn's end-of-turn token, nothing else (the template's labels). Images given by reference
-/// (<see cref="ImageRefPart"/>, e.g. from <see cref="ProblemTurns.WithReply"/>) are decoded here, as the batch is built.
+/// assistant turn's end-of-turn token, nothing else (the template's labels). The one SFT sample type is the conversation:
+/// a problem's supervised sample gives it with <see cref="VisionR1.Problems.SupervisedSample.Conversation"/>, a chat record
+/// read from a file with its own conversion. Images given by reference (<see cref="ImageRefPart"/>, e.g. from
+/// <see cref="ProblemTurns.WithReply"/>) are decoded here, as the batch is built.
 /// </summary>
 /// <param name="template">The chat template.</param>
 /// <param name="images">Loads referenced images; null for a loader without a cache.</param>
@@ -27,20 +29,10 @@ public sealed class ChatSftCollator(ChatTemplate template, ImageLoader? images =
 
     /// <inheritdoc />
     /// <remarks>Each conversation is encoded once; the micro-batches are filled greedily in order of length, shortest first.</remarks>
-    public IReadOnlyList<SftBatch> CollateWithinTokens(IReadOnlyList<IReadOnlyList<ChatTurn>> samples, int maxRows, int maxTokens) =>
-        CollateWithinTokens(samples, maxRows, maxTokens, 1);
-
-    /// <inheritdoc />
-    /// <remarks>
-    /// Each conversation is encoded once. The greedy grouping (shortest first) sets how many micro-batches the budget needs; that
-    /// count is rounded up to a multiple of <paramref name="groupsMultipleOf"/> and the length-sorted samples are cut into that
-    /// many consecutive groups with the smallest possible largest group (rows × its longest row), ties broken towards the earlier cut.
-    /// </remarks>
-    public IReadOnlyList<SftBatch> CollateWithinTokens(IReadOnlyList<IReadOnlyList<ChatTurn>> samples, int maxRows, int maxTokens, int groupsMultipleOf)
+    public IReadOnlyList<SftBatch> CollateWithinTokens(IReadOnlyList<IReadOnlyList<ChatTurn>> samples, int maxRows, int maxTokens)
     {
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxTokens, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(groupsMultipleOf, 1);
         var items = Encode(samples).OrderBy(i => i.Length).ToList(); // stable: equal lengths keep the data order
         var groups = new List<List<TokenizedConversation>>();
         foreach (var item in items)
@@ -49,18 +41,6 @@ public sealed class ChatSftCollator(ChatTemplate template, ImageLoader? images =
             // Sorted ascending, so this item is the group's longest: the group would pad to its length.
             if (last is null || (long)(last.Count + 1) * item.Length > maxTokens) groups.Add([item]);
             else last.Add(item);
-        }
-        if (groupsMultipleOf > 1 && items.Count > 1)
-        {
-            int count = Math.Min(items.Count, (groups.Count + groupsMultipleOf - 1) / groupsMultipleOf * groupsMultipleOf);
-            var sizes = MicroBatchCuts.Balanced(items.Select(i => i.Length).ToList(), count);
-            groups = [];
-            int start = 0;
-            foreach (int size in sizes)
-            {
-                groups.Add(items.GetRange(start, size));
-                start += size;
-            }
         }
         var batches = new List<SftBatch>(groups.Count);
         try

@@ -10,6 +10,6 @@ namespace VisionR1.Grpo.Training;
 /// <param name="Switches">Stage switches so far.</param>
 /// <param name="KeepRate">
 /// Share of sampled groups that dynamic sampling kept in the last step of the current stage (null: none yet, or a checkpoint
-/// written before it was stored); <see cref="GrpoOptions.OversampleByKeepRate"/> sizes the next step's first round by it.
+/// written before it was stored); dynamic sampling sizes the next step's first round by it (<see cref="GrpoOptions.DynamicSampling"/>).
 /// </param>
 public sealed record GrpoCheckpointState(long Step, ScheduleState Schedule, DataCursor Data, long Seed, IReadOnlyList<StageSwitch> Switches, double? KeepRate = null);

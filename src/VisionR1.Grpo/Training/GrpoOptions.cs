@@ -22,42 +22,31 @@ public sealed record GrpoOptions
     /// <summary>Policy updates per rollout batch (μ). 1 as TRL's default: then ρ ≡ 1 and no old log-prob pass is needed.</summary>
     public int UpdatesPerRollout { get; init; } = 1;
 
-    /// <summary>Completions per forward/backward pass; gradients of the micro-batches of one update are accumulated.</summary>
+    /// <summary>Completions per forward/backward pass (8, the Transformers Trainer's per-device batch); gradients of the micro-batches of one update are accumulated.</summary>
     public int MicroBatchSize { get; init; } = 8;
 
-    /// <summary>Completions generated at once (null: all of a step's).</summary>
+    /// <summary>
+    /// Completions an in-process engine generates at once (null: all of a step's round). Changes results: each generation chunk
+    /// samples with a seed derived from its index (<see cref="VisionR1.Grpo.Rollout.Engines.RolloutSeeding.PerChunk"/>), so the
+    /// split decides which seeds sample which prompts.
+    /// </summary>
     public int? GenerationBatchSize { get; init; }
 
     /// <summary>
     /// Generation chunks an in-process engine samples side by side (<see cref="VisionR1.Grpo.Rollout.Engines.RolloutRequest.ConcurrentChunks"/>):
     /// a step's prompts are split into at least this many chunks of whole groups, each generated on its own thread with a share of
-    /// libtorch's threads. 1 (the default) generates them in turn. On a two-core CPU, 2 lets generation, which keeps one core busy
-    /// at small model sizes, use both. The split, not the machine, decides which seeds sample which prompts.
+    /// libtorch's threads. 1 (the default) generates them in one chunk. Changes results as <see cref="GenerationBatchSize"/> does:
+    /// the split, not the machine, decides which seeds sample which prompts, so a run is reproducible for a given value.
     /// </summary>
     public int ConcurrentGenerations { get; init; } = 1;
 
-    /// <summary>
-    /// Micro-batches whose passes run side by side in the update and in the reference (and old-policy) log-prob passes,
-    /// each on its own thread with a share of libtorch's threads; 1 (the default) runs them in turn. The update's gradients
-    /// and every log-prob are the same either way (gradients are added in micro-batch order). At small model widths a pass
-    /// keeps two cores only partly busy, so on a two-core machine 2 finishes sooner (the pipeline sets 2). Runs in turn
-    /// whatever this says when the model draws random numbers in training (LoRA dropout).
-    /// </summary>
-    public int ConcurrentMicroBatches { get; init; } = 1;
-
-    /// <summary>
-    /// With <see cref="ConcurrentMicroBatches"/> above 1: the rows, sorted by completion length, are cut into a multiple of
-    /// <see cref="ConcurrentMicroBatches"/> micro-batches (at least enough for <see cref="MicroBatchSize"/> rows each, none larger)
-    /// whose padded completion positions are as even as possible, so that the passes running side by side finish together, instead
-    /// of <see cref="MicroBatchSize"/> rows at a time. Set by the options only, never by the threads a step gets, so a run's numbers
-    /// do not depend on load. The update is the same sum grouped differently: equal to rounding, not bit for bit. Off by default.
-    /// </summary>
-    public bool BalancedMicroBatches { get; init; }
+    /// <summary>Settings that change how fast a step runs, never its results (micro-batches side by side).</summary>
+    public ThroughputOptions Throughput { get; init; } = new();
 
     /// <summary>Peak learning rate (1e-6, TRL's GRPO default; the paper gives none for RL).</summary>
     public double LearningRate { get; init; } = 1e-6;
 
-    /// <summary>Linear warm-up steps.</summary>
+    /// <summary>Linear warm-up steps (0, TRL's default).</summary>
     public int WarmupSteps { get; init; }
 
     /// <summary>Decay after warm-up (constant by default, as TRL's GRPO examples; cosine needs the schedule's total steps).</summary>
@@ -72,10 +61,10 @@ public sealed record GrpoOptions
     /// <summary>Sampling temperature unless a stage sets one (1.0, TRL's default). Log-probs use the same temperature.</summary>
     public double Temperature { get; init; } = 1.0;
 
-    /// <summary>Nucleus sampling mass (1.0 = off).</summary>
+    /// <summary>Nucleus sampling mass (1.0 = off, TRL's default).</summary>
     public double TopP { get; init; } = 1.0;
 
-    /// <summary>Top-k sampling (0 = off).</summary>
+    /// <summary>Top-k sampling (0 = off, as TRL's default of none).</summary>
     public int TopK { get; init; }
 
     /// <summary>The loss (ε, β, dual clip, aggregation).</summary>
@@ -87,53 +76,37 @@ public sealed record GrpoOptions
     /// <summary>Exclude completions that hit the length cap from the loss (DAPO's overlong filtering). Off by default.</summary>
     public bool MaskTruncatedCompletions { get; init; }
 
-    /// <summary>Drop groups with no reward spread and sample more prompts to refill the batch (DAPO's dynamic sampling). Off by default.</summary>
+    /// <summary>
+    /// DAPO's dynamic sampling (Yu et al. 2025): drop groups with no reward spread and sample more prompts until the step has
+    /// <see cref="PromptsPerStep"/> groups or <see cref="MaxRefillRounds"/> extra rounds are spent. Rounds are sized by keep rates
+    /// so that one round usually completes the batch: the first samples ⌈<see cref="PromptsPerStep"/> · 1.15 / r⌉ prompts, where r
+    /// is the share of groups the previous step of the same stage kept (a stage's first step, having no rate, samples
+    /// <see cref="PromptsPerStep"/>); a refill round samples the missing groups divided by the share kept so far in the step
+    /// (counting at least one). Each round samples at most four times what it is sized for; groups beyond
+    /// <see cref="PromptsPerStep"/> are dropped. The rate is stored in checkpoints, so a resumed run samples as an uninterrupted
+    /// one. Off by default, as in the paper's GRPO.
+    /// </summary>
     public bool DynamicSampling { get; init; }
 
-    /// <summary>How many extra sampling rounds dynamic sampling may spend per step.</summary>
+    /// <summary>How many extra sampling rounds dynamic sampling may spend per step (3, a library choice that bounds a step to four rounds; 0: drop flat groups without refilling).</summary>
     public int MaxRefillRounds { get; init; } = 3;
-
-    /// <summary>
-    /// With <see cref="DynamicSampling"/>, how many prompts a refill round samples: off (the default), just the groups still
-    /// missing; on, the missing groups divided by the share of groups kept so far in the step (counting at least one), at most
-    /// four times the missing groups, so that one round usually completes the batch. Groups beyond
-    /// <see cref="PromptsPerStep"/> are dropped. Fewer, larger generation rounds (3 Dec, the pipeline's GRPO on two cores: every step
-    /// trained on 16 groups instead of 13.9 in PTST's second stage, for 738 s of GRPO against 809 s alone on a quiet machine, and
-    /// 2–6% more where two runs shared it).
-    /// </summary>
-    public bool RefillByKeepRate { get; init; }
-
-    /// <summary>
-    /// With <see cref="DynamicSampling"/>, the first round of a step samples <see cref="PromptsPerStep"/> divided by the share of
-    /// groups kept in the previous step of the same stage, times <see cref="OversampleMargin"/> (at least <see cref="PromptsPerStep"/>,
-    /// at most four times it), instead of <see cref="PromptsPerStep"/>; refill rounds still follow if it comes up short. Off by default.
-    /// One larger generation round costs less than the same prompts in two or three rounds: decoding a batch costs about as many
-    /// steps as its longest completion, and small batches leave the cores partly idle (rollout-scaling probe, 3 Dec, two cores,
-    /// bf16: 28 prompts × 8 at cap 128 in one round 1.66 s against 2.08 s as 16 + 12; 46 × 4 at cap 256 1.54 s against 2.12 s as
-    /// 16 + 20 + 10). The first step of each stage, having no rate, samples <see cref="PromptsPerStep"/>. The rate is stored in
-    /// checkpoints, so a resumed run samples as an uninterrupted one.
-    /// </summary>
-    public bool OversampleByKeepRate { get; init; }
-
-    /// <summary>Factor over the predicted prompt count of <see cref="OversampleByKeepRate"/>'s first round (≥ 1): a little extra costs less than a refill round.</summary>
-    public double OversampleMargin { get; init; } = 1.15;
 
     /// <summary>Keep the vision encoder and merger frozen (on, as in the paper's SFT and EasyR1).</summary>
     public bool FreezeVisionTower { get; init; } = true;
 
-    /// <summary>Seed of the data order, the sampling generator and torch's global RNG.</summary>
+    /// <summary>Seed of the data order, the sampling generator and torch's global RNG (42, the Transformers Trainer's default).</summary>
     public long Seed { get; init; } = 42;
 
-    /// <summary>Shuffle the prompts each epoch.</summary>
+    /// <summary>Shuffle the prompts each epoch (on, as the Transformers Trainer's sampler).</summary>
     public bool ShuffleData { get; init; } = true;
 
     /// <summary>Folder for checkpoints (<c>checkpoints/</c> below it); null disables checkpointing.</summary>
     public string? OutputDirectory { get; init; }
 
-    /// <summary>Checkpoint every this many steps (and at the end).</summary>
+    /// <summary>Checkpoint every this many steps (and at the end); 50, a library choice: four checkpoints in a 200-step PTST run.</summary>
     public int SaveEverySteps { get; init; } = 50;
 
-    /// <summary>Complete checkpoints kept.</summary>
+    /// <summary>Complete checkpoints kept (3, a library choice).</summary>
     public int KeepLastCheckpoints { get; init; } = 3;
 
     /// <summary>
@@ -161,11 +134,12 @@ public sealed record GrpoOptions
         Schedule.Validate();
         Loss.Validate();
         Advantages.Validate();
+        ArgumentNullException.ThrowIfNull(Throughput, nameof(Throughput));
+        Throughput.Validate();
         if (PromptsPerStep < 1) throw new ArgumentOutOfRangeException(nameof(PromptsPerStep), PromptsPerStep, "At least one prompt per step.");
         if (UpdatesPerRollout < 1) throw new ArgumentOutOfRangeException(nameof(UpdatesPerRollout), UpdatesPerRollout, "μ must be at least 1.");
         if (MicroBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(MicroBatchSize), MicroBatchSize, "The micro-batch needs at least one completion.");
         if (GenerationBatchSize is < 1) throw new ArgumentOutOfRangeException(nameof(GenerationBatchSize), GenerationBatchSize, "The generation batch needs at least one completion.");
-        if (ConcurrentMicroBatches < 1) throw new ArgumentOutOfRangeException(nameof(ConcurrentMicroBatches), ConcurrentMicroBatches, "At least 1 (micro-batches in turn).");
         if (ConcurrentGenerations < 1) throw new ArgumentOutOfRangeException(nameof(ConcurrentGenerations), ConcurrentGenerations, "ConcurrentGenerations must be at least 1.");
         if (!(LearningRate >= 0)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be ≥ 0.");
         if (WarmupSteps < 0) throw new ArgumentOutOfRangeException(nameof(WarmupSteps));
@@ -173,8 +147,6 @@ public sealed record GrpoOptions
         if (!(TopP is > 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(TopP), TopP, "top_p must be in (0, 1].");
         if (TopK < 0) throw new ArgumentOutOfRangeException(nameof(TopK));
         if (MaxRefillRounds < 0) throw new ArgumentOutOfRangeException(nameof(MaxRefillRounds));
-        if (!(OversampleMargin >= 1 && double.IsFinite(OversampleMargin)))
-            throw new ArgumentOutOfRangeException(nameof(OversampleMargin), OversampleMargin, "The oversampling margin must be a finite number ≥ 1.");
         if (SaveEverySteps < 1) throw new ArgumentOutOfRangeException(nameof(SaveEverySteps));
         if (KeepLastCheckpoints < 1) throw new ArgumentOutOfRangeException(nameof(KeepLastCheckpoints));
         if (SyncEverySteps < 1) throw new ArgumentOutOfRangeException(nameof(SyncEverySteps), SyncEverySteps, "Weights are published every k ≥ 1 steps.");

@@ -43,7 +43,7 @@ public sealed class GrpoTrainer : IDisposable
     private readonly IPromptEncoder _encoder;
     private readonly IReadOnlyList<GrpoPrompt> _data;
     private readonly GrpoOptions _options;
-    private readonly GroupSampler _sampler;
+    private readonly DynamicSampler _sampler;
     private readonly IRolloutEngine _engine;
     private readonly IReadOnlyList<Parameter> _parameters;
     private readonly AdamWOptimizer _optimizer;
@@ -53,7 +53,6 @@ public sealed class GrpoTrainer : IDisposable
     private readonly List<StageSwitch> _switches = [];
     private StageTracker _tracker;
     private DataOrder _order;
-    private double? _keepRate; // share of groups kept in the last step of the current stage (OversampleByKeepRate)
     private CheckpointInfo? _lastCheckpoint;
 
     /// <summary>
@@ -74,7 +73,7 @@ public sealed class GrpoTrainer : IDisposable
         _options.Validate();
         Metrics = metrics ?? new InMemoryMetricsSink();
         _engine = rolloutEngine ?? new InProcessRolloutEngine(policy, promptEncoder);
-        _sampler = new GroupSampler(_engine, tokenizer, rewards);
+        _sampler = new DynamicSampler(new GroupSampler(_engine, tokenizer, rewards), _data, _options);
         _padId = tokenizer.Special.EndOfText;
 
         torch.random.manual_seed(_options.Seed);
@@ -138,9 +137,9 @@ public sealed class GrpoTrainer : IDisposable
         _order = new DataOrder(_data.Count, _options.Seed, _options.ShuffleData, state.Data);
         _switches.Clear();
         _switches.AddRange(state.Switches);
-        _keepRate = state.KeepRate;
+        _sampler.KeepRate = state.KeepRate;
         _lastCheckpoint = latest;
-        Metrics.OnEvent(new TrainingEvent(Step, "resume", $"Resumed from {latest.Directory} at step {Step}, stage {state.Schedule.StageIndex}."));
+        Metrics.OnEvent(new TrainingEvent(Step, TrainingEventKind.Resume, $"Resumed from {latest.Directory} at step {Step}, stage {state.Schedule.StageIndex}."));
         return latest;
     }
 
@@ -148,9 +147,9 @@ public sealed class GrpoTrainer : IDisposable
     public CheckpointInfo SaveCheckpoint(CancellationToken cancellationToken = default)
     {
         if (_store is null) throw new InvalidOperationException("Checkpointing needs GrpoOptions.OutputDirectory.");
-        var state = new GrpoCheckpointState(Step, _tracker.State, _order.Cursor, _options.Seed, _switches.ToList(), _keepRate);
+        var state = new GrpoCheckpointState(Step, _tracker.State, _order.Cursor, _options.Seed, _switches.ToList(), _sampler.KeepRate);
         _lastCheckpoint = _store.Save(Step, dir => CheckpointFiles.WriteTrainingCheckpoint(dir, _policy, _optimizer, state), cancellationToken);
-        Metrics.OnEvent(new TrainingEvent(Step, "checkpoint", $"Checkpoint written to {_lastCheckpoint.Directory}."));
+        Metrics.OnEvent(new TrainingEvent(Step, TrainingEventKind.Checkpoint, $"Checkpoint written to {_lastCheckpoint.Directory}."));
         return _lastCheckpoint;
     }
 
@@ -164,7 +163,7 @@ public sealed class GrpoTrainer : IDisposable
     {
         var result = TrainingLoop.Run(() => Finished, () => Step, () => TrainStep(CancellationToken.None),
             _store is null ? null : () => SaveCheckpoint(CancellationToken.None), () => _lastCheckpoint, _options.SaveEverySteps, maxSteps, cancellationToken);
-        if (Finished) Metrics.OnEvent(new TrainingEvent(Step, "finished", $"The schedule finished after {Step} steps."));
+        if (Finished) Metrics.OnEvent(new TrainingEvent(Step, TrainingEventKind.Finished, $"The schedule finished after {Step} steps."));
         return result;
     }
 
@@ -176,178 +175,31 @@ public sealed class GrpoTrainer : IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         VisionR1.Runtime.ThreadGovernor.Poll(); // fewer threads while another process is busy (see ThreadGovernor)
         var stage = _tracker.Current;
+        int stageIndex = _tracker.State.StageIndex;
         var stepWatch = Stopwatch.StartNew();
         double temperature = stage.Temperature ?? _options.Temperature;
-        var settings = new SamplingSettings(stage.MaxCompletionLength, temperature, _options.TopP, _options.TopK);
+        var metrics = new GrpoStepMetricsBuilder(Step + 1, stageIndex, stage, temperature);
         using var scope = NewDisposeScope();
 
-        // 0. Publish the weights to an engine that samples from its own copy (before the first step, then every k steps).
-        double syncSeconds = 0;
-        if (_engine.NeedsWeightSync && _engine.ServedVersion != Step && (_engine.ServedVersion is null || Step % _options.SyncEverySteps == 0))
-        {
-            var syncWatch = Stopwatch.StartNew();
-            _engine.SyncWeightsAsync(_policy, Step, cancellationToken).ConfigureAwait(false).GetAwaiter().GetResult();
-            syncSeconds = syncWatch.Elapsed.TotalSeconds;
-            Metrics.OnEvent(new TrainingEvent(Step, "weight_sync", $"{_engine.Name} serves weight version {Step} ({syncSeconds:0.###} s)."));
-        }
-        long? rolloutVersion = _engine.NeedsWeightSync ? _engine.ServedVersion : null;
-        int retries = 0;
-
-        // 1. Sample and score (refilling when dynamic sampling drops flat groups).
-        var sampled = new List<CompletionGroup>();
-        var kept = new List<CompletionGroup>();
-        int promptsSampled = 0, rounds = 0;
-        double genSeconds = 0, scoreSeconds = 0;
-        do
-        {
-            int need = rounds == 0 ? FirstRoundCount() : RefillCount(_options.PromptsPerStep - kept.Count, kept.Count, promptsSampled, _options.RefillByKeepRate);
-            var prompts = _order.Take(need).Select(i => _data[i]).ToList();
-            promptsSampled += need;
-            var request = new RolloutRequest(prompts, stage.GroupSize, settings, SeedMixer.Mix(_options.Seed, Step, rounds),
-                new RolloutStep(Step, _tracker.State.StageIndex, stage), rounds, _options.GenerationBatchSize, _options.ConcurrentGenerations);
-            var groups = _sampler.Sample(request, cancellationToken);
-            genSeconds += _sampler.LastGenerationSeconds;
-            retries += _sampler.LastRetries;
-            scoreSeconds += _sampler.LastScoringSeconds;
-            sampled.AddRange(groups);
-            kept.AddRange(_options.DynamicSampling ? groups.Where(g => !g.ZeroSpread) : groups);
-            rounds++;
-        }
-        while (_options.DynamicSampling && kept.Count < _options.PromptsPerStep && rounds <= _options.MaxRefillRounds);
-        if (_options.DynamicSampling && sampled.Count > 0) _keepRate = kept.Count / (double)sampled.Count;
-        if (kept.Count > _options.PromptsPerStep) kept.RemoveRange(_options.PromptsPerStep, kept.Count - _options.PromptsPerStep);
-
+        metrics.WeightSync(SyncWeightsIfDue(cancellationToken), _engine.NeedsWeightSync ? _engine.ServedVersion : null);
+        var sampled = _sampler.Sample(_order, new RolloutStep(Step, stageIndex, stage), stage,
+            new SamplingSettings(stage.MaxCompletionLength, temperature, _options.TopP, _options.TopK), cancellationToken);
+        metrics.Rollout(sampled.Sampled, sampled.Kept.Count, sampled.PromptsSampled, sampled.GenerationSeconds, sampled.ScoringSeconds, sampled.Retries);
         double lr = _lr.At(Step);
         _optimizer.LearningRate = lr;
-        var acc = new StatsAccumulator();
-        double logProbSeconds = 0, trainSeconds = 0, gradNorm = 0, isSum = 0, isTokens = 0;
-        double zeroStd = sampled.Count(g => g.ZeroSpread) / (double)sampled.Count; // over everything sampled, before dynamic sampling drops groups
-        int trainedCompletions = 0, trainedTokens = 0;
-        if (kept.Count == 0)
-        {
-            Metrics.OnEvent(new TrainingEvent(Step + 1, "skipped_step", $"Every sampled group had equal rewards after {rounds} round(s); no update."));
-        }
+        metrics.LearningRate(lr);
+        if (sampled.Kept.Count == 0)
+            Metrics.OnEvent(new TrainingEvent(Step + 1, TrainingEventKind.SkippedStep, $"Every sampled group had equal rewards after {sampled.Rounds} round(s); no update."));
         else
-        {
-            using var batch = RolloutBatch.Build(kept, _options.Advantages, _options.MaskTruncatedCompletions, _padId);
-            trainedCompletions = batch.Count;
-            trainedTokens = batch.TokenCount;
+            Update(sampled.Kept, stage, temperature, metrics, cancellationToken);
 
-            // 2. Old and reference log-probs (no gradient).
-            var sw = Stopwatch.StartNew();
-            if (_options.UpdatesPerRollout > 1) batch.SetOldLogProbs(FullPass(_policy, batch, temperature));
-            if (_reference is not null) batch.SetRefLogProbs(FullPass(_reference, batch, temperature));
-            logProbSeconds = sw.Elapsed.TotalSeconds;
-
-            // 3. μ updates over micro-batches with accumulated gradients.
-            sw.Restart();
-            var denominator = new LossDenominator(batch.TokenCount, batch.Count, stage.MaxCompletionLength);
-            var device = CompletionLogProbs.DeviceOf(_policy);
-            _policy.Module.train();
-            var parts = MicroBatches(batch);
-            int workers = TrainingSetup.MicroBatchWorkers(_policy, parts.Count, _options.ConcurrentMicroBatches);
-            for (int update = 0; update < _options.UpdatesPerRollout; update++)
-            {
-                _optimizer.ZeroGrad();
-                bool first = update == 0;
-                (Tensor Loss, MicroBatchStats Stats) Micro(int k)
-                {
-                    var part = parts[k];
-                    var ids = part.Take(batch.CompletionIds);
-                    var mask = part.Take(batch.CompletionMask).to(device);
-                    var (logp, entropy) = CompletionLogProbs.Compute(_policy, _encoder, part.Prompts(batch), ids, mask, temperature, withEntropy: first);
-                    var old = batch.OldLogProbs is { } o ? part.Take(o) : logp.detach();
-                    var reference = batch.RefLogProbs is { } r ? part.Take(r) : null;
-                    Tensor? weights = null;
-                    double partIsSum = 0, partIsTokens = 0;
-                    if (_engine.NeedsWeightSync && batch.BehaviourLogProbs is { } behaviour)
-                    {
-                        weights = ImportanceWeights(old, part.Take(behaviour).to(device));
-                        if (first)
-                        {
-                            partIsSum = (weights * mask).sum().ToDouble();
-                            partIsTokens = mask.sum().ToDouble();
-                        }
-                    }
-                    var result = GrpoLoss.Compute(new GrpoLossInputs(logp, old, reference, part.TakeRows(batch.Advantages).to(device), mask, entropy, weights), _options.Loss, denominator);
-                    return (result.Loss, new MicroBatchStats(result.Loss.ToDouble(), result.Stats, partIsSum, partIsTokens));
-                }
-                void Add(MicroBatchStats m)
-                {
-                    acc.Add(m.Loss, m.Stats, first);
-                    isSum += m.IsSum;
-                    isTokens += m.IsTokens;
-                }
-                foreach (var m in MicroBatchBackward.Run(_parameters, parts.Count, workers, Micro, cancellationToken)) Add(m); // in micro-batch order
-                gradNorm = TrainingSetup.ClipGradients(_parameters, _options.MaxGradNorm);
-                TrainingSetup.EnsureFinite("grpo", Step + 1, acc.Loss(1), gradNorm, _lastCheckpoint);
-                _optimizer.Step();
-            }
-            trainSeconds = sw.Elapsed.TotalSeconds;
-        }
-
-        // 4. Schedule and metrics.
-        var completions = sampled.SelectMany(g => g.Completions).ToList();
-        double clippedRatio = completions.Count == 0 ? 0 : completions.Count(c => c.Truncated) / (double)completions.Count;
-        int stageIndex = _tracker.State.StageIndex;
         Step++;
-        var move = _tracker.Complete(promptsSampled, clippedRatio);
-        if (move is not null) _keepRate = null; // a new stage keeps groups at its own rate
-        double stepSeconds = stepWatch.Elapsed.TotalSeconds;
-        var totals = RewardStats.Of(completions.Select(c => c.Reward).ToList());
-        var judged = completions.Where(c => c.Correct is not null).ToList();
-        var checkedFormat = completions.Where(c => c.FormatOk is not null).ToList();
-        var metrics = new GrpoStepMetrics
-        {
-            Step = Step,
-            Stage = stageIndex,
-            StageName = stage.Name,
-            GroupSize = stage.GroupSize,
-            MaxCompletionLength = stage.MaxCompletionLength,
-            Temperature = temperature,
-            Prompts = kept.Count,
-            PromptsSampled = promptsSampled,
-            Completions = trainedCompletions,
-            Tokens = trainedTokens,
-            RewardMean = totals.Mean,
-            RewardStd = totals.Std,
-            Rewards = RewardSummary(completions),
-            Accuracy = judged.Count == 0 ? null : judged.Count(c => c.Correct == true) / (double)judged.Count,
-            FormatRate = checkedFormat.Count == 0 ? null : checkedFormat.Count(c => c.FormatOk == true) / (double)checkedFormat.Count,
-            CompletionLengthMean = completions.Count == 0 ? 0 : completions.Average(c => c.Tokens.Length),
-            CompletionLengthMax = completions.Count == 0 ? 0 : completions.Max(c => c.Tokens.Length),
-            ClippedRatio = clippedRatio,
-            Kl = acc.Kl,
-            Entropy = acc.Entropy,
-            ClipFraction = acc.ClipFraction,
-            RatioMean = acc.RatioMean,
-            RatioMin = acc.RatioMin,
-            RatioMax = acc.RatioMax,
-            FracRewardZeroStd = zeroStd,
-            Loss = acc.Loss(_options.UpdatesPerRollout),
-            LearningRate = lr,
-            GradNorm = gradNorm,
-            TokensPerSecond = stepSeconds > 0 ? completions.Sum(c => c.Tokens.Length) / stepSeconds : 0,
-            GenerationSeconds = genSeconds,
-            ScoringSeconds = scoreSeconds,
-            LogProbSeconds = logProbSeconds,
-            TrainingSeconds = trainSeconds,
-            StepSeconds = stepSeconds,
-            WeightSyncSeconds = syncSeconds,
-            RolloutVersion = rolloutVersion,
-            RolloutRetries = retries,
-            ImportanceWeightMean = isTokens > 0 ? isSum / isTokens : null,
-        };
-        Metrics.OnGrpoStep(metrics);
-        if (move is not null)
-        {
-            _switches.Add(move);
-            string next = move.ToStage < _options.Schedule.Stages.Count ? _options.Schedule.Stages[move.ToStage].ToString() : "end of schedule";
-            Metrics.OnEvent(new TrainingEvent(Step, "stage_switch",
-                $"Stage {move.FromStage} ended after {move.StepsInFromStage} steps ({move.Reason}); next: {next}.",
-                new Dictionary<string, object?> { ["from"] = move.FromStage, ["to"] = move.ToStage, ["reason"] = move.Reason, ["steps_in_stage"] = move.StepsInFromStage }));
-        }
-        return metrics;
+        var move = _tracker.Complete(sampled.PromptsSampled, metrics.ClippedRatio);
+        if (move is not null) _sampler.KeepRate = null; // a new stage keeps groups at its own rate
+        var result = metrics.Build(stepWatch.Elapsed.TotalSeconds);
+        Metrics.OnGrpoStep(result);
+        if (move is not null) RecordStageSwitch(move);
+        return result;
     }
 
     /// <inheritdoc />
@@ -355,6 +207,102 @@ public sealed class GrpoTrainer : IDisposable
     {
         _reference?.Dispose();
         _optimizer.Dispose();
+    }
+
+    /// <summary>
+    /// Publishes the weights to an engine that samples from its own copy, before the first step and then every
+    /// <see cref="GrpoOptions.SyncEverySteps"/> steps; returns the seconds it took (0 when nothing was published).
+    /// </summary>
+    private double SyncWeightsIfDue(CancellationToken cancellationToken)
+    {
+        if (!_engine.NeedsWeightSync || _engine.ServedVersion == Step || (_engine.ServedVersion is not null && Step % _options.SyncEverySteps != 0))
+            return 0;
+        var watch = Stopwatch.StartNew();
+        _engine.SyncWeightsAsync(_policy, Step, cancellationToken).ConfigureAwait(false).GetAwaiter().GetResult();
+        double seconds = watch.Elapsed.TotalSeconds;
+        Metrics.OnEvent(new TrainingEvent(Step, TrainingEventKind.WeightSync, $"{_engine.Name} serves weight version {Step} ({seconds:0.###} s)."));
+        return seconds;
+    }
+
+    /// <summary>
+    /// Trains on the kept groups: advantages, the old and reference log-probs when needed, then μ optimizer updates over
+    /// micro-batches; reports what it did to <paramref name="metrics"/>.
+    /// </summary>
+    private void Update(IReadOnlyList<CompletionGroup> kept, PtstStage stage, double temperature, GrpoStepMetricsBuilder metrics, CancellationToken cancellationToken)
+    {
+        using var batch = RolloutBatch.Build(kept, _options.Advantages, _options.MaskTruncatedCompletions, _padId);
+        var watch = Stopwatch.StartNew();
+        SetOldAndReferenceLogProbs(batch, temperature);
+        double logProbSeconds = watch.Elapsed.TotalSeconds;
+
+        watch.Restart();
+        var stats = new GrpoLossStatsAccumulator();
+        var denominator = new LossDenominator(batch.TokenCount, batch.Count, stage.MaxCompletionLength);
+        _policy.Module.train();
+        var parts = MicroBatches(batch);
+        double gradNorm = 0;
+        for (int update = 0; update < _options.UpdatesPerRollout; update++)
+            gradNorm = OptimizerUpdate(new UpdatePass(batch, parts, denominator, temperature, update == 0), stats, cancellationToken);
+        metrics.Update(batch.Count, batch.TokenCount, stats, _options.UpdatesPerRollout, gradNorm, logProbSeconds, watch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Log-probs of the batch under the policy before the update (only with μ &gt; 1) and under the reference (β &gt; 0), without gradient.</summary>
+    private void SetOldAndReferenceLogProbs(RolloutBatch batch, double temperature)
+    {
+        if (_options.UpdatesPerRollout > 1) batch.SetOldLogProbs(FullPass(_policy, batch, temperature));
+        if (_reference is not null) batch.SetRefLogProbs(FullPass(_reference, batch, temperature));
+    }
+
+    /// <summary>One optimizer update: gradients accumulated over the micro-batches (side by side when allowed), clipped, stepped. Returns the gradient norm.</summary>
+    private double OptimizerUpdate(UpdatePass pass, GrpoLossStatsAccumulator stats, CancellationToken cancellationToken)
+    {
+        _optimizer.ZeroGrad();
+        int workers = TrainingSetup.MicroBatchWorkers(_policy, pass.Parts.Count, _options.Throughput.ConcurrentMicroBatches);
+        var device = CompletionLogProbs.DeviceOf(_policy);
+        foreach (var m in MicroBatchBackward.Run(_parameters, pass.Parts.Count, workers, k => MicroBatchLoss(pass, pass.Parts[k], device), cancellationToken))
+        {
+            stats.Add(m.Loss, m.Stats, pass.First); // in micro-batch order
+            stats.AddImportanceWeights(m.WeightSum, m.WeightTokens);
+        }
+        double gradNorm = TrainingSetup.ClipGradients(_parameters, _options.MaxGradNorm);
+        TrainingSetup.EnsureFinite("grpo", Step + 1, stats.Loss(1), gradNorm, _lastCheckpoint);
+        _optimizer.Step();
+        return gradNorm;
+    }
+
+    /// <summary>The loss of one micro-batch (with gradient) and what it adds to the step's statistics.</summary>
+    private (Tensor Loss, MicroBatchStats Stats) MicroBatchLoss(UpdatePass pass, MicroBatchRows part, Device device)
+    {
+        var batch = pass.Batch;
+        var ids = part.Take(batch.CompletionIds);
+        var mask = part.Take(batch.CompletionMask).to(device);
+        var (logp, entropy) = CompletionLogProbs.Compute(_policy, _encoder, part.Prompts(batch), ids, mask, pass.Temperature, withEntropy: pass.First);
+        var old = batch.OldLogProbs is { } o ? part.Take(o) : logp.detach();
+        var reference = batch.RefLogProbs is { } r ? part.Take(r) : null;
+        Tensor? weights = null;
+        double weightSum = 0, weightTokens = 0;
+        if (_engine.NeedsWeightSync && batch.BehaviourLogProbs is { } behaviour)
+        {
+            weights = ImportanceWeights(old, part.Take(behaviour).to(device));
+            if (pass.First)
+            {
+                weightSum = (weights * mask).sum().ToDouble();
+                weightTokens = mask.sum().ToDouble();
+            }
+        }
+        var inputs = new GrpoLossInputs(logp, old, reference, part.TakeRows(batch.Advantages).to(device), mask, entropy, weights);
+        var result = GrpoLoss.Compute(inputs, _options.Loss, pass.Denominator);
+        return (result.Loss, new MicroBatchStats(result.Loss.ToDouble(), result.Stats, weightSum, weightTokens));
+    }
+
+    /// <summary>Records a stage move and tells the sink, naming the next stage.</summary>
+    private void RecordStageSwitch(StageSwitch move)
+    {
+        _switches.Add(move);
+        string next = move.ToStage < _options.Schedule.Stages.Count ? _options.Schedule.Stages[move.ToStage].ToString() : "end of schedule";
+        Metrics.OnEvent(new TrainingEvent(Step, TrainingEventKind.StageSwitch,
+            $"Stage {move.FromStage} ended after {move.StepsInFromStage} steps ({move.Reason}); next: {next}.",
+            new Dictionary<string, object?> { ["from"] = move.FromStage, ["to"] = move.ToStage, ["reason"] = move.Reason, ["steps_in_stage"] = move.StepsInFromStage }));
     }
 
     /// <summary>min(exp(clamp(old − behaviour, ±c)), C) per token, without gradient: the truncated importance weights.</summary>
@@ -368,39 +316,26 @@ public sealed class GrpoTrainer : IDisposable
 
     /// <summary>
     /// The batch's rows in micro-batches of <see cref="GrpoOptions.MicroBatchSize"/>, rows of similar completion length
-    /// together (shortest first), so little of each micro-batch is padding; with <see cref="GrpoOptions.BalancedMicroBatches"/>,
-    /// in a multiple of <see cref="GrpoOptions.ConcurrentMicroBatches"/> micro-batches of even padded completion positions
-    /// (<see cref="MicroBatchCuts.Balanced"/>). The loss's denominator covers the whole batch, so the update does not depend on
-    /// the grouping beyond rounding.
+    /// together (shortest first), so little of each micro-batch is padding. The loss's denominator covers the whole batch, so the
+    /// update does not depend on the grouping beyond rounding.
     /// </summary>
     private List<MicroBatchRows> MicroBatches(RolloutBatch batch)
     {
         var order = Enumerable.Range(0, batch.Count).OrderBy(i => batch.Completions[i].Tokens.Length).ToArray(); // stable
-        int Width(int i) => Math.Max(1, batch.Completions[i].Tokens.Length);
-        var sizes = new List<int>();
-        int m = _options.ConcurrentMicroBatches;
-        if (_options.BalancedMicroBatches && m > 1 && order.Length > 1)
-        {
-            int needed = (order.Length + _options.MicroBatchSize - 1) / _options.MicroBatchSize;
-            int count = Math.Min(order.Length, (needed + m - 1) / m * m);
-            sizes.AddRange(MicroBatchCuts.Balanced(order.Select(Width).ToList(), count, _options.MicroBatchSize));
-        }
-        else
-            for (int start = 0; start < order.Length; start += _options.MicroBatchSize)
-                sizes.Add(Math.Min(_options.MicroBatchSize, order.Length - start));
         var parts = new List<MicroBatchRows>();
-        int first = 0;
-        foreach (int size in sizes)
+        for (int start = 0; start < order.Length; start += _options.MicroBatchSize)
         {
-            var rows = order[first..(first + size)];
-            parts.Add(new MicroBatchRows(rows, rows.Max(Width)));
-            first += size;
+            var rows = order[start..Math.Min(order.Length, start + _options.MicroBatchSize)];
+            parts.Add(new MicroBatchRows(rows, rows.Max(i => Math.Max(1, batch.Completions[i].Tokens.Length))));
         }
         return parts;
     }
 
+    /// <summary>One optimizer update's inputs: the batch, its micro-batches, the loss's denominator, and whether it is the step's first.</summary>
+    private sealed record UpdatePass(RolloutBatch Batch, List<MicroBatchRows> Parts, LossDenominator Denominator, double Temperature, bool First);
+
     /// <summary>What one micro-batch of the update adds to the step's statistics.</summary>
-    private sealed record MicroBatchStats(double Loss, GrpoLossStats Stats, double IsSum, double IsTokens);
+    private sealed record MicroBatchStats(double Loss, GrpoLossStats Stats, double WeightSum, double WeightTokens);
 
     /// <summary>Rows of one micro-batch and the longest completion among them.</summary>
     private sealed record MicroBatchRows(int[] Rows, int Width)
@@ -429,7 +364,7 @@ public sealed class GrpoTrainer : IDisposable
         using var _ = no_grad();
         long width = batch.CompletionIds.shape[1];
         var parts = MicroBatches(batch);
-        int workers = TrainingSetup.MicroBatchWorkers(model, parts.Count, _options.ConcurrentMicroBatches);
+        int workers = TrainingSetup.MicroBatchWorkers(model, parts.Count, _options.Throughput.ConcurrentMicroBatches);
         // Each micro-batch's log-probs leave its worker's scope; this thread owns them until they are copied in.
         var logps = new Tensor?[parts.Count];
         try
@@ -456,83 +391,5 @@ public sealed class GrpoTrainer : IDisposable
         {
             foreach (var t in logps) t?.Dispose();
         }
-    }
-
-    private static Dictionary<string, RewardStats> RewardSummary(IReadOnlyList<ScoredCompletion> completions)
-    {
-        var names = completions.SelectMany(c => c.Parts.Keys).Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.Ordinal);
-        return names.ToDictionary(n => n, n => RewardStats.Of(completions.Where(c => c.Parts.ContainsKey(n)).Select(c => c.Parts[n]).ToList()), StringComparer.Ordinal);
-    }
-
-    /// <summary>Token-weighted means of the loss statistics over micro-batches and updates.</summary>
-    private sealed class StatsAccumulator
-    {
-        private double _tokens, _kl, _clip, _ratio, _entropyTokens, _entropy, _loss;
-        private bool _hasEntropy;
-
-        public double RatioMin { get; private set; } = 1;
-        public double RatioMax { get; private set; } = 1;
-
-        public void Add(double loss, GrpoLossStats s, bool firstUpdate)
-        {
-            _loss += loss;
-            if (s.TokenCount <= 0) return;
-            if (_tokens == 0)
-            {
-                RatioMin = s.RatioMin;
-                RatioMax = s.RatioMax;
-            }
-            else
-            {
-                RatioMin = Math.Min(RatioMin, s.RatioMin);
-                RatioMax = Math.Max(RatioMax, s.RatioMax);
-            }
-            _tokens += s.TokenCount;
-            _kl += s.Kl * s.TokenCount;
-            _clip += s.ClipFraction * s.TokenCount;
-            _ratio += s.RatioMean * s.TokenCount;
-            if (firstUpdate && s.Entropy is { } e)
-            {
-                _hasEntropy = true;
-                _entropy += e * s.TokenCount;
-                _entropyTokens += s.TokenCount;
-            }
-        }
-
-        public double Kl => _tokens > 0 ? _kl / _tokens : 0;
-        public double ClipFraction => _tokens > 0 ? _clip / _tokens : 0;
-        public double RatioMean => _tokens > 0 ? _ratio / _tokens : 1;
-        public double? Entropy => _hasEntropy && _entropyTokens > 0 ? _entropy / _entropyTokens : null;
-
-        /// <summary>The loss of each update is the sum over its micro-batches; this is their mean over updates.</summary>
-        public double Loss(int updates) => _loss / updates;
-    }
-
-    /// <summary>Prompts of a step's first sampling round (<see cref="GrpoOptions.OversampleByKeepRate"/>).</summary>
-    private int FirstRoundCount() =>
-        _options.DynamicSampling && _options.OversampleByKeepRate && _keepRate is { } rate
-            ? OversampleCount(_options.PromptsPerStep, rate, _options.OversampleMargin)
-            : _options.PromptsPerStep;
-
-    /// <summary>
-    /// ⌈prompts · margin / rate⌉ within [prompts, 4 · prompts]: the first round's prompts when the last step kept
-    /// <paramref name="keepRate"/> of its groups (a rate of 0 gives the cap).
-    /// </summary>
-    internal static int OversampleCount(int prompts, double keepRate, double margin)
-    {
-        if (keepRate <= 0) return 4 * prompts;
-        double wanted = Math.Ceiling(prompts * margin / keepRate - 1e-9);
-        return (int)Math.Clamp(wanted, prompts, 4.0 * prompts);
-    }
-
-    /// <summary>
-    /// Prompts to sample in a refill round: the <paramref name="missing"/> groups, or with <paramref name="byKeepRate"/> those divided
-    /// by the share of the step's groups kept so far (at least one counted), capped at four times <paramref name="missing"/>.
-    /// </summary>
-    internal static int RefillCount(int missing, int kept, int sampled, bool byKeepRate)
-    {
-        if (!byKeepRate) return missing;
-        double keepRate = Math.Max(kept, 1) / (double)sampled;
-        return (int)Math.Min(4L * missing, (long)Math.Ceiling(missing / keepRate));
     }
 }

@@ -34,20 +34,4 @@ public interface ISftCollator<in TSample>
             throw;
         }
     }
-
-    /// <summary>
-    /// Like <see cref="CollateWithinTokens(IReadOnlyList{TSample}, int, int)"/>, but the number of micro-batches is a multiple of
-    /// <paramref name="groupsMultipleOf"/> (at most one per sample) and their padded positions are as even as a split of the
-    /// length-sorted samples allows, so that micro-batches run side by side (<see cref="SftOptions.ConcurrentMicroBatches"/>)
-    /// finish together (<see cref="SftOptions.BalancedMicroBatches"/>). No micro-batch gets more padded positions than
-    /// <paramref name="maxTokens"/> unless a single sample is longer. The step's update is the same sum over the same samples,
-    /// grouped differently, so it matches the unbalanced grouping to rounding, not bit for bit. The default implementation cannot
-    /// measure lengths and ignores <paramref name="groupsMultipleOf"/>.
-    /// </summary>
-    /// <param name="samples">The step's samples.</param>
-    /// <param name="maxRows">Rows per micro-batch for collators that cannot measure lengths (the step's micro-batch size).</param>
-    /// <param name="maxTokens">Padded positions per micro-batch.</param>
-    /// <param name="groupsMultipleOf">The number of micro-batches is a multiple of this (1: no balancing).</param>
-    IReadOnlyList<SftBatch> CollateWithinTokens(IReadOnlyList<TSample> samples, int maxRows, int maxTokens, int groupsMultipleOf) =>
-        CollateWithinTokens(samples, maxRows, maxTokens);
 }

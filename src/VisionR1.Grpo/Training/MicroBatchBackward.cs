@@ -9,9 +9,8 @@ namespace VisionR1.Grpo.Training;
 /// <see cref="TensorWorkers"/>) with the same gradients as in turn. Side by side, each micro-batch's gradients go to a
 /// tensor of its own (<c>autograd.grad</c>), and they are added into the parameters' <c>.grad</c> in micro-batch
 /// order afterwards, exactly as successive <c>backward()</c> calls accumulate them; so the sum does not depend on which
-/// worker finished first. At small model widths a pass keeps two cores only partly busy (on a two-core AVX-512 BF16
-/// machine one thread runs a base-training pass 1.4× slower than two, not 2×), so two passes at once finish sooner than
-/// two in turn.
+/// worker finished first. At small model widths one pass does not scale to all of a machine's cores, so two passes at once,
+/// each with a share of the threads, finish sooner than two in turn.
 /// </summary>
 internal static class MicroBatchBackward
 {

@@ -22,7 +22,7 @@ public sealed record SftOptions
     /// <summary>Decay after warm-up (cosine).</summary>
     public LearningRateShape LearningRateShape { get; init; } = LearningRateShape.Cosine;
 
-    /// <summary>Samples per forward/backward pass.</summary>
+    /// <summary>Samples per forward/backward pass (1, the paper's released config's per-device batch).</summary>
     public int MicroBatchSize { get; init; } = 1;
 
     /// <summary>Micro-batches accumulated into one optimizer step (32 × 1 = the paper's effective batch of 32).</summary>
@@ -30,52 +30,38 @@ public sealed record SftOptions
 
     /// <summary>
     /// When above 0, each step's <c>MicroBatchSize × GradientAccumulationSteps</c> samples are regrouped by length into
-    /// micro-batches of at most this many padded positions (rows × longest row; <see cref="ISftCollator{TSample}.CollateWithinTokens(IReadOnlyList{TSample}, int, int)"/>),
-    /// instead of micro-batches of <see cref="MicroBatchSize"/> samples in data order. The step's samples, its token-mean loss
-    /// and so its update are the same; only the padding (and the time spent on it) shrinks. 0 (the default) keeps the data order.
+    /// micro-batches of at most this many padded positions (rows × longest row; <see cref="ISftCollator{TSample}.CollateWithinTokens"/>),
+    /// instead of micro-batches of <see cref="MicroBatchSize"/> samples in data order. The step's samples and its token-mean loss
+    /// are the same and the padding shrinks, but the gradients are summed in another grouping, so the update matches the data-order
+    /// one to rounding, not bit for bit. 0 (the default) keeps the data order.
     /// </summary>
     public int MaxMicroBatchTokens { get; init; }
 
-    /// <summary>
-    /// Micro-batches of a step whose forward and backward passes run side by side, each on its own thread with a share of
-    /// libtorch's threads (<see cref="VisionR1.Runtime.TensorWorkers"/>); 1 (the default) runs them in turn. The gradients
-    /// are the same either way: each micro-batch's are added in micro-batch order. At small model widths a pass keeps two
-    /// cores only partly busy, so on a two-core machine 2 finishes a step sooner (the pipeline sets 2). Runs in turn
-    /// whatever this says when the model draws random numbers in training (LoRA dropout).
-    /// </summary>
-    public int ConcurrentMicroBatches { get; init; } = 1;
-
-    /// <summary>
-    /// With <see cref="MaxMicroBatchTokens"/> above 0 and <see cref="ConcurrentMicroBatches"/> above 1: cut each step's
-    /// length-sorted samples into a multiple of <see cref="ConcurrentMicroBatches"/> micro-batches of even padded size, so that
-    /// the micro-batches running side by side finish together (<see cref="ISftCollator{TSample}.CollateWithinTokens(IReadOnlyList{TSample}, int, int, int)"/>).
-    /// The grouping depends on the options only, never on how many threads a step gets, so a run's numbers do not depend on load.
-    /// The update is the same sum, grouped differently: equal to the unbalanced one to rounding, not bit for bit. Off by default.
-    /// </summary>
-    public bool BalancedMicroBatches { get; init; }
+    /// <summary>Settings that change how fast a step runs, never its results (micro-batches side by side).</summary>
+    public ThroughputOptions Throughput { get; init; } = new();
 
     /// <summary>AdamW hyper-parameters.</summary>
     public AdamWOptions Adam { get; init; } = new();
 
-    /// <summary>Gradient-norm clip (1.0); 0 disables clipping.</summary>
+    /// <summary>Gradient-norm clip (1.0, the Transformers Trainer's default); 0 disables clipping.</summary>
     public double MaxGradNorm { get; init; } = 1.0;
 
     /// <summary>Keep the vision encoder and merger frozen (on, as in the paper).</summary>
     public bool FreezeVisionTower { get; init; } = true;
 
-    /// <summary>Seed of the data order and torch's global RNG.</summary>
+    /// <summary>Seed of the data order and torch's global RNG (42, the Transformers Trainer's default).</summary>
     public long Seed { get; init; } = 42;
 
-    /// <summary>Shuffle the samples each epoch.</summary>
+    /// <summary>Shuffle the samples each epoch (on, as the Transformers Trainer's sampler).</summary>
     public bool ShuffleData { get; init; } = true;
 
     /// <summary>Folder for checkpoints (<c>checkpoints/</c> below it); null disables checkpointing.</summary>
     public string? OutputDirectory { get; init; }
 
-    /// <summary>Checkpoint every this many optimizer steps (and at the end).</summary>
+    /// <summary>Checkpoint every this many optimizer steps (and at the end); 100, a library choice.</summary>
     public int SaveEverySteps { get; init; } = 100;
 
-    /// <summary>Complete checkpoints kept.</summary>
+    /// <summary>Complete checkpoints kept (3, a library choice).</summary>
     public int KeepLastCheckpoints { get; init; } = 3;
 
     /// <summary>Throws for values no run can use, naming the option.</summary>
@@ -87,7 +73,8 @@ public sealed record SftOptions
         if (MicroBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(MicroBatchSize));
         if (GradientAccumulationSteps < 1) throw new ArgumentOutOfRangeException(nameof(GradientAccumulationSteps));
         if (MaxMicroBatchTokens < 0) throw new ArgumentOutOfRangeException(nameof(MaxMicroBatchTokens), MaxMicroBatchTokens, "0 (off) or a positive number of padded positions per micro-batch.");
-        if (ConcurrentMicroBatches < 1) throw new ArgumentOutOfRangeException(nameof(ConcurrentMicroBatches), ConcurrentMicroBatches, "At least 1 (micro-batches in turn).");
+        ArgumentNullException.ThrowIfNull(Throughput, nameof(Throughput));
+        Throughput.Validate();
         if (SaveEverySteps < 1) throw new ArgumentOutOfRangeException(nameof(SaveEverySteps));
         if (KeepLastCheckpoints < 1) throw new ArgumentOutOfRangeException(nameof(KeepLastCheckpoints));
     }

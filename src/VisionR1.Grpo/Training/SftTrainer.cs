@@ -78,7 +78,7 @@ public sealed class SftTrainer<TSample> : IDisposable
         Step = state.Step;
         _order = new DataOrder(_data.Count, _options.Seed, _options.ShuffleData, state.Data);
         _lastCheckpoint = latest;
-        Metrics.OnEvent(new TrainingEvent(Step, "resume", $"Resumed from {latest.Directory} at step {Step}."));
+        Metrics.OnEvent(new TrainingEvent(Step, TrainingEventKind.Resume, $"Resumed from {latest.Directory} at step {Step}."));
         return latest;
     }
 
@@ -88,7 +88,7 @@ public sealed class SftTrainer<TSample> : IDisposable
         if (_store is null) throw new InvalidOperationException("Checkpointing needs SftOptions.OutputDirectory.");
         var state = new SftCheckpointState(Step, _order.Cursor, _options.Seed);
         _lastCheckpoint = _store.Save(Step, dir => CheckpointFiles.WriteTrainingCheckpoint(dir, _policy, _optimizer, state), cancellationToken);
-        Metrics.OnEvent(new TrainingEvent(Step, "checkpoint", $"Checkpoint written to {_lastCheckpoint.Directory}."));
+        Metrics.OnEvent(new TrainingEvent(Step, TrainingEventKind.Checkpoint, $"Checkpoint written to {_lastCheckpoint.Directory}."));
         return _lastCheckpoint;
     }
 
@@ -100,7 +100,7 @@ public sealed class SftTrainer<TSample> : IDisposable
     {
         var result = TrainingLoop.Run(() => Finished, () => Step, () => TrainStep(CancellationToken.None),
             _store is null ? null : () => SaveCheckpoint(CancellationToken.None), () => _lastCheckpoint, _options.SaveEverySteps, maxSteps, cancellationToken);
-        if (Finished) Metrics.OnEvent(new TrainingEvent(Step, "finished", $"SFT finished after {Step} steps."));
+        if (Finished) Metrics.OnEvent(new TrainingEvent(Step, TrainingEventKind.Finished, $"SFT finished after {Step} steps."));
         return result;
     }
 
@@ -112,18 +112,10 @@ public sealed class SftTrainer<TSample> : IDisposable
         var watch = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
         int epoch = _order.Cursor.Epoch;
-        long remaining = (long)_data.Count * _options.Epochs - ((long)_order.Cursor.Epoch * _data.Count + _order.Cursor.Position);
-        int take = (int)Math.Min(_options.MicroBatchSize * _options.GradientAccumulationSteps, Math.Max(1, remaining));
-        var indices = _order.Take(take);
-        var micro = new List<SftBatch>();
+        var indices = _order.Take(StepSampleCount());
+        var micro = Collate(indices.Select(i => _data[i]).ToList());
         try
         {
-            if (_options.MaxMicroBatchTokens > 0)
-                micro.AddRange(_collator.CollateWithinTokens(indices.Select(i => _data[i]).ToList(), _options.MicroBatchSize, _options.MaxMicroBatchTokens,
-                    _options.BalancedMicroBatches ? _options.ConcurrentMicroBatches : 1));
-            else
-                for (int s = 0; s < indices.Length; s += _options.MicroBatchSize)
-                    micro.Add(_collator.Collate(indices.Skip(s).Take(_options.MicroBatchSize).Select(i => _data[i]).ToList()));
             double tokens = 0, positions = 0;
             foreach (var b in micro)
             {
@@ -132,26 +124,17 @@ public sealed class SftTrainer<TSample> : IDisposable
             }
             double lr = _lr.At(Step);
             _optimizer.LearningRate = lr;
-            _policy.Module.train();
-            _optimizer.ZeroGrad();
-            double lossSum = 0;
-            var device = Rollout.CompletionLogProbs.DeviceOf(_policy);
-            Tensor MicroLoss(SftBatch b)
-            {
-                var inputs = b.Inputs.To(device);
-                int t = (int)inputs.SequenceLength;
-                var logp = _policy.LogProbsOfLastTokens(inputs, t - 1).LogProbs;
-                return SftLoss.Compute(logp, b.LossMask.to(device)[.., 1..], tokens);
-            }
-            int workers = TrainingSetup.MicroBatchWorkers(_policy, micro.Count, _options.ConcurrentMicroBatches);
-            foreach (var l in MicroBatchBackward.Run(_parameters, micro.Count, workers, i => { var loss = MicroLoss(micro[i]); return (loss, loss.ToDouble()); }, cancellationToken))
-                lossSum += l; // in micro-batch order
+            double loss = AccumulateGradients(micro, tokens, cancellationToken);
             double gradNorm = TrainingSetup.ClipGradients(_parameters, _options.MaxGradNorm);
-            TrainingSetup.EnsureFinite("sft", Step + 1, lossSum, gradNorm, _lastCheckpoint);
+            TrainingSetup.EnsureFinite("sft", Step + 1, loss, gradNorm, _lastCheckpoint);
             _optimizer.Step();
             Step++;
             double seconds = watch.Elapsed.TotalSeconds;
-            var metrics = new SftStepMetrics(Step, epoch, lossSum, tokens, indices.Length, lr, gradNorm, seconds > 0 ? positions / seconds : 0, seconds);
+            var metrics = new SftStepMetrics
+            {
+                Step = Step, Epoch = epoch, Loss = loss, Tokens = tokens, Samples = indices.Length, LearningRate = lr, GradNorm = gradNorm,
+                TokensPerSecond = seconds > 0 ? positions / seconds : 0, StepSeconds = seconds,
+            };
             Metrics.OnSftStep(metrics);
             return metrics;
         }
@@ -159,6 +142,55 @@ public sealed class SftTrainer<TSample> : IDisposable
         {
             foreach (var b in micro) b.Dispose();
         }
+    }
+
+    /// <summary>Samples of the next step: a full step's, or what is left of the last epoch.</summary>
+    private int StepSampleCount()
+    {
+        long remaining = (long)_data.Count * _options.Epochs - ((long)_order.Cursor.Epoch * _data.Count + _order.Cursor.Position);
+        return (int)Math.Min(_options.MicroBatchSize * _options.GradientAccumulationSteps, Math.Max(1, remaining));
+    }
+
+    /// <summary>A step's micro-batches: regrouped by length within <see cref="SftOptions.MaxMicroBatchTokens"/>, or <see cref="SftOptions.MicroBatchSize"/> samples at a time in data order.</summary>
+    private List<SftBatch> Collate(IReadOnlyList<TSample> samples)
+    {
+        if (_options.MaxMicroBatchTokens > 0)
+            return [.. _collator.CollateWithinTokens(samples, _options.MicroBatchSize, _options.MaxMicroBatchTokens)];
+        var micro = new List<SftBatch>();
+        try
+        {
+            for (int s = 0; s < samples.Count; s += _options.MicroBatchSize)
+                micro.Add(_collator.Collate(samples.Skip(s).Take(_options.MicroBatchSize).ToList()));
+            return micro;
+        }
+        catch
+        {
+            foreach (var b in micro) b.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Forward and backward passes of the micro-batches (side by side when allowed), each loss divided by the step's
+    /// <paramref name="tokens"/> so the gradients add up to the token-mean loss's. Returns that loss.
+    /// </summary>
+    private double AccumulateGradients(List<SftBatch> micro, double tokens, CancellationToken cancellationToken)
+    {
+        _policy.Module.train();
+        _optimizer.ZeroGrad();
+        var device = Rollout.CompletionLogProbs.DeviceOf(_policy);
+        Tensor MicroLoss(SftBatch b)
+        {
+            var inputs = b.Inputs.To(device);
+            int t = (int)inputs.SequenceLength;
+            var logp = _policy.LogProbsOfLastTokens(inputs, t - 1).LogProbs;
+            return SftLoss.Compute(logp, b.LossMask.to(device)[.., 1..], tokens);
+        }
+        int workers = TrainingSetup.MicroBatchWorkers(_policy, micro.Count, _options.Throughput.ConcurrentMicroBatches);
+        double lossSum = 0;
+        foreach (var l in MicroBatchBackward.Run(_parameters, micro.Count, workers, i => { var loss = MicroLoss(micro[i]); return (loss, loss.ToDouble()); }, cancellationToken))
+            lossSum += l; // in micro-batch order
+        return lossSum;
     }
 
     /// <summary>Mean negative log-likelihood per assistant token of <paramref name="samples"/> (no gradient, eval mode).</summary>

@@ -55,7 +55,7 @@ public sealed class GrpoTrainerTests : IDisposable
         Assert.Equal([6, 6, 9, 9], sink.GrpoSteps.Select(m => m.MaxCompletionLength));
         Assert.Equal([12, 12, 6, 6], sink.GrpoSteps.Select(m => m.Completions));
         Assert.Equal([0, 0, 1, 1], sink.GrpoSteps.Select(m => m.Stage));
-        var switches = sink.Events.Where(e => e.Kind == "stage_switch").ToList();
+        var switches = sink.Events.Where(e => e.Kind == TrainingEventKind.StageSwitch).ToList();
         Assert.Equal(2, switches.Count);
         Assert.Equal(2, switches[0].Step);
         Assert.Contains("Stage 0 ended after 2 steps (steps)", switches[0].Message);
@@ -236,32 +236,30 @@ public sealed class GrpoTrainerTests : IDisposable
         Assert.True(m.PromptsSampled > 3, "flat groups should have triggered refills");
         Assert.True(m.Prompts <= 3);
         Assert.Equal(1.0, m.FracRewardZeroStd);
-        Assert.Contains(sink.Events, e => e.Kind == "skipped_step");
+        Assert.Contains(sink.Events, e => e.Kind == TrainingEventKind.SkippedStep);
     }
 
     [Fact]
-    public void Refills_by_keep_rate_sample_the_missing_groups_over_the_share_kept_so_far()
+    public void Refills_sample_the_missing_groups_over_the_share_kept_so_far()
     {
-        // Every group is flat by construction (a constant reward), so every refill round runs: 3 prompts, then the 3 missing ones,
-        // then 3 again; by keep rate (none kept, counted as one) 3, then min(3 / (1/3), 4 × 3) = 9, then min(3 / (1/12), 12) = 12.
-        foreach (var (byKeepRate, expected) in new[] { (false, 9), (true, 24) })
+        // Every group is flat by construction (a constant reward), so every refill round runs: 3 prompts, then (none kept, counted
+        // as one) min(3 / (1/3), 4 × 3) = 9, then min(3 / (1/12), 12) = 12.
+        using (var policy = new TinyGruPolicy(8))
         {
-            using var policy = new TinyGruPolicy(8);
-            var options = Small(PtstSchedule.Single(6, 2, 1)) with { DynamicSampling = true, MaxRefillRounds = 2, RefillByKeepRate = byKeepRate };
+            var options = Small(PtstSchedule.Single(6, 2, 1)) with { DynamicSampling = true, MaxRefillRounds = 2 };
             using var trainer = new GrpoTrainer(policy, new SumPromptEncoder(), new TinyTokenizer(), [new WeightedReward(new ConstantReward())], SumTask.Prompts(), options);
             var m = trainer.TrainStep();
-            Assert.Equal(expected, m.PromptsSampled);
+            Assert.Equal(24, m.PromptsSampled);
             Assert.Equal(0, m.Prompts);
         }
-        // Groups that all differ need no refill either way.
+        // Groups that all differ need no refill.
         using (var policy = new TinyGruPolicy(8))
         using (var trainer = new GrpoTrainer(policy, new SumPromptEncoder(), new TinyTokenizer(), [new WeightedReward(new AlternatingReward())], SumTask.Prompts(),
-            Small(PtstSchedule.Single(6, 2, 1)) with { DynamicSampling = true, RefillByKeepRate = true }))
+            Small(PtstSchedule.Single(6, 2, 1)) with { DynamicSampling = true }))
             Assert.Equal(3, trainer.TrainStep().PromptsSampled);
         // The arithmetic of a round: half kept so far, 4 missing → 8; the cap is four times the missing groups.
-        Assert.Equal(8, GrpoTrainer.RefillCount(4, 8, 16, byKeepRate: true));
-        Assert.Equal(4, GrpoTrainer.RefillCount(4, 8, 16, byKeepRate: false));
-        Assert.Equal(40, GrpoTrainer.RefillCount(10, 1, 100, byKeepRate: true));
+        Assert.Equal(8, DynamicSampler.RefillCount(4, 8, 16));
+        Assert.Equal(40, DynamicSampler.RefillCount(10, 1, 100));
     }
 
     [Fact]
@@ -269,46 +267,41 @@ public sealed class GrpoTrainerTests : IDisposable
     {
         // Half of the groups of every sampling round are flat by construction (HalfFlatReward), whatever the policy samples.
         // Step 1 has no rate: 4 prompts keep 2, the keep-rate refill samples 2 / (2/4) = 4 more and keeps 2: rate 4/8.
-        // Step 2 samples ⌈4 · 1.5 / 0.5⌉ = 12 at once (6 kept, 4 trained on); without oversampling it repeats step 1's 4 + 4.
+        // Step 2 samples ⌈4 · 1.15 / 0.5⌉ = 10 at once (5 kept, 4 trained on).
         var stages = new PtstSchedule([new PtstStage(6, 2, 2, Name: "a"), new PtstStage(6, 2, 2, Name: "b")]);
-        GrpoOptions Options(bool oversample, string? dir = null) => Small(stages, dir) with
-        {
-            PromptsPerStep = 4, DynamicSampling = true, RefillByKeepRate = true, OversampleByKeepRate = oversample, OversampleMargin = 1.5,
-        };
+        GrpoOptions Options(string? dir = null) => Small(stages, dir) with { PromptsPerStep = 4, DynamicSampling = true };
         GrpoTrainer New(IPolicyModel policy, GrpoOptions options) =>
             new(policy, new SumPromptEncoder(), new TinyTokenizer(), [new WeightedReward(new HalfFlatReward())], SumTask.Prompts(), options);
 
-        foreach (var (oversample, expected) in new[] { (false, new[] { 8, 8, 8, 8 }), (true, new[] { 8, 12, 8, 12 }) })
+        using (var policy = new TinyGruPolicy(8))
+        using (var trainer = New(policy, Options()))
         {
-            using var policy = new TinyGruPolicy(8);
-            using var trainer = New(policy, Options(oversample));
             var sampled = Enumerable.Range(0, 4).Select(_ => trainer.TrainStep()).Select(m => (m.PromptsSampled, m.Prompts)).ToList();
             // Stage b's first step (step 3) has no rate of its own and samples as step 1 did.
-            Assert.Equal(expected, sampled.Select(x => x.PromptsSampled).ToArray());
+            Assert.Equal(new[] { 8, 10, 8, 10 }, sampled.Select(x => x.PromptsSampled).ToArray());
             Assert.All(sampled, x => Assert.Equal(4, x.Prompts));
         }
 
         // The rate is in the checkpoint: a trainer resumed after step 1 samples step 2 as the uninterrupted one.
         var dir = Path.Combine(_dir.FullName, "oversample");
         using (var policy = new TinyGruPolicy(8))
-        using (var trainer = New(policy, Options(true, dir)))
+        using (var trainer = New(policy, Options(dir)))
         {
             trainer.TrainStep();
             trainer.SaveCheckpoint();
         }
         using (var policy = new TinyGruPolicy(8))
-        using (var resumed = New(policy, Options(true, dir)))
+        using (var resumed = New(policy, Options(dir)))
         {
             Assert.Equal(1, resumed.TryResume()!.Step);
-            Assert.Equal(12, resumed.TrainStep().PromptsSampled);
+            Assert.Equal(10, resumed.TrainStep().PromptsSampled);
         }
 
         // The arithmetic: ⌈16 · 1.15 / 0.57⌉ = 33; never fewer than the prompts per step, never more than four times them.
-        Assert.Equal(33, GrpoTrainer.OversampleCount(16, 0.57, 1.15));
-        Assert.Equal(16, GrpoTrainer.OversampleCount(16, 1.0, 1.0));
-        Assert.Equal(64, GrpoTrainer.OversampleCount(16, 0.1, 1.15));
-        Assert.Equal(64, GrpoTrainer.OversampleCount(16, 0, 1.15));
-        Assert.Throws<ArgumentOutOfRangeException>(() => (Small(stages) with { OversampleMargin = 0.9 }).Validate());
+        Assert.Equal(33, DynamicSampler.OversampleCount(16, 0.57));
+        Assert.Equal(19, DynamicSampler.OversampleCount(16, 1.0));
+        Assert.Equal(64, DynamicSampler.OversampleCount(16, 0.1));
+        Assert.Equal(64, DynamicSampler.OversampleCount(16, 0));
     }
 
     /// <summary>

@@ -94,7 +94,7 @@ public sealed class QwenPolicyTests : IDisposable
         }
         Assert.Equal([4, 4, 2, 2], sink.GrpoSteps.Select(m => m.GroupSize));
         Assert.All(sink.GrpoSteps, m => Assert.True(m.CompletionLengthMax <= m.MaxCompletionLength));
-        Assert.Contains(sink.Events, e => e.Kind == "stage_switch");
+        Assert.Contains(sink.Events, e => e.Kind == TrainingEventKind.StageSwitch);
 
         var outB = Path.Combine(_dir.FullName, "b");
         using (var policy = TinyPolicy(7))
@@ -163,95 +163,6 @@ public sealed class QwenPolicyTests : IDisposable
         Assert.True(plain.Zip(regrouped).Max(p => Math.Abs(p.First - p.Second)) < 1e-5f, "regrouping the step's samples changed its update");
     }
 
-    [Fact]
-    public void Balanced_cuts_have_the_smallest_largest_group_of_any_split_within_the_row_cap()
-    {
-        var rng = new Random(4);
-        for (int trial = 0; trial < 200; trial++)
-        {
-            int n = rng.Next(1, 9);
-            var lengths = Enumerable.Range(0, n).Select(_ => rng.Next(1, 60)).Order().ToList();
-            int count = rng.Next(1, n + 1);
-            int maxRows = trial % 2 == 0 ? int.MaxValue : rng.Next((n + count - 1) / count, n + 1);
-            var sizes = MicroBatchCuts.Balanced(lengths, count, maxRows);
-            Assert.Equal(count, sizes.Count);
-            Assert.All(sizes, s => Assert.InRange(s, 1, maxRows));
-            Assert.Equal(n, sizes.Sum());
-            // Every way of cutting n sorted samples into count consecutive groups: none has a smaller largest group.
-            long best = long.MaxValue;
-            foreach (var cuts in Cuts(1, n, count - 1))
-            {
-                var bounds = new[] { 0 }.Concat(cuts).Append(n).ToList();
-                if (bounds.Zip(bounds.Skip(1)).Any(b => b.Second - b.First > maxRows)) continue;
-                best = Math.Min(best, bounds.Zip(bounds.Skip(1)).Max(b => (long)(b.Second - b.First) * lengths[b.Second - 1]));
-            }
-            int start = 0;
-            long largest = 0;
-            foreach (int size in sizes) { largest = Math.Max(largest, (long)size * lengths[start + size - 1]); start += size; }
-            Assert.Equal(best, largest);
-        }
-        Assert.Throws<ArgumentOutOfRangeException>(() => MicroBatchCuts.Balanced([1, 2, 3, 4, 5], 2, 2));
-
-        static IEnumerable<IReadOnlyList<int>> Cuts(int from, int n, int left)
-        {
-            if (left == 0) { yield return []; yield break; }
-            for (int c = from; c <= n - left; c++)
-                foreach (var rest in Cuts(c + 1, n, left - 1))
-                    yield return [c, .. rest];
-        }
-    }
-
-    [Fact]
-    public void Balanced_micro_batches_come_in_a_multiple_of_the_workers_with_even_sizes_and_the_same_update()
-    {
-        var template = new ChatTemplate(Tokenizer, ChatTemplateOptions.NoSystemPrompt);
-        // Seven short samples and a long one: under 160 padded positions the greedy grouping fills the first micro-batch with
-        // the short ones and leaves the long one alone, very unevenly.
-        IReadOnlyList<IReadOnlyList<ChatTurn>> data = Enumerable.Range(0, 8)
-            .Select(i => (IReadOnlyList<ChatTurn>)[ChatTurn.User($"Count to {i}."), ChatTurn.Assistant(string.Join(" ", Enumerable.Range(1, i == 5 ? 16 : 2)))]).ToList();
-        var collator = new ChatSftCollator(template);
-        ISftCollator<IReadOnlyList<ChatTurn>> api = collator;
-        static long Largest(IReadOnlyList<SftBatch> g) => g.Max(b => b.Inputs.BatchSize * b.Inputs.SequenceLength);
-        var greedy = api.CollateWithinTokens(data, 8, 160);
-        var balanced = api.CollateWithinTokens(data, 8, 160, 2);
-        var four = api.CollateWithinTokens(data, 8, 160, 4);
-        try
-        {
-            Assert.Equal(2, greedy.Count); // the premise: two micro-batches, one full and one nearly empty
-            Assert.Equal(0, balanced.Count % 2);
-            Assert.Equal(0, four.Count % 4);
-            foreach (var groups in new[] { balanced, four })
-            {
-                Assert.Equal(8, groups.Sum(g => g.Inputs.BatchSize));
-                Assert.All(groups, g => Assert.True(g.Inputs.BatchSize * g.Inputs.SequenceLength <= 160, $"{g.Inputs.BatchSize} x {g.Inputs.SequenceLength}"));
-                Assert.True(Largest(groups) <= Largest(greedy));
-            }
-            // The sizes are as even as the samples allow: the largest is at most the greedy split's.
-            Assert.True(Largest(balanced) < Largest(greedy), $"{Largest(balanced)} vs {Largest(greedy)}");
-        }
-        finally
-        {
-            foreach (var g in greedy.Concat(balanced).Concat(four)) g.Dispose();
-        }
-
-        float[] Train(bool balance)
-        {
-            using var policy = TinyPolicy(3);
-            using var sft = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, collator, data, new SftOptions
-            {
-                Epochs = 1, LearningRate = 1e-3, WarmupRatio = 0, MicroBatchSize = 8, GradientAccumulationSteps = 1,
-                MaxMicroBatchTokens = 160, ConcurrentMicroBatches = 2, BalancedMicroBatches = balance, Seed = 9,
-            });
-            sft.Train(1);
-            return Snapshot(policy);
-        }
-        var filled = Train(false);
-        var even = Train(true);
-        using var initial = TinyPolicy(3);
-        Assert.False(filled.SequenceEqual(Snapshot(initial)), "the step changed nothing");
-        Assert.True(filled.Zip(even).Max(p => Math.Abs(p.First - p.Second)) < 1e-5f, "balancing the micro-batches changed the update");
-    }
-
     /// <summary>
     /// Runs <paramref name="train"/> with libtorch set to <paramref name="threads"/> threads on this thread, then back to 1.
     /// In turn the passes run on this thread's one thread; side by side, two workers get one thread each, so both compute
@@ -285,7 +196,7 @@ public sealed class QwenPolicyTests : IDisposable
         (float[] Weights, double Loss, int Workers) Train(int concurrent, int threads) => WithThreads(threads, () =>
         {
             using var policy = TinyPolicy(3);
-            using var sft = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, collator, data, options with { ConcurrentMicroBatches = concurrent });
+            using var sft = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, collator, data, options with { Throughput = new ThroughputOptions { ConcurrentMicroBatches = concurrent } });
             var step = sft.TrainStep();
             return (Snapshot(policy), step.Loss, TrainingSetup.MicroBatchWorkers(policy, 2, concurrent));
         });
@@ -321,7 +232,7 @@ public sealed class QwenPolicyTests : IDisposable
     public void Grpo_micro_batches_side_by_side_give_the_same_weights_and_log_probs_as_in_turn()
     {
         (float[] Weights, GrpoStepMetrics Step) Run(int concurrent, int threads) =>
-            OneAlternatingGrpoStep(Options() with { ConcurrentMicroBatches = concurrent }, threads);
+            OneAlternatingGrpoStep(Options() with { Throughput = new ThroughputOptions { ConcurrentMicroBatches = concurrent } }, threads);
         var inTurn = Run(1, 1);
         var sideBySide = Run(2, 2);
         using var initial = TinyPolicy(7);
@@ -332,25 +243,6 @@ public sealed class QwenPolicyTests : IDisposable
         Assert.Equal(inTurn.Step.Kl, sideBySide.Step.Kl);
         Assert.Equal(inTurn.Step.RatioMax, sideBySide.Step.RatioMax);
         Assert.True(inTurn.Weights.SequenceEqual(sideBySide.Weights), "side by side gave other weights than in turn");
-    }
-
-    [Fact]
-    public void Grpo_balanced_micro_batches_depend_on_the_options_not_the_threads_and_keep_the_update()
-    {
-        (float[] Weights, GrpoStepMetrics Step) Run(bool balanced, int threads) =>
-            OneAlternatingGrpoStep(Options() with { ConcurrentMicroBatches = 2, BalancedMicroBatches = balanced }, threads);
-        // 8 completions, at most 3 rows a micro-batch: 3 + 3 + 2 in turn by length, 4 even ones when balanced.
-        var filled = Run(false, 2);
-        var oneThread = Run(true, 1);
-        var twoThreads = Run(true, 2);
-        using var initial = TinyPolicy(7);
-        Assert.False(filled.Weights.SequenceEqual(Snapshot(initial)), "the step changed nothing");
-        // One thread runs the micro-batches in turn, two side by side: the grouping is the same, and so is every number.
-        Assert.Equal(oneThread.Step.Loss, twoThreads.Step.Loss);
-        Assert.True(oneThread.Weights.SequenceEqual(twoThreads.Weights), "the balanced grouping depended on the threads");
-        // Another grouping of the same rows: the same update to rounding.
-        Assert.Equal(filled.Step.Loss, twoThreads.Step.Loss, 5);
-        Assert.True(filled.Weights.Zip(twoThreads.Weights).Max(p => Math.Abs(p.First - p.Second)) < 1e-5f, "balancing changed the update");
     }
 
     [Fact]

@@ -43,18 +43,14 @@ public sealed class PipelineOverridesTests : IDisposable
         var defaults = PipelineRunner.GrpoTrainingOptions(PipelineOptions.Default, schedule);
         Assert.True(defaults.DynamicSampling);
         Assert.Equal(3, defaults.MaxRefillRounds);
-        Assert.True(defaults.RefillByKeepRate);
-        Assert.True(defaults.OversampleByKeepRate);
         Assert.Equal(PipelineOptions.Default.GrpoPromptsPerStep, defaults.PromptsPerStep);
         Assert.Equal(PipelineOptions.Default.GrpoBeta, defaults.Loss.Beta);
         Assert.Same(schedule, defaults.Schedule);
 
-        var o = PipelineOverrides.Apply(PipelineOptions.Default, ["GrpoDynamicSampling=false", "GrpoMaxRefillRounds=0", "GrpoPromptsPerStep=8", "GrpoRefillByKeepRate=false", "GrpoOversampleByKeepRate=false"]) with { Seed = 5 };
+        var o = PipelineOverrides.Apply(PipelineOptions.Default, ["GrpoDynamicSampling=false", "GrpoMaxRefillRounds=0", "GrpoPromptsPerStep=8"]) with { Seed = 5 };
         var changed = PipelineRunner.GrpoTrainingOptions(o, o.ZeroSchedule());
         Assert.False(changed.DynamicSampling);
         Assert.Equal(0, changed.MaxRefillRounds);
-        Assert.False(changed.RefillByKeepRate);
-        Assert.False(changed.OversampleByKeepRate);
         Assert.Equal(8, changed.PromptsPerStep);
         Assert.Equal(7, changed.Seed);
         Assert.Equal(o.ZeroSchedule().ToString(), changed.Schedule.ToString());
