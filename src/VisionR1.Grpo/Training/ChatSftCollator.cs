@@ -7,7 +7,7 @@ namespace VisionR1.Grpo.Training;
 /// <summary>
 /// Collates conversations for SFT with the chat template: the loss covers assistant content and each
 /// assistant turn's end-of-turn token, nothing else (the template's labels). The one SFT sample type is the conversation:
-/// a problem's supervised sample gives it with <see cref="VisionR1.Problems.SupervisedSample.Conversation"/>, a chat record
+/// a problem's supervised sample gives it with <see cref="VisionR1.Inputs.SupervisedSample.Conversation"/>, a chat record
 /// read from a file with its own conversion. Images given by reference (<see cref="ImageRefPart"/>, e.g. from
 /// <see cref="ProblemTurns.WithReply"/>) are decoded here, as the batch is built.
 /// </summary>
