@@ -119,7 +119,7 @@ public static class DataSourceMemoryProbe
                 ["images"] = new[] { Path.GetRelativePath(dir, ImagePath(images, i)) },
                 ["question"] = $"How many rectangles are in the image? (item {i})",
                 ["answer"] = (1 + i % 5).ToString(CultureInfo.InvariantCulture),
-                ["answer_type"] = "integer",
+                ["answer_type"] = AnswerTypeNames.Integer,
             }));
             VisionR1.IO.AtomicFile.WriteAllText(file, string.Join('\n', lines) + "\n");
         }

@@ -102,8 +102,8 @@ public sealed class Evaluator
         w.WriteString("pid", p.Id);
         w.WriteString("question", p.Question);
         w.WriteString("query", Prompt(p));
-        w.WriteString("question_type", p.AnswerType == AnswerType.MultipleChoice ? "multi_choice" : "free_form");
-        w.WriteString("answer_type", p.AnswerType == AnswerType.MultipleChoice ? p.Metadata?.GetValueOrDefault("answer_type") ?? "text" : AnswerTypeNames.Format(p.AnswerType));
+        w.WriteString("question_type", p.AnswerType == AnswerType.MultipleChoice ? AnswerTypeNames.MultiChoice : AnswerTypeNames.FreeForm);
+        w.WriteString("answer_type", p.AnswerType == AnswerType.MultipleChoice ? p.Metadata?.GetValueOrDefault("answer_type") ?? AnswerTypeNames.Text : AnswerTypeNames.Format(p.AnswerType));
         if (p.Choices is { } choices)
         {
             w.WriteStartArray("choices");

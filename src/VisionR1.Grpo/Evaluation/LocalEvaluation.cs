@@ -48,18 +48,4 @@ public sealed record LocalEvaluation
     /// <summary>Wall-clock seconds of the evaluation.</summary>
     [JsonPropertyName("seconds")]
     public required double Seconds { get; init; }
-
-    /// <summary>
-    /// The 95% Wilson score interval of <paramref name="correct"/> of <paramref name="total"/> ((0, 1) for none); the
-    /// formula of VisionR1.Data's AccuracyEstimate at its default confidence, kept here so this package needs no
-    /// statistics library.
-    /// </summary>
-    public static (double Lower, double Upper) Wilson95(int correct, int total)
-    {
-        if (total == 0) return (0, 1);
-        const double z = 1.959963984540054;
-        double n = total, p = correct / n, z2 = z * z, denom = 1 + z2 / n;
-        double center = (p + z2 / (2 * n)) / denom, half = z / denom * Math.Sqrt(p * (1 - p) / n + z2 / (4 * n * n));
-        return (Math.Max(0, center - half), Math.Min(1, center + half));
-    }
 }

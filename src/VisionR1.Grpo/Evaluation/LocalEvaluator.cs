@@ -171,7 +171,7 @@ public sealed class LocalEvaluator(ChatTemplate template, ImageLoader images, IA
         /// <summary>The evaluation of <paramref name="n"/> items that took <paramref name="seconds"/>.</summary>
         public LocalEvaluation Result(int n, double seconds)
         {
-            var (lower, upper) = LocalEvaluation.Wilson95(_correct, n);
+            var (lower, upper) = WilsonInterval.Of(_correct, n);
             double Share(double count) => n == 0 ? 0 : count / n;
             return new LocalEvaluation
             {

@@ -1,7 +1,6 @@
 using VisionR1.Answers;
 using VisionR1.Answers.Math;
 using VisionR1.Data.Benchmarks;
-using VisionR1.Grpo.Evaluation;
 
 namespace VisionR1.Tests.Data;
 
@@ -25,13 +24,20 @@ public sealed class BenchmarkScorerTests
     [InlineData(0, 10)]
     [InlineData(7, 7)]
     [InlineData(0, 0)]
-    public void One_wilson_interval_serves_the_reports_and_the_local_evaluation(int correct, int total)
+    public void One_wilson_interval_serves_the_benchmark_reports(int correct, int total)
     {
         var (lower, upper) = WilsonInterval.Of(correct, total);
         var estimate = AccuracyEstimate.FromCounts(correct, total);
         Assert.Equal(lower, estimate.Lower, 14);
         Assert.Equal(upper, estimate.Upper, 14);
-        Assert.Equal((lower, upper), LocalEvaluation.Wilson95(correct, total));
+    }
+
+    [Fact]
+    public void Wilson_interval_of_none_in_ten_is_the_textbook_value()
+    {
+        var (lower, upper) = WilsonInterval.Of(0, 10);
+        Assert.Equal(0, lower);
+        Assert.Equal(0.2775, upper, 4);
     }
 
     [Theory]
