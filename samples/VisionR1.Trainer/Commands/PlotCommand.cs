@@ -5,8 +5,9 @@ namespace VisionR1.Trainer.Commands;
 
 /// <summary>
 /// `vr1 plot --metrics metrics.jsonl [--out DIR]`: draws the training curves of a run's metrics (GRPO reward, accuracy,
-/// completion length and clipped share with the PTST stage switches marked; SFT loss) as PNG files, as the pipeline does
-/// at the end of a run.
+/// completion length and clipped share with the PTST stage switches marked; SFT loss), each as a moving average over the
+/// raw points, and the evaluation table of a summary.json beside the metrics as a bar chart, as the pipeline does at the
+/// end of a run.
 /// </summary>
 public sealed class PlotCommand : ICliCommand
 {
@@ -14,10 +15,13 @@ public sealed class PlotCommand : ICliCommand
     public string Name => "plot";
 
     /// <inheritdoc />
-    public string Summary => "Draw the training curves of a metrics.jsonl (vr1 sft, grpo or pipeline) as PNG files.";
+    public string Summary => "Draw the training curves of a metrics.jsonl (vr1 sft, grpo or pipeline), and a run's evaluation, as PNG files.";
 
     /// <inheritdoc />
-    public string Usage => "vr1 plot --metrics metrics.jsonl [--out DIR]   (DIR defaults to plots/ beside the metrics file)";
+    public string Usage => "vr1 plot --metrics metrics.jsonl [--out DIR]\n" +
+        "  DIR defaults to plots/ beside the metrics file. Each curve is a moving average (EMA 0.9, restarted at each PTST\n" +
+        "  stage switch) over the faint raw points. A summary.json beside the metrics (a pipeline run's folder) adds\n" +
+        "  evaluation.png: each model's accuracy with its 95% interval.";
 
     /// <inheritdoc />
     public Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
