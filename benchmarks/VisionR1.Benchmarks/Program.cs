@@ -18,7 +18,7 @@ VisionR1.Runtime.NativeAllocator.PreferTcmalloc();
 
 // Before any tensor call, here and (inherited) in BenchmarkDotNet's child processes: OpenMP workers spin
 // briefly when the machine is idle and sleep when it is busy, and freed tensor memory stays in the process, as in vr1 (see ThreadWaitPolicy,
-// NativeAllocator and benchmarks/NOTES.md). mallopt acts on this process only; the children get the same
+// NativeAllocator and docs/performance.md). mallopt acts on this process only; the children get the same
 // settings from GLIBC_TUNABLES, which glibc reads when a process starts.
 VisionR1.Runtime.ThreadWaitPolicy.PreferShortSpinWhenIdle();
 VisionR1.Runtime.NativeAllocator.KeepFreedMemory();

@@ -11,9 +11,9 @@ namespace VisionR1.Runtime;
 /// fault and a zero fill per 4 KiB). <see cref="KeepFreedMemory"/> raises both thresholds so freed tensor
 /// memory stays in the process for the next step. The cost: the resident size stays at its peak.
 /// <para>
-/// Even so, glibc spends a large share of a small model's step finding blocks in its free lists (about a tenth of the
-/// base pre-training step's CPU time in <c>_int_malloc</c>, 2 Dec 2026). tcmalloc serves the same requests from
-/// per-size free lists: the base stage's median step fell from 0.48 s to 0.35–0.36 s with it (benchmarks/NOTES.md). A
+/// Even so, glibc spends a large share of a small model's step finding blocks in its free lists (<c>_int_malloc</c>).
+/// tcmalloc serves the same requests from per-size free lists, and small-model training steps run markedly faster with
+/// it (docs/performance.md gives the figures). A
 /// malloc can only be replaced before the process starts (<c>LD_PRELOAD</c>), so <see cref="PreferTcmalloc"/> restarts
 /// the process in place (<c>execve</c>, same process id, arguments, standard streams and environment) with tcmalloc
 /// preloaded when the system has it (Debian and Ubuntu: <c>libtcmalloc-minimal4</c>; Fedora: <c>gperftools-libs</c>).

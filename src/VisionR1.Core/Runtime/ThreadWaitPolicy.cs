@@ -8,14 +8,14 @@ namespace VisionR1.Runtime;
 /// when the native library loads, so an application chooses at start-up, before its first tensor call.
 /// <list type="bullet">
 /// <item><b>Long spin</b> (libgomp's default, about 300,000 spins; <c>OMP_WAIT_POLICY=ACTIVE</c> spins for ever): on a
-/// machine with more runnable threads than cores a spinning worker holds a core that another worker needs; a bf16
-/// training step of 0.15 s took 7–12 s next to two busy processes on the 2-core machine.</item>
+/// machine with more runnable threads than cores a spinning worker holds a core that another worker needs, and a short
+/// training step can take tens of times longer next to busy processes.</item>
 /// <item><b>Passive</b> (<c>OMP_WAIT_POLICY=PASSIVE</c>): workers sleep on a futex and every parallel region pays a
-/// wake-up; on the idle machine the same step took 0.205 s instead of 0.139 s.</item>
+/// wake-up, which slows small steps on an idle machine.</item>
 /// <item><b>Short spin</b> (<c>GOMP_SPINCOUNT=20000</c>): back-to-back parallel regions find the workers awake, and a
-/// worker that waits longer goes to sleep: 0.145 s idle, 0.33 s next to two busy processes (passive: 0.27 s).</item>
+/// worker that waits longer goes to sleep: close to the long spin when idle, close to passive when busy.</item>
 /// </list>
-/// See benchmarks/NOTES.md for the measurements.
+/// docs/performance.md gives the measurements.
 /// </summary>
 public static class ThreadWaitPolicy
 {

@@ -8,8 +8,8 @@ namespace VisionR1.Model.Layers;
 /// softmax(q·kᵀ / √d + mask)·v for the text and vision attention. fp32 (and any non-CPU device) goes to
 /// <c>scaled_dot_product_attention</c>. bf16/fp16 on the CPU runs the product explicitly, as transformers'
 /// eager attention does: scores in the weight dtype, softmax in fp32, probabilities cast back. libtorch's
-/// CPU SDPA backward in bf16 is about 4× slower than this (16×4×128×64 causal, forward + backward:
-/// 24 ms vs 6–7 ms; see benchmarks/NOTES.md), while the two matmuls here run on the bf16 GEMM.
+/// CPU SDPA backward in bf16 is several times slower than this (docs/performance.md), while the two matmuls here
+/// run on the bf16 GEMM.
 /// </summary>
 internal static class AttentionKernel
 {
