@@ -59,7 +59,7 @@ public sealed class RemoteRolloutTests : IDisposable
         SyncEverySteps = syncEvery,
     };
 
-    private LocalRolloutServer Server(bool lora = false) => new(Policy(lora), Template(), ModelName, ModelPath);
+    private LocalRolloutServer Server(bool lora = false) => new(Policy(lora), Template(), ModelName, ModelPath) { SglangDeterministic = true };
 
     private RemoteRolloutEngine Remote(LocalRolloutServer server, RolloutServer kind, WeightSyncMode sync, int maxRetries = 4, TimeSpan? timeout = null) =>
         new(new RemoteRolloutOptions
