@@ -39,6 +39,9 @@ public sealed class QwenPolicy : IPolicyModel
     /// <inheritdoc />
     public nn.Module Module => Model;
 
+    /// <inheritdoc />
+    public int? VocabularySize => Model.Config.Text.VocabSize;
+
     /// <summary>The attached LoRA adapter, or null for full fine-tuning.</summary>
     public LoraAdapters? Lora { get; private set; }
 

@@ -70,11 +70,11 @@ public enum ContentFormat
 /// It samples completion by completion through <see cref="IPolicyModel.Generate"/> and reports the log-probs of the sampled
 /// tokens as the trainer computes them (<see cref="CompletionLogProbs.Compute"/> on the one sequence, module in train mode), so a
 /// synced server and a trainer with micro-batches of one agree. Requests are served one at a time (one model); faults are injected
-/// per (request, attempt), where a request is named by its id without the engine's retry suffix. The server owns the policy.
+/// per (request, attempt), where a request is named by its id without the engine's attempt suffix. The server owns the policy.
 /// </remarks>
 internal sealed class LocalRolloutServer : IAsyncDisposable
 {
-    private static readonly Regex RetrySuffix = new(@"-retry\d+$", RegexOptions.CultureInvariant);
+    private static readonly Regex AttemptSuffix = new(@"\.[0-9a-f]+\.\d+$", RegexOptions.CultureInvariant);
     private readonly HttpListener _listener = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -126,7 +126,7 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
     /// <summary>When set, adapter loads answer this HTTP status without loading.</summary>
     public int? AdapterLoadStatus { get; set; }
 
-    /// <summary>Attempts per request (the request id without the engine's retry suffix).</summary>
+    /// <summary>Attempts per request (the request id without the engine's attempt suffix).</summary>
     public ConcurrentDictionary<string, int> Hits { get; } = new();
 
     /// <summary>Completions answered with 200 per request.</summary>
@@ -320,7 +320,7 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
         }
         try
         {
-            await CompleteInFlightAsync(ctx, body, sglang, RetrySuffix.Replace(wireId, "")).ConfigureAwait(false);
+            await CompleteInFlightAsync(ctx, body, sglang, AttemptSuffix.Replace(wireId, "")).ConfigureAwait(false);
         }
         finally
         {

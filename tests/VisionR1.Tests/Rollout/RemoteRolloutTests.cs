@@ -253,7 +253,7 @@ public sealed class RemoteRolloutTests : IDisposable
         server.Faults = (id, _) => id == "vr1-s0-r0-p1-k1" ? fault : ServerFault.None;
         var error = await Assert.ThrowsAsync<RolloutEngineException>(() => engine.GenerateAsync(Request()));
         Assert.Equal("vr1-s0-r0-p1-k1", error.RequestId);
-        Assert.StartsWith("Rollout request vr1-s0-r0-p1-k1: ", error.Message);
+        Assert.StartsWith($"Rollout request vr1-s0-r0-p1-k1 ({kind.ToString().ToLowerInvariant()} at {server.BaseUrl}): ", error.Message);
         Assert.Contains(expected, error.Message);
         Assert.Equal(1, server.Hits["vr1-s0-r0-p1-k1"]);
     }
