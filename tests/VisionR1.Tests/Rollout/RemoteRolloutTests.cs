@@ -120,7 +120,7 @@ public sealed class RemoteRolloutTests : IDisposable
             // The same tokens give the same loss, KL and gradient norm up to float rounding. The rounding is not bit-stable: this
             // test awaits, so its two halves may run on different pool threads, and a thread first used while TensorWorkers
             // (another test, side by side) had lowered libtorch's thread count can keep the lower count, which changes the order of
-            // the sums (the likely cause of one failure on a loaded machine, 3 Dec). A wrong weight version or advantage moves them by far more.
+            // the sums. A wrong weight version or advantage moves them by far more.
             AssertClose(local[step].Loss, remote[step].Loss);
             AssertClose(local[step].Kl, remote[step].Kl);
             AssertClose(local[step].GradNorm, remote[step].GradNorm);

@@ -144,15 +144,22 @@ internal sealed class WeightPublisher(RemoteCalls calls, ServerDialect dialect)
             else if ((int)status is >= 200 and < 300) _modelInfoPath = "model_info";
         }
         else (status, text) = await calls.ControlAsync(HttpMethod.Get, _modelInfoPath, null, _modelInfoPath, cancellationToken).ConfigureAwait(false);
-        string? path = null;
+        string? path = null, served = null;
         if ((int)status is >= 200 and < 300)
         {
-            try { path = JsonNode.Parse(text)?["model_path"]?.GetValue<string>(); }
+            try
+            {
+                var info = JsonNode.Parse(text);
+                path = info?["model_path"]?.GetValue<string>();
+                served = info?["weight_version"]?.GetValue<string>();
+            }
             catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException) { }
         }
-        if (path is null || !string.Equals(Path.GetFullPath(path), ServedPath, StringComparison.Ordinal))
-            throw new RolloutEngineException($"The server at {_options.BaseUrl} serves the model at '{path ?? $"(no model_path: HTTP {(int)status} {RemoteCalls.Snippet(text)})"}', " +
-                $"not weight version {version} at '{ServedPath}'. It may have restarted: publish the weights again before sampling.");
+        string expected = $"{_options.VersionPrefix}-v{version}";
+        if (path is null || !string.Equals(Path.GetFullPath(path), ServedPath, StringComparison.Ordinal) || (served is not null && served != expected))
+            throw new RolloutEngineException($"The server at {_options.BaseUrl} serves the model at '{path ?? $"(no model_path: HTTP {(int)status} {RemoteCalls.Snippet(text)})"}'" +
+                (served is null ? "" : $" as weight version '{served}'") + $", not weight version {version} ('{expected}') at '{ServedPath}'. " +
+                "It may have restarted: publish the weights again before sampling.");
     }
 
     private async Task<List<string>> ListModelsAsync(CancellationToken cancellationToken)
