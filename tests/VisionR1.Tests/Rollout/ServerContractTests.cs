@@ -20,47 +20,26 @@ namespace VisionR1.Tests.Rollout;
 /// </summary>
 public sealed class ServerContractTests : IDisposable
 {
-    private const string ModelName = "tiny-qwen";
-    private static readonly ByteLevelBpeTokenizer Tokenizer = CompactTokenizerTrainer.TrainDefault();
-    private static readonly LoraConfig Lora = new() { Rank = 4, Alpha = 8, TargetModules = [LoraConfig.AllLinear] };
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("vr1-contract-");
 
     public ServerContractTests() => VisionR1Runtime.Initialize("cpu", threads: 1);
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    private static ChatTemplate Template() => new(Tokenizer, ChatTemplateOptions.NoSystemPrompt);
+    private static ChatTemplate Template() => RolloutFixture.Template();
 
-    private static QwenPolicy Policy(bool lora = true)
-    {
-        var model = new Qwen25VLModel(Qwen25VLPresets.Tiny, CPU);
-        model.InitializeWeights(1);
-        var policy = new QwenPolicy(model);
-        if (lora) policy.AttachLora(Lora, 7);
-        return policy;
-    }
+    private static QwenPolicy Policy(bool lora = true) => RolloutFixture.Policy(lora);
 
     /// <summary>A server as started by the docs (<c>--generation-config vllm</c>: no model defaults) unless <paramref name="modelDefaults"/>.</summary>
     private static LocalRolloutServer Server(bool modelDefaults = false)
     {
-        var server = new LocalRolloutServer(Policy(lora: false), Template(), ModelName, "/models/tiny-qwen");
+        var server = new LocalRolloutServer(Policy(lora: false), Template(), RolloutFixture.ModelName, RolloutFixture.ModelPath);
         if (!modelDefaults) server.GenerationConfig.Clear();
         return server;
     }
 
     private RemoteRolloutEngine Remote(LocalRolloutServer server, RolloutServer kind, WeightSyncMode sync = WeightSyncMode.Lora, TimeSpan? timeout = null) =>
-        new(new RemoteRolloutOptions
-        {
-            BaseUrl = server.BaseUrl,
-            Model = ModelName,
-            Server = kind,
-            WeightSync = sync,
-            SharedDirectory = Path.Combine(_dir.FullName, "shared"),
-            MaxConcurrency = 4,
-            MaxRetries = 3,
-            RetryDelay = TimeSpan.FromMilliseconds(10),
-            RequestTimeout = timeout ?? TimeSpan.FromMinutes(2),
-        }, Template());
+        RolloutFixture.Remote(server, Path.Combine(_dir.FullName, "shared"), kind, sync, maxRetries: 3, timeout);
 
     private static readonly byte[][] Pictures =
     [
@@ -77,7 +56,7 @@ public sealed class ServerContractTests : IDisposable
     private static RolloutRequest Request(IReadOnlyList<GrpoPrompt> prompts, SamplingSettings? settings = null) =>
         new(prompts, 2, settings ?? new SamplingSettings(5), Seed: 11, new RolloutStep(0, 0, null));
 
-    private static List<long[]> Tokens(RolloutResult result) => result.Samples.Select(s => s.Tokens).ToList();
+    private static List<long[]> Tokens(RolloutResult result) => RolloutFixture.Tokens(result);
 
     private static List<long[]> Local(QwenPolicy policy, RolloutRequest request)
     {
