@@ -10,6 +10,8 @@ namespace VisionR1.Tests.Rollout;
 /// </summary>
 public sealed class LaunchCommandTests
 {
+    // The flag lists below were read in the servers' sources by symbol (the stored copies were searched, not checked out, so no line
+    // numbers are recorded); each names the file and the class whose field defines the flag.
     // vLLM (vllm-project/vllm): `vllm serve` builds its parser from dataclass fields, each field f becoming --f with dashes.
     //   vllm/entrypoints/openai/cli_args.py, FrontendArgs: host, port, api_key, chat_template, chat_template_content_format
     //     ("auto" | "string" | "openai", ChatTemplateContentFormatOption).
