@@ -3,6 +3,8 @@ using VisionR1.Grpo.Advantages;
 using VisionR1.Grpo.Loss;
 using VisionR1.Runtime;
 using static TorchSharp.torch;
+using VisionR1.Grpo.Policies;
+using VisionR1.Grpo.Rewards;
 
 namespace VisionR1.Benchmarks;
 
@@ -87,11 +89,11 @@ public class GrpoStepBenchmarks
         model.InitializeWeights(1);
         _policy = new VisionR1.Grpo.Policies.QwenPolicy(model);
         var prompts = Enumerable.Range(0, 64)
-            .Select(i => new VisionR1.Grpo.Rollout.GrpoPrompt($"p{i}", $"What is {i} plus {i}? Think step by step.", (2 * i).ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .Select(i => new VisionR1.Grpo.Policies.GrpoPrompt($"p{i}", $"What is {i} plus {i}? Think step by step.", (2 * i).ToString(System.Globalization.CultureInfo.InvariantCulture)))
             .ToList();
         var encoder = new VisionR1.Grpo.Policies.ChatPromptEncoder(new VisionR1.Inputs.ChatTemplate(tokenizer, VisionR1.Inputs.ChatTemplateOptions.NoSystemPrompt));
         _trainer = new VisionR1.Grpo.Training.GrpoTrainer(_policy, encoder, tokenizer,
-            [new VisionR1.Grpo.Rollout.WeightedReward(new VisionR1.Grpo.Rewards.HardFormatResultReward())], prompts,
+            [new VisionR1.Grpo.Rewards.WeightedReward(new VisionR1.Grpo.Rewards.HardFormatResultReward())], prompts,
             new VisionR1.Grpo.Training.GrpoOptions
             {
                 Schedule = VisionR1.Grpo.Schedule.PtstSchedule.Single(64, 8, 1_000_000),

@@ -165,7 +165,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, runtime.Precision.IsBf16);
         scale.Apply(policy, options.Seed, stderr);
         var encoder = new ChatPromptEncoder(template, images);
-        using var engine = rollout is null ? null : new RemoteRolloutEngine(rollout, template);
+        using var engine = rollout is null ? null : new RemoteRolloutEngine(rollout, template, images: images);
         using var trainer = new GrpoTrainer(policy, encoder, tokenizer, [new WeightedReward(rewardFunction)], data, options, rolloutEngine: engine);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"grpo: {data.Count} problems ({report.Skipped.Count} skipped), schedule {schedule}, reward {rewardFunction.Name}, device {runtime.Device.type.ToString().ToLowerInvariant()}, rollout {trainer.RolloutEngine.Name}"));
         long? from = resume ? trainer.TryResume()?.Step : null;

@@ -24,6 +24,7 @@ using VisionR1.Recipe;
 using VisionR1.Runtime;
 using VisionR1.Text;
 using static TorchSharp.torch;
+using VisionR1.Grpo.Policies;
 
 namespace VisionR1.Trainer.Pipeline;
 

@@ -30,7 +30,7 @@ namespace VisionR1.Model;
 /// var generator = new CompletionGenerator(model);
 /// var result = generator.Generate(prompts, new GenerationOptions { MaxNewTokens = 1024, Seed = 1 }, samplesPerPrompt: 8);
 /// using var batch = CompletionBatchBuilder.FromGeneration(model, prompts, result);
-/// using var logProbs = model.ComputeTokenLogProbs(batch, temperature: 1.0); // (B·G, C), differentiable
+/// using var logProbs = model.ComputeTokenLogProbs(batch, temperature: 1.0); // (B·G, C), differentiable (Qwen25VLLogProbs)
 /// </code>
 /// </example>
 public sealed class Qwen25VLModel : nn.Module
@@ -212,7 +212,7 @@ public sealed class Qwen25VLModel : nn.Module
         long imageTokens = imageMask is null ? 0 : imageMask.sum().item<long>();
         if (prefill && pixelValues is not null)
         {
-            var features = EncodeImages(pixelValues.to(Device), ReadGrids(imageGridThw));
+            var (features, _) = EncodeImages(pixelValues.to(Device), ReadGrids(imageGridThw));
             if (features.shape[0] != imageTokens)
                 throw new ArgumentException(
                     $"The batch has {imageTokens} image <|image_pad|> tokens but its images give {features.shape[0]} features; each image needs t·h·w/{Config.Vision.SpatialMergeUnit} pad tokens after <|vision_start|>.");
@@ -254,72 +254,11 @@ public sealed class Qwen25VLModel : nn.Module
     }
 
     /// <summary>
-    /// Log-probabilities (and, if asked, entropies) of the completion tokens that end each row of
-    /// <paramref name="sequences"/>: its ids are prompt (left-padded) followed by
-    /// <paramref name="completionLength"/> completion tokens (right-padded, mask 0 after the end).
-    /// Positions are computed over the whole prompt + completion. The LM head is applied in chunks
-    /// of <paramref name="chunkSize"/> positions and only each position's chosen logit and
-    /// log-sum-exp are kept, so no (B, C, V) log-softmax is materialised (the chunks' logits are
-    /// still saved for backward when gradients are on). Values at padded completion positions are
-    /// meaningless; mask them with the completion mask.
+    /// The prefill of a prompt + completion sequence for scoring: hidden states only, with the columns from
+    /// <paramref name="textOnlyFrom"/> on read as text even where a sampled token happens to be <c>&lt;|image_pad|&gt;</c>.
     /// </summary>
-    /// <param name="sequences">Prompt + completion batch.</param>
-    /// <param name="completionLength">C: the number of trailing columns that are completion tokens.</param>
-    /// <param name="temperature">Logits are divided by it (grpo.md: log-probs on logits / sampling temperature).</param>
-    /// <param name="computeEntropy">Also return the (detached) entropy per position.</param>
-    /// <param name="chunkSize">Positions per LM-head chunk.</param>
-    public TokenLogProbs ComputeTokenLogProbs(MultimodalBatch sequences, int completionLength, double temperature = 1.0,
-        bool computeEntropy = false, int chunkSize = 64)
-    {
-        ArgumentNullException.ThrowIfNull(sequences);
-        long total = sequences.SequenceLength;
-        if (completionLength < 1 || completionLength >= total)
-            throw new ArgumentOutOfRangeException(nameof(completionLength), $"Completion length {completionLength} must be in 1..{total - 1} (the sequence has {total} columns).");
-        if (temperature <= 0) throw new ArgumentOutOfRangeException(nameof(temperature), "Temperature must be positive.");
-        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
-
-        using var scope = NewDisposeScope();
-        // Completion columns are text even if a sampled token happens to be <|image_pad|>.
-        using var output = Forward(sequences.InputIds, sequences.AttentionMask, sequences.PixelValues, sequences.ImageGridThw, null, LogitsMode.None,
-            checked((int)(total - completionLength)));
-        var hidden = output.HiddenStates.narrow(1, total - completionLength - 1, completionLength);
-        var targets = sequences.InputIds.to(Device).narrow(1, total - completionLength, completionLength);
-        var logProbs = new List<Tensor>();
-        var entropies = new List<Tensor>();
-        for (long start = 0; start < completionLength; start += chunkSize)
-        {
-            long len = Math.Min(chunkSize, completionLength - start);
-            var logits = Logits(hidden.narrow(1, start, len));
-            if (temperature != 1.0) logits = Scalars.Div(logits, temperature);
-            var lse = logits.logsumexp(-1, keepdim: false);
-            var chosen = logits.gather(-1, targets.narrow(1, start, len).unsqueeze(-1)).squeeze(-1);
-            logProbs.Add(chosen - lse);
-            if (computeEntropy)
-            {
-                using var _ = no_grad();
-                var d = logits.detach();
-                var l = lse.detach();
-                var p = (d - l.unsqueeze(-1)).exp();
-                entropies.Add(l - (p * d).sum(-1));
-            }
-        }
-        var lp = cat(logProbs, 1).MoveToOuterDisposeScope();
-        var ent = computeEntropy ? cat(entropies, 1).MoveToOuterDisposeScope() : null;
-        return new TokenLogProbs(lp, ent);
-    }
-
-    /// <summary>
-    /// Log-probabilities (and optionally entropies) of the completion tokens of a
-    /// <see cref="CompletionBatch"/> (from <c>MultimodalCollator.CollateCompletions</c> or
-    /// <see cref="Generation.CompletionBatchBuilder.FromGeneration"/>): (B, C) for the columns
-    /// from <see cref="CompletionBatch.PromptLength"/> on; mask them with
-    /// <c>CompletionMask[:, PromptLength:]</c>.
-    /// </summary>
-    public TokenLogProbs ComputeTokenLogProbs(CompletionBatch batch, double temperature = 1.0, bool computeEntropy = false, int chunkSize = 64)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        return ComputeTokenLogProbs(batch.Inputs, batch.CompletionLength, temperature, computeEntropy, chunkSize);
-    }
+    internal Qwen25VLOutput ForwardForScoring(MultimodalBatch sequences, int textOnlyFrom) =>
+        Forward(sequences.InputIds, sequences.AttentionMask, sequences.PixelValues, sequences.ImageGridThw, null, LogitsMode.None, textOnlyFrom);
 
     /// <summary>(B, 1, T, S) bool: causal over absolute positions, real keys only; every query also sees itself so padded rows stay finite.</summary>
     private Tensor AttentionMask(Tensor mask, long past, long t)
@@ -341,79 +280,16 @@ public sealed class Qwen25VLModel : nn.Module
     }
 
     /// <summary>
-    /// The vision tower over a batch's images. Where no gradient reaches the tower (its parameters frozen, as in GRPO and the
-    /// cold-start SFT, or gradients off), an image that occurs several times (the G completions of a GRPO group share their
-    /// prompt's image) is encoded once and its features are repeated: the tower's cost then follows the distinct images, not the
-    /// rows. Duplicates are found by a fingerprint of each image's patches and confirmed by exact comparison.
+    /// The vision tower over a batch's images, and how many it encoded. Where no gradient reaches the tower (its parameters frozen,
+    /// as in GRPO and the cold-start SFT, or gradients off), an image that occurs several times is encoded once
+    /// (<see cref="DistinctImages"/>); otherwise every image goes through the tower.
     /// </summary>
-    internal Tensor EncodeImages(Tensor pixels, IReadOnlyList<(long T, long H, long W)> grids)
+    internal (Tensor Features, int Encoded) EncodeImages(Tensor pixels, IReadOnlyList<(long T, long H, long W)> grids)
     {
-        LastEncodedImages = grids.Count;
         if (grids.Count < 2 || (is_grad_enabled() && VisionParameters.Any(p => p.Parameter.requires_grad)))
-            return visual.Forward(pixels, grids);
-        using var scope = NewDisposeScope();
-        int unit = Config.Vision.SpatialMergeUnit;
-        var patches = grids.Select(g => g.T * g.H * g.W).ToArray();
-        var offsets = new long[grids.Count];
-        for (int i = 1; i < grids.Count; i++) offsets[i] = offsets[i - 1] + patches[i - 1];
-        // Pixels that disagree with the grids: the tower's own check names the mismatch.
-        if (pixels.dim() != 2 || pixels.shape[0] != offsets[^1] + patches[^1]) return visual.Forward(pixels, grids).MoveToOuterDisposeScope();
-
-        // Two fingerprints per image: its patches' values weighted by two fixed patterns, summed per image.
-        long dim = pixels.shape[1];
-        var weights = stack([Scalars.Arange(1, dim + 1, 1, ScalarType.Float32, pixels.device).sin(),
-            Scalars.Arange(1, dim + 1, 1, ScalarType.Float32, pixels.device).cos()], 1);
-        var owner = tensor(Enumerable.Range(0, grids.Count).SelectMany(i => Enumerable.Repeat((long)i, (int)patches[i])).ToArray(), device: pixels.device);
-        using var one = 1.ToScalar();
-        var perImage = zeros([grids.Count, 2], ScalarType.Float32, pixels.device)
-            .index_add_(0, owner, pixels.to_type(ScalarType.Float32).matmul(weights), one);
-        using var host = perImage.to(CPU);
-        var fp = host.data<float>().ToArray();
-
-        var representative = new int[grids.Count];
-        var firstByKey = new Dictionary<(long, long, long, float, float), List<int>>();
-        var unique = new List<int>();
-        for (int i = 0; i < grids.Count; i++)
-        {
-            var key = (grids[i].T, grids[i].H, grids[i].W, fp[2 * i], fp[2 * i + 1]);
-            representative[i] = -1;
-            if (firstByKey.TryGetValue(key, out var candidates))
-                foreach (int c in candidates)
-                    if (pixels.narrow(0, offsets[c], patches[c]).eq(pixels.narrow(0, offsets[i], patches[i])).all().item<bool>())
-                    {
-                        representative[i] = c;
-                        break;
-                    }
-            if (representative[i] >= 0) continue;
-            representative[i] = i;
-            unique.Add(i);
-            if (candidates is null) firstByKey[key] = [i];
-            else candidates.Add(i);
-        }
-        if (unique.Count == grids.Count) return visual.Forward(pixels, grids).MoveToOuterDisposeScope();
-
-        LastEncodedImages = unique.Count;
-        var uniquePixels = cat(unique.Select(i => pixels.narrow(0, offsets[i], patches[i])).ToList(), 0);
-        var features = visual.Forward(uniquePixels, unique.Select(i => grids[i]).ToList());
-        // Row of each distinct image's first feature, then every image's rows in order.
-        var start = new long[grids.Count];
-        long at = 0;
-        foreach (int i in unique)
-        {
-            start[i] = at;
-            at += patches[i] / unit;
-        }
-        var rows = new List<long>();
-        for (int i = 0; i < grids.Count; i++)
-            for (long r = 0; r < patches[i] / unit; r++) rows.Add(start[representative[i]] + r);
-        return features.index_select(0, tensor(rows.ToArray(), device: features.device)).MoveToOuterDisposeScope();
+            return (visual.Forward(pixels, grids), grids.Count);
+        return DistinctImages.Encode(visual, pixels, grids, Config.Vision.SpatialMergeUnit);
     }
-
-    /// <summary>
-    /// Images the vision tower encoded in the last forward pass with images (after <see cref="EncodeImages"/> removed duplicates);
-    /// a diagnostic for tests, not synchronized: generation chunks or training micro-batches running side by side overwrite it.
-    /// </summary>
-    internal int LastEncodedImages { get; private set; }
 
     private static List<(long T, long H, long W)> ReadGrids(Tensor? grid)
     {

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using VisionR1.Grpo.Rollout;
 using VisionR1.Inputs;
 
 namespace VisionR1.Grpo.Policies;

@@ -41,6 +41,12 @@ public interface IPolicyModel : IDisposable
     /// </summary>
     IPolicyModel CreateReference() => CreateFrozenCopy();
 
+    /// <summary>
+    /// The number of token ids the model scores (its LM head's rows), or null when unknown: ids a remote rollout server answers must
+    /// lie below it.
+    /// </summary>
+    int? VocabularySize => null;
+
     /// <summary>Writes the weights (and whatever else is needed to load them again) into <paramref name="directory"/>.</summary>
     void SaveWeights(string directory);
 

@@ -1,4 +1,3 @@
-using VisionR1.Grpo.Rollout;
 using VisionR1.Inputs;
 
 namespace VisionR1.Grpo.Policies;

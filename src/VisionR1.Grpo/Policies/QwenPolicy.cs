@@ -11,7 +11,7 @@ namespace VisionR1.Grpo.Policies;
 
 /// <summary>
 /// The Qwen2.5-VL model of VisionR1.Core as a GRPO/SFT policy: chunked log-probabilities
-/// (<see cref="Qwen25VLModel.ComputeTokenLogProbs(MultimodalBatch, int, double, bool, int)"/>, no full-vocabulary log-softmax), KV-cache sampling of G
+/// (<see cref="Qwen25VLLogProbs.ComputeTokenLogProbs(Qwen25VLModel, MultimodalBatch, int, double, bool, int)"/>, no full-vocabulary log-softmax), KV-cache sampling of G
 /// completions per prompt (<see cref="CompletionGenerator"/>), weights in the Hugging Face layout
 /// (<see cref="CheckpointSaver"/> / <see cref="CheckpointLoader"/>). The vision tower is every parameter named
 /// <c>visual.*</c> (encoder and merger). With a LoRA adapter (<see cref="AttachLora"/>, <see cref="LoadLora"/>) only the
@@ -38,6 +38,9 @@ public sealed class QwenPolicy : IPolicyModel
 
     /// <inheritdoc />
     public nn.Module Module => Model;
+
+    /// <inheritdoc />
+    public int? VocabularySize => Model.Config.Text.VocabSize;
 
     /// <summary>The attached LoRA adapter, or null for full fine-tuning.</summary>
     public LoraAdapters? Lora { get; private set; }

@@ -11,6 +11,7 @@ using VisionR1.Problems;
 using VisionR1.Recipe;
 using VisionR1.Text;
 using static TorchSharp.torch;
+using VisionR1.Grpo.Rewards;
 
 namespace VisionR1.Grpo.Recipe;
 

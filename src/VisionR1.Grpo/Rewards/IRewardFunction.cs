@@ -1,5 +1,5 @@
-using VisionR1.Grpo.Rollout;
 using VisionR1.Problems;
+using VisionR1.Grpo.Policies;
 
 namespace VisionR1.Grpo.Rewards;
 

@@ -1,5 +1,4 @@
 using VisionR1.Answers;
-using VisionR1.Grpo.Rollout;
 
 namespace VisionR1.Grpo.Rewards;
 

@@ -1,3 +1,5 @@
+using VisionR1.Grpo.Policies;
+
 namespace VisionR1.Grpo.Rollout;
 
 /// <summary>The G completions of one prompt.</summary>

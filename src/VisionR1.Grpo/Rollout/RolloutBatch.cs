@@ -1,5 +1,6 @@
 using VisionR1.Grpo.Advantages;
 using static TorchSharp.torch;
+using VisionR1.Grpo.Policies;
 
 namespace VisionR1.Grpo.Rollout;
 

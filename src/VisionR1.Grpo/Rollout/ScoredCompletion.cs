@@ -1,3 +1,5 @@
+using VisionR1.Grpo.Policies;
+
 namespace VisionR1.Grpo.Rollout;
 
 /// <summary>One sampled and scored completion.</summary>

@@ -11,6 +11,7 @@ using VisionR1.Grpo.Schedule;
 using VisionR1.Runtime;
 using VisionR1.Text;
 using static TorchSharp.torch;
+using VisionR1.Grpo.Rewards;
 
 namespace VisionR1.Grpo.Training;
 

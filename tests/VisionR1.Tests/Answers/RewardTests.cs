@@ -2,6 +2,7 @@ using VisionR1.Answers;
 using VisionR1.Grpo.Rewards;
 using VisionR1.Grpo.Rollout;
 using VisionR1.Problems;
+using VisionR1.Grpo.Policies;
 
 namespace VisionR1.Tests.Answers;
 

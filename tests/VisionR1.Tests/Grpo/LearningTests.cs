@@ -6,6 +6,7 @@ using VisionR1.Grpo.Training;
 using VisionR1.Runtime;
 using VisionR1.Tests.Grpo.Fixtures;
 using Xunit.Abstractions;
+using VisionR1.Grpo.Rewards;
 
 namespace VisionR1.Tests.Grpo;
 

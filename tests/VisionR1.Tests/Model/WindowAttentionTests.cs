@@ -72,29 +72,30 @@ public sealed class WindowAttentionTests
 
         using (no_grad())
         {
-            var shared = model.EncodeImages(pixels, grids);
-            Assert.Equal(3, model.LastEncodedImages);
+            var (shared, encoded) = model.EncodeImages(pixels, grids);
+            Assert.Equal(3, encoded);
             Assert.True(ModelTestData.MaxAbsDiff(shared, separately) < 1e-5f);
         }
 
         // Gradients on and the tower trainable: every image goes through the tower, with a graph.
-        var trained = model.EncodeImages(pixels, grids);
-        Assert.Equal(5, model.LastEncodedImages);
+        var (trained, trainedEncoded) = model.EncodeImages(pixels, grids);
+        Assert.Equal(5, trainedEncoded);
         Assert.True(trained.requires_grad);
         Assert.True(ModelTestData.MaxAbsDiff(trained.detach(), separately) < 1e-5f);
 
         // Gradients on but the tower frozen (GRPO, cold-start SFT): shared again.
         model.FreezeVision();
-        var frozen = model.EncodeImages(pixels, grids);
-        Assert.Equal(3, model.LastEncodedImages);
+        var (frozen, frozenEncoded) = model.EncodeImages(pixels, grids);
+        Assert.Equal(3, frozenEncoded);
         Assert.False(frozen.requires_grad);
         Assert.True(ModelTestData.MaxAbsDiff(frozen, separately) < 1e-5f);
 
         // Images that differ in one value are not shared.
         var nearA = a.clone();
         nearA[0, 0] = nearA[0, 0] + 1e-3f;
-        using (no_grad()) model.EncodeImages(cat([a, nearA], 0), [(1, 8, 8), (1, 8, 8)]);
-        Assert.Equal(2, model.LastEncodedImages);
+        int distinct;
+        using (no_grad()) (_, distinct) = model.EncodeImages(cat([a, nearA], 0), [(1, 8, 8), (1, 8, 8)]);
+        Assert.Equal(2, distinct);
     }
 
     private static Tensor VisionFeatures(Qwen25VLConfig config, Tensor pixels, Tensor grids, int seed)

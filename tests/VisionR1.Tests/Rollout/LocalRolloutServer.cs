@@ -4,10 +4,12 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using VisionR1.Grpo.Policies;
 using VisionR1.Grpo.Rollout;
 using VisionR1.Inputs;
 using VisionR1.Model.Lora;
+using VisionR1.Problems;
 using static TorchSharp.torch;
 
 namespace VisionR1.Tests.Rollout;
@@ -28,20 +30,51 @@ public enum ServerFault
     ShortTokenIds,
     /// <summary>Answers nothing for longer than the client's deadline, then drops the connection.</summary>
     Stall,
+    /// <summary>Answers 200 without <c>prompt_token_ids</c> (vLLM) / <c>prompt_tokens</c> (SGLang).</summary>
+    MissingPromptIds,
+    /// <summary>Answers 200 without <c>token_ids</c> (a vLLM that ignored <c>return_token_ids</c>).</summary>
+    MissingTokenIds,
+    /// <summary>Answers 200 with the first token replaced by id 1,000,000,000 (outside any vocabulary).</summary>
+    TokenOutsideVocabulary,
+    /// <summary>Answers 200 with the first log-prob at vLLM's clamp for −∞ (−9999).</summary>
+    ClampedLogProb,
+}
+
+/// <summary>How a vLLM server renders a user turn whose content is a list of parts (vLLM's <c>--chat-template-content-format</c>).</summary>
+public enum ContentFormat
+{
+    /// <summary>
+    /// "string": the parts are flattened into one string, each image as its placeholder, joined to the text by "\n"
+    /// (what vLLM detects for a template that reads <c>message['content']</c> as a string).
+    /// </summary>
+    String,
+    /// <summary>"openai": the parts go to the template as a list, each image rendered by the template where it stands.</summary>
+    Openai,
 }
 
 /// <summary>
-/// A real HTTP server on 127.0.0.1 implementing the documented endpoints a rollout engine uses, over the library's own model:
-/// vLLM's <c>/v1/chat/completions</c> (token ids through <c>return_tokens_as_token_ids</c>, <c>return_token_ids</c>, log-probs),
-/// <c>/v1/models</c>, <c>/v1/load_lora_adapter</c>, <c>/v1/unload_lora_adapter</c>; SGLang's <c>/generate</c>,
-/// <c>/load_lora_adapter</c>, <c>/unload_lora_adapter</c>, <c>/update_weights_from_disk</c>, <c>/get_model_info</c>.
-/// It samples completion by completion with the request's seed through <see cref="IPolicyModel.Generate"/> and reports the log-probs
-/// of the sampled tokens as the trainer computes them (<see cref="CompletionLogProbs.Compute"/> on the one sequence, module in train
-/// mode with gradients on), so a synced server and a trainer with micro-batches of one agree bit for bit. Requests are served one at
-/// a time (one model); faults are injected per (request id, attempt). The server owns the policy it is given.
+/// A real HTTP server on 127.0.0.1 implementing the endpoints a rollout engine uses, over the library's own model, as strict as the
+/// real servers where they differ from what a client may assume: vLLM's <c>/v1/chat/completions</c> (token ids through
+/// <c>return_tokens_as_token_ids</c> and <c>return_token_ids</c>, log-probs), <c>/v1/models</c>, <c>/v1/load_lora_adapter</c>,
+/// <c>/v1/unload_lora_adapter</c>; SGLang's <c>/generate</c>, <c>/load_lora_adapter</c>, <c>/unload_lora_adapter</c>,
+/// <c>/update_weights_from_disk</c>, <c>/model_info</c> and the deprecated <c>/get_model_info</c>.
 /// </summary>
+/// <remarks>
+/// Like the real servers it
+/// fills every sampling field a request leaves out from a <c>generation_config.json</c> (<see cref="GenerationConfig"/>, by default
+/// the values reported for Qwen2.5-VL-7B-Instruct: top-k 1, repetition penalty 1.05), renders a vLLM user turn with images as its
+/// <see cref="VllmContentFormat"/> says, answers vLLM's expanded prompt ids, ignores SGLang's <c>sampling_seed</c> unless started
+/// deterministic (<see cref="SglangDeterministic"/>) and refuses seeds an int32 cannot hold, and refuses a request id that is
+/// already in flight (vLLM before its PR 27987). Penalties and min-p other than neutral are refused by name: the loopback model
+/// does not implement them, and a real server would sample from another distribution than the trainer's.
+/// It samples completion by completion through <see cref="IPolicyModel.Generate"/> and reports the log-probs of the sampled
+/// tokens as the trainer computes them (<see cref="CompletionLogProbs.Compute"/> on the one sequence, module in train mode), so a
+/// synced server and a trainer with micro-batches of one agree. Requests are served one at a time (one model); faults are injected
+/// per (request, attempt), where a request is named by its id without the engine's attempt suffix. The server owns the policy.
+/// </remarks>
 internal sealed class LocalRolloutServer : IAsyncDisposable
 {
+    private static readonly Regex AttemptSuffix = new(@"\.[0-9a-f]+\.\d+$", RegexOptions.CultureInvariant);
     private readonly HttpListener _listener = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -49,9 +82,11 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
     private readonly ChatPromptEncoder _encoder;
     private readonly SemaphoreSlim _modelGate = new(1);
     private readonly ConcurrentDictionary<Task, byte> _handlers = new();
+    private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Path, Dictionary<string, Tensor> Weights)> _adapters = new(StringComparer.Ordinal);
     private readonly string _initialPath;
     private string? _activeAdapter;
+    private long _serverSeeds = 12345;
 
     public LocalRolloutServer(QwenPolicy policy, ChatTemplate template, string modelName, string modelPath)
     {
@@ -69,13 +104,42 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
     public Uri BaseUrl { get; }
     public string ModelName { get; }
     public string ModelPath { get; private set; }
+    public string? WeightVersion { get; private set; }
     public QwenPolicy Policy => _policy;
 
-    /// <summary>Attempts per request id.</summary>
+    /// <summary>
+    /// What a request's omitted sampling fields become (a model's <c>generation_config.json</c>, vLLM's <c>--generation-config auto</c>
+    /// and SGLang's model sampling defaults). Qwen2.5-VL-7B-Instruct's reported values by default; empty for a server started with
+    /// <c>--generation-config vllm</c>.
+    /// </summary>
+    public Dictionary<string, double> GenerationConfig { get; set; } = new(StringComparer.Ordinal) { ["top_k"] = 1, ["repetition_penalty"] = 1.05 };
+
+    /// <summary>How vLLM renders content parts (vLLM's <c>--chat-template-content-format</c>); "string" unless told.</summary>
+    public ContentFormat VllmContentFormat { get; set; } = ContentFormat.String;
+
+    /// <summary>Whether SGLang honours <c>sampling_seed</c> (<c>--enable-deterministic-inference</c>); otherwise it draws its own seeds.</summary>
+    public bool SglangDeterministic { get; set; }
+
+    /// <summary>When set, only the deprecated <c>/get_model_info</c> is served (an SGLang before <c>/model_info</c>).</summary>
+    public bool LegacyModelInfoOnly { get; set; }
+
+    /// <summary>When set, adapter loads answer this HTTP status without loading.</summary>
+    public int? AdapterLoadStatus { get; set; }
+
+    /// <summary>Attempts per request (the request id without the engine's attempt suffix).</summary>
     public ConcurrentDictionary<string, int> Hits { get; } = new();
 
-    /// <summary>Completions answered with 200 per request id.</summary>
+    /// <summary>Completions answered with 200 per request.</summary>
     public ConcurrentDictionary<string, int> Served { get; } = new();
+
+    /// <summary>Every <c>X-Request-Id</c> received, in order of arrival.</summary>
+    public ConcurrentQueue<string> WireIds { get; } = new();
+
+    /// <summary>Per request, the sampling parameters the server used after filling omitted fields (field → value).</summary>
+    public ConcurrentDictionary<string, IReadOnlyDictionary<string, double>> Effective { get; } = new();
+
+    /// <summary>Deprecated request fields the server was sent ("max_tokens").</summary>
+    public ConcurrentQueue<string> Deprecated { get; } = new();
 
     /// <summary>Requests to the control endpoints, in order ("POST /v1/load_lora_adapter vr1-v0").</summary>
     public ConcurrentQueue<string> ControlCalls { get; } = new();
@@ -98,6 +162,7 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
             _adapters.Clear();
         }
         ModelPath = _initialPath;
+        WeightVersion = null;
     }
 
     private static int FreePort()
@@ -158,7 +223,8 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
                 }
                 case ("POST", "/update_weights_from_disk"):
                 {
-                    var modelPath = JsonNode.Parse(body)!["model_path"]!.GetValue<string>();
+                    var request = JsonNode.Parse(body)!;
+                    var modelPath = request["model_path"]!.GetValue<string>();
                     ControlCalls.Enqueue($"{method} {path} {modelPath}");
                     if (!IgnoreWeightUpdates)
                     {
@@ -167,6 +233,7 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
                         {
                             _policy.LoadWeights(modelPath);
                             ModelPath = modelPath;
+                            WeightVersion = request["weight_version"]?.GetValue<string>();
                         }
                         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException)
                         {
@@ -181,8 +248,10 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
                     await Respond(ctx, 200, new JsonObject { ["success"] = true, ["message"] = "Succeeded to update model weights." }.ToJsonString()).ConfigureAwait(false);
                     return;
                 }
+                case ("GET", "/model_info") when !LegacyModelInfoOnly:
                 case ("GET", "/get_model_info"):
-                    await Respond(ctx, 200, new JsonObject { ["model_path"] = ModelPath, ["is_generation"] = true }.ToJsonString()).ConfigureAwait(false);
+                    ControlCalls.Enqueue($"{method} {path}");
+                    await Respond(ctx, 200, new JsonObject { ["model_path"] = ModelPath, ["is_generation"] = true, ["weight_version"] = WeightVersion ?? "default" }.ToJsonString()).ConfigureAwait(false);
                     return;
                 default:
                     await Respond(ctx, 404, Error($"{method} {path} is not served here.", 404)).ConfigureAwait(false);
@@ -209,6 +278,11 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
         var name = body["lora_name"]!.GetValue<string>();
         var path = body["lora_path"]!.GetValue<string>();
         ControlCalls.Enqueue($"POST {(vllm ? "/v1/" : "/")}load_lora_adapter {name}");
+        if (AdapterLoadStatus is { } status)
+        {
+            await Respond(ctx, status, Error($"Loading lora {name} failed: injected failure", status)).ConfigureAwait(false);
+            return;
+        }
         string? error = null;
         lock (_adapters)
             if (_adapters.ContainsKey(name)) error = $"The lora adapter '{name}' has already been loaded.";
@@ -237,7 +311,25 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
 
     private async Task CompleteAsync(HttpListenerContext ctx, JsonObject body, bool sglang)
     {
-        string id = ctx.Request.Headers["X-Request-Id"] ?? "(none)";
+        string wireId = ctx.Request.Headers["X-Request-Id"] ?? "(none)";
+        WireIds.Enqueue(wireId);
+        if (!_inFlight.TryAdd(wireId, 0))
+        {
+            await Respond(ctx, 400, Error($"Request id {wireId} is already running.", 400)).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await CompleteInFlightAsync(ctx, body, sglang, AttemptSuffix.Replace(wireId, "")).ConfigureAwait(false);
+        }
+        finally
+        {
+            _inFlight.TryRemove(wireId, out _);
+        }
+    }
+
+    private async Task CompleteInFlightAsync(HttpListenerContext ctx, JsonObject body, bool sglang, string id)
+    {
         int attempt = Hits.AddOrUpdate(id, 1, (_, n) => n + 1);
         var fault = Faults?.Invoke(id, attempt) ?? ServerFault.None;
         if (fault == ServerFault.Stall)
@@ -254,24 +346,42 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
         }
 
         string? adapter;
-        string prompt;
+        GrpoPrompt grpoPrompt;
         JsonObject sampling;
         if (sglang)
         {
             adapter = body["lora_path"]?.GetValue<string>();
             string text = body["text"]!.GetValue<string>();
+            var images = (body["image_data"] as JsonArray ?? []).Select(u => Image(u!.GetValue<string>())).ToList();
             const string open = "<|im_start|>user\n";
             int start = text.IndexOf(open, StringComparison.Ordinal) + open.Length;
-            prompt = text[start..text.IndexOf("<|im_end|>", start, StringComparison.Ordinal)];
-            sampling = body["sampling_params"]!.AsObject();
+            string user = text[start..text.IndexOf("<|im_end|>", start, StringComparison.Ordinal)];
+            string question = user.Replace("<|vision_start|><|image_pad|><|vision_end|>", "", StringComparison.Ordinal);
+            grpoPrompt = new GrpoPrompt(new MathProblem("served", images, question, ""), question);
+            // SGLang renders nothing itself: the text must be the chat template's, with one pad per image (expanded by its processor).
+            if (text != _encoder.Template.Render(_encoder.Images.Resolve(grpoPrompt.Conversation()), addGenerationPrompt: true))
+            {
+                await Respond(ctx, 400, Error("the prompt text is not what the chat template renders", 400)).ConfigureAwait(false);
+                return;
+            }
+            sampling = body["sampling_params"]?.AsObject() ?? [];
         }
         else
         {
             string model = body["model"]!.GetValue<string>();
             adapter = model == ModelName ? null : model;
             var user = body["messages"]!.AsArray().Last(m => m!["role"]!.GetValue<string>() == "user")!;
-            prompt = user["content"]!.GetValue<string>();
+            if (user["content"] is JsonArray parts)
+            {
+                var images = parts.Where(q => q!["type"]!.GetValue<string>() == "image_url").Select(q => Image(q!["image_url"]!["url"]!.GetValue<string>())).ToList();
+                string text = string.Join("\n", parts.Where(q => q!["type"]!.GetValue<string>() == "text").Select(q => q!["text"]!.GetValue<string>()));
+                // vLLM's "string" format flattens the parts: the image placeholders, then the text, joined by newlines.
+                string asked = VllmContentFormat == ContentFormat.String && images.Count > 0 ? "\n" + text : text;
+                grpoPrompt = new GrpoPrompt(new MathProblem("served", images, text, ""), asked);
+            }
+            else grpoPrompt = new GrpoPrompt("served", user["content"]!.GetValue<string>(), "");
             sampling = body;
+            if (body["max_tokens"] is not null) Deprecated.Enqueue("max_tokens");
         }
         if (adapter is not null)
         {
@@ -283,18 +393,47 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
                 return;
             }
         }
-        var grpoPrompt = new GrpoPrompt("served", prompt, "");
-        if (sglang && body["text"]!.GetValue<string>() != _encoder.Template.Render(grpoPrompt.Conversation(), addGenerationPrompt: true))
+
+        // Omitted fields come from the generation config, then from the server's neutral defaults.
+        double Field(string name, double neutral) =>
+            sampling[name] is JsonValue v ? v.GetValue<double>() : GenerationConfig.TryGetValue(name, out var d) ? d : neutral;
+        var effective = new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            await Respond(ctx, 400, Error("the prompt text is not what the chat template renders", 400)).ConfigureAwait(false);
+            ["temperature"] = Field("temperature", 1.0),
+            ["top_p"] = Field("top_p", 1.0),
+            ["top_k"] = Field("top_k", sglang ? -1 : 0),
+            ["min_p"] = Field("min_p", 0),
+            ["repetition_penalty"] = Field("repetition_penalty", 1.0),
+            ["presence_penalty"] = Field("presence_penalty", 0),
+            ["frequency_penalty"] = Field("frequency_penalty", 0),
+        };
+        Effective[id] = effective;
+        var unsupported = effective.Where(kv => kv.Key is "min_p" or "presence_penalty" or "frequency_penalty" ? kv.Value != 0 : kv.Key == "repetition_penalty" && kv.Value != 1.0)
+            .Select(kv => $"{kv.Key}={kv.Value}").ToList();
+        if (unsupported.Count > 0)
+        {
+            await Respond(ctx, 400, Error($"this loopback server samples without {string.Join(", ", unsupported)} (a real server would apply it)", 400)).ConfigureAwait(false);
             return;
         }
-        var settings = new SamplingSettings(
-            (sampling[sglang ? "max_new_tokens" : "max_tokens"] ?? body["max_tokens"])!.GetValue<int>(),
-            sampling["temperature"]!.GetValue<double>(),
-            sampling["top_p"]!.GetValue<double>(),
-            Math.Max(0, sampling["top_k"]?.GetValue<int>() ?? 0));
-        long seed = sampling[sglang ? "sampling_seed" : "seed"]!.GetValue<long>();
+        var maxTokens = sglang ? sampling["max_new_tokens"] : body["max_completion_tokens"] ?? body["max_tokens"];
+        if (maxTokens is null)
+        {
+            await Respond(ctx, 400, Error("no completion cap (max_completion_tokens / max_new_tokens)", 400)).ConfigureAwait(false);
+            return;
+        }
+        var settings = new SamplingSettings(maxTokens.GetValue<int>(), effective["temperature"], effective["top_p"], (int)Math.Max(0, effective["top_k"]));
+        long seed;
+        if (sglang)
+        {
+            var requested = sampling["sampling_seed"]?.GetValue<long>();
+            if (requested is < 0 or > int.MaxValue)
+            {
+                await Respond(ctx, 400, Error($"sampling_seed {requested} does not fit the int32 seed tensor", 400)).ConfigureAwait(false);
+                return;
+            }
+            seed = SglangDeterministic && requested is { } s ? s : Interlocked.Increment(ref _serverSeeds);
+        }
+        else seed = body["seed"]?.GetValue<long>() ?? Interlocked.Increment(ref _serverSeeds);
 
         long[] tokens;
         float[] logProbs;
@@ -326,7 +465,9 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
         {
             _modelGate.Release();
         }
-        string json = sglang ? SglangAnswer(tokens, logProbs, truncated, fault) : VllmAnswer(body, tokens, logProbs, promptIds, truncated, fault);
+        if (fault == ServerFault.TokenOutsideVocabulary) tokens[0] = 1_000_000_000;
+        if (fault == ServerFault.ClampedLogProb) logProbs[0] = -9999f;
+        string json = sglang ? SglangAnswer(tokens, logProbs, promptIds.Length, truncated, fault) : VllmAnswer(body, tokens, logProbs, promptIds, truncated, fault);
         if (fault == ServerFault.DropAfterGenerating)
         {
             // dies half way through the answer: headers and half the body sent, then the connection is gone
@@ -341,6 +482,15 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
         }
         await Respond(ctx, 200, json).ConfigureAwait(false);
         Served.AddOrUpdate(id, 1, (_, n) => n + 1);
+    }
+
+    /// <summary>An image sent as a data URL (the only kind the engine sends).</summary>
+    private static ImageRef Image(string url)
+    {
+        int comma = url.IndexOf(',', StringComparison.Ordinal);
+        if (!url.StartsWith("data:image/", StringComparison.Ordinal) || comma < 0 || !url[..comma].EndsWith(";base64", StringComparison.Ordinal))
+            throw new InvalidDataException($"not a base64 image data URL: {url[..Math.Min(40, url.Length)]}");
+        return new ImageRef(null, Convert.FromBase64String(url[(comma + 1)..]));
     }
 
     /// <summary>Puts <paramref name="adapter"/>'s weights into the model; for the base model (null) switches the adapter off until disposed.</summary>
@@ -373,22 +523,25 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
             ["index"] = 0,
             ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = "(text)" },
             ["finish_reason"] = truncated ? "length" : "stop",
-            ["token_ids"] = new JsonArray((fault == ServerFault.ShortTokenIds ? tokens[..^1] : tokens).Select(t => (JsonNode)t).ToArray()),
         };
+        if (fault != ServerFault.MissingTokenIds && request["return_token_ids"] is JsonValue r && r.GetValue<bool>())
+            choice["token_ids"] = new JsonArray((fault == ServerFault.ShortTokenIds ? tokens[..^1] : tokens).Select(t => (JsonNode)t).ToArray());
         if (fault != ServerFault.MissingLogProbs) choice["logprobs"] = new JsonObject { ["content"] = content };
-        return new JsonObject
+        var answer = new JsonObject
         {
             ["id"] = "chatcmpl-" + Guid.NewGuid().ToString("N"),
             ["object"] = "chat.completion",
             ["created"] = 1700000000,
             ["model"] = request["model"]!.GetValue<string>(),
             ["choices"] = new JsonArray(choice),
-            ["prompt_token_ids"] = new JsonArray(promptIds.Select(t => (JsonNode)t).ToArray()),
             ["usage"] = new JsonObject { ["prompt_tokens"] = promptIds.Length, ["completion_tokens"] = tokens.Length, ["total_tokens"] = promptIds.Length + tokens.Length },
-        }.ToJsonString();
+        };
+        if (fault != ServerFault.MissingPromptIds && request["return_token_ids"] is JsonValue p && p.GetValue<bool>())
+            answer["prompt_token_ids"] = new JsonArray(promptIds.Select(t => (JsonNode)t).ToArray());
+        return answer.ToJsonString();
     }
 
-    private static string SglangAnswer(long[] tokens, float[] logProbs, bool truncated, ServerFault fault)
+    private static string SglangAnswer(long[] tokens, float[] logProbs, int promptTokens, bool truncated, ServerFault fault)
     {
         var meta = new JsonObject
         {
@@ -396,6 +549,7 @@ internal sealed class LocalRolloutServer : IAsyncDisposable
             ["finish_reason"] = truncated ? new JsonObject { ["type"] = "length", ["length"] = tokens.Length } : new JsonObject { ["type"] = "stop", ["matched"] = tokens[^1] },
             ["completion_tokens"] = tokens.Length,
         };
+        if (fault != ServerFault.MissingPromptIds) meta["prompt_tokens"] = promptTokens;
         if (fault != ServerFault.MissingLogProbs)
             meta["output_token_logprobs"] = new JsonArray(tokens.Select((t, i) => (JsonNode)new JsonArray(logProbs[i], fault == ServerFault.TextTokens ? $"t{t}" : t, null)).ToArray());
         return new JsonObject { ["text"] = "(text)", ["meta_info"] = meta }.ToJsonString();

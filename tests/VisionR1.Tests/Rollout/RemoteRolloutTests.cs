@@ -23,26 +23,15 @@ namespace VisionR1.Tests.Rollout;
 /// </summary>
 public sealed class RemoteRolloutTests : IDisposable
 {
-    private const string ModelName = "tiny-qwen";
-    private const string ModelPath = "/models/tiny-qwen";
-    private static readonly ByteLevelBpeTokenizer Tokenizer = CompactTokenizerTrainer.TrainDefault();
-    private static readonly LoraConfig Lora = new() { Rank = 4, Alpha = 8, TargetModules = [LoraConfig.AllLinear] };
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("vr1-rollout-");
 
     public RemoteRolloutTests() => VisionR1Runtime.Initialize("cpu", threads: 1);
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    private static ChatTemplate Template() => new(Tokenizer, ChatTemplateOptions.NoSystemPrompt);
+    private static ChatTemplate Template() => RolloutFixture.Template();
 
-    private static QwenPolicy Policy(bool lora)
-    {
-        var model = new Qwen25VLModel(Qwen25VLPresets.Tiny, CPU);
-        model.InitializeWeights(1);
-        var policy = new QwenPolicy(model);
-        if (lora) policy.AttachLora(Lora, 7);
-        return policy;
-    }
+    private static QwenPolicy Policy(bool lora) => RolloutFixture.Policy(lora);
 
     private static IReadOnlyList<GrpoPrompt> Prompts() =>
         Enumerable.Range(0, 6).Select(i => new GrpoPrompt($"p{i}", $"What is {i} plus {i}?", (2 * i).ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
@@ -59,27 +48,16 @@ public sealed class RemoteRolloutTests : IDisposable
         SyncEverySteps = syncEvery,
     };
 
-    private LocalRolloutServer Server(bool lora = false) => new(Policy(lora), Template(), ModelName, ModelPath);
+    private LocalRolloutServer Server(bool lora = false) => new(Policy(lora), Template(), RolloutFixture.ModelName, RolloutFixture.ModelPath) { SglangDeterministic = true };
 
     private RemoteRolloutEngine Remote(LocalRolloutServer server, RolloutServer kind, WeightSyncMode sync, int maxRetries = 4, TimeSpan? timeout = null) =>
-        new(new RemoteRolloutOptions
-        {
-            BaseUrl = server.BaseUrl,
-            Model = ModelName,
-            Server = kind,
-            WeightSync = sync,
-            SharedDirectory = Path.Combine(_dir.FullName, "shared"),
-            MaxConcurrency = 4,
-            MaxRetries = maxRetries,
-            RetryDelay = TimeSpan.FromMilliseconds(10),
-            RequestTimeout = timeout ?? TimeSpan.FromMinutes(2),
-        }, Template());
+        RolloutFixture.Remote(server, Path.Combine(_dir.FullName, "shared"), kind, sync, maxRetries, timeout);
 
     private static (List<GrpoStepMetrics> Steps, List<RolloutResult> Rollouts) Train(QwenPolicy policy, IRolloutEngine engine, GrpoOptions options, int steps)
     {
         var recording = new RecordingEngine(engine);
         var sink = new InMemoryMetricsSink();
-        using var trainer = new GrpoTrainer(policy, new ChatPromptEncoder(Template()), Tokenizer, [new WeightedReward(new ShortTextReward())], Prompts(), options, sink, recording);
+        using var trainer = new GrpoTrainer(policy, new ChatPromptEncoder(Template()), RolloutFixture.Tokenizer, [new WeightedReward(new ShortTextReward())], Prompts(), options, sink, recording);
         trainer.Train(steps);
         return (sink.GrpoSteps, recording.Results);
     }
@@ -87,7 +65,7 @@ public sealed class RemoteRolloutTests : IDisposable
     private static RolloutRequest Request(int groupSize = 3) =>
         new(Prompts().Take(2).ToList(), groupSize, new SamplingSettings(6), Seed: 11, new RolloutStep(0, 0, null));
 
-    private static List<long[]> Tokens(RolloutResult result) => result.Samples.Select(s => s.Tokens).ToList();
+    private static List<long[]> Tokens(RolloutResult result) => RolloutFixture.Tokens(result);
 
     [Theory]
     [InlineData(RolloutServer.Vllm, WeightSyncMode.Lora)]
@@ -120,7 +98,7 @@ public sealed class RemoteRolloutTests : IDisposable
             // The same tokens give the same loss, KL and gradient norm up to float rounding. The rounding is not bit-stable: this
             // test awaits, so its two halves may run on different pool threads, and a thread first used while TensorWorkers
             // (another test, side by side) had lowered libtorch's thread count can keep the lower count, which changes the order of
-            // the sums (the likely cause of one failure on a loaded machine, 3 Dec). A wrong weight version or advantage moves them by far more.
+            // the sums. A wrong weight version or advantage moves them by far more.
             AssertClose(local[step].Loss, remote[step].Loss);
             AssertClose(local[step].Kl, remote[step].Kl);
             AssertClose(local[step].GradNorm, remote[step].GradNorm);
@@ -191,7 +169,7 @@ public sealed class RemoteRolloutTests : IDisposable
 
         server.Restart();
         var error = await Assert.ThrowsAsync<RolloutEngineException>(() => engine.GenerateAsync(Request()));
-        Assert.Contains($"serves the model at '{ModelPath}'", error.Message);
+        Assert.Contains($"serves the model at '{RolloutFixture.ModelPath}'", error.Message);
 
         // LoRA sync of a policy without an adapter is refused before anything is sent.
         using var lora = Remote(server, RolloutServer.Sglang, WeightSyncMode.Lora);
@@ -253,7 +231,7 @@ public sealed class RemoteRolloutTests : IDisposable
         server.Faults = (id, _) => id == "vr1-s0-r0-p1-k1" ? fault : ServerFault.None;
         var error = await Assert.ThrowsAsync<RolloutEngineException>(() => engine.GenerateAsync(Request()));
         Assert.Equal("vr1-s0-r0-p1-k1", error.RequestId);
-        Assert.StartsWith("Rollout request vr1-s0-r0-p1-k1: ", error.Message);
+        Assert.StartsWith($"Rollout request vr1-s0-r0-p1-k1 ({kind.ToString().ToLowerInvariant()} at {server.BaseUrl}): ", error.Message);
         Assert.Contains(expected, error.Message);
         Assert.Equal(1, server.Hits["vr1-s0-r0-p1-k1"]);
     }

@@ -5,7 +5,7 @@ namespace VisionR1.Model.Generation;
 
 /// <summary>
 /// Joins prompts and their generated completions into the <see cref="CompletionBatch"/> that
-/// <see cref="Qwen25VLModel.ComputeTokenLogProbs(CompletionBatch, double, bool, int)"/> scores:
+/// <see cref="Qwen25VLLogProbs.ComputeTokenLogProbs(Qwen25VLModel, CompletionBatch, double, bool, int)"/> scores:
 /// row i·G + j is prompt i (left-padded) followed by its completion j (right-padded), with
 /// prompt i's image patches and grids repeated for each of its samples.
 /// </summary>

@@ -4,8 +4,10 @@ namespace VisionR1.Grpo.Rollout.Engines;
 public enum RolloutServer
 {
     /// <summary>
-    /// vLLM: sampling through <c>POST /v1/chat/completions</c> with <c>logprobs</c> and <c>return_tokens_as_token_ids</c>
-    /// (each sampled token comes back as <c>"token_id:N"</c> with its log-prob), LoRA adapters through
+    /// vLLM: sampling through <c>POST /v1/chat/completions</c> with <c>logprobs</c>, <c>return_tokens_as_token_ids</c>
+    /// (each sampled token comes back as <c>"token_id:N"</c> with its log-prob) and <c>return_token_ids</c> (the prompt's ids, checked
+    /// against the trainer's), served with the trainer's chat template, <c>--chat-template-content-format openai</c> and
+    /// <c>--logprobs-mode processed_logprobs</c> (docs/rollouts.md); LoRA adapters through
     /// <c>POST /v1/load_lora_adapter</c> / <c>/v1/unload_lora_adapter</c> (server started with <c>--enable-lora</c> and
     /// <c>VLLM_ALLOW_RUNTIME_LORA_UPDATING=True</c>), the served adapters listed by <c>GET /v1/models</c>.
     /// See https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html and https://docs.vllm.ai/en/latest/features/lora.html.
@@ -14,10 +16,12 @@ public enum RolloutServer
 
     /// <summary>
     /// SGLang: sampling through its native <c>POST /generate</c> (the prompt rendered by the trainer's chat template as
-    /// <c>text</c>, images as <c>image_data</c>, <c>sampling_params</c> with <c>sampling_seed</c>, <c>return_logprob</c>; the
-    /// answer's <c>meta_info.output_token_logprobs</c> holds [log-prob, token id, text] per token), LoRA adapters through
+    /// <c>text</c>, images as <c>image_data</c>, <c>sampling_params</c> with a 31-bit <c>sampling_seed</c>, honoured only by a server
+    /// started with <c>--enable-deterministic-inference</c>, and <c>return_logprob</c>; the answer's
+    /// <c>meta_info.output_token_logprobs</c> holds [log-prob, token id, text] per token), LoRA adapters through
     /// <c>POST /load_lora_adapter</c> / <c>/unload_lora_adapter</c> and the request's <c>lora_path</c> (server started with
-    /// <c>--enable-lora</c>), full weights through <c>POST /update_weights_from_disk</c> checked with <c>GET /get_model_info</c>.
+    /// <c>--enable-lora</c>, <c>--max-lora-rank</c> and <c>--lora-target-modules</c>), full weights through
+    /// <c>POST /update_weights_from_disk</c> checked with <c>GET /model_info</c> (<c>/get_model_info</c> on older servers).
     /// See https://docs.sglang.io/basic_usage/native_api.html and https://docs.sglang.io/advanced_features/lora.html.
     /// </summary>
     Sglang,
@@ -63,7 +67,10 @@ public sealed record RemoteRolloutOptions
     /// <summary>The deadline of one attempt of one request (a completion, a weight load); an attempt past it is cancelled and retried.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>How many times a failed attempt (connection lost, deadline passed, HTTP 408/429/5xx) is retried before the step fails.</summary>
+    /// <summary>
+    /// How many times a failed attempt (connection lost, deadline passed; for completions HTTP 408, 429 and 5xx, for weight and
+    /// adapter calls 408, 429, 502, 503 and 504) is retried before the step fails.
+    /// </summary>
     public int MaxRetries { get; init; } = 4;
 
     /// <summary>The first retry's delay; each further retry doubles it (capped at 30 s), with ±25% jitter.</summary>

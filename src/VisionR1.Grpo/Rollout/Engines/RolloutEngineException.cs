@@ -16,6 +16,17 @@ public sealed class RolloutEngineException : Exception
     public RolloutEngineException(string requestId, string message, Exception? innerException = null)
         : base($"Rollout request {requestId}: {message}", innerException) => RequestId = requestId;
 
+    /// <summary>Creates the exception for one completion request answered (or not) by <paramref name="server"/> ("vllm at http://…").</summary>
+    public RolloutEngineException(string requestId, string server, string message, Exception? innerException = null)
+        : base($"Rollout request {requestId} ({server}): {message}", innerException)
+    {
+        RequestId = requestId;
+        Server = server;
+    }
+
     /// <summary>The completion request that failed (step, round, prompt, sample), or null when the failure concerns no single request.</summary>
     public string? RequestId { get; }
+
+    /// <summary>The server that answered the failed request ("vllm at http://…"), or null when no server was involved.</summary>
+    public string? Server { get; }
 }

@@ -20,8 +20,11 @@ namespace VisionR1.Grpo.Rollout.Engines;
 public sealed record RolloutRequest(IReadOnlyList<GrpoPrompt> Prompts, int GroupSize, SamplingSettings Settings, long Seed,
     RolloutStep? Step = null, int Round = 0, int? GenerationBatchSize = null, int ConcurrentChunks = 1)
 {
-    /// <summary>The seed of completion (<paramref name="promptIndex"/>, <paramref name="sampleIndex"/>): independent of batching, concurrency and retries.</summary>
-    public long CompletionSeed(int promptIndex, int sampleIndex) => SeedMixer.Mix(Seed, promptIndex, sampleIndex);
+    /// <summary>
+    /// The seed of completion (<paramref name="promptIndex"/>, <paramref name="sampleIndex"/>): independent of batching, concurrency and
+    /// retries, and 31 bits wide (0 ≤ seed ≤ 2³¹ − 1), the range every server holds (SGLang kept seeds in an int32 tensor).
+    /// </summary>
+    public long CompletionSeed(int promptIndex, int sampleIndex) => SeedMixer.Mix(Seed, promptIndex, sampleIndex) >> 32;
 
     /// <summary>How errors and servers name completion (p, k): step, round, prompt and sample.</summary>
     public string RequestId(int promptIndex, int sampleIndex) => $"vr1-s{Step?.Step ?? 0}-r{Round}-p{promptIndex}-k{sampleIndex}";

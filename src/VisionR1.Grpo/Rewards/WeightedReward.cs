@@ -1,6 +1,4 @@
-using VisionR1.Grpo.Rewards;
-
-namespace VisionR1.Grpo.Rollout;
+namespace VisionR1.Grpo.Rewards;
 
 /// <summary>
 /// A reward and its weight in the total r = Σ w_k R_k: the one weighting type, taken by the GRPO trainer (a list of them) and

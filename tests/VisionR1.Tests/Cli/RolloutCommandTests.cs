@@ -3,9 +3,11 @@ using VisionR1.Grpo.Policies;
 using VisionR1.Inputs;
 using VisionR1.Runtime;
 using VisionR1.Text;
+using VisionR1.Tests.Inputs;
+using VisionR1.Tests.Rollout;
 using VisionR1.Trainer.Cli;
 
-namespace VisionR1.Tests.Rollout;
+namespace VisionR1.Tests.Cli;
 
 /// <summary>`vr1 grpo --rollout-engine remote` against a real HTTP server on 127.0.0.1 serving the same tiny model folder.</summary>
 public sealed class RolloutCommandTests : IDisposable
@@ -51,6 +53,39 @@ public sealed class RolloutCommandTests : IDisposable
         Assert.Contains("\"rollout_version\":0", metrics[0]);
         Assert.Contains("\"rollout_version\":1", metrics[1]);
         Assert.True(File.Exists(Path.Combine(output, "published", "vr1-v1", "adapter_model.safetensors")));
+    }
+
+    [Theory]
+    [InlineData("vllm")]
+    [InlineData("sglang")]
+    public async Task Grpo_command_samples_image_problems_on_either_server(string kind)
+    {
+        var (model, _) = await TinyRun();
+        Directory.CreateDirectory(Path.Combine(_dir.FullName, "img"));
+        File.WriteAllBytes(Path.Combine(_dir.FullName, "img", "a.png"), ImageFixtures.Png(56, 56, ImageFixtures.Noise));
+        File.WriteAllBytes(Path.Combine(_dir.FullName, "img", "b.png"), ImageFixtures.Png(84, 56, ImageFixtures.Noise));
+        var data = Path.Combine(_dir.FullName, "rl-images.jsonl");
+        File.WriteAllLines(data,
+        [
+            """{"id": "a", "problem": "How many sides?", "answer": "4", "images": ["img/a.png"]}""",
+            """{"id": "b", "problem": "How many corners?", "answer": "3", "images": ["img/b.png"]}""",
+        ]);
+        VisionR1Runtime.Initialize("cpu", threads: 1);
+        var tokenizer = TokenizerLoader.FromFolder(model);
+        // As docs/rollouts.md starts them: vLLM with the openai content format, SGLang deterministic.
+        await using var server = new LocalRolloutServer(QwenPolicy.Load(model), new ChatTemplate(tokenizer, ChatTemplateOptions.NoSystemPrompt), "tiny", model)
+        {
+            VllmContentFormat = ContentFormat.Openai,
+            SglangDeterministic = true,
+        };
+        server.GenerationConfig.Clear();
+        var (code, stdout, stderr) = await Run("grpo", "--model", model, "--data", data, "--out", Path.Combine(_dir.FullName, "out-" + kind), "--threads", "1",
+            "--schedule", """[{"max_completion_length": 4, "group_size": 2, "steps": 1}]""", "--prompts-per-step", "2", "--lr", "1e-3",
+            "--lora-r", "4", "--rollout-engine", "remote", "--rollout-server", kind, "--rollout-url", server.BaseUrl.ToString(), "--rollout-model", "tiny");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"rollout remote {kind} {server.BaseUrl}", stdout);
+        Assert.Equal(4, server.Served.Count); // 2 prompts × 2 samples, each with its image
     }
 
     [Theory]

@@ -1,7 +1,7 @@
 using VisionR1.Inputs;
 using VisionR1.Problems;
 
-namespace VisionR1.Grpo.Rollout;
+namespace VisionR1.Grpo.Policies;
 
 /// <summary>
 /// One RL problem as the rollout sees it: the typed data item (images as references, answer, choices, precision,
