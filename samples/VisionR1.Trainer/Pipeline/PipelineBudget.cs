@@ -1,7 +1,7 @@
 using VisionR1.Model.Config;
 using VisionR1.Recipe;
 using VisionR1.Runtime;
-using VisionR1.Trainer.Bench;
+using VisionR1.Diagnostics;
 using static TorchSharp.torch;
 
 namespace VisionR1.Trainer.Pipeline;

@@ -4,7 +4,7 @@ using VisionR1.Model;
 using VisionR1.Model.Config;
 using static TorchSharp.torch;
 
-namespace VisionR1.Trainer.Bench;
+namespace VisionR1.Diagnostics;
 
 /// <summary>
 /// Times whole training steps (forward, next-token cross-entropy, backward, AdamW) of a freshly initialised model on a

@@ -12,7 +12,7 @@ using VisionR1.Recipe;
 using VisionR1.Text;
 using static TorchSharp.torch;
 
-namespace VisionR1.Grpo.Recipe;
+namespace VisionR1.Recipe;
 
 /// <summary>
 /// The recipe's training stages as library calls: cold-start SFT and GRPO with PTST on a Qwen2.5-VL model, and the evaluation
