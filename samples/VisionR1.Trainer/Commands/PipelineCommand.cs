@@ -34,9 +34,9 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         "  --until: stop training after that stage and evaluate the models so far. --set: override a size or setting of\n" +
         "  the run (repeatable), e.g. --set TrainItems=6000 --set GrpoLearningRate=3e-4 --set Difficulty.MaxShapes=4.\n" +
         "  --dtype: auto (default) trains in bf16 only where a timed product shows bf16 faster on this machine.\n" +
-        "  --budget: wall-time budget of the embedded run in minutes (default 75, which keeps the full sizes, about 45 minutes,\n" +
-        "  on a quiet 2-core AVX-512 BF16 machine; 0 = the full default sizes): a start-up probe\n" +
-        "  times a few training steps, predicts every stage and reduces the sizes until the prediction fits (DIR/plan.json).\n" +
+        "  --budget: wall-time budget of the embedded run in minutes (none by default: no size is cut): a start-up probe\n" +
+        "  times a few training steps, predicts every stage and reduces the sizes until the prediction fits (DIR/plan.json;\n" +
+        "  a resumed run keeps the plan it started with).\n" +
         "  Real path: --model a Qwen2.5-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start\n" +
         "  through --teacher-endpoint (OpenAI-compatible; key from OPENAI_API_KEY), or the synthetic teacher when the\n" +
         "  training problems come from the synthetic world.";
@@ -60,9 +60,9 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         var teacherModel = args.Get("teacher-model") ?? "teacher";
         var until = args.Get("until")?.Trim().ToLowerInvariant();
         var overrides = args.GetAll("set");
-        double budgetMinutes = args.GetDouble("budget", -1);
+        double budgetMinutes = args.GetDouble("budget", 0);
         args.ThrowOnUnknown();
-        if ((budgetMinutes < 0 && budgetMinutes != -1) || !double.IsFinite(budgetMinutes)) throw new CliUsageException($"--budget must be 0 (none) or a positive number of minutes, got {budgetMinutes}.");
+        if (budgetMinutes < 0 || !double.IsFinite(budgetMinutes)) throw new CliUsageException($"--budget must be 0 (none) or a positive number of minutes, got {budgetMinutes}.");
         if (until is not null && until is not (RecipeStages.Base or RecipeStages.Ci or RecipeStages.VisionR1))
             throw new CliUsageException($"--until must be base, ci or vision_r1, got '{until}'.");
 
@@ -109,16 +109,15 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         }
         var runtime = VisionR1Runtime.Initialize(device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? device : "cpu", precision: precision);
         options = options with { Bf16 = runtime.Precision.IsBf16 };
-        if (budgetMinutes == -1) budgetMinutes = PipelineBudget.DefaultMinutes;
 
         stdout.WriteLine($"vr1 pipeline: {(options.IsRealPath ? "real path on " + model : quick ? "quick smoke run" : "embedded default run")} -> {Path.GetFullPath(options.OutputDirectory)}");
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"runtime: {runtime.Device.type.ToString().ToLowerInvariant()}, {TorchSharp.torch.get_num_threads()} threads, {ThreadWaitPolicy.Describe()}, {NativeAllocator.Describe()}"));
         stdout.WriteLine($"precision: {runtime.Precision.DtypeName}: {runtime.Precision.Reason}");
         RunPlan? startPlan = null;
-        if (!options.IsQuick && !options.IsRealPath)
+        var root = Path.GetFullPath(options.OutputDirectory);
+        if (!options.IsQuick && !options.IsRealPath && (budgetMinutes > 0 || File.Exists(Path.Combine(root, RunPlan.FileName))))
         {
-            var root = Path.GetFullPath(options.OutputDirectory);
             var (sized, plan, reused) = PipelineBudget.Resolve(options, root, budgetMinutes * 60, runtime.Device, runtime.Precision.Dtype, cancellationToken);
             options = sized with { Bf16 = plan.Dtype == "bf16" };
             if (reused && plan.Dtype != runtime.Precision.DtypeName)
@@ -127,12 +126,12 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
             startPlan = plan;
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        PipelineSummary summary;
+        RecipeSummary summary;
         PipelineRunner runner;
         bool interactive = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         if (interactive)
         {
-            PipelineSummary? result = null;
+            RecipeSummary? result = null;
             runner = null!;
             await AnsiConsole.Progress()
                 .AutoClear(false)
@@ -161,7 +160,7 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
     }
 
     /// <summary>Renders the results tables (accuracy, paired comparisons, breakdown by steps and family) to <paramref name="writer"/>.</summary>
-    internal static void WriteTable(TextWriter writer, PipelineSummary summary)
+    internal static void WriteTable(TextWriter writer, RecipeSummary summary)
     {
         var table = new Table().Title($"Held-out test split ({summary.TestItems} items)");
         foreach (var h in new[] { "model", "accuracy", "95% CI", "format", "mean tokens", "reflective", "clipped", "equations right", "arithmetic probe" }) table.AddColumn(h);

@@ -51,6 +51,20 @@ public sealed class TrainStepTimer(Qwen25VLConfig config, ScalarType dtype, Devi
         return (forward, backward - forward, update - backward);
     }
 
+    /// <summary>
+    /// Median seconds of three training steps (after one warm-up) of <paramref name="rows"/> rows of <paramref name="tokens"/>
+    /// tokens, each with one image of <paramref name="imageSize"/> pixels: a probe of this machine for a run's budget.
+    /// </summary>
+    public static double ProbeSeconds(Qwen25VLConfig config, ScalarType dtype, Device device, int rows, int tokens, int imageSize, long seed,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        int side = Math.Max(2, imageSize / config.Vision.PatchSize);
+        side -= side % config.Vision.SpatialMergeSize;
+        using var timer = new TrainStepTimer(config, dtype, device, rows, tokens, side, seed);
+        return timer.MedianSeconds(warmup: 1, steps: 3, cancellationToken);
+    }
+
     /// <summary>The median seconds of <paramref name="steps"/> steps after <paramref name="warmup"/> untimed ones.</summary>
     public double MedianSeconds(int warmup, int steps, CancellationToken cancellationToken = default)
     {
