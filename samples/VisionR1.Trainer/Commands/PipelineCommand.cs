@@ -1,6 +1,9 @@
 using System.Globalization;
+using Microsoft.Extensions.AI;
 using Spectre.Console;
 using Spectre.Console.Rendering;
+using VisionR1.Data.Readers;
+using VisionR1.Data.Synthetic;
 using VisionR1.Runtime;
 using VisionR1.Trainer.Cli;
 using VisionR1.Recipe;
@@ -92,11 +95,6 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
             Seed = seed,
             Device = device,
             Variants = variants,
-            ModelDirectory = model,
-            TrainFile = train,
-            EvalFile = eval,
-            TeacherEndpoint = teacher,
-            TeacherModel = teacherModel,
             Until = until,
         };
         try
@@ -110,13 +108,13 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         var runtime = VisionR1Runtime.Initialize(device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? device : "cpu", precision: precision);
         options = options with { Bf16 = runtime.Precision.IsBf16 };
 
-        stdout.WriteLine($"vr1 pipeline: {(options.IsRealPath ? "real path on " + model : quick ? "quick smoke run" : "embedded default run")} -> {Path.GetFullPath(options.OutputDirectory)}");
+        stdout.WriteLine($"vr1 pipeline: {(model is not null ? "real path on " + model : quick ? "quick smoke run" : "embedded default run")} -> {Path.GetFullPath(options.OutputDirectory)}");
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"runtime: {runtime.Device.type.ToString().ToLowerInvariant()}, {TorchSharp.torch.get_num_threads()} threads, {ThreadWaitPolicy.Describe()}, {NativeAllocator.Describe()}"));
         stdout.WriteLine($"precision: {runtime.Precision.DtypeName}: {runtime.Precision.Reason}");
         RunPlan? startPlan = null;
         var root = Path.GetFullPath(options.OutputDirectory);
-        if (!options.IsQuick && !options.IsRealPath && (budgetMinutes > 0 || File.Exists(Path.Combine(root, RunPlan.FileName))))
+        if (!options.IsQuick && model is null && (budgetMinutes > 0 || File.Exists(Path.Combine(root, RunPlan.FileName))))
         {
             var (sized, plan, reused) = PipelineBudget.Resolve(options, root, budgetMinutes * 60, runtime.Device, runtime.Precision.Dtype, cancellationToken);
             options = sized with { Bf16 = plan.Dtype == "bf16" };
@@ -126,6 +124,7 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
             startPlan = plan;
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        Task<RecipeSummary> Run(PipelineRunner r) => model is null ? r.RunAsync(cancellationToken) : RunRealPathAsync(r, options, model, train!, eval!, teacher, teacherModel, cancellationToken);
         RecipeSummary summary;
         PipelineRunner runner;
         bool interactive = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
@@ -139,14 +138,14 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
                 .StartAsync(async ctx =>
                 {
                     runner = new PipelineRunner(options, new SpectreProgress(ctx));
-                    result = await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+                    result = await Run(runner).ConfigureAwait(false);
                 }).ConfigureAwait(false);
             summary = result!;
         }
         else
         {
             runner = new PipelineRunner(options, new PlainProgress(stdout));
-            summary = await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+            summary = await Run(runner).ConfigureAwait(false);
         }
         if (runner.Stages.Resumed.Count > 0)
             stdout.WriteLine("resumed (already finished): " + string.Join(", ", runner.Stages.Resumed));
@@ -157,6 +156,26 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"plan predicted {startPlan.PredictedTotalSeconds:F0} s; threads changed {ThreadGovernor.Changes} time(s) while other processes were busy."));
         return 0;
+    }
+
+    /// <summary>
+    /// The real path: <see cref="VisionR1Recipe"/> from the Hugging Face folder <paramref name="model"/> on the problems of
+    /// <paramref name="trainFile"/>, evaluated on <paramref name="evalFile"/>, with the cold start through the teacher endpoint
+    /// (or the synthetic teacher, for synthetic-world problems); the base is evaluated in the think/answer style.
+    /// </summary>
+    private static async Task<RecipeSummary> RunRealPathAsync(PipelineRunner runner, PipelineOptions options, string model, string trainFile, string evalFile,
+        string? endpoint, string teacherModel, CancellationToken cancellationToken)
+    {
+        var train = await ProblemSource.ReadAllAsync(trainFile, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var test = await ProblemSource.ReadAllAsync(evalFile, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var recipe = options.ToRecipe() with
+        {
+            RlMinReasoningSteps = 1, BaseEvaluation = BaseEvaluationStyle.Reasoning, ProbeProblems = [],
+            TeacherName = endpoint is null ? "the synthetic teacher" : $"the teacher at {endpoint}",
+        };
+        using IChatClient teacher = endpoint is not null ? ChatEndpointArgs.Create(endpoint, teacherModel)
+            : new SyntheticTeacherChatClient(VisionR1Recipe.ColdStartPool(train, recipe), new SyntheticTeacherOptions { Seed = options.Seed, MaxExtraReflections = options.TeacherExtraReflections });
+        return await runner.RunRecipeAsync(recipe, model, train, test, teacher, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Renders the results tables (accuracy, paired comparisons, breakdown by steps and family) to <paramref name="writer"/>.</summary>

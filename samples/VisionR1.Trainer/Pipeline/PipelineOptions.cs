@@ -12,7 +12,7 @@ namespace VisionR1.Trainer.Pipeline;
 /// Sizes and settings of `vr1 pipeline`, each described beside it: the synthetic world, the small model pre-trained from scratch on
 /// it, and the recipe's settings scaled to that model (<see cref="ToRecipe"/>; <see cref="RecipeOptions"/>' defaults are the paper's).
 /// Each small-model setting is a choice measured on the synthetic world (docs/ has the measurements). <see cref="Quick"/> runs every
-/// stage with tiny sizes; the real path (<see cref="ModelDirectory"/> set) starts from a given model and data files.
+/// stage with tiny sizes.
 /// </summary>
 public sealed record PipelineOptions
 {
@@ -105,20 +105,8 @@ public sealed record PipelineOptions
     public int DirectMaxTokens { get; init; } = 16;
     /// <summary>Checkpoint every this many training steps.</summary>
     public int SaveEverySteps { get; init; } = 25;
-    /// <summary>A Hugging Face Qwen2.5-VL folder (the real path), or null for the embedded run.</summary>
-    public string? ModelDirectory { get; init; }
-    /// <summary>Training problems for the real path (Parquet or JSONL).</summary>
-    public string? TrainFile { get; init; }
-    /// <summary>Benchmark file for the real path.</summary>
-    public string? EvalFile { get; init; }
-    /// <summary>OpenAI-compatible teacher endpoint for the cold start (null: the synthetic teacher, which needs synthetic-world problems).</summary>
-    public string? TeacherEndpoint { get; init; }
-    /// <summary>Model name requested from the teacher endpoint.</summary>
-    public string TeacherModel { get; init; } = "teacher";
     /// <summary>Stop training after this stage ("base", "ci" or "vision_r1") and evaluate the models trained so far; null runs every stage.</summary>
     public string? Until { get; init; }
-    /// <summary>Whether this is the real path.</summary>
-    public bool IsRealPath => ModelDirectory is not null;
 
     /// <summary>The base stage's pre-training mix: captions, direct answers, worked solutions and arithmetic texts (<see cref="SyntheticPretraining"/>).</summary>
     public SyntheticPretraining PretrainingMix() => new(SyntheticPrompts.Describe, SyntheticPrompts.Direct, SyntheticPrompts.Question)
@@ -135,13 +123,12 @@ public sealed record PipelineOptions
         Adam = basePretraining ? new AdamWOptions(WeightDecay: 0.01) : new(), Seed = Seed, SaveEverySteps = SaveEverySteps, KeepLastCheckpoints = 1,
     };
 
-    /// <summary>The recipe's options for this run: the one place where the sample's settings become the library's.</summary>
+    /// <summary>The recipe's options for the embedded run (the base pre-trained here, evaluated both ways): the one place where the sample's settings become the library's.</summary>
     public RecipeOptions ToRecipe() => new()
     {
         OutputDirectory = OutputDirectory, Device = Device, DType = Bf16 ? ScalarType.BFloat16 : ScalarType.Float32, Seed = Seed, Variants = Variants, Until = Until,
-        ColdStartItems = ColdStartItems, RlMinReasoningSteps = IsRealPath ? 1 : GrpoMinSteps, SmokeRun = IsQuick,
+        ColdStartItems = ColdStartItems, RlMinReasoningSteps = GrpoMinSteps, SmokeRun = IsQuick, TeacherName = "the synthetic teacher",
         ColdStart = new ColdStartOptions(MaxConcurrency: 4, MaxRetries: 3, RetryBaseDelay: TimeSpan.FromMilliseconds(200)),
-        TeacherName = TeacherEndpoint is { } e ? $"the teacher at {e}" : "the synthetic teacher",
         ColdStartSft = Sft(basePretraining: false),
         Grpo = new GrpoOptions
         {
@@ -152,8 +139,8 @@ public sealed record PipelineOptions
         },
         Evaluation = new() { BatchSize = EvalBatch, ConcurrentBatches = ConcurrentGenerations, MaxNewTokens = EvalMaxTokens },
         Prompt = SyntheticPrompts.Question, DirectPrompt = SyntheticPrompts.Direct, DirectMaxTokens = DirectMaxTokens,
-        BaseEvaluation = IsRealPath ? BaseEvaluationStyle.Reasoning : BaseWorkedShare > 0 ? BaseEvaluationStyle.DirectAndReasoning : BaseEvaluationStyle.Direct,
-        ProbeProblems = IsRealPath ? [] : ArithmeticDrills.Probe(ProbeItems, Seed + 5, SyntheticPretraining.MaxValueOf(Difficulty)),
+        BaseEvaluation = BaseWorkedShare > 0 ? BaseEvaluationStyle.DirectAndReasoning : BaseEvaluationStyle.Direct,
+        ProbeProblems = ArithmeticDrills.Probe(ProbeItems, Seed + 5, SyntheticPretraining.MaxValueOf(Difficulty)),
         BreakdownKeys = [SyntheticMetadataKeys.Family, SyntheticMetadataKeys.Steps],
     };
 

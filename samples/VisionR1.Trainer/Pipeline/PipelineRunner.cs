@@ -14,35 +14,30 @@ using static TorchSharp.torch;
 namespace VisionR1.Trainer.Pipeline;
 
 /// <summary>
-/// `vr1 pipeline`: on the embedded run, the synthetic world's own steps — world → compact tokenizer → base pre-training from
-/// scratch (<see cref="PretrainBaseAsync"/>) — then the Vision-R1 recipe from that base (<see cref="VisionR1Recipe"/>) with the
-/// synthetic teacher, then plots. On the real path the recipe starts from the given model, data files and teacher endpoint.
-/// All stages share one run folder; a finished stage is never redone.
+/// `vr1 pipeline`: on the embedded run, the synthetic world's own step — world → compact tokenizer → base pre-training from
+/// scratch (<see cref="PretrainBaseAsync"/>) — then the Vision-R1 recipe from that base with the synthetic teacher
+/// (<see cref="RunRecipeAsync"/>), then plots; the real path runs the recipe from a given model. All stages share one run folder.
 /// </summary>
 public sealed class PipelineRunner(PipelineOptions options, IRecipeProgress progress)
 {
     /// <summary>The stage runner of the sample's own stages; its <see cref="StageRunner.Resumed"/> also lists the recipe's stages skipped as done.</summary>
     public StageRunner Stages { get; } = new(options.OutputDirectory);
 
-    /// <summary>Runs (or resumes) every stage and returns the summary.</summary>
+    /// <summary>Runs (or resumes) the embedded run and returns the summary.</summary>
     public async Task<RecipeSummary> RunAsync(CancellationToken cancellationToken)
     {
-        List<MathProblem> train, test;
-        string baseModel;
-        if (options.IsRealPath)
-        {
-            train = await ProblemSource.ReadAllAsync(options.TrainFile ?? throw new ArgumentException("The real path needs a training file (--train)."), cancellationToken: cancellationToken);
-            test = await ProblemSource.ReadAllAsync(options.EvalFile ?? throw new ArgumentException("The real path needs an evaluation file (--eval)."), cancellationToken: cancellationToken);
-            baseModel = options.ModelDirectory!;
-        }
-        else (train, test, baseModel) = await PretrainBaseAsync(cancellationToken);
+        var (train, test, baseModel) = await PretrainBaseAsync(cancellationToken);
+        var recipe = options.ToRecipe();
+        using var teacher = new SyntheticTeacherChatClient(VisionR1Recipe.ColdStartPool(train, recipe),
+            new SyntheticTeacherOptions { Seed = options.Seed, MaxExtraReflections = options.TeacherExtraReflections });
+        return await RunRecipeAsync(recipe, baseModel, train, test, teacher, cancellationToken);
+    }
 
-        var recipeOptions = options.ToRecipe();
-        var coldProblems = VisionR1Recipe.ColdStartPool(train, recipeOptions);
-        using IChatClient teacher = options.TeacherEndpoint is { } endpoint
-            ? Commands.ChatEndpointArgs.Create(endpoint, options.TeacherModel)
-            : new SyntheticTeacherChatClient(coldProblems, new SyntheticTeacherOptions { Seed = options.Seed, MaxExtraReflections = options.TeacherExtraReflections });
-        var recipe = new VisionR1Recipe(recipeOptions, progress);
+    /// <summary>Runs (or resumes) <see cref="VisionR1Recipe"/> from <paramref name="baseModel"/> in this run's folder and draws the plots.</summary>
+    public async Task<RecipeSummary> RunRecipeAsync(RecipeOptions recipeOptions, string baseModel, IReadOnlyList<MathProblem> train,
+        IReadOnlyList<MathProblem> test, IChatClient teacher, CancellationToken cancellationToken)
+    {
+        var recipe = new VisionR1Recipe(recipeOptions with { OutputDirectory = Stages.Root }, progress);
         var summary = await recipe.RunAsync(baseModel, train, test, teacher, cancellationToken);
         Stages.Resumed.AddRange(recipe.Stages.Resumed);
         Reporting.MetricsPlots.DrawStandard(Path.Combine(Stages.Root, JsonlMetricsSink.MetricsFileName), Path.Combine(Stages.Root, "plots"), "pipeline");
