@@ -25,9 +25,6 @@ public static class PipelineBudget
     public static IReadOnlyList<CostReference> References { get; } = CostReference.FromJson(
         new StreamReader(typeof(PipelineBudget).Assembly.GetManifestResourceStream("cost-references.json")!).ReadToEnd());
 
-    /// <summary>The reference named <paramref name="name"/>.</summary>
-    public static CostReference Reference(string name) => References.First(r => r.Name == name);
-
     /// <summary>The reference for this process's allocator and <paramref name="dtype"/> (<see cref="CostReference.ForThisProcess"/>).</summary>
     public static CostReference For(ScalarType dtype) => CostReference.ForThisProcess(References, dtype == ScalarType.Float32 ? "fp32" : "bf16");
 

@@ -1,6 +1,5 @@
 using VisionR1.Data.ColdStart;
 using VisionR1.Data.Synthetic;
-using VisionR1.Grpo.Loss;
 using VisionR1.Grpo.Schedule;
 using VisionR1.Grpo.Training;
 using VisionR1.Recipe;
@@ -9,10 +8,9 @@ using static TorchSharp.torch;
 namespace VisionR1.Trainer.Pipeline;
 
 /// <summary>
-/// Sizes and settings of `vr1 pipeline`, each described beside it: the synthetic world, the small model pre-trained from scratch on
-/// it, and the recipe's settings scaled to that model (<see cref="ToRecipe"/>; <see cref="RecipeOptions"/>' defaults are the paper's).
-/// Each small-model setting is a choice measured on the synthetic world (docs/ has the measurements). <see cref="Quick"/> runs every
-/// stage with tiny sizes.
+/// Sizes and settings of `vr1 pipeline`: the synthetic world, the small model pre-trained on it, and the recipe's settings scaled
+/// to that model (<see cref="ToRecipe"/>; the others are <see cref="RecipeOptions"/>' defaults, the paper's). Each small-model
+/// setting is a choice measured on the synthetic world (docs/ has the measurements); <see cref="Quick"/> has tiny sizes.
 /// </summary>
 public sealed record PipelineOptions
 {
@@ -85,8 +83,6 @@ public sealed record PipelineOptions
     public double GrpoLearningRate { get; init; } = 3e-5;
     /// <summary>GRPO sampling temperature (the small model's temperature-1 samples are a quarter malformed).</summary>
     public double GrpoTemperature { get; init; } = 0.7;
-    /// <summary>KL coefficient β (the paper's 1e-2).</summary>
-    public double GrpoBeta { get; init; } = 1e-2;
     /// <summary>Completions per GRPO forward/backward micro-batch.</summary>
     public int GrpoMicroBatch { get; init; } = 32;
     /// <summary>Generation batches run side by side in GRPO and the evaluations (2 keeps both cores of a two-core machine busy).</summary>
@@ -95,8 +91,6 @@ public sealed record PipelineOptions
     public int ConcurrentMicroBatches { get; init; }
     /// <summary><see cref="ConcurrentMicroBatches"/> resolved: as given, or for 0, 2 in bf16 (faster side by side) and 1 in fp32 (unequal micro-batches made it slower).</summary>
     public int MicroBatchesSideBySide() => ConcurrentMicroBatches != 0 ? ConcurrentMicroBatches : Bf16 ? 2 : 1;
-    /// <summary>Micro-batches of even padded size (<see cref="SftOptions.BalancedMicroBatches"/>): faster, but another rounding of the same updates; off.</summary>
-    public bool BalancedMicroBatches { get; init; }
     /// <summary>Prompts per evaluation generation batch.</summary>
     public int EvalBatch { get; init; } = 64;
     /// <summary>Completion cap of the CoT evaluations (the longest PTST cap).</summary>
@@ -119,7 +113,7 @@ public sealed record PipelineOptions
     {
         Epochs = basePretraining ? BaseEpochs : CiEpochs, LearningRate = basePretraining ? BaseLearningRate : CiLearningRate,
         MicroBatchSize = basePretraining ? BaseBatch : CiBatch, GradientAccumulationSteps = 1, MaxMicroBatchTokens = MicroBatchTokens,
-        ConcurrentMicroBatches = MicroBatchesSideBySide(), BalancedMicroBatches = BalancedMicroBatches, FreezeVisionTower = !basePretraining,
+        ConcurrentMicroBatches = MicroBatchesSideBySide(), FreezeVisionTower = !basePretraining,
         Adam = basePretraining ? new AdamWOptions(WeightDecay: 0.01) : new(), Seed = Seed, SaveEverySteps = SaveEverySteps, KeepLastCheckpoints = 1,
     };
 
@@ -134,8 +128,8 @@ public sealed record PipelineOptions
         {
             Schedule = PtstSchedule.Halving(GrpoShortCap, GrpoShortGroup, GrpoStepsPerStage), PromptsPerStep = GrpoPromptsPerStep, MicroBatchSize = GrpoMicroBatch,
             LearningRate = GrpoLearningRate, Temperature = GrpoTemperature, ConcurrentGenerations = ConcurrentGenerations, ConcurrentMicroBatches = MicroBatchesSideBySide(),
-            BalancedMicroBatches = BalancedMicroBatches, DynamicSampling = GrpoDynamicSampling, MaxRefillRounds = GrpoMaxRefillRounds, RefillByKeepRate = GrpoRefillByKeepRate,
-            OversampleByKeepRate = GrpoOversampleByKeepRate, Loss = new GrpoLossOptions(Beta: GrpoBeta), SaveEverySteps = SaveEverySteps, KeepLastCheckpoints = 1,
+            DynamicSampling = GrpoDynamicSampling, MaxRefillRounds = GrpoMaxRefillRounds, RefillByKeepRate = GrpoRefillByKeepRate,
+            OversampleByKeepRate = GrpoOversampleByKeepRate, SaveEverySteps = SaveEverySteps, KeepLastCheckpoints = 1,
         },
         Evaluation = new() { BatchSize = EvalBatch, ConcurrentBatches = ConcurrentGenerations, MaxNewTokens = EvalMaxTokens },
         Prompt = SyntheticPrompts.Question, DirectPrompt = SyntheticPrompts.Direct, DirectMaxTokens = DirectMaxTokens,

@@ -14,9 +14,8 @@ using static TorchSharp.torch;
 namespace VisionR1.Trainer.Pipeline;
 
 /// <summary>
-/// `vr1 pipeline`: on the embedded run, the synthetic world's own step — world → compact tokenizer → base pre-training from
-/// scratch (<see cref="PretrainBaseAsync"/>) — then the Vision-R1 recipe from that base with the synthetic teacher
-/// (<see cref="RunRecipeAsync"/>), then plots; the real path runs the recipe from a given model. All stages share one run folder.
+/// `vr1 pipeline`: the synthetic world's own step (<see cref="PretrainBaseAsync"/>), then the Vision-R1 recipe from that base with
+/// the synthetic teacher (<see cref="RunRecipeAsync"/>, also the real path's), then plots. All stages share one run folder.
 /// </summary>
 public sealed class PipelineRunner(PipelineOptions options, IRecipeProgress progress)
 {

@@ -5,9 +5,9 @@ namespace VisionR1.Tests.Pipeline;
 
 public sealed class PipelineBudgetTests
 {
-    private static readonly CostReference Glibc = PipelineBudget.Reference("glibc");
-    private static readonly CostReference Tcmalloc = PipelineBudget.Reference("tcmalloc");
-    private static readonly CostReference TcmallocFp32 = PipelineBudget.Reference("tcmalloc fp32");
+    private static readonly CostReference Glibc = PipelineBudget.References.First(r => r.Name == "glibc");
+    private static readonly CostReference Tcmalloc = PipelineBudget.References.First(r => r.Name == "tcmalloc");
+    private static readonly CostReference TcmallocFp32 = PipelineBudget.References.First(r => r.Name == "tcmalloc fp32");
 
     // The glibc reference run sampled its GRPO prompts without dynamic sampling.
     private static readonly PipelineOptions WithoutDynamicSampling = PipelineOptions.Default with { GrpoDynamicSampling = false };

@@ -46,7 +46,7 @@ public sealed class PipelineOverridesTests : IDisposable
         Assert.True(defaults.RefillByKeepRate);
         Assert.True(defaults.OversampleByKeepRate);
         Assert.Equal(PipelineOptions.Default.GrpoPromptsPerStep, defaults.PromptsPerStep);
-        Assert.Equal(PipelineOptions.Default.GrpoBeta, defaults.Loss.Beta);
+        Assert.Equal(1e-2, defaults.Loss.Beta);
         Assert.Same(recipe.Grpo.Schedule, defaults.Schedule);
         Assert.Equal("ptst-1 128×8 for 90 steps → ptst-2 256×4 for 90 steps", defaults.Schedule.ToString());
 
