@@ -24,13 +24,7 @@ public sealed class VisionR1RecipeTests : IDisposable
     public async Task A_tiny_run_trains_every_model_with_the_zero_variant_evaluates_them_and_a_second_call_redoes_nothing()
     {
         VisionR1Runtime.Initialize("cpu");
-        var baseDir = Path.Combine(_dir.FullName, "base");
-        using (var model = new Qwen25VLModel(Qwen25VLPresets.Tiny))
-        {
-            model.InitializeWeights(3);
-            model.SavePretrained(baseDir);
-        }
-        CompactTokenizerTrainer.TrainDefault().Save(baseDir);
+        var baseDir = SaveTinyBase(Path.Combine(_dir.FullName, "base"), seed: 3);
         var world = new SyntheticWorldGenerator(new SyntheticWorldOptions { Seed = 2, ImageSize = 56 });
         var train = world.Generate(SyntheticSplit.Train, 12).ToList();
         var test = world.Generate(SyntheticSplit.Test, 4).ToList();
@@ -65,6 +59,18 @@ public sealed class VisionR1RecipeTests : IDisposable
         Assert.Contains(RecipeStages.ColdStart, again.Stages.Resumed);
         Assert.Contains(RecipeStages.Eval(RecipeStages.Zero), again.Stages.Resumed);
         Assert.Equal(9, again.Stages.Resumed.Count);
+    }
+
+    /// <summary>Saves a randomly initialised tiny model with the compact tokenizer as a Hugging Face folder (a base to start the recipe from).</summary>
+    internal static string SaveTinyBase(string folder, int seed)
+    {
+        using (var model = new Qwen25VLModel(Qwen25VLPresets.Tiny))
+        {
+            model.InitializeWeights(seed);
+            model.SavePretrained(folder);
+        }
+        CompactTokenizerTrainer.TrainDefault().Save(folder);
+        return folder;
     }
 
     [Fact]

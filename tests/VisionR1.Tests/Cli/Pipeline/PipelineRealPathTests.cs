@@ -41,13 +41,7 @@ public sealed class PipelineRealPathTests : IDisposable
     public async Task Real_path_runs_cold_start_through_an_http_teacher_then_sft_grpo_and_evaluation_on_a_saved_tiny_model()
     {
         VisionR1Runtime.Initialize("cpu");
-        var modelDir = Path.Combine(_dir.FullName, "tiny-model");
-        using (var model = new Qwen25VLModel(Qwen25VLPresets.Tiny))
-        {
-            model.InitializeWeights(5);
-            model.SavePretrained(modelDir);
-        }
-        CompactTokenizerTrainer.TrainDefault().Save(modelDir);
+        var modelDir = Recipe.VisionR1RecipeTests.SaveTinyBase(Path.Combine(_dir.FullName, "tiny-model"), seed: 5);
 
         // Images from the synthetic world; questions tagged for the fake teacher; every answer is 7.
         var world = new SyntheticWorldGenerator(new SyntheticWorldOptions { Seed = 4, ImageSize = 56 });
