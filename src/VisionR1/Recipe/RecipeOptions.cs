@@ -113,4 +113,23 @@ public sealed record RecipeOptions
 
     /// <summary>The GRPO trainer's options of an RL run: <see cref="Grpo"/> with that run's schedule (<see cref="ScheduleOf"/>) and seed <see cref="Seed"/> + 2.</summary>
     public GrpoOptions GrpoOptionsFor(string run) => Grpo with { Schedule = ScheduleOf(run), Seed = Seed + 2 };
+
+    /// <summary>
+    /// Throws for settings that cannot run, before any stage does: unknown variants or <see cref="Until"/>, negative sizes, and
+    /// the stage options' own checks (<see cref="SftOptions.Validate"/>, <see cref="GrpoOptions.Validate"/>, <see cref="LocalEvaluationOptions.Validate"/>).
+    /// </summary>
+    public void Validate()
+    {
+        foreach (var v in Variants)
+            if (v is not (RecipeStages.VisionR1 or RecipeStages.Zero or RecipeStages.Long))
+                throw new ArgumentException($"{nameof(Variants)}: '{v}' is not an RL run of the recipe (vision_r1, zero or long).", nameof(Variants));
+        if (Until is not (null or RecipeStages.Base or RecipeStages.Ci or RecipeStages.VisionR1))
+            throw new ArgumentException($"{nameof(Until)} must be null, base, ci or vision_r1, got '{Until}'.", nameof(Until));
+        if (ColdStartItems is < 1) throw new ArgumentOutOfRangeException(nameof(ColdStartItems), ColdStartItems, "The cold start needs at least one problem.");
+        if (DirectMaxTokens < 1) throw new ArgumentOutOfRangeException(nameof(DirectMaxTokens), DirectMaxTokens, "A direct answer needs at least one token.");
+        ColdStartSft.Validate();
+        Grpo.Validate();
+        Evaluation.Validate();
+        foreach (var v in Variants) ScheduleOf(v);
+    }
 }

@@ -80,7 +80,7 @@ public sealed class VisionR1Recipe
 
     /// <summary>
     /// Runs (or resumes) every stage from the Hugging Face Qwen2.5-VL folder <paramref name="baseModelDirectory"/> (with its
-    /// tokenizer files) and returns the summary, also written to summary.json. <paramref name="teacher"/> builds the cold start
+    /// tokenizer files) and returns the summary, also written to summary.json. The options are checked first (<see cref="RecipeOptions.Validate"/>). <paramref name="teacher"/> builds the cold start
     /// (as both the multimodal and the reasoning model); <paramref name="test"/> is held out for the evaluations.
     /// </summary>
     public async Task<RecipeSummary> RunAsync(string baseModelDirectory, IReadOnlyList<MathProblem> train, IReadOnlyList<MathProblem> test,
@@ -90,6 +90,7 @@ public sealed class VisionR1Recipe
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
         ArgumentNullException.ThrowIfNull(teacher);
+        _o.Validate();
         var template = new ChatTemplate(TokenizerLoader.FromFolder(baseModelDirectory), _o.Template);
         var coldProblems = ColdStartPool(train, _o);
         var rlProblems = RlPool(train, coldProblems.Count, _o.RlMinReasoningSteps, _o.Grpo.PromptsPerStep);

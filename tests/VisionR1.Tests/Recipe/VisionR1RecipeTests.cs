@@ -88,4 +88,14 @@ public sealed class VisionR1RecipeTests : IDisposable
         Assert.True(o.ColdStartSft.FreezeVisionTower);
         Assert.Equal(1e-2, o.Grpo.Loss.Beta);
     }
+
+    [Fact]
+    public void Settings_that_cannot_run_are_refused_naming_the_setting()
+    {
+        new RecipeOptions().Validate();
+        Assert.Contains("Variants", Assert.Throws<ArgumentException>(() => new RecipeOptions { Variants = ["vision_r1", "short"] }.Validate()).Message);
+        Assert.Contains("Until", Assert.Throws<ArgumentException>(() => new RecipeOptions { Until = "zero" }.Validate()).Message);
+        Assert.Equal("ColdStartItems", Assert.Throws<ArgumentOutOfRangeException>(() => new RecipeOptions { ColdStartItems = 0 }.Validate()).ParamName);
+        Assert.Equal("PromptsPerStep", Assert.Throws<ArgumentOutOfRangeException>(() => new RecipeOptions { Grpo = new GrpoOptions { PromptsPerStep = 0 } }.Validate()).ParamName);
+    }
 }
