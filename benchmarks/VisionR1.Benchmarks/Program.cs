@@ -37,10 +37,18 @@ if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GLIBC_TUNABLES")))
 // rollout as one request against the same prompts split into dynamic sampling's rounds (RolloutScalingProbe); `-- pass-split --model DIR --problems FILE` times a reference-shaped
 // pass with every image distinct and with GRPO groups sharing one (PassSplitProbe); `-- run-flops --run DIR` counts the model FLOPs a finished
 // pipeline run computed, stage by stage, and the least time they take at a given peak (RunFlopsProbe).
-if (args.Length > 0 && args[0] == "report")
+// "bench": the thread-wait comparison's child processes (ContentionBench starts this entry assembly with "bench --contention-only").
+if (args.Length > 0 && args[0] is "report" or "bench")
 {
-
-    return await VisionR1.Trainer.Cli.CommandLine.RunAsync(["bench", .. args[1..]], Console.Out, Console.Error, CancellationToken.None);
+    var rest = args[1..];
+    var options = new VisionR1.Diagnostics.BenchOptions(
+        Quick: rest.Contains("--quick"),
+        Threads: ProbeArgs.Int(rest, "--threads", 0),
+        Device: ProbeArgs.Get(rest, "--device") ?? "cpu",
+        Seed: ProbeArgs.Int(rest, "--seed", 1),
+        Precision: VisionR1.Runtime.PrecisionChoice.ParsePolicy(ProbeArgs.Get(rest, "--dtype") ?? "auto"));
+    VisionR1.Diagnostics.PerformanceBench.WriteReport(options, ProbeArgs.Get(rest, "--contention-only"), Console.Out, Console.Error);
+    return 0;
 }
 if (args.Length > 0 && args[0] == "finished-rows")
 {

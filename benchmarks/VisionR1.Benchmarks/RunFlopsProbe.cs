@@ -1,15 +1,15 @@
 using System.Globalization;
 using System.Text.Json;
 using VisionR1.Data.Readers;
-using VisionR1.Trainer.Pipeline;
+using VisionR1.Data.Synthetic;
 using VisionR1.Model.Config;
 using VisionR1.Problems;
-using VisionR1.Trainer.Bench;
+using VisionR1.Diagnostics;
 
 namespace VisionR1.Benchmarks;
 
 /// <summary>
-/// `-- run-flops --run DIR [--preset small] [--seed 0] [--peaks 177,143]`: the model FLOPs a finished embedded pipeline run computed,
+/// `-- run-flops --run DIR [--preset small] [--seed 0] [--peaks 177,143] [--image-size 112] [--worked-share 0.5] [--drills 3000]`: the model FLOPs a finished embedded pipeline run computed,
 /// stage by stage, counted the way <see cref="ModelFlops"/> counts a bench step (matrix products only, padding not counted), from the
 /// run's own records: the real positions of every SFT step (metrics.jsonl: positions a second × seconds), the images of the base data
 /// (rebuilt from world/train.jsonl with the pipeline's pre-training mix at its default sizes), and each GRPO step's sampled and trained completions
@@ -27,9 +27,17 @@ public static class RunFlopsProbe
         var peaks = (ProbeArgs.Get(args, "--peaks") ?? "177,143").Split(',').Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToList();
         var rows = File.ReadLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonSerializer.Deserialize<JsonElement>(l)).ToList();
         var summary = JsonSerializer.Deserialize<JsonElement>(File.ReadAllText(Path.Combine(run, "summary.json")));
-        var pipeline = PipelineOptions.Default with { Seed = seed };
+        // The embedded run's image size and pre-training mix (samples/VisionR1.Trainer's defaults; --image-size, --worked-share and --drills for another run).
+        int imageSize = ProbeArgs.Int(args, "--image-size", 112);
+        var pretraining = new SyntheticPretraining(SyntheticPrompts.Describe, SyntheticPrompts.Direct, SyntheticPrompts.Question)
+        {
+            WorkedShare = double.Parse(ProbeArgs.Get(args, "--worked-share") ?? "0.5", CultureInfo.InvariantCulture),
+            ArithmeticTexts = ProbeArgs.Int(args, "--drills", 3000),
+            MaxValue = SyntheticPretraining.MaxValueOf(SyntheticDifficulty.Easy),
+            Seed = seed,
+        };
 
-        int side = pipeline.ImageSize / config.Vision.PatchSize;
+        int side = imageSize / config.Vision.PatchSize;
         IReadOnlyList<(int H, int W)> oneImage = [(side, side)];
         double perPosition = ModelFlops.Forward(config, 1, 1, []);  // 2 × matrix weights a text position passes through
         double image = ModelFlops.Forward(config, 1, 0, oneImage);   // the vision tower and merger over one 112-pixel image
@@ -37,7 +45,7 @@ public static class RunFlopsProbe
 
         // Base: the pipeline's pre-training mix at its default sizes; which samples carry an image.
         var train = await ProblemSource.ReadAllAsync(Path.Combine(run, "world", "train.jsonl"));
-        var mix = pipeline.PretrainingMix().Samples(train);
+        var mix = pretraining.Samples(train);
         double imageShare = mix.Count(s => s.Problem.Images.Count > 0) / (double)mix.Count;
 
         var stages = new List<(string Name, double Flops, double Seconds)>();

@@ -1,7 +1,7 @@
 using System.Globalization;
 using VisionR1.Model.Config;
 using VisionR1.Runtime;
-using VisionR1.Trainer.Bench;
+using VisionR1.Diagnostics;
 using static TorchSharp.torch;
 
 namespace VisionR1.Benchmarks;

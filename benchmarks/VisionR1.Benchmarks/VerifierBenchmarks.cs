@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using VisionR1.Answers;
-using VisionR1.Trainer.Bench;
+using VisionR1.Diagnostics;
 
 namespace VisionR1.Benchmarks;
 

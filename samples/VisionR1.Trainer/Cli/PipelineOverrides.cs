@@ -18,8 +18,7 @@ public static class PipelineOverrides
     private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase)
     {
         nameof(PipelineOptions.OutputDirectory), nameof(PipelineOptions.Seed), nameof(PipelineOptions.Device), nameof(PipelineOptions.IsQuick),
-        nameof(PipelineOptions.Variants), nameof(PipelineOptions.Bf16), nameof(PipelineOptions.ModelDirectory), nameof(PipelineOptions.TrainFile),
-        nameof(PipelineOptions.EvalFile), nameof(PipelineOptions.TeacherEndpoint), nameof(PipelineOptions.TeacherModel), nameof(PipelineOptions.IsRealPath), nameof(PipelineOptions.Until),
+        nameof(PipelineOptions.Variants), nameof(PipelineOptions.Bf16), nameof(PipelineOptions.Until),
     };
 
     /// <summary>Returns <paramref name="options"/> with every override applied.</summary>

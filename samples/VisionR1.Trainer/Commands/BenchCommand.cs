@@ -1,6 +1,4 @@
-using System.Text.Json;
-using VisionR1.Runtime;
-using VisionR1.Trainer.Bench;
+using VisionR1.Diagnostics;
 using VisionR1.Trainer.Cli;
 
 namespace VisionR1.Trainer.Commands;
@@ -34,16 +32,7 @@ public sealed class BenchCommand : ICliCommand, IHasSwitches
         var contentionOnly = args.Get("contention-only");
         args.ThrowOnUnknown();
         if (options.Threads < 0) throw new CliUsageException("--threads must be 0 (libtorch's default) or positive.");
-        if (contentionOnly is not null)
-        {
-            // One setting of the thread-wait comparison, in a process of its own (ContentionBench starts these).
-            var runtime = VisionR1Runtime.Initialize(options.Device, options.Threads, options.Precision);
-            var timing = ContentionBench.MeasureHere(contentionOnly, runtime.Precision.Dtype, runtime.Device, options.Seed, cancellationToken);
-            stdout.WriteLine(JsonSerializer.Serialize(timing, BenchReport.JsonOptions));
-            return Task.FromResult(0);
-        }
-        var report = new PerformanceBench(options, stderr).Run(cancellationToken);
-        stdout.WriteLine(report.ToJson());
+        PerformanceBench.WriteReport(options, contentionOnly, stdout, stderr, cancellationToken);
         return Task.FromResult(0);
     }
 }

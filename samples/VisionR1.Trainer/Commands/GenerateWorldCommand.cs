@@ -1,7 +1,7 @@
 using VisionR1.IO;
 using System.Globalization;
 using System.Text.Json;
-using VisionR1.Data.Records;
+using VisionR1.Data.Readers;
 using VisionR1.Problems;
 using VisionR1.Data.Synthetic;
 using VisionR1.Trainer.Cli;
@@ -24,10 +24,8 @@ public sealed class GenerateWorldCommand : ICliCommand
     /// <inheritdoc />
     public string Usage =>
         "vr1 world --out DIR --train N --test M [--seed S] [--families shapes,bars,geometry] [--size PX] [--difficulty easy|default|hard]\n" +
-        "  Writes DIR/images/*.png, DIR/train.jsonl, DIR/test.jsonl (fields: id, images, problem, answer, choices,\n" +
-        "  answer_type, metadata; image paths relative to DIR) and DIR/world.json. Same seed, same files.";
-
-    private static readonly JsonSerializerOptions LineJson = new() { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        "  Writes DIR/images/*.png, DIR/train.jsonl, DIR/test.jsonl (MathProblemJsonl: id, images, question, answer,\n" +
+        "  choices, answer_type, metadata; image paths relative to DIR) and DIR/world.json. Same seed, same files.";
 
     /// <inheritdoc />
     public async Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -62,22 +60,16 @@ public sealed class GenerateWorldCommand : ICliCommand
         };
         var world = new SyntheticWorldGenerator(options);
 
-        Directory.CreateDirectory(Path.Combine(outDir, "images"));
+        var root = Path.GetFullPath(outDir);
+        Directory.CreateDirectory(Path.Combine(root, "images"));
         foreach (var (split, count) in new[] { (SyntheticSplit.Train, train), (SyntheticSplit.Test, test) })
         {
             var name = SyntheticWorldGenerator.SplitName(split);
             var file = Path.Combine(outDir, name + ".jsonl");
-            await AtomicFile.WriteAsync(file, async (stream, ct) =>
-            {
-                await using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                await foreach (var p in world.GenerateAsync(split, count, ct).ConfigureAwait(false))
-                {
-                    var relative = "images/" + p.Id + ".png";
-                    var png = p.Images[0].Bytes!;
-                    AtomicFile.Write(Path.Combine(outDir, relative), s => s.Write(png, 0, png.Length));
-                    await writer.WriteLineAsync(ToJsonLine(p, relative).AsMemory(), ct).ConfigureAwait(false);
-                }
-            }, cancellationToken).ConfigureAwait(false);
+            // Each rendered image is saved as images/ID.png by the library's writer, which writes its path relative to DIR.
+            var problems = world.GenerateAsync(split, count, cancellationToken)
+                .Select(p => p with { Images = [new ImageRef(Path.Combine(root, "images", p.Id + ".png"), p.Images[0].Bytes)] });
+            await MathProblemJsonl.WriteAsync(file, problems, root, cancellationToken).ConfigureAwait(false);
             stdout.WriteLine($"{name}: {count} problems -> {file}");
         }
         var settings = new Dictionary<string, object>
@@ -105,21 +97,5 @@ public sealed class GenerateWorldCommand : ICliCommand
         }
         if (list.Count == 0) throw new CliUsageException("--families names no family.");
         return list;
-    }
-
-    /// <summary>One JSONL line: the problem with its image as a path relative to the output folder.</summary>
-    internal static string ToJsonLine(MathProblem p, string relativeImagePath)
-    {
-        var line = new Dictionary<string, object?>
-        {
-            ["id"] = p.Id,
-            ["images"] = new[] { relativeImagePath },
-            ["problem"] = p.Question,
-            ["answer"] = p.Answer,
-            ["choices"] = p.Choices,
-            ["answer_type"] = p.AnswerType == AnswerType.MultipleChoice ? "multiple_choice" : "integer",
-            ["metadata"] = p.Metadata,
-        };
-        return JsonSerializer.Serialize(line, LineJson);
     }
 }

@@ -1,6 +1,9 @@
 using System.Globalization;
+using Microsoft.Extensions.AI;
 using Spectre.Console;
 using Spectre.Console.Rendering;
+using VisionR1.Data.Readers;
+using VisionR1.Data.Synthetic;
 using VisionR1.Runtime;
 using VisionR1.Trainer.Cli;
 using VisionR1.Recipe;
@@ -34,9 +37,9 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         "  --until: stop training after that stage and evaluate the models so far. --set: override a size or setting of\n" +
         "  the run (repeatable), e.g. --set TrainItems=6000 --set GrpoLearningRate=3e-4 --set Difficulty.MaxShapes=4.\n" +
         "  --dtype: auto (default) trains in bf16 only where a timed product shows bf16 faster on this machine.\n" +
-        "  --budget: wall-time budget of the embedded run in minutes (default 75, which keeps the full sizes, about 45 minutes,\n" +
-        "  on a quiet 2-core AVX-512 BF16 machine; 0 = the full default sizes): a start-up probe\n" +
-        "  times a few training steps, predicts every stage and reduces the sizes until the prediction fits (DIR/plan.json).\n" +
+        "  --budget: wall-time budget of the embedded run in minutes (none by default: no size is cut): a start-up probe\n" +
+        "  times a few training steps, predicts every stage and reduces the sizes until the prediction fits (DIR/plan.json;\n" +
+        "  a resumed run keeps the plan it started with).\n" +
         "  Real path: --model a Qwen2.5-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start\n" +
         "  through --teacher-endpoint (OpenAI-compatible; key from OPENAI_API_KEY), or the synthetic teacher when the\n" +
         "  training problems come from the synthetic world.";
@@ -60,9 +63,9 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         var teacherModel = args.Get("teacher-model") ?? "teacher";
         var until = args.Get("until")?.Trim().ToLowerInvariant();
         var overrides = args.GetAll("set");
-        double budgetMinutes = args.GetDouble("budget", -1);
+        double budgetMinutes = args.GetDouble("budget", 0);
         args.ThrowOnUnknown();
-        if ((budgetMinutes < 0 && budgetMinutes != -1) || !double.IsFinite(budgetMinutes)) throw new CliUsageException($"--budget must be 0 (none) or a positive number of minutes, got {budgetMinutes}.");
+        if (budgetMinutes < 0 || !double.IsFinite(budgetMinutes)) throw new CliUsageException($"--budget must be 0 (none) or a positive number of minutes, got {budgetMinutes}.");
         if (until is not null && until is not (RecipeStages.Base or RecipeStages.Ci or RecipeStages.VisionR1))
             throw new CliUsageException($"--until must be base, ci or vision_r1, got '{until}'.");
 
@@ -92,11 +95,6 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
             Seed = seed,
             Device = device,
             Variants = variants,
-            ModelDirectory = model,
-            TrainFile = train,
-            EvalFile = eval,
-            TeacherEndpoint = teacher,
-            TeacherModel = teacherModel,
             Until = until,
         };
         try
@@ -109,16 +107,15 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         }
         var runtime = VisionR1Runtime.Initialize(device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? device : "cpu", precision: precision);
         options = options with { Bf16 = runtime.Precision.IsBf16 };
-        if (budgetMinutes == -1) budgetMinutes = PipelineBudget.DefaultMinutes;
 
-        stdout.WriteLine($"vr1 pipeline: {(options.IsRealPath ? "real path on " + model : quick ? "quick smoke run" : "embedded default run")} -> {Path.GetFullPath(options.OutputDirectory)}");
+        stdout.WriteLine($"vr1 pipeline: {(model is not null ? "real path on " + model : quick ? "quick smoke run" : "embedded default run")} -> {Path.GetFullPath(options.OutputDirectory)}");
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"runtime: {runtime.Device.type.ToString().ToLowerInvariant()}, {TorchSharp.torch.get_num_threads()} threads, {ThreadWaitPolicy.Describe()}, {NativeAllocator.Describe()}"));
         stdout.WriteLine($"precision: {runtime.Precision.DtypeName}: {runtime.Precision.Reason}");
         RunPlan? startPlan = null;
-        if (!options.IsQuick && !options.IsRealPath)
+        var root = Path.GetFullPath(options.OutputDirectory);
+        if (!options.IsQuick && model is null && (budgetMinutes > 0 || File.Exists(Path.Combine(root, RunPlan.FileName))))
         {
-            var root = Path.GetFullPath(options.OutputDirectory);
             var (sized, plan, reused) = PipelineBudget.Resolve(options, root, budgetMinutes * 60, runtime.Device, runtime.Precision.Dtype, cancellationToken);
             options = sized with { Bf16 = plan.Dtype == "bf16" };
             if (reused && plan.Dtype != runtime.Precision.DtypeName)
@@ -127,12 +124,13 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
             startPlan = plan;
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        PipelineSummary summary;
+        Task<RecipeSummary> Run(PipelineRunner r) => model is null ? r.RunAsync(cancellationToken) : RunRealPathAsync(r, options, model, train!, eval!, teacher, teacherModel, cancellationToken);
+        RecipeSummary summary;
         PipelineRunner runner;
         bool interactive = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
         if (interactive)
         {
-            PipelineSummary? result = null;
+            RecipeSummary? result = null;
             runner = null!;
             await AnsiConsole.Progress()
                 .AutoClear(false)
@@ -140,14 +138,14 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
                 .StartAsync(async ctx =>
                 {
                     runner = new PipelineRunner(options, new SpectreProgress(ctx));
-                    result = await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+                    result = await Run(runner).ConfigureAwait(false);
                 }).ConfigureAwait(false);
             summary = result!;
         }
         else
         {
             runner = new PipelineRunner(options, new PlainProgress(stdout));
-            summary = await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+            summary = await Run(runner).ConfigureAwait(false);
         }
         if (runner.Stages.Resumed.Count > 0)
             stdout.WriteLine("resumed (already finished): " + string.Join(", ", runner.Stages.Resumed));
@@ -160,8 +158,28 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         return 0;
     }
 
+    /// <summary>
+    /// The real path: <see cref="VisionR1Recipe"/> from the Hugging Face folder <paramref name="model"/> on the problems of
+    /// <paramref name="trainFile"/>, evaluated on <paramref name="evalFile"/>, with the cold start through the teacher endpoint
+    /// (or the synthetic teacher, for synthetic-world problems); the base is evaluated in the think/answer style.
+    /// </summary>
+    private static async Task<RecipeSummary> RunRealPathAsync(PipelineRunner runner, PipelineOptions options, string model, string trainFile, string evalFile,
+        string? endpoint, string teacherModel, CancellationToken cancellationToken)
+    {
+        var train = await ProblemSource.ReadAllAsync(trainFile, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var test = await ProblemSource.ReadAllAsync(evalFile, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var recipe = options.ToRecipe() with
+        {
+            RlMinReasoningSteps = 1, BaseEvaluation = BaseEvaluationStyle.Reasoning, ProbeProblems = [],
+            TeacherName = endpoint is null ? "the synthetic teacher" : $"the teacher at {endpoint}",
+        };
+        using IChatClient teacher = endpoint is not null ? ChatEndpointArgs.Create(endpoint, teacherModel)
+            : new SyntheticTeacherChatClient(VisionR1Recipe.ColdStartPool(train, recipe), new SyntheticTeacherOptions { Seed = options.Seed, MaxExtraReflections = options.TeacherExtraReflections });
+        return await runner.RunRecipeAsync(recipe, model, train, test, teacher, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Renders the results tables (accuracy, paired comparisons, breakdown by steps and family) to <paramref name="writer"/>.</summary>
-    internal static void WriteTable(TextWriter writer, PipelineSummary summary)
+    internal static void WriteTable(TextWriter writer, RecipeSummary summary)
     {
         var table = new Table().Title($"Held-out test split ({summary.TestItems} items)");
         foreach (var h in new[] { "model", "accuracy", "95% CI", "format", "mean tokens", "reflective", "clipped", "equations right", "arithmetic probe" }) table.AddColumn(h);

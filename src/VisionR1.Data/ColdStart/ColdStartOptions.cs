@@ -15,7 +15,7 @@ public sealed record TokenPrices(decimal InputPerMillion = 0, decimal OutputPerM
 /// <param name="MaxConcurrency">Samples in flight at once.</param>
 /// <param name="MaxRetries">
 /// Re-asks of a malformed reply (empty, or an unformatted CoT when <paramref name="RetryUnformattedReasoning"/>) per step; and,
-/// where the library composes the endpoint's middleware (<see cref="Recipe.DataStages.ColdStartAsync"/>), the
+/// where the library composes the endpoint's middleware (<c>VisionR1.Recipe.DataStages.ColdStartAsync</c> (package VisionR1)), the
 /// <see cref="Chat.RetryingChatClient"/>'s retries on 429, 5xx, timeouts and network errors. A client passed straight to
 /// <see cref="ColdStartPipeline"/> brings its own retries.
 /// </param>

@@ -21,7 +21,7 @@ namespace VisionR1.Data.ColdStart;
 /// Every request carries <c>visionr1.step</c> and <c>visionr1.item_id</c> in <c>ChatOptions.AdditionalProperties</c>.
 /// The pipeline makes each call once: retries of transport failures and caching of steps are the caller's middleware,
 /// composed around the clients (<see cref="RetryingChatClient"/>, <see cref="DiskCachingChatClient"/>:
-/// <c>endpoint.WithRetries(6).WithDiskCache(output + ".steps")</c>; <see cref="Recipe.DataStages.ColdStartAsync"/> composes
+/// <c>endpoint.WithRetries(6).WithDiskCache(output + ".steps")</c>; <c>VisionR1.Recipe.DataStages.ColdStartAsync</c> (package VisionR1) composes
 /// both). A malformed reply (empty, or an unformatted CoT when <see cref="ColdStartOptions.RetryUnformattedReasoning"/>) is asked
 /// again up to <see cref="ColdStartOptions.MaxRetries"/> times, the attempt number in <c>visionr1.attempt</c> so a cache
 /// replays the same sequence. A finished sample is appended once to the JSONL output, keyed by its id; a new run skips ids

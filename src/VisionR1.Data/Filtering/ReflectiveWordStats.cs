@@ -14,7 +14,7 @@ public sealed record ReflectiveWordCount(string Word, long Occurrences, long Sam
 public sealed record ReflectiveWordReport(long TotalSamples, IReadOnlyList<ReflectiveWordCount> Words)
 {
     /// <summary>The words of the paper's Table 4.</summary>
-    public static IReadOnlyList<string> PaperWords => VisionR1.Recipe.ReflectiveWords.Paper;
+    public static IReadOnlyList<string> PaperWords => VisionR1.Text.ReflectiveWords.Paper;
 
     /// <summary>One line per word: occurrences, samples, occurrences per sample.</summary>
     public override string ToString() => string.Join(Environment.NewLine, Words.Select(w =>

@@ -7,7 +7,7 @@ using VisionR1.IO;
 using VisionR1.Model;
 using VisionR1.Model.Generation;
 using VisionR1.Problems;
-using VisionR1.Recipe;
+using VisionR1.Text;
 using VisionR1.Runtime;
 using static TorchSharp.torch;
 

@@ -1,7 +1,7 @@
 using VisionR1.Model;
 using VisionR1.Model.Config;
 using VisionR1.Runtime;
-using VisionR1.Trainer.Bench;
+using VisionR1.Diagnostics;
 
 namespace VisionR1.Tests.Bench;
 

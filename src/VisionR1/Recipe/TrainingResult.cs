@@ -1,4 +1,4 @@
-namespace VisionR1.Grpo.Recipe;
+namespace VisionR1.Recipe;
 
 /// <summary>Result of a training stage of the recipe (<see cref="TrainingStages"/>).</summary>
 /// <param name="Steps">Optimizer steps run in total.</param>

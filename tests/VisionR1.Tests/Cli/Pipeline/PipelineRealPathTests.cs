@@ -8,7 +8,8 @@ using VisionR1.Runtime;
 using VisionR1.Tests.Data;
 using VisionR1.Text;
 using VisionR1.Recipe;
-using VisionR1.Trainer.Pipeline;
+using System.Text.Json;
+using VisionR1.Trainer.Cli;
 
 namespace VisionR1.Tests.Pipeline;
 
@@ -40,13 +41,7 @@ public sealed class PipelineRealPathTests : IDisposable
     public async Task Real_path_runs_cold_start_through_an_http_teacher_then_sft_grpo_and_evaluation_on_a_saved_tiny_model()
     {
         VisionR1Runtime.Initialize("cpu");
-        var modelDir = Path.Combine(_dir.FullName, "tiny-model");
-        using (var model = new Qwen25VLModel(Qwen25VLPresets.Tiny))
-        {
-            model.InitializeWeights(5);
-            model.SavePretrained(modelDir);
-        }
-        CompactTokenizerTrainer.TrainDefault().Save(modelDir);
+        var modelDir = Recipe.VisionR1RecipeTests.SaveTinyBase(Path.Combine(_dir.FullName, "tiny-model"), seed: 5);
 
         // Images from the synthetic world; questions tagged for the fake teacher; every answer is 7.
         var world = new SyntheticWorldGenerator(new SyntheticWorldOptions { Seed = 4, ImageSize = 56 });
@@ -70,27 +65,23 @@ public sealed class PipelineRealPathTests : IDisposable
             "reasoning" => "<think>\nI count the marks one by one: there are 7. Wait, let me recount: 7. So the answer is 7.\n</think>\n<answer>7</answer>",
             _ => "The figure shows 7 marks.",
         });
-        var options = PipelineOptions.Quick with
-        {
-            OutputDirectory = Path.Combine(_dir.FullName, "run"),
-            ModelDirectory = modelDir,
-            TrainFile = trainFile,
-            EvalFile = evalFile,
-            TeacherEndpoint = teacher.BaseUrl,
-            TeacherModel = "fake-teacher",
-            ColdStartItems = 6,
-        };
-        var runner = new PipelineRunner(options, new PlainProgress(TextWriter.Null));
-        var summary = await runner.RunAsync(CancellationToken.None);
+        var run = Path.Combine(_dir.FullName, "run");
+        var output = new StringWriter();
+        int code = await CommandLine.RunAsync(["pipeline", "--quick", "--out", run, "--model", modelDir, "--train", trainFile, "--eval", evalFile,
+            "--teacher-endpoint", teacher.BaseUrl, "--teacher-model", "fake-teacher", "--set", "ColdStartItems=6"], output, output, CancellationToken.None);
+        Assert.True(code == 0, output.ToString());
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+        var stages = summary.RootElement.GetProperty("stages");
+        var options = new { OutputDirectory = run };
 
         Assert.False(Directory.Exists(Path.Combine(options.OutputDirectory, RecipeStages.World)));
         Assert.False(Directory.Exists(Path.Combine(options.OutputDirectory, RecipeStages.Tokenizer)));
         Assert.Equal(6, teacher.Served.Keys.Select(k => k.Item).Distinct().Count());
         Assert.All(teacher.Served.Keys.Select(k => k.Step).Distinct(), s => Assert.Contains(s, new[] { "pseudo_cot", "description", "reasoning" }));
         Assert.Equal(6, File.ReadAllLines(Path.Combine(options.OutputDirectory, RecipeStages.ColdStart, "filtered.jsonl")).Length);
-        Assert.Equal(["base", "ci", "vision_r1"], summary.Stages.Keys.ToArray());
-        Assert.Equal(6, summary.TestItems);
-        Assert.Equal("cot", summary.Stages["base"].Mode);
+        Assert.Equal(["base", "ci", "vision_r1"], stages.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal(6, summary.RootElement.GetProperty("test_items").GetInt32());
+        Assert.Equal("cot", stages.GetProperty("base").GetProperty("mode").GetString());
         Assert.True(File.Exists(Path.Combine(options.OutputDirectory, RecipeStages.VisionR1, RecipeStages.ModelFolder, "model.safetensors")));
     }
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using VisionR1.Answers;
 
-namespace VisionR1.Trainer.Bench;
+namespace VisionR1.Diagnostics;
 
 /// <summary>The deterministic mix of pairs used by the verifier benchmarks and <see cref="PerformanceBench"/>.</summary>
 public static class VerifierMix

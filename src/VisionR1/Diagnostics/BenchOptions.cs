@@ -1,4 +1,4 @@
-namespace VisionR1.Trainer.Bench;
+namespace VisionR1.Diagnostics;
 
 /// <summary>Settings of one <see cref="PerformanceBench"/> run.</summary>
 /// <param name="Quick">Small sizes so the whole report takes seconds (used by tests); the figures are then only sanity checks.</param>

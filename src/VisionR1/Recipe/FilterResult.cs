@@ -1,4 +1,4 @@
-namespace VisionR1.Data.Recipe;
+namespace VisionR1.Recipe;
 
 /// <summary>Result of the CoT filter stage (<see cref="DataStages.FilterAsync"/>).</summary>
 /// <param name="Total">Samples read.</param>

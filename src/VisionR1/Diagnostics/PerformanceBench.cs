@@ -17,7 +17,7 @@ using VisionR1.Runtime;
 using VisionR1.Text;
 using static TorchSharp.torch;
 
-namespace VisionR1.Trainer.Bench;
+namespace VisionR1.Diagnostics;
 
 /// <summary>
 /// The whole-step performance report behind <c>vr1 bench</c> and the benchmarks project's <c>report</c> mode:
@@ -35,6 +35,25 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
 
     /// <summary>The preset measured.</summary>
     public static Qwen25VLConfig Config => Qwen25VLPresets.Small;
+    /// <summary>
+    /// What `vr1 bench` prints: the whole report as one JSON object on <paramref name="output"/>, progress on <paramref name="log"/>;
+    /// or, with <paramref name="contentionOnly"/>, one setting of the thread-wait comparison measured in this process
+    /// (<see cref="ContentionBench"/> starts such processes as <c>bench --contention-only NAME</c> of the entry assembly).
+    /// </summary>
+    public static void WriteReport(BenchOptions options, string? contentionOnly, TextWriter output, TextWriter log, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(output);
+        if (contentionOnly is not null)
+        {
+            var runtime = VisionR1Runtime.Initialize(options.Device, options.Threads, options.Precision);
+            var timing = ContentionBench.MeasureHere(contentionOnly, runtime.Precision.Dtype, runtime.Device, options.Seed, cancellationToken);
+            output.WriteLine(System.Text.Json.JsonSerializer.Serialize(timing, BenchReport.JsonOptions));
+            return;
+        }
+        output.WriteLine(new PerformanceBench(options, log).Run(cancellationToken).ToJson());
+    }
+
 
     /// <summary>Runs every measurement and returns the report.</summary>
     public BenchReport Run(CancellationToken cancellationToken = default)

@@ -4,7 +4,7 @@ using VisionR1.Model;
 using VisionR1.Model.Config;
 using static TorchSharp.torch;
 
-namespace VisionR1.Trainer.Bench;
+namespace VisionR1.Diagnostics;
 
 /// <summary>
 /// Times whole training steps (forward, next-token cross-entropy, backward, AdamW) of a freshly initialised model on a
@@ -49,6 +49,20 @@ public sealed class TrainStepTimer(Qwen25VLConfig config, ScalarType dtype, Devi
         _optimizer.Step();
         double update = sw.Elapsed.TotalSeconds;
         return (forward, backward - forward, update - backward);
+    }
+
+    /// <summary>
+    /// Median seconds of three training steps (after one warm-up) of <paramref name="rows"/> rows of <paramref name="tokens"/>
+    /// tokens, each with one image of <paramref name="imageSize"/> pixels: a probe of this machine for a run's budget.
+    /// </summary>
+    public static double ProbeSeconds(Qwen25VLConfig config, ScalarType dtype, Device device, int rows, int tokens, int imageSize, long seed,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        int side = Math.Max(2, imageSize / config.Vision.PatchSize);
+        side -= side % config.Vision.SpatialMergeSize;
+        using var timer = new TrainStepTimer(config, dtype, device, rows, tokens, side, seed);
+        return timer.MedianSeconds(warmup: 1, steps: 3, cancellationToken);
     }
 
     /// <summary>The median seconds of <paramref name="steps"/> steps after <paramref name="warmup"/> untimed ones.</summary>

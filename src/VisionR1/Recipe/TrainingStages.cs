@@ -13,7 +13,7 @@ using VisionR1.Text;
 using static TorchSharp.torch;
 using VisionR1.Grpo.Rewards;
 
-namespace VisionR1.Grpo.Recipe;
+namespace VisionR1.Recipe;
 
 /// <summary>
 /// The recipe's training stages as library calls: cold-start SFT and GRPO with PTST on a Qwen2.5-VL model, and the evaluation

@@ -8,7 +8,7 @@ using VisionR1.Problems;
 using VisionR1.Recipe;
 using VisionR1.Text;
 
-namespace VisionR1.Data.Recipe;
+namespace VisionR1.Recipe;
 
 /// <summary>
 /// The recipe's data stages as library calls: modality-bridging cold-start construction, the CoT filter, and the synthetic

@@ -1,4 +1,4 @@
-namespace VisionR1.Trainer.Bench;
+namespace VisionR1.Diagnostics;
 
 /// <summary>Shares of a training step: forward (with the loss), backward and the optimizer update; they sum to 1.</summary>
 /// <param name="Forward">Forward pass and loss.</param>

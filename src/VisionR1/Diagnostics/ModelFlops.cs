@@ -1,6 +1,6 @@
 using VisionR1.Model.Config;
 
-namespace VisionR1.Trainer.Bench;
+namespace VisionR1.Diagnostics;
 
 /// <summary>
 /// Model FLOPs of Qwen2.5-VL counted from its configuration: a multiply-add is 2 FLOPs, a forward

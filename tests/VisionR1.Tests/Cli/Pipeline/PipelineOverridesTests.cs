@@ -39,21 +39,23 @@ public sealed class PipelineOverridesTests : IDisposable
     [Fact]
     public void Grpo_runs_sample_dynamically_by_default_and_the_overrides_reach_the_trainer()
     {
-        var schedule = PipelineOptions.Default.PtstSchedule();
-        var defaults = PipelineRunner.GrpoTrainingOptions(PipelineOptions.Default, schedule);
+        var recipe = PipelineOptions.Default.ToRecipe();
+        var defaults = recipe.GrpoOptionsFor(RecipeStages.VisionR1);
         Assert.True(defaults.DynamicSampling);
         Assert.Equal(3, defaults.MaxRefillRounds);
         Assert.Equal(PipelineOptions.Default.GrpoPromptsPerStep, defaults.PromptsPerStep);
-        Assert.Equal(PipelineOptions.Default.GrpoBeta, defaults.Loss.Beta);
-        Assert.Same(schedule, defaults.Schedule);
+        Assert.Equal(1e-2, defaults.Loss.Beta);
+        Assert.Same(recipe.Grpo.Schedule, defaults.Schedule);
+        Assert.Equal("ptst-1 128×8 for 90 steps → ptst-2 256×4 for 90 steps", defaults.Schedule.ToString());
 
         var o = PipelineOverrides.Apply(PipelineOptions.Default, ["GrpoDynamicSampling=false", "GrpoMaxRefillRounds=0", "GrpoPromptsPerStep=8"]) with { Seed = 5 };
-        var changed = PipelineRunner.GrpoTrainingOptions(o, o.ZeroSchedule());
+        var changed = o.ToRecipe().GrpoOptionsFor(RecipeStages.Zero);
         Assert.False(changed.DynamicSampling);
         Assert.Equal(0, changed.MaxRefillRounds);
         Assert.Equal(8, changed.PromptsPerStep);
         Assert.Equal(7, changed.Seed);
-        Assert.Equal(o.ZeroSchedule().ToString(), changed.Schedule.ToString());
+        Assert.Equal("zero 128×8 for 180 steps", changed.Schedule.ToString());
+        Assert.Equal("long 256×4 for 180 steps", o.ToRecipe().ScheduleOf(RecipeStages.Long).ToString());
     }
 
     [Theory]

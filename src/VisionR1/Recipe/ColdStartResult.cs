@@ -1,4 +1,4 @@
-namespace VisionR1.Data.Recipe;
+namespace VisionR1.Recipe;
 
 /// <summary>Result of the cold-start construction stage (<see cref="DataStages.ColdStartAsync"/>).</summary>
 /// <param name="Built">Samples built in this run.</param>

@@ -65,11 +65,11 @@ public sealed class BenchCommandTests
     [Fact]
     public void The_chosen_wait_setting_is_judged_against_the_best_in_each_condition()
     {
-        static VisionR1.Trainer.Bench.ContentionTiming T(string name, double alone, double with) => new(name, "", alone, with, 2, 2, 0);
+        static VisionR1.Diagnostics.ContentionTiming T(string name, double alone, double with) => new(name, "", alone, with, 2, 2, 0);
         // Best alone 0.10 (spin), best with competitors 0.30 (passive): the chosen one is within 1.5x of both.
-        Assert.True(VisionR1.Trainer.Bench.PerformanceBench.WithinOfBest([T("chosen", 0.14, 0.40), T("passive", 0.20, 0.30), T("spin", 0.10, 3.0)], 1.5));
+        Assert.True(VisionR1.Diagnostics.PerformanceBench.WithinOfBest([T("chosen", 0.14, 0.40), T("passive", 0.20, 0.30), T("spin", 0.10, 3.0)], 1.5));
         // A setting that is fastest alone but several-fold slower next to a busy process fails.
-        Assert.False(VisionR1.Trainer.Bench.PerformanceBench.WithinOfBest([T("chosen", 0.10, 3.0), T("passive", 0.20, 0.30)], 1.5));
+        Assert.False(VisionR1.Diagnostics.PerformanceBench.WithinOfBest([T("chosen", 0.10, 3.0), T("passive", 0.20, 0.30)], 1.5));
         Assert.Equal(1.5, T("x", 0.2, 0.6).BeyondFairShare, 9);
     }
 

@@ -50,14 +50,14 @@ public sealed class GenerateWorldCommandTests : IDisposable
             var bytes = File.ReadAllBytes(Path.Combine(_dir, relative));
             Assert.Equal(expected[i].Images[0].Bytes, bytes);
             Assert.Equal(expected[i].Id, line.GetProperty("id").GetString());
-            Assert.Equal(expected[i].Question, line.GetProperty("problem").GetString());
+            Assert.Equal(expected[i].Question, line.GetProperty("question").GetString());
             Assert.Equal(expected[i].Answer, line.GetProperty("answer").GetString());
             var metadata = line.GetProperty("metadata").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
-            var item = SyntheticItem.FromProblem(new MathProblem(line.GetProperty("id").GetString()!, [new ImageRef(relative, null)], line.GetProperty("problem").GetString()!, line.GetProperty("answer").GetString()!, Metadata: metadata));
+            var item = SyntheticItem.FromProblem(new MathProblem(line.GetProperty("id").GetString()!, [new ImageRef(relative, null)], line.GetProperty("question").GetString()!, line.GetProperty("answer").GetString()!, Metadata: metadata));
             Assert.Equal(expected[i].Answer, item.Task.Answer);
         }
-        var trainPairs = train.Select(l => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(_dir, l.GetProperty("images")[0].GetString()!)))) + l.GetProperty("problem").GetString()).ToHashSet();
-        Assert.DoesNotContain(test, l => trainPairs.Contains(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(_dir, l.GetProperty("images")[0].GetString()!)))) + l.GetProperty("problem").GetString()));
+        var trainPairs = train.Select(l => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(_dir, l.GetProperty("images")[0].GetString()!)))) + l.GetProperty("question").GetString()).ToHashSet();
+        Assert.DoesNotContain(test, l => trainPairs.Contains(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(_dir, l.GetProperty("images")[0].GetString()!)))) + l.GetProperty("question").GetString()));
         Assert.Equal(18, Directory.GetFiles(Path.Combine(_dir, "images"), "*.png").Length);
         Assert.Empty(Directory.GetFiles(_dir, "*.tmp", SearchOption.AllDirectories));
         using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "world.json")));

@@ -1,4 +1,4 @@
-namespace VisionR1.Trainer.Bench;
+namespace VisionR1.Diagnostics;
 
 /// <summary>
 /// One thread-wait setting's training step alone and next to busy processes started after the run began

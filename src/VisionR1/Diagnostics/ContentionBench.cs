@@ -4,7 +4,7 @@ using System.Text.Json;
 using VisionR1.Runtime;
 using static TorchSharp.torch;
 
-namespace VisionR1.Trainer.Bench;
+namespace VisionR1.Diagnostics;
 
 /// <summary>
 /// Measures how a thread-wait setting survives a busy machine: median training steps (a small batch of the small preset:

@@ -1,4 +1,4 @@
-namespace VisionR1.Recipe;
+namespace VisionR1.Text;
 
 /// <summary>The words Vision-R1 counts as signs of self-reflection in a chain of thought (its Table 4).</summary>
 public static class ReflectiveWords

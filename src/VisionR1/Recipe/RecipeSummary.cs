@@ -2,16 +2,16 @@ using System.Text.Json.Serialization;
 using VisionR1.Data.Benchmarks;
 using VisionR1.Grpo.Evaluation;
 
-namespace VisionR1.Trainer.Pipeline;
+namespace VisionR1.Recipe;
 
-/// <summary>What summary.json holds.</summary>
-/// <param name="Stages">Evaluation per model stage (base, ci, vision_r1, and any variants).</param>
+/// <summary>The result of <see cref="VisionR1Recipe.RunAsync"/>, as the run's summary.json holds it (the JSON names are those `vr1 pipeline` has always written).</summary>
+/// <param name="Stages">Evaluation per model stage (base, ci, vision_r1, and any variants), in the order they were trained.</param>
 /// <param name="TestItems">Held-out test items each model answered.</param>
 /// <param name="ElapsedSeconds">Compute seconds of all stages (summed over resumed runs).</param>
 /// <param name="StageSeconds">Seconds per stage.</param>
-/// <param name="Quick">Whether this was the quick smoke run.</param>
-/// <param name="Seed">The seed.</param>
-public sealed record PipelineSummary(
+/// <param name="Quick">Whether this was a smoke run with tiny sizes (<see cref="RecipeOptions.SmokeRun"/>).</param>
+/// <param name="Seed">The run's seed (<see cref="RecipeOptions.Seed"/>).</param>
+public sealed record RecipeSummary(
     [property: JsonPropertyName("stages")] IReadOnlyDictionary<string, LocalEvaluation> Stages,
     [property: JsonPropertyName("test_items")] int TestItems,
     [property: JsonPropertyName("elapsed_s")] double ElapsedSeconds,

@@ -2,7 +2,7 @@ using System.Globalization;
 using VisionR1.Grpo.Metrics;
 using VisionR1.Recipe;
 
-namespace VisionR1.Grpo.Recipe;
+namespace VisionR1.Recipe;
 
 /// <summary>Forwards a trainer's steps and notable events (stage switches, resumes) to the recipe's progress callback.</summary>
 /// <param name="progress">The callback.</param>
