@@ -54,6 +54,7 @@ public sealed class BuildColdCommand : ICliCommand, IHasSwitches
         args.ThrowOnUnknown();
         if (!File.Exists(input)) throw new CliUsageException($"input file '{input}' not found.");
         if (options.MaxConcurrency < 1) throw new CliUsageException("--concurrency must be at least 1.");
+        using var outLock = VisionR1.IO.OutputFolderLock.AcquireForFile(output, "vr1 build-cold");
 
         var report = new ReadReport();
         var problems = ProblemSource.Open(input, readOptions, report, cancellationToken).Take(limit);

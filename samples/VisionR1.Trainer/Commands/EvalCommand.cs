@@ -51,6 +51,7 @@ public sealed class EvalCommand : ICliCommand, IHasSwitches
         args.ThrowOnUnknown();
         if (benchmark is not ("mathvista" or "mmmath" or "mm-math" or "verify")) throw new CliUsageException($"--benchmark must be mathvista, mmmath or verify, got '{benchmark}'.");
         if (!File.Exists(input)) throw new CliUsageException($"input file '{input}' not found.");
+        using var outLock = VisionR1.IO.OutputFolderLock.AcquireForFile(predictions, "vr1 eval");
         if (output is not null) VisionR1.IO.AtomicFile.RemoveOrphans(output); // left by a killed earlier run
 
         var report = new ReadReport();

@@ -41,6 +41,7 @@ public sealed class InitModelCommand : ICliCommand, IHasSwitches
         var dtypeName = args.Get("dtype") ?? "f32";
         var metaCheck = args.Flag("meta-check");
         args.ThrowOnUnknown();
+        using var outLock = VisionR1.IO.OutputFolderLock.Acquire(output, "vr1 init-model");
 
         Qwen25VLConfig config;
         try

@@ -111,6 +111,7 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         options = options with { Bf16 = runtime.Precision.IsBf16 };
         if (budgetMinutes == -1) budgetMinutes = PipelineBudget.DefaultMinutes;
 
+        using var outLock = VisionR1.IO.OutputFolderLock.Acquire(options.OutputDirectory, "vr1 pipeline");
         stdout.WriteLine($"vr1 pipeline: {(options.IsRealPath ? "real path on " + model : quick ? "quick smoke run" : "embedded default run")} -> {Path.GetFullPath(options.OutputDirectory)}");
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"runtime: {runtime.Device.type.ToString().ToLowerInvariant()}, {TorchSharp.torch.get_num_threads()} threads, {ThreadWaitPolicy.Describe()}, {NativeAllocator.Describe()}"));
