@@ -217,17 +217,23 @@ internal static class TrainingDataFiles
     private static IEnumerable<(int Line, JsonElement Root)> Lines(string path, bool strict, ReadReport report, CancellationToken cancellationToken)
     {
         if (!File.Exists(path)) throw new CliUsageException($"Data file '{path}' does not exist.");
-        int number = 0;
-        foreach (var text in File.ReadLines(path))
+        using var reader = VisionR1.IO.BoundedLineReader.Open(path); // a line over the limit is skipped as it streams past
+        while (reader.TryReadLine(out var text))
         {
-            number++;
+            int number = text.Number;
             cancellationToken.ThrowIfCancellationRequested();
-            if (string.IsNullOrWhiteSpace(text)) continue;
+            if (text.IsBlank) continue;
             var where = $"{path}:{number}";
             JsonElement? root = null;
+            if (text.IsTooLong)
+            {
+                if (strict) throw new InvalidDataException($"{where}: {text.TooLongReason(reader.MaxLineBytes)}.");
+                report.Skip(where, text.TooLongReason(reader.MaxLineBytes));
+                continue;
+            }
             try
             {
-                using var doc = JsonDocument.Parse(text);
+                using var doc = JsonDocument.Parse(text.Bytes);
                 if (doc.RootElement.ValueKind == JsonValueKind.Object) root = doc.RootElement.Clone();
                 else if (strict) throw new InvalidDataException($"{where}: expected a JSON object.");
                 else report.Skip(where, "expected a JSON object");

@@ -55,23 +55,22 @@ public sealed class VerifyCommand : ICliCommand
 
         async Task VerifyAll(TextWriter writer, CancellationToken ct)
         {
-            using var reader = new StreamReader(input);
-            var lines = new List<(long Number, string Text)>(BlockSize);
-            long lineNumber = 0;
+            // Lines over the limit are named and skipped as they stream past, never held whole.
+            using var reader = BoundedLineReader.Open(input);
+            var lines = new List<(long Number, string? Text, string? TooLong)>(BlockSize);
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
                 lines.Clear();
-                string? line;
-                while (lines.Count < BlockSize && (line = await reader.ReadLineAsync(ct).ConfigureAwait(false)) is not null)
+                while (lines.Count < BlockSize && reader.TryReadLine(out var line))
                 {
-                    lineNumber++;
-                    if (!string.IsNullOrWhiteSpace(line)) lines.Add((lineNumber, line));
+                    if (line.IsTooLong) lines.Add((line.Number, null, line.TooLongReason(reader.MaxLineBytes)));
+                    else if (!line.IsBlank) lines.Add((line.Number, line.Text, null));
                 }
                 if (lines.Count == 0) break;
                 var results = new (string? Json, string? Error, bool Equal)[lines.Count];
                 Parallel.For(0, lines.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct },
-                    i => results[i] = Process(verifier, lines[i].Text));
+                    i => results[i] = lines[i].Text is { } text ? ProcessOrName(verifier, text) : (null, lines[i].TooLong, false));
                 for (int i = 0; i < results.Length; i++)
                 {
                     var r = results[i];
@@ -103,6 +102,19 @@ public sealed class VerifyCommand : ICliCommand
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"verified {total} pairs: {equal} equal, {total - equal} unequal, {malformed} malformed in {watch.Elapsed.TotalSeconds:F2} s"));
         return 0;
+    }
+
+    /// <summary><see cref="Process"/>, with any failure on one line (e.g. a JSON value too large to parse) reported for that line alone.</summary>
+    private static (string? Json, string? Error, bool Equal) ProcessOrName(MathVerifier verifier, string line)
+    {
+        try
+        {
+            return Process(verifier, line);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or OverflowException)
+        {
+            return (null, e.Message, false);
+        }
     }
 
     private static (string? Json, string? Error, bool Equal) Process(MathVerifier verifier, string line)
