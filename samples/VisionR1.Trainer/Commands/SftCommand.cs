@@ -24,6 +24,8 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         "        [--epochs 2] [--lr 5e-6] [--warmup-ratio 0.05] [--batch 1] [--accum 32] [--concurrent-micro-batches 1] [--max-steps N]\n" +
         "        [--save-every 100] [--keep 3] [--seed 42] [--dtype auto|fp32|bf16] [--train-vision] [--system-prompt] [--strict] [--compact-tokenizer]\n" +
         ScaleArgs.Usage + ResumeArg.Usage +
+        "  --max-sample-tokens N: a conversation longer than N tokens (images included) is named and skipped before any tensor is\n" +
+        "    built (default: the model's max_position_embeddings).\n" +
         "  DIR: a Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files).\n" +
         "  FILE: JSONL, one conversation per line:\n" +
         "    {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}, {\"role\": \"assistant\", \"content\": \"...\"}], \"images\": [\"img/1.png\"]}\n" +
@@ -66,6 +68,7 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
             OutputDirectory = outDir,
         };
         int maxSteps = args.GetInt("max-steps", 0);
+        int maxSampleTokens = args.GetInt("max-sample-tokens", 0);
         bool systemPrompt = args.Flag("system-prompt");
         var precision = PrecisionOption.Read(args, "bf16");
         bool strict = args.Flag("strict");
@@ -80,7 +83,9 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         var template = new ChatTemplate(tokenizer, systemPrompt ? ChatTemplateOptions.Qwen : ChatTemplateOptions.NoSystemPrompt);
         var report = new ReadReport();
         var images = new ImageLoader();
-        var data = TrainingDataFiles.ReadConversations(dataPath, strict, report, cancellationToken, checkImages: images);
+        if (maxSampleTokens <= 0) maxSampleTokens = VisionR1.Model.Config.Qwen25VLConfig.Load(modelDir).Text.MaxPositionEmbeddings;
+        var data = TrainingDataFiles.ReadConversations(dataPath, strict, report, cancellationToken, checkImages: images,
+            checkSample: turns => TrainingDataFiles.SampleLength(template.Encode(images.Resolve(turns), addGenerationPrompt: false).InputIds.Count, maxSampleTokens));
         TrainingDataFiles.ReportSkipped("sft", report, stderr);
         using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, runtime.Precision.IsBf16);
         scale.Apply(policy, options.Seed, stderr);

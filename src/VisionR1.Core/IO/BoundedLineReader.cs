@@ -57,7 +57,12 @@ public sealed class BoundedLineReader : IDisposable
             if (newline >= 0)
             {
                 newline += scanFrom;
-                line = Make(_start, newline - _start, endsWithNewline: true);
+                if (newline - _start > MaxLineBytes)
+                {
+                    _number++;
+                    line = new BoundedLine(_number, default, newline - _start, true);
+                }
+                else line = Make(_start, newline - _start, endsWithNewline: true);
                 _consumed += newline + 1 - _start;
                 _start = newline + 1;
                 return true;
