@@ -1,5 +1,4 @@
 using System.Text;
-using VisionR1.Trainer.Cli;
 
 namespace VisionR1.Tests.Cli;
 
@@ -10,25 +9,17 @@ public sealed class BoundedInputCliTests : IDisposable
 
     public void Dispose() => _dir.Delete(true);
 
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] argv)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CommandLine.RunAsync(argv, stdout, stderr, CancellationToken.None);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     [Fact]
     public async Task Sft_names_and_skips_a_sample_over_the_token_limit_before_building_tensors()
     {
         var model = Path.Combine(_dir.FullName, "model");
-        var init = await Run("init-model", "--preset", "tiny", "--out", model, "--seed", "1");
+        var init = await Vr1.Run("init-model", "--preset", "tiny", "--out", model, "--seed", "1");
         Assert.True(init.Code == 0, init.Err);
         static string Sample(string answer) => $$"""{"messages": [{"role": "user", "content": "What is 1+1?"}, {"role": "assistant", "content": "{{answer}}"}]}""";
         var data = Path.Combine(_dir.FullName, "sft.jsonl");
         File.WriteAllLines(data, [Sample("2"), Sample(string.Join(' ', Enumerable.Repeat("two", 2000))), Sample("two")]);
 
-        var r = await Run("sft", "--model", model, "--data", data, "--out", Path.Combine(_dir.FullName, "run"), "--epochs", "1", "--batch", "2", "--accum", "1",
+        var r = await Vr1.Run("sft", "--model", model, "--data", data, "--out", Path.Combine(_dir.FullName, "run"), "--epochs", "1", "--batch", "2", "--accum", "1",
             "--threads", "1", "--max-sample-tokens", "200", "--max-steps", "1");
 
         Assert.True(r.Code == 0, r.Out + r.Err);
@@ -54,7 +45,7 @@ public sealed class BoundedInputCliTests : IDisposable
         }
         var output = Path.Combine(_dir.FullName, "verified.jsonl");
 
-        var r = await Run("verify", "--input", input, "--output", output, "--threads", "1");
+        var r = await Vr1.Run("verify", "--input", input, "--output", output, "--threads", "1");
 
         Assert.True(r.Code == 0, r.Err);
         Assert.Equal(2, File.ReadAllLines(output, Encoding.UTF8).Length);

@@ -1,5 +1,4 @@
 using VisionR1.Tests.Data;
-using VisionR1.Trainer.Cli;
 
 namespace VisionR1.Tests.Cli;
 
@@ -26,9 +25,7 @@ public sealed class SecretEchoTests : IDisposable
             string[] argv = command == "eval"
                 ? ["eval", "--input", input, "--predictions", Path.Combine(_dir.FullName, "p.jsonl"), "--endpoint", server.BaseUrl, "--model", "m", "--api-key-env", variable, "--retries", "1"]
                 : ["build-cold", "--input", input, "--output", Path.Combine(_dir.FullName, "cold.jsonl"), "--endpoint", server.BaseUrl, "--model", "m", "--api-key-env", variable, "--retries", "1"];
-            var stdout = new StringWriter();
-            var stderr = new StringWriter();
-            int code = await CommandLine.RunAsync(argv, stdout, stderr, CancellationToken.None);
+            var (code, stdout, stderr) = await Vr1.Run(argv);
             var all = stdout + "\n" + stderr;
             Assert.NotEqual(0, code);
             Assert.Contains("Incorrect API key provided", all, StringComparison.Ordinal);
