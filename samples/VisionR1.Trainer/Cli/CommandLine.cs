@@ -65,7 +65,7 @@ public static class CommandLine
         catch (Exception e) when (!debug)
         {
             // libtorch's messages carry a native backtrace: only its first lines are shown, with the command's context.
-            stderr.WriteLine($"vr1 {name}: {e.GetType().Name}: {NativeErrorText.Brief(e.Message)}");
+            stderr.WriteLine($"vr1 {name}: {e.GetType().Name}: {NativeErrorText.Brief(VisionR1.Data.Chat.SecretRedactor.Redact(e.Message)!)}");
             stderr.WriteLine("(run with --debug or VR1_DEBUG=1 for the full message and the stack trace)");
             return 1;
         }

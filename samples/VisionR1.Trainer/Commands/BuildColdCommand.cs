@@ -54,6 +54,7 @@ public sealed class BuildColdCommand : ICliCommand, IHasSwitches
         args.ThrowOnUnknown();
         if (!File.Exists(input)) throw new CliUsageException($"input file '{input}' not found.");
         if (options.MaxConcurrency < 1) throw new CliUsageException("--concurrency must be at least 1.");
+        using var outLock = VisionR1.IO.OutputFolderLock.AcquireForFile(output, "vr1 build-cold");
 
         var report = new ReadReport();
         var problems = ProblemSource.Open(input, readOptions, report, cancellationToken).Take(limit);
@@ -84,7 +85,7 @@ public sealed class BuildColdCommand : ICliCommand, IHasSwitches
         var summary = await new ColdStartPipeline(mllm, reasoner, options).RunAsync(problems, output, progress, cancellationToken).ConfigureAwait(false);
         var s = summary.Progress;
         foreach (var skipped in report.Skipped) stderr.WriteLine($"build-cold: skipped {skipped.Location}: {skipped.Reason}");
-        foreach (var (id, error) in summary.Failures.Take(20)) stderr.WriteLine($"build-cold: failed {id}: {error}");
+        foreach (var (id, error) in summary.Failures.Take(20)) stderr.WriteLine($"build-cold: failed {id}: {VisionR1.Data.Chat.SecretRedactor.Redact(error)}");
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"built {s.Completed}, already done {s.Resumed}, failed {s.Failed}, unreadable input {report.Skipped.Count}; calls {s.CallsMade}, cached steps reused {s.StepsReused}; tokens in {s.InputTokens} out {s.OutputTokens}; cost ${s.Cost:F4}"));
         return s.Failed == 0 ? 0 : 1;

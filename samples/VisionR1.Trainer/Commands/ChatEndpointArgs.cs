@@ -41,6 +41,7 @@ internal static class ChatEndpointArgs
         if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             throw new ArgumentException($"The endpoint must be an http(s) URL, got '{endpoint}'.");
         var key = Environment.GetEnvironmentVariable(keyVariable);
+        VisionR1.Data.Chat.SecretRedactor.AddSecret(key); // never printed, even when a server echoes it
         var client = new OpenAI.Chat.ChatClient(model, new ApiKeyCredential(string.IsNullOrEmpty(key) ? "unused" : key), new OpenAIClientOptions
         {
             Endpoint = uri,

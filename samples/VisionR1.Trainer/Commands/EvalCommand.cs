@@ -51,6 +51,7 @@ public sealed class EvalCommand : ICliCommand, IHasSwitches
         args.ThrowOnUnknown();
         if (benchmark is not ("mathvista" or "mmmath" or "mm-math" or "verify")) throw new CliUsageException($"--benchmark must be mathvista, mmmath or verify, got '{benchmark}'.");
         if (!File.Exists(input)) throw new CliUsageException($"input file '{input}' not found.");
+        using var outLock = VisionR1.IO.OutputFolderLock.AcquireForFile(predictions, "vr1 eval");
         if (output is not null) VisionR1.IO.AtomicFile.RemoveOrphans(output); // left by a killed earlier run
 
         var report = new ReadReport();
@@ -60,7 +61,7 @@ public sealed class EvalCommand : ICliCommand, IHasSwitches
         var model = options.Compose(endpoint.Client, Path.GetFullPath(predictions) + ".cache");
         var summary = await new Evaluator(model, options).PredictAsync(problems, predictions, progress, cancellationToken).ConfigureAwait(false);
         foreach (var skipped in report.Skipped) stderr.WriteLine($"eval: skipped {skipped.Location}: {skipped.Reason}");
-        foreach (var (id, error) in summary.Failures) stderr.WriteLine($"eval: failed {id}: {error}");
+        foreach (var (id, error) in summary.Failures) stderr.WriteLine($"eval: failed {id}: {VisionR1.Data.Chat.SecretRedactor.Redact(error)}");
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"predicted {summary.Generated}, already done {summary.Resumed}, failed {summary.Failed}, unreadable input {report.Skipped.Count}; tokens in {summary.InputTokens} out {summary.OutputTokens}"));
         var scores = benchmark switch

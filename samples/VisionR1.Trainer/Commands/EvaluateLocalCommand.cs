@@ -61,6 +61,7 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
         if (!Directory.Exists(modelDir)) throw new CliUsageException($"--model: folder '{modelDir}' not found.");
         if (!File.Exists(problemsFile)) throw new CliUsageException($"--problems: file '{problemsFile}' not found.");
 
+        using var outLock = VisionR1.IO.OutputFolderLock.AcquireForFile(predictions, "vr1 evaluate-local");
         VisionR1.IO.AtomicFile.RemoveOrphans(predictions); // left by a killed earlier run
         var runtime = VisionR1Runtime.Initialize(device, precision: precision);
         var report = new ReadReport();

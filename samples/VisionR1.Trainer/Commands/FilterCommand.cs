@@ -60,6 +60,7 @@ public sealed class FilterCommand : ICliCommand, IHasSwitches
         var strict = args.Flag("strict");
         args.ThrowOnUnknown();
         if (!File.Exists(input)) throw new CliUsageException($"input file '{input}' not found.");
+        using var outLock = VisionR1.IO.OutputFolderLock.AcquireForFile(output, "vr1 filter");
         // Temporary files a killed earlier run left beside the outputs.
         VisionR1.IO.AtomicFile.RemoveOrphans(output);
         if (rejected is not null) VisionR1.IO.AtomicFile.RemoveOrphans(rejected);

@@ -38,6 +38,7 @@ public sealed class GenerateWorldCommand : ICliCommand
         int size = args.GetInt("size", 168);
         var difficultyText = args.Get("difficulty") ?? "default";
         args.ThrowOnUnknown();
+        using var outLock = OutputFolderLock.Acquire(outDir, "vr1 world");
 
         if (!long.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out long seed))
             throw new CliUsageException($"--seed expects an integer, got '{seedText}'.");

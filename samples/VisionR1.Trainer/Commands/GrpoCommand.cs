@@ -28,7 +28,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
 
     /// <inheritdoc />
     public string Usage =>
-        "vr1 grpo --model DIR --data FILE --out DIR [--schedule JSON|FILE] [--resume] [--device cpu|cuda[:N]] [--threads N]\n" +
+        "vr1 grpo --model DIR --data FILE --out DIR [--schedule JSON|FILE] [--resume [latest-good]] [--device cpu|cuda[:N]] [--threads N]\n" +
         "         [--reward hfrrf|soft] [--prompts-per-step 8] [--lr 1e-6] [--warmup 0] [--beta 0.01] [--epsilon 0.2]\n" +
         "         [--epsilon-high E] [--dual-clip C] [--updates 1] [--micro-batch 8] [--generation-batch N] [--concurrent-generations 1]\n" +
         "         [--concurrent-micro-batches 1]\n" +
@@ -37,7 +37,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         "         [--strict] [--compact-tokenizer]\n" +
         "         [--rollout-engine local|remote --rollout-url URL --rollout-model NAME [--rollout-server vllm|sglang]\n" +
         "          [--weight-sync lora|disk] [--shared-dir DIR] [--sync-every 1] [--rollout-concurrency 32] [--rollout-timeout 600] [--is-cap 2]]\n" +
-        ScaleArgs.Usage +
+        ScaleArgs.Usage + ResumeArg.Usage +
         "  DIR: a Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files); resume with the same DIR\n" +
         "       (the KL reference is rebuilt from it).\n" +
         "  FILE: JSONL in the geometry3k layout, one problem per line:\n" +
@@ -62,7 +62,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         "  Writes OUT/metrics.jsonl, OUT/events.jsonl (stage switches, checkpoints, weight syncs), OUT/checkpoints/step-N and OUT/final.";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> Switches => ["resume", "bf16", "train-vision", "mask-truncated", "dynamic-sampling", "strict", "compact-tokenizer"];
+    public IReadOnlyList<string> Switches => ["bf16", "train-vision", "mask-truncated", "dynamic-sampling", "strict", "compact-tokenizer"];
 
     /// <inheritdoc />
     public Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -70,7 +70,8 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         var modelDir = args.Require("model");
         var dataPath = args.Require("data");
         var outDir = args.Require("out");
-        bool resume = args.Flag("resume");
+        var resumeMode = ResumeArg.Read(args);
+        bool resume = resumeMode is not null;
         var device = args.Get("device") ?? "cpu";
         int threads = args.GetInt("threads", 0);
         var schedule = ParseSchedule(args.Get("schedule"));
@@ -129,6 +130,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         args.ThrowOnUnknown();
         if (rollout is { WeightSync: WeightSyncMode.Lora } && scale.Lora is null)
             throw new CliUsageException("--rollout-engine remote publishes a LoRA adapter by default: add --lora-r R, or use --weight-sync disk (SGLang).");
+        using var outLock = VisionR1.IO.OutputFolderLock.Acquire(outDir, "vr1 grpo");
         TrainingDataFiles.CheckRun(options.Validate, outDir, resume);
         IRewardFunction rewardFunction = reward switch
         {
@@ -168,7 +170,8 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         using var engine = rollout is null ? null : new RemoteRolloutEngine(rollout, template, images: images);
         using var trainer = new GrpoTrainer(policy, encoder, tokenizer, [new WeightedReward(rewardFunction)], data, options, rolloutEngine: engine);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"grpo: {data.Count} problems ({report.Skipped.Count} skipped), schedule {schedule}, reward {rewardFunction.Name}, device {runtime.Device.type.ToString().ToLowerInvariant()}, rollout {trainer.RolloutEngine.Name}"));
-        long? from = resume ? trainer.TryResume()?.Step : null;
+        trainer.Metrics = new ConsoleProgressSink(stderr, null); // reports checkpoints that --resume latest-good moves aside
+        long? from = resumeMode is { } mode ? trainer.TryResume(mode)?.Step : null;
         if (resume) stdout.WriteLine(from is { } s ? $"resuming after step {s}" : "nothing to resume; starting fresh");
         using var jsonl = new JsonlMetricsSink(outDir, keepUpToStep: from ?? 0);
         trainer.Metrics = new CompositeMetricsSink(jsonl, new ConsoleProgressSink(stdout, schedule.TotalSteps));

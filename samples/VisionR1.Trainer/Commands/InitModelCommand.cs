@@ -70,6 +70,7 @@ public sealed class InitModelCommand : ICliCommand, IHasSwitches
                     $"vr1 init-model: preset {presetName} has {probe.ParameterCount:N0} parameters ({gb:F1} GB as {dtypeName}); random weights of that size are not useful. Download the released checkpoint instead, or pass --meta-check to validate the layout without allocating."));
                 return Task.FromResult(1);
             }
+            using var metaLock = VisionR1.IO.OutputFolderLock.Acquire(output, "vr1 init-model");
             using var meta = new Qwen25VLModel(config, torch.META, dtype);
             config.Save(output, dtype == torch.ScalarType.BFloat16 ? "bfloat16" : "float32");
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -78,6 +79,7 @@ public sealed class InitModelCommand : ICliCommand, IHasSwitches
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        using var outLock = VisionR1.IO.OutputFolderLock.Acquire(output, "vr1 init-model");
         using var model = new Qwen25VLModel(config, torch.CPU, dtype);
         model.InitializeWeights(seed);
         // The small presets use the compact tokenizer's ids (specials at 0..6, ≤ 1024 ids).

@@ -108,6 +108,7 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
         var runtime = VisionR1Runtime.Initialize(device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? device : "cpu", precision: precision);
         options = options with { Bf16 = runtime.Precision.IsBf16 };
 
+        using var outLock = VisionR1.IO.OutputFolderLock.Acquire(options.OutputDirectory, "vr1 pipeline");
         stdout.WriteLine($"vr1 pipeline: {(model is not null ? "real path on " + model : quick ? "quick smoke run" : "embedded default run")} -> {Path.GetFullPath(options.OutputDirectory)}");
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"runtime: {runtime.Device.type.ToString().ToLowerInvariant()}, {TorchSharp.torch.get_num_threads()} threads, {ThreadWaitPolicy.Describe()}, {NativeAllocator.Describe()}"));

@@ -20,10 +20,12 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
 
     /// <inheritdoc />
     public string Usage =>
-        "vr1 sft --model DIR --data FILE --out DIR [--resume] [--device cpu|cuda[:N]] [--threads N]\n" +
+        "vr1 sft --model DIR --data FILE --out DIR [--resume [latest-good]] [--device cpu|cuda[:N]] [--threads N]\n" +
         "        [--epochs 2] [--lr 5e-6] [--warmup-ratio 0.05] [--batch 1] [--accum 32] [--concurrent-micro-batches 1] [--max-steps N]\n" +
         "        [--save-every 100] [--keep 3] [--seed 42] [--dtype auto|fp32|bf16] [--train-vision] [--system-prompt] [--strict] [--compact-tokenizer]\n" +
-        ScaleArgs.Usage +
+        ScaleArgs.Usage + ResumeArg.Usage +
+        "  --max-sample-tokens N: a conversation longer than N tokens (images included) is named and skipped before any tensor is\n" +
+        "    built (default: the model's max_position_embeddings).\n" +
         "  DIR: a Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files).\n" +
         "  FILE: JSONL, one conversation per line:\n" +
         "    {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}, {\"role\": \"assistant\", \"content\": \"...\"}], \"images\": [\"img/1.png\"]}\n" +
@@ -38,7 +40,7 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         "  Defaults are the paper's cold-start SFT: 2 epochs, lr 5e-6, cosine, 5% warm-up, effective batch 32, vision frozen.";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> Switches => ["resume", "bf16", "train-vision", "system-prompt", "strict", "compact-tokenizer"];
+    public IReadOnlyList<string> Switches => ["bf16", "train-vision", "system-prompt", "strict", "compact-tokenizer"];
 
     /// <inheritdoc />
     public Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -46,7 +48,8 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         var modelDir = args.Require("model");
         var dataPath = args.Require("data");
         var outDir = args.Require("out");
-        bool resume = args.Flag("resume");
+        var resumeMode = ResumeArg.Read(args);
+        bool resume = resumeMode is not null;
         var device = args.Get("device") ?? "cpu";
         int threads = args.GetInt("threads", 0);
         var options = new SftOptions
@@ -65,12 +68,14 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
             OutputDirectory = outDir,
         };
         int maxSteps = args.GetInt("max-steps", 0);
+        int maxSampleTokens = args.GetInt("max-sample-tokens", 0);
         bool systemPrompt = args.Flag("system-prompt");
         var precision = PrecisionOption.Read(args, "bf16");
         bool strict = args.Flag("strict");
         bool compactTokenizer = args.Flag("compact-tokenizer");
         var scale = ScaleArgs.Read(args);
         args.ThrowOnUnknown();
+        using var outLock = VisionR1.IO.OutputFolderLock.Acquire(outDir, "vr1 sft");
         TrainingDataFiles.CheckRun(options.Validate, outDir, resume);
 
         var runtime = VisionR1Runtime.Initialize(device, threads, precision);
@@ -78,13 +83,16 @@ public sealed class SftCommand : ICliCommand, IHasSwitches
         var template = new ChatTemplate(tokenizer, systemPrompt ? ChatTemplateOptions.Qwen : ChatTemplateOptions.NoSystemPrompt);
         var report = new ReadReport();
         var images = new ImageLoader();
-        var data = TrainingDataFiles.ReadConversations(dataPath, strict, report, cancellationToken, checkImages: images);
+        if (maxSampleTokens <= 0) maxSampleTokens = VisionR1.Model.Config.Qwen25VLConfig.Load(modelDir).Text.MaxPositionEmbeddings;
+        var data = TrainingDataFiles.ReadConversations(dataPath, strict, report, cancellationToken, checkImages: images,
+            checkSample: turns => TrainingDataFiles.SampleLength(template.Encode(images.Resolve(turns), addGenerationPrompt: false).InputIds.Count, maxSampleTokens));
         TrainingDataFiles.ReportSkipped("sft", report, stderr);
         using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, runtime.Precision.IsBf16);
         scale.Apply(policy, options.Seed, stderr);
         using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template, images), data, options);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sft: {data.Count} conversations ({report.Skipped.Count} skipped), {trainer.TotalSteps} steps on {runtime.Device.type.ToString().ToLowerInvariant()}"));
-        long? from = resume ? trainer.TryResume()?.Step : null;
+        trainer.Metrics = new ConsoleProgressSink(stderr, null); // reports checkpoints that --resume latest-good moves aside
+        long? from = resumeMode is { } mode ? trainer.TryResume(mode)?.Step : null;
         if (resume) stdout.WriteLine(from is { } s ? $"resuming after step {s}" : "nothing to resume; starting fresh");
         using var jsonl = new JsonlMetricsSink(outDir, keepUpToStep: from ?? 0);
         trainer.Metrics = new CompositeMetricsSink(jsonl, new ConsoleProgressSink(stdout, trainer.TotalSteps));

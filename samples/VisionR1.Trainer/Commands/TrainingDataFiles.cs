@@ -53,17 +53,25 @@ internal static class TrainingDataFiles
     /// from/value as `vr1 filter` writes). A bad line is recorded in <paramref name="report"/> (file:line and why) and skipped,
     /// or throws when <paramref name="strict"/>.
     /// </summary>
-    public static List<IReadOnlyList<ChatTurn>> ReadConversations(string path, bool strict, ReadReport report, CancellationToken cancellationToken, ImageLoader? checkImages = null)
+    public static List<IReadOnlyList<ChatTurn>> ReadConversations(string path, bool strict, ReadReport report, CancellationToken cancellationToken, ImageLoader? checkImages = null,
+        Func<IReadOnlyList<ChatTurn>, string?>? checkSample = null)
     {
         var result = new List<IReadOnlyList<ChatTurn>>();
         foreach (var (line, root) in Lines(path, strict, report, cancellationToken))
         {
             var where = $"{path}:{line}";
-            if (Item(where, strict, report, () => Conversation(root, path, where, checkImages)) is { } turns) result.Add(turns);
+            if (Item(where, strict, report, () => Checked(Conversation(root, path, where, checkImages), where, checkSample)) is { } turns) result.Add(turns);
         }
         if (result.Count == 0) throw new InvalidDataException($"{path}: no usable samples ({report.Skipped.Count} skipped).");
         return result;
     }
+
+    /// <summary>Null when a sample of <paramref name="tokens"/> tokens fits <paramref name="maxTokens"/>; otherwise why not.</summary>
+    public static string? SampleLength(int tokens, int maxTokens) =>
+        tokens <= maxTokens ? null : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the sample is {tokens:N0} tokens, over the limit of {maxTokens:N0} (--max-sample-tokens; default max_position_embeddings)");
+
+    private static List<ChatTurn> Checked(List<ChatTurn> turns, string where, Func<IReadOnlyList<ChatTurn>, string?>? check) =>
+        check?.Invoke(turns) is { } why ? throw new InvalidDataException($"{where}: {why}") : turns;
 
     private static List<ChatTurn> Conversation(JsonElement root, string path, string where, ImageLoader? checkImages)
     {
@@ -217,17 +225,23 @@ internal static class TrainingDataFiles
     private static IEnumerable<(int Line, JsonElement Root)> Lines(string path, bool strict, ReadReport report, CancellationToken cancellationToken)
     {
         if (!File.Exists(path)) throw new CliUsageException($"Data file '{path}' does not exist.");
-        int number = 0;
-        foreach (var text in File.ReadLines(path))
+        using var reader = VisionR1.IO.BoundedLineReader.Open(path); // a line over the limit is skipped as it streams past
+        while (reader.TryReadLine(out var text))
         {
-            number++;
+            int number = text.Number;
             cancellationToken.ThrowIfCancellationRequested();
-            if (string.IsNullOrWhiteSpace(text)) continue;
+            if (text.IsBlank) continue;
             var where = $"{path}:{number}";
             JsonElement? root = null;
+            if (text.IsTooLong)
+            {
+                if (strict) throw new InvalidDataException($"{where}: {text.TooLongReason(reader.MaxLineBytes)}.");
+                report.Skip(where, text.TooLongReason(reader.MaxLineBytes));
+                continue;
+            }
             try
             {
-                using var doc = JsonDocument.Parse(text);
+                using var doc = JsonDocument.Parse(text.Bytes);
                 if (doc.RootElement.ValueKind == JsonValueKind.Object) root = doc.RootElement.Clone();
                 else if (strict) throw new InvalidDataException($"{where}: expected a JSON object.");
                 else report.Skip(where, "expected a JSON object");

@@ -55,23 +55,22 @@ public sealed class VerifyCommand : ICliCommand
 
         async Task VerifyAll(TextWriter writer, CancellationToken ct)
         {
-            using var reader = new StreamReader(input);
-            var lines = new List<(long Number, string Text)>(BlockSize);
-            long lineNumber = 0;
+            // Lines over the limit are named and skipped as they stream past, never held whole.
+            using var reader = BoundedLineReader.Open(input);
+            var lines = new List<(long Number, string? Text, string? TooLong)>(BlockSize);
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
                 lines.Clear();
-                string? line;
-                while (lines.Count < BlockSize && (line = await reader.ReadLineAsync(ct).ConfigureAwait(false)) is not null)
+                while (lines.Count < BlockSize && reader.TryReadLine(out var line))
                 {
-                    lineNumber++;
-                    if (!string.IsNullOrWhiteSpace(line)) lines.Add((lineNumber, line));
+                    if (line.IsTooLong) lines.Add((line.Number, null, line.TooLongReason(reader.MaxLineBytes)));
+                    else if (!line.IsBlank) lines.Add((line.Number, line.Text, null));
                 }
                 if (lines.Count == 0) break;
                 var results = new (string? Json, string? Error, bool Equal)[lines.Count];
                 Parallel.For(0, lines.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct },
-                    i => results[i] = Process(verifier, lines[i].Text));
+                    i => results[i] = lines[i].Text is { } text ? ProcessOrName(verifier, text) : (null, lines[i].TooLong, false));
                 for (int i = 0; i < results.Length; i++)
                 {
                     var r = results[i];
@@ -105,6 +104,19 @@ public sealed class VerifyCommand : ICliCommand
         return 0;
     }
 
+    /// <summary><see cref="Process"/>, with any failure on one line (e.g. a JSON value too large to parse) reported for that line alone.</summary>
+    private static (string? Json, string? Error, bool Equal) ProcessOrName(MathVerifier verifier, string line)
+    {
+        try
+        {
+            return Process(verifier, line);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or OverflowException)
+        {
+            return (null, e.Message, false);
+        }
+    }
+
     private static (string? Json, string? Error, bool Equal) Process(MathVerifier verifier, string line)
     {
         JsonObject obj;
@@ -119,7 +131,7 @@ public sealed class VerifyCommand : ICliCommand
         }
         if (!TryText(obj, "gold", out var gold, out var error) || !TryText(obj, "prediction", out var prediction, out error))
             return (null, error, false);
-        var context = ReadContext(obj);
+        if (!TryReadContext(obj, out var context, out error)) return (null, error, false);
         var result = verifier.Verify(gold, prediction, context);
         obj["equal"] = result.Equal;
         obj["extracted"] = result.Extracted;
@@ -145,18 +157,34 @@ public sealed class VerifyCommand : ICliCommand
         return false;
     }
 
-    private static AnswerContext? ReadContext(JsonObject obj)
+    /// <summary>The optional answer context; a "choices" that is not a list or a "precision" that is not a number is refused by name.</summary>
+    private static bool TryReadContext(JsonObject obj, out AnswerContext? context, out string? error)
     {
+        context = null;
+        error = null;
         IReadOnlyList<string>? choices = null;
         int? precision = null;
-        if (obj.TryGetPropertyValue("choices", out var c) && c is JsonArray arr)
-            choices = arr.Select(x => x is JsonValue xv && xv.TryGetValue<string>(out var s) ? s : x?.ToJsonString() ?? "").ToList();
-        if (obj.TryGetPropertyValue("precision", out var p) && p is JsonValue pv)
+        if (obj.TryGetPropertyValue("choices", out var c) && c is not null)
         {
-            if (pv.TryGetValue<double>(out var d)) precision = Precision(d);
-            else if (pv.TryGetValue<string>(out var s) && double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed)) precision = Precision(parsed);
+            if (c is not JsonArray arr)
+            {
+                error = $"field \"choices\" must be a list, got {c.GetValueKind()}";
+                return false;
+            }
+            choices = arr.Select(x => x is JsonValue xv && xv.TryGetValue<string>(out var s) ? s : x?.ToJsonString() ?? "").ToList();
         }
-        return choices is null && precision is null ? null : new AnswerContext(choices, precision);
+        if (obj.TryGetPropertyValue("precision", out var p) && p is not null)
+        {
+            if (p is JsonValue pv && pv.TryGetValue<double>(out var d)) precision = Precision(d);
+            else if (p is JsonValue sv && sv.TryGetValue<string>(out var s) && double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed)) precision = Precision(parsed);
+            else
+            {
+                error = $"field \"precision\" must be a number, got {p.ToJsonString()}";
+                return false;
+            }
+        }
+        context = choices is null && precision is null ? null : new AnswerContext(choices, precision);
+        return true;
     }
 
     private static int? Precision(double d) => double.IsFinite(d) && Math.Abs(d) < 1e9 ? (int)Math.Round(d) : null;

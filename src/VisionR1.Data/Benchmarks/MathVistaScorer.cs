@@ -40,6 +40,7 @@ public sealed partial class MathVistaScorer(IAnswerExtractor? extractor = null)
         item.TryGetProperty("choices", out var choices);
         item.TryGetProperty("precision", out var precision);
         if (!item.TryGetProperty("answer", out var answer)) throw new FormatException("missing field 'answer'");
+        CheckTypes(answer, choices, precision);
         JsonElement? extraction;
         if (item.TryGetProperty("extraction", out var given)) extraction = given.ValueKind == JsonValueKind.Null ? null : given;
         else if (item.TryGetProperty("response", out var response))
@@ -50,6 +51,23 @@ public sealed partial class MathVistaScorer(IAnswerExtractor? extractor = null)
         else throw new FormatException("an item needs 'extraction' or 'response'");
         var prediction = Normalize(extraction, choices.ValueKind == JsonValueKind.Undefined ? null : choices, questionType, answerType, precision.ValueKind == JsonValueKind.Undefined ? null : precision);
         return new MathVistaVerdict(extraction?.Clone(), prediction?.Clone(), PythonEquals(prediction, answer.ValueKind == JsonValueKind.Null ? null : answer));
+    }
+
+    /// <summary>Refuses fields of the wrong JSON type by name: an answer that is not a string, number or null; choices that are not a list; a precision that is not a number.</summary>
+    private static void CheckTypes(JsonElement answer, JsonElement choices, JsonElement precision)
+    {
+        if (answer.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null))
+            throw new FormatException($"field 'answer' must be a string or a number, got {answer.ValueKind}");
+        if (choices.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null or JsonValueKind.Array))
+            throw new FormatException($"field 'choices' must be a list, got {choices.ValueKind}");
+        bool numeric = precision.ValueKind switch
+        {
+            JsonValueKind.Undefined or JsonValueKind.Null => true,
+            JsonValueKind.Number => precision.TryGetDouble(out var d) && double.IsFinite(d),
+            JsonValueKind.String => double.TryParse(precision.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d),
+            _ => false,
+        };
+        if (!numeric) throw new FormatException($"field 'precision' must be a number, got {precision.GetRawText()}");
     }
 
     /// <summary>The official <c>extract_answer</c> quick rules (exact option text, a bare integer or float, <c>The answer is "…".</c>), then the configured extractor.</summary>

@@ -7,14 +7,16 @@ using VisionR1.Problems;
 namespace VisionR1.Data.Chat;
 
 /// <summary>
-/// Turns an item's image into the content of a chat request: the bytes are read, decoded (so an empty, truncated, corrupt or
-/// oversized image never reaches the endpoint) and sent with their real media type. A request for an image item therefore
+/// Turns an item's image into the content of a chat request: the bytes are read, decoded and checked as the model's image
+/// processor checks them (so an empty, truncated, corrupt, oversized, too small or too elongated image never reaches the endpoint) and sent with their real media type. A request for an image item therefore
 /// always carries its image, or the item fails with the image named.
 /// </summary>
 public static class ChatImages
 {
     /// <summary>The decode budget (pixels) an image must fit, as <see cref="ImageProcessorOptions.MaxDecodedPixels"/>.</summary>
     public static long MaxDecodedPixels { get; } = new ImageProcessorOptions().MaxDecodedPixels;
+
+    private static readonly ImageProcessor Geometry = new();
 
     /// <summary>The checked request content for image <paramref name="index"/> of item <paramref name="itemId"/>.</summary>
     /// <exception cref="InvalidImageException">The image is missing, unreadable, not an image, corrupt, over the pixel budget, or of a
@@ -37,7 +39,8 @@ public static class ChatImages
             throw new InvalidImageException(source, bytes.Length == 0 ? $"of item '{itemId}' is empty (0 bytes)" : $"of item '{itemId}' is not a PNG, JPEG, GIF, WebP or BMP image");
         try
         {
-            ImageDecoder.Decode(bytes, source, MaxDecodedPixels);
+            // Decoded and put through the processor's size and aspect-ratio checks: what a local model would refuse is refused here too.
+            Geometry.Resize(ImageDecoder.Decode(bytes, source, MaxDecodedPixels), source);
         }
         catch (InvalidImageException e)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using VisionR1.IO;
 
 namespace VisionR1.Data.Readers;
 
@@ -39,34 +40,35 @@ public sealed class AppendOnlyJsonl : IAsyncDisposable
         return file;
     }
 
-    private async Task LoadAsync(string name, CancellationToken ct)
+    private Task LoadAsync(string name, CancellationToken ct)
     {
-        var bytes = new byte[_stream.Length];
+        // Streamed with a bounded buffer: a line over the limit is named, never held whole.
         _stream.Position = 0;
-        await _stream.ReadExactlyAsync(bytes, ct).ConfigureAwait(false);
-        int lastNewline = Array.LastIndexOf(bytes, (byte)'\n');
-        long keep = lastNewline + 1;
-        int start = 0, lineNo = 0;
-        while (start < keep)
+        long keep = 0;
+        using (var reader = new BoundedLineReader(_stream, BoundedLineReader.DefaultMaxLineBytes, leaveOpen: true))
         {
-            int end = Array.IndexOf(bytes, (byte)'\n', start);
-            lineNo++;
-            var line = bytes.AsSpan(start, end - start);
-            start = end + 1;
-            if (line.IsEmpty || line.Trim(" \t\r"u8).IsEmpty) continue;
-            try
+            while (reader.TryReadLine(out var line))
             {
-                using var doc = JsonDocument.Parse(line.ToArray());
-                if (doc.RootElement.TryGetProperty(_idField, out var id) && id.ValueKind == JsonValueKind.String) _ids.Add(id.GetString()!);
-                else throw new DataFormatException($"{name}:{lineNo}", $"record has no string '{_idField}'");
-            }
-            catch (JsonException e)
-            {
-                throw new DataFormatException($"{name}:{lineNo}", "not a JSON line: " + e.Message, e);
+                ct.ThrowIfCancellationRequested();
+                if (!line.EndsWithNewline) break; // a torn last line: dropped below
+                keep = reader.Consumed;
+                if (line.IsBlank) continue;
+                if (line.IsTooLong) throw new DataFormatException($"{name}:{line.Number}", line.TooLongReason(BoundedLineReader.DefaultMaxLineBytes));
+                try
+                {
+                    using var doc = JsonDocument.Parse(line.Bytes);
+                    if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(_idField, out var id) && id.ValueKind == JsonValueKind.String) _ids.Add(id.GetString()!);
+                    else throw new DataFormatException($"{name}:{line.Number}", $"record has no string '{_idField}'");
+                }
+                catch (JsonException e)
+                {
+                    throw new DataFormatException($"{name}:{line.Number}", "not a JSON line: " + e.Message, e);
+                }
             }
         }
         _stream.SetLength(keep); // drop a torn last line
         _stream.Position = keep;
+        return Task.CompletedTask;
     }
 
     /// <summary>Ids present in the file.</summary>

@@ -19,7 +19,7 @@ public static class ChatSampleJsonl
     {
         options ??= new ReadOptions();
         var root = options.DataRoot ?? Path.GetDirectoryName(Path.GetFullPath(path))!;
-        return JsonlFile.ReadAsync(path, (e, loc) => Parse(e, root, options.RequireImageFiles, loc, fallbackId: loc), options.Strict, report, cancellationToken);
+        return JsonlFile.ReadAsync(path, (e, loc) => Parse(e, root, options.RequireImageFiles, loc, fallbackId: loc), options, report, cancellationToken);
     }
 
     /// <summary>Parses one sample object. A missing id becomes <paramref name="fallbackId"/>.</summary>

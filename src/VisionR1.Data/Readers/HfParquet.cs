@@ -104,6 +104,7 @@ public static class HfParquet
         }
         else if (Get(r, "image") is { } one) images.Add(Image(one, root, options, "image"));
         var question = Text(r, "problem") ?? Text(r, "question") ?? throw new FormatException("missing 'problem'");
+        if (Get(r, "answer") is IEnumerable and not string) throw new FormatException("field 'answer' must be a string or a number, got a list or an object");
         var answer = Text(r, "answer") ?? throw new FormatException("missing 'answer'");
         return new MathProblem(id, images, question, answer);
     }
@@ -115,6 +116,7 @@ public static class HfParquet
         if (Get(r, "decoded_image") is { } decoded) images.Add(Image(decoded, root, options, "decoded_image"));
         else if (Text(r, "image") is { } imagePath) images.Add(Image(imagePath, root, options, "image"));
         var question = Text(r, "question") ?? throw new FormatException("missing 'question'");
+        if (Get(r, "answer") is IEnumerable and not string) throw new FormatException("field 'answer' must be a string or a number, got a list or an object");
         var answer = Text(r, "answer") ?? throw new FormatException("missing 'answer'");
         List<string>? choices = Get(r, "choices") is IEnumerable cs and not string ? cs.Cast<object?>().Select(c => Convert.ToString(c, CultureInfo.InvariantCulture) ?? "").ToList() : null;
         var type = AnswerTypeNames.Parse(Text(r, "answer_type"), Text(r, "question_type"));
@@ -122,6 +124,7 @@ public static class HfParquet
         int? precision = Get(r, "precision") switch
         {
             null => null,
+            string t when !double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out _) => throw new FormatException($"field 'precision' must be a number, got \"{t}\""),
             IConvertible c => (int)Math.Truncate(c.ToDouble(CultureInfo.InvariantCulture)),
             var other => throw new FormatException($"'precision' has type {other.GetType().Name}"),
         };

@@ -10,29 +10,43 @@ public static class JsonlFile
     /// <summary>
     /// Reads <paramref name="path"/> line by line and maps each JSON object with <paramref name="parse"/>
     /// (which receives the object and its location, <c>file:line</c>, and throws on bad content).
-    /// Malformed lines are skipped and counted in <paramref name="report"/>, or throw
-    /// <see cref="DataFormatException"/> when <paramref name="strict"/>.
+    /// Malformed lines, and lines over <see cref="BoundedLineReader.DefaultMaxLineBytes"/>, are skipped and counted in
+    /// <paramref name="report"/>, or throw <see cref="DataFormatException"/> when <paramref name="strict"/>.
     /// </summary>
-    public static async IAsyncEnumerable<T> ReadAsync<T>(
+    public static IAsyncEnumerable<T> ReadAsync<T>(
         string path,
         Func<JsonElement, string, T> parse,
         bool strict = false,
         ReadReport? report = null,
+        CancellationToken cancellationToken = default) =>
+        ReadAsync(path, parse, new ReadOptions(Strict: strict), report, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadAsync{T}(string, Func{JsonElement, string, T}, bool, ReadReport?, CancellationToken)"/> with the strictness
+    /// and the line limit (<see cref="ReadOptions.MaxLineBytes"/>) of <paramref name="options"/>. Each line is parsed from its
+    /// UTF-8 bytes; a line over the limit is skipped while it streams past, never held as a whole.
+    /// </summary>
+    public static async IAsyncEnumerable<T> ReadAsync<T>(
+        string path,
+        Func<JsonElement, string, T> parse,
+        ReadOptions options,
+        ReadReport? report = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(parse);
-        using var reader = new StreamReader(path);
+        ArgumentNullException.ThrowIfNull(options);
+        using var reader = BoundedLineReader.Open(path, options.MaxLineBytes);
         var name = Path.GetFileName(path);
-        int lineNo = 0;
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        while (reader.TryReadLine(out var line))
         {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            var location = $"{name}:{lineNo}";
+            cancellationToken.ThrowIfCancellationRequested();
+            if (line.IsBlank) continue;
+            var location = $"{name}:{line.Number}";
             T item;
             try
             {
-                using var doc = JsonDocument.Parse(line);
+                if (line.IsTooLong) throw new DataFormatException(location, line.TooLongReason(options.MaxLineBytes));
+                using var doc = JsonDocument.Parse(line.Bytes);
                 if (doc.RootElement.ValueKind != JsonValueKind.Object)
                     throw new DataFormatException(location, $"expected a JSON object, got {doc.RootElement.ValueKind}");
                 item = parse(doc.RootElement, location);
@@ -40,12 +54,13 @@ public static class JsonlFile
             catch (Exception e) when (e is JsonException or DataFormatException or ArgumentException or FormatException or InvalidOperationException or KeyNotFoundException)
             {
                 var error = e as DataFormatException ?? new DataFormatException(location, e.Message, e);
-                if (strict) throw error;
+                if (options.Strict) throw error;
                 report?.Skip(location, e is DataFormatException d ? d.Message[(d.Location.Length + 2)..] : e.Message);
                 continue;
             }
             report?.CountRead();
             yield return item;
+            await Task.CompletedTask.ConfigureAwait(false);
         }
     }
 

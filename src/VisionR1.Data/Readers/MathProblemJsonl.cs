@@ -18,7 +18,7 @@ public static class MathProblemJsonl
     {
         options ??= new ReadOptions();
         var root = options.DataRoot ?? Path.GetDirectoryName(Path.GetFullPath(path))!;
-        return JsonlFile.ReadAsync(path, (e, loc) => Parse(e, root, options.RequireImageFiles, loc), options.Strict, report, cancellationToken);
+        return JsonlFile.ReadAsync(path, (e, loc) => Parse(e, root, options.RequireImageFiles, loc), options, report, cancellationToken);
     }
 
     /// <summary>Parses one problem object; image paths are resolved under <paramref name="dataRoot"/>.</summary>

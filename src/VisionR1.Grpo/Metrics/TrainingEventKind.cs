@@ -9,6 +9,9 @@ public static class TrainingEventKind
     /// <summary>A checkpoint was written.</summary>
     public const string Checkpoint = "checkpoint";
 
+    /// <summary>A damaged checkpoint was moved aside on a resume that asked for the newest verified one.</summary>
+    public const string CheckpointDamaged = "checkpoint-damaged";
+
     /// <summary>A run resumed from a checkpoint.</summary>
     public const string Resume = "resume";
 

@@ -1,8 +1,6 @@
-using System.Globalization;
-using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
-using VisionR1.Model.Checkpoints;
+using VisionR1.Grpo.Checkpoints;
 using static TorchSharp.torch;
 
 namespace VisionR1.Grpo.Training;
@@ -24,9 +22,6 @@ namespace VisionR1.Grpo.Training;
 /// </remarks>
 public sealed class AdamWOptimizer : IDisposable
 {
-    private const string FormatName = "visionr1-adamw";
-    private const int FormatVersion = 1;
-
     private readonly Parameter[] _parameters;
     private readonly ParameterState?[] _state;
     private readonly Scalar _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _one;
@@ -157,37 +152,13 @@ public sealed class AdamWOptimizer : IDisposable
     }
 
     /// <summary>
-    /// Writes the optimizer state to <paramref name="path"/> (safetensors, atomically through a temporary file):
-    /// tensors <c>{i}.exp_avg</c>, <c>{i}.exp_avg_sq</c> and, for bf16/fp16 parameters, <c>{i}.master</c> for every
-    /// parameter i that has stepped; step counts and hyper-parameters in the header metadata.
+    /// Writes the optimizer state to <paramref name="path"/> through <see cref="AdamWStateFile"/> (safetensors, atomically):
+    /// moments, fp32 master weights of bf16/fp16 parameters, step counts and hyper-parameters.
     /// </summary>
     public void Save(string path)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        using var scope = NewDisposeScope(); // keeps the writer's temporary copies reachable until they are written
-        var tensors = new List<KeyValuePair<string, Tensor>>();
-        for (int i = 0; i < _state.Length; i++)
-        {
-            if (_state[i] is not { } s) continue;
-            tensors.Add(new($"{i}.exp_avg", s.ExpAvg));
-            tensors.Add(new($"{i}.exp_avg_sq", s.ExpAvgSq));
-            if (s.Master is not null) tensors.Add(new($"{i}.master", s.Master));
-        }
-        var metadata = new Dictionary<string, string>
-        {
-            ["optimizer"] = FormatName,
-            ["version"] = FormatVersion.ToString(CultureInfo.InvariantCulture),
-            ["parameter_count"] = _parameters.Length.ToString(CultureInfo.InvariantCulture),
-            ["step_count"] = StepCount.ToString(CultureInfo.InvariantCulture),
-            ["parameter_steps"] = JsonSerializer.Serialize(_state.Select(s => s?.Step ?? 0).ToArray()),
-            ["lr"] = _learningRate.ToString("R", CultureInfo.InvariantCulture),
-            ["beta1"] = Options.Beta1.ToString("R", CultureInfo.InvariantCulture),
-            ["beta2"] = Options.Beta2.ToString("R", CultureInfo.InvariantCulture),
-            ["eps"] = Options.Epsilon.ToString("R", CultureInfo.InvariantCulture),
-            ["weight_decay"] = Options.WeightDecay.ToString("R", CultureInfo.InvariantCulture),
-        };
-        SafetensorsFile.Write(path, tensors, metadata);
+        AdamWStateFile.Write(path, CaptureState());
     }
 
     /// <summary>
@@ -199,73 +170,36 @@ public sealed class AdamWOptimizer : IDisposable
     public void Load(string path)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (!File.Exists(path)) throw new InvalidDataException($"Optimizer state file {path} is missing.");
-        SafetensorsFile file;
-        try
-        {
-            file = SafetensorsFile.Open(path);
-        }
-        catch (CheckpointException e)
-        {
-            throw new InvalidDataException($"Optimizer state file {path} is not a valid safetensors file: {e.Message}", e);
-        }
-        using (file)
-        {
-            string Meta(string key) => file.Metadata.TryGetValue(key, out var v) ? v
-                : throw new InvalidDataException($"Optimizer state file {path} lacks the metadata entry '{key}'.");
-            if (Meta("optimizer") != FormatName) throw new InvalidDataException($"{path} holds '{Meta("optimizer")}' state, not {FormatName}.");
-            if (Meta("version") != FormatVersion.ToString(CultureInfo.InvariantCulture))
-                throw new InvalidDataException($"{path} has optimizer state version {Meta("version")}; this build reads version {FormatVersion}.");
-            int count = ParseInt(path, "parameter_count", Meta("parameter_count"));
-            if (count != _parameters.Length)
-                throw new InvalidDataException($"{path} holds state for {count} parameters but this optimizer has {_parameters.Length}.");
-            long stepCount = ParseLong(path, "step_count", Meta("step_count"));
-            long[] steps;
-            try
-            {
-                steps = JsonSerializer.Deserialize<long[]>(Meta("parameter_steps")) ?? [];
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"{path}: metadata 'parameter_steps' is not a JSON array of integers.", e);
-            }
-            if (steps.Length != count || steps.Any(s => s < 0))
-                throw new InvalidDataException($"{path}: metadata 'parameter_steps' must hold {count} non-negative step counts.");
-            if (!double.TryParse(Meta("lr"), NumberStyles.Float, CultureInfo.InvariantCulture, out var lr) || !(lr >= 0))
-                throw new InvalidDataException($"{path}: metadata 'lr' is not a non-negative number.");
+        var layout = _parameters.Select(p => new AdamWParameterLayout(p.shape, NeedsMaster(p) ? ScalarType.Float32 : p.dtype, NeedsMaster(p), p.device)).ToArray();
+        RestoreState(AdamWStateFile.Read(path, layout));
+    }
 
-            var loaded = new ParameterState?[count];
-            try
-            {
-                using var noGrad = no_grad();
-                for (int i = 0; i < count; i++)
-                {
-                    if (steps[i] == 0) continue;
-                    var p = _parameters[i];
-                    bool master = NeedsMaster(p);
-                    var stateType = master ? ScalarType.Float32 : p.dtype;
-                    var expAvg = ReadState(file, path, $"{i}.exp_avg", p, stateType);
-                    var expAvgSq = ReadState(file, path, $"{i}.exp_avg_sq", p, stateType);
-                    var m = master ? ReadState(file, path, $"{i}.master", p, ScalarType.Float32) : null;
-                    loaded[i] = new ParameterState(expAvg, expAvgSq, m) { Step = steps[i] };
-                }
-                var extra = file.Entries.Keys.FirstOrDefault(k => !IsExpected(k, steps, _parameters));
-                if (extra is not null) throw new InvalidDataException($"{path}: unexpected tensor '{extra}' (no stepped parameter owns it).");
-            }
-            catch
-            {
-                foreach (var s in loaded) s?.Dispose();
-                throw;
-            }
-            for (int i = 0; i < count; i++)
-            {
-                _state[i]?.Dispose();
-                _state[i] = loaded[i];
-            }
-            StepCount = stepCount;
-            _learningRate = lr;
+    /// <summary>The current state, borrowing this optimizer's tensors (valid until the next <see cref="Step"/>; do not dispose them).</summary>
+    public AdamWState CaptureState()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new AdamWState(StepCount, _learningRate, new AdamWHyperParameters(Options.Beta1, Options.Beta2, Options.Epsilon, Options.WeightDecay),
+            _state.Select(s => s is null ? null : new AdamWParameterState(s.Step, s.ExpAvg, s.ExpAvgSq, s.Master)).ToArray());
+    }
+
+    /// <summary>
+    /// Takes over <paramref name="state"/> (its tensors become this optimizer's, shaped and typed as <see cref="AdamWStateFile.Read"/>
+    /// checks): moments, master weights, step counts and the learning rate; β₁, β₂, ε and weight decay stay this optimizer's own.
+    /// </summary>
+    /// <exception cref="ArgumentException">The state is for another number of parameters.</exception>
+    public void RestoreState(AdamWState state)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(state);
+        if (state.Parameters.Count != _parameters.Length)
+            throw new ArgumentException($"The state holds {state.Parameters.Count} parameters but this optimizer has {_parameters.Length}.", nameof(state));
+        for (int i = 0; i < _state.Length; i++)
+        {
+            _state[i]?.Dispose();
+            _state[i] = state.Parameters[i] is { } s ? new ParameterState(s.ExpAvg, s.ExpAvgSq, s.Master) { Step = s.Step } : null;
         }
+        StepCount = state.StepCount;
+        _learningRate = state.LearningRate;
     }
 
     /// <inheritdoc />
@@ -283,37 +217,6 @@ public sealed class AdamWOptimizer : IDisposable
     }
 
     private static bool NeedsMaster(Tensor p) => p.dtype is ScalarType.BFloat16 or ScalarType.Float16;
-
-    private static bool IsExpected(string name, long[] steps, Parameter[] parameters)
-    {
-        int dot = name.IndexOf('.');
-        if (dot <= 0 || !int.TryParse(name.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out int i) || i >= steps.Length || steps[i] == 0)
-            return false;
-        return name[(dot + 1)..] switch
-        {
-            "exp_avg" or "exp_avg_sq" => true,
-            "master" => NeedsMaster(parameters[i]),
-            _ => false,
-        };
-    }
-
-    private static Tensor ReadState(SafetensorsFile file, string path, string name, Parameter p, ScalarType dtype)
-    {
-        if (!file.Entries.TryGetValue(name, out var entry))
-            throw new InvalidDataException($"{path}: tensor '{name}' is missing.");
-        if (!entry.Shape.SequenceEqual(p.shape))
-            throw new InvalidDataException($"{path}: tensor '{name}' has shape [{string.Join(", ", entry.Shape)}] but the parameter has [{string.Join(", ", p.shape)}].");
-        if (entry.ScalarType != dtype)
-            throw new InvalidDataException($"{path}: tensor '{name}' is {entry.ScalarType} but {dtype} is expected.");
-        using var cpu = file.Read(name);
-        return cpu.to(p.device).DetachFromDisposeScope();
-    }
-
-    private static int ParseInt(string path, string key, string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : throw new InvalidDataException($"{path}: metadata '{key}' is not a non-negative integer.");
-
-    private static long ParseLong(string path, string key, string text) =>
-        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : throw new InvalidDataException($"{path}: metadata '{key}' is not a non-negative integer.");
 
     private static void Validate(double lr, AdamWOptions o)
     {

@@ -12,4 +12,4 @@ namespace VisionR1.Grpo.Training;
 /// Share of sampled groups that dynamic sampling kept in the last step of the current stage (null: none yet, or a checkpoint
 /// written before it was stored); dynamic sampling sizes the next step's first round by it (<see cref="GrpoOptions.DynamicSampling"/>).
 /// </param>
-public sealed record GrpoCheckpointState(long Step, ScheduleState Schedule, DataCursor Data, long Seed, IReadOnlyList<StageSwitch> Switches, double? KeepRate = null);
+public sealed record GrpoCheckpointState(long Step, ScheduleState Schedule, DataCursor Data, long Seed, IReadOnlyList<StageSwitch> Switches, double? KeepRate = null) : ITrainerCheckpointState;

@@ -124,15 +124,17 @@ public sealed class GrpoTrainer : IDisposable
     public IPolicyModel? Reference => _reference;
 
     /// <summary>
-    /// Loads the newest complete checkpoint under the output folder, if any: weights, optimizer state, RNG
-    /// state, step, stage and data cursor. Returns it, or null when there is nothing to resume. The KL reference is
+    /// Loads the newest checkpoint under the output folder after verifying it (<see cref="CheckpointStore.Resume{T}"/>: a
+    /// damaged one stops the resume, or under <see cref="ResumeMode.LatestGood"/> is moved aside with a <see cref="TrainingEventKind.CheckpointDamaged"/>
+    /// event): weights, optimizer state, RNG state, step, stage and data cursor. Returns it, or null when there is nothing to resume. The KL reference is
     /// not stored: it was built at construction from the policy's weights as given, so construct the trainer from the
     /// same base model as the interrupted run (as <c>vr1 grpo --resume</c> does).
     /// </summary>
-    public CheckpointInfo? TryResume()
+    public CheckpointInfo? TryResume(ResumeMode mode = ResumeMode.Latest)
     {
-        if (_store?.Latest() is not { } latest) return null;
-        var state = CheckpointFiles.ReadTrainingCheckpoint<GrpoCheckpointState>(latest.Directory, _policy, _optimizer, _options.Seed, st => st.Seed);
+        if (_store?.Resume(mode, c => TrainingCheckpoint.Read<GrpoCheckpointState>(c, _policy, _optimizer, _options.Seed)) is not { } resumed) return null;
+        var (latest, state) = (resumed.Checkpoint, resumed.Value);
+        foreach (var aside in resumed.SetAside) Metrics.OnEvent(new TrainingEvent(aside.Step, TrainingEventKind.CheckpointDamaged, aside.ToString()));
         Step = state.Step;
         _tracker = new StageTracker(_options.Schedule, state.Schedule);
         _order = new DataOrder(_data.Count, _options.Seed, _options.ShuffleData, state.Data);
@@ -149,7 +151,7 @@ public sealed class GrpoTrainer : IDisposable
     {
         if (_store is null) throw new InvalidOperationException("Checkpointing needs GrpoOptions.OutputDirectory.");
         var state = new GrpoCheckpointState(Step, _tracker.State, _order.Cursor, _options.Seed, _switches.ToList(), _sampler.KeepRate);
-        _lastCheckpoint = _store.Save(Step, dir => CheckpointFiles.WriteTrainingCheckpoint(dir, _policy, _optimizer, state), cancellationToken);
+        _lastCheckpoint = _store.Save(Step, dir => TrainingCheckpoint.Write(dir, _policy, _optimizer, state), TrainingCheckpoint.Facts(state), cancellationToken);
         Metrics.OnEvent(new TrainingEvent(Step, TrainingEventKind.Checkpoint, $"Checkpoint written to {_lastCheckpoint.Directory}."));
         return _lastCheckpoint;
     }

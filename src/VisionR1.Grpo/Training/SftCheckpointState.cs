@@ -4,4 +4,4 @@ namespace VisionR1.Grpo.Training;
 /// <param name="Step">Optimizer steps completed.</param>
 /// <param name="Data">Where the sample order stands.</param>
 /// <param name="Seed">The run's seed.</param>
-public sealed record SftCheckpointState(long Step, DataCursor Data, long Seed);
+public sealed record SftCheckpointState(long Step, DataCursor Data, long Seed) : ITrainerCheckpointState;

@@ -70,11 +70,15 @@ public sealed class SftTrainer<TSample> : IDisposable
     /// <summary>The optimizer.</summary>
     public AdamWOptimizer Optimizer => _optimizer;
 
-    /// <summary>Loads the newest complete checkpoint, if any; returns it or null.</summary>
-    public CheckpointInfo? TryResume()
+    /// <summary>
+    /// Loads the newest checkpoint after verifying it (<see cref="CheckpointStore.Resume{T}"/>; a damaged one stops the resume,
+    /// or under <see cref="ResumeMode.LatestGood"/> is moved aside with a <see cref="TrainingEventKind.CheckpointDamaged"/> event); returns it, or null when there is none.
+    /// </summary>
+    public CheckpointInfo? TryResume(ResumeMode mode = ResumeMode.Latest)
     {
-        if (_store?.Latest() is not { } latest) return null;
-        var state = CheckpointFiles.ReadTrainingCheckpoint<SftCheckpointState>(latest.Directory, _policy, _optimizer, _options.Seed, st => st.Seed);
+        if (_store?.Resume(mode, c => TrainingCheckpoint.Read<SftCheckpointState>(c, _policy, _optimizer, _options.Seed)) is not { } resumed) return null;
+        var (latest, state) = (resumed.Checkpoint, resumed.Value);
+        foreach (var aside in resumed.SetAside) Metrics.OnEvent(new TrainingEvent(aside.Step, TrainingEventKind.CheckpointDamaged, aside.ToString()));
         Step = state.Step;
         _order = new DataOrder(_data.Count, _options.Seed, _options.ShuffleData, state.Data);
         _lastCheckpoint = latest;
@@ -87,7 +91,7 @@ public sealed class SftTrainer<TSample> : IDisposable
     {
         if (_store is null) throw new InvalidOperationException("Checkpointing needs SftOptions.OutputDirectory.");
         var state = new SftCheckpointState(Step, _order.Cursor, _options.Seed);
-        _lastCheckpoint = _store.Save(Step, dir => CheckpointFiles.WriteTrainingCheckpoint(dir, _policy, _optimizer, state), cancellationToken);
+        _lastCheckpoint = _store.Save(Step, dir => TrainingCheckpoint.Write(dir, _policy, _optimizer, state), TrainingCheckpoint.Facts(state), cancellationToken);
         Metrics.OnEvent(new TrainingEvent(Step, TrainingEventKind.Checkpoint, $"Checkpoint written to {_lastCheckpoint.Directory}."));
         return _lastCheckpoint;
     }

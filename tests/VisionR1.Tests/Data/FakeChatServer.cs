@@ -35,6 +35,9 @@ internal sealed partial class FakeChatServer : IAsyncDisposable
     public string? RetryAfterFirst { get; init; }
     public TimeSpan Stall { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>When set, every request is answered 401 with the request's Authorization header echoed in the error text.</summary>
+    public bool RejectEchoingAuthorization { get; init; }
+
     /// <summary>The first this many requests are answered 500 (a deterministic server error).</summary>
     public int FailFirst { get; init; }
 
@@ -54,8 +57,8 @@ internal sealed partial class FakeChatServer : IAsyncDisposable
         _loop = Task.Run(AcceptLoop);
     }
 
-    public IChatClient Client(string model = "test-model") =>
-        new OpenAI.Chat.ChatClient(model, new ApiKeyCredential("x"), new OpenAIClientOptions
+    public IChatClient Client(string model = "test-model", string apiKey = "x") =>
+        new OpenAI.Chat.ChatClient(model, new ApiKeyCredential(apiKey), new OpenAIClientOptions
         {
             Endpoint = new Uri(BaseUrl),
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0), // retries belong to our Polly pipeline
@@ -101,6 +104,12 @@ internal sealed partial class FakeChatServer : IAsyncDisposable
             string body;
             using (var reader = new StreamReader(ctx.Request.InputStream, Encoding.UTF8)) body = await reader.ReadToEndAsync().ConfigureAwait(false);
             Bodies.Enqueue(body);
+            if (RejectEchoingAuthorization)
+            {
+                var echoed = JsonSerializer.Serialize($"Incorrect API key provided: {ctx.Request.Headers["Authorization"]}. See https://example.invalid/keys.");
+                await Respond(ctx, 401, "{\"error\": {\"message\": " + echoed + ", \"type\": \"invalid_request_error\", \"code\": \"invalid_api_key\"}}").ConfigureAwait(false);
+                return;
+            }
             using var doc = JsonDocument.Parse(body);
             var texts = new StringBuilder();
             bool hasImage = false;

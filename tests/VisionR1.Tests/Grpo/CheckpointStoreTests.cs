@@ -60,4 +60,42 @@ public sealed class CheckpointStoreTests : IDisposable
         Assert.Equal("second", File.ReadAllText(Path.Combine(store.Latest()!.Directory, "payload.txt")));
         Assert.Single(store.List());
     }
+
+    [Fact]
+    public void Pruning_never_removes_the_checkpoint_this_store_last_wrote()
+    {
+        var other = new CheckpointStore(_dir.FullName, keepLast: 3);
+        other.Save(5, d => Write(d, "five"));
+        other.Save(6, d => Write(d, "six"));
+        var store = new CheckpointStore(_dir.FullName, keepLast: 2);
+        store.Save(1, d => Write(d, "one"));
+        Assert.Contains(1L, store.List().Select(c => c.Step));
+        Assert.Equal(2, store.List().Count);
+    }
+
+    [Fact]
+    public void Prune_and_leftover_sweep_never_delete_a_step_folder_that_does_not_verify()
+    {
+        var store = new CheckpointStore(_dir.FullName, keepLast: 1);
+        store.Save(1, d => Write(d, "one"));
+        File.Delete(Path.Combine(_dir.FullName, "step-00000001", CheckpointStore.ManifestFileName));
+        store.RemoveLeftovers();
+        store.Save(2, d => Write(d, "two"));
+        store.Save(3, d => Write(d, "three"));
+        Assert.True(Directory.Exists(Path.Combine(_dir.FullName, "step-00000001")));
+        Assert.Equal([3L], store.List().Select(c => c.Step));
+    }
+
+    [Fact]
+    public void Resume_loads_the_newest_verified_checkpoint_and_hands_back_its_facts()
+    {
+        var store = new CheckpointStore(_dir.FullName);
+        store.Save(4, d => Write(d, "four"), new Dictionary<string, string> { ["data_position"] = "8" });
+        var resumed = store.Resume(ResumeMode.Latest, c => File.ReadAllText(Path.Combine(c.Directory, "payload.txt")))!;
+        Assert.Equal(4, resumed.Checkpoint.Step);
+        Assert.Equal("four", resumed.Value);
+        Assert.Equal("8", resumed.Checkpoint.Facts["data_position"]);
+        Assert.Empty(resumed.SetAside);
+        Assert.Null(new CheckpointStore(Path.Combine(_dir.FullName, "empty")).Resume(ResumeMode.Latest, c => 0));
+    }
 }
