@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using VisionR1.Answers;
@@ -12,6 +13,7 @@ using VisionR1.Grpo.Rollout;
 using VisionR1.Inputs;
 using VisionR1.IO;
 using VisionR1.Model;
+using VisionR1.Model.Generation;
 using VisionR1.Problems;
 using VisionR1.Runtime;
 using VisionR1.Text;
@@ -175,5 +177,6 @@ public sealed class VisionR1Recipe
             Seed = _o.Seed + 3,
             DirectAnswer = direct,
             Prompt = direct ? _o.DirectPrompt : _o.Prompt,
-        }, _verifier, $"{name} ({(direct ? "direct answer" : "<think>/<answer>")}, temperature 0.6, top-p 0.95)", _images, ct);
+        }, _verifier, string.Create(CultureInfo.InvariantCulture, $"{name} ({(direct ? "direct answer" : ThinkAnswerFormat.Default.LayoutText)}, " +
+            $"temperature {_o.Evaluation.Temperature ?? GenerationOptions.Evaluation.Temperature}, top-p {GenerationOptions.Evaluation.TopP})"), _images, ct);
 }
