@@ -18,13 +18,8 @@ public static class BatchNormalizedAdvantages
     /// <see cref="AdvantageOptions.Estimator"/> says; ε and the n − 1 or n divisor come from <paramref name="options"/>.
     /// </summary>
     /// <exception cref="ArgumentException">A group size is below 1, the sizes do not add up to the reward count, or a reward is not finite.</exception>
-    public static AdvantageResult Compute(ReadOnlySpan<double> rewards, ReadOnlySpan<int> groupSizes, AdvantageOptions? options = null)
-    {
-        options ??= new AdvantageOptions();
-        options.Validate();
-        GroupAdvantages.CheckInputs(rewards, groupSizes);
-        return FromCentred(GroupAdvantages.Centre(rewards, groupSizes, options.UnbiasedStd), groupSizes, options);
-    }
+    public static AdvantageResult Compute(ReadOnlySpan<double> rewards, ReadOnlySpan<int> groupSizes, AdvantageOptions? options = null) =>
+        GroupAdvantages.Compute(rewards, groupSizes, (options ?? new AdvantageOptions()) with { Estimator = AdvantageEstimator.ReinforcePlusPlus });
 
     /// <summary>Normalises the group-centred rewards over the batch in place.</summary>
     internal static AdvantageResult FromCentred(AdvantageResult centred, ReadOnlySpan<int> groupSizes, AdvantageOptions options)

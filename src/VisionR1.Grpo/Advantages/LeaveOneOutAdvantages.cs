@@ -18,13 +18,8 @@ public static class LeaveOneOutAdvantages
     /// for the reported group standard deviations.
     /// </summary>
     /// <exception cref="ArgumentException">A group size is below 1, the sizes do not add up to the reward count, or a reward is not finite.</exception>
-    public static AdvantageResult Compute(ReadOnlySpan<double> rewards, ReadOnlySpan<int> groupSizes, AdvantageOptions? options = null)
-    {
-        options ??= new AdvantageOptions();
-        options.Validate();
-        GroupAdvantages.CheckInputs(rewards, groupSizes);
-        return FromCentred(GroupAdvantages.Centre(rewards, groupSizes, options.UnbiasedStd), groupSizes);
-    }
+    public static AdvantageResult Compute(ReadOnlySpan<double> rewards, ReadOnlySpan<int> groupSizes, AdvantageOptions? options = null) =>
+        GroupAdvantages.Compute(rewards, groupSizes, (options ?? new AdvantageOptions()) with { Estimator = AdvantageEstimator.Rloo });
 
     /// <summary>Scales each group's centred rewards by G / (G − 1) (0 for G = 1) in place.</summary>
     internal static AdvantageResult FromCentred(AdvantageResult centred, ReadOnlySpan<int> groupSizes)

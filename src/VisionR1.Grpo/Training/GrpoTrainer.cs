@@ -22,6 +22,9 @@ namespace VisionR1.Grpo.Training;
 /// reference log-probs when needed, and run μ AdamW updates of the clipped loss (<see cref="GrpoLoss"/>) with
 /// micro-batches whose gradients are accumulated. Stage moves keep the optimizer, learning-rate position, data
 /// cursor and metrics, and are logged. Checkpoints (weights, optimizer, RNG states, data cursor, stage) resume exactly.
+/// <see cref="GrpoOptions.Algorithm"/> picks the member of the GRPO family (estimator, objective, KL, sampling); when its KL goes
+/// into the reward (<see cref="GrpoLossOptions.KlInReward"/>, RLOO) the trainer computes the sampling policy's and the reference's
+/// log-probs first and builds the advantages from r − β·Σ_t KL_t.
 /// </summary>
 /// <remarks>
 /// Completions come from an <see cref="IRolloutEngine"/>: by default the policy itself in this process. With an engine that

@@ -19,6 +19,8 @@ public sealed class AdvantageEstimatorTests
 
     public AdvantageEstimatorTests() => VisionR1Runtime.Initialize("cpu", threads: 1);
 
+    public static TheoryData<AdvantageEstimator> Estimators() => new(Enum.GetValues<AdvantageEstimator>());
+
     private static IEnumerable<(int Start, int Size)> Groups()
     {
         int start = 0;
@@ -71,10 +73,7 @@ public sealed class AdvantageEstimatorTests
     }
 
     [Theory]
-    [InlineData(AdvantageEstimator.Grpo)]
-    [InlineData(AdvantageEstimator.DrGrpo)]
-    [InlineData(AdvantageEstimator.Rloo)]
-    [InlineData(AdvantageEstimator.ReinforcePlusPlus)]
+    [MemberData(nameof(Estimators))]
     public void Estimator_matches_its_formula_and_gives_a_zero_variance_group_no_advantage(AdvantageEstimator estimator)
     {
         var result = GroupAdvantages.Compute(Rewards, Sizes, new AdvantageOptions(Estimator: estimator));
@@ -124,10 +123,7 @@ public sealed class AdvantageEstimatorTests
     /// lengths weigh each counted token alike, the zero-variance group and the masked truncated completion get none.
     /// </summary>
     [Theory]
-    [InlineData(AdvantageEstimator.Grpo)]
-    [InlineData(AdvantageEstimator.DrGrpo)]
-    [InlineData(AdvantageEstimator.Rloo)]
-    [InlineData(AdvantageEstimator.ReinforcePlusPlus)]
+    [MemberData(nameof(Estimators))]
     public void Estimator_advantages_give_the_hand_computed_gradient_through_the_loss(AdvantageEstimator estimator)
     {
         using var scope = NewDisposeScope();
