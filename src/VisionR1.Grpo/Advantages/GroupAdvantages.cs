@@ -3,9 +3,11 @@ using System.Numerics.Tensors;
 namespace VisionR1.Grpo.Advantages;
 
 /// <summary>
-/// Group-relative advantages: Â_i = (r_i − mean of its group) / (std + ε), one scalar per
-/// completion that the loss broadcasts over the completion's tokens. Groups may differ in size
-/// (e.g. after dynamic sampling drops or refills some).
+/// Group-relative advantages: one scalar per completion that the loss broadcasts over the completion's tokens, from the
+/// rewards of its group as <see cref="AdvantageOptions.Estimator"/> says: GRPO's Â_i = (r_i − mean of its group) / (std + ε)
+/// by default, Dr. GRPO's mean-only <see cref="Centred"/>, RLOO's <see cref="LeaveOneOutAdvantages"/> or REINFORCE++'s
+/// <see cref="BatchNormalizedAdvantages"/>. Groups may differ in size (e.g. after dynamic sampling drops or refills some).
+/// Whatever the estimator, a group whose rewards are all equal gets advantage 0.
 /// </summary>
 public static class GroupAdvantages
 {
@@ -19,7 +21,41 @@ public static class GroupAdvantages
         options ??= new AdvantageOptions();
         options.Validate();
         CheckInputs(rewards, groupSizes);
+        return options.Estimator switch
+        {
+            AdvantageEstimator.Grpo => ZScore(rewards, groupSizes, options, options.Scaling),
+            AdvantageEstimator.DrGrpo => ZScore(rewards, groupSizes, options, AdvantageScaling.None),
+            AdvantageEstimator.Rloo => LeaveOneOutAdvantages.FromCentred(Centre(rewards, groupSizes, options.UnbiasedStd), groupSizes),
+            AdvantageEstimator.ReinforcePlusPlus => BatchNormalizedAdvantages.FromCentred(Centre(rewards, groupSizes, options.UnbiasedStd), groupSizes, options),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Estimator, "Unknown advantage estimator."),
+        };
+    }
 
+    /// <summary>
+    /// Dr. GRPO's mean-only advantage (Liu et al. 2025, arXiv:2503.20783): Â_i = r_i − mean of its group, no standard
+    /// deviation (<see cref="AdvantageEstimator.DrGrpo"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">As <see cref="Compute(ReadOnlySpan{double}, ReadOnlySpan{int}, AdvantageOptions?)"/>.</exception>
+    public static AdvantageResult Centred(ReadOnlySpan<double> rewards, ReadOnlySpan<int> groupSizes) =>
+        Compute(rewards, groupSizes, new AdvantageOptions(Estimator: AdvantageEstimator.DrGrpo));
+
+    /// <summary>GRPO's centred rewards divided as <paramref name="scaling"/> says.</summary>
+    private static AdvantageResult ZScore(ReadOnlySpan<double> rewards, ReadOnlySpan<int> groupSizes, AdvantageOptions options, AdvantageScaling scaling)
+    {
+        var centred = Centre(rewards, groupSizes, options.UnbiasedStd);
+        Scale(centred.Advantages, rewards, groupSizes, centred.GroupStds, options, scaling);
+        // A zero-spread group has zero advantage whatever ε is (0 / ε would be 0 anyway; this
+        // guards against ε = 0 giving NaN).
+        ClearFlatGroups(centred, groupSizes);
+        return centred;
+    }
+
+    /// <summary>
+    /// The rewards minus their group's mean (<see cref="AdvantageResult.Advantages"/>), each group's mean and standard deviation
+    /// (exactly 0 for a group whose rewards are all equal), and the count of such groups.
+    /// </summary>
+    internal static AdvantageResult Centre(ReadOnlySpan<double> rewards, ReadOnlySpan<int> groupSizes, bool unbiasedStd)
+    {
         var advantages = new double[rewards.Length];
         var means = new double[groupSizes.Length];
         var stds = new double[groupSizes.Length];
@@ -29,7 +65,7 @@ public static class GroupAdvantages
         {
             var group = rewards.Slice(start, groupSizes[g]);
             means[g] = TensorPrimitives.Sum(group) / group.Length;
-            stds[g] = Std(group, means[g], options.UnbiasedStd);
+            stds[g] = Std(group, means[g], unbiasedStd);
             if (TensorPrimitives.Max(group) == TensorPrimitives.Min(group))
             {
                 zeroSpread++;
@@ -39,23 +75,22 @@ public static class GroupAdvantages
             TensorPrimitives.Subtract(group, means[g], target);
             start += group.Length;
         }
-
-        Scale(advantages, rewards, groupSizes, stds, options);
-
-        // A zero-spread group has zero advantage whatever ε is (0 / ε would be 0 anyway; this
-        // guards against ε = 0 giving NaN).
-        start = 0;
-        for (int g = 0; g < groupSizes.Length; g++)
-        {
-            if (stds[g] == 0) advantages.AsSpan(start, groupSizes[g]).Clear();
-            start += groupSizes[g];
-        }
-
         return new AdvantageResult(advantages, means, stds, zeroSpread, groupSizes.Length == 0 ? 0 : (double)zeroSpread / groupSizes.Length);
     }
 
+    /// <summary>Sets the advantages of every group whose rewards are all equal to exactly 0.</summary>
+    internal static void ClearFlatGroups(AdvantageResult result, ReadOnlySpan<int> groupSizes)
+    {
+        int start = 0;
+        for (int g = 0; g < groupSizes.Length; g++)
+        {
+            if (result.GroupStds[g] == 0) result.Advantages.AsSpan(start, groupSizes[g]).Clear();
+            start += groupSizes[g];
+        }
+    }
+
     /// <summary>Throws unless every group has a completion, the sizes add up to the rewards, and every reward is finite.</summary>
-    private static void CheckInputs(ReadOnlySpan<double> rewards, ReadOnlySpan<int> groupSizes)
+    internal static void CheckInputs(ReadOnlySpan<double> rewards, ReadOnlySpan<int> groupSizes)
     {
         long total = 0;
         for (int g = 0; g < groupSizes.Length; g++)
@@ -71,10 +106,10 @@ public static class GroupAdvantages
                 throw new ArgumentException($"Reward {i} is {rewards[i]}; rewards must be finite.", nameof(rewards));
     }
 
-    /// <summary>Divides the centred rewards in <paramref name="advantages"/> as <see cref="AdvantageOptions.Scaling"/> says.</summary>
-    private static void Scale(double[] advantages, ReadOnlySpan<double> rewards, ReadOnlySpan<int> groupSizes, double[] stds, AdvantageOptions options)
+    /// <summary>Divides the centred rewards in <paramref name="advantages"/> as <paramref name="scaling"/> says.</summary>
+    private static void Scale(double[] advantages, ReadOnlySpan<double> rewards, ReadOnlySpan<int> groupSizes, double[] stds, AdvantageOptions options, AdvantageScaling scaling)
     {
-        switch (options.Scaling)
+        switch (scaling)
         {
             case AdvantageScaling.GroupStd:
                 int start = 0;
@@ -95,7 +130,7 @@ public static class GroupAdvantages
             case AdvantageScaling.None:
                 break;
             default:
-                throw new ArgumentOutOfRangeException(nameof(options), options.Scaling, "Unknown advantage scaling.");
+                throw new ArgumentOutOfRangeException(nameof(options), scaling, "Unknown advantage scaling.");
         }
     }
 
@@ -110,7 +145,8 @@ public static class GroupAdvantages
         return Compute(rewards, sizes, options);
     }
 
-    private static double Std(ReadOnlySpan<double> values, double mean, bool unbiased)
+    /// <summary>The standard deviation of <paramref name="values"/> around <paramref name="mean"/> (0 for none, or one value when unbiased).</summary>
+    internal static double Std(ReadOnlySpan<double> values, double mean, bool unbiased)
     {
         int n = values.Length;
         if (n == 0 || (unbiased && n == 1)) return 0;

@@ -5,14 +5,18 @@ using static TorchSharp.torch;
 namespace VisionR1.Grpo.Loss;
 
 /// <summary>
-/// The GRPO objective as a pure function of tensors. Per token:
+/// The GRPO-family objective as a pure function of tensors. Per token, by default (GRPO, <see cref="PolicyObjective.TokenClip"/>):
 /// <code>
 /// ρ = exp(clamp(log π − log π_old, ±c))
 /// ℓ = −min(ρ·Â, clip(ρ, 1 − ε_low, 1 + ε_high)·Â)            (capped at c_dual·|Â| when Â &lt; 0 and dual clip is on)
 ///   + β·(exp(d) − d − 1),  d = clamp(log π_ref − log π, ±c)    (k3 KL estimator)
 /// </code>
-/// then reduced by <see cref="LossAggregation"/>. With <see cref="GrpoLossInputs.ImportanceWeights"/> w, the clipped term
-/// (before the KL) is multiplied by w per token: the truncated importance-sampling correction of a remote rollout engine.
+/// then reduced by <see cref="LossAggregation"/>. <see cref="GrpoLossOptions.Objective"/> swaps the policy-gradient term for GSPO's
+/// sequence-level ratio s_i = exp(clamp(Σ_t m·(log π − log π_old) / Σ_t m, ±c)) (and GSPO-token's) or CISPO's
+/// −sg[clip(ρ, 1 − ε_low, 1 + ε_high)]·Â·log π; <see cref="GrpoLossOptions.Kl"/> picks the KL estimator (<see cref="KlDivergence"/>), and
+/// <see cref="GrpoLossOptions.KlInReward"/> leaves the KL out of the loss (it is then in the advantages). With
+/// <see cref="GrpoLossInputs.ImportanceWeights"/> w, the policy-gradient term (before the KL) is multiplied by w per token: the truncated
+/// importance-sampling correction of a remote rollout engine.
 /// </summary>
 /// <remarks>
 /// With one policy update per rollout (μ = 1) the old log-probs are the current ones detached,
@@ -46,27 +50,49 @@ public static class GrpoLoss
         double c = options.LogRatioClamp;
         double lo = 1 - options.EpsilonLow, hi = 1 + options.EffectiveEpsilonHigh;
 
-        var ratio = Scalars.Clamp(logp - old, -c, c).exp();
-        var unclipped = ratio * adv;
-        var clipped = Scalars.Clamp(ratio, lo, hi) * adv;
-        var pg = -minimum(unclipped, clipped);
-        if (options.DualClip is { } dual)
-            pg = where(Scalars.Less(adv, 0), minimum(pg, Scalars.Mul(adv, -dual)), pg);
+        var ratio = Ratio(logp, old, mask, options.Objective, c);
+        Tensor pg;
+        if (options.Objective == PolicyObjective.Cispo)
+            pg = -(Scalars.Clamp(ratio, lo, hi).detach() * adv * logp);
+        else
+        {
+            var unclipped = ratio * adv;
+            var clipped = Scalars.Clamp(ratio, lo, hi) * adv;
+            pg = -minimum(unclipped, clipped);
+            if (options.DualClip is { } dual)
+                pg = where(Scalars.Less(adv, 0), minimum(pg, Scalars.Mul(adv, -dual)), pg);
+        }
         if (inputs.ImportanceWeights is { } weights)
             pg = pg * weights.detach().to_type(dtype);
 
-        Tensor? k3 = null;
+        Tensor? kl = null;
         var perToken = pg;
         if (inputs.RefLogProbs is not null)
         {
-            var d = Scalars.Clamp(inputs.RefLogProbs.detach().to_type(dtype) - logp, -c, c);
-            k3 = Scalars.Sub(d.exp() - d, 1);
-            if (options.Beta != 0) perToken = Scalars.Add(pg, Scalars.Mul(k3, options.Beta));
+            kl = KlDivergence.PerToken(logp, inputs.RefLogProbs, options.Kl, c);
+            if (options.Beta != 0 && !options.KlInReward) perToken = Scalars.Add(pg, Scalars.Mul(kl, options.Beta));
         }
 
         var loss = Aggregate(perToken * mask, mask, options, denominator ?? LossDenominator.For(inputs.CompletionMask, null));
-        var stats = Statistics(ratio, pg, k3, mask, adv, inputs.Entropy, options);
+        var stats = Statistics(ratio, pg, kl, mask, adv, inputs.Entropy, options);
         return new GrpoLossResult(loss.MoveToOuterDisposeScope(), stats);
+    }
+
+    /// <summary>
+    /// The importance ratio per token, (B, L): π/π_old per token, or GSPO's length-normalised sequence ratio written on every token
+    /// (with GSPO-token's per-token gradient). CISPO uses the per-token ratio.
+    /// </summary>
+    private static Tensor Ratio(Tensor logp, Tensor old, Tensor mask, PolicyObjective objective, double c)
+    {
+        if (objective is PolicyObjective.TokenClip or PolicyObjective.Cispo) return Scalars.Clamp(logp - old, -c, c).exp();
+        var meanLogRatio = ((logp - old) * mask).sum(1, keepdim: true) / Scalars.ClampMin(mask.sum(1, keepdim: true), 1.0);
+        var sequence = Scalars.Clamp(meanLogRatio, -c, c).exp();
+        return objective switch
+        {
+            PolicyObjective.SequenceClip => sequence.expand(logp.shape),
+            PolicyObjective.SequenceClipToken => sequence.detach() * (logp - logp.detach()).exp(),
+            _ => throw new ArgumentOutOfRangeException(nameof(objective), objective, "Unknown policy objective."),
+        };
     }
 
     /// <summary>The loss from the masked per-token terms, normalised as <see cref="GrpoLossOptions.Aggregation"/> says.</summary>
@@ -79,7 +105,7 @@ public static class GrpoLoss
     };
 
     /// <summary>Means over the counted tokens of the surrogate, the KL, the entropy, the clip regions and the ratio, without gradient.</summary>
-    private static GrpoLossStats Statistics(Tensor ratio, Tensor pg, Tensor? k3, Tensor mask, Tensor adv, Tensor? entropy, GrpoLossOptions options)
+    private static GrpoLossStats Statistics(Tensor ratio, Tensor pg, Tensor? kl, Tensor mask, Tensor adv, Tensor? entropy, GrpoLossOptions options)
     {
         using var _ = no_grad();
         var dtype = mask.dtype;
@@ -89,9 +115,11 @@ public static class GrpoLoss
         var r = ratio.detach();
         var negative = Scalars.Less(adv, 0).to_type(dtype);
         var positive = Scalars.Greater(adv, 0).to_type(dtype);
-        var low = Scalars.Less(r, lo).to_type(dtype) * negative;
-        var high = Scalars.Greater(r, hi).to_type(dtype) * positive;
-        var dualRegion = options.DualClip is { } cd ? Scalars.Greater(r, cd).to_type(dtype) * negative : zeros_like(r);
+        // CISPO clips the weight of every token outside the range; the clipped surrogates only where the clip binds.
+        bool weightClip = options.Objective == PolicyObjective.Cispo;
+        var low = weightClip ? Scalars.Less(r, lo).to_type(dtype) : Scalars.Less(r, lo).to_type(dtype) * negative;
+        var high = weightClip ? Scalars.Greater(r, hi).to_type(dtype) : Scalars.Greater(r, hi).to_type(dtype) * positive;
+        var dualRegion = options.DualClip is { } cd && !weightClip ? Scalars.Greater(r, cd).to_type(dtype) * negative : zeros_like(r);
         var valid = Scalars.Greater(mask, 0);
         double rMin = tokens > 0 ? r.masked_select(valid).min().ToDouble() : 1;
         double rMax = tokens > 0 ? r.masked_select(valid).max().ToDouble() : 1;
@@ -99,7 +127,7 @@ public static class GrpoLoss
         {
             TokenCount = tokens,
             PolicyLoss = Mean(pg),
-            Kl = k3 is null ? 0 : Mean(k3),
+            Kl = kl is null ? 0 : Mean(kl),
             Entropy = entropy is null ? null : Mean(entropy.to_type(dtype)),
             ClipFraction = Mean(Scalars.Add(low, high)),
             LowClipFraction = Mean(low),
@@ -128,7 +156,7 @@ public static class GrpoLoss
         var a = inputs.Advantages.shape;
         bool advOk = (a.Length == 1 && a[0] == shape[0]) || a.SequenceEqual(shape);
         if (!advOk) throw new ArgumentException($"Advantages must be (B) or (B, L) with B = {shape[0]}; got [{string.Join(", ", a)}].", nameof(inputs));
-        if (options.Beta > 0 && inputs.RefLogProbs is null)
+        if (options.Beta > 0 && !options.KlInReward && inputs.RefLogProbs is null)
             throw new ArgumentException($"β = {options.Beta} needs reference log-probs; pass RefLogProbs or set Beta = 0.", nameof(inputs));
     }
 }

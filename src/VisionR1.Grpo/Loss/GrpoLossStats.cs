@@ -6,10 +6,10 @@ public sealed record GrpoLossStats
     /// <summary>Completion tokens counted (Σ mask).</summary>
     public required double TokenCount { get; init; }
 
-    /// <summary>Mean of the clipped surrogate part of the per-token loss.</summary>
+    /// <summary>Mean of the policy-gradient part of the per-token loss (the clipped surrogate, or CISPO's weighted log-probability).</summary>
     public required double PolicyLoss { get; init; }
 
-    /// <summary>Mean k3 KL to the reference (0 without a reference).</summary>
+    /// <summary>Mean KL to the reference, by the estimator of <see cref="GrpoLossOptions.Kl"/> (0 without a reference).</summary>
     public required double Kl { get; init; }
 
     /// <summary>Mean entropy of the policy per token, or null when not given.</summary>

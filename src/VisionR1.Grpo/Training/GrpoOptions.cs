@@ -11,8 +11,23 @@ namespace VisionR1.Grpo.Training;
 /// (e.g. <c>QwenPolicy.Load(dir, device, ScalarType.BFloat16)</c>) to train bf16 weights; log-probs and the loss are
 /// always computed in fp32.
 /// </summary>
+/// <remarks>
+/// <see cref="Algorithm"/> names a member of the GRPO family (GRPO by default). It gives the defaults of <see cref="Loss"/>,
+/// <see cref="Advantages"/>, <see cref="DynamicSampling"/> and <see cref="MaskTruncatedCompletions"/> (<see cref="AlgorithmDefaults.For"/>):
+/// each of the four reads as the algorithm's value until it is set explicitly (in an initializer or a <c>with</c>), after which
+/// the value set wins, whatever the order of the assignments. To change one field of an algorithm's loss, start from its
+/// defaults: <c>Loss = AlgorithmDefaults.For(GrpoAlgorithm.Dapo).Loss with { EpsilonHigh = 0.3 }</c>.
+/// </remarks>
 public sealed record GrpoOptions
 {
+    private GrpoLossOptions? _loss;
+    private AdvantageOptions? _advantages;
+    private bool? _maskTruncated;
+    private bool? _dynamicSampling;
+
+    /// <summary>The member of the GRPO family whose paper gives the defaults of the loss, advantages and sampling (GRPO, Vision-R1's, by default).</summary>
+    public GrpoAlgorithm Algorithm { get; init; } = GrpoAlgorithm.Grpo;
+
     /// <summary>The stage schedule (Vision-R1's PTST by default).</summary>
     public PtstSchedule Schedule { get; init; } = PtstSchedule.Paper();
 
@@ -67,14 +82,14 @@ public sealed record GrpoOptions
     /// <summary>Top-k sampling (0 = off, as TRL's default of none).</summary>
     public int TopK { get; init; }
 
-    /// <summary>The loss (ε, β, dual clip, aggregation).</summary>
-    public GrpoLossOptions Loss { get; init; } = new();
+    /// <summary>The loss (objective, ε, β, KL estimator, dual clip, aggregation); the <see cref="Algorithm"/>'s unless set.</summary>
+    public GrpoLossOptions Loss { get => _loss ?? AlgorithmDefaults.For(Algorithm).Loss; init => _loss = value; }
 
-    /// <summary>The advantage (group std by default).</summary>
-    public AdvantageOptions Advantages { get; init; } = new();
+    /// <summary>The advantage estimator (GRPO's group z-score by default); the <see cref="Algorithm"/>'s unless set.</summary>
+    public AdvantageOptions Advantages { get => _advantages ?? AlgorithmDefaults.For(Algorithm).Advantages; init => _advantages = value; }
 
-    /// <summary>Exclude completions that hit the length cap from the loss (DAPO's overlong filtering). Off by default.</summary>
-    public bool MaskTruncatedCompletions { get; init; }
+    /// <summary>Exclude completions that hit the length cap from the loss (DAPO's overlong filtering). The <see cref="Algorithm"/>'s unless set: off but for DAPO.</summary>
+    public bool MaskTruncatedCompletions { get => _maskTruncated ?? AlgorithmDefaults.For(Algorithm).MaskTruncatedCompletions; init => _maskTruncated = value; }
 
     /// <summary>
     /// DAPO's dynamic sampling (Yu et al. 2025): drop groups with no reward spread and sample more prompts until the step has
@@ -84,9 +99,9 @@ public sealed record GrpoOptions
     /// <see cref="PromptsPerStep"/>); a refill round samples the missing groups divided by the share kept so far in the step
     /// (counting at least one). Each round samples at most four times what it is sized for; groups beyond
     /// <see cref="PromptsPerStep"/> are dropped. The rate is stored in checkpoints, so a resumed run samples as an uninterrupted
-    /// one. Off by default, as in the paper's GRPO.
+    /// one. The <see cref="Algorithm"/>'s unless set: off, as in the paper's GRPO, but for DAPO.
     /// </summary>
-    public bool DynamicSampling { get; init; }
+    public bool DynamicSampling { get => _dynamicSampling ?? AlgorithmDefaults.For(Algorithm).DynamicSampling; init => _dynamicSampling = value; }
 
     /// <summary>How many extra sampling rounds dynamic sampling may spend per step (3, a library choice that bounds a step to four rounds; 0: drop flat groups without refilling).</summary>
     public int MaxRefillRounds { get; init; } = 3;
@@ -130,6 +145,7 @@ public sealed record GrpoOptions
     /// <summary>Throws for values no run can use, naming the option.</summary>
     public void Validate()
     {
+        if (!Enum.IsDefined(Algorithm)) throw new ArgumentOutOfRangeException(nameof(Algorithm), Algorithm, "Unknown algorithm.");
         ArgumentNullException.ThrowIfNull(Schedule, nameof(Schedule));
         Schedule.Validate();
         Loss.Validate();

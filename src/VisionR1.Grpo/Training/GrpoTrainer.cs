@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
+using VisionR1.Grpo.Advantages;
 using VisionR1.Grpo.Checkpoints;
 using VisionR1.Grpo.Loss;
 using VisionR1.Grpo.Metrics;
@@ -21,6 +22,9 @@ namespace VisionR1.Grpo.Training;
 /// reference log-probs when needed, and run μ AdamW updates of the clipped loss (<see cref="GrpoLoss"/>) with
 /// micro-batches whose gradients are accumulated. Stage moves keep the optimizer, learning-rate position, data
 /// cursor and metrics, and are logged. Checkpoints (weights, optimizer, RNG states, data cursor, stage) resume exactly.
+/// <see cref="GrpoOptions.Algorithm"/> picks the member of the GRPO family (estimator, objective, KL, sampling); when its KL goes
+/// into the reward (<see cref="GrpoLossOptions.KlInReward"/>, RLOO) the trainer computes the sampling policy's and the reference's
+/// log-probs first and builds the advantages from r − β·Σ_t KL_t.
 /// </summary>
 /// <remarks>
 /// Completions come from an <see cref="IRolloutEngine"/>: by default the policy itself in this process. With an engine that
@@ -236,6 +240,7 @@ public sealed class GrpoTrainer : IDisposable
         using var batch = RolloutBatch.Build(kept, _options.Advantages, _options.MaskTruncatedCompletions, _padId);
         var watch = Stopwatch.StartNew();
         SetOldAndReferenceLogProbs(batch, temperature);
+        using var folded = KlFoldedAdvantages(batch);
         double logProbSeconds = watch.Elapsed.TotalSeconds;
 
         watch.Restart();
@@ -245,15 +250,36 @@ public sealed class GrpoTrainer : IDisposable
         var parts = MicroBatches(batch);
         double gradNorm = 0;
         for (int update = 0; update < _options.UpdatesPerRollout; update++)
-            gradNorm = OptimizerUpdate(new UpdatePass(batch, parts, denominator, temperature, update == 0), stats, cancellationToken);
+            gradNorm = OptimizerUpdate(new UpdatePass(batch, folded ?? batch.Advantages, parts, denominator, temperature, update == 0), stats, cancellationToken);
         metrics.Update(batch.Count, batch.TokenCount, stats, _options.UpdatesPerRollout, gradNorm, logProbSeconds, watch.Elapsed.TotalSeconds);
     }
 
-    /// <summary>Log-probs of the batch under the policy before the update (only with μ &gt; 1) and under the reference (β &gt; 0), without gradient.</summary>
+    /// <summary>
+    /// Log-probs of the batch under the policy before the update (with μ &gt; 1, or when the KL is folded into the reward) and under
+    /// the reference (β &gt; 0), without gradient.
+    /// </summary>
     private void SetOldAndReferenceLogProbs(RolloutBatch batch, double temperature)
     {
-        if (_options.UpdatesPerRollout > 1) batch.SetOldLogProbs(FullPass(_policy, batch, temperature));
+        if (_options.UpdatesPerRollout > 1 || FoldsKlIntoReward) batch.SetOldLogProbs(FullPass(_policy, batch, temperature));
         if (_reference is not null) batch.SetRefLogProbs(FullPass(_reference, batch, temperature));
+    }
+
+    /// <summary>Whether β·KL is subtracted from the rewards before the advantages (<see cref="GrpoLossOptions.KlInReward"/>, with a reference).</summary>
+    private bool FoldsKlIntoReward => _options.Loss.KlInReward && _reference is not null;
+
+    /// <summary>
+    /// With the KL in the reward: the advantages of r'_i = r_i − β·Σ_t KL_t (the sampling policy against the reference, over the counted
+    /// tokens), (N) float32, owned by the caller; else null (the batch's advantages of the plain rewards are used).
+    /// </summary>
+    private Tensor? KlFoldedAdvantages(RolloutBatch batch)
+    {
+        if (!FoldsKlIntoReward || batch.OldLogProbs is null || batch.RefLogProbs is null) return null;
+        var loss = _options.Loss;
+        var kl = KlDivergence.PerCompletion(batch.OldLogProbs, batch.RefLogProbs, batch.CompletionMask, loss.Kl, loss.LogRatioClamp);
+        var rewards = new double[batch.Count];
+        for (int i = 0; i < rewards.Length; i++) rewards[i] = batch.Completions[i].Reward - loss.Beta * kl[i];
+        var advantages = GroupAdvantages.Compute(rewards, batch.GroupSizes, _options.Advantages).Advantages;
+        return tensor(advantages.Select(a => (float)a).ToArray(), new long[] { batch.Count }, ScalarType.Float32).DetachFromDisposeScope();
     }
 
     /// <summary>One optimizer update: gradients accumulated over the micro-batches (side by side when allowed), clipped, stepped. Returns the gradient norm.</summary>
@@ -293,7 +319,7 @@ public sealed class GrpoTrainer : IDisposable
                 weightTokens = mask.sum().ToDouble();
             }
         }
-        var inputs = new GrpoLossInputs(logp, old, reference, part.TakeRows(batch.Advantages).to(device), mask, entropy, weights);
+        var inputs = new GrpoLossInputs(logp, old, reference, part.TakeRows(pass.Advantages).to(device), mask, entropy, weights);
         var result = GrpoLoss.Compute(inputs, _options.Loss, pass.Denominator);
         return (result.Loss, new MicroBatchStats(result.Loss.ToDouble(), result.Stats, weightSum, weightTokens));
     }
@@ -334,8 +360,8 @@ public sealed class GrpoTrainer : IDisposable
         return parts;
     }
 
-    /// <summary>One optimizer update's inputs: the batch, its micro-batches, the loss's denominator, and whether it is the step's first.</summary>
-    private sealed record UpdatePass(RolloutBatch Batch, List<MicroBatchRows> Parts, LossDenominator Denominator, double Temperature, bool First);
+    /// <summary>One optimizer update's inputs: the batch, its (N) advantages, its micro-batches, the loss's denominator, and whether it is the step's first.</summary>
+    private sealed record UpdatePass(RolloutBatch Batch, Tensor Advantages, List<MicroBatchRows> Parts, LossDenominator Denominator, double Temperature, bool First);
 
     /// <summary>What one micro-batch of the update adds to the step's statistics.</summary>
     private sealed record MicroBatchStats(double Loss, GrpoLossStats Stats, double WeightSum, double WeightTokens);

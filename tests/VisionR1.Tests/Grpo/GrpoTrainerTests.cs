@@ -211,6 +211,46 @@ public sealed class GrpoTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Kl_folded_into_the_reward_gives_a_gradient_when_the_task_rewards_are_all_equal()
+    {
+        // Step 1's rewards alternate, so the policy leaves the reference; step 2's are all equal, so within a group only
+        // r − β·Σ KL differs, and with the KL in the reward (RLOO) that alone must drive the update.
+        GrpoStepMetrics SecondStep(double beta)
+        {
+            using var policy = new TinyGruPolicy(6).WithoutEndOfSequence();
+            var options = Small(PtstSchedule.Single(6, 4, 2)) with
+            {
+                Algorithm = GrpoAlgorithm.Rloo,
+                Loss = AlgorithmDefaults.For(GrpoAlgorithm.Rloo).Loss with { Beta = beta },
+                UpdatesPerRollout = 1,
+                LearningRate = 5e-2,
+                MaxGradNorm = 0,
+            };
+            using var trainer = new GrpoTrainer(policy, new SumPromptEncoder(), new TinyTokenizer(), [new WeightedReward(new AlternatingThenFlatReward())], SumTask.Prompts(), options);
+            Assert.True(trainer.TrainStep().GradNorm > 0);
+            return trainer.TrainStep();
+        }
+        var folded = SecondStep(0.5);
+        Assert.True(folded.GradNorm > 0, "no gradient from the KL in the reward");
+        Assert.True(folded.Kl > 0);
+        Assert.Equal(0.0, SecondStep(0).GradNorm);
+    }
+
+    /// <summary>Alternating rewards at the first step (every group has spread), then 1 for every completion.</summary>
+    private sealed class AlternatingThenFlatReward : IRewardFunction
+    {
+        private readonly AlternatingReward _alternating = new();
+
+        public string Name => "alternating_then_flat";
+
+        public IReadOnlyList<RewardOutput> Score(IReadOnlyList<RewardInput> batch, CancellationToken cancellationToken = default)
+        {
+            var alternating = _alternating.Score(batch, cancellationToken);
+            return batch.Select((x, i) => x.Context.Step == 0 ? alternating[i] : new RewardOutput(1.0)).ToList();
+        }
+    }
+
+    [Fact]
     public void Masking_truncated_completions_removes_them_from_the_loss()
     {
         using var policy = new TinyGruPolicy(7).WithoutEndOfSequence();

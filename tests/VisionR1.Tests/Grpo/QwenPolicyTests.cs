@@ -336,6 +336,51 @@ public sealed class QwenPolicyTests : IDisposable
         Assert.True(after - before <= 0, $"live tensors grew from {before} to {after} over 10 steps");
     }
 
+    public static TheoryData<GrpoAlgorithm> Algorithms() => new(Enum.GetValues<GrpoAlgorithm>());
+
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public void Two_steps_of_each_named_algorithm_run_and_write_metrics(GrpoAlgorithm algorithm)
+    {
+        using var policy = TinyPolicy(4);
+        var options = new GrpoOptions
+        {
+            Algorithm = algorithm,
+            Schedule = PtstSchedule.Single(5, 4, 2),
+            PromptsPerStep = 2,
+            MicroBatchSize = 4,
+            LearningRate = 1e-3,
+            Seed = 3,
+            MaxRefillRounds = 1,
+        };
+        var folder = Path.Combine(_dir.FullName, GrpoAlgorithmNames.NameOf(algorithm));
+        using (var sink = new JsonlMetricsSink(folder))
+        using (var trainer = new GrpoTrainer(policy, new ChatPromptEncoder(new ChatTemplate(Tokenizer, ChatTemplateOptions.NoSystemPrompt)), Tokenizer,
+            [new WeightedReward(new TextReward())], Prompts(), options, sink))
+        {
+            trainer.Train();
+            Assert.Equal(2, trainer.Step);
+            Assert.Equal(options.Loss.Beta > 0, trainer.Reference is not null);
+        }
+        var lines = File.ReadAllLines(Path.Combine(folder, JsonlMetricsSink.MetricsFileName));
+        Assert.Equal(2, lines.Length);
+        foreach (var line in lines)
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(line);
+            Assert.True(double.IsFinite(json.RootElement.GetProperty("loss").GetDouble()), line);
+            Assert.True(double.IsFinite(json.RootElement.GetProperty("kl").GetDouble()), line);
+        }
+    }
+
+    /// <summary>A reward that differs between completions of a random model: the character sum of the text, modulo 5, over 4.</summary>
+    private sealed class TextReward : IRewardFunction
+    {
+        public string Name => "text";
+
+        public IReadOnlyList<RewardOutput> Score(IReadOnlyList<RewardInput> batch, CancellationToken cancellationToken = default) =>
+            batch.Select(x => new RewardOutput(x.Completion.Sum(c => c) % 5 / 4.0)).ToList();
+    }
+
     /// <summary>A dense toy reward (shorter is better) so groups have spread and the loss has signal.</summary>
     private sealed class LengthReward : IRewardFunction
     {
