@@ -8,8 +8,8 @@ namespace VisionR1.Trainer.Commands;
 public sealed class BenchCommand : ICliCommand
 {
     private readonly Option<bool> _quick = Opt.Switch("--quick", "Smaller sizes and fewer repetitions (a smoke run).");
-    private readonly Option<int> _threads = Opt.Int("--threads", 0, "Intra-op threads (0: libtorch's default).");
-    private readonly Option<string> _device = Opt.Text("--device", "cpu", "Where tensors live.", "cpu|cuda[:N]");
+    private readonly Option<int> _threads = CommonOptions.Threads();
+    private readonly Option<string> _device = CommonOptions.Device();
     private readonly Option<int> _seed = Opt.Int("--seed", 1, "Seed of the random weights and inputs.");
     private readonly PrecisionOption _precision = new();
     private readonly Option<string?> _contentionOnly = Opt.Text("--contention-only", "Run one setting of the thread-wait comparison (in a child process).", "NAME");

@@ -24,8 +24,8 @@ public sealed class BuildColdCommand : ICliCommand
     private readonly Option<double> _reasonerPriceIn = Opt.Number("--reasoner-price-in", 0, "USD per million input tokens of --reasoner-endpoint.", "USD");
     private readonly Option<double> _reasonerPriceOut = Opt.Number("--reasoner-price-out", 0, "USD per million output tokens of --reasoner-endpoint.", "USD");
     private readonly Option<int?> _limit = Opt.OptionalInt("--limit", "Read at most N items. [default: all]", "N");
-    private readonly Option<string?> _dataRoot = Opt.Text("--data-root", "The folder image paths must stay inside [default: the input file's folder].", "DIR");
-    private readonly Option<bool> _strict = Opt.Switch("--strict", "Stop at the first bad line or item instead of naming it and skipping it.");
+    private readonly Option<string?> _dataRoot = CommonOptions.DataRoot();
+    private readonly Option<bool> _strict = CommonOptions.Strict();
     private readonly ChatEndpointArgs _endpoint = new("", "the MLLM of steps 1-2");
     private readonly ChatEndpointArgs _reasoner = new("reasoner-", "the reasoner of step 3 [default: --endpoint]");
 

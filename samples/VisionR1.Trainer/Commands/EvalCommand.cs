@@ -21,8 +21,8 @@ public sealed class EvalCommand : ICliCommand
     private readonly Option<int> _retries = Opt.Int("--retries", 4, "Retries of a failed request (lost connection, 429, 5xx, timeout).", "N");
     private readonly Option<double> _timeoutS = Opt.Number("--timeout-s", 600, "A request's deadline in seconds.", "SECONDS");
     private readonly Option<int?> _limit = Opt.OptionalInt("--limit", "Read at most N items. [default: all]", "N");
-    private readonly Option<string?> _dataRoot = Opt.Text("--data-root", "The folder image paths must stay inside [default: the input file's folder].", "DIR");
-    private readonly Option<bool> _strict = Opt.Switch("--strict", "Stop at the first bad line or item instead of naming it and skipping it.");
+    private readonly Option<string?> _dataRoot = CommonOptions.DataRoot();
+    private readonly Option<bool> _strict = CommonOptions.Strict();
     private readonly Option<string> _benchmark = Opt.Choice("--benchmark", "How answers are judged: MathVista's rules, MM-Math's, or the math verifier on any problem set.", ["mathvista", "mmmath", "mm-math", "verify"]);
     private readonly ChatEndpointArgs _endpoint = new("", "the model under evaluation (required)");
 

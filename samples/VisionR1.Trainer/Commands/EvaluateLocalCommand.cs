@@ -31,8 +31,8 @@ public sealed class EvaluateLocalCommand : ICliCommand
     private readonly Option<int?> _maxNewTokens = Opt.OptionalInt("--max-new-tokens", "Completion token limit [default: 16 with --direct, else 256].", "N");
     private readonly Option<int> _seed = Opt.Int("--seed", 0, "Seed of the sampling.", "N");
     private readonly Option<double?> _temperature = Opt.OptionalNumber("--temperature", "Sampling temperature; 0 decodes greedily [default: 0.6].", "X");
-    private readonly Option<string> _device = Opt.Text("--device", "cpu", "Where tensors live.", "cpu|cuda[:N]");
-    private readonly Option<bool> _strict = Opt.Switch("--strict", "Stop at the first bad line or item instead of naming it and skipping it.");
+    private readonly Option<string> _device = CommonOptions.Device();
+    private readonly Option<bool> _strict = CommonOptions.Strict();
     private readonly PrecisionOption _precision = new("fp32");
 
     /// <inheritdoc />

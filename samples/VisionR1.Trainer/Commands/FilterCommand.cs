@@ -23,7 +23,7 @@ public sealed class FilterCommand : ICliCommand
     private readonly Option<bool> _noConsistency = Opt.Switch("--no-consistency", "Skip the reasoning-answer consistency check.");
     private readonly Option<bool> _noTruncation = Opt.Switch("--no-truncation", "Keep truncated responses.");
     private readonly Option<bool> _noRepetition = Opt.Switch("--no-repetition", "Keep responses with repeated passages.");
-    private readonly Option<bool> _strict = Opt.Switch("--strict", "Stop at the first bad line or item instead of naming it and skipping it.");
+    private readonly Option<bool> _strict = CommonOptions.Strict();
     private readonly Option<string[]> _word = Opt.Many("--word", "With --stats: a word to count (repeatable) [default: Wait, Hmm, Mistake, Alternatively, Check].", "WORD");
     private readonly Option<bool> _caseSensitive = Opt.Switch("--case-sensitive", "With --stats: count words case-sensitively.");
 

@@ -20,7 +20,7 @@ public sealed class GenerateCommand : ICliCommand
     private readonly Option<double> _temperature = Opt.Number("--temperature", 0.6, "Sampling temperature; 0 decodes greedily.", "X");
     private readonly Option<double> _topP = Opt.Number("--top-p", 0.95, "Nucleus sampling threshold.", "X");
     private readonly Option<string?> _seed = Opt.Text("--seed", "Seed of the sampling [default: none].", "S");
-    private readonly Option<string> _device = Opt.Text("--device", "cpu", "Where tensors live.", "cpu|cuda");
+    private readonly Option<string> _device = CommonOptions.Device("cpu|cuda");
     private readonly Option<bool> _system = Opt.Switch("--system", "Add the Qwen system prompt (without it none is added, as the pipeline trains).");
     private readonly PrecisionOption _precision = new("bf16");
 

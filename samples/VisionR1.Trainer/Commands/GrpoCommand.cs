@@ -24,8 +24,8 @@ public sealed class GrpoCommand : ICliCommand
     private readonly Option<string> _model = Opt.Required("--model", "A Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files); resume with the same DIR (the KL reference is rebuilt from it).", "DIR");
     private readonly Option<string> _data = Opt.Required("--data", "Problem JSONL in the geometry3k layout, one problem per line (see below).", "FILE");
     private readonly Option<string> _out = Opt.Required("--out", "The run folder: metrics.jsonl, events.jsonl, checkpoints/step-N, final/.", "DIR");
-    private readonly Option<string> _device = Opt.Text("--device", "cpu", "Where tensors live.", "cpu|cuda[:N]");
-    private readonly Option<int> _threads = Opt.Int("--threads", 0, "Intra-op threads (0: libtorch's default).", "N");
+    private readonly Option<string> _device = CommonOptions.Device();
+    private readonly Option<int> _threads = CommonOptions.Threads();
     private readonly Option<string?> _schedule = Opt.Text("--schedule", "The PTST stages: 'paper' (4096x16 -> 8192x8), 'zero', 'long', a JSON stage list or a file holding one (see below).", "JSON|FILE");
     private readonly Option<int> _generationBatch = Opt.Int("--generation-batch", 0, "Sequences generated together (0: all of a step).", "N");
     private readonly Option<int> _promptsPerStep = Opt.Int("--prompts-per-step", 8, "Prompts per step (each sampled group-size times).", "N");
@@ -46,12 +46,12 @@ public sealed class GrpoCommand : ICliCommand
     private readonly Option<int> _saveEvery = Opt.Int("--save-every", 50, "Steps between checkpoints.", "N");
     private readonly Option<int> _keep = Opt.Int("--keep", 3, "Checkpoints kept (older ones are deleted).", "N");
     private readonly Option<int> _seed = Opt.Int("--seed", 42, "Seed of the data order, sampling and the adapter.", "N");
-    private readonly Option<bool> _trainVision = Opt.Switch("--train-vision", "Train the vision tower too (frozen by default, as the paper).");
+    private readonly Option<bool> _trainVision = CommonOptions.TrainVision();
     private readonly Option<int> _syncEvery = Opt.Int("--sync-every", 1, "Steps between weight publications to a remote rollout server (k > 1 is off-policy).", "N");
     private readonly Option<double> _isCap = Opt.Number("--is-cap", 2.0, "Cap of the importance weight min(pi_old/pi_server, cap) on a remote server's log-probs.", "X");
     private readonly Option<int> _maxSteps = Opt.Int("--max-steps", 0, "Stop after N steps (0: run the whole schedule).", "N");
-    private readonly Option<bool> _strict = Opt.Switch("--strict", "Stop at the first bad line or item instead of naming it and skipping it.");
-    private readonly Option<bool> _compactTokenizer = Opt.Switch("--compact-tokenizer", "For a model folder without tokenizer files, use the embedded compact tokenizer (vr1 init-model's).");
+    private readonly Option<bool> _strict = CommonOptions.Strict();
+    private readonly Option<bool> _compactTokenizer = CommonOptions.CompactTokenizer();
     private readonly Option<string> _reward = Opt.Choice("--reward", "hfrrf: Vision-R1's hard format-and-result reward; soft: format and accuracy 1:1 (the Zero baseline).", ["hfrrf", "soft"]);
     private readonly Option<string> _aggregation = Opt.Choice("--aggregation", "How token losses add up: token mean (DAPO), sequence mean (GRPO's paper) or Dr. GRPO's constant.", ["token", "sequence", "drgrpo"]);
     private readonly Option<string> _scale = Opt.Choice("--scale", "What advantages are divided by: the group's reward std, the batch's, or nothing (Dr. GRPO).", ["group", "batch", "none"]);

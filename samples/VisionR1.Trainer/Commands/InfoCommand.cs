@@ -9,8 +9,8 @@ namespace VisionR1.Trainer.Commands;
 /// <summary>`vr1 info`: the runtime report and measured matrix-multiply rates.</summary>
 public sealed class InfoCommand : ICliCommand
 {
-    private readonly Option<string> _device = Opt.Text("--device", "cpu", "Where tensors live.", "cpu|cuda[:N]");
-    private readonly Option<int> _threads = Opt.Int("--threads", 0, "Intra-op threads (0: libtorch's default).");
+    private readonly Option<string> _device = CommonOptions.Device();
+    private readonly Option<int> _threads = CommonOptions.Threads();
     private readonly Option<int> _size = Opt.Int("--size", 1024, "The side of the timed square matrix product (16 to 16384).");
     private readonly PrecisionOption _precision = new();
 

@@ -20,7 +20,7 @@ public sealed class PipelineCommand : ICliCommand
 {
     private readonly Option<bool> _quick = Opt.Switch("--quick", "Every stage with tiny sizes (a smoke run).");
     private readonly Option<string?> _out = Opt.Text("--out", "The run folder [default: runs/pipeline, or runs/pipeline-quick with --quick].", "DIR");
-    private readonly Option<string> _device = Opt.Text("--device", "cpu", "Where tensors live.", "cpu|cuda");
+    private readonly Option<string> _device = CommonOptions.Device("cpu|cuda");
     private readonly Option<string?> _model = Opt.Text("--model", "Real path: a Qwen2.5-VL folder (the base) instead of the embedded world and model.", "HFDIR");
     private readonly Option<string?> _train = Opt.Text("--train", "Real path: the training problems (Parquet or JSONL).", "PROBLEMS");
     private readonly Option<string?> _eval = Opt.Text("--eval", "Real path: the benchmark file the stages are evaluated on.", "PROBLEMS");

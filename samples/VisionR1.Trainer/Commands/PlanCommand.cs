@@ -20,7 +20,7 @@ public sealed class PlanCommand : ICliCommand
 {
     private readonly Option<string> _dtype = Opt.Text("--dtype", "bf16", "The target's precision (plan does not measure this machine).", "bf16|fp32");
     private readonly Option<int?> _genBatch = Opt.OptionalInt("--gen-batch", "Sequences generated together [default: all of a step].", "N");
-    private readonly Option<bool> _trainVision = Opt.Switch("--train-vision", "Train the vision tower too (frozen by default, as the paper).");
+    private readonly Option<bool> _trainVision = CommonOptions.TrainVision();
     private readonly Option<int> _microBatch = Opt.Int("--micro-batch", 1, "Sequences per forward/backward micro-batch.", "N");
     private readonly Option<int> _prompts = Opt.Int("--prompts", 1, "Prompts per step.", "N");
     private readonly Option<int> _group = Opt.Int("--group", 8, "Completions per prompt (GRPO group size).", "N");

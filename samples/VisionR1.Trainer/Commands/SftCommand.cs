@@ -16,8 +16,8 @@ public sealed class SftCommand : ICliCommand
     private readonly Option<string> _model = Opt.Required("--model", "A Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files).", "DIR");
     private readonly Option<string> _data = Opt.Required("--data", "Chat JSONL, one conversation per line (see below).", "FILE");
     private readonly Option<string> _out = Opt.Required("--out", "The run folder: metrics.jsonl, events.jsonl, checkpoints/step-N, final/.", "DIR");
-    private readonly Option<string> _device = Opt.Text("--device", "cpu", "Where tensors live.", "cpu|cuda[:N]");
-    private readonly Option<int> _threads = Opt.Int("--threads", 0, "Intra-op threads (0: libtorch's default).", "N");
+    private readonly Option<string> _device = CommonOptions.Device();
+    private readonly Option<int> _threads = CommonOptions.Threads();
     private readonly Option<int> _epochs = Opt.Int("--epochs", 2, "Passes over the data (the paper's cold-start SFT: 2).", "N");
     private readonly Option<double> _lr = Opt.Number("--lr", 5e-6, "Peak learning rate (the paper: 5e-6), cosine after the warm-up.", "X");
     private readonly Option<double> _warmupRatio = Opt.Number("--warmup-ratio", 0.05, "Share of the steps spent warming up (the paper: 5%).", "X");
@@ -27,12 +27,12 @@ public sealed class SftCommand : ICliCommand
     private readonly Option<int> _saveEvery = Opt.Int("--save-every", 100, "Steps between checkpoints.", "N");
     private readonly Option<int> _keep = Opt.Int("--keep", 3, "Checkpoints kept (older ones are deleted).", "N");
     private readonly Option<int> _seed = Opt.Int("--seed", 42, "Seed of the data order, dropout and the adapter.", "N");
-    private readonly Option<bool> _trainVision = Opt.Switch("--train-vision", "Train the vision tower too (frozen by default, as the paper).");
+    private readonly Option<bool> _trainVision = CommonOptions.TrainVision();
     private readonly Option<int> _maxSteps = Opt.Int("--max-steps", 0, "Stop after N steps (0: run the whole schedule).", "N");
     private readonly Option<int> _maxSampleTokens = Opt.Int("--max-sample-tokens", 0, "A conversation longer than N tokens (images included) is named and skipped before any tensor is built (0: the model's max_position_embeddings).", "N");
     private readonly Option<bool> _systemPrompt = Opt.Switch("--system-prompt", "Add the Qwen system prompt to each conversation.");
-    private readonly Option<bool> _strict = Opt.Switch("--strict", "Stop at the first bad line or item instead of naming it and skipping it.");
-    private readonly Option<bool> _compactTokenizer = Opt.Switch("--compact-tokenizer", "For a model folder without tokenizer files, use the embedded compact tokenizer (vr1 init-model's).");
+    private readonly Option<bool> _strict = CommonOptions.Strict();
+    private readonly Option<bool> _compactTokenizer = CommonOptions.CompactTokenizer();
     private readonly ResumeArg _resume = new();
     private readonly PrecisionOption _precision = new("bf16");
     private readonly ScaleArgs.Group _scale = new();
