@@ -21,7 +21,7 @@ public static class CommandLine
     public static Option<bool> Debug { get; } = new("--debug") { Description = "Print full error messages and stack traces (as VR1_DEBUG=1 does).", Recursive = true };
 
     /// <summary>The parsed tree: `vr1` (which runs <see cref="DefaultCommand"/> with its options) and one sub-command per command.</summary>
-    public static Command Root { get; } = BuildRoot();
+    public static RootCommand Root { get; } = BuildRoot();
 
     private static Dictionary<string, ICliCommand> Discover() =>
         typeof(CommandLine).Assembly.GetTypes()
@@ -29,13 +29,12 @@ public static class CommandLine
             .Select(t => (ICliCommand)Activator.CreateInstance(t)!)
             .ToDictionary(c => c.Name, StringComparer.Ordinal);
 
-    private static Command BuildRoot()
+    private static RootCommand BuildRoot()
     {
-        // Named vr1 whatever runs it (dotnet run, the tool, the tests' host), so usage lines read `vr1 ...`.
-        var root = new Command("vr1", $"vr1 — the VisionR1 sample trainer. With no command, '{DefaultCommand}' runs (its options below); 'vr1 COMMAND --help' gives a command's options.");
+        // A RootCommand brings --help, --version and the [suggest] directive that dotnet-suggest's tab completion calls;
+        // its name is the executable's (vr1 for the tool and for `dotnet vr1.dll`).
+        var root = new RootCommand($"vr1 — the VisionR1 sample trainer. With no command, '{DefaultCommand}' runs (its options below); 'vr1 COMMAND --help' gives a command's options.");
         root.Options.Add(Debug);
-        root.Options.Add(new HelpOption());
-        root.Options.Add(new VersionOption());
         // The command list shows each command's summary; `vr1 COMMAND --help` adds the command's details below its options.
         var help = root.Options.OfType<HelpOption>().Single();
         var details = new Dictionary<Command, string>();
