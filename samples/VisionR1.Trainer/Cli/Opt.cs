@@ -26,6 +26,14 @@ public static class Opt
             CustomParser = r => long.TryParse(Token(r), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : Fail<long>(r, "an integer"),
         };
 
+    /// <summary>A 64-bit integer option with no default (null when not given).</summary>
+    public static Option<long?> OptionalLong(string name, string help, string helpName = "N") =>
+        new(name)
+        {
+            Description = help, HelpName = helpName,
+            CustomParser = r => long.TryParse(Token(r), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : Fail<long?>(r, "an integer"),
+        };
+
     /// <summary>A floating-point option with a default.</summary>
     public static Option<double> Number(string name, double defaultValue, string help, string helpName = "X") =>
         new(name) { Description = help, HelpName = helpName, DefaultValueFactory = _ => defaultValue, CustomParser = r => ParseDouble(r) ?? 0 };

@@ -19,7 +19,7 @@ public sealed class GenerateCommand : ICliCommand
     private readonly Option<int> _maxNewTokens = Opt.Int("--max-new-tokens", 256, "Completion token limit.", "N");
     private readonly Option<double> _temperature = Opt.Number("--temperature", 0.6, "Sampling temperature; 0 decodes greedily.", "X");
     private readonly Option<double> _topP = Opt.Number("--top-p", 0.95, "Nucleus sampling threshold.", "X");
-    private readonly Option<string?> _seed = Opt.Text("--seed", "Seed of the sampling [default: none].", "S");
+    private readonly Option<long?> _seed = Opt.OptionalLong("--seed", "Seed of the sampling [default: none].", "S");
     private readonly Option<string> _device = CommonOptions.Device("cpu|cuda");
     private readonly Option<bool> _system = Opt.Switch("--system", "Add the Qwen system prompt (without it none is added, as the pipeline trains).");
     private readonly PrecisionOption _precision = new("bf16");
@@ -39,7 +39,7 @@ public sealed class GenerateCommand : ICliCommand
         int maxNew = parse.GetValue(_maxNewTokens);
         double temperature = parse.GetValue(_temperature);
         double topP = parse.GetValue(_topP);
-        var seedText = parse.GetValue(_seed);
+        long? seed = parse.GetValue(_seed);
         var device = parse.GetValue(_device)!;
         var precision = _precision.Read(parse);
         bool system = parse.GetValue(_system);
@@ -47,13 +47,6 @@ public sealed class GenerateCommand : ICliCommand
         if (!Directory.Exists(modelDir)) throw new CliUsageException($"--model: folder '{modelDir}' not found.");
         if (image is not null && !File.Exists(image)) throw new CliUsageException($"--image: file '{image}' not found.");
         if (maxNew < 1) throw new CliUsageException("--max-new-tokens must be at least 1.");
-        long? seed = null;
-        if (seedText is not null)
-        {
-            if (!long.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s))
-                throw new CliUsageException($"--seed expects an integer, got '{seedText}'.");
-            seed = s;
-        }
         var runtime = VisionR1Runtime.Initialize(device, precision: precision);
         var tokenizer = TokenizerLoader.FromFolder(modelDir);
         using var model = Qwen25VLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), runtime.Precision.Dtype);

@@ -52,6 +52,20 @@ public sealed class CliReferenceTests
         Assert.Contains("| `--model` | `DIR` | required |", page, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Every_command_and_option_has_help_text_and_a_value_name()
+    {
+        foreach (var command in CommandLine.Root.Subcommands)
+        {
+            Assert.False(string.IsNullOrWhiteSpace(command.Description), command.Name);
+            foreach (var option in command.Options.Where(o => o is not System.CommandLine.Help.HelpOption))
+            {
+                Assert.False(string.IsNullOrWhiteSpace(option.Description), $"vr1 {command.Name} {option.Name}");
+                Assert.True(option.ValueType == typeof(bool) || !string.IsNullOrEmpty(option.HelpName), $"vr1 {command.Name} {option.Name} has no value name");
+            }
+        }
+    }
+
     private static (List<string> NotInCli, List<string> NotInPage) Mismatch(string page)
     {
         var inPage = CliReferencePage.CommandsIn(page);
