@@ -1,19 +1,16 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.Reflection;
 using VisionR1.Trainer.Pipeline;
 
 namespace VisionR1.Trainer.Cli;
 
 /// <summary>
-/// Applies <c>Name=Value</c> overrides (from <c>vr1 pipeline --set</c>) to a <see cref="PipelineOptions"/>:
-/// <c>TrainItems=6000</c>, <c>GrpoLearningRate=3e-4</c>, <c>Difficulty.MaxShapes=4</c>. Names are the option
-/// properties (case-insensitive, dotted for nested records); values are JSON scalars, or plain text for strings.
+/// Binds <c>Name=Value</c> overrides (from <c>vr1 pipeline --set</c>) to a <see cref="PipelineOptions"/>'s init properties:
+/// <c>TrainItems=6000</c>, <c>GrpoLearningRate=3e-4</c>, <c>Difficulty.MaxShapes=4</c>. Names are the properties (case-insensitive,
+/// dotted for nested records); each value is parsed as its property's type (invariant culture) and set on a copy of the record.
 /// </summary>
 public static class PipelineOverrides
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = false };
-
     /// <summary>Names that cannot be set this way (they have their own command-line options).</summary>
     private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -21,69 +18,73 @@ public static class PipelineOverrides
         nameof(PipelineOptions.Variants), nameof(PipelineOptions.Bf16), nameof(PipelineOptions.Until),
     };
 
-    /// <summary>Returns <paramref name="options"/> with every override applied.</summary>
+    /// <summary>Returns <paramref name="options"/> with every override applied (the same instance when there are none).</summary>
     /// <exception cref="ArgumentException">An override is malformed, names no settable option, or has a value of the wrong type; the message names it.</exception>
     public static PipelineOptions Apply(PipelineOptions options, IEnumerable<string> overrides)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(overrides);
-        var list = overrides.ToList();
-        if (list.Count == 0) return options;
-        var root = JsonSerializer.SerializeToNode(options, Json)!.AsObject();
-        foreach (var item in list)
+        foreach (var item in overrides)
         {
             int eq = item.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0 || eq == item.Length - 1) throw new ArgumentException($"Override '{item}' is not Name=Value.");
             var path = item[..eq].Trim().Split('.');
-            var text = item[(eq + 1)..].Trim();
             if (Reserved.Contains(path[0])) throw new ArgumentException($"Override '{item}': {path[0]} has its own command-line option.");
-            JsonObject target = root;
-            for (int i = 0; i < path.Length; i++)
-            {
-                var key = target.Select(kv => kv.Key).FirstOrDefault(k => string.Equals(k, path[i], StringComparison.OrdinalIgnoreCase))
-                    ?? throw new ArgumentException($"Override '{item}': no option '{string.Join('.', path[..(i + 1)])}'. Options: {string.Join(", ", target.Select(kv => kv.Key))}.");
-                if (i < path.Length - 1)
-                {
-                    target = target[key] as JsonObject ?? throw new ArgumentException($"Override '{item}': '{key}' has no fields.");
-                    continue;
-                }
-                var old = target[key];
-                if (old is JsonObject or JsonArray) throw new ArgumentException($"Override '{item}': '{key}' is not a single value.");
-                target[key] = ParseValue(item, text, old);
-            }
+            options = (PipelineOptions)With(options, path, 0, item, item[(eq + 1)..].Trim());
         }
-        try
-        {
-            return root.Deserialize<PipelineOptions>(Json) ?? throw new ArgumentException("The overrides produced no options.");
-        }
-        catch (JsonException e)
-        {
-            throw new ArgumentException($"Overrides {string.Join(" ", list)}: {e.Message}", e);
-        }
+        return options;
     }
 
-    private static JsonNode? ParseValue(string item, string text, JsonNode? old)
+    /// <summary>A copy of the record <paramref name="target"/> with the property at <paramref name="path"/>[<paramref name="depth"/>..] set.</summary>
+    private static object With(object target, string[] path, int depth, string item, string text)
     {
-        var kind = old?.GetValueKind();
-        if (kind is JsonValueKind.String or null) return JsonValue.Create(text);
-        if (kind is JsonValueKind.True or JsonValueKind.False)
+        var settable = target.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod is { IsPublic: true }).ToList();
+        var property = settable.FirstOrDefault(p => string.Equals(p.Name, path[depth], StringComparison.OrdinalIgnoreCase))
+            ?? throw new ArgumentException($"Override '{item}': no option '{string.Join('.', path[..(depth + 1)])}'. Options: {string.Join(", ", settable.Select(p => p.Name))}.");
+        bool scalar = IsScalar(property.PropertyType);
+        object? value;
+        if (depth < path.Length - 1)
         {
-            if (bool.TryParse(text, out var b)) return JsonValue.Create(b);
-            throw new ArgumentException($"Override '{item}': expected true or false.");
+            if (scalar || property.GetValue(target) is not { } inner) throw new ArgumentException($"Override '{item}': '{property.Name}' has no fields.");
+            value = With(inner, path, depth + 1, item, text);
         }
-        // The number keeps its literal form ("6000", "3e-4"), so the options' own types decide what it may be.
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
+        else
         {
-            try
-            {
-                if (JsonNode.Parse(text) is JsonValue number && number.GetValueKind() == JsonValueKind.Number) return number;
-            }
-            catch (JsonException)
-            {
-                // ".5" or "1." parse as doubles but are not JSON numbers: written out below.
-            }
-            return JsonValue.Create(d);
+            if (!scalar) throw new ArgumentException($"Override '{item}': '{property.Name}' is not a single value.");
+            value = Parse(item, property, text);
         }
-        throw new ArgumentException($"Override '{item}': expected a number.");
+        // A record's compiler-made copy, as `with` makes it; the init setter then changes the copy only.
+        var copy = target.GetType().GetMethod("<Clone>$")?.Invoke(target, null)
+            ?? throw new ArgumentException($"Override '{item}': '{property.Name}' cannot be copied.");
+        property.SetValue(copy, value);
+        return copy;
+    }
+
+    private static bool IsScalar(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type.IsPrimitive || type == typeof(string) || type == typeof(decimal) || type.IsEnum;
+    }
+
+    private static object Parse(string item, PropertyInfo property, string text)
+    {
+        var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        var culture = CultureInfo.InvariantCulture;
+        if (type == typeof(string)) return text;
+        if (type == typeof(bool)) return bool.TryParse(text, out var b) ? b : throw new ArgumentException($"Override '{item}': expected true or false.");
+        if (type.IsEnum)
+            return Enum.TryParse(type, text, ignoreCase: true, out var e) ? e! : throw new ArgumentException($"Override '{item}': expected one of {string.Join(", ", Enum.GetNames(type))}.");
+        if (!double.TryParse(text, NumberStyles.Float, culture, out var d) || !double.IsFinite(d)) throw new ArgumentException($"Override '{item}': expected a number.");
+        if (type == typeof(double)) return d;
+        if (type == typeof(float)) return (float)d;
+        if (type == typeof(decimal)) return decimal.Parse(text, NumberStyles.Float, culture);
+        try
+        {
+            return Convert.ChangeType(long.Parse(text, NumberStyles.Integer, culture), type, culture);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or InvalidCastException)
+        {
+            throw new ArgumentException($"Override '{item}': {property.Name} expects an integer ({type.Name}), got '{text}'.", e);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.AI;
 using VisionR1.Data.ColdStart;
@@ -8,8 +9,26 @@ using VisionR1.Trainer.Cli;
 namespace VisionR1.Trainer.Commands;
 
 /// <summary>`vr1 build-cold`: modality-bridging cold-start construction over chat endpoints.</summary>
-public sealed class BuildColdCommand : ICliCommand, IHasSwitches
+public sealed class BuildColdCommand : ICliCommand
 {
+    private readonly Option<string> _input = Opt.Required("--input", "The problems (JSONL or Parquet).", "FILE");
+    private readonly Option<string> _output = Opt.Required("--output", "The cold-start records (JSONL); ids already in it are skipped.", "FILE");
+    private readonly Option<string?> _teacher = Opt.Text("--teacher", "synthetic: answer all three steps offline from the ground truth of synthetic-world problems (a templated stand-in, not a model).", "synthetic");
+    private readonly Option<int> _teacherSeed = Opt.Int("--teacher-seed", 0, "Seed of the synthetic teacher.", "N");
+    private readonly Option<string?> _cache = Opt.Text("--cache", "Where every response is kept, keyed by the request, so no step is paid twice.", "DIR");
+    private readonly Option<int> _concurrency = Opt.Int("--concurrency", 8, "Requests in flight at once.", "N");
+    private readonly Option<int> _retries = Opt.Int("--retries", 6, "Retries of a failed request (lost connection, 429, 5xx, timeout).", "N");
+    private readonly Option<double> _timeoutS = Opt.Number("--timeout-s", 600, "A request's deadline in seconds.", "SECONDS");
+    private readonly Option<double> _priceIn = Opt.Number("--price-in", 0, "USD per million input tokens of --endpoint (for the cost report).", "USD");
+    private readonly Option<double> _priceOut = Opt.Number("--price-out", 0, "USD per million output tokens of --endpoint.", "USD");
+    private readonly Option<double> _reasonerPriceIn = Opt.Number("--reasoner-price-in", 0, "USD per million input tokens of --reasoner-endpoint.", "USD");
+    private readonly Option<double> _reasonerPriceOut = Opt.Number("--reasoner-price-out", 0, "USD per million output tokens of --reasoner-endpoint.", "USD");
+    private readonly Option<int?> _limit = Opt.OptionalInt("--limit", "Read at most N items. [default: all]", "N");
+    private readonly Option<string?> _dataRoot = CommonOptions.DataRoot();
+    private readonly Option<bool> _strict = CommonOptions.Strict();
+    private readonly ChatEndpointArgs _endpoint = new("", "the MLLM of steps 1-2");
+    private readonly ChatEndpointArgs _reasoner = new("reasoner-", "the reasoner of step 3 [default: --endpoint]");
+
     /// <inheritdoc />
     public string Name => "build-cold";
 
@@ -17,41 +36,33 @@ public sealed class BuildColdCommand : ICliCommand, IHasSwitches
     public string Summary => "Build cold-start CoT data by modality bridging (MLLM pseudo-CoT → description → reasoning LLM); resumable.";
 
     /// <inheritdoc />
-    public string Usage =>
-        "vr1 build-cold --input problems.jsonl|.parquet --output cold.jsonl (--endpoint URL --model NAME [--api-key-env VAR] | --teacher synthetic [--teacher-seed N])\n"
-        + "               [--reasoner-endpoint URL --reasoner-model NAME [--reasoner-api-key-env VAR]] [--cache DIR]\n"
-        + "               [--concurrency 8] [--retries 6] [--timeout-s 600] [--limit N] [--data-root DIR] [--strict]\n"
-        + "               [--price-in USD_PER_M --price-out USD_PER_M --reasoner-price-in .. --reasoner-price-out ..]\n"
-        + "  Steps 1-2 go to --endpoint (an MLLM, e.g. Qwen2.5-VL-72B on vLLM); step 3 to --reasoner-endpoint (e.g. DeepSeek-R1),\n"
-        + "  or to --endpoint when none is given. --teacher synthetic answers all three steps offline from the ground truth of\n"
-        + "  synthetic-world problems (a templated stand-in, not a model). Finished ids in --output are skipped; cached steps are never re-paid.";
+    public string Details =>
+        "Steps 1-2 go to --endpoint (an MLLM, e.g. Qwen2.5-VL-72B on vLLM); step 3 to --reasoner-endpoint (e.g. DeepSeek-R1), " +
+        "or to --endpoint when none is given. Give either --endpoint and --model, or --teacher synthetic. Finished ids in --output " +
+        "are skipped; cached steps are never re-paid.";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> Switches => ["strict"];
-
-    /// <inheritdoc />
-    public async Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(ParseResult parse, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var input = args.Require("input");
-        var output = args.Require("output");
-        var teacher = args.Get("teacher");
-        var teacherSeed = args.GetInt("teacher-seed", 0);
-        var endpoint = ChatEndpointArgs.TryCreate(args);
+        var input = parse.GetValue(_input)!;
+        var output = parse.GetValue(_output)!;
+        var teacher = parse.GetValue(_teacher);
+        var teacherSeed = parse.GetValue(_teacherSeed);
+        var endpoint = _endpoint.TryCreate(parse);
         if (teacher is not null && teacher != "synthetic") throw new CliUsageException($"--teacher must be 'synthetic', got '{teacher}'.");
         if ((teacher is null) == (endpoint is null)) throw new CliUsageException("give either --endpoint and --model, or --teacher synthetic.");
-        var reasonerEndpoint = ChatEndpointArgs.TryCreate(args, "reasoner-");
-        var cache = args.Get("cache");
+        var reasonerEndpoint = _reasoner.TryCreate(parse);
+        var cache = parse.GetValue(_cache);
         var options = new ColdStartOptions(
             MllmModel: endpoint?.Model,
             ReasonerModel: (reasonerEndpoint ?? endpoint)?.Model,
-            MaxConcurrency: args.GetInt("concurrency", 8),
-            MaxRetries: args.GetInt("retries", 6),
-            RequestTimeout: TimeSpan.FromSeconds(args.GetDouble("timeout-s", 600)),
-            MllmPrices: new TokenPrices((decimal)args.GetDouble("price-in", 0), (decimal)args.GetDouble("price-out", 0)),
-            ReasonerPrices: new TokenPrices((decimal)args.GetDouble("reasoner-price-in", 0), (decimal)args.GetDouble("reasoner-price-out", 0)));
-        int limit = args.GetInt("limit", int.MaxValue);
-        var readOptions = new ReadOptions(args.Get("data-root"), args.Flag("strict"));
-        args.ThrowOnUnknown();
+            MaxConcurrency: parse.GetValue(_concurrency),
+            MaxRetries: parse.GetValue(_retries),
+            RequestTimeout: TimeSpan.FromSeconds(parse.GetValue(_timeoutS)),
+            MllmPrices: new TokenPrices((decimal)parse.GetValue(_priceIn), (decimal)parse.GetValue(_priceOut)),
+            ReasonerPrices: new TokenPrices((decimal)parse.GetValue(_reasonerPriceIn), (decimal)parse.GetValue(_reasonerPriceOut)));
+        int limit = parse.GetValue(_limit) ?? int.MaxValue;
+        var readOptions = new ReadOptions(parse.GetValue(_dataRoot), parse.GetValue(_strict));
         if (!File.Exists(input)) throw new CliUsageException($"input file '{input}' not found.");
         if (options.MaxConcurrency < 1) throw new CliUsageException("--concurrency must be at least 1.");
         using var outLock = VisionR1.IO.OutputFolderLock.AcquireForFile(output, "vr1 build-cold");

@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.CommandLine;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using VisionR1.Trainer.Cli;
@@ -10,15 +11,22 @@ namespace VisionR1.Trainer.Commands;
 /// `--PREFIXendpoint URL`, `--PREFIXmodel NAME` and `--PREFIXapi-key-env VAR` (default OPENAI_API_KEY; the key is never printed).
 /// The client's own retries are turned off: the data jobs retry through their Polly pipeline.
 /// </summary>
-internal static class ChatEndpointArgs
+internal sealed class ChatEndpointArgs(string prefix = "", string what = "the OpenAI-compatible endpoint") : ICliOptionGroup
 {
-    public const string Usage = "--endpoint URL --model NAME [--api-key-env VAR]";
+    private readonly Option<string?> _endpoint = Opt.Text($"--{prefix}endpoint", $"The root URL of {what} (vLLM, SGLang, Ollama, DeepSeek, OpenAI).", "URL");
+    private readonly Option<string?> _model = Opt.Text($"--{prefix}model", "The model's name as the endpoint serves it (required with the endpoint).", "NAME");
+    private readonly Option<string> _keyVariable = Opt.Text($"--{prefix}api-key-env", "OPENAI_API_KEY", "The environment variable holding the API key (never printed).", "VAR");
 
-    public static (IChatClient Client, string Model)? TryCreate(CliArgs args, string prefix = "")
+    /// <inheritdoc />
+    public IEnumerable<Symbol> Symbols => [_endpoint, _model, _keyVariable];
+
+    /// <summary>The client and model name, or null when no endpoint is given.</summary>
+    public (IChatClient Client, string Model)? TryCreate(ParseResult parse)
     {
-        var endpoint = args.Get(prefix + "endpoint");
-        var model = args.Get(prefix + "model");
-        var keyVar = args.Get(prefix + "api-key-env") ?? "OPENAI_API_KEY";
+        ArgumentNullException.ThrowIfNull(parse);
+        var endpoint = parse.GetValue(_endpoint);
+        var model = parse.GetValue(_model);
+        var keyVar = parse.GetValue(_keyVariable)!;
         if (endpoint is null) return null;
         if (model is null) throw new CliUsageException($"--{prefix}model is required with --{prefix}endpoint.");
         try

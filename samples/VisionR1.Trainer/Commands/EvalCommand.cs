@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using VisionR1.Answers;
 using VisionR1.Data.Benchmarks;
@@ -8,8 +9,23 @@ using VisionR1.Trainer.Cli;
 namespace VisionR1.Trainer.Commands;
 
 /// <summary>`vr1 eval`: runs a chat model over a benchmark file (resumable predictions), then scores it.</summary>
-public sealed class EvalCommand : ICliCommand, IHasSwitches
+public sealed class EvalCommand : ICliCommand
 {
+    private readonly Option<string> _input = Opt.Required("--input", "The benchmark (JSONL or Parquet).", "FILE");
+    private readonly Option<string> _predictions = Opt.Required("--predictions", "Where the responses go (JSONL); predictions already in it are kept.", "FILE");
+    private readonly Option<string?> _output = Opt.Text("--output", "Where the scored items go (JSONL).", "FILE");
+    private readonly Option<double> _temperature = Opt.Number("--temperature", 0.6, "Sampling temperature.", "X");
+    private readonly Option<double> _topP = Opt.Number("--top-p", 0.95, "Nucleus sampling threshold.", "X");
+    private readonly Option<int?> _maxTokens = Opt.OptionalInt("--max-tokens", "Output token limit per response [default: the server's].", "N");
+    private readonly Option<int> _concurrency = Opt.Int("--concurrency", 4, "Requests in flight at once.", "N");
+    private readonly Option<int> _retries = Opt.Int("--retries", 4, "Retries of a failed request (lost connection, 429, 5xx, timeout).", "N");
+    private readonly Option<double> _timeoutS = Opt.Number("--timeout-s", 600, "A request's deadline in seconds.", "SECONDS");
+    private readonly Option<int?> _limit = Opt.OptionalInt("--limit", "Read at most N items. [default: all]", "N");
+    private readonly Option<string?> _dataRoot = CommonOptions.DataRoot();
+    private readonly Option<bool> _strict = CommonOptions.Strict();
+    private readonly Option<string> _benchmark = Opt.Choice("--benchmark", "How answers are judged: MathVista's rules, MM-Math's, or the math verifier on any problem set.", ["mathvista", "mmmath", "mm-math", "verify"]);
+    private readonly ChatEndpointArgs _endpoint = new("", "the model under evaluation (required)");
+
     /// <inheritdoc />
     public string Name => "eval";
 
@@ -17,39 +33,31 @@ public sealed class EvalCommand : ICliCommand, IHasSwitches
     public string Summary => "Evaluate a chat endpoint on a benchmark (temperature 0.6, top-p 0.95); resumable predictions, then scores with 95% CIs.";
 
     /// <inheritdoc />
-    public string Usage =>
-        "vr1 eval --input bench.jsonl|.parquet --predictions preds.jsonl --endpoint URL --model NAME [--api-key-env VAR]\n"
-        + "         [--benchmark mathvista|mmmath|verify] [--output scored.jsonl] [--temperature 0.6] [--top-p 0.95] [--max-tokens N]\n"
-        + "         [--concurrency 4] [--retries 4] [--timeout-s 600] [--limit N] [--data-root DIR] [--strict]\n"
-        + "  verify judges any problem set (RL data, the synthetic test split) with the math verifier.\n"
-        + "  Predictions already in --predictions are kept; the last line printed is 'accuracy: <fraction>'. Every response is also\n"
-        + "  kept in PREDICTIONS.cache/ (keyed by the request), so a rerun pays for no request twice; delete it to sample afresh.\n"
-        + "  A bad item (unreadable line, image outside --data-root or undecodable) is named and skipped (--strict: stop);\n"
-        + "  an item whose request fails is named as failed; neither is in the accuracy, and the exit code is 1 when any failed.";
+    public string Details =>
+        "verify judges any problem set (RL data, the synthetic test split) with the math verifier. The last line printed is " +
+        "'accuracy: <fraction>'. Every response is also kept in PREDICTIONS.cache/ (keyed by the request), so a rerun pays for no " +
+        "request twice; delete it to sample afresh. A bad item (unreadable line, image outside --data-root or undecodable) is named " +
+        "and skipped (--strict: stop); an item whose request fails is named as failed; neither is in the accuracy, and the exit code " +
+        "is 1 when any failed.";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> Switches => ["strict"];
-
-    /// <inheritdoc />
-    public async Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(ParseResult parse, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var input = args.Require("input");
-        var predictions = args.Require("predictions");
-        var endpoint = ChatEndpointArgs.TryCreate(args) ?? throw new CliUsageException("--endpoint and --model are required.");
-        var benchmark = (args.Get("benchmark") ?? "mathvista").ToLowerInvariant();
-        var output = args.Get("output");
+        var input = parse.GetValue(_input)!;
+        var predictions = parse.GetValue(_predictions)!;
+        var endpoint = _endpoint.TryCreate(parse) ?? throw new CliUsageException("--endpoint and --model are required.");
+        var benchmark = parse.GetValue(_benchmark)!;
+        var output = parse.GetValue(_output);
         var options = new EvaluationOptions(
-            Temperature: (float)args.GetDouble("temperature", 0.6),
-            TopP: (float)args.GetDouble("top-p", 0.95),
-            MaxOutputTokens: args.Get("max-tokens") is null ? null : args.GetInt("max-tokens", 0),
+            Temperature: (float)parse.GetValue(_temperature),
+            TopP: (float)parse.GetValue(_topP),
+            MaxOutputTokens: parse.GetValue(_maxTokens),
             ModelId: endpoint.Model,
-            MaxConcurrency: args.GetInt("concurrency", 4),
-            MaxRetries: args.GetInt("retries", 4),
-            RequestTimeout: TimeSpan.FromSeconds(args.GetDouble("timeout-s", 600)));
-        int limit = args.GetInt("limit", int.MaxValue);
-        var readOptions = new ReadOptions(args.Get("data-root"), args.Flag("strict"));
-        args.ThrowOnUnknown();
-        if (benchmark is not ("mathvista" or "mmmath" or "mm-math" or "verify")) throw new CliUsageException($"--benchmark must be mathvista, mmmath or verify, got '{benchmark}'.");
+            MaxConcurrency: parse.GetValue(_concurrency),
+            MaxRetries: parse.GetValue(_retries),
+            RequestTimeout: TimeSpan.FromSeconds(parse.GetValue(_timeoutS)));
+        int limit = parse.GetValue(_limit) ?? int.MaxValue;
+        var readOptions = new ReadOptions(parse.GetValue(_dataRoot), parse.GetValue(_strict));
         if (!File.Exists(input)) throw new CliUsageException($"input file '{input}' not found.");
         using var outLock = VisionR1.IO.OutputFolderLock.AcquireForFile(predictions, "vr1 eval");
         if (output is not null) VisionR1.IO.AtomicFile.RemoveOrphans(output); // left by a killed earlier run

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using VisionR1.Data.Synthetic;
 using VisionR1.Recipe;
 using System.Globalization;
@@ -17,8 +18,23 @@ using VisionR1.Trainer.Pipeline;
 namespace VisionR1.Trainer.Commands;
 
 /// <summary>`vr1 evaluate-local`: batched evaluation of a local model folder on a problem file, as the pipeline evaluates.</summary>
-public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
+public sealed class EvaluateLocalCommand : ICliCommand
 {
+    private readonly Option<string> _model = Opt.Required("--model", "A Hugging Face Qwen2.5-VL folder.", "DIR");
+    private readonly Option<string> _problems = Opt.Required("--problems", "The problems to answer (JSONL or Parquet).", "FILE");
+    private readonly Option<string> _predictions = Opt.Required("--predictions", "Where the answers go (JSONL).", "OUT.jsonl");
+    private readonly Option<string?> _tokenizer = Opt.Text("--tokenizer", "The folder the tokenizer is read from [default: --model].", "DIR");
+    private readonly Option<bool> _direct = Opt.Switch("--direct", "Ask for a short answer (as the pipeline asks its base model); otherwise the bare question is asked and the answer tag is judged.");
+    private readonly Option<int?> _limit = Opt.OptionalInt("--limit", "Answer at most N problems. [default: all]", "N");
+    private readonly Option<int> _batch = Opt.Int("--batch", 64, "Prompts generated together.", "N");
+    private readonly Option<int> _concurrent = Opt.Int("--concurrent", 1, "Batches run side by side, each on its own thread with a share of the threads (batch b samples with seed + b either way).", "N");
+    private readonly Option<int?> _maxNewTokens = Opt.OptionalInt("--max-new-tokens", "Completion token limit [default: 16 with --direct, else 256].", "N");
+    private readonly Option<int> _seed = Opt.Int("--seed", 0, "Seed of the sampling.", "N");
+    private readonly Option<double?> _temperature = Opt.OptionalNumber("--temperature", "Sampling temperature; 0 decodes greedily [default: 0.6].", "X");
+    private readonly Option<string> _device = CommonOptions.Device();
+    private readonly Option<bool> _strict = CommonOptions.Strict();
+    private readonly PrecisionOption _precision = new("fp32");
+
     /// <inheritdoc />
     public string Name => "evaluate-local";
 
@@ -26,36 +42,27 @@ public sealed class EvaluateLocalCommand : ICliCommand, IHasSwitches
     public string Summary => "Evaluate a local model folder on a problem file in generation batches (temperature 0.6 unless --temperature, top-p 0.95).";
 
     /// <inheritdoc />
-    public string Usage =>
-        "vr1 evaluate-local --model DIR --problems FILE --predictions OUT.jsonl [--tokenizer DIR] [--direct] [--limit N]\n" +
-        "                   [--batch 64] [--concurrent 1] [--max-new-tokens 256] [--temperature 0.6] [--seed S] [--device cpu|cuda] [--dtype auto|fp32|bf16] [--strict]\n" +
-        "  A bad item (unreadable line, image outside the data folder or undecodable, prompt too long for the model) is named\n" +
-        "  (file:line or id, and why), counted and left out of the accuracy, which says how many items it is over; --strict stops instead.\n" +
-        "  --direct asks for a short answer (as the pipeline asks its base model); otherwise the bare question is asked and\n" +
-        "  the " + ThinkAnswerFormat.DefaultAnswerOpen + " tag is judged. --temperature 0 decodes greedily. --concurrent N runs N batches side by side,\n" +
-        "  each on its own thread with a share of the threads (batch b samples with seed + b either way). The tokenizer is read from --tokenizer, else from the model folder.";
+    public string Details =>
+        "A bad item (unreadable line, image outside the data folder or undecodable, prompt too long for the model) is named " +
+        "(file:line or id, and why), counted and left out of the accuracy, which says how many items it is over; --strict stops instead.";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> Switches => ["direct", "fp32", "strict"];
-
-    /// <inheritdoc />
-    public async Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(ParseResult parse, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var modelDir = args.Require("model");
-        var problemsFile = args.Require("problems");
-        var predictions = args.Require("predictions");
-        var tokenizerDir = args.Get("tokenizer") ?? modelDir;
-        bool direct = args.Flag("direct");
-        var precision = PrecisionOption.Read(args, "fp32");
-        int limit = args.GetInt("limit", int.MaxValue);
-        int batch = args.GetInt("batch", 64);
-        int concurrent = args.GetInt("concurrent", 1);
-        int maxNew = args.GetInt("max-new-tokens", direct ? 16 : 256);
-        int seed = args.GetInt("seed", 0);
-        double? temperature = args.Get("temperature") is null ? null : args.GetDouble("temperature", 0.6);
-        var device = args.Get("device") ?? "cpu";
-        bool strict = args.Flag("strict");
-        args.ThrowOnUnknown();
+        var modelDir = parse.GetValue(_model)!;
+        var problemsFile = parse.GetValue(_problems)!;
+        var predictions = parse.GetValue(_predictions)!;
+        var tokenizerDir = parse.GetValue(_tokenizer) ?? modelDir;
+        bool direct = parse.GetValue(_direct);
+        var precision = _precision.Read(parse);
+        int limit = parse.GetValue(_limit) ?? int.MaxValue;
+        int batch = parse.GetValue(_batch);
+        int concurrent = parse.GetValue(_concurrent);
+        int maxNew = parse.GetValue(_maxNewTokens) ?? (direct ? 16 : 256);
+        int seed = parse.GetValue(_seed);
+        double? temperature = parse.GetValue(_temperature);
+        var device = parse.GetValue(_device)!;
+        bool strict = parse.GetValue(_strict);
         if (batch < 1 || concurrent < 1 || maxNew < 1 || limit < 1) throw new CliUsageException("--batch, --concurrent, --max-new-tokens and --limit must be positive.");
         if (temperature < 0) throw new CliUsageException("--temperature must be 0 (greedy) or positive.");
         if (!Directory.Exists(modelDir)) throw new CliUsageException($"--model: folder '{modelDir}' not found.");

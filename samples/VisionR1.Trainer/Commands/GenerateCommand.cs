@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.AI;
 using VisionR1.Inputs;
@@ -10,8 +11,19 @@ using VisionR1.Trainer.Cli;
 namespace VisionR1.Trainer.Commands;
 
 /// <summary>`vr1 generate`: one completion from a local model folder for an image and a prompt, with its speed.</summary>
-public sealed class GenerateCommand : ICliCommand, IHasSwitches
+public sealed class GenerateCommand : ICliCommand
 {
+    private readonly Option<string> _model = Opt.Required("--model", "A Hugging Face Qwen2.5-VL folder with its tokenizer (e.g. a pipeline stage's model/ folder).", "DIR");
+    private readonly Option<string> _prompt = Opt.Required("--prompt", "The user turn.", "TEXT");
+    private readonly Option<string?> _image = Opt.Text("--image", "An image placed before the prompt.", "PNG");
+    private readonly Option<int> _maxNewTokens = Opt.Int("--max-new-tokens", 256, "Completion token limit.", "N");
+    private readonly Option<double> _temperature = Opt.Number("--temperature", 0.6, "Sampling temperature; 0 decodes greedily.", "X");
+    private readonly Option<double> _topP = Opt.Number("--top-p", 0.95, "Nucleus sampling threshold.", "X");
+    private readonly Option<long?> _seed = Opt.OptionalLong("--seed", "Seed of the sampling [default: none].", "S");
+    private readonly Option<string> _device = CommonOptions.Device("cpu|cuda");
+    private readonly Option<bool> _system = Opt.Switch("--system", "Add the Qwen system prompt (without it none is added, as the pipeline trains).");
+    private readonly PrecisionOption _precision = new("bf16");
+
     /// <inheritdoc />
     public string Name => "generate";
 
@@ -19,40 +31,22 @@ public sealed class GenerateCommand : ICliCommand, IHasSwitches
     public string Summary => "Generate a completion from a local model folder for an image and a prompt (prints tokens/s).";
 
     /// <inheritdoc />
-    public string Usage =>
-        "vr1 generate --model DIR --prompt TEXT [--image PNG] [--max-new-tokens 256] [--temperature 0.6] [--top-p 0.95]\n" +
-        "             [--seed S] [--device cpu|cuda] [--dtype auto|fp32|bf16] [--system]\n" +
-        "  DIR is a Hugging Face Qwen2.5-VL folder with its tokenizer (e.g. a pipeline stage's model/ folder).\n" +
-        "  Without --system no system prompt is added (as the pipeline trains). --temperature 0 decodes greedily.";
-
-    /// <inheritdoc />
-    public IReadOnlyList<string> Switches => ["bf16", "system"];
-
-    /// <inheritdoc />
-    public async Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(ParseResult parse, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var modelDir = args.Require("model");
-        var prompt = args.Require("prompt");
-        var image = args.Get("image");
-        int maxNew = args.GetInt("max-new-tokens", 256);
-        double temperature = args.GetDouble("temperature", 0.6);
-        double topP = args.GetDouble("top-p", 0.95);
-        var seedText = args.Get("seed");
-        var device = args.Get("device") ?? "cpu";
-        var precision = PrecisionOption.Read(args, "bf16");
-        bool system = args.Flag("system");
-        args.ThrowOnUnknown();
+        var modelDir = parse.GetValue(_model)!;
+        var prompt = parse.GetValue(_prompt)!;
+        var image = parse.GetValue(_image);
+        int maxNew = parse.GetValue(_maxNewTokens);
+        double temperature = parse.GetValue(_temperature);
+        double topP = parse.GetValue(_topP);
+        long? seed = parse.GetValue(_seed);
+        var device = parse.GetValue(_device)!;
+        var precision = _precision.Read(parse);
+        bool system = parse.GetValue(_system);
 
         if (!Directory.Exists(modelDir)) throw new CliUsageException($"--model: folder '{modelDir}' not found.");
         if (image is not null && !File.Exists(image)) throw new CliUsageException($"--image: file '{image}' not found.");
         if (maxNew < 1) throw new CliUsageException("--max-new-tokens must be at least 1.");
-        long? seed = null;
-        if (seedText is not null)
-        {
-            if (!long.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s))
-                throw new CliUsageException($"--seed expects an integer, got '{seedText}'.");
-            seed = s;
-        }
         var runtime = VisionR1Runtime.Initialize(device, precision: precision);
         var tokenizer = TokenizerLoader.FromFolder(modelDir);
         using var model = Qwen25VLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), runtime.Precision.Dtype);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using VisionR1.IO;
 using System.Globalization;
 using System.Text.Json;
@@ -15,6 +16,14 @@ namespace VisionR1.Trainer.Commands;
 /// </summary>
 public sealed class GenerateWorldCommand : ICliCommand
 {
+    private readonly Option<string> _out = Opt.Required("--out", "The world folder.", "DIR");
+    private readonly Option<int> _train = Opt.Int("--train", 1000, "Training problems.", "N");
+    private readonly Option<int> _test = Opt.Int("--test", 500, "Test problems.", "N");
+    private readonly Option<long> _seed = Opt.Long("--seed", 0, "Seed of the world (same seed, same files).", "S");
+    private readonly Option<string?> _families = Opt.Text("--families", "Comma-separated problem families [default: all].", "shapes,bars,geometry");
+    private readonly Option<int> _size = Opt.Int("--size", 168, "Image side in pixels.", "PX");
+    private readonly Option<string> _difficulty = Opt.Choice("--difficulty", "How many shapes, colours and steps a problem has.", ["easy", "default", "hard"], "default");
+
     /// <inheritdoc />
     public string Name => "world";
 
@@ -22,26 +31,22 @@ public sealed class GenerateWorldCommand : ICliCommand
     public string Summary => "Render the synthetic visual-math world (PNGs + train/test JSONL).";
 
     /// <inheritdoc />
-    public string Usage =>
-        "vr1 world --out DIR --train N --test M [--seed S] [--families shapes,bars,geometry] [--size PX] [--difficulty easy|default|hard]\n" +
-        "  Writes DIR/images/*.png, DIR/train.jsonl, DIR/test.jsonl (MathProblemJsonl: id, images, question, answer,\n" +
-        "  choices, answer_type, metadata; image paths relative to DIR) and DIR/world.json. Same seed, same files.";
+    public string Details =>
+        "Writes DIR/images/*.png, DIR/train.jsonl, DIR/test.jsonl (MathProblemJsonl: id, images, question, answer, choices, " +
+        "answer_type, metadata; image paths relative to DIR) and DIR/world.json. Same seed, same files.";
 
     /// <inheritdoc />
-    public async Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(ParseResult parse, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var outDir = args.Require("out");
-        int train = args.GetInt("train", 1000);
-        int test = args.GetInt("test", 500);
-        var seedText = args.Get("seed") ?? "0";
-        var familiesText = args.Get("families");
-        int size = args.GetInt("size", 168);
-        var difficultyText = args.Get("difficulty") ?? "default";
-        args.ThrowOnUnknown();
+        var outDir = parse.GetValue(_out)!;
+        int train = parse.GetValue(_train);
+        int test = parse.GetValue(_test);
+        long seed = parse.GetValue(_seed);
+        var familiesText = parse.GetValue(_families);
+        int size = parse.GetValue(_size);
+        var difficultyText = parse.GetValue(_difficulty)!;
         using var outLock = OutputFolderLock.Acquire(outDir, "vr1 world");
 
-        if (!long.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out long seed))
-            throw new CliUsageException($"--seed expects an integer, got '{seedText}'.");
         if (train < 0 || test < 0) throw new CliUsageException("--train and --test must not be negative.");
         if (size is < SceneRenderer.MinSize or > SceneRenderer.MaxSize)
             throw new CliUsageException($"--size must be between {SceneRenderer.MinSize} and {SceneRenderer.MaxSize}.");
@@ -49,8 +54,7 @@ public sealed class GenerateWorldCommand : ICliCommand
         {
             "easy" => SyntheticDifficulty.Easy,
             "default" => SyntheticDifficulty.Default,
-            "hard" => SyntheticDifficulty.Hard,
-            _ => throw new CliUsageException($"--difficulty must be easy, default or hard, got '{difficultyText}'."),
+            _ => SyntheticDifficulty.Hard,
         };
         var options = new SyntheticWorldOptions
         {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using VisionR1.Data.Readers;
 using VisionR1.Grpo.Advantages;
@@ -18,8 +19,47 @@ using VisionR1.Trainer.Cli;
 namespace VisionR1.Trainer.Commands;
 
 /// <summary>`vr1 grpo`: GRPO with a PTST stage schedule over a Qwen2.5-VL folder and a problem JSONL; resumable.</summary>
-public sealed class GrpoCommand : ICliCommand, IHasSwitches
+public sealed class GrpoCommand : ICliCommand
 {
+    private readonly Option<string> _model = Opt.Required("--model", "A Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files); resume with the same DIR (the KL reference is rebuilt from it).", "DIR");
+    private readonly Option<string> _data = Opt.Required("--data", "Problem JSONL in the geometry3k layout, one problem per line (see below).", "FILE");
+    private readonly Option<string> _out = Opt.Required("--out", "The run folder: metrics.jsonl, events.jsonl, checkpoints/step-N, final/.", "DIR");
+    private readonly Option<string> _device = CommonOptions.Device();
+    private readonly Option<int> _threads = CommonOptions.Threads();
+    private readonly Option<string?> _schedule = Opt.Text("--schedule", "The PTST stages: 'paper' (4096x16 -> 8192x8), 'zero', 'long', a JSON stage list or a file holding one (see below).", "JSON|FILE");
+    private readonly Option<int> _generationBatch = Opt.Int("--generation-batch", 0, "Sequences generated together (0: all of a step).", "N");
+    private readonly Option<int> _promptsPerStep = Opt.Int("--prompts-per-step", 8, "Prompts per step (each sampled group-size times).", "N");
+    private readonly Option<double> _lr = Opt.Number("--lr", 1e-6, "Learning rate (the paper: 1e-6).", "X");
+    private readonly Option<int> _warmup = Opt.Int("--warmup", 0, "Linear warm-up steps.", "N");
+    private readonly Option<int> _updates = Opt.Int("--updates", 1, "Optimizer updates per batch of rollouts.", "N");
+    private readonly Option<int> _microBatch = Opt.Int("--micro-batch", 8, "Completions per forward/backward micro-batch.", "N");
+    private readonly Option<int> _concurrentGenerations = Opt.Int("--concurrent-generations", 1, "A step's prompts are generated in at least N chunks side by side, each on its own thread with a share of --threads.", "N");
+    private readonly Option<int> _concurrentMicroBatches = Opt.Int("--concurrent-micro-batches", 1, "The update's and the reference pass's micro-batches run N at a time, one thread each, with the same gradients and log-probs as in turn; faster where one pass leaves cores idle.", "N");
+    private readonly Option<double> _temperature = Opt.Number("--temperature", 1.0, "Sampling temperature of the rollouts.", "X");
+    private readonly Option<double> _topP = Opt.Number("--top-p", 1.0, "Nucleus sampling threshold of the rollouts.", "X");
+    private readonly Option<double> _epsilon = Opt.Number("--epsilon", 0.2, "Lower clip range of the importance ratio (and the upper one unless --epsilon-high).", "X");
+    private readonly Option<double?> _epsilonHigh = Opt.OptionalNumber("--epsilon-high", "Upper clip range (DAPO clip-higher) [default: --epsilon].", "X");
+    private readonly Option<double> _beta = Opt.Number("--beta", 1e-2, "Weight of the KL penalty to the reference model (0: no reference pass).", "X");
+    private readonly Option<double?> _dualClip = Opt.OptionalNumber("--dual-clip", "Dual-clip bound c > 1 on negative advantages [default: none].", "X");
+    private readonly Option<bool> _maskTruncated = Opt.Switch("--mask-truncated", "Leave completions cut at the length limit out of the loss.");
+    private readonly Option<bool> _dynamicSampling = Opt.Switch("--dynamic-sampling", "Drop groups whose rewards are all equal and refill the batch (DAPO).");
+    private readonly Option<int> _saveEvery = Opt.Int("--save-every", 50, "Steps between checkpoints.", "N");
+    private readonly Option<int> _keep = Opt.Int("--keep", 3, "Checkpoints kept (older ones are deleted).", "N");
+    private readonly Option<int> _seed = Opt.Int("--seed", 42, "Seed of the data order, sampling and the adapter.", "N");
+    private readonly Option<bool> _trainVision = CommonOptions.TrainVision();
+    private readonly Option<int> _syncEvery = Opt.Int("--sync-every", 1, "Steps between weight publications to a remote rollout server (k > 1 is off-policy).", "N");
+    private readonly Option<double> _isCap = Opt.Number("--is-cap", 2.0, "Cap of the importance weight min(pi_old/pi_server, cap) on a remote server's log-probs.", "X");
+    private readonly Option<int> _maxSteps = Opt.Int("--max-steps", 0, "Stop after N steps (0: run the whole schedule).", "N");
+    private readonly Option<bool> _strict = CommonOptions.Strict();
+    private readonly Option<bool> _compactTokenizer = CommonOptions.CompactTokenizer();
+    private readonly Option<string> _reward = Opt.Choice("--reward", "hfrrf: Vision-R1's hard format-and-result reward; soft: format and accuracy 1:1 (the Zero baseline).", ["hfrrf", "soft"]);
+    private readonly Option<string> _aggregation = Opt.Choice("--aggregation", "How token losses add up: token mean (DAPO), sequence mean (GRPO's paper) or Dr. GRPO's constant.", ["token", "sequence", "drgrpo"]);
+    private readonly Option<string> _scale = Opt.Choice("--scale", "What advantages are divided by: the group's reward std, the batch's, or nothing (Dr. GRPO).", ["group", "batch", "none"]);
+    private readonly ResumeArg _resume = new();
+    private readonly PrecisionOption _precision = new("bf16");
+    private readonly ScaleArgs.Group _scaleArgs = new();
+    private readonly RolloutArgs _rollout = new();
+
     /// <inheritdoc />
     public string Name => "grpo";
 
@@ -27,107 +67,75 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
     public string Summary => "GRPO with a PTST stage schedule (default: the paper's 4096x16 -> 8192x8) on problem JSONL; resumable.";
 
     /// <inheritdoc />
-    public string Usage =>
-        "vr1 grpo --model DIR --data FILE --out DIR [--schedule JSON|FILE] [--resume [latest-good]] [--device cpu|cuda[:N]] [--threads N]\n" +
-        "         [--reward hfrrf|soft] [--prompts-per-step 8] [--lr 1e-6] [--warmup 0] [--beta 0.01] [--epsilon 0.2]\n" +
-        "         [--epsilon-high E] [--dual-clip C] [--updates 1] [--micro-batch 8] [--generation-batch N] [--concurrent-generations 1]\n" +
-        "         [--concurrent-micro-batches 1]\n" +
-        "         [--temperature 1.0] [--top-p 1.0] [--aggregation token|sequence|drgrpo] [--scale group|batch|none] [--mask-truncated]\n" +
-        "         [--dynamic-sampling] [--max-steps N] [--save-every 50] [--keep 3] [--seed 42] [--dtype auto|fp32|bf16] [--train-vision]\n" +
-        "         [--strict] [--compact-tokenizer]\n" +
-        "         [--rollout-engine local|remote --rollout-url URL --rollout-model NAME [--rollout-server vllm|sglang]\n" +
-        "          [--weight-sync lora|disk] [--shared-dir DIR] [--sync-every 1] [--rollout-concurrency 32] [--rollout-timeout 600] [--is-cap 2]]\n" +
-        ScaleArgs.Usage + ResumeArg.Usage +
-        "  DIR: a Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files); resume with the same DIR\n" +
-        "       (the KL reference is rebuilt from it).\n" +
-        "  FILE: JSONL in the geometry3k layout, one problem per line:\n" +
-        "    {\"id\": \"7\", \"problem\": \"Find x.\", \"answer\": \"3\", \"images\": [\"img/7.png\"], \"choices\": [...], \"precision\": 1}\n" +
-        "    (\"question\" is accepted for \"problem\"; images are relative to FILE; no system prompt, as the paper's RL).\n" +
-        "    A bad line (or a prompt too long for the model with the schedule's completion length) is named and skipped;\n" +
-        "    --strict stops at the first instead. --compact-tokenizer: see vr1 sft --help.\n" +
-        "  --schedule: a JSON stage list, e.g. '[{\"max_completion_length\":4096,\"group_size\":16,\"steps\":100},\n" +
-        "    {\"max_completion_length\":8192,\"group_size\":8,\"steps\":100}]' (optional: prompts, temperature, name,\n" +
-        "    switch_trigger {\"clipped_ratio_above\":0.04,\"for_steps\":2}); 'paper', 'zero', 'long' name the presets.\n" +
-        "  --concurrent-generations N: a step's prompts are generated in at least N chunks side by side, each on its own thread with\n" +
-        "    a share of --threads (generation of a small model keeps about one core busy; 2 on a two-core CPU uses both).\n" +
-        "  --concurrent-micro-batches N: the update's and the reference pass's micro-batches run N at a time, one thread each, with the\n" +
-        "    same gradients and log-probs as in turn (they add up in micro-batch order); faster where one pass leaves cores idle.\n" +
-        "  --reward hfrrf: Vision-R1's hard format-and-result reward (default); soft: format and accuracy 1:1 (the Zero baseline).\n" +
-        "  --rollout-engine remote: completions come from a vLLM or SGLang server at URL serving the base model as NAME; the trainer\n" +
-        "    publishes its weights into DIR (default OUT/published; the same path must be readable by the server) before the first step\n" +
-        "    and every --sync-every steps (k > 1 samples from weights up to k-1 updates old: off-policy), as a LoRA adapter (needs\n" +
-        "    --lora-r; vLLM: --enable-lora with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True) or, with --weight-sync disk, as a full checkpoint\n" +
-        "    SGLang reloads. The server's log-probs weight each token by min(pi_old/pi_server, --is-cap). Requests run --rollout-concurrency\n" +
-        "    at a time, each retried on a lost connection, 5xx or a --rollout-timeout (seconds) deadline.\n" +
-        "  Writes OUT/metrics.jsonl, OUT/events.jsonl (stage switches, checkpoints, weight syncs), OUT/checkpoints/step-N and OUT/final.";
+    public string Details =>
+        "FILE is JSONL in the geometry3k layout, one problem per line:\n" +
+        "  {\"id\": \"7\", \"problem\": \"Find x.\", \"answer\": \"3\", \"images\": [\"img/7.png\"], \"choices\": [...], \"precision\": 1}\n" +
+        "(\"question\" is accepted for \"problem\"; images are relative to FILE; no system prompt, as the paper's RL). A bad line (or a prompt " +
+        "too long for the model with the schedule's completion length) is named and skipped; --strict stops at the first instead.\n" +
+        "--schedule takes a JSON stage list, e.g. '[{\"max_completion_length\":4096,\"group_size\":16,\"steps\":100}, " +
+        "{\"max_completion_length\":8192,\"group_size\":8,\"steps\":100}]' (optional: prompts, temperature, name, " +
+        "switch_trigger {\"clipped_ratio_above\":0.04,\"for_steps\":2}).\n" +
+        "Writes OUT/metrics.jsonl, OUT/events.jsonl (stage switches, checkpoints, weight syncs), OUT/checkpoints/step-N and OUT/final.";
 
     /// <inheritdoc />
-    public IReadOnlyList<string> Switches => ["bf16", "train-vision", "mask-truncated", "dynamic-sampling", "strict", "compact-tokenizer"];
-
-    /// <inheritdoc />
-    public Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public Task<int> RunAsync(ParseResult parse, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var modelDir = args.Require("model");
-        var dataPath = args.Require("data");
-        var outDir = args.Require("out");
-        var resumeMode = ResumeArg.Read(args);
+        var modelDir = parse.GetValue(_model)!;
+        var dataPath = parse.GetValue(_data)!;
+        var outDir = parse.GetValue(_out)!;
+        var resumeMode = _resume.Read(parse);
         bool resume = resumeMode is not null;
-        var device = args.Get("device") ?? "cpu";
-        int threads = args.GetInt("threads", 0);
-        var schedule = ParseSchedule(args.Get("schedule"));
-        var reward = args.Get("reward") ?? "hfrrf";
-        var epsilonHigh = args.Get("epsilon-high");
-        var dualClip = args.Get("dual-clip");
-        var generationBatch = args.GetInt("generation-batch", 0);
+        var device = parse.GetValue(_device)!;
+        int threads = parse.GetValue(_threads);
+        var schedule = ParseSchedule(parse.GetValue(_schedule));
+        var reward = parse.GetValue(_reward)!;
+        var generationBatch = parse.GetValue(_generationBatch);
         var options = new GrpoOptions
         {
             Schedule = schedule,
-            PromptsPerStep = args.GetInt("prompts-per-step", 8),
-            LearningRate = args.GetDouble("lr", 1e-6),
-            WarmupSteps = args.GetInt("warmup", 0),
-            UpdatesPerRollout = args.GetInt("updates", 1),
-            MicroBatchSize = args.GetInt("micro-batch", 8),
+            PromptsPerStep = parse.GetValue(_promptsPerStep),
+            LearningRate = parse.GetValue(_lr),
+            WarmupSteps = parse.GetValue(_warmup),
+            UpdatesPerRollout = parse.GetValue(_updates),
+            MicroBatchSize = parse.GetValue(_microBatch),
             GenerationBatchSize = generationBatch > 0 ? generationBatch : null,
-            ConcurrentGenerations = args.GetInt("concurrent-generations", 1),
-            Throughput = new ThroughputOptions { ConcurrentMicroBatches = args.GetInt("concurrent-micro-batches", 1) },
-            Temperature = args.GetDouble("temperature", 1.0),
-            TopP = args.GetDouble("top-p", 1.0),
+            ConcurrentGenerations = parse.GetValue(_concurrentGenerations),
+            Throughput = new ThroughputOptions { ConcurrentMicroBatches = parse.GetValue(_concurrentMicroBatches) },
+            Temperature = parse.GetValue(_temperature),
+            TopP = parse.GetValue(_topP),
             Loss = new GrpoLossOptions(
-                EpsilonLow: args.GetDouble("epsilon", 0.2),
-                EpsilonHigh: epsilonHigh is null ? null : Number(epsilonHigh, "epsilon-high"),
-                Beta: args.GetDouble("beta", 1e-2),
-                DualClip: dualClip is null ? null : Number(dualClip, "dual-clip"),
-                Aggregation: (args.Get("aggregation") ?? "token") switch
+                EpsilonLow: parse.GetValue(_epsilon),
+                EpsilonHigh: parse.GetValue(_epsilonHigh),
+                Beta: parse.GetValue(_beta),
+                DualClip: parse.GetValue(_dualClip),
+                Aggregation: parse.GetValue(_aggregation) switch
                 {
-                    "token" => LossAggregation.TokenMean,
                     "sequence" => LossAggregation.SequenceMean,
                     "drgrpo" => LossAggregation.DrGrpo,
-                    var other => throw new CliUsageException($"--aggregation must be token, sequence or drgrpo, got '{other}'."),
+                    _ => LossAggregation.TokenMean,
                 }),
-            Advantages = new AdvantageOptions((args.Get("scale") ?? "group") switch
+            Advantages = new AdvantageOptions(parse.GetValue(_scale) switch
             {
-                "group" => AdvantageScaling.GroupStd,
                 "batch" => AdvantageScaling.BatchStd,
                 "none" => AdvantageScaling.None,
-                var other => throw new CliUsageException($"--scale must be group, batch or none, got '{other}'."),
+                _ => AdvantageScaling.GroupStd,
             }),
-            MaskTruncatedCompletions = args.Flag("mask-truncated"),
-            DynamicSampling = args.Flag("dynamic-sampling"),
-            SaveEverySteps = args.GetInt("save-every", 50),
-            KeepLastCheckpoints = args.GetInt("keep", 3),
-            Seed = args.GetInt("seed", 42),
-            FreezeVisionTower = !args.Flag("train-vision"),
+            MaskTruncatedCompletions = parse.GetValue(_maskTruncated),
+            DynamicSampling = parse.GetValue(_dynamicSampling),
+            SaveEverySteps = parse.GetValue(_saveEvery),
+            KeepLastCheckpoints = parse.GetValue(_keep),
+            Seed = parse.GetValue(_seed),
+            FreezeVisionTower = !parse.GetValue(_trainVision),
             OutputDirectory = outDir,
-            SyncEverySteps = args.GetInt("sync-every", 1),
-            ImportanceSamplingCap = args.GetDouble("is-cap", 2.0),
+            SyncEverySteps = parse.GetValue(_syncEvery),
+            ImportanceSamplingCap = parse.GetValue(_isCap),
         };
-        var rollout = RolloutArgs.Read(args, outDir);
-        int maxSteps = args.GetInt("max-steps", 0);
-        var precision = PrecisionOption.Read(args, "bf16");
-        bool strict = args.Flag("strict");
-        bool compactTokenizer = args.Flag("compact-tokenizer");
-        var scale = ScaleArgs.Read(args);
-        args.ThrowOnUnknown();
+        var rollout = _rollout.Read(parse, outDir);
+        int maxSteps = parse.GetValue(_maxSteps);
+        var precision = _precision.Read(parse);
+        bool strict = parse.GetValue(_strict);
+        bool compactTokenizer = parse.GetValue(_compactTokenizer);
+        var scale = _scaleArgs.Read(parse);
         if (rollout is { WeightSync: WeightSyncMode.Lora } && scale.Lora is null)
             throw new CliUsageException("--rollout-engine remote publishes a LoRA adapter by default: add --lora-r R, or use --weight-sync disk (SGLang).");
         using var outLock = VisionR1.IO.OutputFolderLock.Acquire(outDir, "vr1 grpo");
@@ -135,8 +143,7 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
         IRewardFunction rewardFunction = reward switch
         {
             "hfrrf" => new HardFormatResultReward(),
-            "soft" => WeightedSumReward.ZeroBaseline(),
-            _ => throw new CliUsageException($"--reward must be hfrrf or soft, got '{reward}'."),
+            _ => WeightedSumReward.ZeroBaseline(),
         };
 
         var runtime = VisionR1Runtime.Initialize(device, threads, precision);
@@ -196,7 +203,4 @@ public sealed class GrpoCommand : ICliCommand, IHasSwitches
             throw new CliUsageException($"--schedule: {e.Message}");
         }
     }
-
-    private static double Number(string text, string name) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new CliUsageException($"--{name} expects a number, got '{text}'.");
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using TorchSharp;
 using VisionR1.Runtime;
@@ -8,6 +9,11 @@ namespace VisionR1.Trainer.Commands;
 /// <summary>`vr1 info`: the runtime report and measured matrix-multiply rates.</summary>
 public sealed class InfoCommand : ICliCommand
 {
+    private readonly Option<string> _device = CommonOptions.Device();
+    private readonly Option<int> _threads = CommonOptions.Threads();
+    private readonly Option<int> _size = Opt.Int("--size", 1024, "The side of the timed square matrix product (16 to 16384).");
+    private readonly PrecisionOption _precision = new();
+
     /// <inheritdoc />
     public string Name => "info";
 
@@ -15,16 +21,12 @@ public sealed class InfoCommand : ICliCommand
     public string Summary => "Load the tensor runtime, print what is in use and measure matmul GFLOP/s.";
 
     /// <inheritdoc />
-    public string Usage => "vr1 info [--device cpu|cuda[:N]] [--threads N] [--size N] [--dtype auto|fp32|bf16]";
-
-    /// <inheritdoc />
-    public Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public Task<int> RunAsync(ParseResult parse, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var device = args.Get("device") ?? "cpu";
-        var threads = args.GetInt("threads", 0);
-        var size = args.GetInt("size", 1024);
-        var precision = PrecisionOption.Read(args);
-        args.ThrowOnUnknown();
+        var device = parse.GetValue(_device)!;
+        var threads = parse.GetValue(_threads);
+        var size = parse.GetValue(_size);
+        var precision = _precision.Read(parse);
         if (size is < 16 or > 16384) throw new CliUsageException("--size must be between 16 and 16384.");
 
         var report = VisionR1Runtime.Initialize(device, threads, precision);

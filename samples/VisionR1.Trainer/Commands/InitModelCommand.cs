@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using TorchSharp;
 using VisionR1.Model;
@@ -14,8 +15,14 @@ namespace VisionR1.Trainer.Commands;
 /// (config.json + model.safetensors + the default compact tokenizer's files). The 3B and 7B presets are only checked on the meta device
 /// (--meta-check): random weights of that size are useless and would need many GB.
 /// </summary>
-public sealed class InitModelCommand : ICliCommand, IHasSwitches
+public sealed class InitModelCommand : ICliCommand
 {
+    private readonly Option<string> _preset = Opt.Required("--preset", "tiny/small: write DIR/config.json, DIR/model.safetensors and the default compact tokenizer's files. 3b/7b: only with --meta-check.", "tiny|small|medium|3b|7b");
+    private readonly Option<string> _out = Opt.Required("--out", "The model folder.", "DIR");
+    private readonly Option<int> _seed = Opt.Int("--seed", 0, "Seed of the random weights.", "N");
+    private readonly Option<string> _dtype = Opt.Text("--dtype", "f32", "The weights' precision.", "f32|bf16");
+    private readonly Option<bool> _metaCheck = Opt.Switch("--meta-check", "Build the model on the meta device (no memory), print its parameter count and write DIR/config.json; use real Hub weights for 3b/7b.");
+
     /// <inheritdoc />
     public string Name => "init-model";
 
@@ -23,24 +30,13 @@ public sealed class InitModelCommand : ICliCommand, IHasSwitches
     public string Summary => "Write a randomly initialised Qwen2.5-VL checkpoint folder (HF layout) for a preset.";
 
     /// <inheritdoc />
-    public string Usage =>
-        "vr1 init-model --preset tiny|small|medium|3b|7b --out DIR [--seed S] [--dtype f32|bf16] [--meta-check]\n" +
-        "  tiny/small: writes DIR/config.json, DIR/model.safetensors and the default compact tokenizer's files.\n" +
-        "  3b/7b: only with --meta-check, which builds the model on the meta device (no memory), prints its\n" +
-        "         parameter count and writes DIR/config.json; use real Hub weights for these sizes.";
-
-    /// <inheritdoc />
-    public IReadOnlyList<string> Switches => ["meta-check"];
-
-    /// <inheritdoc />
-    public Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public Task<int> RunAsync(ParseResult parse, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var presetName = args.Require("preset");
-        var output = args.Require("out");
-        var seed = args.GetInt("seed", 0);
-        var dtypeName = args.Get("dtype") ?? "f32";
-        var metaCheck = args.Flag("meta-check");
-        args.ThrowOnUnknown();
+        var presetName = parse.GetValue(_preset)!;
+        var output = parse.GetValue(_out)!;
+        var seed = parse.GetValue(_seed);
+        var dtypeName = parse.GetValue(_dtype)!;
+        var metaCheck = parse.GetValue(_metaCheck);
 
         Qwen25VLConfig config;
         try

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.AI;
 using Spectre.Console;
@@ -15,8 +16,23 @@ namespace VisionR1.Trainer.Commands;
 /// `vr1 pipeline` (the default command): the whole Vision-R1 recipe on the embedded synthetic world, or on a real
 /// Qwen2.5-VL folder with --model. Resumable: a rerun skips finished stages.
 /// </summary>
-public sealed class PipelineCommand : ICliCommand, IHasSwitches
+public sealed class PipelineCommand : ICliCommand
 {
+    private readonly Option<bool> _quick = Opt.Switch("--quick", "Every stage with tiny sizes (a smoke run).");
+    private readonly Option<string?> _out = Opt.Text("--out", "The run folder [default: runs/pipeline, or runs/pipeline-quick with --quick].", "DIR");
+    private readonly Option<string> _device = CommonOptions.Device("cpu|cuda");
+    private readonly Option<string?> _model = Opt.Text("--model", "Real path: a Qwen2.5-VL folder (the base) instead of the embedded world and model.", "HFDIR");
+    private readonly Option<string?> _train = Opt.Text("--train", "Real path: the training problems (Parquet or JSONL).", "PROBLEMS");
+    private readonly Option<string?> _eval = Opt.Text("--eval", "Real path: the benchmark file the stages are evaluated on.", "PROBLEMS");
+    private readonly Option<string?> _teacherEndpoint = Opt.Text("--teacher-endpoint", "Real path: the OpenAI-compatible teacher of the cold start (key from OPENAI_API_KEY) [default: the synthetic teacher, for synthetic-world problems].", "URL");
+    private readonly Option<string> _teacherModel = Opt.Text("--teacher-model", "teacher", "The teacher's model name at --teacher-endpoint.", "NAME");
+    private readonly Option<string[]> _set = Opt.Many("--set", "Override a size or setting of the run (repeatable), e.g. --set TrainItems=6000 --set GrpoLearningRate=3e-4 --set Difficulty.MaxShapes=4.", "Name=Value");
+    private readonly Option<double> _budget = Opt.Number("--budget", 0, "Wall-time budget of the embedded run in minutes (0: none, no size is cut): a start-up probe times a few training steps, predicts every stage and reduces the sizes until the prediction fits (DIR/plan.json; a resumed run keeps its plan).", "MINUTES");
+    private readonly Option<string> _variant = Opt.Choice("--variant", "Adds the paper's Table 3 runs: zero (RL from base, 1:1 soft reward), long (one long stage from ci); all = both.", ["ptst", "zero", "long", "all"]);
+    private readonly Option<long> _seed = Opt.Long("--seed", 0, "Seed of the world, the models and every stage.", "S");
+    private readonly Option<string?> _until = Until();
+    private readonly PrecisionOption _precision = new("fp32");
+
     /// <inheritdoc />
     public string Name => "pipeline";
 
@@ -24,60 +40,56 @@ public sealed class PipelineCommand : ICliCommand, IHasSwitches
     public string Summary => "Run the whole Vision-R1 recipe (world → base → cold start → CI → GRPO/PTST → evaluation); resumable.";
 
     /// <inheritdoc />
-    public string Usage =>
-        "vr1 pipeline [--out DIR] [--quick] [--variant ptst|zero|long|all] [--seed S] [--device cpu|cuda] [--dtype auto|fp32|bf16]\n" +
-        "             [--until base|ci|vision_r1] [--set Name=Value ...] [--budget MINUTES]\n" +
-        "             [--model HFDIR --train PROBLEMS --eval PROBLEMS [--teacher-endpoint URL --teacher-model NAME]]\n" +
-        "  Embedded run (default): renders the synthetic world, trains the compact tokenizer, pre-trains a 'small' model from\n" +
-        "  scratch (base), builds cold-start CoT with the synthetic teacher, filters it, runs cold-start SFT (ci), GRPO with\n" +
-        "  PTST and the hard format result reward (vision_r1), and evaluates each on the held-out split. --variant adds the\n" +
-        "  paper's Table 3 runs: zero (RL from base, 1:1 soft reward), long (one long stage from ci); all = both.\n" +
-        "  Writes DIR/metrics.jsonl, DIR/summary.json, DIR/plots/*.png and DIR/<stage>/model (HF layout + tokenizer).\n" +
-        "  --quick: every stage with tiny sizes (a smoke run). Ctrl-C stops cleanly; the same command resumes.\n" +
-        "  --until: stop training after that stage and evaluate the models so far. --set: override a size or setting of\n" +
-        "  the run (repeatable), e.g. --set TrainItems=6000 --set GrpoLearningRate=3e-4 --set Difficulty.MaxShapes=4.\n" +
-        "  --dtype: auto (default) trains in bf16 only where a timed product shows bf16 faster on this machine.\n" +
-        "  --budget: wall-time budget of the embedded run in minutes (none by default: no size is cut): a start-up probe\n" +
-        "  times a few training steps, predicts every stage and reduces the sizes until the prediction fits (DIR/plan.json;\n" +
-        "  a resumed run keeps the plan it started with).\n" +
-        "  Real path: --model a Qwen2.5-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start\n" +
-        "  through --teacher-endpoint (OpenAI-compatible; key from OPENAI_API_KEY), or the synthetic teacher when the\n" +
-        "  training problems come from the synthetic world.";
+    public string Details =>
+        "Embedded run (default): renders the synthetic world, trains the compact tokenizer, pre-trains a 'small' model from " +
+        "scratch (base), builds cold-start CoT with the synthetic teacher, filters it, runs cold-start SFT (ci), GRPO with " +
+        "PTST and the hard format result reward (vision_r1), and evaluates each on the held-out split. Writes DIR/metrics.jsonl, " +
+        "DIR/summary.json, DIR/plots/*.png and DIR/<stage>/model (HF layout + tokenizer). Ctrl-C stops cleanly; the same command resumes.\n" +
+        "Real path: --model a Qwen2.5-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start " +
+        "through --teacher-endpoint, or the synthetic teacher when the training problems come from the synthetic world.";
 
-    /// <inheritdoc />
-    public IReadOnlyList<string> Switches => ["quick", "fp32"];
-
-    /// <inheritdoc />
-    public async Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static Option<string?> Until()
     {
-        bool quick = args.Flag("quick");
-        var precision = PrecisionOption.Read(args, "fp32");
-        var output = args.Get("out");
-        var variant = (args.Get("variant") ?? "ptst").Trim().ToLowerInvariant();
-        var seedText = args.Get("seed") ?? "0";
-        var device = args.Get("device") ?? "cpu";
-        var model = args.Get("model");
-        var train = args.Get("train");
-        var eval = args.Get("eval");
-        var teacher = args.Get("teacher-endpoint");
-        var teacherModel = args.Get("teacher-model") ?? "teacher";
-        var until = args.Get("until")?.Trim().ToLowerInvariant();
-        var overrides = args.GetAll("set");
-        double budgetMinutes = args.GetDouble("budget", 0);
-        args.ThrowOnUnknown();
-        if (budgetMinutes < 0 || !double.IsFinite(budgetMinutes)) throw new CliUsageException($"--budget must be 0 (none) or a positive number of minutes, got {budgetMinutes}.");
-        if (until is not null && until is not (RecipeStages.Base or RecipeStages.Ci or RecipeStages.VisionR1))
-            throw new CliUsageException($"--until must be base, ci or vision_r1, got '{until}'.");
+        string[] stages = [RecipeStages.Base, RecipeStages.Ci, RecipeStages.VisionR1];
+        var option = new Option<string?>("--until")
+        {
+            Description = "Stop training after that stage and evaluate the models so far.",
+            HelpName = string.Join('|', stages),
+            CustomParser = r => r.Tokens[^1].Value.Trim().ToLowerInvariant(),
+        };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } until && !stages.Contains(until))
+                r.AddError($"--until must be base, ci or vision_r1, got '{until}'.");
+        });
+        return option;
+    }
 
-        if (!long.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out long seed))
-            throw new CliUsageException($"--seed expects an integer, got '{seedText}'.");
+    /// <inheritdoc />
+    public async Task<int> RunAsync(ParseResult parse, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        bool quick = parse.GetValue(_quick);
+        var precision = _precision.Read(parse);
+        var output = parse.GetValue(_out);
+        var variant = parse.GetValue(_variant)!;
+        long seed = parse.GetValue(_seed);
+        var device = parse.GetValue(_device)!;
+        var model = parse.GetValue(_model);
+        var train = parse.GetValue(_train);
+        var eval = parse.GetValue(_eval);
+        var teacher = parse.GetValue(_teacherEndpoint);
+        var teacherModel = parse.GetValue(_teacherModel)!;
+        var until = parse.GetValue(_until);
+        var overrides = parse.GetValue(_set)!;
+        double budgetMinutes = parse.GetValue(_budget);
+        if (budgetMinutes < 0 || !double.IsFinite(budgetMinutes)) throw new CliUsageException($"--budget must be 0 (none) or a positive number of minutes, got {budgetMinutes}.");
+
         IReadOnlyList<string> variants = variant switch
         {
             "ptst" => [RecipeStages.VisionR1],
             "zero" => [RecipeStages.VisionR1, RecipeStages.Zero],
             "long" => [RecipeStages.VisionR1, RecipeStages.Long],
-            "all" => [RecipeStages.VisionR1, RecipeStages.Zero, RecipeStages.Long],
-            _ => throw new CliUsageException($"--variant must be ptst, zero, long or all, got '{variant}'."),
+            _ => [RecipeStages.VisionR1, RecipeStages.Zero, RecipeStages.Long],
         };
         if (model is null && (train is not null || eval is not null || teacher is not null))
             throw new CliUsageException("--train, --eval and --teacher-endpoint belong to the real path and need --model.");

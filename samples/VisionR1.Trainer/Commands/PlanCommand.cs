@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -15,8 +16,27 @@ using static TorchSharp.torch;
 namespace VisionR1.Trainer.Commands;
 
 /// <summary>`vr1 plan`: the predicted memory of a training run, and on request the measured peak of its training step on the CPU.</summary>
-public sealed class PlanCommand : ICliCommand, IHasSwitches
+public sealed class PlanCommand : ICliCommand
 {
+    private readonly Option<string> _dtype = Opt.Text("--dtype", "bf16", "The target's precision (plan does not measure this machine).", "bf16|fp32");
+    private readonly Option<int?> _genBatch = Opt.OptionalInt("--gen-batch", "Sequences generated together [default: all of a step].", "N");
+    private readonly Option<bool> _trainVision = CommonOptions.TrainVision();
+    private readonly Option<int> _microBatch = Opt.Int("--micro-batch", 1, "Sequences per forward/backward micro-batch.", "N");
+    private readonly Option<int> _prompts = Opt.Int("--prompts", 1, "Prompts per step.", "N");
+    private readonly Option<int> _group = Opt.Int("--group", 8, "Completions per prompt (GRPO group size).", "N");
+    private readonly Option<int> _promptLen = Opt.Int("--prompt-len", 512, "Prompt tokens (text and image pads).", "N");
+    private readonly Option<int> _completionLen = Opt.Int("--completion-len", 4096, "Completion tokens.", "N");
+    private readonly Option<int> _imagePatches = Opt.Int("--image-patches", 0, "Vision patches per prompt.", "N");
+    private readonly Option<double> _beta = Opt.Number("--beta", 0.04, "KL weight; above 0 a reference model is held.", "X");
+    private readonly Option<double> _deviceGb = Opt.Number("--device-gb", 80, "The device's memory in GiB, to compare the peak with.", "X");
+    private readonly Option<bool> _json = Opt.Switch("--json", "Print the plan as one JSON object.");
+    private readonly Option<bool> _measure = Opt.Switch("--measure", "Build the model on the CPU with random weights, run two training steps of one micro-batch of text (reference pass, forward, backward, AdamW) and report the second step's peak resident memory above the process before the model, next to the prediction.");
+    private readonly Option<int> _threads = Opt.Int("--threads", 0, "Intra-op threads of --measure (0: libtorch's default).", "N");
+    private readonly Option<string?> _model = Opt.Text("--model", "A Hugging Face Qwen2.5-VL folder whose config.json is planned (one of --model, --config, --preset).", "DIR");
+    private readonly Option<string?> _config = Opt.Text("--config", "A config.json to plan.", "FILE");
+    private readonly Option<string?> _preset = Opt.Text("--preset", "A built-in size to plan.", "tiny|small|medium|3b|7b");
+    private readonly ScaleArgs.Group _scale = new();
+
     /// <inheritdoc />
     public string Name => "plan";
 
@@ -24,52 +44,38 @@ public sealed class PlanCommand : ICliCommand, IHasSwitches
     public string Summary => "Predict a run's memory (weights, master weights, optimizer, reference, activations, KV cache); --measure checks it on the CPU.";
 
     /// <inheritdoc />
-    public string Usage =>
-        "vr1 plan (--model DIR | --config FILE | --preset tiny|small|medium|3b|7b) [--dtype bf16|fp32] [--train-vision]\n" +
-        "         [--micro-batch 1] [--prompts 1] [--group 8] [--gen-batch N] [--prompt-len 512] [--completion-len 4096]\n" +
-        "         [--image-patches 0] [--beta 0.04] [--device-gb 80] [--json] [--measure [--threads N]]\n" +
-        ScaleArgs.Usage +
-        "  --measure builds the model on the CPU with random weights, runs two training steps of one micro-batch of text\n" +
-        "  (reference pass, forward, backward, AdamW) and reports the second step's peak resident memory above the\n" +
-        "  process before the model, next to the prediction of the training peak.";
-
-    /// <inheritdoc />
-    public IReadOnlyList<string> Switches => ["train-vision", "json", "measure"];
-
-    /// <inheritdoc />
-    public Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public Task<int> RunAsync(ParseResult parse, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var config = ReadConfig(args);
-        var dtypeName = args.Get("dtype") ?? "bf16";
+        var config = ReadConfig(parse);
+        var dtypeName = parse.GetValue(_dtype)!;
         var dtype = dtypeName switch
         {
             "bf16" => ScalarType.BFloat16,
             "f32" or "fp32" => ScalarType.Float32,
             _ => throw new CliUsageException($"--dtype must be bf16 or fp32 (the target's precision; plan does not measure this machine), got '{dtypeName}'."),
         };
-        var scale = ScaleArgs.Read(args);
-        int? genBatch = args.Get("gen-batch") is null ? null : args.GetInt("gen-batch", 1);
+        var scale = _scale.Read(parse);
+        int? genBatch = parse.GetValue(_genBatch);
         var options = new MemoryPlanOptions
         {
             Config = config,
             DType = dtype,
             Lora = scale.Lora,
-            FreezeVisionTower = !args.Flag("train-vision"),
-            MicroBatchSize = args.GetInt("micro-batch", 1),
-            PromptsPerStep = args.GetInt("prompts", 1),
-            GroupSize = args.GetInt("group", 8),
+            FreezeVisionTower = !parse.GetValue(_trainVision),
+            MicroBatchSize = parse.GetValue(_microBatch),
+            PromptsPerStep = parse.GetValue(_prompts),
+            GroupSize = parse.GetValue(_group),
             GenerationBatchSize = genBatch,
-            PromptLength = args.GetInt("prompt-len", 512),
-            CompletionLength = args.GetInt("completion-len", 4096),
-            ImagePatchesPerPrompt = args.GetInt("image-patches", 0),
+            PromptLength = parse.GetValue(_promptLen),
+            CompletionLength = parse.GetValue(_completionLen),
+            ImagePatchesPerPrompt = parse.GetValue(_imagePatches),
             Checkpointing = scale.Checkpointing,
-            KlReference = args.GetDouble("beta", 0.04) > 0,
+            KlReference = parse.GetValue(_beta) > 0,
         };
-        double deviceGb = args.GetDouble("device-gb", 80);
-        bool json = args.Flag("json");
-        bool measure = args.Flag("measure");
-        int threads = args.GetInt("threads", 0);
-        args.ThrowOnUnknown();
+        double deviceGb = parse.GetValue(_deviceGb);
+        bool json = parse.GetValue(_json);
+        bool measure = parse.GetValue(_measure);
+        int threads = parse.GetValue(_threads);
         try
         {
             options.Validate();
@@ -115,11 +121,11 @@ public sealed class PlanCommand : ICliCommand, IHasSwitches
         return Task.FromResult(0);
     }
 
-    private static Qwen25VLConfig ReadConfig(CliArgs args)
+    private Qwen25VLConfig ReadConfig(ParseResult parse)
     {
-        var model = args.Get("model");
-        var configFile = args.Get("config");
-        var preset = args.Get("preset");
+        var model = parse.GetValue(_model);
+        var configFile = parse.GetValue(_config);
+        var preset = parse.GetValue(_preset);
         if ((model is null ? 0 : 1) + (configFile is null ? 0 : 1) + (preset is null ? 0 : 1) != 1)
             throw new CliUsageException("Give exactly one of --model DIR, --config FILE or --preset NAME.");
         try

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using VisionR1.Trainer.Cli;
 using VisionR1.Trainer.Reporting;
 
@@ -11,6 +12,9 @@ namespace VisionR1.Trainer.Commands;
 /// </summary>
 public sealed class PlotCommand : ICliCommand
 {
+    private readonly Option<string> _metrics = Opt.Required("--metrics", "The metrics.jsonl of vr1 sft, grpo or pipeline.", "FILE");
+    private readonly Option<string?> _out = Opt.Text("--out", "Where the PNG files go [default: plots/ beside the metrics file].", "DIR");
+
     /// <inheritdoc />
     public string Name => "plot";
 
@@ -18,17 +22,15 @@ public sealed class PlotCommand : ICliCommand
     public string Summary => "Draw the training curves of a metrics.jsonl (vr1 sft, grpo or pipeline), and a run's evaluation, as PNG files.";
 
     /// <inheritdoc />
-    public string Usage => "vr1 plot --metrics metrics.jsonl [--out DIR]\n" +
-        "  DIR defaults to plots/ beside the metrics file. Each curve is a moving average (EMA 0.9, restarted at each PTST\n" +
-        "  stage switch) over the faint raw points. A summary.json beside the metrics (a pipeline run's folder) adds\n" +
-        "  evaluation.png: each model's accuracy with its 95% interval.";
+    public string Details =>
+        "Each curve is a moving average (EMA 0.9, restarted at each PTST stage switch) over the faint raw points. A summary.json " +
+        "beside the metrics (a pipeline run's folder) adds evaluation.png: each model's accuracy with its 95% interval.";
 
     /// <inheritdoc />
-    public Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public Task<int> RunAsync(ParseResult parse, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var metrics = args.Get("metrics") ?? throw new CliUsageException("--metrics is required.");
-        var output = args.Get("out") ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(metrics))!, "plots");
-        args.ThrowOnUnknown();
+        var metrics = parse.GetValue(_metrics)!;
+        var output = parse.GetValue(_out) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(metrics))!, "plots");
         if (!File.Exists(metrics)) throw new CliUsageException($"{metrics}: no such file.");
         var written = MetricsPlots.DrawStandard(metrics, output);
         foreach (var file in written) stdout.WriteLine(file);

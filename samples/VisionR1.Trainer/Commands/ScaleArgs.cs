@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using VisionR1.Grpo.Policies;
 using VisionR1.Model;
@@ -14,47 +15,53 @@ namespace VisionR1.Trainer.Commands;
 /// <param name="Checkpointing">Which layers recompute activations in backward.</param>
 public sealed record ScaleArgs(LoraConfig? Lora, GradientCheckpointing Checkpointing)
 {
-    /// <summary>The usage lines of the options.</summary>
-    public const string Usage =
-        "         [--lora-r R [--lora-alpha 2R] [--lora-dropout 0] [--lora-targets q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj|all-linear]]\n" +
-        "         [--checkpointing none|text|vision|all]\n" +
-        "  --lora-r trains a LoRA adapter on the language model instead of every weight (checkpoints and OUT/final then hold the\n" +
-        "  adapter in PEFT's layout; the KL reference is the base with the adapter off).\n";
-
-    /// <summary>Reads the options (call before <see cref="CliArgs.ThrowOnUnknown"/>).</summary>
-    public static ScaleArgs Read(CliArgs args)
+    /// <summary>The options, declared once for the commands that hold them as a field; <see cref="Read"/> gives the <see cref="ScaleArgs"/>.</summary>
+    public sealed class Group : ICliOptionGroup
     {
-        ArgumentNullException.ThrowIfNull(args);
-        int rank = args.GetInt("lora-r", 0);
-        LoraConfig? lora = null;
-        if (rank > 0)
+        private readonly Option<int> _rank = Opt.Int("--lora-r", 0, "Train a LoRA adapter of rank R on the language model instead of every weight (checkpoints and OUT/final " +
+            "then hold the adapter in PEFT's layout; the KL reference is the base with the adapter off). 0: full fine-tuning.", "R");
+        private readonly Option<double?> _alpha = Opt.OptionalNumber("--lora-alpha", "The adapter's scale numerator [default: 2R].", "ALPHA");
+        private readonly Option<double> _dropout = Opt.Number("--lora-dropout", 0, "Dropout on the adapter's input.", "P");
+        private readonly Option<string> _targets = Opt.Text("--lora-targets", "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj",
+            "Comma-separated module names the adapter wraps, or all-linear.", "MODULES");
+        private readonly Option<string> _checkpointing = Opt.Choice("--checkpointing", "Which layers recompute their activations in backward.", ["none", "text", "vision", "all"]);
+
+        /// <inheritdoc />
+        public IEnumerable<Symbol> Symbols => [_rank, _alpha, _dropout, _targets, _checkpointing];
+
+        /// <summary>The adapter and checkpointing asked for.</summary>
+        public ScaleArgs Read(ParseResult parse)
         {
-            lora = new LoraConfig
+            ArgumentNullException.ThrowIfNull(parse);
+            int rank = parse.GetValue(_rank);
+            LoraConfig? lora = null;
+            if (rank > 0)
             {
-                Rank = rank,
-                Alpha = args.GetDouble("lora-alpha", 2.0 * rank),
-                Dropout = args.GetDouble("lora-dropout", 0),
-                TargetModules = (args.Get("lora-targets") ?? "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj")
-                    .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                lora = new LoraConfig
+                {
+                    Rank = rank,
+                    Alpha = parse.GetValue(_alpha) ?? 2.0 * rank,
+                    Dropout = parse.GetValue(_dropout),
+                    TargetModules = parse.GetValue(_targets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                };
+                try
+                {
+                    lora.Validate();
+                }
+                catch (ArgumentException e)
+                {
+                    throw new CliUsageException(e.Message);
+                }
+            }
+            var checkpointing = parse.GetValue(_checkpointing) switch
+            {
+                "text" => GradientCheckpointing.TextLayers,
+                "vision" => GradientCheckpointing.VisionBlocks,
+                "all" => GradientCheckpointing.All,
+                _ => GradientCheckpointing.None,
             };
-            try
-            {
-                lora.Validate();
-            }
-            catch (ArgumentException e)
-            {
-                throw new CliUsageException(e.Message);
-            }
+            return new ScaleArgs(lora, checkpointing);
         }
-        var checkpointing = (args.Get("checkpointing") ?? "none") switch
-        {
-            "none" => GradientCheckpointing.None,
-            "text" => GradientCheckpointing.TextLayers,
-            "vision" => GradientCheckpointing.VisionBlocks,
-            "all" => GradientCheckpointing.All,
-            var other => throw new CliUsageException($"--checkpointing must be none, text, vision or all, got '{other}'."),
-        };
-        return new ScaleArgs(lora, checkpointing);
     }
 
     /// <summary>Sets checkpointing and attaches the adapter (seeded by <paramref name="seed"/>) to a freshly loaded policy.</summary>

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Encodings.Web;
@@ -20,6 +21,10 @@ namespace VisionR1.Trainer.Commands;
 /// </summary>
 public sealed class VerifyCommand : ICliCommand
 {
+    private readonly Option<string> _input = Opt.Required("--input", "Pairs, one JSON object a line: {\"gold\": \"...\", \"prediction\": \"...\"} (+ optional \"choices\", \"precision\", any other fields).", "FILE");
+    private readonly Option<string?> _output = Opt.Text("--output", "The input lines plus \"equal\": true|false and \"extracted\": \"...\" [default: stdout].", "FILE");
+    private readonly Option<int?> _threads = Opt.OptionalInt("--threads", "Verifier threads [default: the processor count].", "N");
+
     private const int BlockSize = 2048;
 
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -31,17 +36,11 @@ public sealed class VerifyCommand : ICliCommand
     public string Summary => "Judge gold/prediction pairs (JSONL) for mathematical equivalence.";
 
     /// <inheritdoc />
-    public string Usage => "vr1 verify --input pairs.jsonl [--output out.jsonl] [--threads N]\n" +
-        "  input lines: {\"gold\": \"...\", \"prediction\": \"...\"} (+ optional \"choices\", \"precision\", any other fields)\n" +
-        "  output lines: the input plus \"equal\": true|false and \"extracted\": \"...\" (stdout without --output)";
-
-    /// <inheritdoc />
-    public async Task<int> RunAsync(CliArgs args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(ParseResult parse, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var input = args.Require("input");
-        var output = args.Get("output");
-        int threads = args.GetInt("threads", Environment.ProcessorCount);
-        args.ThrowOnUnknown();
+        var input = parse.GetValue(_input)!;
+        var output = parse.GetValue(_output);
+        int threads = parse.GetValue(_threads) ?? Environment.ProcessorCount;
         if (threads < 1) throw new CliUsageException("--threads must be at least 1.");
         if (!File.Exists(input))
         {

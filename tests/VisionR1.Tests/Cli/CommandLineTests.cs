@@ -42,14 +42,48 @@ public sealed class CommandLineTests
     }
 
     [Fact]
-    public void Options_switches_and_positionals_are_parsed()
+    public async Task Bad_values_name_the_option_and_mistyped_options_get_suggestions()
     {
-        var args = new CliArgs(["a", "--n", "3", "--quick", "--x=1.5", "b"], switches: ["quick"]);
-        Assert.Equal(3, args.GetInt("n", 0));
-        Assert.True(args.Flag("quick"));
-        Assert.Equal(1.5, args.GetDouble("x", 0));
-        Assert.Equal(["a", "b"], args.Positional);
-        args.ThrowOnUnknown();
-        Assert.Throws<CliUsageException>(() => new CliArgs(["--n", "x"]).GetInt("n", 0));
+        var (code, _, err) = await Run("info", "--size", "x");
+        Assert.Equal(2, code);
+        Assert.Contains("--size expects an integer, got 'x'.", err);
+
+        (code, _, err) = await Run("world", "--out", "o", "--difficulty", "extreme");
+        Assert.Equal(2, code);
+        Assert.Contains("--difficulty must be easy, default or hard, got 'extreme'.", err);
+
+        (code, _, err) = await Run("sft", "--model", "m", "--data", "d", "--out", "o", "--epoch", "2");
+        Assert.Equal(2, code);
+        Assert.Contains("'--epoch' was not matched. Did you mean one of the following?", err);
+        Assert.Contains("--epochs", err);
+
+        (code, _, err) = await Run("grpoo");
+        Assert.Equal(2, code);
+        Assert.Contains("unknown command 'grpoo'", err);
+        Assert.Contains("Did you mean", err);
+    }
+
+    [Fact]
+    public async Task Command_help_is_generated_from_the_declared_options()
+    {
+        var (code, output, _) = await Run("sft", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains(" sft [options]", output); // after the executable's name: vr1, or the test host here
+        Assert.Matches(@"--epochs <N>\s+Passes over the data.*\[default: 2\]", output);
+        Assert.Matches(@"--model <DIR> \(REQUIRED\)", output);
+        Assert.Contains("Details:", output);
+
+        (code, output, _) = await Run("help", "grpo");
+        Assert.Equal(0, code);
+        Assert.Contains("--checkpointing <none|text|vision|all>", output);
+    }
+
+    [Fact]
+    public async Task Values_may_follow_an_equals_sign_and_usage_errors_from_a_command_print_its_help()
+    {
+        var (code, _, err) = await Run("grpo", "--model=absent", "--data", "d", "--out", "o", "--rollout-url=http://x");
+        Assert.Equal(2, code);
+        Assert.Contains("vr1 grpo: --rollout-url need --rollout-engine remote.", err);
+        Assert.Contains(" grpo [options]", err);
     }
 }
