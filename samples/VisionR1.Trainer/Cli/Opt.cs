@@ -71,6 +71,22 @@ public static class Opt
         return option;
     }
 
+    /// <summary>
+    /// <see cref="Choice"/> without a default: null when not given (for settings whose default comes from elsewhere, e.g. an
+    /// algorithm's), otherwise one of <paramref name="values"/>, read trimmed and in lower case.
+    /// </summary>
+    public static Option<string?> OptionalChoice(string name, string help, string[] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var option = new Option<string?>(name) { Description = help, HelpName = string.Join('|', values), CustomParser = r => Token(r).Trim().ToLowerInvariant() };
+        option.Validators.Add(r =>
+        {
+            var value = r.GetValueOrDefault<string?>();
+            if (value is not null && !values.Contains(value, StringComparer.Ordinal)) r.AddError($"{name} must be {OneOf(values)}, got '{value}'.");
+        });
+        return option;
+    }
+
     /// <summary>A switch (true when given).</summary>
     public static Option<bool> Switch(string name, string help) => new(name) { Description = help };
 

@@ -37,12 +37,12 @@ public sealed class GrpoCommand : ICliCommand
     private readonly Option<int> _concurrentMicroBatches = Opt.Int("--concurrent-micro-batches", 1, "The update's and the reference pass's micro-batches run N at a time, one thread each, with the same gradients and log-probs as in turn; faster where one pass leaves cores idle.", "N");
     private readonly Option<double> _temperature = Opt.Number("--temperature", 1.0, "Sampling temperature of the rollouts.", "X");
     private readonly Option<double> _topP = Opt.Number("--top-p", 1.0, "Nucleus sampling threshold of the rollouts.", "X");
-    private readonly Option<double> _epsilon = Opt.Number("--epsilon", 0.2, "Lower clip range of the importance ratio (and the upper one unless --epsilon-high).", "X");
-    private readonly Option<double?> _epsilonHigh = Opt.OptionalNumber("--epsilon-high", "Upper clip range (DAPO clip-higher) [default: --epsilon].", "X");
-    private readonly Option<double> _beta = Opt.Number("--beta", 1e-2, "Weight of the KL penalty to the reference model (0: no reference pass).", "X");
+    private readonly Option<double?> _epsilon = Opt.OptionalNumber("--epsilon", "Lower clip range of the importance ratio (and the upper one unless --epsilon-high) [default: the algorithm's; grpo: 0.2].", "X");
+    private readonly Option<double?> _epsilonHigh = Opt.OptionalNumber("--epsilon-high", "Upper clip range (DAPO clip-higher) [default: the algorithm's; grpo: --epsilon].", "X");
+    private readonly Option<double?> _beta = Opt.OptionalNumber("--beta", "Weight of the KL penalty to the reference model (0: no reference pass) [default: the algorithm's; grpo: 0.01].", "X");
     private readonly Option<double?> _dualClip = Opt.OptionalNumber("--dual-clip", "Dual-clip bound c > 1 on negative advantages [default: none].", "X");
-    private readonly Option<bool> _maskTruncated = Opt.Switch("--mask-truncated", "Leave completions cut at the length limit out of the loss.");
-    private readonly Option<bool> _dynamicSampling = Opt.Switch("--dynamic-sampling", "Drop groups whose rewards are all equal and refill the batch (DAPO).");
+    private readonly Option<bool> _maskTruncated = Opt.Switch("--mask-truncated", "Leave completions cut at the length limit out of the loss (dapo does by default).");
+    private readonly Option<bool> _dynamicSampling = Opt.Switch("--dynamic-sampling", "Drop groups whose rewards are all equal and refill the batch (dapo does by default).");
     private readonly Option<int> _saveEvery = Opt.Int("--save-every", 50, "Steps between checkpoints.", "N");
     private readonly Option<int> _keep = Opt.Int("--keep", 3, "Checkpoints kept (older ones are deleted).", "N");
     private readonly Option<int> _seed = Opt.Int("--seed", 42, "Seed of the data order, sampling and the adapter.", "N");
@@ -52,9 +52,12 @@ public sealed class GrpoCommand : ICliCommand
     private readonly Option<int> _maxSteps = Opt.Int("--max-steps", 0, "Stop after N steps (0: run the whole schedule).", "N");
     private readonly Option<bool> _strict = CommonOptions.Strict();
     private readonly Option<bool> _compactTokenizer = CommonOptions.CompactTokenizer();
+    private readonly Option<string> _algorithm = Opt.Choice("--algorithm",
+        "The member of the GRPO family whose paper sets the defaults of the advantage, objective, aggregation, clip range, KL and sampling; any of those options given here wins (docs/recipe.md has the table).",
+        [.. GrpoAlgorithmNames.All]);
     private readonly Option<string> _reward = Opt.Choice("--reward", "hfrrf: Vision-R1's hard format-and-result reward; soft: format and accuracy 1:1 (the Zero baseline).", ["hfrrf", "soft"]);
-    private readonly Option<string> _aggregation = Opt.Choice("--aggregation", "How token losses add up: token mean (DAPO), sequence mean (GRPO's paper) or Dr. GRPO's constant.", ["token", "sequence", "drgrpo"]);
-    private readonly Option<string> _scale = Opt.Choice("--scale", "What advantages are divided by: the group's reward std, the batch's, or nothing (Dr. GRPO).", ["group", "batch", "none"]);
+    private readonly Option<string?> _aggregation = Opt.OptionalChoice("--aggregation", "How token losses add up: token mean (DAPO), sequence mean (GRPO's paper) or Dr. GRPO's constant [default: the algorithm's; grpo: token].", ["token", "sequence", "drgrpo"]);
+    private readonly Option<string?> _scale = Opt.OptionalChoice("--scale", "What advantages are divided by: the group's reward std, the batch's, or nothing [default: the algorithm's; grpo: group].", ["group", "batch", "none"]);
     private readonly ResumeArg _resume = new();
     private readonly PrecisionOption _precision = new("bf16");
     private readonly ScaleArgs.Group _scaleArgs = new();
@@ -90,6 +93,8 @@ public sealed class GrpoCommand : ICliCommand
         var schedule = ParseSchedule(parse.GetValue(_schedule));
         var reward = parse.GetValue(_reward)!;
         var generationBatch = parse.GetValue(_generationBatch);
+        var algorithm = GrpoAlgorithmNames.Parse(parse.GetValue(_algorithm)!);
+        var defaults = AlgorithmDefaults.For(algorithm);
         var options = new GrpoOptions
         {
             Schedule = schedule,
@@ -103,25 +108,11 @@ public sealed class GrpoCommand : ICliCommand
             Throughput = new ThroughputOptions { ConcurrentMicroBatches = parse.GetValue(_concurrentMicroBatches) },
             Temperature = parse.GetValue(_temperature),
             TopP = parse.GetValue(_topP),
-            Loss = new GrpoLossOptions(
-                EpsilonLow: parse.GetValue(_epsilon),
-                EpsilonHigh: parse.GetValue(_epsilonHigh),
-                Beta: parse.GetValue(_beta),
-                DualClip: parse.GetValue(_dualClip),
-                Aggregation: parse.GetValue(_aggregation) switch
-                {
-                    "sequence" => LossAggregation.SequenceMean,
-                    "drgrpo" => LossAggregation.DrGrpo,
-                    _ => LossAggregation.TokenMean,
-                }),
-            Advantages = new AdvantageOptions(parse.GetValue(_scale) switch
-            {
-                "batch" => AdvantageScaling.BatchStd,
-                "none" => AdvantageScaling.None,
-                _ => AdvantageScaling.GroupStd,
-            }),
-            MaskTruncatedCompletions = parse.GetValue(_maskTruncated),
-            DynamicSampling = parse.GetValue(_dynamicSampling),
+            Algorithm = algorithm,
+            Loss = LossOptions(parse, defaults.Loss),
+            Advantages = parse.GetValue(_scale) is { } scaling ? defaults.Advantages with { Scaling = Scaling(scaling) } : defaults.Advantages,
+            MaskTruncatedCompletions = parse.GetValue(_maskTruncated) || defaults.MaskTruncatedCompletions,
+            DynamicSampling = parse.GetValue(_dynamicSampling) || defaults.DynamicSampling,
             SaveEverySteps = parse.GetValue(_saveEvery),
             KeepLastCheckpoints = parse.GetValue(_keep),
             Seed = parse.GetValue(_seed),
@@ -177,6 +168,11 @@ public sealed class GrpoCommand : ICliCommand
         using var engine = rollout is null ? null : new RemoteRolloutEngine(rollout, template, images: images);
         using var trainer = new GrpoTrainer(policy, encoder, tokenizer, [new WeightedReward(rewardFunction)], data, options, rolloutEngine: engine);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"grpo: {data.Count} problems ({report.Skipped.Count} skipped), schedule {schedule}, reward {rewardFunction.Name}, device {runtime.Device.type.ToString().ToLowerInvariant()}, rollout {trainer.RolloutEngine.Name}"));
+        var loss = options.Loss;
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"algorithm {GrpoAlgorithmNames.NameOf(options.Algorithm)}: advantage {options.Advantages.Estimator} ({options.Advantages.Scaling}), objective {loss.Objective}, " +
+            $"clip {loss.EpsilonLow}/{loss.EffectiveEpsilonHigh}, KL {loss.Kl} β {loss.Beta}{(loss.KlInReward ? " in the reward" : "")}, aggregation {loss.Aggregation}, " +
+            $"dynamic sampling {(options.DynamicSampling ? "on" : "off")}, truncated completions {(options.MaskTruncatedCompletions ? "masked" : "kept")}"));
         trainer.Metrics = new ConsoleProgressSink(stderr, null); // reports checkpoints that --resume latest-good moves aside
         long? from = resumeMode is { } mode ? trainer.TryResume(mode)?.Step : null;
         if (resume) stdout.WriteLine(from is { } s ? $"resuming after step {s}" : "nothing to resume; starting fresh");
@@ -203,4 +199,27 @@ public sealed class GrpoCommand : ICliCommand
             throw new CliUsageException($"--schedule: {e.Message}");
         }
     }
+
+    // The algorithm's loss, with each loss option the user gave in its place (options not given keep the algorithm's values).
+    private GrpoLossOptions LossOptions(ParseResult parse, GrpoLossOptions loss)
+    {
+        if (parse.GetValue(_epsilon) is { } low) loss = loss with { EpsilonLow = low };
+        if (parse.GetValue(_epsilonHigh) is { } high) loss = loss with { EpsilonHigh = high };
+        if (parse.GetValue(_beta) is { } beta) loss = loss with { Beta = beta };
+        if (parse.GetValue(_dualClip) is { } dual) loss = loss with { DualClip = dual };
+        return parse.GetValue(_aggregation) switch
+        {
+            "sequence" => loss with { Aggregation = LossAggregation.SequenceMean },
+            "drgrpo" => loss with { Aggregation = LossAggregation.DrGrpo },
+            "token" => loss with { Aggregation = LossAggregation.TokenMean },
+            _ => loss,
+        };
+    }
+
+    private static AdvantageScaling Scaling(string name) => name switch
+    {
+        "batch" => AdvantageScaling.BatchStd,
+        "none" => AdvantageScaling.None,
+        _ => AdvantageScaling.GroupStd,
+    };
 }

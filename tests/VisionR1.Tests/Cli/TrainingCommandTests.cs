@@ -109,6 +109,31 @@ public sealed class TrainingCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("grpo", "", "clip 0.2/0.2, KL K3 β 0.01, aggregation TokenMean")]
+    [InlineData("dr_grpo", "", "aggregation DrGrpo")]
+    [InlineData("dapo", "", "clip 0.2/0.28")]
+    [InlineData("gspo", "", "objective SequenceClip")]
+    [InlineData("cispo", "", "objective Cispo")]
+    [InlineData("rloo", "", "in the reward")]
+    [InlineData("reinforce_pp", "", "advantage ReinforcePlusPlus")]
+    [InlineData("dr_grpo", "--beta=0.05", "KL K3 β 0.05")]
+    public async Task Grpo_command_runs_two_steps_of_each_named_algorithm_and_an_option_given_wins(string algorithm, string extra, string expected)
+    {
+        var model = await TinyModel();
+        var data = Path.Combine(_dir.FullName, "rl.jsonl");
+        File.WriteAllLines(data, ["""{"id": "a", "question": "What is 2+3?", "answer": "5"}""", """{"id": "b", "question": "What is 1+1?", "answer": "2"}"""]);
+        var output = Path.Combine(_dir.FullName, "algo-" + algorithm);
+        const string schedule = """[{"max_completion_length": 6, "group_size": 4, "steps": 2}]""";
+        string[] argv = ["grpo", "--model", model, "--data", data, "--out", output, "--schedule", schedule, "--prompts-per-step", "2", "--threads", "1", "--algorithm", algorithm];
+        var (code, stdout, err) = await Run(extra.Length > 0 ? [.. argv, extra] : argv);
+        Assert.True(code == 0, err);
+        Assert.Contains($"algorithm {algorithm}:", stdout);
+        Assert.Contains(expected, stdout);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(output, JsonlMetricsSink.MetricsFileName)).Length);
+    }
+
+    [Theory]
+    [InlineData("--algorithm", "ppo", "--algorithm")]
     [InlineData("--schedule", "[]", "at least one stage")]
     [InlineData("--aggregation", "mean", "--aggregation")]
     [InlineData("--reward", "magic", "--reward")]
