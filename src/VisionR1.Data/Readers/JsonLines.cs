@@ -9,6 +9,10 @@ internal static class JsonLines
     /// <summary>Compact output that keeps non-ASCII text readable.</summary>
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = false };
 
+    /// <summary><paramref name="item"/>, or a malformed item at <paramref name="location"/> when <paramref name="accept"/> says why it cannot be used.</summary>
+    public static T Accepted<T>(T item, string location, Func<T, string?>? accept) =>
+        accept?.Invoke(item) is { } why ? throw new DataFormatException(location, why) : item;
+
     public static bool TryGet(JsonElement obj, string name, out JsonElement value)
     {
         if (obj.TryGetProperty(name, out value) && value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined)) return true;
