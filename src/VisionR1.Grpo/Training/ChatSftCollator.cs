@@ -6,9 +6,8 @@ namespace VisionR1.Grpo.Training;
 
 /// <summary>
 /// Collates conversations for SFT with the chat template: the loss covers assistant content and each
-/// assistant turn's end-of-turn token, nothing else (the template's labels). The one SFT sample type is the conversation:
-/// a problem's supervised sample gives it with <see cref="VisionR1.Inputs.SupervisedSample.Conversation"/>, a chat record
-/// read from a file with its own conversion. Images given by reference (<see cref="ImageRefPart"/>, e.g. from
+/// assistant turn's end-of-turn token, nothing else (the template's labels). What it takes is the conversation (the data
+/// package's chat sample gives it, images placed; <see cref="ProblemTurns.WithReply"/> makes one about a problem). Images given by reference (<see cref="ImageRefPart"/>, e.g. from
 /// <see cref="ProblemTurns.WithReply"/>) are decoded here, as the batch is built. With <see cref="MaxSampleTokens"/> set, a
 /// conversation over it is refused by name before any tensor is built: check the data with <see cref="CheckLength"/> or
 /// <see cref="WithinLength"/> first to skip such samples instead.
