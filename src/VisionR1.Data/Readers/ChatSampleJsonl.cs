@@ -43,15 +43,7 @@ public static class ChatSampleJsonl
         else if (JsonLines.TryGet(e, "messages", out var msgs)) ReadTurns(msgs, "role", "content", turns, location);
         else throw new DataFormatException(location, "missing 'conversations' (ShareGPT) or 'messages'");
         if (turns.Count == 0) throw new DataFormatException(location, "the conversation is empty");
-        var images = new List<ImageRef>();
-        foreach (var rel in JsonLines.StringList(e, "images") ?? [])
-        {
-            string full;
-            try { full = DataRoot.Resolve(dataRoot, rel); }
-            catch (ArgumentException ex) { throw new DataFormatException(location, ex.Message); }
-            if (requireImageFiles && !File.Exists(full)) throw new DataFormatException(location, $"image file '{rel}' not found under '{dataRoot}'");
-            images.Add(new ImageRef(full, null));
-        }
+        var images = JsonLines.Images(JsonLines.StringList(e, "images") ?? [], dataRoot, requireImageFiles, location);
         int tokens = turns.Sum(t => CountOccurrences(t.Text, ChatSample.ImageToken));
         if (tokens != 0 && tokens != images.Count)
             throw new DataFormatException(location, $"{tokens} {ChatSample.ImageToken} token(s) but {images.Count} image(s)");

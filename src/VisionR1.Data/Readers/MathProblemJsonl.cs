@@ -38,15 +38,7 @@ public static class MathProblemJsonl
     public static MathProblem Parse(JsonElement e, string dataRoot, bool requireImageFiles = true, string location = "(object)", string? fallbackId = null)
     {
         var id = JsonLines.String(e, "id", "pid") ?? fallbackId ?? throw new DataFormatException(location, "missing field 'id' or 'pid'");
-        var images = new List<ImageRef>();
-        foreach (var rel in ImagePaths(e))
-        {
-            string full;
-            try { full = DataRoot.Resolve(dataRoot, rel); }
-            catch (ArgumentException ex) { throw new DataFormatException(location, ex.Message); }
-            if (requireImageFiles && !File.Exists(full)) throw new DataFormatException(location, $"image file '{rel}' not found under '{dataRoot}'");
-            images.Add(new ImageRef(full, null));
-        }
+        var images = JsonLines.Images(ImagePaths(e), dataRoot, requireImageFiles, location);
         return ParseFacts(e, id, images, location);
     }
 
