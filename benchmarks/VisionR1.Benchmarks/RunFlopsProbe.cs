@@ -46,7 +46,7 @@ public static class RunFlopsProbe
         // Base: the pipeline's pre-training mix at its default sizes; which samples carry an image.
         var train = await ProblemSource.ReadAllAsync(Path.Combine(run, "world", "train.jsonl"));
         var mix = pretraining.Samples(train);
-        double imageShare = mix.Count(s => s.Problem.Images.Count > 0) / (double)mix.Count;
+        double imageShare = mix.Count(s => s.Images.Count > 0) / (double)mix.Count;
 
         var stages = new List<(string Name, double Flops, double Seconds)>();
         double ciPrompt = 0;

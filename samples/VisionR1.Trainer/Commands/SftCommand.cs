@@ -94,12 +94,12 @@ public sealed class SftCommand : ICliCommand
         var report = new ReadReport();
         var images = new ImageLoader();
         if (maxSampleTokens <= 0) maxSampleTokens = VisionR1.Model.Config.Qwen25VLConfig.Load(modelDir).Text.MaxPositionEmbeddings;
-        var data = TrainingDataFiles.ReadConversations(dataPath, strict, report, cancellationToken, checkImages: images,
-            checkSample: turns => TrainingDataFiles.SampleLength(template.Encode(images.Resolve(turns), addGenerationPrompt: false).InputIds.Count, maxSampleTokens));
+        var collator = new ChatSftCollator(template, images) { MaxSampleTokens = maxSampleTokens };
+        var data = TrainingDataFiles.ReadConversations(dataPath, strict, report, collator, cancellationToken);
         TrainingDataFiles.ReportSkipped("sft", report, stderr);
         using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, runtime.Precision.IsBf16);
         scale.Apply(policy, options.Seed, stderr);
-        using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template, images), data, options);
+        using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, collator, data, options);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sft: {data.Count} conversations ({report.Skipped.Count} skipped), {trainer.TotalSteps} steps on {runtime.Device.type.ToString().ToLowerInvariant()}"));
         trainer.Metrics = new ConsoleProgressSink(stderr, null); // reports checkpoints that --resume latest-good moves aside
         long? from = resumeMode is { } mode ? trainer.TryResume(mode)?.Step : null;

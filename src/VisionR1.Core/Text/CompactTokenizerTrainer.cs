@@ -87,17 +87,7 @@ public static class CompactTokenizerTrainer
         while (symbolText.Count < maxSymbols)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            long best = -1;
-            long bestCount = 0;
-            foreach (var (pair, count) in pairCounts)
-            {
-                if (count > bestCount || (count == bestCount && count > 0 && ComparePairs(pair, best, symbolText) < 0))
-                {
-                    best = pair;
-                    bestCount = count;
-                }
-            }
-
+            var (best, bestCount) = MostFrequentPair(pairCounts, symbolText);
             if (best < 0 || bestCount < options.MinPairFrequency)
             {
                 break;
@@ -114,17 +104,7 @@ public static class CompactTokenizerTrainer
             }
 
             merges.Add((symbolText[left], symbolText[right]));
-
-            foreach (var w in pairWords[best].ToArray())
-            {
-                var word = words[w];
-                AddPairs(word, w, -1, pairCounts, pairWords);
-                word.Symbols = MergeSymbols(word.Symbols, left, right, merged);
-                AddPairs(word, w, +1, pairCounts, pairWords);
-            }
-
-            pairCounts.Remove(best);
-            pairWords.Remove(best);
+            ApplyMerge(best, merged, words, pairCounts, pairWords);
         }
 
         var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -135,6 +115,40 @@ public static class CompactTokenizerTrainer
 
         var added = SpecialTokenNames.All.Select((name, id) => new AddedToken(name, id, Special: true)).ToList();
         return new ByteLevelBpeTokenizer(vocabulary, merges, added, normalizeNfc: false);
+    }
+
+    /// <summary>The most frequent pair (ties: the smaller by <see cref="ComparePairs"/>) and its count; (-1, 0) when none is left.</summary>
+    private static (long Pair, long Count) MostFrequentPair(Dictionary<long, long> pairCounts, List<string> symbolText)
+    {
+        long best = -1;
+        long bestCount = 0;
+        foreach (var (pair, count) in pairCounts)
+        {
+            if (count > bestCount || (count == bestCount && count > 0 && ComparePairs(pair, best, symbolText) < 0))
+            {
+                best = pair;
+                bestCount = count;
+            }
+        }
+
+        return (best, bestCount);
+    }
+
+    /// <summary>Replaces <paramref name="pair"/> by the symbol <paramref name="merged"/> in every word holding it, updating the pair counts.</summary>
+    private static void ApplyMerge(long pair, int merged, List<Word> words, Dictionary<long, long> pairCounts, Dictionary<long, HashSet<int>> pairWords)
+    {
+        var left = (int)(pair >> 32);
+        var right = (int)(pair & 0xFFFFFFFF);
+        foreach (var w in pairWords[pair].ToArray())
+        {
+            var word = words[w];
+            AddPairs(word, w, -1, pairCounts, pairWords);
+            word.Symbols = MergeSymbols(word.Symbols, left, right, merged);
+            AddPairs(word, w, +1, pairCounts, pairWords);
+        }
+
+        pairCounts.Remove(pair);
+        pairWords.Remove(pair);
     }
 
     private sealed class Word(int[] symbols, long count)

@@ -15,52 +15,62 @@ namespace VisionR1.Data.Readers;
 public static class ChatSampleJsonl
 {
     /// <summary>Streams the samples of <paramref name="path"/>; bad lines are skipped and counted (or throw when strict).</summary>
-    public static IAsyncEnumerable<ChatSample> ReadAsync(string path, ReadOptions? options = null, ReadReport? report = null, CancellationToken cancellationToken = default)
+    public static IAsyncEnumerable<ChatSample> ReadAsync(string path, ReadOptions? options = null, ReadReport? report = null, CancellationToken cancellationToken = default) =>
+        ReadAsync(path, accept: null, options, report, cancellationToken);
+
+    /// <summary>
+    /// Streams the samples of <paramref name="path"/> that <paramref name="accept"/> takes: it returns why a sample that parsed
+    /// cannot be used (too long for the model, an image that does not decode, ...), which names the sample's line and skips it
+    /// like a malformed one, or null to keep it.
+    /// </summary>
+    public static IAsyncEnumerable<ChatSample> ReadAsync(string path, Func<ChatSample, string?>? accept, ReadOptions? options = null, ReadReport? report = null, CancellationToken cancellationToken = default)
     {
         options ??= new ReadOptions();
         var root = options.DataRoot ?? Path.GetDirectoryName(Path.GetFullPath(path))!;
-        return JsonlFile.ReadAsync(path, (e, loc) => Parse(e, root, options.RequireImageFiles, loc, fallbackId: loc), options, report, cancellationToken);
+        return JsonlFile.ReadAsync(path, (e, loc) => JsonLines.Accepted(Parse(e, root, options.RequireImageFiles, loc, fallbackId: loc), loc, accept), options, report, cancellationToken);
     }
 
-    /// <summary>Parses one sample object. A missing id becomes <paramref name="fallbackId"/>.</summary>
+    /// <summary>
+    /// Parses one sample object. A missing id becomes <paramref name="fallbackId"/>. Malformed: no conversation, a turn without a
+    /// known role or a text, no assistant turn (nothing to learn from), image tokens that do not match the images, or images
+    /// without tokens and without a user turn to hold them.
+    /// </summary>
     public static ChatSample Parse(JsonElement e, string dataRoot, bool requireImageFiles, string location, string fallbackId)
     {
         var id = JsonLines.String(e, "id") ?? fallbackId;
         var turns = new List<ChatTurn>();
-        if (JsonLines.TryGet(e, "conversations", out var conv)) ReadTurns(conv, "from", "value", turns);
-        else if (JsonLines.TryGet(e, "messages", out var msgs)) ReadTurns(msgs, "role", "content", turns);
-        else throw new DataFormatException(location, "missing 'conversations' or 'messages'");
+        if (JsonLines.TryGet(e, "conversations", out var conv)) ReadTurns(conv, "from", "value", turns, location);
+        else if (JsonLines.TryGet(e, "messages", out var msgs)) ReadTurns(msgs, "role", "content", turns, location);
+        else throw new DataFormatException(location, "missing 'conversations' (ShareGPT) or 'messages'");
         if (turns.Count == 0) throw new DataFormatException(location, "the conversation is empty");
-        var images = new List<ImageRef>();
-        foreach (var rel in JsonLines.StringList(e, "images") ?? [])
-        {
-            string full;
-            try { full = DataRoot.Resolve(dataRoot, rel); }
-            catch (ArgumentException ex) { throw new DataFormatException(location, ex.Message); }
-            if (requireImageFiles && !File.Exists(full)) throw new DataFormatException(location, $"image file '{rel}' not found under '{dataRoot}'");
-            images.Add(new ImageRef(full, null));
-        }
+        var images = JsonLines.Images(JsonLines.StringList(e, "images") ?? [], dataRoot, requireImageFiles, location);
         int tokens = turns.Sum(t => CountOccurrences(t.Text, ChatSample.ImageToken));
         if (tokens != 0 && tokens != images.Count)
             throw new DataFormatException(location, $"{tokens} {ChatSample.ImageToken} token(s) but {images.Count} image(s)");
+        if (tokens == 0 && images.Count > 0 && turns.All(t => t.Role != ChatTurn.UserRole))
+            throw new DataFormatException(location, $"{images.Count} image(s) but no user turn to hold them");
+        if (turns.All(t => t.Role != ChatTurn.AssistantRole)) throw new DataFormatException(location, "no assistant turn to learn from");
         // A sample the filter wrote keeps its problem's facts next to the conversation.
         var problem = JsonLines.TryGet(e, "answer", out _) && JsonLines.TryGet(e, "question", out _) ? MathProblemJsonl.ParseFacts(e, id, images, location) : null;
         return new ChatSample(id, turns, images, problem);
     }
 
-    private static void ReadTurns(JsonElement list, string roleKey, string textKey, List<ChatTurn> turns)
+    private static void ReadTurns(JsonElement list, string roleKey, string textKey, List<ChatTurn> turns, string location)
     {
-        if (list.ValueKind != JsonValueKind.Array) throw new FormatException("the conversation must be a list");
+        if (list.ValueKind != JsonValueKind.Array) throw new DataFormatException(location, "the conversation must be a list");
         foreach (var t in list.EnumerateArray())
         {
-            var role = JsonLines.RequireString(t, roleKey).ToLowerInvariant() switch
+            int n = turns.Count + 1;
+            if (t.ValueKind != JsonValueKind.Object) throw new DataFormatException(location, $"turn {n} must be an object with '{roleKey}' and '{textKey}'");
+            var role = (JsonLines.String(t, roleKey) ?? throw new DataFormatException(location, $"turn {n} has no '{roleKey}'")).ToLowerInvariant() switch
             {
                 "human" or "user" => ChatTurn.UserRole,
                 "gpt" or "assistant" or "model" => ChatTurn.AssistantRole,
                 "system" => ChatTurn.SystemRole,
-                var r => throw new FormatException($"unknown speaker '{r}'"),
+                var r => throw new DataFormatException(location, $"turn {n} has the unknown role '{r}' (use system, user or assistant; ShareGPT: system, human or gpt)"),
             };
-            turns.Add(new ChatTurn(role, [new TextPart(JsonLines.String(t, textKey) ?? "")]));
+            var text = JsonLines.String(t, textKey) ?? throw new DataFormatException(location, $"turn {n} has no '{textKey}' text");
+            turns.Add(new ChatTurn(role, [new TextPart(text)]));
         }
     }
 

@@ -9,6 +9,28 @@ internal static class JsonLines
     /// <summary>Compact output that keeps non-ASCII text readable.</summary>
     public static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = false };
 
+    /// <summary><paramref name="item"/>, or a malformed item at <paramref name="location"/> when <paramref name="accept"/> says why it cannot be used.</summary>
+    public static T Accepted<T>(T item, string location, Func<T, string?>? accept) =>
+        accept?.Invoke(item) is { } why ? throw new DataFormatException(location, why) : item;
+
+    /// <summary>
+    /// The images named by <paramref name="paths"/>, resolved under <paramref name="dataRoot"/> (a path that leaves it, links
+    /// included, is malformed) and, when <paramref name="requireFiles"/>, checked to exist; referenced, not read.
+    /// </summary>
+    public static List<VisionR1.Problems.ImageRef> Images(IEnumerable<string> paths, string dataRoot, bool requireFiles, string location)
+    {
+        var images = new List<VisionR1.Problems.ImageRef>();
+        foreach (var rel in paths)
+        {
+            string full;
+            try { full = DataRoot.Resolve(dataRoot, rel); }
+            catch (ArgumentException ex) { throw new DataFormatException(location, ex.Message); }
+            if (requireFiles && !File.Exists(full)) throw new DataFormatException(location, $"image file '{rel}' not found under '{dataRoot}'");
+            images.Add(new VisionR1.Problems.ImageRef(full, null));
+        }
+        return images;
+    }
+
     public static bool TryGet(JsonElement obj, string name, out JsonElement value)
     {
         if (obj.TryGetProperty(name, out value) && value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined)) return true;

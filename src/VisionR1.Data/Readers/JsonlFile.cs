@@ -24,7 +24,8 @@ public static class JsonlFile
     /// <summary>
     /// As <see cref="ReadAsync{T}(string, Func{JsonElement, string, T}, bool, ReadReport?, CancellationToken)"/> with the strictness
     /// and the line limit (<see cref="ReadOptions.MaxLineBytes"/>) of <paramref name="options"/>. Each line is parsed from its
-    /// UTF-8 bytes; a line over the limit is skipped while it streams past, never held as a whole.
+    /// UTF-8 bytes; a line over the limit is skipped while it streams past, never held as a whole. Locations name the file by
+    /// <see cref="ReadOptions.SourceName"/>.
     /// </summary>
     public static async IAsyncEnumerable<T> ReadAsync<T>(
         string path,
@@ -36,7 +37,7 @@ public static class JsonlFile
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(options);
         using var reader = BoundedLineReader.Open(path, options.MaxLineBytes);
-        var name = Path.GetFileName(path);
+        var name = options.SourceName ?? Path.GetFileName(path);
         while (reader.TryReadLine(out var line))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -53,9 +54,9 @@ public static class JsonlFile
             }
             catch (Exception e) when (e is JsonException or DataFormatException or ArgumentException or FormatException or InvalidOperationException or KeyNotFoundException)
             {
-                var error = e as DataFormatException ?? new DataFormatException(location, e.Message, e);
+                var error = e as DataFormatException ?? new DataFormatException(location, e is JsonException ? $"not valid JSON ({e.Message})" : e.Message, e);
                 if (options.Strict) throw error;
-                report?.Skip(location, e is DataFormatException d ? d.Message[(d.Location.Length + 2)..] : e.Message);
+                report?.Skip(location, error.Message[(error.Location.Length + 2)..]);
                 continue;
             }
             report?.CountRead();

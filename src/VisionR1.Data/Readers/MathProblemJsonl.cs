@@ -9,44 +9,53 @@ namespace VisionR1.Data.Readers;
 /// <see cref="MathProblem"/>s as JSON Lines: <c>{"id", "images": ["rel/path.png", ...], "question", "answer",
 /// "choices", "answer_type", "precision", "unit", "metadata": {...}}</c>. Image paths are relative to the data
 /// root. Read aliases: <c>pid</c> for id, <c>problem</c>/<c>query</c> for question, <c>image</c> for a single image,
-/// <c>question_type: multi_choice</c> for the answer type.
+/// <c>question_type: multi_choice</c> for the answer type; <c>choices</c> without either make a multiple-choice problem.
 /// </summary>
 public static class MathProblemJsonl
 {
     /// <summary>Streams the problems of <paramref name="path"/>; bad lines are skipped and counted (or throw when strict).</summary>
-    public static IAsyncEnumerable<MathProblem> ReadAsync(string path, ReadOptions? options = null, ReadReport? report = null, CancellationToken cancellationToken = default)
+    public static IAsyncEnumerable<MathProblem> ReadAsync(string path, ReadOptions? options = null, ReadReport? report = null, CancellationToken cancellationToken = default) =>
+        ReadAsync(path, accept: null, options, report, cancellationToken);
+
+    /// <summary>
+    /// Streams the problems of <paramref name="path"/> that <paramref name="accept"/> takes: it returns why a problem that parsed
+    /// cannot be used (a prompt too long for the model, an image that does not decode, ...), which names the problem's line and
+    /// skips it like a malformed one, or null to keep it. Without an id a problem is malformed unless
+    /// <see cref="ReadOptions.OptionalIds"/> gives it its location.
+    /// </summary>
+    public static IAsyncEnumerable<MathProblem> ReadAsync(string path, Func<MathProblem, string?>? accept, ReadOptions? options = null, ReadReport? report = null, CancellationToken cancellationToken = default)
     {
         options ??= new ReadOptions();
         var root = options.DataRoot ?? Path.GetDirectoryName(Path.GetFullPath(path))!;
-        return JsonlFile.ReadAsync(path, (e, loc) => Parse(e, root, options.RequireImageFiles, loc), options, report, cancellationToken);
+        bool optionalIds = options.OptionalIds;
+        return JsonlFile.ReadAsync(path, (e, loc) => JsonLines.Accepted(Parse(e, root, options.RequireImageFiles, loc, optionalIds ? loc : null), loc, accept), options, report, cancellationToken);
     }
 
-    /// <summary>Parses one problem object; image paths are resolved under <paramref name="dataRoot"/>.</summary>
-    public static MathProblem Parse(JsonElement e, string dataRoot, bool requireImageFiles = true, string location = "(object)")
+    /// <summary>
+    /// Parses one problem object; image paths are resolved under <paramref name="dataRoot"/>. A missing id becomes
+    /// <paramref name="fallbackId"/>, or is malformed when that is null.
+    /// </summary>
+    public static MathProblem Parse(JsonElement e, string dataRoot, bool requireImageFiles = true, string location = "(object)", string? fallbackId = null)
     {
-        var id = JsonLines.RequireString(e, "id", "pid");
-        var images = new List<ImageRef>();
-        foreach (var rel in ImagePaths(e))
-        {
-            string full;
-            try { full = DataRoot.Resolve(dataRoot, rel); }
-            catch (ArgumentException ex) { throw new DataFormatException(location, ex.Message); }
-            if (requireImageFiles && !File.Exists(full)) throw new DataFormatException(location, $"image file '{rel}' not found under '{dataRoot}'");
-            images.Add(new ImageRef(full, null));
-        }
+        var id = JsonLines.String(e, "id", "pid") ?? fallbackId ?? throw new DataFormatException(location, "missing field 'id' or 'pid'");
+        var images = JsonLines.Images(ImagePaths(e), dataRoot, requireImageFiles, location);
         return ParseFacts(e, id, images, location);
     }
 
     /// <summary>
     /// The problem of <paramref name="e"/> whose id and images are already read: question, answer, choices, answer type,
-    /// precision, unit and metadata (the fields <see cref="WriteFacts"/> writes; absent optional ones stay absent).
+    /// precision, unit and metadata (the fields <see cref="WriteFacts"/> writes; absent optional ones stay absent). Choices without
+    /// an <c>answer_type</c> or <c>question_type</c> make the problem multiple choice.
     /// </summary>
     internal static MathProblem ParseFacts(JsonElement e, string id, IReadOnlyList<ImageRef> images, string location)
     {
         var question = JsonLines.RequireString(e, "question", "problem", "query");
         var answer = JsonLines.RequireString(e, "answer");
         var choices = JsonLines.StringList(e, "choices");
-        var type = AnswerTypeNames.Parse(JsonLines.String(e, "answer_type"), JsonLines.String(e, "question_type"));
+        var answerType = JsonLines.String(e, "answer_type");
+        var questionType = JsonLines.String(e, "question_type");
+        // Choices without a stated type make a multiple-choice problem (the geometry3k layout states none).
+        var type = answerType is null && questionType is null && choices is { Count: > 0 } ? AnswerType.MultipleChoice : AnswerTypeNames.Parse(answerType, questionType);
         if (type == AnswerType.MultipleChoice && (choices is null || choices.Count == 0))
             throw new DataFormatException(location, "a multiple-choice problem needs a non-empty 'choices' list");
         return new MathProblem(id, images, question, answer, choices, type, JsonLines.Int(e, "precision"), JsonLines.String(e, "unit"), JsonLines.StringMap(e, "metadata"));

@@ -4,11 +4,12 @@ using VisionR1.Problems;
 namespace VisionR1.Data.Records;
 
 /// <summary>
-/// A supervised chat sample in the ShareGPT layout Vision-R1-cold is published in:
+/// The supervised (SFT) sample: a chat in the ShareGPT layout Vision-R1-cold is published in:
 /// <c>{"id", "conversations": [{"from": "human", "value": "&lt;image&gt;..."}, {"from": "gpt", "value": "…"}], "images": [...]}</c>,
 /// the reply in the think/answer layout (the OpenAI-style <c>messages</c>/<c>role</c>/<c>content</c> spelling is read as well). Its turns are the model's
 /// <see cref="ChatTurn"/>s as the file holds them: text parts in which <see cref="ImageToken"/> marks where an image of
-/// <see cref="Images"/> appears; <see cref="ToConversation"/> puts the images in their place.
+/// <see cref="Images"/> appears; <see cref="ToConversation"/> puts the images in their place and gives the conversation that
+/// <c>ChatSftCollator</c> trains on. A sample about a problem is made with <see cref="Supervised"/>.
 /// </summary>
 /// <param name="Id">A stable identifier.</param>
 /// <param name="Turns">The conversation in order (roles <see cref="ChatTurn.SystemRole"/>, <see cref="ChatTurn.UserRole"/>, <see cref="ChatTurn.AssistantRole"/>).</param>
@@ -21,6 +22,19 @@ public sealed record ChatSample(string Id, IReadOnlyList<ChatTurn> Turns, IReadO
 {
     /// <summary>The placeholder that marks an image in a turn (LLaMA-Factory's convention).</summary>
     public const string ImageToken = "<image>";
+
+    /// <summary>
+    /// The one-exchange sample about <paramref name="problem"/>: the user asks <paramref name="prompt"/> (the problem's images shown
+    /// before it, see <see cref="ToConversation"/>) and the assistant replies <paramref name="response"/>, the training target.
+    /// The id and images are the problem's, which the sample keeps.
+    /// </summary>
+    public static ChatSample Supervised(MathProblem problem, string prompt, string response)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(response);
+        return new(problem.Id, [ChatTurn.User(prompt), ChatTurn.Assistant(response)], problem.Images, problem);
+    }
 
     /// <summary>The first user turn's text (with its image tokens), or "".</summary>
     public string Prompt => Turns.FirstOrDefault(t => t.Role == ChatTurn.UserRole)?.Text ?? "";

@@ -1,4 +1,5 @@
 using System.Globalization;
+using VisionR1.Data.Records;
 using VisionR1.Inputs;
 using VisionR1.Problems;
 
@@ -21,18 +22,18 @@ public static class ArithmeticDrills
     /// exposures per fact was wrong: "1 + 1 = 7").
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A count is negative, or <paramref name="maxValue"/> is not 1–9.</exception>
-    public static List<SupervisedSample> Canonical(int count, long seed, int maxValue, int equationsPerText = 10)
+    public static List<ChatSample> Canonical(int count, long seed, int maxValue, int equationsPerText = 10)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfLessThan(equationsPerText, 1);
         if (maxValue is < 1 or > 9) throw new ArgumentOutOfRangeException(nameof(maxValue), maxValue, "maxValue must be between 1 and 9.");
         var rng = new Random(unchecked((int)(seed * 6113 + 29)));
-        var list = new List<SupervisedSample>(count);
+        var list = new List<ChatSample>(count);
         for (int i = 0; i < count; i++)
         {
             var reply = string.Join(" ", Enumerable.Range(0, equationsPerText).Select(_ => CanonicalEquation(rng, maxValue).Text));
             var id = "arith-" + i.ToString("D6", CultureInfo.InvariantCulture);
-            list.Add(new SupervisedSample(new MathProblem(id, [], PracticePrompt, "", AnswerType: AnswerType.Integer), PracticePrompt, reply));
+            list.Add(ChatSample.Supervised(new MathProblem(id, [], PracticePrompt, "", AnswerType: AnswerType.Integer), PracticePrompt, reply));
         }
         return list;
     }

@@ -1,3 +1,4 @@
+using VisionR1.Data.Records;
 using VisionR1.Inputs;
 using VisionR1.Problems;
 
@@ -34,22 +35,22 @@ public sealed record SyntheticPretraining(string DescribePrompt, Func<MathProble
 
     /// <summary>The samples for <paramref name="problems"/> (synthetic-world problems; others get only their direct answer).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="WorkedShare"/> is outside 0–1.</exception>
-    public List<SupervisedSample> Samples(IReadOnlyList<MathProblem> problems)
+    public List<ChatSample> Samples(IReadOnlyList<MathProblem> problems)
     {
         ArgumentNullException.ThrowIfNull(problems);
         if (!(WorkedShare >= 0 && WorkedShare <= 1))
             throw new ArgumentOutOfRangeException(nameof(WorkedShare), WorkedShare, "WorkedShare must be between 0 and 1.");
-        var samples = new List<SupervisedSample>(problems.Count * 3 + ArithmeticTexts);
+        var samples = new List<ChatSample>(problems.Count * 3 + ArithmeticTexts);
         for (int i = 0; i < problems.Count; i++)
         {
             var p = problems[i];
             bool synthetic = SyntheticItem.IsSynthetic(p);
             var item = synthetic ? SyntheticItem.FromProblem(p) : null;
             if (item is not null)
-                samples.Add(new SupervisedSample(p, DescribePrompt, p.Metadata?.GetValueOrDefault(SyntheticMetadataKeys.Caption) ?? item.Caption));
-            samples.Add(new SupervisedSample(p, DirectPrompt(p), p.Answer));
+                samples.Add(ChatSample.Supervised(p, DescribePrompt, p.Metadata?.GetValueOrDefault(SyntheticMetadataKeys.Caption) ?? item.Caption));
+            samples.Add(ChatSample.Supervised(p, DirectPrompt(p), p.Answer));
             if (item is not null && EvenShare.Includes(i, WorkedShare))
-                samples.Add(new SupervisedSample(p, ReasoningPrompt(p), item.WorkedSolution));
+                samples.Add(ChatSample.Supervised(p, ReasoningPrompt(p), item.WorkedSolution));
         }
         samples.AddRange(ArithmeticDrills.Canonical(ArithmeticTexts, Seed, MaxValue));
         return samples;

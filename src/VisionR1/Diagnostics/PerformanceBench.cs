@@ -69,24 +69,10 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
         var images = Enumerable.Range(0, _options.TrainRows).Select(_ => (ImageSide, ImageSide)).ToList();
         double stepFlops = ModelFlops.TrainingStep(Config, _options.TrainRows, _options.TrainTokens, images);
 
-        double peak32 = Peak(ScalarType.Float32, device);
-        var fp32 = TrainSteps(ScalarType.Float32, device, checkGrowth: true, cancellationToken);
-        var (best32, median32, growth) = (fp32.Best, fp32.Median, fp32.Growth);
-        peak32 = Math.Max(peak32, Peak(ScalarType.Float32, device));
-        Log($"[live {LiveTensors() - liveAtStart}] fp32: peak {peak32:F1} GFLOP/s, step {best32:F3}s (median {median32:F3}s), {stepFlops / 1e9:F2} GFLOP/step, live-tensor growth {growth}; forward {fp32.ForwardShare:P0}, backward {fp32.BackwardShare:P0}, AdamW {fp32.UpdateShare:P0}");
-
-        double? peak16 = null, best16 = null, median16 = null;
-        TrainTiming? bf16 = null;
+        var (peak32, fp32) = MeasureTraining(ScalarType.Float32, device, stepFlops, liveAtStart, cancellationToken);
         // bf16 steps only where the run would use bf16: where auto rejects it (emulated or missing bf16 units, about
         // 1 GFLOP/s) its training steps would take minutes and tell nothing a user would run.
-        if (runtime.Precision.IsBf16)
-        {
-            peak16 = Peak(ScalarType.BFloat16, device);
-            bf16 = TrainSteps(ScalarType.BFloat16, device, checkGrowth: false, cancellationToken);
-            (best16, median16) = (bf16.Best, bf16.Median);
-            peak16 = Math.Max(peak16.Value, Peak(ScalarType.BFloat16, device));
-            Log($"[live {LiveTensors() - liveAtStart}] bf16: peak {peak16:F1} GFLOP/s, step {best16:F3}s (median {median16:F3}s); forward {bf16.ForwardShare:P0}, backward {bf16.BackwardShare:P0}, AdamW {bf16.UpdateShare:P0}");
-        }
+        var (peak16, bf16) = runtime.Precision.IsBf16 ? MeasureTraining(ScalarType.BFloat16, device, stepFlops, liveAtStart, cancellationToken) : default((double? Peak, TrainTiming? Steps));
 
         var (decodeRate, speedup, speedupOne) = Decoding(device, cancellationToken);
         Log($"[live {LiveTensors() - liveAtStart}] decode {decodeRate:F0} tokens/s; KV cache speed-up {speedup:F1}x at {_options.DecodeRows} rows, {speedupOne:F1}x at one row");
@@ -122,14 +108,14 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
             TrainStepTokens = _options.TrainRows * _options.TrainTokens,
             TrainStepImages = images.Count,
             TrainStepGflop = stepFlops / 1e9,
-            TrainStepSecondsFp32Small = best32,
-            TrainStepSecondsFp32SmallMedian = median32,
-            TrainStepMfuFp32Small = stepFlops / best32 / (peak32 * 1e9),
-            TrainStepSplitFp32Small = new StepSplit(fp32.ForwardShare, fp32.BackwardShare, fp32.UpdateShare),
-            TrainStepSecondsBf16Small = best16,
-            TrainStepSplitBf16Small = bf16 is { } t16 ? new StepSplit(t16.ForwardShare, t16.BackwardShare, t16.UpdateShare) : null,
-            TrainStepSecondsBf16SmallMedian = median16,
-            TrainStepMfuBf16Small = best16 is { } s16 && peak16 is { } p16 ? stepFlops / s16 / (p16 * 1e9) : null,
+            TrainStepSecondsFp32Small = fp32.Best,
+            TrainStepSecondsFp32SmallMedian = fp32.Median,
+            TrainStepMfuFp32Small = stepFlops / fp32.Best / (peak32 * 1e9),
+            TrainStepSplitFp32Small = Split(fp32),
+            TrainStepSecondsBf16Small = bf16?.Best,
+            TrainStepSplitBf16Small = bf16 is { } t16 ? Split(t16) : null,
+            TrainStepSecondsBf16SmallMedian = bf16?.Median,
+            TrainStepMfuBf16Small = bf16 is { } s16 && peak16 is { } p16 ? stepFlops / s16.Best / (p16 * 1e9) : null,
             DecodeTokensPerSSmall = decodeRate,
             DecodeRows = _options.DecodeRows,
             KvCacheSpeedup256 = speedup,
@@ -143,11 +129,25 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
             VerifierPairsPerS = verifier,
             PeakRssMb = self.PeakWorkingSet64 / (1024.0 * 1024.0),
             LiveTensorsAfter = liveAfter,
-            LiveTensorsGrowth = growth,
+            LiveTensorsGrowth = fp32.Growth,
             Contention = contention,
             ChosenWithin15xOfBest = chosenWithin,
             ElapsedSeconds = clock.Elapsed.TotalSeconds,
         };
+    }
+
+    private static StepSplit Split(TrainTiming t) => new(t.ForwardShare, t.BackwardShare, t.UpdateShare);
+
+    /// <summary>The matmul peak and the small model's training steps in <paramref name="dtype"/> (fp32 also checks live-tensor growth), logged.</summary>
+    private (double Peak, TrainTiming Steps) MeasureTraining(ScalarType dtype, Device device, double stepFlops, long liveAtStart, CancellationToken cancellationToken)
+    {
+        bool fp32 = dtype == ScalarType.Float32;
+        double peak = Peak(dtype, device);
+        var steps = TrainSteps(dtype, device, checkGrowth: fp32, cancellationToken);
+        peak = Math.Max(peak, Peak(dtype, device));
+        if (fp32) Log($"[live {LiveTensors() - liveAtStart}] fp32: peak {peak:F1} GFLOP/s, step {steps.Best:F3}s (median {steps.Median:F3}s), {stepFlops / 1e9:F2} GFLOP/step, live-tensor growth {steps.Growth}; forward {steps.ForwardShare:P0}, backward {steps.BackwardShare:P0}, AdamW {steps.UpdateShare:P0}");
+        else Log($"[live {LiveTensors() - liveAtStart}] bf16: peak {peak:F1} GFLOP/s, step {steps.Best:F3}s (median {steps.Median:F3}s); forward {steps.ForwardShare:P0}, backward {steps.BackwardShare:P0}, AdamW {steps.UpdateShare:P0}");
+        return (peak, steps);
     }
 
     /// <summary>Best GFLOP/s over the configured square sizes (best of five products each).</summary>

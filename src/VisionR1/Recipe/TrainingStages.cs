@@ -12,6 +12,7 @@ using VisionR1.Recipe;
 using VisionR1.Text;
 using static TorchSharp.torch;
 using VisionR1.Grpo.Rewards;
+using VisionR1.Data.Records;
 
 namespace VisionR1.Recipe;
 
@@ -32,14 +33,14 @@ public static class TrainingStages
     /// Supervised fine-tuning of <paramref name="model"/> (which the call takes over and disposes) on <paramref name="samples"/>,
     /// their images decoded per batch through <paramref name="images"/>.
     /// </summary>
-    public static TrainingResult Sft(StageRun run, Qwen25VLModel model, ChatTemplate template, IReadOnlyList<SupervisedSample> samples,
+    public static TrainingResult Sft(StageRun run, Qwen25VLModel model, ChatTemplate template, IReadOnlyList<ChatSample> samples,
         SftOptions options, string description, ImageLoader? images = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(options);
         using var policy = new QwenPolicy(model, [template.Tokenizer.Special.ImEnd]);
-        using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template, images), samples.Select(s => s.Conversation()).ToList(),
+        using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template, images), samples.Select(s => s.ToConversation()).ToList(),
             options with { OutputDirectory = run.Directory });
         var last = new InMemoryMetricsSink();
         var result = Train(run, trainer.TryResume()?.Step, sink => trainer.Metrics = sink, last,

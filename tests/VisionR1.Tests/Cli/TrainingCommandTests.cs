@@ -86,7 +86,7 @@ public sealed class TrainingCommandTests : IDisposable
         File.WriteAllLines(data,
         [
             """{"id": "a", "problem": "How many sides?", "answer": "4", "images": ["img/a.png"]}""",
-            """{"id": "b", "question": "What is 2+3?", "answer": 5}""",
+            """{"question": "What is 2+3?", "answer": 5}""", // no id: training data may leave it out
             """{"id": "c", "problem": "Pick one.", "answer": "B", "choices": ["1", "2"]}""",
         ]);
         var output = Path.Combine(_dir.FullName, "rl-out");
@@ -95,6 +95,7 @@ public sealed class TrainingCommandTests : IDisposable
 
         var first = await Run([.. common, "--max-steps", "2"]);
         Assert.True(first.Code == 0, first.Err);
+        Assert.Contains("grpo: 3 problems (0 skipped)", first.Out);
         Assert.Contains("stopped after 2 steps", first.Out);
         var second = await Run([.. common, "--resume"]);
         Assert.True(second.Code == 0, second.Err);

@@ -191,8 +191,8 @@ public sealed class CotFilterTests
         Assert.Equal(2, report.Kept);
         Assert.Equal(1, report.Removed[FilterRule.WrongAnswer]);
         var sft = await FilteredSamples.ReadAsync(output);
-        Assert.Equal(["letter", "text"], sft.Select(s => s.Problem.Id).Order());
-        var letter = sft.Single(s => s.Problem.Id == "letter").Problem;
+        Assert.Equal(["letter", "text"], sft.Select(s => s.Problem!.Id).Order());
+        var letter = sft.Single(s => s.Problem!.Id == "letter").Problem!;
         Assert.Equal(["3", "4", "5"], letter.Choices!);
         Assert.Equal(AnswerType.MultipleChoice, letter.AnswerType);
         Assert.Equal(1, letter.Precision);

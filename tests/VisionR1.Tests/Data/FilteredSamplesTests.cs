@@ -20,7 +20,7 @@ public sealed class FilteredSamplesTests
             await File.WriteAllLinesAsync(path, lines);
 
             var samples = await FilteredSamples.ReadAsync(path, train, CancellationToken.None);
-            Assert.Equal(["p0", "p1", "p3", "p4"], samples.Select(s => s.Problem.Id));
+            Assert.Equal(["p0", "p1", "p3", "p4"], samples.Select(s => s.Problem!.Id));
             Assert.Equal("<think>\n3 + 3 = 6\n</think>\n<answer>6</answer>", samples[2].Response);
             Assert.Same(train[4], samples[3].Problem);
             Assert.Equal(train[1].PromptText(), samples[1].Prompt);

@@ -128,4 +128,21 @@ public sealed class JsonlReaderTests
         var e = Assert.Throws<InvalidOperationException>(() => new ChatSample("bad", [ChatTurn.User("<image>")], [a, b]).ToConversation());
         Assert.Contains("Sample 'bad': 1 <image> token(s) but 2 image(s)", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_supervised_sample_about_a_problem_is_the_problems_turns_with_the_reply()
+    {
+        ImageRef a = new("a.png", null), b = new("b.png", null);
+        var problem = new MathProblem("p1", [a, b], "Which is larger?", "B", ["1", "2"], AnswerType.MultipleChoice);
+
+        var sample = ChatSample.Supervised(problem, problem.PromptText(), "<think>2 > 1</think><answer>B</answer>");
+        var expected = ProblemTurns.WithReply(problem, problem.PromptText(), "<think>2 > 1</think><answer>B</answer>");
+        var turns = sample.ToConversation();
+
+        Assert.Equal("p1", sample.Id);
+        Assert.Same(problem, sample.Problem);
+        Assert.Equal(problem.PromptText(), sample.Prompt);
+        Assert.Equal(expected.Select(t => t.Role), turns.Select(t => t.Role));
+        for (int i = 0; i < expected.Count; i++) Assert.Equal(expected[i].Parts, turns[i].Parts);
+    }
 }

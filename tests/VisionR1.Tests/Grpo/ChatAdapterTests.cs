@@ -70,4 +70,26 @@ public sealed class ChatAdapterTests
         Assert.Equal("<think>2+2</think><answer>4</answer><|im_end|>", Tokenizer.Decode(trained));
         Assert.Throws<ArgumentException>(() => collator.Collate([[ChatTurn.User("no answer")]]));
     }
+
+    [Fact]
+    public void Sft_collator_names_samples_over_its_token_limit_and_refuses_them_before_building_tensors()
+    {
+        using var scope = NewDisposeScope();
+        var template = new ChatTemplate(Tokenizer);
+        IReadOnlyList<ChatTurn> shortOne = [ChatTurn.User("What is 2+2?"), ChatTurn.Assistant("4")];
+        IReadOnlyList<ChatTurn> longOne = [ChatTurn.User("What is 2+2?"), ChatTurn.Assistant(string.Join(' ', Enumerable.Repeat("four", 200)))];
+        int shortLength = template.Encode(shortOne, addGenerationPrompt: false).Length;
+        var collator = new ChatSftCollator(template) { MaxSampleTokens = shortLength };
+        var unlimited = new ChatSftCollator(template);
+
+        Assert.Null(collator.CheckLength(shortOne));
+        Assert.StartsWith("the sample is ", collator.CheckLength(longOne), StringComparison.Ordinal);
+        Assert.EndsWith($"tokens, over the limit of {shortLength}", collator.CheckLength(longOne), StringComparison.Ordinal);
+        Assert.Null(unlimited.CheckLength(longOne));
+        var skipped = new List<int>();
+        Assert.Equal([shortOne, shortOne], collator.WithinLength([shortOne, longOne, shortOne], (i, _) => skipped.Add(i)));
+        Assert.Equal([1], skipped);
+        Assert.Contains("Sample 1: the sample is", Assert.Throws<ArgumentException>(() => collator.Collate([shortOne, longOne])).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ChatSftCollator(template) { MaxSampleTokens = 0 });
+    }
 }

@@ -77,7 +77,7 @@ public sealed partial class ReasoningWorldTests
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var t in texts)
         {
-            Assert.Empty(t.Problem.Images);
+            Assert.Empty(t.Images);
             var matches = Equation().Matches(t.Response);
             Assert.Equal(10, matches.Count);
             foreach (Match m in matches)
@@ -114,7 +114,7 @@ public sealed partial class ReasoningWorldTests
         Assert.Equal(20, samples.Count(s => s.Prompt.EndsWith(" Short.", StringComparison.Ordinal)));
         var worked = samples.Where(s => s.Response.StartsWith("<think>", StringComparison.Ordinal)).ToList();
         Assert.Equal(5, worked.Count);
-        Assert.All(worked, s => Assert.Equal(s.Problem.Answer, ThinkAnswerFormat.Strict.AnswerText(s.Response)));
+        Assert.All(worked, s => Assert.Equal(s.Problem!.Answer, ThinkAnswerFormat.Strict.AnswerText(s.Response)));
         Assert.Equal(7, samples.Count(s => s.Prompt == ArithmeticDrills.PracticePrompt));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SyntheticPretraining("d", p => "", p => "") { WorkedShare = 2 }.Samples(problems));
     }

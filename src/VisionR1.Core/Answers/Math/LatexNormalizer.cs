@@ -80,36 +80,19 @@ public static partial class LatexNormalizer
         {
             budget.Tick();
             char c = s[i];
+            if (SymbolText(c) is { } text)
+            {
+                sb.Append(text);
+                i++;
+                continue;
+            }
             switch (c)
             {
-                case '$': i++; continue;
-                case '~': sb.Append(' '); i++; continue;
-                case '\u2212' or '\u2013' or '\u2014': sb.Append('-'); i++; continue;
-                case '\u00d7' or '\u00b7' or '\u22c5' or '\u2217': sb.Append('*'); i++; continue;
-                case '\u00f7': sb.Append('/'); i++; continue;
-                case '\u03c0': sb.Append("\\pi "); i++; continue;
-                case '\u221a': sb.Append("\\sqrt"); i++; continue;
-                case '\u221e': sb.Append("\\infty "); i++; continue;
-                case '\u2264' or '\u2a7d': sb.Append("\\le "); i++; continue;
-                case '\u2265' or '\u2a7e': sb.Append("\\ge "); i++; continue;
-                case '\u2260': sb.Append("\\ne "); i++; continue;
-                case '\u2248': sb.Append("\\approx "); i++; continue;
-                case '\u00b1': sb.Append("\\pm "); i++; continue;
-                case '\u2213': sb.Append("\\mp "); i++; continue;
-                case '\u222a': sb.Append("\\cup "); i++; continue;
-                case '\u2229': sb.Append("\\cap "); i++; continue;
-                case '\u2208': sb.Append("\\in "); i++; continue;
-                case '\u2205': sb.Append("\\emptyset "); i++; continue;
-                case '\u00b2': sb.Append("^2"); i++; continue;
-                case '\u00b3': sb.Append("^3"); i++; continue;
                 case '\u00b0':
                     // 30°C: the scale letter goes with the degree sign.
                     i++;
                     if (i < to && s[i] is 'C' or 'F' && (i + 1 >= to || !char.IsLetter(s[i + 1]))) i++;
                     continue;
-                case '\u20ac' or '\u00a3' or '\u00a5' or '\u20b9': i++; continue;
-                case '\uff0c': sb.Append(','); i++; continue;
-                case '\u00a0' or '\u2009' or '\u202f': sb.Append(' '); i++; continue;
                 case '{' when IsBracedComma(s, i, to, out int after): i = after; continue;
                 case '\\' when i + 2 < to && s[i + 1] == '\\' && DoubledCommand(s, i + 2, to):
                     // "\\frac", "\\left(": a backslash doubled by an escaping step before a command name
@@ -123,63 +106,99 @@ public static partial class LatexNormalizer
                     i++;
                     continue;
             }
-            // A backslash: read the command name.
-            int start = i + 1;
-            int j = start;
-            while (j < to && char.IsAsciiLetter(s[j])) j++;
-            if (j == start)
-            {
-                // Escaped character: spacing (\, \; \: \! \ ) is dropped, \$ is a currency sign, the rest stays.
-                if (start < to && s[start] is ',' or ';' or ':' or '!' or ' ' or '>')
-                {
-                    sb.Append(s[start] == '!' ? "" : " ");
-                    i = start + 1;
-                    // 12,\! 345: a thousands separator written with a negative space.
-                    if (s[start] == '!' && sb.Length > 0 && sb[^1] == ',')
-                        while (i < to && s[i] == ' ') i++;
-                    continue;
-                }
-                if (start < to && s[start] == '$') { i = start + 1; continue; }
-                sb.Append('\\');
-                if (start < to) sb.Append(s[start]);
-                i = start + 1;
-                continue;
-            }
-            var name = s[start..j];
-            if (name is "dfrac" or "tfrac" or "cfrac") { sb.Append("\\frac"); i = j; continue; }
-            if (name is "ldots" or "cdots" or "dotsc" or "dotsb" or "dotsm") { sb.Append("\\dots "); i = j; continue; }
-            if (Drop.Contains(name))
-            {
-                i = j;
-                // \left. and \right. are invisible delimiters.
-                if (name is "left" or "right" && i < to && s[i] == '.') i++;
-                if (name is "circ" or "degree" && sb.Length > 0 && sb[^1] == '^') sb.Length--;
-                continue;
-            }
-            if (name is "pct" or "percent") { sb.Append('%'); i = j; continue; }
-            if (Unwrap.Contains(name))
-            {
-                int k = j;
-                while (k < to && s[k] == ' ') k++;
-                if (k < to && s[k] == '{' && depth < 64)
-                {
-                    int close = MatchBrace(s, k, to);
-                    if (close > k)
-                    {
-                        sb.Append(' ');
-                        AppendClean(sb, s, k + 1, close, budget, depth + 1);
-                        sb.Append(' ');
-                        i = close + 1;
-                        continue;
-                    }
-                }
-                i = j;
-                continue;
-            }
-            sb.Append('\\').Append(name);
-            // Keep a command name apart from letters that follow after unwrapping.
-            i = j;
+            i = AppendCommand(sb, s, i, to, budget, depth);
         }
+    }
+
+    /// <summary>
+    /// What a Unicode symbol is written as (operators and relations as their LaTeX commands, dashes as '-', spaces as ' ',
+    /// '$' and currency signs as nothing), or null for a character without a fixed replacement.
+    /// </summary>
+    private static string? SymbolText(char c) => c switch
+    {
+        '$' or '\u20ac' or '\u00a3' or '\u00a5' or '\u20b9' => "",
+        '~' or '\u00a0' or '\u2009' or '\u202f' => " ",
+        '\u2212' or '\u2013' or '\u2014' => "-",
+        '\u00d7' or '\u00b7' or '\u22c5' or '\u2217' => "*",
+        '\u00f7' => "/",
+        '\uff0c' => ",",
+        '\u03c0' => "\\pi ",
+        '\u221a' => "\\sqrt",
+        '\u221e' => "\\infty ",
+        '\u2264' or '\u2a7d' => "\\le ",
+        '\u2265' or '\u2a7e' => "\\ge ",
+        '\u2260' => "\\ne ",
+        '\u2248' => "\\approx ",
+        '\u00b1' => "\\pm ",
+        '\u2213' => "\\mp ",
+        '\u222a' => "\\cup ",
+        '\u2229' => "\\cap ",
+        '\u2208' => "\\in ",
+        '\u2205' => "\\emptyset ",
+        '\u00b2' => "^2",
+        '\u00b3' => "^3",
+        _ => null,
+    };
+
+    /// <summary>Writes the command whose backslash is at <paramref name="i"/> as its cleaned form; returns where reading goes on.</summary>
+    private static int AppendCommand(StringBuilder sb, string s, int i, int to, ComputeBudget budget, int depth)
+    {
+        int start = i + 1;
+        int j = start;
+        while (j < to && char.IsAsciiLetter(s[j])) j++;
+        if (j == start) return AppendEscaped(sb, s, start, to);
+        var name = s[start..j];
+        if (name is "dfrac" or "tfrac" or "cfrac") { sb.Append("\\frac"); return j; }
+        if (name is "ldots" or "cdots" or "dotsc" or "dotsb" or "dotsm") { sb.Append("\\dots "); return j; }
+        if (Drop.Contains(name))
+        {
+            // \left. and \right. are invisible delimiters.
+            if (name is "left" or "right" && j < to && s[j] == '.') j++;
+            if (name is "circ" or "degree" && sb.Length > 0 && sb[^1] == '^') sb.Length--;
+            return j;
+        }
+        if (name is "pct" or "percent") { sb.Append('%'); return j; }
+        if (Unwrap.Contains(name))
+        {
+            int k = j;
+            while (k < to && s[k] == ' ') k++;
+            if (k < to && s[k] == '{' && depth < 64)
+            {
+                int close = MatchBrace(s, k, to);
+                if (close > k)
+                {
+                    sb.Append(' ');
+                    AppendClean(sb, s, k + 1, close, budget, depth + 1);
+                    sb.Append(' ');
+                    return close + 1;
+                }
+            }
+            return j;
+        }
+        // Keep a command name apart from letters that follow after unwrapping.
+        sb.Append('\\').Append(name);
+        return j;
+    }
+
+    /// <summary>
+    /// An escaped character (a backslash without a command name, the character at <paramref name="start"/>): spacing
+    /// (\, \; \: \! \ ) is dropped, \$ is a currency sign, the rest stays. Returns where reading goes on.
+    /// </summary>
+    private static int AppendEscaped(StringBuilder sb, string s, int start, int to)
+    {
+        if (start < to && s[start] is ',' or ';' or ':' or '!' or ' ' or '>')
+        {
+            sb.Append(s[start] == '!' ? "" : " ");
+            int i = start + 1;
+            // 12,\! 345: a thousands separator written with a negative space.
+            if (s[start] == '!' && sb.Length > 0 && sb[^1] == ',')
+                while (i < to && s[i] == ' ') i++;
+            return i;
+        }
+        if (start < to && s[start] == '$') return start + 1;
+        sb.Append('\\');
+        if (start < to) sb.Append(s[start]);
+        return start + 1;
     }
 
     /// <summary>Commands recognised after a doubled backslash.</summary>

@@ -30,29 +30,9 @@ internal static class MathEvaluator
                 value = -v;
                 return true;
             case SumNode s:
-            {
-                var acc = Rational.Zero;
-                foreach (var t in s.Terms)
-                {
-                    if (!TryExact(t, budget, out var tv)) return false;
-                    acc += tv;
-                    if (acc.Bits > Rational.MaxBits) return false;
-                }
-                value = acc;
-                return true;
-            }
+                return TryFold(s.Terms, Rational.Zero, static (a, b) => a + b, budget, out value);
             case ProductNode p:
-            {
-                var acc = Rational.One;
-                foreach (var f in p.Factors)
-                {
-                    if (!TryExact(f, budget, out var fv)) return false;
-                    acc *= fv;
-                    if (acc.Bits > Rational.MaxBits) return false;
-                }
-                value = acc;
-                return true;
-            }
+                return TryFold(p.Factors, Rational.One, static (a, b) => a * b, budget, out value);
             case DivideNode d:
             {
                 if (!TryExact(d.Numerator, budget, out var a) || !TryExact(d.Denominator, budget, out var b) || b.IsZero) return false;
@@ -60,37 +40,15 @@ internal static class MathEvaluator
                 return value.Bits <= Rational.MaxBits;
             }
             case PowerNode pw:
-            {
-                if (!TryExact(pw.Exponent, budget, out var e) || !TryExact(pw.Base, budget, out var b)) return false;
-                if (e.IsInteger) return b.TryPow(e.Num, out value);
-                // Rational exponent of a perfect power: 8^{2/3} = 4.
-                if (e.Den > 12 || b.Sign < 0) return false;
-                if (!TryRoot(b, (int)e.Den, out var root)) return false;
-                return root.TryPow(e.Num, out value);
-            }
+                return TryExactPower(pw, budget, out value);
             case FunctionNode { Name: "sqrt" } f:
-            {
-                if (!TryExact(f.Argument, budget, out var a) || a.Sign < 0) return false;
-                int k = 2;
-                if (f.Parameter is not null)
-                {
-                    if (!TryExact(f.Parameter, budget, out var idx) || !idx.IsInteger || idx.Num < 2 || idx.Num > 12) return false;
-                    k = (int)idx.Num;
-                }
-                return TryRoot(a, k, out value);
-            }
+                return TryExactRoot(f, budget, out value);
             case FunctionNode { Name: "abs" } f:
                 if (!TryExact(f.Argument, budget, out var av)) return false;
                 value = av.Sign < 0 ? -av : av;
                 return true;
             case FactorialNode fact:
-            {
-                if (!TryExact(fact.Operand, budget, out var fv) || !fv.IsInteger || fv.Sign < 0 || fv.Num > 300) return false;
-                BigInteger r = 1;
-                for (int i = 2; i <= (int)fv.Num; i++) r *= i;
-                value = new Rational(r, 1);
-                return true;
-            }
+                return TryExactFactorial(fact, budget, out value);
             case PercentNode pc:
                 if (!TryExact(pc.Operand, budget, out var pv)) return false;
                 value = pv / Rational.FromInt(100);
@@ -98,6 +56,57 @@ internal static class MathEvaluator
             default:
                 return false;
         }
+    }
+
+    /// <summary>The terms folded with <paramref name="combine"/> from <paramref name="seed"/>; false when one is not exact or the value grows past <see cref="Rational.MaxBits"/>.</summary>
+    private static bool TryFold(IEnumerable<MathNode> terms, Rational seed, Func<Rational, Rational, Rational> combine, ComputeBudget budget, out Rational value)
+    {
+        value = Rational.Zero;
+        var acc = seed;
+        foreach (var t in terms)
+        {
+            if (!TryExact(t, budget, out var tv)) return false;
+            acc = combine(acc, tv);
+            if (acc.Bits > Rational.MaxBits) return false;
+        }
+        value = acc;
+        return true;
+    }
+
+    private static bool TryExactPower(PowerNode pw, ComputeBudget budget, out Rational value)
+    {
+        value = Rational.Zero;
+        if (!TryExact(pw.Exponent, budget, out var e) || !TryExact(pw.Base, budget, out var b)) return false;
+        if (e.IsInteger) return b.TryPow(e.Num, out value);
+        // Rational exponent of a perfect power: 8^{2/3} = 4.
+        if (e.Den > 12 || b.Sign < 0) return false;
+        if (!TryRoot(b, (int)e.Den, out var root)) return false;
+        return root.TryPow(e.Num, out value);
+    }
+
+    /// <summary>\sqrt{a} or \sqrt[k]{a} (k from 2 to 12) of a rational with an exact root.</summary>
+    private static bool TryExactRoot(FunctionNode f, ComputeBudget budget, out Rational value)
+    {
+        value = Rational.Zero;
+        if (!TryExact(f.Argument, budget, out var a) || a.Sign < 0) return false;
+        int k = 2;
+        if (f.Parameter is not null)
+        {
+            if (!TryExact(f.Parameter, budget, out var idx) || !idx.IsInteger || idx.Num < 2 || idx.Num > 12) return false;
+            k = (int)idx.Num;
+        }
+        return TryRoot(a, k, out value);
+    }
+
+    /// <summary>n! for an integer n from 0 to 300.</summary>
+    private static bool TryExactFactorial(FactorialNode fact, ComputeBudget budget, out Rational value)
+    {
+        value = Rational.Zero;
+        if (!TryExact(fact.Operand, budget, out var fv) || !fv.IsInteger || fv.Sign < 0 || fv.Num > 300) return false;
+        BigInteger r = 1;
+        for (int i = 2; i <= (int)fv.Num; i++) r *= i;
+        value = new Rational(r, 1);
+        return true;
     }
 
     private static bool TryRoot(Rational a, int k, out Rational root)

@@ -66,36 +66,72 @@ public sealed record Qwen25VLConfig(TextConfig Text, VisionConfig Vision, ModelT
             throw new ModelConfigException("(root)", $"config.json is not valid JSON: {e.Message}", e);
         }
 
-        var textNode = root["text_config"] as JsonObject;
-        // Text fields: text_config first, then the top level (flat Hub files).
-        JsonNode? TextField(string name) => textNode?[name] ?? root[name];
-        var rope = (TextField("rope_parameters") ?? TextField("rope_scaling")) as JsonObject;
-        var ropeField = textNode?["rope_parameters"] is not null ? "text_config.rope_parameters" : root["rope_parameters"] is not null ? "rope_parameters" : "rope_scaling";
-
-        string TextName(string name) => textNode?[name] is not null ? "text_config." + name : name;
-        var defaults = new TextConfig();
-        var text = new TextConfig
+        var layout = new TextLayout(root, root["text_config"] as JsonObject);
+        var text = ParseText(layout);
+        var v = root["vision_config"] as JsonObject ?? throw new ModelConfigException("vision_config", "is required.");
+        var config = new Qwen25VLConfig(text, ParseVision(v, text.HiddenSize), ParseTokens(layout))
         {
-            VocabSize = Int(TextField("vocab_size"), TextName("vocab_size")),
-            HiddenSize = Int(TextField("hidden_size"), TextName("hidden_size")),
-            IntermediateSize = Int(TextField("intermediate_size"), TextName("intermediate_size")),
-            NumHiddenLayers = Int(TextField("num_hidden_layers"), TextName("num_hidden_layers")),
-            NumAttentionHeads = Int(TextField("num_attention_heads"), TextName("num_attention_heads")),
-            NumKeyValueHeads = IntOr(TextField("num_key_value_heads"), TextName("num_key_value_heads"), Int(TextField("num_attention_heads"), TextName("num_attention_heads"))),
-            RmsNormEps = DoubleOr(TextField("rms_norm_eps"), TextName("rms_norm_eps"), defaults.RmsNormEps),
-            RopeTheta = DoubleOr(rope?["rope_theta"] ?? TextField("rope_theta"), rope?["rope_theta"] is not null ? ropeField + ".rope_theta" : TextName("rope_theta"), 10000.0),
+            InitializerRange = DoubleOr(root["initializer_range"] ?? layout.Nested?["initializer_range"], "initializer_range", 0.02),
+        };
+        try
+        {
+            config.Validate();
+        }
+        catch (ModelConfigException e) when (layout.Nested is not null || e.Field.StartsWith("rope_scaling.", StringComparison.Ordinal))
+        {
+            // Validation speaks in flat names; report the spelling this file uses.
+            var field = e.Field.StartsWith("rope_scaling.", StringComparison.Ordinal) ? layout.RopeField + e.Field["rope_scaling".Length..]
+                : !e.Field.Contains('.', StringComparison.Ordinal) ? layout.Name(e.Field) : e.Field;
+            throw new ModelConfigException(field, e.Detail, e);
+        }
+        return config;
+    }
+
+    /// <summary>Where a config's text fields are: <c>text_config</c> first (<see cref="Nested"/>), then the top level (flat Hub files).</summary>
+    private sealed record TextLayout(JsonObject Root, JsonObject? Nested)
+    {
+        /// <summary>The text field <paramref name="name"/>, nested or flat.</summary>
+        public JsonNode? Field(string name) => Nested?[name] ?? Root[name];
+
+        /// <summary>The field's name as this file spells it (for messages).</summary>
+        public string Name(string name) => Nested?[name] is not null ? "text_config." + name : name;
+
+        /// <summary>The rotary parameters (<c>rope_parameters</c> or the older <c>rope_scaling</c>).</summary>
+        public JsonObject? Rope => (Field("rope_parameters") ?? Field("rope_scaling")) as JsonObject;
+
+        /// <summary>The rotary parameters' name as this file spells it.</summary>
+        public string RopeField => Nested?["rope_parameters"] is not null ? "text_config.rope_parameters" : Root["rope_parameters"] is not null ? "rope_parameters" : "rope_scaling";
+    }
+
+    private static TextConfig ParseText(TextLayout t)
+    {
+        var rope = t.Rope;
+        var ropeField = t.RopeField;
+        var defaults = new TextConfig();
+        return new TextConfig
+        {
+            VocabSize = Int(t.Field("vocab_size"), t.Name("vocab_size")),
+            HiddenSize = Int(t.Field("hidden_size"), t.Name("hidden_size")),
+            IntermediateSize = Int(t.Field("intermediate_size"), t.Name("intermediate_size")),
+            NumHiddenLayers = Int(t.Field("num_hidden_layers"), t.Name("num_hidden_layers")),
+            NumAttentionHeads = Int(t.Field("num_attention_heads"), t.Name("num_attention_heads")),
+            NumKeyValueHeads = IntOr(t.Field("num_key_value_heads"), t.Name("num_key_value_heads"), Int(t.Field("num_attention_heads"), t.Name("num_attention_heads"))),
+            RmsNormEps = DoubleOr(t.Field("rms_norm_eps"), t.Name("rms_norm_eps"), defaults.RmsNormEps),
+            RopeTheta = DoubleOr(rope?["rope_theta"] ?? t.Field("rope_theta"), rope?["rope_theta"] is not null ? ropeField + ".rope_theta" : t.Name("rope_theta"), 10000.0),
             MropeSection = rope?["mrope_section"] is JsonNode ms
                 ? IntList(ms, ropeField + ".mrope_section")
                 : throw new ModelConfigException(ropeField + ".mrope_section", "is required for Qwen2.5-VL (multimodal rotary sections)."),
-            TieWordEmbeddings = BoolOr(root["tie_word_embeddings"] ?? textNode?["tie_word_embeddings"], "tie_word_embeddings", false),
-            MaxPositionEmbeddings = IntOr(TextField("max_position_embeddings"), TextName("max_position_embeddings"), defaults.MaxPositionEmbeddings),
-            HiddenAct = StringOr(TextField("hidden_act"), TextName("hidden_act"), "silu"),
+            TieWordEmbeddings = BoolOr(t.Root["tie_word_embeddings"] ?? t.Nested?["tie_word_embeddings"], "tie_word_embeddings", false),
+            MaxPositionEmbeddings = IntOr(t.Field("max_position_embeddings"), t.Name("max_position_embeddings"), defaults.MaxPositionEmbeddings),
+            HiddenAct = StringOr(t.Field("hidden_act"), t.Name("hidden_act"), "silu"),
         };
+    }
 
-        var v = root["vision_config"] as JsonObject ?? throw new ModelConfigException("vision_config", "is required.");
+    private static VisionConfig ParseVision(JsonObject v, int textHiddenSize)
+    {
         var vd = new VisionConfig();
         const string vp = "vision_config.";
-        var vision = new VisionConfig
+        return new VisionConfig
         {
             Depth = Int(v["depth"], vp + "depth"),
             HiddenSize = Int(v["hidden_size"] ?? v["embed_dim"], vp + "hidden_size"),
@@ -106,39 +142,26 @@ public sealed record Qwen25VLConfig(TextConfig Text, VisionConfig Vision, ModelT
             TemporalPatchSize = IntOr(v["temporal_patch_size"], vp + "temporal_patch_size", vd.TemporalPatchSize),
             SpatialMergeSize = IntOr(v["spatial_merge_size"], vp + "spatial_merge_size", vd.SpatialMergeSize),
             WindowSize = IntOr(v["window_size"], vp + "window_size", vd.WindowSize),
-            OutHiddenSize = IntOr(v["out_hidden_size"], vp + "out_hidden_size", text.HiddenSize),
+            OutHiddenSize = IntOr(v["out_hidden_size"], vp + "out_hidden_size", textHiddenSize),
             FullAttentionBlockIndexes = v["fullatt_block_indexes"] is JsonNode fb ? IntList(fb, vp + "fullatt_block_indexes") : vd.FullAttentionBlockIndexes,
             TokensPerSecond = IntOr(v["tokens_per_second"], vp + "tokens_per_second", vd.TokensPerSecond),
             HiddenAct = StringOr(v["hidden_act"], vp + "hidden_act", "silu"),
         };
+    }
 
+    private static ModelTokenIds ParseTokens(TextLayout t)
+    {
+        var (root, nested) = (t.Root, t.Nested);
         var q = ModelTokenIds.Qwen25VL;
-        var bos = IntOr(root["bos_token_id"] ?? textNode?["bos_token_id"], "bos_token_id", q.BosTokenId);
-        var tokens = new ModelTokenIds(
+        var bos = IntOr(root["bos_token_id"] ?? nested?["bos_token_id"], "bos_token_id", q.BosTokenId);
+        return new ModelTokenIds(
             bos,
-            EosId(root["eos_token_id"] ?? textNode?["eos_token_id"], q.EosTokenId),
-            IntOr(root["pad_token_id"] ?? textNode?["pad_token_id"], "pad_token_id", bos),
+            EosId(root["eos_token_id"] ?? nested?["eos_token_id"], q.EosTokenId),
+            IntOr(root["pad_token_id"] ?? nested?["pad_token_id"], "pad_token_id", bos),
             IntOr(root["image_token_id"], "image_token_id", q.ImageTokenId),
             IntOr(root["video_token_id"], "video_token_id", q.VideoTokenId),
             IntOr(root["vision_start_token_id"], "vision_start_token_id", q.VisionStartTokenId),
             IntOr(root["vision_end_token_id"], "vision_end_token_id", q.VisionEndTokenId));
-
-        var config = new Qwen25VLConfig(text, vision, tokens)
-        {
-            InitializerRange = DoubleOr(root["initializer_range"] ?? textNode?["initializer_range"], "initializer_range", 0.02),
-        };
-        try
-        {
-            config.Validate();
-        }
-        catch (ModelConfigException e) when (textNode is not null || e.Field.StartsWith("rope_scaling.", StringComparison.Ordinal))
-        {
-            // Validation speaks in flat names; report the spelling this file uses.
-            var field = e.Field.StartsWith("rope_scaling.", StringComparison.Ordinal) ? ropeField + e.Field["rope_scaling".Length..]
-                : !e.Field.Contains('.', StringComparison.Ordinal) ? TextName(e.Field) : e.Field;
-            throw new ModelConfigException(field, e.Detail, e);
-        }
-        return config;
     }
 
     /// <summary>The config as HF config.json text in the flat Hub layout (<paramref name="torchDtype"/>: "float32" or "bfloat16").</summary>
