@@ -169,7 +169,7 @@ public sealed class ServerContractTests : IDisposable
         await using var server = Server(); // refuses an id already in flight
         server.SglangDeterministic = true;
         using var policy = Policy();
-        using var engine = Remote(server, kind, timeout: TimeSpan.FromSeconds(2));
+        using var engine = Remote(server, kind, timeout: TimeSpan.FromSeconds(4));
         await engine.SyncWeightsAsync(policy, 0);
         // The first attempt of one request gets no answer before the client's deadline and is still running when the retry comes.
         server.Faults = (id, attempt) => id == "vr1-s0-r0-p0-k1" && attempt == 1 ? ServerFault.Stall : ServerFault.None;

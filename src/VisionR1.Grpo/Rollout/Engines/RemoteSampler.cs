@@ -11,8 +11,9 @@ namespace VisionR1.Grpo.Rollout.Engines;
 /// <summary>
 /// The sampling half of a <see cref="RemoteRolloutEngine"/>: every completion (p, k) of a round is one request with n = 1, its own
 /// seed (<see cref="RolloutRequest.CompletionSeed"/>) and its own id (<see cref="RolloutRequest.RequestId"/>, sent as
-/// <c>X-Request-Id: {id}.{engine}.{attempt}</c> with a random tag per engine, since a server refuses an id that is still running: an
-/// abandoned attempt, or a request of a crashed run that is being resumed), at most <see cref="RemoteRolloutOptions.MaxConcurrency"/>
+/// <c>X-Request-Id: {id}.{engine}.{n}</c> with a random tag per engine and n counting every request this engine sent, since a
+/// server refuses an id that is still running: an abandoned attempt, a request of an earlier call that failed while others still ran,
+/// or a request of a crashed run that is being resumed), at most <see cref="RemoteRolloutOptions.MaxConcurrency"/>
 /// in flight. Lost connections, deadlines, empty answers and HTTP 408, 429 and 5xx are retried through <see cref="RemoteCalls.Retry"/>;
 /// each result is written into its own slot, so a retry neither loses nor duplicates a sample. Every answer is checked (token ids
 /// and log-probs present and consistent, the prompt the server scored equal to the trainer's, images included, token ids inside
@@ -21,6 +22,7 @@ namespace VisionR1.Grpo.Rollout.Engines;
 internal sealed class RemoteSampler(RemoteCalls calls, ServerDialect dialect, ChatTemplate template, ImageLoader images)
 {
     private readonly string _tag = Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()));
+    private long _sent;
 
     /// <summary>Samples every completion of <paramref name="request"/> from <paramref name="adapter"/> (null: the base model).</summary>
     public async Task<RolloutResult> SampleAsync(RolloutRequest request, string? adapter, int? vocabularySize, CancellationToken cancellationToken)
@@ -90,7 +92,8 @@ internal sealed class RemoteSampler(RemoteCalls calls, ServerDialect dialect, Ch
         {
             string text = await calls.Retry.ExecuteAsync(async token =>
             {
-                string wireId = $"{id}.{_tag}.{++attempt}";
+                ++attempt;
+                string wireId = $"{id}.{_tag}.{Interlocked.Increment(ref _sent)}";
                 await gate.WaitAsync(token).ConfigureAwait(false);
                 try
                 {
