@@ -48,7 +48,8 @@ public sealed class SftCommand : ICliCommand
         "FILE is JSONL, one conversation per line:\n" +
         "  {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}, {\"role\": \"assistant\", \"content\": \"...\"}], \"images\": [\"img/1.png\"]}\n" +
         "or ShareGPT (as `vr1 filter` writes): {\"conversations\": [{\"from\": \"human\", \"value\": \"<image>...\"}, {\"from\": \"gpt\", ...}], \"images\": [...]}\n" +
-        "Images (relative to FILE) go before the first user turn's text; the loss covers assistant turns only. A bad line is named " +
+        "Images (relative to FILE) go where their <image> tokens stand, or before the first user turn's text when a line has none (a " +
+        "count of tokens that differs from the images is a bad line); the loss covers assistant turns only. A bad line is named " +
         "(file:line, why) and skipped; --strict stops at the first instead.\n" +
         "Writes OUT/metrics.jsonl, OUT/events.jsonl, OUT/checkpoints/step-N (weights, optimizer, RNG, data cursor) and OUT/final " +
         "(HF folder with tokenizer). Defaults are the paper's cold-start SFT: 2 epochs, lr 5e-6, cosine, 5% warm-up, effective batch 32, vision frozen.";
