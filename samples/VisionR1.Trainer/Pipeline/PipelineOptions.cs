@@ -143,6 +143,13 @@ public sealed record PipelineOptions
     /// <summary>The default embedded run.</summary>
     public static PipelineOptions Default { get; } = new();
 
+    /// <summary>The folder a base of <paramref name="preset"/> ships in, <c>Base/PRESET</c> next to vr1 (or under <paramref name="root"/>), written by `vr1 pretrain` with its provenance; null while none ships.</summary>
+    public static string? ShippedBase(string preset, string? root = null)
+    {
+        var folder = Path.Combine(root ?? AppContext.BaseDirectory, "Base", preset);
+        return File.Exists(Path.Combine(folder, BaseProvenance.FileName)) ? folder : null;
+    }
+
     /// <summary>Every stage with tiny sizes (a smoke run for CI, minutes on two cores).</summary>
     public static PipelineOptions Quick { get; } = new()
     {

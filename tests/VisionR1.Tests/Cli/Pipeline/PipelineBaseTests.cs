@@ -67,6 +67,21 @@ public sealed class PipelineBaseTests : IDisposable
         Assert.Equal(3, world.Sft.Seed);
     }
 
+    [Fact]
+    public async Task A_shipped_base_is_found_only_where_it_has_its_provenance()
+    {
+        Assert.Null(PipelineOptions.ShippedBase("small", _dir.FullName));
+        var first = PipelineOptions.Quick with { OutputDirectory = Path.Combine(_dir.FullName, "pretrained") };
+        var built = await new PipelineRunner(first, new PlainProgress(TextWriter.Null)).PrepareBaseAsync(CancellationToken.None);
+        var shipped = Directory.CreateDirectory(Path.Combine(_dir.FullName, "app", "Base", "tiny")).FullName;
+        Assert.Null(PipelineOptions.ShippedBase("tiny", Path.Combine(_dir.FullName, "app")));
+        foreach (var file in Directory.GetFiles(built.ModelDirectory)) File.Copy(file, Path.Combine(shipped, Path.GetFileName(file)));
+        Assert.Equal(shipped, PipelineOptions.ShippedBase("tiny", Path.Combine(_dir.FullName, "app")));
+        var from = await new PipelineRunner(first with { OutputDirectory = Path.Combine(_dir.FullName, "run"), BaseModelDirectory = shipped },
+            new PlainProgress(TextWriter.Null)).PrepareBaseAsync(CancellationToken.None);
+        Assert.Equal(shipped, from.ModelDirectory);
+    }
+
     /// <summary>summary.json without its timings.</summary>
     private static string Results(RecipeSummary summary) => Strip(JsonSerializer.SerializeToNode(summary))!.ToJsonString();
 
