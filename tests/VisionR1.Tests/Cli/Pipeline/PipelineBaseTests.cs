@@ -82,6 +82,18 @@ public sealed class PipelineBaseTests : IDisposable
         Assert.Equal(shipped, from.ModelDirectory);
     }
 
+    [Fact]
+    public void A_run_from_a_base_is_planned_without_pre_training_and_no_budget_rung_cuts_base_epochs()
+    {
+        var given = PipelineOptions.Default with { BaseModelDirectory = "Base/small" };
+        Assert.Equal(0, PipelineBudget.Predict(given, 1)[RecipeStages.Base]);
+        Assert.True(PipelineBudget.Predict(PipelineOptions.Default, 1)[RecipeStages.Base] > 0);
+        var withoutBase = PipelineBudget.Predict(PipelineOptions.Default, 1);
+        Assert.Equal(withoutBase.Where(kv => kv.Key != RecipeStages.Base), PipelineBudget.Predict(given, 1).Where(kv => kv.Key != RecipeStages.Base));
+        Assert.All(PipelineBudget.Ladder(given), rung => Assert.Equal(given.BaseEpochs, rung.Options.BaseEpochs));
+        Assert.DoesNotContain("base epochs", PipelineBudget.Ladder(given)[^1].Reductions, StringComparison.Ordinal);
+    }
+
     /// <summary>summary.json without its timings.</summary>
     private static string Results(RecipeSummary summary) => Strip(JsonSerializer.SerializeToNode(summary))!.ToJsonString();
 
