@@ -37,7 +37,7 @@ public static class PipelineBudget
         ArgumentNullException.ThrowIfNull(options);
         var l1 = options with { GrpoPromptsPerStep = Math.Max(1, options.GrpoPromptsPerStep / 2) };
         var l2 = l1 with { GrpoStepsPerStage = Math.Max(1, options.GrpoStepsPerStage / 2) };
-        var l3 = l2 with { BaseEpochs = Math.Max(1, options.BaseEpochs / 2), CiEpochs = Math.Max(1, options.CiEpochs / 2) };
+        var l3 = l2 with { BaseEpochs = options.BaseModelDirectory is null ? Math.Max(1, options.BaseEpochs / 2) : options.BaseEpochs, CiEpochs = Math.Max(1, options.CiEpochs / 2) };
         string r1 = $"GRPO prompts per step {options.GrpoPromptsPerStep} -> {l1.GrpoPromptsPerStep}";
         string r2 = r1 + $", GRPO steps per PTST stage {options.GrpoStepsPerStage} -> {l2.GrpoStepsPerStage}";
         string r3 = r2 + (l3.BaseEpochs != options.BaseEpochs ? $", base epochs {options.BaseEpochs} -> {l3.BaseEpochs}" : "")
@@ -55,7 +55,7 @@ public static class PipelineBudget
         double sampling = (options.GrpoDynamicSampling ? DynamicSamplingGrpoCost : 1) / (r.Rates["dynamic_sampling"] > 0 ? DynamicSamplingGrpoCost : 1);
         double grpoSteps = 2.0 * options.GrpoStepsPerStage * options.Variants.Count * sampling * (GrpoFixedShare + (1 - GrpoFixedShare) * options.GrpoPromptsPerStep / 16.0);
         double items = (options.TestItems + options.ProbeItems) / 1000.0;
-        return r.Predict([(RecipeStages.Base, "base_step", Math.Ceiling(baseSamples / options.BaseBatch) * options.BaseEpochs), (RecipeStages.Ci, "ci_step", ciSteps),
+        return r.Predict([(RecipeStages.Base, "base_step", options.BaseModelDirectory is null ? Math.Ceiling(baseSamples / options.BaseBatch) * options.BaseEpochs : 0), (RecipeStages.Ci, "ci_step", ciSteps),
             (RecipeStages.VisionR1, "grpo_step", grpoSteps), ("evaluations", "direct_eval_per_1000", items),
             ("evaluations", "cot_eval_per_1000", items * (1 + options.Variants.Count + (options.BaseWorkedShare > 0 ? 1 : 0)))], probeStepSeconds);
     }

@@ -15,8 +15,12 @@ namespace VisionR1.Trainer.Pipeline;
 public sealed record PipelineOptions
 {
     public string OutputDirectory { get; init; } = "runs/pipeline"; // The run's output folder.
-    /// <summary>Seed of the world, the initialisation, the data orders and sampling.</summary>
+    /// <summary>The recipe's seed: the cold start, the SFT order, GRPO's sampling and the evaluations (the world and base keep <see cref="WorldSeed"/>).</summary>
     public long Seed { get; init; }
+    /// <summary>Seed of the world, its tokenizer and the base pre-trained on it (fixed, as a shipped base and its world are).</summary>
+    public long WorldSeed { get; init; }
+    /// <summary>A pre-trained base to start from (<see cref="BasePretraining.FromBaseAsync"/>: checked against the world); null pre-trains one in the run.</summary>
+    public string? BaseModelDirectory { get; init; }
     /// <summary>"cpu" or "cuda[:N]".</summary>
     public string Device { get; init; } = "cpu";
     /// <summary>Whether this is the quick smoke run.</summary>
@@ -98,10 +102,12 @@ public sealed record PipelineOptions
     /// <summary>Stop training after this stage ("base", "ci" or "vision_r1") and evaluate the models trained so far; null runs every stage.</summary>
     public string? Until { get; init; }
 
-    /// <summary>The base stage's pre-training mix: captions, direct answers, worked solutions and arithmetic texts (<see cref="SyntheticPretraining"/>).</summary>
-    public SyntheticPretraining PretrainingMix() => new(SyntheticPrompts.Describe, SyntheticPrompts.Direct, SyntheticPrompts.Question)
+    /// <summary>The base pre-training of this run's world and sizes (<see cref="BasePretraining"/>): what `vr1 pretrain` builds too.</summary>
+    public BasePretrainingOptions ToBasePretraining() => new()
     {
-        WorkedShare = BaseWorkedShare, ArithmeticTexts = BaseArithmeticDrills, MaxValue = SyntheticPretraining.MaxValueOf(Difficulty), Seed = Seed,
+        World = new SyntheticWorldOptions { Seed = WorldSeed, ImageSize = ImageSize, Difficulty = Difficulty }, TrainItems = TrainItems, TestItems = TestItems,
+        TestMultiStepShare = TestMultiStepShare, Preset = Preset, WorkedShare = BaseWorkedShare, ArithmeticTexts = BaseArithmeticDrills,
+        Sft = Sft(basePretraining: true) with { Seed = WorldSeed }, Device = Device, DType = Bf16 ? ScalarType.BFloat16 : ScalarType.Float32,
     };
 
     /// <summary>The SFT settings of base pre-training (vision tower trained: from scratch it must learn to see) and of cold-start SFT.</summary>
@@ -130,12 +136,19 @@ public sealed record PipelineOptions
         Evaluation = new() { BatchSize = EvalBatch, ConcurrentBatches = ConcurrentGenerations, MaxNewTokens = EvalMaxTokens },
         Prompt = SyntheticPrompts.Question, DirectPrompt = SyntheticPrompts.Direct, DirectMaxTokens = DirectMaxTokens,
         BaseEvaluation = BaseWorkedShare > 0 ? BaseEvaluationStyle.DirectAndReasoning : BaseEvaluationStyle.Direct,
-        ProbeProblems = ArithmeticDrills.Probe(ProbeItems, Seed + 5, SyntheticPretraining.MaxValueOf(Difficulty)),
+        ProbeProblems = ArithmeticDrills.Probe(ProbeItems, WorldSeed + 5, SyntheticPretraining.MaxValueOf(Difficulty)),
         BreakdownKeys = [SyntheticMetadataKeys.Family, SyntheticMetadataKeys.Steps],
     };
 
     /// <summary>The default embedded run.</summary>
     public static PipelineOptions Default { get; } = new();
+
+    /// <summary>The folder a base of <paramref name="preset"/> ships in, <c>Base/PRESET</c> next to vr1 (or under <paramref name="root"/>), written by `vr1 pretrain` with its provenance; null while none ships.</summary>
+    public static string? ShippedBase(string preset, string? root = null)
+    {
+        var folder = Path.Combine(root ?? AppContext.BaseDirectory, "Base", preset);
+        return File.Exists(Path.Combine(folder, BaseProvenance.FileName)) ? folder : null;
+    }
 
     /// <summary>Every stage with tiny sizes (a smoke run for CI, minutes on two cores).</summary>
     public static PipelineOptions Quick { get; } = new()

@@ -23,6 +23,12 @@ namespace VisionR1.Data.Synthetic;
 /// </remarks>
 public sealed class SyntheticWorldGenerator
 {
+    /// <summary>
+    /// The generator's version: raised whenever a change draws other items or renders other images for the same options, so a
+    /// model pre-trained on the world can record which world it saw (a base's provenance) and a later run can tell.
+    /// </summary>
+    public const int Version = 1;
+
     private const int DrawsPerUniqueItem = 64;
     private const int MaxDrawsPerItem = 100_000;
     private const int RenderBatch = 64;
