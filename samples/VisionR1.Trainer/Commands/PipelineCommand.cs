@@ -26,6 +26,8 @@ public sealed class PipelineCommand : ICliCommand
     private readonly Option<string?> _eval = Opt.Text("--eval", "Real path: the benchmark file the stages are evaluated on.", "PROBLEMS");
     private readonly Option<string?> _teacherEndpoint = Opt.Text("--teacher-endpoint", "Real path: the OpenAI-compatible teacher of the cold start (key from OPENAI_API_KEY) [default: the synthetic teacher, for synthetic-world problems].", "URL");
     private readonly Option<string> _teacherModel = Opt.Text("--teacher-model", "teacher", "The teacher's model name at --teacher-endpoint.", "NAME");
+    private readonly Option<string?> _base = Opt.Text("--base", "Start from this pre-trained base (a `vr1 pretrain` folder or its base/model) instead of pre-training one in the run; the run checks it renders the world the base was trained on.", "DIR");
+    private readonly Option<bool> _pretrain = Opt.Switch("--pretrain", "Pre-train the base inside the run (the default while no base is shipped).");
     private readonly Option<string[]> _set = Opt.Many("--set", "Override a size or setting of the run (repeatable), e.g. --set TrainItems=6000 --set GrpoLearningRate=3e-4 --set Difficulty.MaxShapes=4.", "Name=Value");
     private readonly Option<double> _budget = Opt.Number("--budget", 0, "Wall-time budget of the embedded run in minutes (0: none, no size is cut): a start-up probe times a few training steps, predicts every stage and reduces the sizes until the prediction fits (DIR/plan.json; a resumed run keeps its plan).", "MINUTES");
     private readonly Option<string> _variant = Opt.Choice("--variant", "Adds the paper's Table 3 runs: zero (RL from base, 1:1 soft reward), long (one long stage from ci); all = both.", ["ptst", "zero", "long", "all"]);
@@ -42,7 +44,7 @@ public sealed class PipelineCommand : ICliCommand
     /// <inheritdoc />
     public string Details =>
         "Embedded run (default): renders the synthetic world, trains the compact tokenizer, pre-trains a 'small' model from " +
-        "scratch (base), builds cold-start CoT with the synthetic teacher, filters it, runs cold-start SFT (ci), GRPO with " +
+        "scratch (base; or starts from a `vr1 pretrain` base given with --base DIR), builds cold-start CoT with the synthetic teacher, filters it, runs cold-start SFT (ci), GRPO with " +
         "PTST and the hard format result reward (vision_r1), and evaluates each on the held-out split. Writes DIR/metrics.jsonl, " +
         "DIR/summary.json, DIR/plots/*.png and DIR/<stage>/model (HF layout + tokenizer). Ctrl-C stops cleanly; the same command resumes.\n" +
         "Real path: --model a Qwen2.5-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start " +
@@ -82,6 +84,10 @@ public sealed class PipelineCommand : ICliCommand
         var until = parse.GetValue(_until);
         var overrides = parse.GetValue(_set)!;
         double budgetMinutes = parse.GetValue(_budget);
+        var baseDir = parse.GetValue(_base);
+        if (baseDir is not null && parse.GetValue(_pretrain)) throw new CliUsageException("--base and --pretrain exclude each other: start from a base, or pre-train one.");
+        if (baseDir is not null && model is not null) throw new CliUsageException("--base is the embedded run's: the real path starts from --model.");
+        if (baseDir is not null && !Directory.Exists(baseDir)) throw new CliUsageException($"--base: folder '{baseDir}' not found.");
         if (budgetMinutes < 0 || !double.IsFinite(budgetMinutes)) throw new CliUsageException($"--budget must be 0 (none) or a positive number of minutes, got {budgetMinutes}.");
 
         IReadOnlyList<string> variants = variant switch
@@ -108,6 +114,7 @@ public sealed class PipelineCommand : ICliCommand
             Device = device,
             Variants = variants,
             Until = until,
+            BaseModelDirectory = baseDir is null || parse.GetValue(_pretrain) ? null : Path.GetFullPath(baseDir),
         };
         try
         {
@@ -137,7 +144,17 @@ public sealed class PipelineCommand : ICliCommand
             startPlan = plan;
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Task<RecipeSummary> Run(PipelineRunner r) => model is null ? r.RunAsync(cancellationToken) : RunRealPathAsync(r, options, model, train!, eval!, teacher, teacherModel, cancellationToken);
+        async Task<RecipeSummary> Run(PipelineRunner r)
+        {
+            try
+            {
+                return await (model is null ? r.RunAsync(cancellationToken) : RunRealPathAsync(r, options, model, train!, eval!, teacher, teacherModel, cancellationToken)).ConfigureAwait(false);
+            }
+            catch (BaseMismatchException e)
+            {
+                throw new CliUsageException(e.Message);
+            }
+        }
         RecipeSummary summary;
         PipelineRunner runner;
         bool interactive = ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;

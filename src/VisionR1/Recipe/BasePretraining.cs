@@ -1,3 +1,4 @@
+using VisionR1.Data.Records;
 using System.Reflection;
 using System.Text.Json;
 using VisionR1.Data.Readers;
@@ -30,7 +31,7 @@ public static class BasePretraining
     /// <see cref="BasePretrainingOptions.Preset"/> from scratch on the mix built from the train split only (checked with
     /// <see cref="AssertHeldOut"/>), all seeded by the world's seed; writes <c>base/model</c> with its tokenizer and <c>provenance.json</c>.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The run folder started from an existing base (<see cref="FromBaseAsync"/>).</exception>
+    /// <exception cref="BaseMismatchException">The run folder started from an existing base (<see cref="FromBaseAsync"/>).</exception>
     public static async Task<PretrainedBase> RunAsync(StageRunner stages, BasePretrainingOptions options, IRecipeProgress progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stages);
@@ -52,7 +53,7 @@ public static class BasePretraining
             return Task.FromResult(trained);
         }, cancellationToken).ConfigureAwait(false);
         if (File.Exists(Path.Combine(stages.StageDirectory(RecipeStages.Base), BaseProvenance.FileName)))
-            throw new InvalidOperationException($"The run folder {stages.Root} started from the base {result.ModelDirectory}; pass that base again, or use a new output folder to pre-train one.");
+            throw new BaseMismatchException($"The run folder {stages.Root} started from the base {result.ModelDirectory}; pass that base again, or use a new output folder to pre-train one.");
         bool recorded = File.Exists(Path.Combine(result.ModelDirectory, BaseProvenance.FileName)); // runs begun before provenance was written have none
         return new PretrainedBase(train, test, result.ModelDirectory, recorded ? BaseProvenance.Read(result.ModelDirectory) : null);
     }
@@ -69,7 +70,7 @@ public static class BasePretraining
     /// <param name="progress">Where the stages report.</param>
     /// <param name="remedy">What the caller's user can do when the worlds differ (e.g. the command's options), appended to the message.</param>
     /// <param name="cancellationToken">Stops the world's rendering.</param>
-    /// <exception cref="InvalidOperationException">The world differs from the base's, or the run folder started from another base.</exception>
+    /// <exception cref="BaseMismatchException">The world differs from the base's, or the run folder started from another base.</exception>
     public static async Task<PretrainedBase> FromBaseAsync(StageRunner stages, BasePretrainingOptions options, string baseModelDirectory, IRecipeProgress progress,
         string? remedy = null, CancellationToken cancellationToken = default)
     {
@@ -79,7 +80,7 @@ public static class BasePretraining
         var provenance = BaseProvenance.Read(folder);
         var differences = provenance.Differences(options);
         if (differences.Count > 0)
-            throw new InvalidOperationException($"The base model in {folder} was pre-trained on another world than this run asks for ({string.Join("; ", differences)}). " + (remedy ?? BaseProvenance.DefaultRemedy));
+            throw new BaseMismatchException($"The base model in {folder} was pre-trained on another world than this run asks for ({string.Join("; ", differences)}). " + (remedy ?? BaseProvenance.DefaultRemedy));
         var (train, test) = await WorldAsync(stages, options, progress, cancellationToken).ConfigureAwait(false);
         var check = BaseProvenance.Verify(folder, Path.Combine(stages.StageDirectory(RecipeStages.World), DataStages.WorldTrainFile), remedy);
         if (!check.ImagesMatch)
@@ -91,7 +92,7 @@ public static class BasePretraining
             return Task.FromResult(new TrainingResult(provenance.Steps, provenance.PretrainingSamples, provenance.FinalLoss, folder));
         }, cancellationToken).ConfigureAwait(false);
         if (!SameFolder(result.ModelDirectory, folder))
-            throw new InvalidOperationException($"The run folder {stages.Root} started from the base {result.ModelDirectory}, not {folder}; use a new output folder.");
+            throw new BaseMismatchException($"The run folder {stages.Root} started from the base {result.ModelDirectory}, not {folder}; use a new output folder.");
         return new PretrainedBase(train, test, folder, provenance);
     }
 
@@ -125,14 +126,14 @@ public static class BasePretraining
     /// another id; the image's bytes and the question for problems without a synthetic scene).
     /// </summary>
     /// <exception cref="InvalidOperationException">Some held-out problem is in <paramref name="samples"/>; the first ones are named.</exception>
-    public static void AssertHeldOut(IReadOnlyList<SupervisedSample> samples, IReadOnlyList<MathProblem> test)
+    public static void AssertHeldOut(IReadOnlyList<ChatSample> samples, IReadOnlyList<MathProblem> test)
     {
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentNullException.ThrowIfNull(test);
         var ids = test.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
         var contents = test.Select(ContentKey).ToHashSet(StringComparer.Ordinal);
-        var leaks = samples.Select(s => s.Problem).Where(p => ids.Contains(p.Id) || (p.Images.Count > 0 && contents.Contains(ContentKey(p))))
-            .Select(p => p.Id).Distinct().ToList();
+        var leaks = samples.Where(s => ids.Contains(s.Id) || (s.Problem is { Images.Count: > 0 } p && contents.Contains(ContentKey(p))))
+            .Select(s => s.Id).Distinct().ToList();
         if (leaks.Count > 0)
             throw new InvalidOperationException($"{leaks.Count} held-out problem(s) are in the pre-training mix ({string.Join(", ", leaks.Take(3))}); the mix must be built from the train split only.");
     }
@@ -164,7 +165,7 @@ public static class BasePretraining
         var template = new ChatTemplate(TokenizerLoader.FromFolder(folder), ChatTemplateOptions.NoSystemPrompt);
         using var policy = new QwenPolicy(NewModel(options), [template.Tokenizer.Special.ImEnd]);
         using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template, new ImageLoader(new ImageProcessor())),
-            samples.Select(s => s.Conversation()).ToList(), options.Sft with { Seed = options.Seed, OutputDirectory = null });
+            samples.Select(s => s.ToConversation()).ToList(), options.Sft with { Seed = options.Seed, OutputDirectory = null });
         var losses = new List<double>(steps);
         for (int i = 0; i < Math.Min(steps, trainer.TotalSteps); i++) losses.Add(trainer.TrainStep(cancellationToken).Loss);
         return losses;
@@ -177,7 +178,7 @@ public static class BasePretraining
         return model;
     }
 
-    private static BaseProvenance ProvenanceOf(BasePretrainingOptions options, StageRunner stages, IReadOnlyList<SupervisedSample> samples, TrainingResult trained)
+    private static BaseProvenance ProvenanceOf(BasePretrainingOptions options, StageRunner stages, IReadOnlyList<ChatSample> samples, TrainingResult trained)
     {
         var (split, images) = BaseProvenance.TrainSplitSha256Of(Path.Combine(stages.StageDirectory(RecipeStages.World), DataStages.WorldTrainFile));
         var args = Environment.GetCommandLineArgs();

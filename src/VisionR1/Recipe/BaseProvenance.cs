@@ -1,3 +1,4 @@
+using VisionR1.Data.Records;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -118,7 +119,7 @@ public sealed record BaseProvenance
     /// <param name="modelDirectory">The base model's folder (with <see cref="FileName"/>).</param>
     /// <param name="worldTrainFile">The train split this run rendered.</param>
     /// <param name="remedy">What the caller can do about a mismatch, appended to the message; null for a generic sentence.</param>
-    /// <exception cref="InvalidOperationException">The world differs; the message names both digests, the base's world settings and the remedy.</exception>
+    /// <exception cref="BaseMismatchException">The world differs; the message names both digests, the base's world settings and the remedy.</exception>
     public static BaseWorldCheck Verify(string modelDirectory, string worldTrainFile, string? remedy = null)
     {
         var p = Read(modelDirectory);
@@ -126,7 +127,7 @@ public sealed record BaseProvenance
         if (p.GeneratorVersion != SyntheticWorldGenerator.Version || split != p.TrainSplitSha256)
         {
             var w = p.Options.World;
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+            throw new BaseMismatchException(string.Create(CultureInfo.InvariantCulture,
                 $"The base model in {Path.GetFullPath(modelDirectory)} was pre-trained on another world than this run rendered: its train split " +
                 $"(generator version {p.GeneratorVersion}, world seed {w.Seed}, {p.Options.TrainItems} items at {w.ImageSize} px) has SHA-256 {p.TrainSplitSha256}; " +
                 $"{worldTrainFile} (generator version {SyntheticWorldGenerator.Version}) has {split}. ") + (remedy ?? DefaultRemedy));
@@ -156,11 +157,11 @@ public sealed record BaseProvenance
     }
 
     /// <summary>SHA-256 of a pre-training mix as used: each sample's problem id, prompt and response, in order (the images are the train split's).</summary>
-    public static string MixSha256(IReadOnlyList<SupervisedSample> samples)
+    public static string MixSha256(IReadOnlyList<ChatSample> samples)
     {
         ArgumentNullException.ThrowIfNull(samples);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var s in samples) hash.AppendData(Encoding.UTF8.GetBytes(s.Problem.Id + "\0" + s.Prompt + "\0" + s.Response + "\n"));
+        foreach (var s in samples) hash.AppendData(Encoding.UTF8.GetBytes(s.Id + "\0" + s.Prompt + "\0" + s.Response + "\n"));
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 }

@@ -1,3 +1,4 @@
+using VisionR1.Data.Records;
 using System.Security.Cryptography;
 using System.Text.Json;
 using VisionR1.Data.Synthetic;
@@ -92,9 +93,9 @@ public sealed class BasePretrainingTests : IDisposable
         Assert.True(File.Exists(Path.Combine(run.StageDirectory(RecipeStages.Base), BaseProvenance.FileName)));
         // The same folder resumes from that base, and refuses to pre-train over it.
         await BasePretraining.FromBaseAsync(run, Tiny(), b.ModelDirectory, new PlainProgress(TextWriter.Null));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => BasePretraining.RunAsync(run, Tiny(), new PlainProgress(TextWriter.Null)));
+        await Assert.ThrowsAsync<BaseMismatchException>(() => BasePretraining.RunAsync(run, Tiny(), new PlainProgress(TextWriter.Null)));
 
-        var other = await Assert.ThrowsAsync<InvalidOperationException>(() => BasePretraining.FromBaseAsync(new StageRunner(Path.Combine(_dir.FullName, "other")),
+        var other = await Assert.ThrowsAsync<BaseMismatchException>(() => BasePretraining.FromBaseAsync(new StageRunner(Path.Combine(_dir.FullName, "other")),
             Tiny(worldSeed: 1) with { TrainItems = 30 }, b.ModelDirectory, new PlainProgress(TextWriter.Null), "REMEDY"));
         Assert.Contains("WorldSeed: base 0, this run 1", other.Message, StringComparison.Ordinal);
         Assert.Contains("TrainItems: base 24, this run 30", other.Message, StringComparison.Ordinal);
@@ -114,7 +115,7 @@ public sealed class BasePretrainingTests : IDisposable
         var otherWorld = await BasePretraining.WorldAsync(new StageRunner(Path.Combine(_dir.FullName, "w1")), Tiny(worldSeed: 1), new PlainProgress(TextWriter.Null));
         Assert.NotEmpty(otherWorld.Train);
         var otherFile = Path.Combine(_dir.FullName, "w1", RecipeStages.World, DataStages.WorldTrainFile);
-        var e = Assert.Throws<InvalidOperationException>(() => BaseProvenance.Verify(b.ModelDirectory, otherFile, "Run with --pretrain."));
+        var e = Assert.Throws<BaseMismatchException>(() => BaseProvenance.Verify(b.ModelDirectory, otherFile, "Run with --pretrain."));
         Assert.Contains(b.Provenance!.TrainSplitSha256, e.Message, StringComparison.Ordinal);
         Assert.Contains("world seed 0, 24 items at 56 px", e.Message, StringComparison.Ordinal);
         Assert.EndsWith("Run with --pretrain.", e.Message, StringComparison.Ordinal);
@@ -126,7 +127,7 @@ public sealed class BasePretrainingTests : IDisposable
 
         // A base recorded by another generator version.
         (b.Provenance with { GeneratorVersion = SyntheticWorldGenerator.Version + 1 }).Write(b.ModelDirectory);
-        var v = Assert.Throws<InvalidOperationException>(() => BaseProvenance.Verify(b.ModelDirectory, trainFile));
+        var v = Assert.Throws<BaseMismatchException>(() => BaseProvenance.Verify(b.ModelDirectory, trainFile));
         Assert.Contains($"generator version {SyntheticWorldGenerator.Version + 1}", v.Message, StringComparison.Ordinal);
         Assert.EndsWith(BaseProvenance.DefaultRemedy, v.Message, StringComparison.Ordinal);
     }
@@ -151,7 +152,7 @@ public sealed class BasePretrainingTests : IDisposable
         var byId = Assert.Throws<InvalidOperationException>(() => BasePretraining.AssertHeldOut(mix.Samples([.. train, test[2]]), test));
         Assert.Contains(test[2].Id, byId.Message, StringComparison.Ordinal);
         var renamed = test[4] with { Id = "world-train-s0-999999" };
-        var byContent = Assert.Throws<InvalidOperationException>(() => BasePretraining.AssertHeldOut([new SupervisedSample(renamed, "Describe the image.", "x")], test));
+        var byContent = Assert.Throws<InvalidOperationException>(() => BasePretraining.AssertHeldOut([ChatSample.Supervised(renamed, "Describe the image.", "x")], test));
         Assert.Contains(renamed.Id, byContent.Message, StringComparison.Ordinal);
     }
 

@@ -48,7 +48,7 @@ public sealed class PipelineBaseTests : IDisposable
         await new PipelineRunner(first, new PlainProgress(TextWriter.Null)).PrepareBaseAsync(CancellationToken.None);
 
         var other = first with { OutputDirectory = Path.Combine(_dir.FullName, "other"), BaseModelDirectory = first.OutputDirectory, ImageSize = 84 };
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => new PipelineRunner(other, new PlainProgress(TextWriter.Null)).RunAsync(CancellationToken.None));
+        var e = await Assert.ThrowsAsync<BaseMismatchException>(() => new PipelineRunner(other, new PlainProgress(TextWriter.Null)).RunAsync(CancellationToken.None));
         Assert.Contains("ImageSize: base 56, this run 84", e.Message, StringComparison.Ordinal);
         Assert.Contains("--pretrain", e.Message, StringComparison.Ordinal);
         Assert.Contains("vr1 pretrain --out DIR", e.Message, StringComparison.Ordinal);
