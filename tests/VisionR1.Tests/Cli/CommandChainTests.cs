@@ -1,6 +1,7 @@
 using System.Text.Json;
 using VisionR1.Tests.Inputs;
 using VisionR1.Trainer.Cli;
+using static VisionR1.Tests.Cli.Vr1Cli;
 
 namespace VisionR1.Tests.Reliability;
 
@@ -15,14 +16,6 @@ public sealed class CommandChainTests : IDisposable
     public void Dispose() => _dir.Delete(true);
 
     private string Folder(string name) => Directory.CreateDirectory(Path.Combine(_dir.FullName, name)).FullName;
-
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] argv)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CommandLine.RunAsync(argv, stdout, stderr, CancellationToken.None);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     private static (int Code, string Out, string Err) Ok((int Code, string Out, string Err) r)
     {

@@ -1,5 +1,6 @@
 using VisionR1.Model.Checkpoints;
 using VisionR1.Trainer.Cli;
+using static VisionR1.Tests.Cli.Vr1Cli;
 
 namespace VisionR1.Tests.Model;
 
@@ -8,14 +9,6 @@ public sealed class InitModelCommandTests : IDisposable
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("vr1-init-");
 
     public void Dispose() => _dir.Delete(true);
-
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] argv)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CommandLine.RunAsync(argv, stdout, stderr, CancellationToken.None);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     [Fact]
     public async Task Tiny_preset_writes_a_loadable_hf_folder_reproducibly()

@@ -6,6 +6,7 @@ using VisionR1.Text;
 using VisionR1.Tests.Inputs;
 using VisionR1.Tests.Rollout;
 using VisionR1.Trainer.Cli;
+using static VisionR1.Tests.Cli.Vr1Cli;
 
 namespace VisionR1.Tests.Cli;
 
@@ -15,14 +16,6 @@ public sealed class RolloutCommandTests : IDisposable
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("vr1-rollout-cli-");
 
     public void Dispose() => _dir.Delete(true);
-
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] argv)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CommandLine.RunAsync(argv, stdout, stderr, CancellationToken.None);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     private async Task<(string Model, string Data)> TinyRun()
     {

@@ -1,5 +1,6 @@
 using VisionR1.Recipe;
 using VisionR1.Trainer.Cli;
+using static VisionR1.Tests.Cli.Vr1Cli;
 
 namespace VisionR1.Tests.Pipeline;
 
@@ -11,14 +12,6 @@ public sealed class PretrainCommandTests : IDisposable
     public void Dispose()
     {
         try { _dir.Delete(true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] argv)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = await CommandLine.RunAsync(argv, stdout, stderr, CancellationToken.None);
-        return (code, stdout.ToString(), stderr.ToString());
     }
 
     // The quick run's world and pre-training sizes, so that `pipeline --quick` can start from the base.
