@@ -27,7 +27,7 @@ public sealed class PipelineCommand : ICliCommand
     private readonly Option<string?> _teacherEndpoint = Opt.Text("--teacher-endpoint", "Real path: the OpenAI-compatible teacher of the cold start (key from OPENAI_API_KEY) [default: the synthetic teacher, for synthetic-world problems].", "URL");
     private readonly Option<string> _teacherModel = Opt.Text("--teacher-model", "teacher", "The teacher's model name at --teacher-endpoint.", "NAME");
     private readonly Option<string?> _base = Opt.Text("--base", "Start from this pre-trained base (a `vr1 pretrain` folder or its base/model) instead of pre-training one in the run; the run checks it renders the world the base was trained on.", "DIR");
-    private readonly Option<bool> _pretrain = Opt.Switch("--pretrain", "Pre-train the base inside the run (the default while no base is shipped).");
+    private readonly Option<bool> _pretrain = Opt.Switch("--pretrain", "Pre-train the base inside the run instead of starting from the shipped one (Base/small beside vr1, trained by `vr1 pretrain` on the default world).");
     private readonly Option<string[]> _set = Opt.Many("--set", "Override a size or setting of the run (repeatable), e.g. --set TrainItems=6000 --set GrpoLearningRate=3e-4 --set Difficulty.MaxShapes=4.", "Name=Value");
     private readonly Option<double> _budget = Opt.Number("--budget", 0, "Wall-time budget of the embedded run in minutes (0: none, no size is cut): a start-up probe times a few training steps, predicts every stage and reduces the sizes until the prediction fits (DIR/plan.json; a resumed run keeps its plan).", "MINUTES");
     private readonly Option<string> _variant = Opt.Choice("--variant", "Adds the paper's Table 3 runs: zero (RL from base, 1:1 soft reward), long (one long stage from ci); all = both.", ["ptst", "zero", "long", "all"]);
@@ -43,8 +43,8 @@ public sealed class PipelineCommand : ICliCommand
 
     /// <inheritdoc />
     public string Details =>
-        "Embedded run (default): renders the synthetic world, trains the compact tokenizer, pre-trains a 'small' model from " +
-        "scratch (base; or starts from a `vr1 pretrain` base given with --base DIR), builds cold-start CoT with the synthetic teacher, filters it, runs cold-start SFT (ci), GRPO with " +
+        "Embedded run (default): renders the synthetic world, starts from the 'small' base shipped beside vr1 (pre-trained on that world by " +
+        "`vr1 pretrain`, checked against it; --base DIR gives another, --pretrain trains one in the run), builds cold-start CoT with the synthetic teacher, filters it, runs cold-start SFT (ci), GRPO with " +
         "PTST and the hard format result reward (vision_r1), and evaluates each on the held-out split. Writes DIR/metrics.jsonl, " +
         "DIR/summary.json, DIR/plots/*.png and DIR/<stage>/model (HF layout + tokenizer). Ctrl-C stops cleanly; the same command resumes.\n" +
         "Real path: --model a Qwen2.5-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start " +
@@ -114,7 +114,7 @@ public sealed class PipelineCommand : ICliCommand
             Device = device,
             Variants = variants,
             Until = until,
-            BaseModelDirectory = baseDir is null || parse.GetValue(_pretrain) ? null : Path.GetFullPath(baseDir),
+            BaseModelDirectory = parse.GetValue(_pretrain) ? null : baseDir is null ? (quick ? PipelineOptions.Quick : PipelineOptions.Default).BaseModelDirectory : Path.GetFullPath(baseDir),
         };
         try
         {
@@ -134,7 +134,7 @@ public sealed class PipelineCommand : ICliCommand
         stdout.WriteLine($"precision: {runtime.Precision.DtypeName}: {runtime.Precision.Reason}");
         RunPlan? startPlan = null;
         var root = Path.GetFullPath(options.OutputDirectory);
-        if (!options.IsQuick && model is null && (budgetMinutes > 0 || File.Exists(Path.Combine(root, RunPlan.FileName))))
+        if (!options.IsQuick && model is null) // the embedded run always states its plan; only --budget cuts sizes
         {
             var (sized, plan, reused) = PipelineBudget.Resolve(options, root, budgetMinutes * 60, runtime.Device, runtime.Precision.Dtype, cancellationToken);
             options = sized with { Bf16 = plan.Dtype == "bf16" };
@@ -167,14 +167,14 @@ public sealed class PipelineCommand : ICliCommand
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                 .StartAsync(async ctx =>
                 {
-                    runner = new PipelineRunner(options, new SpectreProgress(ctx));
+                    runner = new PipelineRunner(options, new SpectreProgress(ctx), startPlan);
                     result = await Run(runner).ConfigureAwait(false);
                 }).ConfigureAwait(false);
             summary = result!;
         }
         else
         {
-            runner = new PipelineRunner(options, new PlainProgress(stdout));
+            runner = new PipelineRunner(options, new PlainProgress(stdout), startPlan);
             summary = await Run(runner).ConfigureAwait(false);
         }
         if (runner.Stages.Resumed.Count > 0)
@@ -184,7 +184,7 @@ public sealed class PipelineCommand : ICliCommand
             $"this run: {clock.Elapsed.TotalSeconds:F0} s wall; all stages: {summary.ElapsedSeconds:F0} s. Wrote {Path.Combine(runner.Stages.Root, "summary.json")}, metrics.jsonl, plots/."));
         if (startPlan is not null)
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"plan predicted {startPlan.PredictedTotalSeconds:F0} s; threads changed {ThreadGovernor.Changes} time(s) while other processes were busy."));
+                $"{startPlan.Compare(PipelineBudget.MeasuredParts(summary.StageSeconds))}; threads changed {ThreadGovernor.Changes} time(s) while other processes were busy."));
         return 0;
     }
 

@@ -67,6 +67,21 @@ public static class PipelineBudget
         return RunBudget.Fit(Ladder(options), (o, p) => Predict(o, p, r), probeStepSeconds, budgetSeconds, dtype);
     }
 
+    /// <summary>Measured seconds of a run's stages (<see cref="RecipeSummary.StageSeconds"/>) gathered into the parts <see cref="Predict"/> names: each RL run in
+    /// vision_r1, evaluations and probes in evaluations, the world, cold start and filter in fixed.</summary>
+    public static IReadOnlyDictionary<string, double> MeasuredParts(IReadOnlyDictionary<string, double> stageSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(stageSeconds);
+        static string PartOf(string stage) => stage switch
+        {
+            RecipeStages.Base or RecipeStages.Ci => stage,
+            RecipeStages.VisionR1 or RecipeStages.Zero or RecipeStages.Long => RecipeStages.VisionR1,
+            _ when stage.StartsWith("eval_", StringComparison.Ordinal) || stage.StartsWith("probe_", StringComparison.Ordinal) => "evaluations",
+            _ => "fixed",
+        };
+        return stageSeconds.GroupBy(kv => PartOf(kv.Key)).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value), StringComparer.Ordinal);
+    }
+
     /// <summary>The plan saved in <paramref name="runDirectory"/> by an earlier start (a resumed run keeps its sizes), else a new one from a probe (<see cref="RunBudget.Resolve"/>).</summary>
     public static (PipelineOptions Options, RunPlan Plan, bool Reused) Resolve(PipelineOptions options, string runDirectory, double budgetSeconds,
         Device device, ScalarType dtype, CancellationToken cancellationToken) =>

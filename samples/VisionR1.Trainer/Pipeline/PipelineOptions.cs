@@ -19,7 +19,8 @@ public sealed record PipelineOptions
     public long Seed { get; init; }
     /// <summary>Seed of the world, its tokenizer and the base pre-trained on it (fixed, as a shipped base and its world are).</summary>
     public long WorldSeed { get; init; }
-    /// <summary>A pre-trained base to start from (<see cref="BasePretraining.FromBaseAsync"/>: checked against the world); null pre-trains one in the run.</summary>
+    /// <summary>A pre-trained base to start from (<see cref="BasePretraining.FromBaseAsync"/>: checked against the world); null pre-trains one in the run.
+    /// The default run starts from the base shipped beside vr1 (<see cref="ShippedBase"/>), as the paper starts from a released model.</summary>
     public string? BaseModelDirectory { get; init; }
     /// <summary>"cpu" or "cuda[:N]".</summary>
     public string Device { get; init; } = "cpu";
@@ -140,10 +141,10 @@ public sealed record PipelineOptions
         BreakdownKeys = [SyntheticMetadataKeys.Family, SyntheticMetadataKeys.Steps],
     };
 
-    /// <summary>The default embedded run.</summary>
-    public static PipelineOptions Default { get; } = new();
+    /// <summary>The default embedded run: from the shipped base of the small preset (pre-trained in the run only if none ships).</summary>
+    public static PipelineOptions Default { get; } = new() { BaseModelDirectory = ShippedBase("small") };
 
-    /// <summary>The folder a base of <paramref name="preset"/> ships in, <c>Base/PRESET</c> next to vr1 (or under <paramref name="root"/>), written by `vr1 pretrain` with its provenance; null while none ships.</summary>
+    /// <summary>The folder a base of <paramref name="preset"/> ships in, <c>Base/PRESET</c> next to vr1 (or under <paramref name="root"/>), written by `vr1 pretrain` with its provenance; null when none ships (the quick run's tiny preset has none).</summary>
     public static string? ShippedBase(string preset, string? root = null)
     {
         var folder = Path.Combine(root ?? AppContext.BaseDirectory, "Base", preset);

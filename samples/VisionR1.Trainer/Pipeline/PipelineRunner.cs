@@ -8,9 +8,10 @@ namespace VisionR1.Trainer.Pipeline;
 
 /// <summary>
 /// `vr1 pipeline`: the synthetic world's own step (<see cref="PrepareBaseAsync"/>: a base pre-trained here or given), then the Vision-R1 recipe from that base with
-/// the synthetic teacher (<see cref="RunRecipeAsync"/>, also the real path's), then plots. All stages share one run folder.
+/// the synthetic teacher (<see cref="RunRecipeAsync"/>, also the real path's), then plots. All stages share one run folder; the plan the run was
+/// sized with, if any, goes into summary.json.
 /// </summary>
-public sealed class PipelineRunner(PipelineOptions options, IRecipeProgress progress)
+public sealed class PipelineRunner(PipelineOptions options, IRecipeProgress progress, RunPlan? plan = null)
 {
     /// <summary>The stage runner of the sample's own stages; its <see cref="StageRunner.Resumed"/> also lists the recipe's stages skipped as done.</summary>
     public StageRunner Stages { get; } = new(options.OutputDirectory);
@@ -19,7 +20,7 @@ public sealed class PipelineRunner(PipelineOptions options, IRecipeProgress prog
     public async Task<RecipeSummary> RunAsync(CancellationToken cancellationToken)
     {
         var b = await PrepareBaseAsync(cancellationToken);
-        var recipe = options.ToRecipe();
+        var recipe = options.ToRecipe() with { Plan = plan };
         using var teacher = new SyntheticTeacherChatClient(VisionR1Recipe.ColdStartPool(b.Train, recipe),
             new SyntheticTeacherOptions { Seed = options.Seed, MaxExtraReflections = options.TeacherExtraReflections });
         return await RunRecipeAsync(recipe, b.ModelDirectory, b.Train, b.Test, teacher, cancellationToken);

@@ -37,6 +37,9 @@ public sealed record RecipeOptions
     /// <summary>Stop training after this stage ("base", "ci" or "vision_r1") and evaluate the models trained so far; null runs every stage.</summary>
     public string? Until { get; init; }
 
+    /// <summary>The plan the caller sized the run with (<see cref="RunBudget"/>), recorded in summary.json beside the measured stage times; null when there is none.</summary>
+    public RunPlan? Plan { get; init; }
+
     /// <summary>
     /// Training problems sent through the cold-start construction: the first ones, the rest form the RL pool (as the paper keeps
     /// its cold-start and RL data apart); null for half of them.

@@ -27,6 +27,10 @@ public sealed record RecipeSummary(
     [JsonPropertyName("equations")]
     public IReadOnlyDictionary<string, EquationAudit> Equations { get; init; } = new Dictionary<string, EquationAudit>();
 
+    /// <summary>The plan the run was sized with and its predicted seconds (<see cref="RecipeOptions.Plan"/>), to set against <see cref="StageSeconds"/>; null without one.</summary>
+    [JsonPropertyName("plan")]
+    public RunPlan? Plan { get; init; }
+
     /// <summary>Paired comparisons on the test items (exact McNemar).</summary>
     [JsonPropertyName("paired")]
     public IReadOnlyList<PairedComparison> Paired { get; init; } = [];

@@ -23,13 +23,27 @@ public sealed record RunPlan(int Level, string Reductions, string Dtype, double 
     /// <summary>The predicted wall time of the whole run.</summary>
     public double PredictedTotalSeconds => PredictedSeconds.Values.Sum();
 
+    /// <summary>What a run at reduced sizes (<see cref="Level"/> above 0) must be read with; null at the default sizes.</summary>
+    public string? ReducedSizesNote => Level == 0 ? null
+        : "reduced sizes: the run is shorter than the recipe's and is not expected to reproduce the paper's ordering (Vision-R1 above CI above the base)";
+
+    /// <summary>The prediction against <paramref name="measuredSeconds"/> (seconds per part, in the plan's part names), part by part and in total, for the end of the run.</summary>
+    public string Compare(IReadOnlyDictionary<string, double> measuredSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(measuredSeconds);
+        var parts = PredictedSeconds.Keys.Union(measuredSeconds.Keys, StringComparer.Ordinal)
+            .Select(k => FormattableString.Invariant($"{k} {PredictedSeconds.GetValueOrDefault(k):F0}/{measuredSeconds.GetValueOrDefault(k):F0}"));
+        double measured = measuredSeconds.Values.Sum();
+        return FormattableString.Invariant($"plan predicted/measured s: {string.Join(", ", parts)}; total {PredictedTotalSeconds:F0}/{measured:F0} ({measured / PredictedTotalSeconds:F2}x the prediction)");
+    }
+
     /// <summary>One paragraph for the start of the run.</summary>
     public string Describe()
     {
         var parts = string.Join(", ", PredictedSeconds.Select(kv => FormattableString.Invariant($"{kv.Key} {kv.Value:F0} s")));
         var total = PlainProgress.Format(TimeSpan.FromSeconds(PredictedTotalSeconds));
         var budget = BudgetSeconds > 0 ? FormattableString.Invariant($" for a budget of {BudgetSeconds / 60:F0} min") : ", no budget";
-        var sizes = Level == 0 ? "; default sizes" : FormattableString.Invariant($"; sizes reduced to fit (level {Level}: {Reductions})");
+        var sizes = Level == 0 ? "; default sizes" : FormattableString.Invariant($"; sizes reduced to fit (level {Level}: {Reductions}). Warning, {ReducedSizesNote}");
         var over = BudgetSeconds > 0 && PredictedTotalSeconds > BudgetSeconds ? "; the smallest sizes still exceed the budget" : "";
         return string.Create(CultureInfo.InvariantCulture, $"plan: {Dtype}, probe step {ProbeStepSeconds:F3} s; predicted {total} ({parts}){budget}{sizes}{over}");
     }

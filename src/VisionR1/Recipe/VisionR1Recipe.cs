@@ -148,6 +148,7 @@ public sealed class VisionR1Recipe
         var summary = new RecipeSummary(evaluations, test.Count, stageSeconds.Values.Sum(), stageSeconds, _o.SmokeRun, _o.Seed)
         {
             Probe = probes,
+            Plan = _o.Plan,
             Equations = models.ToDictionary(m => m, m => EquationAudit.OfPredictions(Predictions(m))),
             Paired = PairedComparison.AllPairs(verdicts),
             Breakdown = verdicts.ToDictionary(v => v.Name, v => VerdictBreakdown.ByMetadata(test, v.Verdicts, [.. _o.BreakdownKeys])),

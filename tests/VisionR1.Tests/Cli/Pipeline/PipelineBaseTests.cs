@@ -86,12 +86,47 @@ public sealed class PipelineBaseTests : IDisposable
     public void A_run_from_a_base_is_planned_without_pre_training_and_no_budget_rung_cuts_base_epochs()
     {
         var given = PipelineOptions.Default with { BaseModelDirectory = "Base/small" };
+        var pretraining = PipelineOptions.Default with { BaseModelDirectory = null };
         Assert.Equal(0, PipelineBudget.Predict(given, 1)[RecipeStages.Base]);
-        Assert.True(PipelineBudget.Predict(PipelineOptions.Default, 1)[RecipeStages.Base] > 0);
-        var withoutBase = PipelineBudget.Predict(PipelineOptions.Default, 1);
+        Assert.True(PipelineBudget.Predict(pretraining, 1)[RecipeStages.Base] > 0);
+        var withoutBase = PipelineBudget.Predict(pretraining, 1);
         Assert.Equal(withoutBase.Where(kv => kv.Key != RecipeStages.Base), PipelineBudget.Predict(given, 1).Where(kv => kv.Key != RecipeStages.Base));
         Assert.All(PipelineBudget.Ladder(given), rung => Assert.Equal(given.BaseEpochs, rung.Options.BaseEpochs));
         Assert.DoesNotContain("base epochs", PipelineBudget.Ladder(given)[^1].Reductions, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_default_run_starts_from_the_shipped_base_and_that_base_was_trained_on_the_world_the_default_renders()
+    {
+        var shipped = PipelineOptions.ShippedBase("small");
+        Assert.NotNull(shipped);
+        Assert.Equal(shipped, PipelineOptions.Default.BaseModelDirectory);
+        Assert.Null(PipelineOptions.Quick.BaseModelDirectory);
+        var provenance = BaseProvenance.Read(shipped);
+        Assert.Empty(provenance.Differences(PipelineOptions.Default.ToBasePretraining()));
+        Assert.Equal(provenance.Options.Sft.Epochs, PipelineOptions.Default.BaseEpochs);
+
+        // The default world rendered again has the train split the shipped weights were trained on (Verify throws otherwise; the pixels
+        // may differ with the renderer's build and SIMD width, which the check reports rather than fails).
+        var stages = new StageRunner(Path.Combine(_dir.FullName, "default-world"));
+        await BasePretraining.WorldAsync(stages, PipelineOptions.Default.ToBasePretraining(), new PlainProgress(TextWriter.Null));
+        var check = BaseProvenance.Verify(shipped, Path.Combine(stages.StageDirectory(RecipeStages.World), DataStages.WorldTrainFile));
+        Assert.Equal(provenance.TrainSplitSha256, check.Provenance.TrainSplitSha256);
+    }
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task Vr1_pretrain_reproduces_the_first_steps_of_the_shipped_base()
+    {
+        // The shipped weights came from pre-training on the default world; the same pre-training started again from the provenance alone
+        // must take the same first steps. Its precision is the base's (bf16), whose products round differently between CPU kernels (AVX-512
+        // BF16 instructions or AVX2 conversions), hence a relative tolerance rather than equality.
+        var shipped = PipelineOptions.ShippedBase("small")!;
+        var expected = BaseProvenance.Read(shipped).FirstLosses;
+        var rebuilt = await BasePretraining.FirstStepLossesAsync(shipped, 4, Path.Combine(_dir.FullName, "rebuild"), new PlainProgress(TextWriter.Null));
+        Assert.Equal(4, rebuilt.Count);
+        for (int i = 0; i < rebuilt.Count; i++)
+            Assert.True(Math.Abs(rebuilt[i] - expected[i]) <= 5e-3 * expected[i], $"step {i + 1}: rebuilt {rebuilt[i]}, shipped {expected[i]}");
     }
 
     /// <summary>summary.json without its timings.</summary>

@@ -9,8 +9,11 @@ public sealed class PipelineBudgetTests
     private static readonly CostReference Tcmalloc = PipelineBudget.References.First(r => r.Name == "tcmalloc");
     private static readonly CostReference TcmallocFp32 = PipelineBudget.References.First(r => r.Name == "tcmalloc fp32");
 
+    // The reference runs' sizes: the default run with its base pre-trained in the run, as they were measured.
+    private static readonly PipelineOptions Pretraining = PipelineOptions.Default with { BaseModelDirectory = null };
+
     // The glibc reference run sampled its GRPO prompts without dynamic sampling.
-    private static readonly PipelineOptions WithoutDynamicSampling = PipelineOptions.Default with { GrpoDynamicSampling = false };
+    private static readonly PipelineOptions WithoutDynamicSampling = Pretraining with { GrpoDynamicSampling = false };
 
     [Fact]
     public void A_fast_machine_keeps_the_default_sizes()
@@ -27,16 +30,16 @@ public sealed class PipelineBudgetTests
     [Fact]
     public void A_four_times_slower_machine_gets_reduced_sizes_predicted_within_the_budget()
     {
-        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 4 * 0.367, 25 * 60, "fp32", Glibc);
+        var (options, plan) = PipelineBudget.Fit(Pretraining, 4 * 0.367, 25 * 60, "fp32", Glibc);
         Assert.True(plan.Level > 0);
         // The first level that fits is chosen; when none does, the last (the plan then says so).
-        var ladder = PipelineBudget.Ladder(PipelineOptions.Default);
+        var ladder = PipelineBudget.Ladder(Pretraining);
         Assert.True(plan.PredictedTotalSeconds <= 25 * 60 || plan.Level == ladder.Count - 1, plan.Describe());
         for (int level = 0; level < plan.Level; level++)
             Assert.True(PipelineBudget.Predict(ladder[level].Options, 4 * 0.367, Glibc).Values.Sum() > 25 * 60);
         // The prediction of the chosen sizes is what the plan reports, and each level costs less than the one before.
         Assert.Equal(PipelineBudget.Predict(options, 4 * 0.367, Glibc).Values.Sum(), plan.PredictedTotalSeconds, 6);
-        var costs = PipelineBudget.Ladder(PipelineOptions.Default).Select(l => PipelineBudget.Predict(l.Options, 1, Glibc).Values.Sum()).ToList();
+        var costs = PipelineBudget.Ladder(Pretraining).Select(l => PipelineBudget.Predict(l.Options, 1, Glibc).Values.Sum()).ToList();
         Assert.True(costs.Zip(costs.Skip(1)).All(p => p.Second < p.First), string.Join(", ", costs));
         Assert.Contains("reduced", plan.Describe());
     }
@@ -44,8 +47,8 @@ public sealed class PipelineBudgetTests
     [Fact]
     public void The_last_reduction_names_only_the_epochs_it_changes()
     {
-        Assert.Contains("base epochs 2 -> 1, CI epochs 4 -> 2", PipelineBudget.Ladder(PipelineOptions.Default)[^1].Reductions);
-        var oneBaseEpoch = PipelineBudget.Ladder(PipelineOptions.Default with { BaseEpochs = 1 })[^1];
+        Assert.Contains("base epochs 2 -> 1, CI epochs 4 -> 2", PipelineBudget.Ladder(Pretraining)[^1].Reductions);
+        var oneBaseEpoch = PipelineBudget.Ladder(Pretraining with { BaseEpochs = 1 })[^1];
         Assert.DoesNotContain("base epochs", oneBaseEpoch.Reductions);
         Assert.Contains("CI epochs 4 -> 2", oneBaseEpoch.Reductions);
         Assert.Equal(1, oneBaseEpoch.Options.BaseEpochs);
@@ -56,16 +59,16 @@ public sealed class PipelineBudgetTests
     {
         // A quiet AVX-512 BF16 2-core machine (probe 0.37–0.42 s, 2 Dec) keeps the full sizes under the default; an AVX2-only one in
         // fp32 (probe about 2.5× slower, emulated) gets reduced sizes.
-        Assert.Equal(0, PipelineBudget.Fit(PipelineOptions.Default, 0.423, 75 * 60, "bf16", Glibc).Plan.Level);
-        Assert.True(PipelineBudget.Fit(PipelineOptions.Default, 2.5 * 0.367, 75 * 60, "fp32", Glibc).Plan.Level > 0);
+        Assert.Equal(0, PipelineBudget.Fit(Pretraining, 0.423, 75 * 60, "bf16", Glibc).Plan.Level);
+        Assert.True(PipelineBudget.Fit(Pretraining, 2.5 * 0.367, 75 * 60, "fp32", Glibc).Plan.Level > 0);
     }
 
     [Fact]
     public void No_budget_keeps_the_defaults_however_slow_and_an_impossible_budget_says_so()
     {
-        Assert.Equal(0, PipelineBudget.Fit(PipelineOptions.Default, 10, 0, "fp32", Glibc).Plan.Level);
-        var (_, plan) = PipelineBudget.Fit(PipelineOptions.Default, 10, 60, "fp32", Glibc);
-        Assert.Equal(PipelineBudget.Ladder(PipelineOptions.Default).Count - 1, plan.Level);
+        Assert.Equal(0, PipelineBudget.Fit(Pretraining, 10, 0, "fp32", Glibc).Plan.Level);
+        var (_, plan) = PipelineBudget.Fit(Pretraining, 10, 60, "fp32", Glibc);
+        Assert.Equal(PipelineBudget.Ladder(Pretraining).Count - 1, plan.Level);
         Assert.Contains("still exceed", plan.Describe());
     }
 
@@ -73,36 +76,36 @@ public sealed class PipelineBudgetTests
     public void With_tcmalloc_the_reference_run_is_predicted_at_its_measured_wall_time()
     {
         // The tcmalloc reference (seed 0, 3 Dec 12:15–12:38 UTC, micro-batches side by side): probe 0.337 s, 1,384 s wall at the default sizes.
-        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 0.337, 30 * 60, "bf16", Tcmalloc);
-        Assert.Same(PipelineOptions.Default, options);
+        var (options, plan) = PipelineBudget.Fit(Pretraining, 0.337, 30 * 60, "bf16", Tcmalloc);
+        Assert.Same(Pretraining, options);
         Assert.Equal(0, plan.Level);
         Assert.InRange(plan.PredictedTotalSeconds, 1384 - 30, 1384 + 30);
         // The same command with micro-batches in turn (10:02–10:26 UTC, probe 0.351 s) took 1,443 s: predicted within 5%.
-        Assert.InRange(PipelineBudget.Predict(PipelineOptions.Default, 0.351, Tcmalloc).Values.Sum(), 1443 * 0.95, 1443 * 1.05);
+        Assert.InRange(PipelineBudget.Predict(Pretraining, 0.351, Tcmalloc).Values.Sum(), 1443 * 0.95, 1443 * 1.05);
         // The same probe under glibc's ratios predicts a much longer run (its base stage slowed as the heap fragmented).
-        Assert.True(PipelineBudget.Predict(PipelineOptions.Default, 0.340, Glibc).Values.Sum() > 1.6 * plan.PredictedTotalSeconds);
+        Assert.True(PipelineBudget.Predict(Pretraining, 0.340, Glibc).Values.Sum() > 1.6 * plan.PredictedTotalSeconds);
     }
 
     [Fact]
     public void In_fp32_with_tcmalloc_the_avx2_reference_run_is_predicted_at_its_measured_wall_time()
     {
         // The AVX2-emulated default command (seed 0, 3 Dec 10:27–11:13 UTC, fp32): probe 0.812 s, 2,758 s wall.
-        var (options, plan) = PipelineBudget.Fit(PipelineOptions.Default, 0.812, 75 * 60, "fp32", TcmallocFp32);
-        Assert.Same(PipelineOptions.Default, options);
+        var (options, plan) = PipelineBudget.Fit(Pretraining, 0.812, 75 * 60, "fp32", TcmallocFp32);
+        Assert.Same(Pretraining, options);
         Assert.InRange(plan.PredictedTotalSeconds, 2758 - 40, 2758 + 40);
         // The bf16 reference scaled by the same probe overestimates it by about a fifth: the stages do not slow alike in fp32.
-        Assert.True(PipelineBudget.Predict(PipelineOptions.Default, 0.812, Tcmalloc).Values.Sum() > 1.15 * plan.PredictedTotalSeconds);
+        Assert.True(PipelineBudget.Predict(Pretraining, 0.812, Tcmalloc).Values.Sum() > 1.15 * plan.PredictedTotalSeconds);
     }
 
     [Fact]
     public void Micro_batches_run_side_by_side_in_bf16_and_in_turn_in_fp32_unless_set()
     {
-        Assert.Equal(0, PipelineOptions.Default.ConcurrentMicroBatches);
-        Assert.True(PipelineOptions.Default.Bf16);
-        Assert.Equal(2, PipelineOptions.Default.MicroBatchesSideBySide());
-        Assert.Equal(1, (PipelineOptions.Default with { Bf16 = false }).MicroBatchesSideBySide());
-        Assert.Equal(1, (PipelineOptions.Default with { ConcurrentMicroBatches = 1 }).MicroBatchesSideBySide());
-        Assert.Equal(3, (PipelineOptions.Default with { Bf16 = false, ConcurrentMicroBatches = 3 }).MicroBatchesSideBySide());
+        Assert.Equal(0, Pretraining.ConcurrentMicroBatches);
+        Assert.True(Pretraining.Bf16);
+        Assert.Equal(2, Pretraining.MicroBatchesSideBySide());
+        Assert.Equal(1, (Pretraining with { Bf16 = false }).MicroBatchesSideBySide());
+        Assert.Equal(1, (Pretraining with { ConcurrentMicroBatches = 1 }).MicroBatchesSideBySide());
+        Assert.Equal(3, (Pretraining with { Bf16 = false, ConcurrentMicroBatches = 3 }).MicroBatchesSideBySide());
     }
 
     [Fact]
@@ -115,19 +118,19 @@ public sealed class PipelineBudgetTests
         Assert.Same(tcmalloc ? TcmallocFp32 : Glibc, PipelineBudget.For(TorchSharp.torch.ScalarType.Float32));
         // Without ratios, a plan uses those of its precision.
         foreach (var (dtype, scalar) in new[] { ("fp32", TorchSharp.torch.ScalarType.Float32), ("bf16", TorchSharp.torch.ScalarType.BFloat16) })
-            Assert.Equal(PipelineBudget.Fit(PipelineOptions.Default, 0.6, 0, dtype, PipelineBudget.For(scalar)).Plan.PredictedTotalSeconds,
-                PipelineBudget.Fit(PipelineOptions.Default, 0.6, 0, dtype).Plan.PredictedTotalSeconds, 6);
-        Assert.Equal(PipelineBudget.Predict(PipelineOptions.Default, 0.5, expected).Values.Sum(), PipelineBudget.Predict(PipelineOptions.Default, 0.5).Values.Sum(), 6);
+            Assert.Equal(PipelineBudget.Fit(Pretraining, 0.6, 0, dtype, PipelineBudget.For(scalar)).Plan.PredictedTotalSeconds,
+                PipelineBudget.Fit(Pretraining, 0.6, 0, dtype).Plan.PredictedTotalSeconds, 6);
+        Assert.Equal(PipelineBudget.Predict(Pretraining, 0.5, expected).Values.Sum(), PipelineBudget.Predict(Pretraining, 0.5).Values.Sum(), 6);
     }
 
     [Fact]
     public void Dynamic_sampling_costs_what_the_two_reference_runs_measured()
     {
-        Assert.True(PipelineOptions.Default.GrpoDynamicSampling);
+        Assert.True(Pretraining.GrpoDynamicSampling);
         Assert.InRange(PipelineBudget.DynamicSamplingGrpoCost, 1.33, 1.42);
         foreach (var ratios in new[] { Tcmalloc, Glibc })
         {
-            var on = PipelineBudget.Predict(PipelineOptions.Default, 0.4, ratios);
+            var on = PipelineBudget.Predict(Pretraining, 0.4, ratios);
             var off = PipelineBudget.Predict(WithoutDynamicSampling, 0.4, ratios);
             Assert.Equal(off[RecipeStages.VisionR1] * PipelineBudget.DynamicSamplingGrpoCost, on[RecipeStages.VisionR1], 6);
             Assert.Equal(off[RecipeStages.Base], on[RecipeStages.Base], 6);
