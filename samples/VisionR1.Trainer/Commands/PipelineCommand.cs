@@ -5,6 +5,7 @@ using Spectre.Console;
 using Spectre.Console.Rendering;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Synthetic;
+using VisionR1.Grpo.Training;
 using VisionR1.Runtime;
 using VisionR1.Trainer.Cli;
 using VisionR1.Recipe;
@@ -31,6 +32,7 @@ public sealed class PipelineCommand : ICliCommand
     private readonly Option<string[]> _set = Opt.Many("--set", "Override a size or setting of the run (repeatable), e.g. --set TrainItems=6000 --set GrpoLearningRate=3e-4 --set Difficulty.MaxShapes=4.", "Name=Value");
     private readonly Option<double> _budget = Opt.Number("--budget", 0, "Wall-time budget of the embedded run in minutes (0: none, no size is cut): a start-up probe times a few training steps, predicts every stage and reduces the sizes until the prediction fits (DIR/plan.json; a resumed run keeps its plan).", "MINUTES");
     private readonly Option<string> _variant = Opt.Choice("--variant", "Adds the paper's Table 3 runs: zero (RL from base, 1:1 soft reward), long (one long stage from ci); all = both.", ["ptst", "zero", "long", "all"]);
+    private readonly Option<string?> _ablation = Ablation();
     private readonly Option<long> _seed = Opt.Long("--seed", 0, "Seed of the world, the models and every stage.", "S");
     private readonly Option<string?> _until = Until();
     private readonly PrecisionOption _precision = new("fp32");
@@ -49,6 +51,28 @@ public sealed class PipelineCommand : ICliCommand
         "DIR/summary.json, DIR/plots/*.png and DIR/<stage>/model (HF layout + tokenizer). Ctrl-C stops cleanly; the same command resumes.\n" +
         "Real path: --model a Qwen2.5-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start " +
         "through --teacher-endpoint, or the synthetic teacher when the training problems come from the synthetic world.";
+
+    private static Option<string?> Ablation()
+    {
+        var option = Opt.Text("--ablation",
+            "The estimator ablation: for each named algorithm but the run's own (grpo, trained as vision_r1), one more GRPO stage from the same CI model with the " +
+            "PTST schedule and the other GRPO settings (dynamic sampling included) unchanged, evaluated and compared with CI (summary.json, " +
+            $"DIR/{AblationTable.FileName}); on a finished run only the new stages run. Names: {string.Join(", ", GrpoAlgorithmNames.All)}.",
+            "all|NAME[,NAME...]");
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is not { } list) return;
+            try
+            {
+                GrpoAlgorithmNames.ParseList(list);
+            }
+            catch (ArgumentException e)
+            {
+                r.AddError("--ablation: " + e.Message);
+            }
+        });
+        return option;
+    }
 
     private static Option<string?> Until()
     {
@@ -88,6 +112,8 @@ public sealed class PipelineCommand : ICliCommand
         if (baseDir is not null && parse.GetValue(_pretrain)) throw new CliUsageException("--base and --pretrain exclude each other: start from a base, or pre-train one.");
         if (baseDir is not null && model is not null) throw new CliUsageException("--base is the embedded run's: the real path starts from --model.");
         if (baseDir is not null && !Directory.Exists(baseDir)) throw new CliUsageException($"--base: folder '{baseDir}' not found.");
+        if (parse.GetValue(_ablation) is not null && until is RecipeStages.Base or RecipeStages.Ci)
+            throw new CliUsageException($"--ablation trains GRPO stages from ci, which --until {until} stops before.");
         if (budgetMinutes < 0 || !double.IsFinite(budgetMinutes)) throw new CliUsageException($"--budget must be 0 (none) or a positive number of minutes, got {budgetMinutes}.");
 
         IReadOnlyList<string> variants = variant switch
@@ -113,6 +139,7 @@ public sealed class PipelineCommand : ICliCommand
             Seed = seed,
             Device = device,
             Variants = variants,
+            Ablation = parse.GetValue(_ablation) is { } ablation ? GrpoAlgorithmNames.ParseList(ablation) : [],
             Until = until,
             BaseModelDirectory = parse.GetValue(_pretrain) ? null : baseDir is null ? (quick ? PipelineOptions.Quick : PipelineOptions.Default).BaseModelDirectory : Path.GetFullPath(baseDir),
         };
@@ -180,8 +207,10 @@ public sealed class PipelineCommand : ICliCommand
         if (runner.Stages.Resumed.Count > 0)
             stdout.WriteLine("resumed (already finished): " + string.Join(", ", runner.Stages.Resumed));
         WriteTable(stdout, summary);
+        if (AblationTable.Markdown(summary) is { } ablationTable)
+            stdout.Write(ablationTable);
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"this run: {clock.Elapsed.TotalSeconds:F0} s wall; all stages: {summary.ElapsedSeconds:F0} s. Wrote {Path.Combine(runner.Stages.Root, "summary.json")}, metrics.jsonl, plots/."));
+            $"this run: {clock.Elapsed.TotalSeconds:F0} s wall; all stages: {summary.ElapsedSeconds:F0} s. Wrote {Path.Combine(runner.Stages.Root, "summary.json")}, metrics.jsonl, plots/{(summary.Ablation is null ? "" : ", " + AblationTable.FileName)}."));
         if (startPlan is not null)
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{startPlan.Compare(PipelineBudget.MeasuredParts(summary.StageSeconds))}; threads changed {ThreadGovernor.Changes} time(s) while other processes were busy."));

@@ -53,11 +53,12 @@ public static class PipelineBudget
         double baseSamples = Math.Ceiling((2 + options.BaseWorkedShare) * options.TrainItems) + options.BaseArithmeticDrills;
         double ciSteps = Math.Ceiling(r.Rates["filter_keep_rate"] * options.ColdStartItems / options.CiBatch) * options.CiEpochs;
         double sampling = (options.GrpoDynamicSampling ? DynamicSamplingGrpoCost : 1) / (r.Rates["dynamic_sampling"] > 0 ? DynamicSamplingGrpoCost : 1);
-        double grpoSteps = 2.0 * options.GrpoStepsPerStage * options.Variants.Count * sampling * (GrpoFixedShare + (1 - GrpoFixedShare) * options.GrpoPromptsPerStep / 16.0);
+        int rlRuns = options.Variants.Count + options.ToRecipe().AblationStages().Count;
+        double grpoSteps = 2.0 * options.GrpoStepsPerStage * rlRuns * sampling * (GrpoFixedShare + (1 - GrpoFixedShare) * options.GrpoPromptsPerStep / 16.0);
         double items = (options.TestItems + options.ProbeItems) / 1000.0;
         return r.Predict([(RecipeStages.Base, "base_step", options.BaseModelDirectory is null ? Math.Ceiling(baseSamples / options.BaseBatch) * options.BaseEpochs : 0), (RecipeStages.Ci, "ci_step", ciSteps),
             (RecipeStages.VisionR1, "grpo_step", grpoSteps), ("evaluations", "direct_eval_per_1000", items),
-            ("evaluations", "cot_eval_per_1000", items * (1 + options.Variants.Count + (options.BaseWorkedShare > 0 ? 1 : 0)))], probeStepSeconds);
+            ("evaluations", "cot_eval_per_1000", items * (1 + rlRuns + (options.BaseWorkedShare > 0 ? 1 : 0)))], probeStepSeconds);
     }
 
     /// <summary>The first rung of <see cref="Ladder"/> predicted within <paramref name="budgetSeconds"/> (<see cref="RunBudget.Fit"/>), with <paramref name="reference"/> or else <see cref="For"/> <paramref name="dtype"/>.</summary>

@@ -28,6 +28,8 @@ public sealed record PipelineOptions
     public bool IsQuick { get; init; }
     /// <summary>RL runs to train: "vision_r1" always, plus "zero" and/or "long" (paper Table 3).</summary>
     public IReadOnlyList<string> Variants { get; init; } = [RecipeStages.VisionR1];
+    /// <summary>The estimator ablation (<see cref="RecipeOptions.Ablation"/>): GRPO algorithms each trained as one more stage from CI; none by default.</summary>
+    public IReadOnlyList<GrpoAlgorithm> Ablation { get; init; } = [];
     /// <summary>Training problems of the synthetic world.</summary>
     public int TrainItems { get; init; } = 8000;
     /// <summary>Held-out test problems.</summary>
@@ -123,7 +125,7 @@ public sealed record PipelineOptions
     /// <summary>The recipe's options for the embedded run (the base pre-trained here, evaluated both ways): the one place where the sample's settings become the library's.</summary>
     public RecipeOptions ToRecipe() => new()
     {
-        OutputDirectory = OutputDirectory, Device = Device, DType = Bf16 ? ScalarType.BFloat16 : ScalarType.Float32, Seed = Seed, Variants = Variants, Until = Until,
+        OutputDirectory = OutputDirectory, Device = Device, DType = Bf16 ? ScalarType.BFloat16 : ScalarType.Float32, Seed = Seed, Variants = Variants, Ablation = Ablation, Until = Until,
         ColdStartItems = ColdStartItems, RlMinReasoningSteps = GrpoMinSteps, SmokeRun = IsQuick, TeacherName = "the synthetic teacher",
         ColdStart = new ColdStartOptions(MaxConcurrency: 4, MaxRetries: 3, RetryBaseDelay: TimeSpan.FromMilliseconds(200)),
         ColdStartSft = Sft(basePretraining: false),

@@ -24,6 +24,32 @@ public static class GrpoAlgorithmNames
             ? algorithm
             : throw new ArgumentException($"Unknown algorithm '{name}'; expected one of {string.Join(", ", All)}.", nameof(name));
 
+    /// <summary>The word <see cref="ParseList"/> reads as every algorithm.</summary>
+    public const string AllKeyword = "all";
+
+    /// <summary>
+    /// The algorithms of a comma-separated list of names (each as <see cref="Parse"/> reads it), or all seven, in the order of
+    /// <see cref="GrpoAlgorithm"/>, for <see cref="AllKeyword"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The list is empty, names an unknown algorithm or names one twice; the message names it and the choices.</exception>
+    public static IReadOnlyList<GrpoAlgorithm> ParseList(string list)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        if (string.Equals(list.Trim(), AllKeyword, StringComparison.OrdinalIgnoreCase)) return Table.Select(t => t.Algorithm).ToArray();
+        var names = list.Split(',', StringSplitOptions.TrimEntries);
+        var algorithms = new List<GrpoAlgorithm>();
+        foreach (var name in names)
+        {
+            if (!TryParse(name, out var algorithm))
+                throw new ArgumentException(name.Length == 0
+                    ? $"Empty algorithm name in '{list}'; expected '{AllKeyword}' or names from {string.Join(", ", All)}, separated by commas."
+                    : $"Unknown algorithm '{name}'; expected '{AllKeyword}' or names from {string.Join(", ", All)}, separated by commas.");
+            if (algorithms.Contains(algorithm)) throw new ArgumentException($"Algorithm '{NameOf(algorithm)}' is listed twice in '{list}'.");
+            algorithms.Add(algorithm);
+        }
+        return algorithms;
+    }
+
     /// <summary>Whether <paramref name="name"/> names an algorithm (case-insensitive; '-' is read as '_').</summary>
     public static bool TryParse(string? name, out GrpoAlgorithm algorithm)
     {

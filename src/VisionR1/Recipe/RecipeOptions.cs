@@ -34,6 +34,16 @@ public sealed record RecipeOptions
     /// <summary>RL runs to train: "vision_r1" always, plus "zero" and/or "long" (<see cref="RecipeStages"/>; paper Table 3).</summary>
     public IReadOnlyList<string> Variants { get; init; } = [RecipeStages.VisionR1];
 
+    /// <summary>
+    /// The estimator ablation: members of the GRPO family (<see cref="GrpoAlgorithm"/>) each trained as one more RL stage from the
+    /// CI model, next to "vision_r1". Every one listed other than <see cref="Grpo"/>'s own algorithm (which "vision_r1" already
+    /// trains) gets a stage named <see cref="RecipeStages.Ablation"/> (e.g. "vision_r1.dapo") with <see cref="GrpoOptionsFor"/>
+    /// of that name: vision_r1's options, PTST schedule and seed with that algorithm, evaluated like the other models and
+    /// compared with CI (summary.json's "ablation", ablation.md). Empty (the default) trains none. As the stages resume, adding
+    /// it to a finished run trains and evaluates only the new stages.
+    /// </summary>
+    public IReadOnlyList<GrpoAlgorithm> Ablation { get; init; } = [];
+
     /// <summary>Stop training after this stage ("base", "ci" or "vision_r1") and evaluate the models trained so far; null runs every stage.</summary>
     public string? Until { get; init; }
 
@@ -95,7 +105,7 @@ public sealed record RecipeOptions
     public bool SmokeRun { get; init; }
 
     /// <summary>
-    /// The GRPO schedule of an RL run: PTST (<see cref="GrpoOptions.Schedule"/>) for "vision_r1"; for "zero" (RL from the base
+    /// The GRPO schedule of an RL run: PTST (<see cref="GrpoOptions.Schedule"/>) for "vision_r1" and the ablation stages; for "zero" (RL from the base
     /// with the soft reward) one stage with PTST's first cap and group; for "long" one stage with the first cap doubled and the
     /// group halved (at least 2); each variant as many steps as the whole PTST schedule (paper Table 3).
     /// </summary>
@@ -103,7 +113,7 @@ public sealed record RecipeOptions
     public PtstSchedule ScheduleOf(string run)
     {
         var ptst = Grpo.Schedule;
-        if (run == RecipeStages.VisionR1) return ptst;
+        if (run == RecipeStages.VisionR1 || RecipeStages.IsAblation(run, out _)) return ptst;
         var first = ptst.Stages[0];
         int steps = ptst.TotalSteps ?? throw new ArgumentException("The variants need a PTST schedule bounded by steps.", nameof(run));
         return run switch
@@ -114,11 +124,24 @@ public sealed record RecipeOptions
         };
     }
 
-    /// <summary>The GRPO trainer's options of an RL run: <see cref="Grpo"/> with that run's schedule (<see cref="ScheduleOf"/>) and seed <see cref="Seed"/> + 2.</summary>
-    public GrpoOptions GrpoOptionsFor(string run) => Grpo with { Schedule = ScheduleOf(run), Seed = Seed + 2 };
+    /// <summary>
+    /// The GRPO trainer's options of an RL run: <see cref="Grpo"/> with that run's schedule (<see cref="ScheduleOf"/>) and seed
+    /// <see cref="Seed"/> + 2; an ablation stage (<see cref="RecipeStages.Ablation"/>) also takes its algorithm, which gives the
+    /// loss, advantages, dynamic sampling and truncation masking that <see cref="Grpo"/> leaves unset (<see cref="GrpoOptions.Algorithm"/>),
+    /// as `vr1 grpo --algorithm` does: settings set explicitly stay (the pipeline's dynamic sampling, for one).
+    /// </summary>
+    public GrpoOptions GrpoOptionsFor(string run)
+    {
+        var options = Grpo with { Schedule = ScheduleOf(run), Seed = Seed + 2 };
+        return RecipeStages.IsAblation(run, out var algorithm) ? options with { Algorithm = algorithm } : options;
+    }
+
+    /// <summary>The ablation stages this run trains (<see cref="Ablation"/> without <see cref="Grpo"/>'s own algorithm), in the order listed.</summary>
+    public IReadOnlyList<string> AblationStages() => Ablation.Where(a => a != Grpo.Algorithm).Select(RecipeStages.Ablation).ToList();
 
     /// <summary>
-    /// Throws for settings that cannot run, before any stage does: unknown variants or <see cref="Until"/>, negative sizes, and
+    /// Throws for settings that cannot run, before any stage does: unknown variants or <see cref="Until"/>, an <see cref="Ablation"/>
+    /// with an unknown or repeated algorithm or one that <see cref="Until"/> stops before, negative sizes, and
     /// the stage options' own checks (<see cref="SftOptions.Validate"/>, <see cref="GrpoOptions.Validate"/>, <see cref="LocalEvaluationOptions.Validate"/>).
     /// </summary>
     public void Validate()
@@ -128,11 +151,18 @@ public sealed record RecipeOptions
                 throw new ArgumentException($"{nameof(Variants)}: '{v}' is not an RL run of the recipe (vision_r1, zero or long).", nameof(Variants));
         if (Until is not (null or RecipeStages.Base or RecipeStages.Ci or RecipeStages.VisionR1))
             throw new ArgumentException($"{nameof(Until)} must be null, base, ci or vision_r1, got '{Until}'.", nameof(Until));
+        foreach (var a in Ablation)
+            if (!Enum.IsDefined(a)) throw new ArgumentOutOfRangeException(nameof(Ablation), a, $"{nameof(Ablation)}: unknown algorithm; expected one of {string.Join(", ", GrpoAlgorithmNames.All)}.");
+        if (Ablation.Distinct().Count() != Ablation.Count)
+            throw new ArgumentException($"{nameof(Ablation)}: an algorithm is listed twice ({string.Join(", ", Ablation.Select(GrpoAlgorithmNames.NameOf))}).", nameof(Ablation));
+        if (AblationStages().Count > 0 && Until is RecipeStages.Base or RecipeStages.Ci)
+            throw new ArgumentException($"{nameof(Ablation)} trains RL stages from CI, which {nameof(Until)} = {Until} stops before.", nameof(Ablation));
         if (ColdStartItems is < 1) throw new ArgumentOutOfRangeException(nameof(ColdStartItems), ColdStartItems, "The cold start needs at least one problem.");
         if (DirectMaxTokens < 1) throw new ArgumentOutOfRangeException(nameof(DirectMaxTokens), DirectMaxTokens, "A direct answer needs at least one token.");
         ColdStartSft.Validate();
         Grpo.Validate();
         Evaluation.Validate();
         foreach (var v in Variants) ScheduleOf(v);
+        foreach (var stage in AblationStages()) GrpoOptionsFor(stage).Validate();
     }
 }

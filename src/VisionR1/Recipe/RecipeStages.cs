@@ -1,3 +1,5 @@
+using VisionR1.Grpo.Training;
+
 namespace VisionR1.Recipe;
 
 /// <summary>
@@ -32,6 +34,23 @@ public static class RecipeStages
 
     /// <summary>One long RL stage from CI.</summary>
     public const string Long = "long";
+
+    /// <summary>
+    /// The estimator-ablation stage of <paramref name="algorithm"/> (<see cref="RecipeOptions.Ablation"/>): "vision_r1." and the
+    /// algorithm's command-line name (<see cref="GrpoAlgorithmNames"/>), e.g. "vision_r1.dapo".
+    /// </summary>
+    public static string Ablation(GrpoAlgorithm algorithm) => VisionR1 + AblationSeparator + GrpoAlgorithmNames.NameOf(algorithm);
+
+    /// <summary>Whether <paramref name="stage"/> is an estimator-ablation stage (<see cref="Ablation"/>), and of which algorithm.</summary>
+    public static bool IsAblation(string? stage, out GrpoAlgorithm algorithm)
+    {
+        algorithm = GrpoAlgorithm.Grpo;
+        const string prefix = VisionR1 + AblationSeparator;
+        return stage is not null && stage.StartsWith(prefix, StringComparison.Ordinal)
+            && GrpoAlgorithmNames.TryParse(stage[prefix.Length..], out algorithm) && Ablation(algorithm) == stage;
+    }
+
+    private const string AblationSeparator = ".";
 
     /// <summary>The base model asked the bare question (its worked-solution style), next to its direct answers.</summary>
     public const string BaseCot = "base_cot";

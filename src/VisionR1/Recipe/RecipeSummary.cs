@@ -35,6 +35,11 @@ public sealed record RecipeSummary(
     [JsonPropertyName("paired")]
     public IReadOnlyList<PairedComparison> Paired { get; init; } = [];
 
+    /// <summary>The estimator ablation's rows (<see cref="AblationTable.Rows"/>); null, and left out of summary.json, when the run has none (<see cref="RecipeOptions.Ablation"/>).</summary>
+    [JsonPropertyName("ablation")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AblationResult>? Ablation { get; init; }
+
     /// <summary>Accuracy per model by family and by reasoning steps.</summary>
     [JsonPropertyName("breakdown")]
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, IReadOnlyList<GroupAccuracy>>> Breakdown { get; init; } =

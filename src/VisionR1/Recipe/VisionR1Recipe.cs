@@ -10,6 +10,7 @@ using VisionR1.Grpo.Metrics;
 using VisionR1.Grpo.Policies;
 using VisionR1.Grpo.Rewards;
 using VisionR1.Grpo.Rollout;
+using VisionR1.Grpo.Training;
 using VisionR1.Inputs;
 using VisionR1.IO;
 using VisionR1.Model;
@@ -24,7 +25,8 @@ namespace VisionR1.Recipe;
 /// <summary>
 /// The Vision-R1 recipe from a base model: modality-bridging cold start through a teacher → CoT filter → cold-start SFT ("ci")
 /// → GRPO with PTST and the hard format result reward ("vision_r1"), the optional variants (Zero: RL from the base with the
-/// soft 1:1 format:result reward; Long: one long stage from CI; paper Table 3) → evaluation of every model on the held-out
+/// soft 1:1 format:result reward; Long: one long stage from CI; paper Table 3), the optional estimator ablation (GRPO from CI
+/// with other members of the GRPO family, <see cref="RecipeOptions.Ablation"/>) → evaluation of every model on the held-out
 /// problems, paired comparisons (exact McNemar), one merged metrics.jsonl and summary.json. Each stage runs in its own folder
 /// under <see cref="RecipeOptions.OutputDirectory"/> (<see cref="StageRunner"/>): a finished stage is never redone, and the
 /// training stages resume from their own checkpoints, so calling <see cref="RunAsync"/> again continues a stopped run.
@@ -115,9 +117,11 @@ public sealed class VisionR1Recipe
             models.Add((RecipeStages.Ci, ci.ModelDirectory, false));
             if (_o.Until != RecipeStages.Ci)
             {
-                foreach (var (stage, from) in new[] { (RecipeStages.VisionR1, ci.ModelDirectory), (RecipeStages.Zero, baseModelDirectory), (RecipeStages.Long, ci.ModelDirectory) })
+                (string Stage, string From)[] table3 = [(RecipeStages.VisionR1, ci.ModelDirectory), (RecipeStages.Zero, baseModelDirectory), (RecipeStages.Long, ci.ModelDirectory)];
+                var runs = table3.Where(r => r.Stage == RecipeStages.VisionR1 || _o.Variants.Contains(r.Stage))
+                    .Concat(_o.AblationStages().Select(stage => (stage, ci.ModelDirectory)));
+                foreach (var (stage, from) in runs)
                 {
-                    if (stage != RecipeStages.VisionR1 && !_o.Variants.Contains(stage)) continue;
                     var result = await Stages.RunAsync(stage, (_, ct) => Task.FromResult(TrainGrpo(stage, from, template, rlProblems, ct)), cancellationToken).ConfigureAwait(false);
                     models.Add((stage, result.ModelDirectory, false));
                 }
@@ -150,11 +154,30 @@ public sealed class VisionR1Recipe
             Probe = probes,
             Plan = _o.Plan,
             Equations = models.ToDictionary(m => m, m => EquationAudit.OfPredictions(Predictions(m))),
-            Paired = PairedComparison.AllPairs(verdicts),
+            Paired = Paired(verdicts),
             Breakdown = verdicts.ToDictionary(v => v.Name, v => VerdictBreakdown.ByMetadata(test, v.Verdicts, [.. _o.BreakdownKeys])),
         };
+        var ablation = AblationTable.Rows(summary, _o.Grpo.Algorithm);
+        if (ablation.Count > 0)
+        {
+            summary = summary with { Ablation = ablation };
+            AtomicFile.WriteAllText(Path.Combine(root, AblationTable.FileName), AblationTable.Markdown(summary)!);
+        }
         AtomicFile.WriteAllText(Path.Combine(root, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
         return summary;
+    }
+
+    /// <summary>
+    /// Every model against each one before it, but the ablation stages only against CI and "vision_r1" (the comparisons the
+    /// ablation reads; all pairs of them would grow with the square of the algorithms).
+    /// </summary>
+    private static IReadOnlyList<PairedComparison> Paired(IReadOnlyList<(string Name, IReadOnlyDictionary<string, bool> Verdicts)> verdicts)
+    {
+        var main = verdicts.Where(v => !RecipeStages.IsAblation(v.Name, out _)).ToList();
+        var references = main.Where(v => v.Name is RecipeStages.Ci or RecipeStages.VisionR1).ToList();
+        return [.. PairedComparison.AllPairs(main),
+            .. verdicts.Where(v => RecipeStages.IsAblation(v.Name, out _))
+                .SelectMany(v => references.Select(r => PairedComparison.Of(v.Verdicts, r.Verdicts) with { First = v.Name, Second = r.Name }))];
     }
 
     private TrainingResult TrainGrpo(string stage, string initFrom, ChatTemplate template, IReadOnlyList<MathProblem> problems, CancellationToken ct)
@@ -163,8 +186,9 @@ public sealed class VisionR1Recipe
         IRewardFunction reward = soft ? WeightedSumReward.ZeroBaseline(_verifier) : new HardFormatResultReward(_verifier);
         var options = _o.GrpoOptionsFor(stage);
         var prompts = problems.Select(p => new GrpoPrompt(p, _o.Prompt?.Invoke(p) ?? p.PromptText())).ToList();
+        string algorithm = RecipeStages.IsAblation(stage, out _) ? $" ({GrpoAlgorithmNames.NameOf(options.Algorithm)})" : "";
         return TrainingStages.Grpo(Run(stage), Load(initFrom), template, prompts, [new WeightedReward(reward)], options,
-            $"GRPO {options.Schedule} with the {(soft ? "soft 1:1 format:result" : "hard format result")} reward", _images, ct);
+            $"GRPO{algorithm} {options.Schedule} with the {(soft ? "soft 1:1 format:result" : "hard format result")} reward", _images, ct);
     }
 
     private Qwen25VLModel Load(string directory) => Qwen25VLModel.FromPretrained(directory, _device, _o.DType);

@@ -28,6 +28,19 @@ public sealed class GrpoAlgorithmTests
     }
 
     [Fact]
+    public void A_list_of_names_parses_in_its_order_all_gives_the_seven_and_a_bad_list_is_refused_naming_the_culprit()
+    {
+        Assert.Equal(Enum.GetValues<GrpoAlgorithm>(), GrpoAlgorithmNames.ParseList("all"));
+        Assert.Equal(Enum.GetValues<GrpoAlgorithm>(), GrpoAlgorithmNames.ParseList(" ALL "));
+        Assert.Equal([GrpoAlgorithm.Gspo, GrpoAlgorithm.DrGrpo], GrpoAlgorithmNames.ParseList("gspo, Dr-GRPO"));
+        var unknown = Assert.Throws<ArgumentException>(() => GrpoAlgorithmNames.ParseList("dapo,ppo"));
+        Assert.Equal("Unknown algorithm 'ppo'; expected 'all' or names from grpo, dr_grpo, dapo, gspo, cispo, rloo, reinforce_pp, separated by commas.", unknown.Message);
+        Assert.Contains("'dapo' is listed twice", Assert.Throws<ArgumentException>(() => GrpoAlgorithmNames.ParseList("dapo,gspo,DAPO")).Message);
+        Assert.Contains("Empty algorithm name", Assert.Throws<ArgumentException>(() => GrpoAlgorithmNames.ParseList("dapo,")).Message);
+        Assert.Contains("Empty algorithm name", Assert.Throws<ArgumentException>(() => GrpoAlgorithmNames.ParseList("")).Message);
+    }
+
+    [Fact]
     public void Grpo_is_the_default_and_gives_the_options_the_library_had_before_algorithms()
     {
         var options = new GrpoOptions();

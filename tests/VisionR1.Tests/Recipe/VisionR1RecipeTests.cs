@@ -4,6 +4,7 @@ using VisionR1.Grpo.Schedule;
 using VisionR1.Grpo.Training;
 using VisionR1.Model;
 using VisionR1.Model.Config;
+using VisionR1.Problems;
 using VisionR1.Recipe;
 using VisionR1.Runtime;
 using VisionR1.Text;
@@ -23,22 +24,8 @@ public sealed class VisionR1RecipeTests : IDisposable
     [Fact]
     public async Task A_tiny_run_trains_every_model_with_the_zero_variant_evaluates_them_and_a_second_call_redoes_nothing()
     {
-        VisionR1Runtime.Initialize("cpu");
-        var baseDir = SaveTinyBase(Path.Combine(_dir.FullName, "base"), seed: 3);
-        var world = new SyntheticWorldGenerator(new SyntheticWorldOptions { Seed = 2, ImageSize = 56 });
-        var train = world.Generate(SyntheticSplit.Train, 12).ToList();
-        var test = world.Generate(SyntheticSplit.Test, 4).ToList();
-        var options = new RecipeOptions
-        {
-            OutputDirectory = Path.Combine(_dir.FullName, "run"),
-            DType = TorchSharp.torch.ScalarType.Float32,
-            Seed = 1,
-            Variants = [RecipeStages.VisionR1, RecipeStages.Zero],
-            ColdStartItems = 6,
-            ColdStartSft = new SftOptions { Epochs = 1, MicroBatchSize = 2, GradientAccumulationSteps = 1, SaveEverySteps = 50 },
-            Grpo = new GrpoOptions { Schedule = PtstSchedule.Halving(8, 2, 1), PromptsPerStep = 2, MicroBatchSize = 4, SaveEverySteps = 50 },
-            Evaluation = new LocalEvaluationOptions { BatchSize = 4, MaxNewTokens = 12 },
-        };
+        var (baseDir, train, test) = TinySetup(_dir.FullName);
+        var options = TinyOptions(Path.Combine(_dir.FullName, "run")) with { Variants = [RecipeStages.VisionR1, RecipeStages.Zero] };
         using var teacher = new SyntheticTeacherChatClient(VisionR1Recipe.ColdStartPool(train, options));
 
         var recipe = new VisionR1Recipe(options, new PlainProgress(TextWriter.Null));
@@ -60,6 +47,27 @@ public sealed class VisionR1RecipeTests : IDisposable
         Assert.Contains(RecipeStages.Eval(RecipeStages.Zero), again.Stages.Resumed);
         Assert.Equal(9, again.Stages.Resumed.Count);
     }
+
+    /// <summary>A tiny base saved under <paramref name="folder"/> (CPU runtime initialised) and 12 training and 4 test problems of a small synthetic world.</summary>
+    internal static (string BaseDir, List<MathProblem> Train, List<MathProblem> Test) TinySetup(string folder)
+    {
+        VisionR1Runtime.Initialize("cpu");
+        var baseDir = SaveTinyBase(Path.Combine(folder, "base"), seed: 3);
+        var world = new SyntheticWorldGenerator(new SyntheticWorldOptions { Seed = 2, ImageSize = 56 });
+        return (baseDir, world.Generate(SyntheticSplit.Train, 12).ToList(), world.Generate(SyntheticSplit.Test, 4).ToList());
+    }
+
+    /// <summary>Recipe options with tiny sizes (fp32, one SFT epoch, two one-step PTST stages, short evaluations) writing to <paramref name="output"/>.</summary>
+    internal static RecipeOptions TinyOptions(string output) => new()
+    {
+        OutputDirectory = output,
+        DType = TorchSharp.torch.ScalarType.Float32,
+        Seed = 1,
+        ColdStartItems = 6,
+        ColdStartSft = new SftOptions { Epochs = 1, MicroBatchSize = 2, GradientAccumulationSteps = 1, SaveEverySteps = 50 },
+        Grpo = new GrpoOptions { Schedule = PtstSchedule.Halving(8, 2, 1), PromptsPerStep = 2, MicroBatchSize = 4, SaveEverySteps = 50 },
+        Evaluation = new LocalEvaluationOptions { BatchSize = 4, MaxNewTokens = 12 },
+    };
 
     /// <summary>Saves a randomly initialised tiny model with the compact tokenizer as a Hugging Face folder (a base to start the recipe from).</summary>
     internal static string SaveTinyBase(string folder, int seed)
