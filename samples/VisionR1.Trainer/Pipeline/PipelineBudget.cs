@@ -68,8 +68,8 @@ public static class PipelineBudget
         return RunBudget.Fit(Ladder(options), (o, p) => Predict(o, p, r), probeStepSeconds, budgetSeconds, dtype);
     }
 
-    /// <summary>Measured seconds of a run's stages (<see cref="RecipeSummary.StageSeconds"/>) gathered into the parts <see cref="Predict"/> names: each RL run in
-    /// vision_r1, evaluations and probes in evaluations, the world, cold start and filter in fixed.</summary>
+    /// <summary>Measured seconds of a run's stages (<see cref="RecipeSummary.StageSeconds"/>) gathered into the parts <see cref="Predict"/> names: each RL run (ablation stages
+    /// included) in vision_r1, evaluations and probes in evaluations, the world, cold start and filter in fixed.</summary>
     public static IReadOnlyDictionary<string, double> MeasuredParts(IReadOnlyDictionary<string, double> stageSeconds)
     {
         ArgumentNullException.ThrowIfNull(stageSeconds);
@@ -77,6 +77,7 @@ public static class PipelineBudget
         {
             RecipeStages.Base or RecipeStages.Ci => stage,
             RecipeStages.VisionR1 or RecipeStages.Zero or RecipeStages.Long => RecipeStages.VisionR1,
+            _ when RecipeStages.IsAblation(stage, out _) => RecipeStages.VisionR1,
             _ when stage.StartsWith("eval_", StringComparison.Ordinal) || stage.StartsWith("probe_", StringComparison.Ordinal) => "evaluations",
             _ => "fixed",
         };
