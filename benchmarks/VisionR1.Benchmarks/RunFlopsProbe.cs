@@ -53,6 +53,11 @@ public static class RunFlopsProbe
         foreach (var (name, visionTrained) in new[] { ("base", true), ("ci", false) })
         {
             var steps = rows.Where(r => Str(r, "run") == name && r.TryGetProperty("tokens_per_second", out _)).ToList();
+            if (steps.Count == 0)
+            {
+                output.WriteLine($"{name}: no steps in this run (a given base was not trained here)");
+                continue;
+            }
             double positions = steps.Sum(r => Num(r, "tokens_per_second") * Num(r, "step_seconds"));
             double samples = steps.Sum(r => Num(r, "samples")), labelled = steps.Sum(r => Num(r, "tokens"));
             double images = samples * (name == "base" ? imageShare : 1);
