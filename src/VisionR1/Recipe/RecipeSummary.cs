@@ -29,6 +29,7 @@ public sealed record RecipeSummary(
 
     /// <summary>The plan the run was sized with and its predicted seconds (<see cref="RecipeOptions.Plan"/>), to set against <see cref="StageSeconds"/>; null without one.</summary>
     [JsonPropertyName("plan")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public RunPlan? Plan { get; init; }
 
     /// <summary>Paired comparisons on the test items (exact McNemar).</summary>
