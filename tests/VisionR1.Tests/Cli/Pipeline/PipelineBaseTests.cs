@@ -120,13 +120,13 @@ public sealed class PipelineBaseTests : IDisposable
     {
         // The shipped weights came from pre-training on the default world; the same pre-training started again from the provenance alone
         // must take the same first steps. Its precision is the base's (bf16), whose products round differently between CPU kernels (AVX-512
-        // BF16 instructions or AVX2 conversions), hence a relative tolerance rather than equality.
+        // BF16 instructions or AVX2 conversions), hence a relative tolerance (on the AVX-512 BF16 machine that trained it the losses are equal to the bit).
         var shipped = PipelineOptions.ShippedBase("small")!;
         var expected = BaseProvenance.Read(shipped).FirstLosses;
         var rebuilt = await BasePretraining.FirstStepLossesAsync(shipped, 4, Path.Combine(_dir.FullName, "rebuild"), new PlainProgress(TextWriter.Null));
         Assert.Equal(4, rebuilt.Count);
         for (int i = 0; i < rebuilt.Count; i++)
-            Assert.True(Math.Abs(rebuilt[i] - expected[i]) <= 5e-3 * expected[i], $"step {i + 1}: rebuilt {rebuilt[i]}, shipped {expected[i]}");
+            Assert.True(Math.Abs(rebuilt[i] - expected[i]) <= 1e-3 * expected[i], $"step {i + 1}: rebuilt {rebuilt[i]}, shipped {expected[i]}");
     }
 
     /// <summary>summary.json without its timings.</summary>
