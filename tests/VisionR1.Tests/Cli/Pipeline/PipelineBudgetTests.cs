@@ -5,7 +5,8 @@ namespace VisionR1.Tests.Pipeline;
 
 public sealed class PipelineBudgetTests
 {
-    private static readonly CostReference Glibc = PipelineBudget.References.First(r => r.Name == "glibc");
+    private static readonly CostReference Glibc = PipelineBudget.References.First(r => r.Name == "glibc, pre-training");
+    private static readonly CostReference GlibcFromBase = PipelineBudget.References.First(r => r.Name == "glibc");
     private static readonly CostReference Tcmalloc = PipelineBudget.References.First(r => r.Name == "tcmalloc");
     private static readonly CostReference TcmallocFp32 = PipelineBudget.References.First(r => r.Name == "tcmalloc fp32");
 
@@ -113,9 +114,9 @@ public sealed class PipelineBudgetTests
     {
         var loaded = VisionR1.Runtime.NativeAllocator.LoadedReplacement();
         bool tcmalloc = loaded is not null && loaded.Contains("tcmalloc", StringComparison.Ordinal);
-        var expected = tcmalloc ? Tcmalloc : Glibc;
+        var expected = tcmalloc ? Tcmalloc : GlibcFromBase;
         Assert.Same(expected, PipelineBudget.For(TorchSharp.torch.ScalarType.BFloat16));
-        Assert.Same(tcmalloc ? TcmallocFp32 : Glibc, PipelineBudget.For(TorchSharp.torch.ScalarType.Float32));
+        Assert.Same(tcmalloc ? TcmallocFp32 : GlibcFromBase, PipelineBudget.For(TorchSharp.torch.ScalarType.Float32));
         // Without ratios, a plan uses those of its precision.
         foreach (var (dtype, scalar) in new[] { ("fp32", TorchSharp.torch.ScalarType.Float32), ("bf16", TorchSharp.torch.ScalarType.BFloat16) })
             Assert.Equal(PipelineBudget.Fit(Pretraining, 0.6, 0, dtype, PipelineBudget.For(scalar)).Plan.PredictedTotalSeconds,
