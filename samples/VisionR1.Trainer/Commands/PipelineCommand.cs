@@ -133,7 +133,8 @@ public sealed class PipelineCommand : ICliCommand
                 if (!File.Exists(file)) throw new CliUsageException($"--{name}: file '{file}' not found.");
         }
 
-        var options = (quick ? PipelineOptions.Quick : PipelineOptions.Default) with
+        var defaults = quick ? PipelineOptions.Quick : PipelineOptions.Default;
+        var options = defaults with
         {
             OutputDirectory = output ?? (quick ? "runs/pipeline-quick" : "runs/pipeline"),
             Seed = seed,
@@ -141,7 +142,7 @@ public sealed class PipelineCommand : ICliCommand
             Variants = variants,
             Ablation = parse.GetValue(_ablation) is { } ablation ? GrpoAlgorithmNames.ParseList(ablation) : [],
             Until = until,
-            BaseModelDirectory = parse.GetValue(_pretrain) ? null : baseDir is null ? (quick ? PipelineOptions.Quick : PipelineOptions.Default).BaseModelDirectory : Path.GetFullPath(baseDir),
+            BaseModelDirectory = parse.GetValue(_pretrain) ? null : baseDir is null ? defaults.BaseModelDirectory : Path.GetFullPath(baseDir),
         };
         try
         {
