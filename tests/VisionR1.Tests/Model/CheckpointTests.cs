@@ -138,6 +138,28 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Read_into_fills_a_tensor_of_the_stored_dtype_in_place_and_refuses_any_other()
+    {
+        using var model = ModelTestData.Tiny();
+        var dir = Sub("read-into");
+        CheckpointSaver.Save(model, dir);
+        using var file = SafetensorsFile.Open(Path.Combine(dir, CheckpointLoader.WeightsFile));
+        var key = file.Entries.Keys.First(k => k.Contains("mlp.up_proj.weight", StringComparison.Ordinal));
+        using var expected = file.Read(key);
+        using var target = zeros(expected.shape, expected.dtype);
+        file.ReadInto(key, target);
+        Assert.True(Same(expected, target));
+
+        using var wrongType = zeros(expected.shape, ScalarType.BFloat16);
+        Assert.Throws<ArgumentException>(() => file.ReadInto(key, wrongType));
+        using var wrongSize = zeros([expected.numel() - 1], expected.dtype);
+        Assert.Throws<ArgumentException>(() => file.ReadInto(key, wrongSize));
+        using var strided = zeros([expected.shape[1], expected.shape[0]], expected.dtype);
+        using var transposed = strided.t();
+        Assert.Throws<ArgumentException>(() => file.ReadInto(key, transposed));
+    }
+
+    [Fact]
     public void Truncated_checkpoint_is_reported_not_crashed()
     {
         using var model = ModelTestData.Tiny();
