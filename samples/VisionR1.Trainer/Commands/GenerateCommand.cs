@@ -48,8 +48,11 @@ public sealed class GenerateCommand : ICliCommand
         if (image is not null && !File.Exists(image)) throw new CliUsageException($"--image: file '{image}' not found.");
         if (maxNew < 1) throw new CliUsageException("--max-new-tokens must be at least 1.");
         var runtime = VisionR1Runtime.Initialize(device, precision: precision);
+        var loadClock = System.Diagnostics.Stopwatch.StartNew();
         var tokenizer = TokenizerLoader.FromFolder(modelDir);
         using var model = Qwen25VLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), runtime.Precision.Dtype);
+        stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"loaded {model.ParameterCount:N0} parameters ({runtime.Precision.Dtype}) and a tokenizer of {tokenizer.VocabularySize} ids in {loadClock.Elapsed.TotalSeconds:F2} s"));
         var template = new ChatTemplate(tokenizer, system ? ChatTemplateOptions.Qwen : ChatTemplateOptions.NoSystemPrompt);
         using var client = new LocalModelChatClient(model, template, defaults: new GenerationOptions { MaxNewTokens = maxNew, Temperature = temperature, TopP = topP, Seed = seed });
         var contents = new List<AIContent>();

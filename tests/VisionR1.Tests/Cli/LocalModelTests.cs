@@ -43,6 +43,7 @@ public sealed class LocalModelTests : IDisposable
         var errors = new StringWriter();
         int rc = await CommandLine.RunAsync(["generate", "--model", folder, "--image", png, "--prompt", "How many shapes?", "--max-new-tokens", "6", "--seed", "1"], output, errors, CancellationToken.None);
         Assert.True(rc == 0, errors.ToString());
-        Assert.Matches(@"^\d+ tokens in [\d.]+ s \([\d.]+ tokens/s, prompt \d+ tokens", errors.ToString());
+        Assert.Matches(@"(?m)^loaded 223,456 parameters \(BFloat16\) and a tokenizer of \d+ ids in [\d.]+ s$", errors.ToString());
+        Assert.Matches(@"(?m)^\d+ tokens in [\d.]+ s \([\d.]+ tokens/s, prompt \d+ tokens", errors.ToString());
     }
 }

@@ -6,7 +6,7 @@ using VisionR1.Text;
 namespace VisionR1.Tests.Inputs;
 
 /// <summary>
-/// The released Qwen2.5 tokenizer files (shipped gzipped under Fixtures/qwen25), loaded from a model-style folder,
+/// The released Qwen2.5 tokenizer files (shipped gzipped under samples/VisionR1.Trainer/Base/qwen25-tokenizer and linked into Fixtures/qwen25), loaded from a model-style folder,
 /// against encodings made by an independent implementation (@lenml/tokenizers, a port of transformers.js's;
 /// see tools/tokenizer/make_qwen_reference.mjs).
 /// </summary>

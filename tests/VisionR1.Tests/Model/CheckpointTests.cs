@@ -47,6 +47,38 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Saving_again_into_a_folder_removes_the_weight_files_the_new_layout_does_not_name()
+    {
+        using var model = ModelTestData.Tiny(seed: 6);
+        var dir = Sub("resaved");
+        string[] Shards() => Directory.GetFiles(dir, "model-*.safetensors").Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal).ToArray();
+        string[] Indexed()
+        {
+            using var index = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, CheckpointLoader.IndexFile)));
+            return index.RootElement.GetProperty("weight_map").EnumerateObject().Select(p => p.Value.GetString()!).Distinct().Order(StringComparer.Ordinal).ToArray();
+        }
+
+        CheckpointSaver.Save(model, dir, maxShardBytes: 100_000);
+        var many = Shards();
+        Assert.Equal(Indexed(), many);
+        CheckpointSaver.Save(model, dir, maxShardBytes: 400_000);
+        var fewer = Shards();
+        Assert.True(fewer.Length < many.Length, $"{fewer.Length} shards after {many.Length}");
+        Assert.Equal(Indexed(), fewer);
+        File.WriteAllText(Path.Combine(dir, "model-notes.safetensors"), "not a shard name; kept");
+
+        CheckpointSaver.Save(model, dir);
+        Assert.Equal(["model-notes.safetensors"], Shards());
+        Assert.False(File.Exists(Path.Combine(dir, CheckpointLoader.IndexFile)));
+        Assert.True(File.Exists(Path.Combine(dir, CheckpointLoader.WeightsFile)));
+        using (var loaded = CheckpointLoader.Load(dir)) AssertSameWeights(model, loaded);
+
+        CheckpointSaver.Save(model, dir, maxShardBytes: 400_000);
+        Assert.False(File.Exists(Path.Combine(dir, CheckpointLoader.WeightsFile)));
+        using (var loaded = CheckpointLoader.Load(dir)) AssertSameWeights(model, loaded);
+    }
+
+    [Fact]
     public void Tied_model_saves_no_lm_head_and_untied_model_round_trips_it()
     {
         using var tied = ModelTestData.Tiny();
@@ -135,6 +167,28 @@ public sealed class CheckpointTests : IDisposable
         var e = Assert.Throws<CheckpointException>(() => SafetensorsFile.Open(path).Dispose());
         Assert.Contains(expected, e.Message);
         Assert.Contains(name, e.Message);
+    }
+
+    [Fact]
+    public void Read_into_fills_a_tensor_of_the_stored_dtype_in_place_and_refuses_any_other()
+    {
+        using var model = ModelTestData.Tiny();
+        var dir = Sub("read-into");
+        CheckpointSaver.Save(model, dir);
+        using var file = SafetensorsFile.Open(Path.Combine(dir, CheckpointLoader.WeightsFile));
+        var key = file.Entries.Keys.First(k => k.Contains("mlp.up_proj.weight", StringComparison.Ordinal));
+        using var expected = file.Read(key);
+        using var target = zeros(expected.shape, expected.dtype);
+        file.ReadInto(key, target);
+        Assert.True(Same(expected, target));
+
+        using var wrongType = zeros(expected.shape, ScalarType.BFloat16);
+        Assert.Throws<ArgumentException>(() => file.ReadInto(key, wrongType));
+        using var wrongSize = zeros([expected.numel() - 1], expected.dtype);
+        Assert.Throws<ArgumentException>(() => file.ReadInto(key, wrongSize));
+        using var strided = zeros([expected.shape[1], expected.shape[0]], expected.dtype);
+        using var transposed = strided.t();
+        Assert.Throws<ArgumentException>(() => file.ReadInto(key, transposed));
     }
 
     [Fact]

@@ -8,8 +8,9 @@ namespace VisionR1.Model.Checkpoints;
 /// Loads a Hugging Face Qwen2.5-VL folder: <c>config.json</c> plus <c>model.safetensors</c> or a
 /// sharded <c>model.safetensors.index.json</c>, in either weight-name scheme, with a tied or
 /// separate <c>lm_head</c>. The model is built with uninitialised weights on the target device
-/// and each tensor is read and copied into place one at a time, so peak memory is the model
-/// plus its largest tensor (never two copies of the model).
+/// and the tensors are streamed from the files one at a time: straight into the parameter when it is a CPU tensor of the
+/// stored dtype, else through one temporary tensor, so peak memory is the model plus at most its largest tensor
+/// (never two copies of the model).
 /// </summary>
 public static class CheckpointLoader
 {
@@ -79,6 +80,24 @@ public static class CheckpointLoader
             throw new CheckpointException($"{where}: no model.embed_tokens.weight tensor.");
         if (embedding.Length != 2 || embedding[0] != config.Text.VocabSize || embedding[1] != config.Text.HiddenSize)
             throw new CheckpointException($"{configPath}: vocab_size {config.Text.VocabSize} and hidden_size {config.Text.HiddenSize} disagree with model.embed_tokens.weight [{string.Join(", ", embedding)}] in {embeddingFile}.");
+    }
+
+    private static CheckpointException NonFinite(string path, string key) =>
+        new($"{path}: tensor '{key}' holds non-finite values (NaN or infinity); the checkpoint is damaged or came from a diverged run.");
+
+    /// <summary>Whether every element is finite, checked in slices of 16M elements so the check's mask stays small next to a large tensor.</summary>
+    private static bool AllFinite(Tensor tensor)
+    {
+        const long Slice = 1L << 24;
+        using var flat = tensor.reshape(-1);
+        for (long start = 0; start < flat.numel(); start += Slice)
+        {
+            using var part = flat.narrow(0, start, Math.Min(Slice, flat.numel() - start));
+            using var mask = isfinite(part);
+            using var all = mask.all();
+            if (!all.item<bool>()) return false;
+        }
+        return true;
     }
 
     private static int LayerIndex(string name, string prefix)
@@ -152,13 +171,20 @@ public static class CheckpointLoader
                     throw new CheckpointException($"{path}: tensor '{key}' has shape [{string.Join(", ", entry.Shape)}] but the model expects [{string.Join(", ", target.shape)}].");
                 if (entry.ScalarType is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
                     throw new CheckpointException($"{path}: tensor '{key}' has non-floating dtype {entry.DType}.");
-                using var value = file.Read(key);
                 using (no_grad())
                 {
-                    using var finite = isfinite(value).all();
-                    if (!finite.item<bool>())
-                        throw new CheckpointException($"{path}: tensor '{key}' holds non-finite values (NaN or infinity); the checkpoint is damaged or came from a diverged run.");
-                    target.copy_(value);
+                    if (target.device_type == TorchSharp.DeviceType.CPU && target.dtype == entry.ScalarType && target.is_contiguous())
+                    {
+                        // Streamed into the parameter itself: loading never holds a second copy of a tensor.
+                        file.ReadInto(key, target);
+                        if (!AllFinite(target)) throw NonFinite(path, key);
+                    }
+                    else
+                    {
+                        using var value = file.Read(key);
+                        if (!AllFinite(value)) throw NonFinite(path, key);
+                        target.copy_(value);
+                    }
                 }
             }
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using VisionR1.Model.Config;
 using static TorchSharp.torch;
 using VisionR1.IO;
@@ -10,9 +11,10 @@ namespace VisionR1.Model.Checkpoints;
 /// (flat Hub layout) and <c>model.safetensors</c>, or shards <c>model-0000i-of-0000n.safetensors</c>
 /// with <c>model.safetensors.index.json</c> (<c>metadata.total_size</c>, <c>weight_map</c>).
 /// Keys are the Hub names (<c>visual.*</c>, <c>model.*</c>, <c>lm_head.weight</c> unless tied).
-/// Every file is written to a temporary name and renamed, the index last.
+/// Every file is written to a temporary name and renamed, the index last; weight files of an earlier save into the same
+/// folder that the new layout does not name (a single file, an index, shards of another count) are deleted afterwards.
 /// </summary>
-public static class CheckpointSaver
+public static partial class CheckpointSaver
 {
     /// <summary>
     /// Writes <paramref name="model"/> into <paramref name="directory"/>, converting to
@@ -54,6 +56,7 @@ public static class CheckpointSaver
         {
             WriteShard(single, shards[0], type);
             if (File.Exists(index)) File.Delete(index);
+            RemoveStaleShards(directory, new HashSet<string>(StringComparer.Ordinal));
             return;
         }
 
@@ -76,7 +79,21 @@ public static class CheckpointSaver
         }, new JsonSerializerOptions { WriteIndented = true });
         AtomicFile.WriteAllText(index, json);
         if (File.Exists(single)) File.Delete(single);
+        RemoveStaleShards(directory, weightMap.Values.ToHashSet(StringComparer.Ordinal));
     }
+
+    /// <summary>Deletes the <c>model-0000i-of-0000n.safetensors</c> files in <paramref name="directory"/> that <paramref name="keep"/> does not name.</summary>
+    private static void RemoveStaleShards(string directory, IReadOnlySet<string> keep)
+    {
+        foreach (var path in Directory.EnumerateFiles(directory, "model-*-of-*.safetensors"))
+        {
+            var name = Path.GetFileName(path);
+            if (ShardName().IsMatch(name) && !keep.Contains(name)) File.Delete(path);
+        }
+    }
+
+    [GeneratedRegex(@"^model-\d{5}-of-\d{5}\.safetensors$", RegexOptions.CultureInvariant)]
+    private static partial Regex ShardName();
 
     private static void WriteShard(string path, List<KeyValuePair<string, Tensor>> tensors, ScalarType type)
     {

@@ -160,6 +160,20 @@ public sealed class SafetensorsFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads a tensor straight into <paramref name="destination"/>, a contiguous CPU tensor of the stored dtype and element
+    /// count (e.g. a model parameter), so no second copy is allocated.
+    /// </summary>
+    /// <exception cref="ArgumentException">The destination is not a contiguous CPU tensor of the entry's dtype and size.</exception>
+    public void ReadInto(string name, Tensor destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (!Entries.TryGetValue(name, out var entry)) throw new CheckpointException($"{Path}: no tensor named '{name}'.");
+        if (destination.device_type != TorchSharp.DeviceType.CPU || destination.dtype != entry.ScalarType || !destination.is_contiguous() || destination.numel() != entry.ElementCount)
+            throw new ArgumentException($"Tensor '{name}' ({entry.DType}, {entry.ElementCount} elements) can only be read into a contiguous CPU tensor of that dtype and size.", nameof(destination));
+        ReadBytes(entry, destination);
+    }
+
     private void ReadBytes(SafetensorsEntry entry, Tensor destination)
     {
         long numel = entry.ElementCount;

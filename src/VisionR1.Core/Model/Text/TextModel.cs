@@ -31,18 +31,16 @@ internal sealed class TextModel : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor embeds, Tensor cos, Tensor signedSin, Tensor? mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
-        var h = embeds;
         // (B, T, 1, head_dim): broadcast over the heads, shaped once for every layer.
         var c = cos.unsqueeze(2);
         var s = signedSin.unsqueeze(2);
-        for (int i = 0; i < layers.Count; i++)
+        var h = LayerStack.Run(embeds, layers.Count, (i, x) =>
         {
             var layer = layers[i];
-            int index = i;
-            h = CheckpointLayers && cache is null
-                ? ActivationCheckpoint.Run(layer, t => layer.Forward(t[0]!, t[1]!, t[2]!, t[3], null, index), h, c, s, mask)
-                : layer.Forward(h, c, s, mask, cache, i);
-        }
+            return CheckpointLayers && cache is null
+                ? ActivationCheckpoint.Run(layer, t => layer.Forward(t[0]!, t[1]!, t[2]!, t[3], null, i), x, c, s, mask)
+                : layer.Forward(x, c, s, mask, cache, i);
+        });
         cache?.Advance(embeds.shape[1]);
         return norm.forward(h).MoveToOuterDisposeScope();
     }

@@ -59,19 +59,19 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         // (N, 1, 1, head_dim): broadcast over q|k and the heads, shaped once for every block.
         var c = cos.view(n, 1, 1, -1);
         var s = Text.MultimodalRotary.SignFoldedSin(sin).view(n, 1, 1, -1);
-        for (int i = 0; i < blocks.Count; i++)
+        h = LayerStack.Run(h, blocks.Count, (i, x) =>
         {
             var block = blocks[i];
             var segments = _fullAttention.Contains(i) ? layout.FrameSegments : layout.WindowSegments;
             // A checkpointed block builds its own plan on each run: the recomputation in backward outlives this call's plans.
-            h = CheckpointBlocks
+            return CheckpointBlocks
                 ? ActivationCheckpoint.Run(block, t =>
                 {
                     using var plan = new SegmentAttentionPlan(segments, device);
                     return block.Forward(t[0]!, t[1]!, t[2]!, plan);
-                }, h, c, s)
-                : block.Forward(h, c, s, _fullAttention.Contains(i) ? framePlan : windowPlan);
-        }
+                }, x, c, s)
+                : block.Forward(x, c, s, _fullAttention.Contains(i) ? framePlan : windowPlan);
+        });
 
         var merged = merger.forward(h);
         var restore = windowIndex.argsort();
