@@ -125,6 +125,17 @@ public static class CheckpointLoader
     public static void LoadWeights(Qwen25VLModel model, string directory)
     {
         ArgumentNullException.ThrowIfNull(model);
+        CopyWeights(model, directory, HfWeightNames.ToHub, model.Config.Text.TieWordEmbeddings);
+    }
+
+    /// <summary>
+    /// Copies the weights of <paramref name="directory"/> (single file or sharded index) into <paramref name="model"/>, whose
+    /// parameter names are the keys after <paramref name="toModelName"/>: every tensor must exist in the model with its shape, be
+    /// floating and finite, and appear once; every parameter must be loaded. A tied model skips a stored <c>lm_head.weight</c>.
+    /// </summary>
+    /// <exception cref="CheckpointException">Files are missing or malformed, or tensors are missing, unexpected, duplicated, mis-shaped or non-finite (named).</exception>
+    internal static void CopyWeights(TorchSharp.torch.nn.Module model, string directory, Func<string, string> toModelName, bool tiedHead)
+    {
         var targets = model.state_dict();
         var loaded = new HashSet<string>(StringComparer.Ordinal);
         var unexpected = new List<string>();
@@ -139,11 +150,11 @@ public static class CheckpointLoader
             }
             foreach (var (key, entry) in file.Entries)
             {
-                var name = HfWeightNames.ToHub(key);
+                var name = toModelName(key);
                 if (!targets.TryGetValue(name, out var target))
                 {
                     // A tied model may still carry a copy of the head; it is the embedding by definition.
-                    if (name == "lm_head.weight" && model.Config.Text.TieWordEmbeddings) continue;
+                    if (name == "lm_head.weight" && tiedHead) continue;
                     unexpected.Add(key);
                     continue;
                 }
