@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace VisionR1.Model.Config;
@@ -9,6 +10,37 @@ namespace VisionR1.Model.Config;
 /// </summary>
 internal static class ConfigJson
 {
+    /// <summary>
+    /// Reads <c>config.json</c> from a file or a model folder and parses it with <paramref name="parse"/>; a
+    /// <see cref="ModelConfigException"/> is rethrown with the file's path added.
+    /// </summary>
+    internal static T ReadFile<T>(string pathOrDirectory, Func<string, T> parse)
+    {
+        var path = Directory.Exists(pathOrDirectory) ? Path.Combine(pathOrDirectory, "config.json") : pathOrDirectory;
+        if (!File.Exists(path)) throw new FileNotFoundException($"No config.json at {path}.", path);
+        try
+        {
+            return parse(File.ReadAllText(path));
+        }
+        catch (ModelConfigException e)
+        {
+            throw new ModelConfigException(e.Field, $"{e.Detail} (in {path})", e);
+        }
+    }
+
+    /// <summary>The JSON object of config.json text; malformed JSON or a non-object is reported as field "(root)".</summary>
+    internal static JsonObject ParseRoot(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json) as JsonObject ?? throw new ModelConfigException("(root)", "config.json must be a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new ModelConfigException("(root)", $"config.json is not valid JSON: {e.Message}", e);
+        }
+    }
+
     internal static int Int(JsonNode? node, string field) =>
         node is null ? throw new ModelConfigException(field, "is required.") : IntOr(node, field, 0);
 

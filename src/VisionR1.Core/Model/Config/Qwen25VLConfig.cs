@@ -28,44 +28,20 @@ public sealed record Qwen25VLConfig(TextConfig Text, VisionConfig Vision, ModelT
         Vision.Validate();
         if (Vision.OutHiddenSize != Text.HiddenSize)
             throw new ModelConfigException("vision_config.out_hidden_size", $"{Vision.OutHiddenSize} must equal the language model's hidden_size {Text.HiddenSize}.");
-        foreach (var (name, id) in new[]
-                 {
-                     ("bos_token_id", Tokens.BosTokenId), ("eos_token_id", Tokens.EosTokenId), ("pad_token_id", Tokens.PadTokenId),
-                     ("image_token_id", Tokens.ImageTokenId), ("video_token_id", Tokens.VideoTokenId),
-                     ("vision_start_token_id", Tokens.VisionStartTokenId), ("vision_end_token_id", Tokens.VisionEndTokenId),
-                 })
-            if (id < 0 || id >= Text.VocabSize)
-                throw new ModelConfigException(name, $"{id} is outside the vocabulary 0..{Text.VocabSize - 1}.");
+        Tokens.CheckWithin(Text.VocabSize);
     }
 
     /// <summary>Reads and validates <c>config.json</c> from a file or a model folder.</summary>
     /// <exception cref="ModelConfigException">A field is missing, mistyped or inconsistent.</exception>
     public static Qwen25VLConfig Load(string pathOrDirectory)
     {
-        var path = Directory.Exists(pathOrDirectory) ? Path.Combine(pathOrDirectory, "config.json") : pathOrDirectory;
-        if (!File.Exists(path)) throw new FileNotFoundException($"No config.json at {path}.", path);
-        try
-        {
-            return Parse(File.ReadAllText(path));
-        }
-        catch (ModelConfigException e)
-        {
-            throw new ModelConfigException(e.Field, $"{e.Detail} (in {path})", e);
-        }
+        return ReadFile(pathOrDirectory, Parse);
     }
 
     /// <summary>Parses and validates config.json text (flat or nested layout).</summary>
     public static Qwen25VLConfig Parse(string json)
     {
-        JsonObject root;
-        try
-        {
-            root = JsonNode.Parse(json) as JsonObject ?? throw new ModelConfigException("(root)", "config.json must be a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            throw new ModelConfigException("(root)", $"config.json is not valid JSON: {e.Message}", e);
-        }
+        var root = ParseRoot(json);
 
         var layout = new TextLayout(root, root["text_config"] as JsonObject);
         var text = ParseText(layout);

@@ -21,45 +21,21 @@ public sealed record Qwen3VLConfig(Qwen3VLTextConfig Text, Qwen3VLVisionConfig V
         Vision.Validate();
         if (Vision.OutHiddenSize != Text.HiddenSize)
             throw new ModelConfigException("vision_config.out_hidden_size", $"{Vision.OutHiddenSize} must equal the language model's hidden_size {Text.HiddenSize}.");
-        foreach (var (name, id) in new[]
-                 {
-                     ("bos_token_id", Tokens.BosTokenId), ("eos_token_id", Tokens.EosTokenId), ("pad_token_id", Tokens.PadTokenId),
-                     ("image_token_id", Tokens.ImageTokenId), ("video_token_id", Tokens.VideoTokenId),
-                     ("vision_start_token_id", Tokens.VisionStartTokenId), ("vision_end_token_id", Tokens.VisionEndTokenId),
-                 })
-            if (id < 0 || id >= Text.VocabSize)
-                throw new ModelConfigException(name, $"{id} is outside the vocabulary 0..{Text.VocabSize - 1}.");
+        Tokens.CheckWithin(Text.VocabSize);
     }
 
     /// <summary>Reads and validates <c>config.json</c> from a file or a model folder.</summary>
     /// <exception cref="ModelConfigException">A field is missing, mistyped or inconsistent (named, with the file).</exception>
     public static Qwen3VLConfig Load(string pathOrDirectory)
     {
-        var path = Directory.Exists(pathOrDirectory) ? Path.Combine(pathOrDirectory, "config.json") : pathOrDirectory;
-        if (!File.Exists(path)) throw new FileNotFoundException($"No config.json at {path}.", path);
-        try
-        {
-            return Parse(File.ReadAllText(path));
-        }
-        catch (ModelConfigException e)
-        {
-            throw new ModelConfigException(e.Field, $"{e.Detail} (in {path})", e);
-        }
+        return ReadFile(pathOrDirectory, Parse);
     }
 
     /// <summary>Parses and validates config.json text in the Hub's nested layout.</summary>
     /// <exception cref="ModelConfigException">A field is missing, mistyped or inconsistent (named).</exception>
     public static Qwen3VLConfig Parse(string json)
     {
-        JsonObject root;
-        try
-        {
-            root = JsonNode.Parse(json) as JsonObject ?? throw new ModelConfigException("(root)", "config.json must be a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            throw new ModelConfigException("(root)", $"config.json is not valid JSON: {e.Message}", e);
-        }
+        var root = ParseRoot(json);
         if (root["model_type"] is JsonNode type && type.GetValueKind() == JsonValueKind.String && type.GetValue<string>() != "qwen3_vl")
             throw new ModelConfigException("model_type", $"'{type.GetValue<string>()}' is not a Qwen3-VL config (expected 'qwen3_vl').");
         var t = root["text_config"] as JsonObject ?? throw new ModelConfigException("text_config", "is required (Qwen3-VL configs nest the language model).");
