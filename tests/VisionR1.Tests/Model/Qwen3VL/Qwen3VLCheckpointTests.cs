@@ -119,8 +119,8 @@ public sealed class Qwen3VLCheckpointTests : IDisposable
         Assert.Contains(q, Assert.Throws<CheckpointException>(() => Qwen3VLModel.FromPretrained(missing)).Message, StringComparison.Ordinal);
 
         using var extra = zeros(3);
-        var unexpected = Write("unexpected", model, 1, s => s.Append(new("model.visual.blocks.2.norm1.weight", extra)));
-        Assert.Contains("model.visual.blocks.2.norm1.weight", Assert.Throws<CheckpointException>(() => Qwen3VLModel.FromPretrained(unexpected)).Message, StringComparison.Ordinal);
+        var unexpected = Write("unexpected", model, 1, s => s.Append(new("model.visual.extra_norm.weight", extra)));
+        Assert.Contains("model.visual.extra_norm.weight", Assert.Throws<CheckpointException>(() => Qwen3VLModel.FromPretrained(unexpected)).Message, StringComparison.Ordinal);
 
         // Qwen2.5-VL's Hub names are not Qwen3-VL's: a key without the model. prefix is unexpected, not mapped.
         var renamed = Write("renamed", model, 1, s => s.Select(kv => kv.Key == "model.visual.pos_embed.weight" ? new("visual.pos_embed.weight", kv.Value) : kv));
@@ -131,6 +131,21 @@ public sealed class Qwen3VLCheckpointTests : IDisposable
         var e = Assert.Throws<CheckpointException>(() => Qwen3VLModel.FromPretrained(misshaped));
         Assert.Contains("model.visual.pos_embed.weight", e.Message, StringComparison.Ordinal);
         Assert.Contains("[15, 32]", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 3", "text_config.num_hidden_layers is 3")]
+    [InlineData("\"depth\": 2", "\"depth\": 5", "vision_config.depth is 5")]
+    [InlineData("\"vocab_size\": 64", "\"vocab_size\": 640", "text_config.vocab_size 640")]
+    public void A_config_that_disagrees_with_the_headers_is_named_before_the_model_is_built(string field, string changed, string message)
+    {
+        using var model = Random(false, 12);
+        var dir = Write("headers", model, 2);
+        var config = Path.Combine(dir, "config.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace(field, changed, StringComparison.Ordinal));
+        var e = Assert.Throws<CheckpointException>(() => Qwen3VLModel.FromPretrained(dir));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        Assert.Contains(config, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
