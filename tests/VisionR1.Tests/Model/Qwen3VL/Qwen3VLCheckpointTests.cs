@@ -12,17 +12,6 @@ public sealed class Qwen3VLCheckpointTests : IDisposable
 
     public void Dispose() => _dir.Delete(true);
 
-    private static Qwen3VLModel Random(bool tied, long seed)
-    {
-        VisionR1Runtime.Initialize("cpu");
-        var model = new Qwen3VLModel(Qwen3VLConfig.Parse(Qwen3VLTestData.Json(tied)));
-        using var noGrad = no_grad();
-        var generator = new TorchSharp.torch.Generator((ulong)seed);
-        foreach (var (_, p) in model.named_parameters()) p.normal_(0, 0.05, generator);
-        generator.Dispose();
-        return model;
-    }
-
     /// <summary>Writes the model's tensors under their own names (the Hub keys) with the library's writer, in <paramref name="shards"/> files.</summary>
     private string Write(string name, Qwen3VLModel model, int shards, Func<IEnumerable<KeyValuePair<string, Tensor>>, IEnumerable<KeyValuePair<string, Tensor>>>? edit = null, bool tied = false)
     {
@@ -61,7 +50,7 @@ public sealed class Qwen3VLCheckpointTests : IDisposable
     [InlineData(true, 1)]
     public void A_hub_folder_written_with_the_safetensors_writer_loads_back_equal(bool tied, int shards)
     {
-        using var model = Random(tied, 7);
+        using var model = Qwen3VLTestData.Model(tied, 7);
         Assert.Equal(!tied, model.state_dict().ContainsKey("lm_head.weight"));
         var dir = Write($"round-{tied}-{shards}", model, shards, tied: tied);
         using var loaded = Qwen3VLModel.FromPretrained(dir);
@@ -72,7 +61,8 @@ public sealed class Qwen3VLCheckpointTests : IDisposable
         using var noGrad = no_grad();
         var ids = tensor(new long[] { 9, 3, 5, 4, 10, 11, 12, 13 }).view(2, 4);
         var mask = ones_like(ids);
-        var pixels = randn(4, 1536, generator: new TorchSharp.torch.Generator(3));
+        using var generator = new TorchSharp.torch.Generator(3);
+        var pixels = randn(4, 1536, generator: generator);
         var grid = tensor(new long[] { 1, 2, 2 }).view(1, 3);
         using var a = model.Forward(ids, mask, pixels, grid);
         using var b = loaded.Forward(ids, mask, pixels, grid);
@@ -82,7 +72,7 @@ public sealed class Qwen3VLCheckpointTests : IDisposable
     [Fact]
     public void A_bf16_load_of_the_same_folder_stays_close_to_fp32()
     {
-        using var model = Random(false, 11);
+        using var model = Qwen3VLTestData.Model(false, 11);
         var dir = Write("bf16", model, 1);
         using var half = Qwen3VLModel.FromPretrained(dir, dtype: ScalarType.BFloat16);
         Assert.Equal(ScalarType.BFloat16, half.LmHeadWeight.dtype);
@@ -90,7 +80,8 @@ public sealed class Qwen3VLCheckpointTests : IDisposable
         using var noGrad = no_grad();
         var ids = tensor(new long[] { 0, 9, 3, 5, 4, 10, 11, 12, 13, 14 }).view(2, 5);
         var mask = tensor(new long[] { 0, 1, 1, 1, 1, 1, 1, 1, 1, 1 }).view(2, 5);
-        var pixels = randn(4, 1536, generator: new TorchSharp.torch.Generator(5));
+        using var generator = new TorchSharp.torch.Generator(5);
+        var pixels = randn(4, 1536, generator: generator);
         var grid = tensor(new long[] { 1, 2, 2 }).view(1, 3);
         using var full = model.Forward(ids, mask, pixels, grid);
         using var low = half.Forward(ids, mask, pixels, grid);
@@ -104,7 +95,7 @@ public sealed class Qwen3VLCheckpointTests : IDisposable
     [Fact]
     public void A_tied_model_ignores_a_stored_copy_of_the_head()
     {
-        using var model = Random(true, 8);
+        using var model = Qwen3VLTestData.Model(true, 8);
         var dir = Write("tied-head", model, 1, s => s.Append(new("lm_head.weight", model.LmHeadWeight)), tied: true);
         using var loaded = Qwen3VLModel.FromPretrained(dir);
         AssertSameWeights(model, loaded);
@@ -113,7 +104,7 @@ public sealed class Qwen3VLCheckpointTests : IDisposable
     [Fact]
     public void Missing_unexpected_and_misshaped_tensors_are_named()
     {
-        using var model = Random(false, 9);
+        using var model = Qwen3VLTestData.Model(false, 9);
         const string q = "model.language_model.layers.1.self_attn.q_norm.weight";
         var missing = Write("missing", model, 2, s => s.Where(kv => kv.Key != q));
         Assert.Contains(q, Assert.Throws<CheckpointException>(() => Qwen3VLModel.FromPretrained(missing)).Message, StringComparison.Ordinal);
@@ -139,7 +130,7 @@ public sealed class Qwen3VLCheckpointTests : IDisposable
     [InlineData("\"vocab_size\": 64", "\"vocab_size\": 640", "text_config.vocab_size 640")]
     public void A_config_that_disagrees_with_the_headers_is_named_before_the_model_is_built(string field, string changed, string message)
     {
-        using var model = Random(false, 12);
+        using var model = Qwen3VLTestData.Model(false, 12);
         var dir = Write("headers", model, 2);
         var config = Path.Combine(dir, "config.json");
         File.WriteAllText(config, File.ReadAllText(config).Replace(field, changed, StringComparison.Ordinal));
@@ -151,7 +142,7 @@ public sealed class Qwen3VLCheckpointTests : IDisposable
     [Fact]
     public void Videos_and_mismatched_image_tokens_are_refused_with_counts()
     {
-        using var model = Random(false, 10);
+        using var model = Qwen3VLTestData.Model(false, 10);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var video = tensor(new long[] { 9, 3, 6, 4 }).view(1, 4);

@@ -1,3 +1,7 @@
+using VisionR1.Model.Qwen3VL;
+using VisionR1.Runtime;
+using static TorchSharp.torch;
+
 namespace VisionR1.Tests.Model.Qwen3VL;
 
 /// <summary>Small Qwen3-VL config.json texts for the unit tests (the Hub's nested layout).</summary>
@@ -23,4 +27,15 @@ internal static class Qwen3VLTestData
       }
     }
     """;
+
+    /// <summary>The model of <see cref="Json"/> on the CPU in fp32 with weights ~ N(0, 0.05) from <paramref name="seed"/>.</summary>
+    public static Qwen3VLModel Model(bool tied, long seed)
+    {
+        VisionR1Runtime.Initialize("cpu");
+        var model = new Qwen3VLModel(Qwen3VLConfig.Parse(Json(tied)));
+        using var noGrad = no_grad();
+        using var generator = new Generator((ulong)seed);
+        foreach (var (_, p) in model.named_parameters()) p.normal_(0, 0.05, generator);
+        return model;
+    }
 }
