@@ -260,8 +260,10 @@ public sealed class Qwen25VLModel : nn.Module
     internal Qwen25VLOutput ForwardForScoring(MultimodalBatch sequences, int textOnlyFrom) =>
         Forward(sequences.InputIds, sequences.AttentionMask, sequences.PixelValues, sequences.ImageGridThw, null, LogitsMode.None, textOnlyFrom);
 
+    private Tensor AttentionMask(Tensor mask, long past, long t) => AttentionMask(mask, past, t, Device);
+
     /// <summary>(B, 1, T, S) bool: causal over absolute positions, real keys only; every query also sees itself so padded rows stay finite.</summary>
-    private Tensor AttentionMask(Tensor mask, long past, long t)
+    internal static Tensor AttentionMask(Tensor mask, long past, long t, Device device)
     {
         long s = past + t;
         if (t == 1)
@@ -271,8 +273,8 @@ public sealed class Qwen25VLModel : nn.Module
             Scalars.Fill(single.narrow(1, s - 1, 1), true);
             return single.view(mask.shape[0], 1, 1, s);
         }
-        var keyPos = Scalars.Arange(0, s, device: Device).view(1, s);
-        var queryPos = Scalars.Arange(past, s, device: Device).view(t, 1);
+        var keyPos = Scalars.Arange(0, s, device: device).view(1, s);
+        var queryPos = Scalars.Arange(past, s, device: device).view(t, 1);
         var causal = keyPos.le(queryPos);
         var self = keyPos.eq(queryPos);
         var keyReal = Scalars.NotEqual(mask, 0).view(mask.shape[0], 1, 1, s);
@@ -291,7 +293,7 @@ public sealed class Qwen25VLModel : nn.Module
         return DistinctImages.Encode(visual, pixels, grids, Config.Vision.SpatialMergeUnit);
     }
 
-    private static List<(long T, long H, long W)> ReadGrids(Tensor? grid)
+    internal static List<(long T, long H, long W)> ReadGrids(Tensor? grid)
     {
         var list = new List<(long, long, long)>();
         if (grid is null) return list;

@@ -49,6 +49,25 @@ public static class CheckpointLoader
     public static void CheckConfigAgainstHeaders(Qwen25VLConfig config, string directory)
     {
         ArgumentNullException.ThrowIfNull(config);
+        CheckHeaders(directory, HfWeightNames.ToHub, new HeaderShape(
+            "model.layers.", "num_hidden_layers", config.Text.NumHiddenLayers,
+            "visual.blocks.", "vision_config.depth", config.Vision.Depth,
+            "model.embed_tokens.weight", "vocab_size", config.Text.VocabSize, "hidden_size", config.Text.HiddenSize));
+    }
+
+    /// <summary>What a config says the headers must hold: the layer and block counts under their key prefixes and the embedding's shape, with the config fields that state them.</summary>
+    internal sealed record HeaderShape(
+        string LayerPrefix, string LayersField, int Layers,
+        string BlockPrefix, string BlocksField, int Blocks,
+        string EmbeddingKey, string VocabField, int Vocab, string HiddenField, int Hidden);
+
+    /// <summary>
+    /// Reads only the safetensors headers of <paramref name="directory"/> (keys after <paramref name="toModelName"/>) and compares the
+    /// number of text layers and vision blocks and the embedding's shape with <paramref name="expected"/>.
+    /// </summary>
+    /// <exception cref="CheckpointException">A count or shape disagrees (the file and the config field are named).</exception>
+    internal static void CheckHeaders(string directory, Func<string, string> toModelName, HeaderShape expected)
+    {
         var configPath = Path.Combine(directory, "config.json");
         int textLayers = 0, visionBlocks = 0;
         string? lastTextKey = null, lastVisionKey = null;
@@ -61,10 +80,10 @@ public static class CheckpointLoader
             using var file = SafetensorsFile.Open(path);
             foreach (var (key, entry) in file.Entries)
             {
-                var name = HfWeightNames.ToHub(key);
-                if (LayerIndex(name, "model.layers.") + 1 is var layers && layers > textLayers) (textLayers, lastTextKey) = (layers, key);
-                if (LayerIndex(name, "visual.blocks.") + 1 is var blocks && blocks > visionBlocks) (visionBlocks, lastVisionKey) = (blocks, key);
-                if (name == "model.embed_tokens.weight")
+                var name = toModelName(key);
+                if (LayerIndex(name, expected.LayerPrefix) + 1 is var layers && layers > textLayers) (textLayers, lastTextKey) = (layers, key);
+                if (LayerIndex(name, expected.BlockPrefix) + 1 is var blocks && blocks > visionBlocks) (visionBlocks, lastVisionKey) = (blocks, key);
+                if (name == expected.EmbeddingKey)
                 {
                     embedding = entry.Shape;
                     embeddingFile = path;
@@ -72,14 +91,14 @@ public static class CheckpointLoader
             }
         }
         var where = files.Count == 1 ? files[0].Path : Path.Combine(directory, IndexFile);
-        if (textLayers != config.Text.NumHiddenLayers)
-            throw new CheckpointException($"{configPath}: num_hidden_layers is {config.Text.NumHiddenLayers} but {where} holds {textLayers} text layer(s){(lastTextKey is null ? "" : $" (up to '{lastTextKey}')")}.");
-        if (visionBlocks != config.Vision.Depth)
-            throw new CheckpointException($"{configPath}: vision_config.depth is {config.Vision.Depth} but {where} holds {visionBlocks} vision block(s){(lastVisionKey is null ? "" : $" (up to '{lastVisionKey}')")}.");
+        if (textLayers != expected.Layers)
+            throw new CheckpointException($"{configPath}: {expected.LayersField} is {expected.Layers} but {where} holds {textLayers} text layer(s){(lastTextKey is null ? "" : $" (up to '{lastTextKey}')")}.");
+        if (visionBlocks != expected.Blocks)
+            throw new CheckpointException($"{configPath}: {expected.BlocksField} is {expected.Blocks} but {where} holds {visionBlocks} vision block(s){(lastVisionKey is null ? "" : $" (up to '{lastVisionKey}')")}.");
         if (embedding is null)
-            throw new CheckpointException($"{where}: no model.embed_tokens.weight tensor.");
-        if (embedding.Length != 2 || embedding[0] != config.Text.VocabSize || embedding[1] != config.Text.HiddenSize)
-            throw new CheckpointException($"{configPath}: vocab_size {config.Text.VocabSize} and hidden_size {config.Text.HiddenSize} disagree with model.embed_tokens.weight [{string.Join(", ", embedding)}] in {embeddingFile}.");
+            throw new CheckpointException($"{where}: no {expected.EmbeddingKey} tensor.");
+        if (embedding.Length != 2 || embedding[0] != expected.Vocab || embedding[1] != expected.Hidden)
+            throw new CheckpointException($"{configPath}: {expected.VocabField} {expected.Vocab} and {expected.HiddenField} {expected.Hidden} disagree with {expected.EmbeddingKey} [{string.Join(", ", embedding)}] in {embeddingFile}.");
     }
 
     private static CheckpointException NonFinite(string path, string key) =>
@@ -144,6 +163,17 @@ public static class CheckpointLoader
     public static void LoadWeights(Qwen25VLModel model, string directory)
     {
         ArgumentNullException.ThrowIfNull(model);
+        CopyWeights(model, directory, HfWeightNames.ToHub, model.Config.Text.TieWordEmbeddings);
+    }
+
+    /// <summary>
+    /// Copies the weights of <paramref name="directory"/> (single file or sharded index) into <paramref name="model"/>, whose
+    /// parameter names are the keys after <paramref name="toModelName"/>: every tensor must exist in the model with its shape, be
+    /// floating and finite, and appear once; every parameter must be loaded. A tied model skips a stored <c>lm_head.weight</c>.
+    /// </summary>
+    /// <exception cref="CheckpointException">Files are missing or malformed, or tensors are missing, unexpected, duplicated, mis-shaped or non-finite (named).</exception>
+    internal static void CopyWeights(TorchSharp.torch.nn.Module model, string directory, Func<string, string> toModelName, bool tiedHead)
+    {
         var targets = model.state_dict();
         var loaded = new HashSet<string>(StringComparer.Ordinal);
         var unexpected = new List<string>();
@@ -158,11 +188,11 @@ public static class CheckpointLoader
             }
             foreach (var (key, entry) in file.Entries)
             {
-                var name = HfWeightNames.ToHub(key);
+                var name = toModelName(key);
                 if (!targets.TryGetValue(name, out var target))
                 {
                     // A tied model may still carry a copy of the head; it is the embedding by definition.
-                    if (name == "lm_head.weight" && model.Config.Text.TieWordEmbeddings) continue;
+                    if (name == "lm_head.weight" && tiedHead) continue;
                     unexpected.Add(key);
                     continue;
                 }

@@ -24,4 +24,17 @@ public sealed record ModelTokenIds(int BosTokenId, int EosTokenId, int PadTokenI
         ArgumentNullException.ThrowIfNull(s);
         return new(s.EndOfText, s.ImEnd, s.EndOfText, s.ImagePad, s.VideoPad, s.VisionStart, s.VisionEnd);
     }
+
+    /// <summary>Throws <see cref="ModelConfigException"/> naming the first id outside the vocabulary 0..<paramref name="vocabSize"/> − 1.</summary>
+    internal void CheckWithin(int vocabSize)
+    {
+        foreach (var (name, id) in new[]
+                 {
+                     ("bos_token_id", BosTokenId), ("eos_token_id", EosTokenId), ("pad_token_id", PadTokenId),
+                     ("image_token_id", ImageTokenId), ("video_token_id", VideoTokenId),
+                     ("vision_start_token_id", VisionStartTokenId), ("vision_end_token_id", VisionEndTokenId),
+                 })
+            if (id < 0 || id >= vocabSize)
+                throw new ModelConfigException(name, $"{id} is outside the vocabulary 0..{vocabSize - 1}.");
+    }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using VisionR1.IO;
+using static VisionR1.Model.Config.ConfigJson;
 
 namespace VisionR1.Model.Config;
 
@@ -27,44 +28,20 @@ public sealed record Qwen25VLConfig(TextConfig Text, VisionConfig Vision, ModelT
         Vision.Validate();
         if (Vision.OutHiddenSize != Text.HiddenSize)
             throw new ModelConfigException("vision_config.out_hidden_size", $"{Vision.OutHiddenSize} must equal the language model's hidden_size {Text.HiddenSize}.");
-        foreach (var (name, id) in new[]
-                 {
-                     ("bos_token_id", Tokens.BosTokenId), ("eos_token_id", Tokens.EosTokenId), ("pad_token_id", Tokens.PadTokenId),
-                     ("image_token_id", Tokens.ImageTokenId), ("video_token_id", Tokens.VideoTokenId),
-                     ("vision_start_token_id", Tokens.VisionStartTokenId), ("vision_end_token_id", Tokens.VisionEndTokenId),
-                 })
-            if (id < 0 || id >= Text.VocabSize)
-                throw new ModelConfigException(name, $"{id} is outside the vocabulary 0..{Text.VocabSize - 1}.");
+        Tokens.CheckWithin(Text.VocabSize);
     }
 
     /// <summary>Reads and validates <c>config.json</c> from a file or a model folder.</summary>
     /// <exception cref="ModelConfigException">A field is missing, mistyped or inconsistent.</exception>
     public static Qwen25VLConfig Load(string pathOrDirectory)
     {
-        var path = Directory.Exists(pathOrDirectory) ? Path.Combine(pathOrDirectory, "config.json") : pathOrDirectory;
-        if (!File.Exists(path)) throw new FileNotFoundException($"No config.json at {path}.", path);
-        try
-        {
-            return Parse(File.ReadAllText(path));
-        }
-        catch (ModelConfigException e)
-        {
-            throw new ModelConfigException(e.Field, $"{e.Detail} (in {path})", e);
-        }
+        return ReadFile(pathOrDirectory, Parse);
     }
 
     /// <summary>Parses and validates config.json text (flat or nested layout).</summary>
     public static Qwen25VLConfig Parse(string json)
     {
-        JsonObject root;
-        try
-        {
-            root = JsonNode.Parse(json) as JsonObject ?? throw new ModelConfigException("(root)", "config.json must be a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            throw new ModelConfigException("(root)", $"config.json is not valid JSON: {e.Message}", e);
-        }
+        var root = ParseRoot(json);
 
         var layout = new TextLayout(root, root["text_config"] as JsonObject);
         var text = ParseText(layout);
@@ -230,45 +207,4 @@ public sealed record Qwen25VLConfig(TextConfig Text, VisionConfig Vision, ModelT
         var path = Path.Combine(directory, "config.json");
         AtomicFile.WriteAllText(path, ToJson(torchDtype));
     }
-
-    private static int Int(JsonNode? node, string field) =>
-        node is null ? throw new ModelConfigException(field, "is required.") : IntOr(node, field, 0);
-
-    private static int IntOr(JsonNode? node, string field, int fallback)
-    {
-        if (node is null) return fallback;
-        if (node is JsonValue jv && jv.TryGetValue<long>(out var l) && l is >= int.MinValue and <= int.MaxValue) return (int)l;
-        if (node is JsonValue jd && jd.TryGetValue<double>(out var d) && d == Math.Floor(d) && Math.Abs(d) < int.MaxValue) return (int)d;
-        throw new ModelConfigException(field, $"expects an integer, got {node.ToJsonString()}.");
-    }
-
-    private static int EosId(JsonNode? node, int fallback) =>
-        node is JsonArray a ? (a.Count > 0 ? IntOr(a[0], "eos_token_id", fallback) : throw new ModelConfigException("eos_token_id", "is an empty list.")) : IntOr(node, "eos_token_id", fallback);
-
-    private static double DoubleOr(JsonNode? node, string field, double fallback)
-    {
-        if (node is null) return fallback;
-        if (node is JsonValue jv && jv.TryGetValue<double>(out var d)) return d;
-        if (node is JsonValue js && js.TryGetValue<string>(out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var p)) return p;
-        throw new ModelConfigException(field, $"expects a number, got {node.ToJsonString()}.");
-    }
-
-    private static bool BoolOr(JsonNode? node, string field, bool fallback)
-    {
-        if (node is null) return fallback;
-        if (node is JsonValue jv && jv.TryGetValue<bool>(out var b)) return b;
-        throw new ModelConfigException(field, $"expects true or false, got {node.ToJsonString()}.");
-    }
-
-    private static string StringOr(JsonNode? node, string field, string fallback)
-    {
-        if (node is null) return fallback;
-        if (node is JsonValue jv && jv.TryGetValue<string>(out var s)) return s;
-        throw new ModelConfigException(field, $"expects a string, got {node.ToJsonString()}.");
-    }
-
-    private static IReadOnlyList<int> IntList(JsonNode node, string field) =>
-        node is JsonArray a
-            ? a.Select((n, i) => IntOr(n ?? throw new ModelConfigException($"{field}[{i}]", "is null."), $"{field}[{i}]", 0)).ToArray()
-            : throw new ModelConfigException(field, $"expects a list of integers, got {node.ToJsonString()}.");
 }

@@ -12,15 +12,21 @@ namespace VisionR1.Model.Text;
 internal static class MultimodalRotary
 {
     /// <summary>positions: (3, B, T) int64. Returns cos, sin: (B, T, head_dim) in <paramref name="dtype"/>.</summary>
-    public static (Tensor Cos, Tensor Sin) Tables(Tensor positions, TextConfig config, ScalarType dtype)
+    public static (Tensor Cos, Tensor Sin) Tables(Tensor positions, TextConfig config, ScalarType dtype) =>
+        Tables(positions, AxisOfDimension(config.MropeSection, config.HeadDim), config.RopeTheta, dtype);
+
+    /// <summary>
+    /// positions: (3, B, T) int64; <paramref name="axis"/>: for each of the head_dim rotary slots, the position axis it reads
+    /// (chunked for Qwen2.5-VL, interleaved for Qwen3-VL). Returns cos, sin: (B, T, head_dim) in <paramref name="dtype"/>.
+    /// </summary>
+    internal static (Tensor Cos, Tensor Sin) Tables(Tensor positions, long[] axis, double ropeTheta, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
-        int hd = config.HeadDim;
+        int hd = axis.Length;
         var device = positions.device;
-        var invFreq = pow(config.RopeTheta, Scalars.Div(Scalars.Arange(0, hd, 2, device: device).to_type(ScalarType.Float32), hd)).reciprocal(); // 1 / θ^(2i/d)
+        var invFreq = pow(ropeTheta, Scalars.Div(Scalars.Arange(0, hd, 2, device: device).to_type(ScalarType.Float32), hd)).reciprocal(); // 1 / θ^(2i/d)
         var freqs = positions.to_type(ScalarType.Float32).unsqueeze(-1) * invFreq; // (3, B, T, hd/2)
         var emb = cat([freqs, freqs], -1);                                             // (3, B, T, hd)
-        var axis = AxisOfDimension(config.MropeSection, hd);
         var index = tensor(axis, device: device).view(1, 1, 1, hd).expand(1, positions.shape[1], positions.shape[2], hd);
         var chosen = emb.gather(0, index).squeeze(0);                                   // (B, T, hd)
         var cos = chosen.cos().to_type(dtype);

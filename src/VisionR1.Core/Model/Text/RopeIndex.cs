@@ -25,10 +25,14 @@ public static class RopeIndex
     /// <param name="tokens">Special ids.</param>
     /// <param name="spatialMergeSize">Vision merge size (2).</param>
     /// <param name="textOnlyFrom">Columns at or after this one are always text (a completion after the prompt).</param>
+    /// <param name="framesAdvanceTime">
+    /// Whether frame f of an image gets temporal position start + f (Qwen3-VL's rope index) rather than start on every
+    /// frame (Qwen2.5-VL's still images). The two agree on single-frame grids, which is what images have.
+    /// </param>
     /// <exception cref="ArgumentException">An image's token run does not match its grid, or there are more image runs than grids.</exception>
     public static RopeIndexResult Compute(
         long[] inputIds, long[] attentionMask, int batch, int length,
-        IReadOnlyList<(long T, long H, long W)> imageGrids, ModelTokenIds tokens, int spatialMergeSize, int textOnlyFrom = int.MaxValue)
+        IReadOnlyList<(long T, long H, long W)> imageGrids, ModelTokenIds tokens, int spatialMergeSize, int textOnlyFrom = int.MaxValue, bool framesAdvanceTime = false)
     {
         if (inputIds.Length != batch * length || attentionMask.Length != batch * length)
             throw new ArgumentException($"Input ids ({inputIds.Length}) and attention mask ({attentionMask.Length}) must both hold batch × length = {batch * length} values.");
@@ -83,10 +87,10 @@ public static class RopeIndex
                 for (long c = 0; c < mw; c++, k2++)
                 {
                     isImage[b * length + columns[k2]] = true;
-                    t[k2] = start; // still images: temporal index 0
+                    t[k2] = framesAdvanceTime ? start + ft : start;
                     h[k2] = start + r;
                     w[k2] = start + c;
-                    maxPos = Math.Max(maxPos, Math.Max(start + r, start + c));
+                    maxPos = Math.Max(maxPos, Math.Max(t[k2], Math.Max(start + r, start + c)));
                 }
                 next = maxPos + 1;
                 i += (int)count;

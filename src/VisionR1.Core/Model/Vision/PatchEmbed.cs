@@ -14,9 +14,15 @@ internal sealed class PatchEmbed : nn.Module<Tensor, Tensor>
 {
     public Conv3dWeight proj;
 
-    public PatchEmbed(VisionConfig config, Device device, ScalarType dtype) : base(nameof(PatchEmbed))
+    public PatchEmbed(VisionConfig config, Device device, ScalarType dtype)
+        : this(config.HiddenSize, config.InChannels, config.TemporalPatchSize, config.PatchSize, false, device, dtype)
     {
-        proj = new Conv3dWeight([config.HiddenSize, config.InChannels, config.TemporalPatchSize, config.PatchSize, config.PatchSize], device, dtype);
+    }
+
+    /// <summary>A patch embedding of any width and patch shape, with or without the Conv3d's bias (Qwen3-VL has one).</summary>
+    public PatchEmbed(long hidden, long channels, long temporal, long patch, bool bias, Device device, ScalarType dtype) : base(nameof(PatchEmbed))
+    {
+        proj = new Conv3dWeight([hidden, channels, temporal, patch, patch], bias, device, dtype);
         RegisterComponents();
     }
 
@@ -25,18 +31,20 @@ internal sealed class PatchEmbed : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var w = proj.weight.view(proj.weight.shape[0], -1);
-        return nn.functional.linear(patches.to_type(w.dtype), w).MoveToOuterDisposeScope();
+        return nn.functional.linear(patches.to_type(w.dtype), w, proj.bias).MoveToOuterDisposeScope();
     }
 }
 
-/// <summary>Holds the Conv3d-shaped weight of the patch embedding.</summary>
+/// <summary>Holds the Conv3d-shaped weight of the patch embedding and its optional bias [hidden].</summary>
 internal sealed class Conv3dWeight : nn.Module
 {
     public Parameter weight;
+    public Parameter? bias;
 
-    public Conv3dWeight(long[] shape, Device device, ScalarType dtype) : base(nameof(Conv3dWeight))
+    public Conv3dWeight(long[] shape, bool hasBias, Device device, ScalarType dtype) : base(nameof(Conv3dWeight))
     {
         weight = new Parameter(empty(shape, dtype, device));
+        bias = hasBias ? new Parameter(empty([shape[0]], dtype, device)) : null;
         RegisterComponents();
     }
 }

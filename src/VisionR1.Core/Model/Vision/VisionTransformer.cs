@@ -55,7 +55,7 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         long d = h.shape[1];
         h = h.view(n / unit, unit, d).index_select(0, windowIndex).view(n, d);
 
-        var (cos, sin) = RotaryTables(layout, device);
+        var (cos, sin) = RotaryTables(layout.Rows, layout.Cols, _config.HeadDim, device);
         // (N, 1, 1, head_dim): broadcast over q|k and the heads, shaped once for every block.
         var c = cos.view(n, 1, 1, -1);
         var s = Text.MultimodalRotary.SignFoldedSin(sin).view(n, 1, 1, -1);
@@ -78,17 +78,21 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         return merged.index_select(0, restore).MoveToOuterDisposeScope();
     }
 
-    /// <summary>cos/sin (N, head_dim) fp32: the row angles then the column angles, duplicated.</summary>
-    private (Tensor Cos, Tensor Sin) RotaryTables(VisionLayout layout, Device device)
+    /// <summary>
+    /// cos/sin (N, head_dim) fp32 of the 2-D rotary embedding for patches at (<paramref name="rows"/>, <paramref name="cols"/>):
+    /// the row angles then the column angles, duplicated. Qwen2.5-VL and Qwen3-VL compute it alike.
+    /// </summary>
+    internal static (Tensor Cos, Tensor Sin) RotaryTables(long[] rows, long[] cols, int headDim, Device device)
     {
-        int dim = _config.HeadDim / 2;
+        using var scope = NewDisposeScope();
+        int dim = headDim / 2;
         var invFreq = pow(10000.0, Scalars.Div(Scalars.Arange(0, dim, 2, ScalarType.Float32, device), dim)).reciprocal(); // 1 / 10000^(2i/d)
-        long maxSide = Math.Max(layout.Rows.Max(), layout.Cols.Max()) + 1;
+        long maxSide = Math.Max(rows.Max(), cols.Max()) + 1;
         var table = outer(Scalars.Arange(0, maxSide, 1, ScalarType.Float32, device), invFreq);
-        var rows = table.index_select(0, tensor(layout.Rows, device: device));
-        var cols = table.index_select(0, tensor(layout.Cols, device: device));
-        var emb = cat([rows, cols], -1);
+        var rowAngles = table.index_select(0, tensor(rows, device: device));
+        var colAngles = table.index_select(0, tensor(cols, device: device));
+        var emb = cat([rowAngles, colAngles], -1);
         emb = cat([emb, emb], -1);
-        return (emb.cos(), emb.sin());
+        return (emb.cos().MoveToOuterDisposeScope(), emb.sin().MoveToOuterDisposeScope());
     }
 }
