@@ -30,7 +30,7 @@ import torch
 from safetensors.torch import save_file
 
 from make_parity_fixture import left_pad, row_patches, VISION_START, VISION_END, IMAGE_PAD
-from make_real_width_fixture import formula
+from make_real_width_fixture import formula, rows_of
 
 VOCAB = 512
 PATCH_DIM = 3 * 2 * 16 * 16
@@ -70,21 +70,6 @@ BATCHES = {
 }
 
 
-def rows_of(layout, rng):
-    rows, grids = [], []
-    for segments in layout:
-        row = []
-        for seg in segments:
-            if isinstance(seg, int):
-                row += rng.integers(7, VOCAB, seg).tolist()
-            else:
-                t, h, w = seg
-                row += [VISION_START] + [IMAGE_PAD] * (t * h * w // 4) + [VISION_END]
-                grids.append(seg)
-        rows.append(row)
-    return rows, grids
-
-
 def eager(config):
     for c in (config, getattr(config, "text_config", None), getattr(config, "vision_config", None)):
         if c is not None:
@@ -110,7 +95,7 @@ def make_model(name, out_dir, transformers):
     model64.load_state_dict({k: v.to(torch.float64) for k, v in model.state_dict().items()})
     rng = np.random.default_rng(1234)
     for batch, layout in BATCHES[name].items():
-        rows, grids = rows_of(layout, rng)
+        rows, grids = rows_of(layout, rng, VOCAB)
         grids_per_row = [[s for s in segments if not isinstance(s, int)] for segments in layout]
         ids, mask = left_pad(rows)
         tensors = {"input_ids": ids, "attention_mask": mask}

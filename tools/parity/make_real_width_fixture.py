@@ -141,13 +141,14 @@ def smart_grid(width, height, factor=28, min_pixels=3136, max_pixels=12845056):
     return (1, h // 14, w // 14)
 
 
-def rows_of(layout, rng):
+def rows_of(layout, rng, vocab=VOCAB):
+    """Token rows of a layout: an int n is n random ids in [7, vocab); a (t, h, w) tuple an image with that patch grid."""
     rows, grids = [], []
     for segments in layout:
         row = []
         for seg in segments:
             if isinstance(seg, int):
-                row += rng.integers(7, VOCAB, seg).tolist()
+                row += rng.integers(7, vocab, seg).tolist()
             else:
                 t, h, w = seg
                 row += [VISION_START] + [IMAGE_PAD] * (t * h * w // 4) + [VISION_END]
