@@ -31,43 +31,60 @@ internal static class FormulaWeights
     /// </summary>
     public static float[] Values(string name, long[] shape)
     {
-        long n = shape.Aggregate(1L, (a, b) => a * b);
-        var values = new float[n];
-        ulong seed = Fnv1a64(name);
-        Func<double, double> scale = name.StartsWith("pixel_values", StringComparison.Ordinal) ? u => u * 4.0
-            : shape.Length >= 2 ? Scaled(Math.Sqrt(12.0 / shape.Skip(1).Aggregate(1L, (a, b) => a * b)))
-            : name.EndsWith(".bias", StringComparison.Ordinal) ? u => u * 0.2
-            : u => 1.0 + (u * 0.4);
-        const int Chunk = 1 << 20;
-        Parallel.For(0, (int)((n + Chunk - 1) / Chunk), c =>
-        {
-            long end = Math.Min(n, ((long)c + 1) * Chunk);
-            for (long i = (long)c * Chunk; i < end; i++)
-            {
-                ulong z = unchecked(seed + ((ulong)(i + 1) * Golden));
-                z = unchecked((z ^ (z >> 30)) * Mix1);
-                z = unchecked((z ^ (z >> 27)) * Mix2);
-                z ^= z >> 31;
-                double u = ((double)(z >> 40) / (1 << 24)) - 0.5;
-                values[i] = (float)scale(u);
-            }
-        });
+        var values = new float[shape.Aggregate(1L, (a, b) => a * b)];
+        Write(name, shape, 0, values);
         return values;
     }
 
     /// <summary>The tensor <paramref name="name"/> of <paramref name="shape"/> (fp32, CPU).</summary>
     public static Tensor Tensor(string name, params long[] shape) => tensor(Values(name, shape)).reshape(shape);
 
-    /// <summary>Overwrites every parameter of <paramref name="model"/> with its formula value, by its Hub key name.</summary>
+    /// <summary>
+    /// Overwrites every parameter of <paramref name="model"/> with its formula value, by its Hub key name, through one
+    /// reused buffer of <see cref="Chunk"/> values, so a model of several GB needs no second copy of any weight.
+    /// </summary>
     public static void Fill(TorchSharp.torch.nn.Module model)
     {
         using var noGrad = no_grad();
+        var buffer = new float[Chunk];
         foreach (var (name, parameter) in model.named_parameters())
         {
-            using var value = Tensor(name, parameter.shape);
-            parameter.copy_(value);
+            using var flat = parameter.view(-1);
+            long n = flat.shape[0];
+            for (long start = 0; start < n; start += Chunk)
+            {
+                int len = (int)Math.Min(Chunk, n - start);
+                Write(name, parameter.shape, start, buffer.AsSpan(0, len));
+                using var whole = tensor(buffer, [Chunk]);
+                using var part = whole.narrow(0, 0, len);
+                using var target = flat.narrow(0, start, len);
+                target.copy_(part);
+            }
         }
     }
 
-    private static Func<double, double> Scaled(double factor) => u => u * factor;
+    private const int Chunk = 1 << 22;
+
+    /// <summary>Elements <paramref name="start"/> .. start + destination.Length of tensor <paramref name="name"/>.</summary>
+    private static void Write(string name, long[] shape, long start, Span<float> destination)
+    {
+        ulong seed = Fnv1a64(name);
+        double factor = shape.Length >= 2 ? Math.Sqrt(12.0 / shape.Skip(1).Aggregate(1L, (a, b) => a * b)) : 0;
+        int kind = name.StartsWith("pixel_values", StringComparison.Ordinal) ? 0 : shape.Length >= 2 ? 1 : name.EndsWith(".bias", StringComparison.Ordinal) ? 2 : 3;
+        for (int k = 0; k < destination.Length; k++)
+        {
+            ulong z = unchecked(seed + ((ulong)(start + k + 1) * Golden));
+            z = unchecked((z ^ (z >> 30)) * Mix1);
+            z = unchecked((z ^ (z >> 27)) * Mix2);
+            z ^= z >> 31;
+            double u = ((double)(z >> 40) / (1 << 24)) - 0.5;
+            destination[k] = (float)(kind switch
+            {
+                0 => u * 4.0,
+                1 => u * factor,
+                2 => u * 0.2,
+                _ => 1.0 + (u * 0.4),
+            });
+        }
+    }
 }
