@@ -16,7 +16,7 @@ namespace VisionR1.Model;
 /// (absent when tied to <c>model.embed_tokens</c>). Parameter names are the Hub checkpoint keys.
 /// </summary>
 /// <remarks>
-/// Weights are created uninitialised on <see cref="Device"/> in <see cref="DType"/>: call
+/// Weights are created uninitialised on <see cref="QwenVLModel.Device"/> in <see cref="QwenVLModel.DType"/>: call
 /// <see cref="InitializeWeights"/> for a random model or load a checkpoint with
 /// <see cref="FromPretrained"/>. In bf16, RMSNorm statistics, rotary angles and the vision
 /// rotation are computed in fp32, and on the CPU attention runs as bf16 products around an fp32
@@ -33,22 +33,18 @@ namespace VisionR1.Model;
 /// using var logProbs = model.ComputeTokenLogProbs(batch, temperature: 1.0); // (B·G, C), differentiable (Qwen25VLLogProbs)
 /// </code>
 /// </example>
-public sealed class Qwen25VLModel : nn.Module
+public sealed class Qwen25VLModel : QwenVLModel
 {
     internal VisionTransformer visual;
     internal TextModel model;
     internal Linear? lm_head;
 
     /// <summary>Builds the modules for <paramref name="config"/> on <paramref name="device"/> (default CPU) in <paramref name="dtype"/> (default fp32); weights are uninitialised.</summary>
-    public Qwen25VLModel(Qwen25VLConfig config, Device? device = null, ScalarType dtype = ScalarType.Float32) : base(nameof(Qwen25VLModel))
+    public Qwen25VLModel(Qwen25VLConfig config, Device? device = null, ScalarType dtype = ScalarType.Float32) : base(nameof(Qwen25VLModel), device ?? CPU, dtype)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
-            throw new ArgumentException($"Model dtype must be a floating type, got {dtype}.", nameof(dtype));
         Config = config;
-        Device = device ?? CPU;
-        DType = dtype;
         visual = new VisionTransformer(config.Vision, Device, dtype);
         model = new TextModel(config.Text, Device, dtype);
         lm_head = config.Text.TieWordEmbeddings ? null : new Linear(config.Text.HiddenSize, config.Text.VocabSize, false, Device, dtype);
@@ -56,28 +52,43 @@ public sealed class Qwen25VLModel : nn.Module
     }
 
     /// <summary>Loads a Hugging Face folder (config.json + safetensors); see <see cref="Checkpoints.CheckpointLoader.Load"/>.</summary>
-    public static Qwen25VLModel FromPretrained(string directory, Device? device = null, ScalarType dtype = ScalarType.Float32) =>
+    public static new Qwen25VLModel FromPretrained(string directory, Device? device = null, ScalarType dtype = ScalarType.Float32) =>
         Checkpoints.CheckpointLoader.Load(directory, device, dtype);
 
     /// <summary>Saves as a Hugging Face folder; see <see cref="Checkpoints.CheckpointSaver.Save"/>.</summary>
-    public void SavePretrained(string directory, ScalarType? dtype = null, long? maxShardBytes = null) =>
+    public override void SavePretrained(string directory, ScalarType? dtype = null, long? maxShardBytes = null) =>
         Checkpoints.CheckpointSaver.Save(this, directory, dtype, maxShardBytes);
 
     /// <summary>The configuration.</summary>
     public Qwen25VLConfig Config { get; }
 
-    /// <summary>The device the weights live on.</summary>
-    public Device Device { get; }
+    /// <inheritdoc />
+    public override QwenVLFamily Family => QwenVLFamily.Qwen25VL;
 
-    /// <summary>The weights' dtype.</summary>
-    public ScalarType DType { get; }
+    /// <inheritdoc />
+    public override ModelTokenIds Tokens => Config.Tokens;
 
-    /// <summary>
-    /// Which layers recompute their activations in the backward pass instead of keeping them (default none): each
-    /// decoder layer and/or each vision block then keeps only its input while gradients are on, and runs twice
-    /// (forward, and again in backward). Inference, generation and passes without gradient are unaffected.
-    /// </summary>
-    public GradientCheckpointing GradientCheckpointing
+    /// <inheritdoc />
+    public override int VocabSize => Config.Text.VocabSize;
+
+    /// <inheritdoc />
+    public override int MaxPositionEmbeddings => Config.Text.MaxPositionEmbeddings;
+
+    /// <inheritdoc />
+    public override int SpatialMergeUnit => Config.Vision.SpatialMergeUnit;
+
+    /// <inheritdoc />
+    internal override string TextLayersPrefix => "model.layers.";
+
+    /// <inheritdoc />
+    public override QwenVLModel CreateUninitialised(Device? device = null, ScalarType? dtype = null) =>
+        new Qwen25VLModel(Config, device ?? Device, dtype ?? DType);
+
+    /// <inheritdoc />
+    public override KvCache AllocateCache(long batch, long capacity) => KvCache.Allocate(Config.Text, batch, capacity, DType, Device);
+
+    /// <inheritdoc />
+    public override GradientCheckpointing GradientCheckpointing
     {
         get => (model.CheckpointLayers ? GradientCheckpointing.TextLayers : 0) | (visual.CheckpointBlocks ? GradientCheckpointing.VisionBlocks : 0);
         set
@@ -87,27 +98,15 @@ public sealed class Qwen25VLModel : nn.Module
         }
     }
 
-    /// <summary>The LM head matrix [vocab, hidden] (the embedding when tied).</summary>
-    public Tensor LmHeadWeight => lm_head?.weight ?? model.embed_tokens.weight;
-
-    /// <summary>Total parameter count (the tied head counted once).</summary>
-    public long ParameterCount => parameters().Sum(p => p.numel());
+    /// <inheritdoc />
+    public override Tensor LmHeadWeight => lm_head?.weight ?? model.embed_tokens.weight;
 
     /// <summary>The vision tower's parameters (prefix <c>visual.</c>).</summary>
-    public IEnumerable<(string Name, Parameter Parameter)> VisionParameters =>
+    public override IEnumerable<(string Name, Parameter Parameter)> VisionParameters =>
         named_parameters().Where(p => p.name.StartsWith("visual.", StringComparison.Ordinal));
 
-    /// <summary>Stops (or resumes) gradient flow into the vision tower's parameters.</summary>
-    public void FreezeVision(bool frozen = true)
-    {
-        foreach (var (_, p) in VisionParameters) p.requires_grad = !frozen;
-    }
-
-    /// <summary>
-    /// HF's initialisation from a seed: Linear, patch and embedding weights ~ N(0, initializer_range),
-    /// biases 0, norm weights 1. A no-op on the meta device.
-    /// </summary>
-    public void InitializeWeights(long seed)
+    /// <inheritdoc />
+    public override void InitializeWeights(long seed)
     {
         if (Device.type == DeviceType.META) return;
         using var _ = no_grad();
@@ -131,13 +130,6 @@ public sealed class Qwen25VLModel : nn.Module
         }
     }
 
-    /// <summary>Forward over a <see cref="MultimodalBatch"/> (ids, mask, patches, grids).</summary>
-    public Qwen25VLOutput Forward(MultimodalBatch batch, KvCache? cache = null, LogitsMode logits = LogitsMode.All)
-    {
-        ArgumentNullException.ThrowIfNull(batch);
-        return Forward(batch.InputIds, batch.AttentionMask, batch.PixelValues, batch.ImageGridThw, cache, logits);
-    }
-
     /// <summary>
     /// One forward pass. Without a cache (or with an empty one: the prefill) the M-RoPE positions
     /// are computed from the ids, mask and image grids and the images are encoded and scattered
@@ -152,7 +144,7 @@ public sealed class Qwen25VLModel : nn.Module
     /// <param name="cache">KV cache to fill and read, or null.</param>
     /// <param name="logits">Which logits to compute.</param>
     /// <exception cref="ArgumentException">Shapes disagree, or the number of image tokens differs from the number of image features (both counts named).</exception>
-    public Qwen25VLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues = null, Tensor? imageGridThw = null,
+    public override QwenVLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues = null, Tensor? imageGridThw = null,
         KvCache? cache = null, LogitsMode logits = LogitsMode.All) =>
         Forward(inputIds, attentionMask, pixelValues, imageGridThw, cache, logits, int.MaxValue);
 
@@ -160,10 +152,10 @@ public sealed class Qwen25VLModel : nn.Module
     /// One decoding step of <see cref="Generation.GenerationSession"/>: <paramref name="attentionMask"/>'s columns after the
     /// prompt are all ones, so after an unpadded prompt the new token attends to the whole cache without a mask.
     /// </summary>
-    internal Qwen25VLOutput DecodeStep(Tensor inputIds, Tensor attentionMask, KvCache cache) =>
+    internal override QwenVLOutput DecodeStep(Tensor inputIds, Tensor attentionMask, KvCache cache) =>
         Forward(inputIds, attentionMask, null, null, cache, LogitsMode.LastPosition, int.MaxValue, decodeMaskIsOnes: true);
 
-    private Qwen25VLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw,
+    private QwenVLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw,
         KvCache? cache, LogitsMode logits, int textOnlyFrom, bool decodeMaskIsOnes = false)
     {
         ArgumentNullException.ThrowIfNull(inputIds);
@@ -242,22 +234,14 @@ public sealed class Qwen25VLModel : nn.Module
             LogitsMode.LastPosition => Logits(hidden.select(1, t - 1)),
             _ => null,
         };
-        return new Qwen25VLOutput(result?.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope(), deltas.MoveToOuterDisposeScope());
-    }
-
-    /// <summary>fp32 logits of hidden states (…, D) → (…, V).</summary>
-    public Tensor Logits(Tensor hidden)
-    {
-        using var scope = NewDisposeScope();
-        var logits = nn.functional.linear(hidden, LmHeadWeight);
-        return (logits.dtype == ScalarType.Float32 ? logits : logits.to_type(ScalarType.Float32)).MoveToOuterDisposeScope();
+        return new QwenVLOutput(result?.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope(), deltas.MoveToOuterDisposeScope());
     }
 
     /// <summary>
     /// The prefill of a prompt + completion sequence for scoring: hidden states only, with the columns from
     /// <paramref name="textOnlyFrom"/> on read as text even where a sampled token happens to be <c>&lt;|image_pad|&gt;</c>.
     /// </summary>
-    internal Qwen25VLOutput ForwardForScoring(MultimodalBatch sequences, int textOnlyFrom) =>
+    internal override QwenVLOutput ForwardForScoring(MultimodalBatch sequences, int textOnlyFrom) =>
         Forward(sequences.InputIds, sequences.AttentionMask, sequences.PixelValues, sequences.ImageGridThw, null, LogitsMode.None, textOnlyFrom);
 
     private Tensor AttentionMask(Tensor mask, long past, long t) => AttentionMask(mask, past, t, Device);

@@ -65,7 +65,7 @@ public sealed class Qwen3VLParityTests(ITestOutputHelper output)
 
         using var result = net.Forward(ids, mask, pixels, grids);
         Assert.Equal(file.Read("rope_deltas").data<long>().ToArray(), result.RopeDeltas.data<long>().ToArray());
-        var logits = result.Logits;
+        var logits = result.Logits!;
         var expectedLogits = file.Read("logits");
         Assert.Equal(expectedLogits.shape, logits.shape);
         var real = mask.to_type(ScalarType.Bool);

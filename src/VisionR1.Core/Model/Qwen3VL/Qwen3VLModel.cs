@@ -64,7 +64,7 @@ public sealed class Qwen3VLModel : nn.Module
     /// <param name="pixelValues">(N, channels·temporal·patch²) patches of all images in the processor's order, or null.</param>
     /// <param name="imageGridThw">(I, 3) int64 grids, or null.</param>
     /// <exception cref="ArgumentException">Shapes disagree, a token id is outside the vocabulary, the number of image tokens differs from the number of image features (both counts named), or the batch holds a video.</exception>
-    public Qwen3VLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues = null, Tensor? imageGridThw = null)
+    public QwenVLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues = null, Tensor? imageGridThw = null)
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         ArgumentNullException.ThrowIfNull(attentionMask);
@@ -109,7 +109,7 @@ public sealed class Qwen3VLModel : nn.Module
         var hidden = model.language_model.Forward(embeds, cos, signedSin, allowed, visualRows, deepstack);
         var logits = nn.functional.linear(hidden, LmHeadWeight);
         if (logits.dtype != ScalarType.Float32) logits = logits.to_type(ScalarType.Float32);
-        return new Qwen3VLOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope(), deltas.MoveToOuterDisposeScope());
+        return new QwenVLOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope(), deltas.MoveToOuterDisposeScope());
     }
 
     /// <summary>

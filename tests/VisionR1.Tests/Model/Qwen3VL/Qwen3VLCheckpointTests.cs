@@ -66,7 +66,7 @@ public sealed class Qwen3VLCheckpointTests : IDisposable
         var grid = tensor(new long[] { 1, 2, 2 }).view(1, 3);
         using var a = model.Forward(ids, mask, pixels, grid);
         using var b = loaded.Forward(ids, mask, pixels, grid);
-        Assert.True(a.Logits.allclose(b.Logits, 0, 0));
+        Assert.True(a.Logits!.allclose(b.Logits!, 0, 0));
     }
 
     [Fact]
@@ -85,10 +85,10 @@ public sealed class Qwen3VLCheckpointTests : IDisposable
         var grid = tensor(new long[] { 1, 2, 2 }).view(1, 3);
         using var full = model.Forward(ids, mask, pixels, grid);
         using var low = half.Forward(ids, mask, pixels, grid);
-        Assert.Equal(ScalarType.Float32, low.Logits.dtype);
-        var real = mask.to_type(ScalarType.Bool).unsqueeze(-1).expand_as(full.Logits);
-        var diff = (full.Logits - low.Logits).abs().masked_select(real).max().item<float>();
-        var scale = full.Logits.abs().max().item<float>();
+        Assert.Equal(ScalarType.Float32, low.Logits!.dtype);
+        var real = mask.to_type(ScalarType.Bool).unsqueeze(-1).expand_as(full.Logits!);
+        var diff = (full.Logits! - low.Logits!).abs().masked_select(real).max().item<float>();
+        var scale = full.Logits!.abs().max().item<float>();
         Assert.True(diff <= 0.05 * Math.Max(1, scale), $"bf16 logits differ from fp32 by {diff} (largest {scale})");
     }
 

@@ -16,7 +16,7 @@ public sealed class Qwen3VLGradientTests
         var pixels = randn(8, 1536, generator: generator);
         var grids = tensor(new long[] { 1, 2, 2, 1, 2, 2 }).view(2, 3);
         using var output = model.Forward(ids, mask, pixels, grids);
-        output.Logits.log_softmax(-1).select(-1, 7).sum().backward();
+        output.Logits!.log_softmax(-1).select(-1, 7).sum().backward();
         foreach (var (name, p) in model.named_parameters())
         {
             var grad = p.grad;

@@ -2,11 +2,11 @@ using static TorchSharp.torch;
 
 namespace VisionR1.Model;
 
-/// <summary>What <see cref="Qwen25VLModel.Forward(Tensor, Tensor, Tensor?, Tensor?, KvCache?, LogitsMode)"/> returns. Dispose it (or let a dispose scope take it).</summary>
+/// <summary>What <see cref="QwenVLModel.Forward(Tensor, Tensor, Tensor?, Tensor?, KvCache?, LogitsMode)"/> returns (either family). Dispose it (or let a dispose scope take it).</summary>
 /// <param name="Logits">fp32 logits: (B, T, V) for <see cref="LogitsMode.All"/>, (B, V) for <see cref="LogitsMode.LastPosition"/>, null for <see cref="LogitsMode.None"/>.</param>
 /// <param name="HiddenStates">(B, T, D) final-norm hidden states in the model dtype.</param>
 /// <param name="RopeDeltas">(B, 1) int64 M-RoPE deltas of the rows.</param>
-public sealed record Qwen25VLOutput(Tensor? Logits, Tensor HiddenStates, Tensor RopeDeltas) : IDisposable
+public sealed record QwenVLOutput(Tensor? Logits, Tensor HiddenStates, Tensor RopeDeltas) : IDisposable
 {
     /// <inheritdoc />
     public void Dispose()

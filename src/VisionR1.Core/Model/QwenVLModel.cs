@@ -1,0 +1,181 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TorchSharp;
+using VisionR1.Inputs;
+using VisionR1.Model.Config;
+using static TorchSharp.torch;
+using Parameter = TorchSharp.Modules.Parameter;
+
+namespace VisionR1.Model;
+
+/// <summary>The Qwen vision-language families this library trains.</summary>
+public enum QwenVLFamily
+{
+    /// <summary>Qwen2.5-VL (<c>model_type</c> <c>qwen2_5_vl</c>): <see cref="Qwen25VLModel"/>.</summary>
+    Qwen25VL,
+
+    /// <summary>Qwen3-VL, dense (<c>model_type</c> <c>qwen3_vl</c>): <see cref="Qwen3VL.Qwen3VLModel"/>.</summary>
+    Qwen3VL,
+}
+
+/// <summary>
+/// A Qwen vision-language model as the recipe uses it: whole-sequence and KV-cached forward passes, the LM head, the
+/// vision tower's parameters, gradient checkpointing and Hugging Face folders. Generation, log-probabilities, LoRA, the
+/// policy and the trainers take this type, so they work on either family.
+/// </summary>
+/// <remarks>
+/// Only this library's families derive from it (the constructor is not public). Parameter names are each family's Hub
+/// checkpoint keys. Logits are returned as fp32 whatever the weights' dtype.
+/// </remarks>
+public abstract class QwenVLModel : nn.Module
+{
+    private protected QwenVLModel(string name, Device device, ScalarType dtype) : base(name)
+    {
+        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
+            throw new ArgumentException($"Model dtype must be a floating type, got {dtype}.", nameof(dtype));
+        Device = device;
+        DType = dtype;
+    }
+
+    /// <summary>
+    /// Loads a Hugging Face folder of either family, chosen by <c>config.json</c>'s <c>model_type</c>
+    /// (<c>qwen2_5_vl</c> or <c>qwen3_vl</c>).
+    /// </summary>
+    /// <exception cref="ModelConfigException">config.json is missing, unreadable, or names another model type.</exception>
+    public static QwenVLModel FromPretrained(string directory, Device? device = null, ScalarType dtype = ScalarType.Float32) =>
+        FamilyOf(directory) switch
+        {
+            QwenVLFamily.Qwen3VL => throw new NotSupportedException("TRANSIENT: Qwen3VLModel does not derive from QwenVLModel yet (the Qwen3-VL model helper replaces this line)."),
+            _ => Qwen25VLModel.FromPretrained(directory, device, dtype),
+        };
+
+    /// <summary>The family of the Hugging Face folder <paramref name="directory"/>, from its <c>config.json</c>'s <c>model_type</c>.</summary>
+    /// <exception cref="ModelConfigException">config.json is missing, unreadable, or names a model type that is neither family.</exception>
+    public static QwenVLFamily FamilyOf(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        string path = Path.Combine(directory, "config.json");
+        if (!File.Exists(path)) throw new ModelConfigException("config.json", $"{path} does not exist.");
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new ModelConfigException("config.json", $"{path} is not valid JSON: {e.Message}");
+        }
+        string? type = root?["model_type"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+        return type switch
+        {
+            "qwen2_5_vl" => QwenVLFamily.Qwen25VL,
+            "qwen3_vl" => QwenVLFamily.Qwen3VL,
+            null => throw new ModelConfigException("model_type", $"{path} has no model_type string (expected 'qwen2_5_vl' or 'qwen3_vl')."),
+            _ => throw new ModelConfigException("model_type", $"{path} names '{type}'; this library loads 'qwen2_5_vl' and 'qwen3_vl'."),
+        };
+    }
+
+    /// <summary>Which family this is.</summary>
+    public abstract QwenVLFamily Family { get; }
+
+    /// <summary>The device the weights live on.</summary>
+    public Device Device { get; }
+
+    /// <summary>The weights' dtype.</summary>
+    public ScalarType DType { get; }
+
+    /// <summary>The special token ids the model was configured with (image, video, vision start/end, pad, eos).</summary>
+    public abstract ModelTokenIds Tokens { get; }
+
+    /// <summary>Rows of the embedding and of the LM head.</summary>
+    public abstract int VocabSize { get; }
+
+    /// <summary>The longest sequence (prompt plus completion) the rotary tables are configured for.</summary>
+    public abstract int MaxPositionEmbeddings { get; }
+
+    /// <summary>Vision patches merged into one language-model token (spatial merge size squared).</summary>
+    public abstract int SpatialMergeUnit { get; }
+
+    /// <summary>
+    /// Which layers recompute their activations in the backward pass instead of keeping them (default none): each
+    /// decoder layer and/or each vision block then keeps only its input while gradients are on, and runs twice.
+    /// Inference, generation and passes without gradient are unaffected.
+    /// </summary>
+    public abstract GradientCheckpointing GradientCheckpointing { get; set; }
+
+    /// <summary>The LM head matrix [vocab, hidden] (the embedding when tied).</summary>
+    public abstract Tensor LmHeadWeight { get; }
+
+    /// <summary>Total parameter count (a tied head counted once).</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
+
+    /// <summary>The vision tower's parameters, with their checkpoint names.</summary>
+    public abstract IEnumerable<(string Name, Parameter Parameter)> VisionParameters { get; }
+
+    /// <summary>The name prefix of the decoder layers' modules (LoRA attaches to the linear layers under it).</summary>
+    internal abstract string TextLayersPrefix { get; }
+
+    /// <summary>Stops (or resumes) gradient flow into the vision tower's parameters.</summary>
+    public void FreezeVision(bool frozen = true)
+    {
+        foreach (var (_, p) in VisionParameters) p.requires_grad = !frozen;
+    }
+
+    /// <summary>
+    /// Transformers' initialisation from a seed: linear, patch and embedding weights ~ N(0, initializer_range), biases 0,
+    /// norm weights 1. A no-op on the meta device.
+    /// </summary>
+    public abstract void InitializeWeights(long seed);
+
+    /// <summary>A model of the same family and configuration with uninitialised weights, on <paramref name="device"/> (default this model's) in <paramref name="dtype"/> (default this model's).</summary>
+    public abstract QwenVLModel CreateUninitialised(Device? device = null, ScalarType? dtype = null);
+
+    /// <summary>An empty KV cache for <paramref name="batch"/> rows of up to <paramref name="capacity"/> positions, in this model's dtype and device.</summary>
+    public abstract KvCache AllocateCache(long batch, long capacity);
+
+    /// <summary>Forward over a <see cref="MultimodalBatch"/> (ids, mask, patches, grids).</summary>
+    public QwenVLOutput Forward(MultimodalBatch batch, KvCache? cache = null, LogitsMode logits = LogitsMode.All)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return Forward(batch.InputIds, batch.AttentionMask, batch.PixelValues, batch.ImageGridThw, cache, logits);
+    }
+
+    /// <summary>
+    /// One forward pass. Without a cache (or with an empty one: the prefill) the M-RoPE positions are computed from the
+    /// ids, mask and image grids and the images are encoded and scattered into the <c>&lt;|image_pad|&gt;</c> positions.
+    /// With a filled cache the input is the next token(s), <paramref name="attentionMask"/> covers cache + input (B, S),
+    /// and positions are cache position + rope delta.
+    /// </summary>
+    /// <param name="inputIds">(B, T) int64, left-padded.</param>
+    /// <param name="attentionMask">(B, T) int64 without a cache; (B, cache length + T) with one.</param>
+    /// <param name="pixelValues">(N, channels·temporal·patch²) patches of all images in the processor's order, or null.</param>
+    /// <param name="imageGridThw">(I, 3) int64 grids, or null.</param>
+    /// <param name="cache">KV cache to fill and read, or null.</param>
+    /// <param name="logits">Which logits to compute.</param>
+    /// <exception cref="ArgumentException">Shapes disagree, a token id is outside the vocabulary, or the number of image tokens differs from the number of image features (both counts named).</exception>
+    public abstract QwenVLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues = null, Tensor? imageGridThw = null,
+        KvCache? cache = null, LogitsMode logits = LogitsMode.All);
+
+    /// <summary>
+    /// One decoding step of <see cref="Generation.GenerationSession"/>: <paramref name="attentionMask"/>'s columns after the
+    /// prompt are all ones, so after an unpadded prompt the new token attends to the whole cache without a mask.
+    /// </summary>
+    internal abstract QwenVLOutput DecodeStep(Tensor inputIds, Tensor attentionMask, KvCache cache);
+
+    /// <summary>
+    /// The prefill of a prompt + completion sequence for scoring: hidden states only, with the columns from
+    /// <paramref name="textOnlyFrom"/> on read as text even where a sampled token happens to be <c>&lt;|image_pad|&gt;</c>.
+    /// </summary>
+    internal abstract QwenVLOutput ForwardForScoring(MultimodalBatch sequences, int textOnlyFrom);
+
+    /// <summary>fp32 logits of hidden states (…, D) → (…, V).</summary>
+    public Tensor Logits(Tensor hidden)
+    {
+        using var scope = NewDisposeScope();
+        var logits = nn.functional.linear(hidden, LmHeadWeight);
+        return (logits.dtype == ScalarType.Float32 ? logits : logits.to_type(ScalarType.Float32)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Saves as a Hugging Face folder (config.json and safetensors shards named as the Hub's), in <paramref name="dtype"/> (default the weights').</summary>
+    public abstract void SavePretrained(string directory, ScalarType? dtype = null, long? maxShardBytes = null);
+}
