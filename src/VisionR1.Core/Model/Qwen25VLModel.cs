@@ -106,29 +106,7 @@ public sealed class Qwen25VLModel : QwenVLModel
         named_parameters().Where(p => p.name.StartsWith("visual.", StringComparison.Ordinal));
 
     /// <inheritdoc />
-    public override void InitializeWeights(long seed)
-    {
-        if (Device.type == DeviceType.META) return;
-        using var _ = no_grad();
-        var generator = new Generator((ulong)seed, Device);
-        try
-        {
-            // Sorted by name so the result does not depend on registration order.
-            foreach (var (name, p) in named_parameters().OrderBy(p => p.name, StringComparer.Ordinal))
-            {
-                if (name.EndsWith(".bias", StringComparison.Ordinal)) Scalars.Fill(p, 0.0); // zero_() returns a second handle that would outlive the call
-                else if (name.EndsWith("norm.weight", StringComparison.Ordinal) || name.EndsWith("norm1.weight", StringComparison.Ordinal)
-                         || name.EndsWith("norm2.weight", StringComparison.Ordinal) || name.EndsWith("ln_q.weight", StringComparison.Ordinal)
-                         || name.EndsWith("layernorm.weight", StringComparison.Ordinal))
-                    Scalars.Fill(p, 1.0);
-                else p.normal_(0.0, Config.InitializerRange, generator);
-            }
-        }
-        finally
-        {
-            generator.Dispose();
-        }
-    }
+    public override void InitializeWeights(long seed) => InitializeFromSeed(seed, Config.InitializerRange);
 
     /// <summary>
     /// One forward pass. Without a cache (or with an empty one: the prefill) the M-RoPE positions

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using TorchSharp;
 using VisionR1.Inputs;
 using VisionR1.Model.Config;
+using VisionR1.Runtime;
 using static TorchSharp.torch;
 using Parameter = TorchSharp.Modules.Parameter;
 
@@ -45,7 +46,7 @@ public abstract class QwenVLModel : nn.Module
     public static QwenVLModel FromPretrained(string directory, Device? device = null, ScalarType dtype = ScalarType.Float32) =>
         FamilyOf(directory) switch
         {
-            QwenVLFamily.Qwen3VL => throw new NotSupportedException("TRANSIENT: Qwen3VLModel does not derive from QwenVLModel yet (the Qwen3-VL model helper replaces this line)."),
+            QwenVLFamily.Qwen3VL => Qwen3VL.Qwen3VLModel.FromPretrained(directory, device, dtype),
             _ => Qwen25VLModel.FromPretrained(directory, device, dtype),
         };
 
@@ -126,6 +127,35 @@ public abstract class QwenVLModel : nn.Module
     /// norm weights 1. A no-op on the meta device.
     /// </summary>
     public abstract void InitializeWeights(long seed);
+
+    /// <summary>
+    /// The initialisation both families share (transformers' <c>_init_weights</c>): parameters in name order, so the result
+    /// does not depend on registration order; biases 0, norm weights 1 (names ending in <c>norm.weight</c>,
+    /// <c>norm1.weight</c>, <c>norm2.weight</c>, <c>ln_q.weight</c> or <c>layernorm.weight</c>), every other weight drawn from
+    /// N(0, <paramref name="initializerRange"/>) with a generator seeded by <paramref name="seed"/> on <see cref="Device"/>.
+    /// </summary>
+    private protected void InitializeFromSeed(long seed, double initializerRange)
+    {
+        if (Device.type == DeviceType.META) return;
+        using var _ = no_grad();
+        var generator = new Generator((ulong)seed, Device);
+        try
+        {
+            foreach (var (name, p) in named_parameters().OrderBy(p => p.name, StringComparer.Ordinal))
+            {
+                if (name.EndsWith(".bias", StringComparison.Ordinal)) Scalars.Fill(p, 0.0); // zero_() returns a second handle that would outlive the call
+                else if (name.EndsWith("norm.weight", StringComparison.Ordinal) || name.EndsWith("norm1.weight", StringComparison.Ordinal)
+                         || name.EndsWith("norm2.weight", StringComparison.Ordinal) || name.EndsWith("ln_q.weight", StringComparison.Ordinal)
+                         || name.EndsWith("layernorm.weight", StringComparison.Ordinal))
+                    Scalars.Fill(p, 1.0);
+                else p.normal_(0.0, initializerRange, generator);
+            }
+        }
+        finally
+        {
+            generator.Dispose();
+        }
+    }
 
     /// <summary>A model of the same family and configuration with uninitialised weights, on <paramref name="device"/> (default this model's) in <paramref name="dtype"/> (default this model's).</summary>
     public abstract QwenVLModel CreateUninitialised(Device? device = null, ScalarType? dtype = null);
