@@ -48,7 +48,7 @@ public sealed class Qwen3VLHarnessExportTests
         var root = temp?.FullName ?? Directory.CreateDirectory(target!).FullName;
         try
         {
-            foreach (var (name, tied, shard) in new[] { ("untied", false, (long?)null), ("tied-sharded", true, 60_000L) })
+            foreach (var (name, tied, shard) in new[] { ("untied", false, (long?)null), ("tied-sharded", true, 400_000L) })
             {
                 var dir = Path.Combine(root, name);
                 using (var model = new Qwen3VLModel(Qwen3VLConfig.Parse(Json(tied))))
