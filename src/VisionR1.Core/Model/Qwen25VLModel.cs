@@ -136,16 +136,9 @@ public sealed class Qwen25VLModel : QwenVLModel
     private QwenVLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw,
         KvCache? cache, LogitsMode logits, int textOnlyFrom, bool decodeMaskIsOnes = false)
     {
-        ArgumentNullException.ThrowIfNull(inputIds);
-        ArgumentNullException.ThrowIfNull(attentionMask);
-        if (inputIds.dim() != 2) throw new ArgumentException($"input_ids must be (B, T), got [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
+        CheckInputs(inputIds, attentionMask, pixelValues, imageGridThw, cache);
         long b = inputIds.shape[0], t = inputIds.shape[1];
         long past = cache?.Length ?? 0;
-        if (attentionMask.dim() != 2 || attentionMask.shape[0] != b || attentionMask.shape[1] != past + t)
-            throw new ArgumentException(
-                $"attention_mask must be (B, cache length + T) = ({b}, {past + t}), got [{string.Join(", ", attentionMask.shape)}].", nameof(attentionMask));
-        if ((pixelValues is null) != (imageGridThw is null))
-            throw new ArgumentException("pixel_values and image_grid_thw must be given together.");
 
         using var scope = NewDisposeScope();
         var ids = inputIds.to(Device);
@@ -206,13 +199,7 @@ public sealed class Qwen25VLModel : QwenVLModel
         if (past == 0 && cache is not null) cache.Unpadded = attend is null;
         var hidden = model.Forward(embeds, cos, signedSin, attend, cache);
 
-        Tensor? result = logits switch
-        {
-            LogitsMode.All => Logits(hidden),
-            LogitsMode.LastPosition => Logits(hidden.select(1, t - 1)),
-            _ => null,
-        };
-        return new QwenVLOutput(result?.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope(), deltas.MoveToOuterDisposeScope());
+        return Output(hidden, deltas, logits);
     }
 
     /// <summary>

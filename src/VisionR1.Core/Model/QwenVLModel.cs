@@ -198,6 +198,39 @@ public abstract class QwenVLModel : nn.Module
     /// </summary>
     internal abstract QwenVLOutput ForwardForScoring(MultimodalBatch sequences, int textOnlyFrom);
 
+    /// <summary>
+    /// The argument checks of a forward pass: ids (B, T); a mask (B, cache length + T); pixel values and grids together.
+    /// </summary>
+    /// <exception cref="ArgumentException">A shape disagrees (both named), or only one of pixel values and grids is given.</exception>
+    private protected static void CheckInputs(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw, KvCache? cache)
+    {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        ArgumentNullException.ThrowIfNull(attentionMask);
+        if (inputIds.dim() != 2) throw new ArgumentException($"input_ids must be (B, T), got [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
+        long b = inputIds.shape[0], t = inputIds.shape[1];
+        long past = cache?.Length ?? 0;
+        if (attentionMask.dim() != 2 || attentionMask.shape[0] != b || attentionMask.shape[1] != past + t)
+            throw new ArgumentException(
+                $"attention_mask must be (B, cache length + T) = ({b}, {past + t}), got [{string.Join(", ", attentionMask.shape)}].", nameof(attentionMask));
+        if ((pixelValues is null) != (imageGridThw is null))
+            throw new ArgumentException("pixel_values and image_grid_thw must be given together.");
+    }
+
+    /// <summary>
+    /// A forward pass's output from the final hidden states (B, T, D) and rope deltas, with the logits <paramref name="mode"/>
+    /// asks for; every tensor is moved out of the caller's dispose scope.
+    /// </summary>
+    private protected QwenVLOutput Output(Tensor hidden, Tensor deltas, LogitsMode mode)
+    {
+        Tensor? result = mode switch
+        {
+            LogitsMode.All => Logits(hidden),
+            LogitsMode.LastPosition => Logits(hidden.select(1, hidden.shape[1] - 1)),
+            _ => null,
+        };
+        return new QwenVLOutput(result?.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope(), deltas.MoveToOuterDisposeScope());
+    }
+
     /// <summary>fp32 logits of hidden states (…, D) → (…, V).</summary>
     public Tensor Logits(Tensor hidden)
     {

@@ -8,16 +8,22 @@ namespace VisionR1.Tests.Model.Qwen3VL;
 /// <summary>What training needs of <see cref="Qwen3VLModel"/>: gradient checkpointing, the scoring prefill, the vision parameters.</summary>
 public sealed class Qwen3VLTrainingTests
 {
-    /// <summary>An image row and a padded text row; the loss reads every position.</summary>
+    /// <summary>An image row (a (1, 4, 4) image: 4 tokens in columns 2–5) and a text row with two columns of left padding.</summary>
+    private static MultimodalBatch ImageAndTextRows(ulong pixelSeed)
+    {
+        var ids = tensor(new long[] { 9, 3, 5, 5, 5, 5, 4, 10, 11, 12, 0, 0, 13, 14, 15, 16, 17, 18, 19, 20 }).view(2, 10);
+        var mask = tensor(new long[] { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1 }).view(2, 10);
+        using var generator = new Generator(pixelSeed);
+        return new MultimodalBatch(ids, mask, randn([16, 1536], generator: generator), tensor(new long[] { 1, 4, 4 }).view(1, 3));
+    }
+
+    /// <summary>Backward of a loss that reads every real position of <see cref="ImageAndTextRows"/>; returns the loss.</summary>
     private static float Backward(Qwen3VLModel model)
     {
         using var scope = NewDisposeScope();
-        var ids = tensor(new long[] { 9, 3, 5, 5, 5, 5, 4, 10, 11, 12, 0, 0, 13, 14, 15, 16, 17, 18, 19, 20 }).view(2, 10);
-        var mask = tensor(new long[] { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1 }).view(2, 10);
-        using var generator = new Generator(41);
-        var pixels = randn([16, 1536], generator: generator);
-        var grids = tensor(new long[] { 1, 4, 4 }).view(1, 3);
-        using var output = model.Forward(ids, mask, pixels, grids);
+        var batch = ImageAndTextRows(41);
+        var mask = batch.AttentionMask;
+        using var output = model.Forward(batch);
         var loss = output.Logits!.log_softmax(-1).select(-1, 7).mul(mask.to_type(ScalarType.Float32)).sum().neg();
         loss.backward();
         return loss.item<float>();
@@ -81,13 +87,9 @@ public sealed class Qwen3VLTrainingTests
         using var model = Qwen3VLTestData.Initialized(false, seed: 45);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var ids = tensor(new long[] { 9, 3, 5, 5, 5, 5, 4, 10, 11, 12, 0, 0, 13, 14, 15, 16, 17, 18, 19, 20 }).view(2, 10);
-        var mask = tensor(new long[] { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1 }).view(2, 10);
-        using var generator = new Generator(46);
-        var pixels = randn([16, 1536], generator: generator);
-        var grids = tensor(new long[] { 1, 4, 4 }).view(1, 3);
-        using var forward = model.Forward(ids, mask, pixels, grids, logits: LogitsMode.None);
-        using var scored = model.ForwardForScoring(new MultimodalBatch(ids, mask, pixels, grids), textOnlyFrom: 7);
+        var batch = ImageAndTextRows(46);
+        using var forward = model.Forward(batch, logits: LogitsMode.None);
+        using var scored = model.ForwardForScoring(batch, textOnlyFrom: 7);
         Assert.Null(scored.Logits);
         Assert.True(scored.HiddenStates.equal(forward.HiddenStates).all().item<bool>());
         Assert.True(scored.RopeDeltas.equal(forward.RopeDeltas).all().item<bool>());
