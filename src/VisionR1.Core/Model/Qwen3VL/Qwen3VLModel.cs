@@ -176,10 +176,22 @@ public sealed class Qwen3VLModel : QwenVLModel
 
     /// <summary>
     /// The vision encoder over a batch's images: the merged embeddings (image tokens, D) in the images' order and the
-    /// DeepStack features (one (image tokens, D) tensor per <c>deepstack_visual_indexes</c> entry).
+    /// DeepStack features (one (image tokens, D) tensor per <c>deepstack_visual_indexes</c> entry). Where no gradient reaches
+    /// the tower (its parameters frozen, or gradients off), an image that occurs several times is encoded once
+    /// (<see cref="DistinctImages"/>), as for Qwen2.5-VL.
     /// </summary>
-    internal (Tensor Embeds, Tensor[] Deepstack) EncodeImages(Tensor pixels, IReadOnlyList<(long T, long H, long W)> grids) =>
-        model.visual.Forward(pixels.to_type(DType), grids);
+    internal (Tensor Embeds, Tensor[] Deepstack) EncodeImages(Tensor pixels, IReadOnlyList<(long T, long H, long W)> grids)
+    {
+        pixels = pixels.to_type(DType);
+        if (grids.Count < 2 || (is_grad_enabled() && VisionParameters.Any(p => p.Parameter.requires_grad)))
+            return model.visual.Forward(pixels, grids);
+        var (outputs, _) = DistinctImages.Encode((p, g) =>
+        {
+            var (embeds, deepstack) = model.visual.Forward(p, g);
+            return [embeds, .. deepstack];
+        }, pixels, grids, Config.Vision.SpatialMergeUnit);
+        return (outputs[0], outputs[1..]);
+    }
 
     /// <summary>
     /// Refuses ids outside the vocabulary and videos (a <c>&lt;|video_pad|&gt;</c> right after <c>&lt;|vision_start|&gt;</c>

@@ -146,4 +146,43 @@ public sealed class Qwen3VLTrainingTests
         var layerLinears = model.named_modules().Where(m => m.name.StartsWith(model.TextLayersPrefix, StringComparison.Ordinal) && m.module is VisionR1.Model.Layers.Linear).ToList();
         Assert.Equal(2 * 7, layerLinears.Count);
     }
+
+    [Fact]
+    public void Without_gradients_a_repeated_image_is_encoded_once_with_the_features_and_logits_of_encoding_each()
+    {
+        using var model = Qwen3VLTestData.Initialized(false, seed: 50);
+        using var scope = NewDisposeScope();
+        // Three rows, the first and last with the same image (as the samples of a GRPO group share their prompt's).
+        var ids = tensor(new long[] { 9, 3, 5, 5, 5, 5, 4, 10, 11, 3, 5, 5, 5, 5, 4, 12, 13, 3, 5, 5, 5, 5, 4, 14 }).view(3, 8);
+        var mask = ones_like(ids);
+        using var generator = new Generator(51);
+        var a = randn([16, 1536], generator: generator);
+        var b = randn([16, 1536], generator: generator);
+        var pixels = cat([a, b, a], 0);
+        var grids = tensor(new long[] { 1, 4, 4, 1, 4, 4, 1, 4, 4 }).view(3, 3);
+        var gridList = new List<(long, long, long)> { (1, 4, 4), (1, 4, 4), (1, 4, 4) };
+
+        int encodedImages = 0;
+        var (outputs, encoded) = DistinctImages.Encode((p, g) =>
+        {
+            encodedImages += g.Count;
+            var (e, d) = model.model.visual.Forward(p, g);
+            return [e, .. d];
+        }, pixels, gridList, 4);
+        Assert.Equal(2, encoded);
+        Assert.Equal(2, encodedImages);
+        using (no_grad())
+        {
+            var (embeds, deepstack) = model.model.visual.Forward(pixels, gridList);
+            Assert.Equal(1 + deepstack.Length, outputs.Length);
+            Assert.True(outputs[0].allclose(embeds, 1e-5, 1e-6), "merged embeddings differ");
+            for (int k = 0; k < deepstack.Length; k++) Assert.True(outputs[k + 1].allclose(deepstack[k], 1e-5, 1e-6), $"DeepStack feature {k} differs");
+        }
+
+        Tensor once;
+        using (no_grad()) once = model.Forward(ids, mask, pixels, grids).Logits!;
+        var each = model.Forward(ids, mask, pixels, grids).Logits!.detach(); // gradients on, vision trainable: every image encoded
+        float scale = each.abs().max().item<float>();
+        Assert.True((once - each).abs().max().item<float>() <= 1e-5f * scale);
+    }
 }
