@@ -6,15 +6,15 @@
 Qwen3-VL's released preprocessor_config.json asks for Qwen2VLImageProcessorFast with patch_size 16,
 temporal_patch_size 2, merge_size 2, image_mean = image_std = [0.5, 0.5, 0.5] and size {shortest_edge
 65536, longest_edge 16777216}. The fast processor resizes with torchvision; the slow
-Qwen2VLImageProcessor (same arguments) with Pillow. This script runs the slow one and, where no
-torchvision is installed, the call torchvision's resize makes on a CPU tensor
-(torch.nn.functional.interpolate, bicubic, antialias, on the uint8 image, and on a float copy rounded
-back as its non-native path does), to measure how far the fast path's resized pixels are from Pillow's.
+Qwen2VLImageProcessor (same arguments) with Pillow. This script runs the slow one (the reference the test
+compares with) and measures how far the fast path is from it: the call torchvision's resize makes on a CPU
+tensor (torch.nn.functional.interpolate, bicubic, antialias, on the uint8 image; and on a float copy rounded
+back, torchvision's path on GPU), and, when torchvision is importable, the fast processor itself.
 
 Sources are the synthetic pattern of make_pillow_fixture.py (mirrored in PillowBicubicTests.Pattern) at
 sizes that are and are not multiples of 32, under the released pixel budget and a small one that the
 larger images exceed. Writes <out>/cases.json (per case: source size, budget, grid, SHA-256 of the
-resized RGB bytes, fast-path resize differences) and <out>/patches.safetensors (per case: row_sums.K,
+resized RGB bytes, fast-path differences) and <out>/patches.safetensors (per case: row_sums.K,
 the float64 sum of every pixel_values row in order, and row.K, the full middle row).
 """
 import argparse
@@ -55,6 +55,24 @@ def processor(budget):
     return proc
 
 
+def fast_processor(budget):
+    """The fast processor the released checkpoints load (size honoured), or None without torchvision."""
+    try:
+        import torchvision  # noqa: F401
+        from transformers import Qwen2VLImageProcessorFast
+    except ImportError:
+        return None
+    lo, hi = BUDGETS[budget]
+    return Qwen2VLImageProcessorFast(size={"shortest_edge": lo, "longest_edge": hi}, **GEOMETRY)
+
+
+def rebuild(resized, rh, rw):
+    """pixel_values from resized RGB bytes: rescale, normalise (mean = std = 0.5), Qwen2-VL patch order."""
+    planes = (torch.from_numpy(np.array(resized)).permute(2, 0, 1).double() / 255 - 0.5) / 0.5
+    t = planes.unsqueeze(0).repeat(2, 1, 1, 1).view(1, 2, 3, rh // 32, 2, 16, rw // 32, 2, 16)
+    return t.permute(0, 3, 6, 4, 7, 2, 1, 5, 8).reshape(-1, 1536)
+
+
 def torch_resize(image, w, h):
     """torchvision's CPU resize of a uint8 image: interpolate on uint8 (native path) and on float rounded back."""
     x = torch.from_numpy(np.array(image)).permute(2, 0, 1).unsqueeze(0).contiguous()
@@ -93,10 +111,16 @@ def main():
         tensors[f"row_sums.{k}"] = pixels.sum(dim=1).contiguous()
         tensors[f"row.{k}"] = result["pixel_values"][pixels.shape[0] // 2].float().contiguous()
         # The rows must be the normalised Pillow pixels in Qwen2-VL order; check here so the fixture cannot drift.
-        planes = (torch.from_numpy(resized).permute(2, 0, 1).double() / 255 - 0.5) / 0.5
-        t = planes.unsqueeze(0).repeat(2, 1, 1, 1).view(1, 2, 3, rh // 32, 2, 16, rw // 32, 2, 16)
-        rebuilt = t.permute(0, 3, 6, 4, 7, 2, 1, 5, 8).reshape(-1, 1536)
-        assert (rebuilt - pixels).abs().max() < 1e-6, "pixel_values are not the normalised Pillow resize"
+        assert (rebuild(resized, rh, rw) - pixels).abs().max() < 1e-6, "pixel_values are not the normalised Pillow resize"
+        fast = fast_processor(budget)
+        if fast is not None:
+            out = fast(images=source, return_tensors="pt")
+            assert [int(v) for v in out["image_grid_thw"][0]] == grid, "fast and slow grids differ"
+            fast_pixels = out["pixel_values"].double()
+            # The fast path is the uint8 interpolate measured above, normalised in float32.
+            assert (rebuild(native, rh, rw) - fast_pixels).abs().max() < 1e-6, "the fast processor is not the native uint8 resize"
+            d = (fast_pixels - pixels).abs()
+            cases[-1]["fast_pixel_values_vs_slow"] = {"max_abs": float(d.max()), "differing": int((d > 1e-6).sum()), "of": int(d.numel())}
         print(f"  {w}x{h} {budget}: grid {grid}, fast native/float vs Pillow: "
               f"{cases[-1]['fast_native_vs_pillow']} / {cases[-1]['fast_float_vs_pillow']}")
 
@@ -104,7 +128,12 @@ def main():
     resize_only = [{"width": w, "height": h, "resized": list(smart_resize(h, w, factor=32, min_pixels=lo, max_pixels=hi))[::-1]}
                    for (w, h) in RESIZE_ONLY]
     import PIL
-    manifest = {"transformers": transformers.__version__, "torch": torch.__version__, "pillow": PIL.__version__,
+    try:
+        import torchvision
+        tv = torchvision.__version__
+    except ImportError:
+        tv = None
+    manifest = {"transformers": transformers.__version__, "torch": torch.__version__, "torchvision": tv, "pillow": PIL.__version__,
                 "geometry": GEOMETRY, "budgets": BUDGETS, "cases": cases, "smart_resize_released": resize_only}
     with open(os.path.join(args.out, "cases.json"), "w") as f:
         json.dump(manifest, f, indent=1)

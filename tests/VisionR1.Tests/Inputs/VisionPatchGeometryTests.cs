@@ -116,34 +116,49 @@ public sealed class VisionPatchGeometryTests : IDisposable
         Assert.Contains("preprocessor_config.json", Assert.Throws<InvalidDataException>(() => VisionPatchGeometry.FromPretrained(_temp.Path)).Message);
     }
 
+    private static readonly (string Content, int Id)[] Qwen3AddedTokens = [("<tool_response>", 151665), ("</tool_response>", 151666), ("<think>", 151667), ("</think>", 151668)];
+
     /// <summary>
-    /// A Qwen3-VL tokenizer.json: the released Qwen2.5 vocabulary and added tokens (151643–151664) with the four Qwen3
-    /// adds, non-special as released: &lt;tool_response&gt; 151665, &lt;/tool_response&gt; 151666, &lt;think&gt; 151667,
-    /// &lt;/think&gt; 151668.
+    /// A Qwen3-VL tokenizer folder: the released Qwen2.5 vocabulary, merges and added tokens (151643–151664) with the
+    /// four Qwen3 adds, non-special as released (&lt;tool_response&gt; 151665, &lt;/tool_response&gt; 151666,
+    /// &lt;think&gt; 151667, &lt;/think&gt; 151668): as tokenizer.json, or as vocab.json + merges.txt with the added tokens
+    /// in tokenizer_config.json's added_tokens_decoder.
     /// </summary>
-    private void WriteQwen3Tokenizer()
+    private void WriteQwen3Tokenizer(bool asTokenizerJson = true)
     {
         var fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures", "qwen25");
         using var gz = new GZipStream(File.OpenRead(Path.Combine(fixtures, "tokenizer.json.gz")), CompressionMode.Decompress);
         var root = JsonNode.Parse(gz)!;
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(fixtures, "tokenizer_config.json")))!;
         var added = root["added_tokens"]!.AsArray();
-        foreach (var (content, id) in new[] { ("<tool_response>", 151665), ("</tool_response>", 151666), ("<think>", 151667), ("</think>", 151668) })
+        var decoder = config["added_tokens_decoder"]!.AsObject();
+        foreach (var (content, id) in Qwen3AddedTokens)
         {
-            added.Add(new JsonObject
-            {
-                ["id"] = id, ["content"] = content, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
-                ["normalized"] = false, ["special"] = false,
-            });
+            JsonObject Token() => new() { ["content"] = content, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false, ["normalized"] = false, ["special"] = false };
+            var token = Token();
+            token["id"] = id;
+            added.Add(token);
+            decoder[id.ToString(System.Globalization.CultureInfo.InvariantCulture)] = Token();
         }
 
-        File.WriteAllText(Path.Combine(_temp.Path, "tokenizer.json"), root.ToJsonString());
-        File.Copy(Path.Combine(fixtures, "tokenizer_config.json"), Path.Combine(_temp.Path, "tokenizer_config.json"));
+        File.WriteAllText(Path.Combine(_temp.Path, "tokenizer_config.json"), config.ToJsonString());
+        if (asTokenizerJson)
+        {
+            File.WriteAllText(Path.Combine(_temp.Path, "tokenizer.json"), root.ToJsonString());
+            return;
+        }
+
+        File.WriteAllText(Path.Combine(_temp.Path, "vocab.json"), root["model"]!["vocab"]!.ToJsonString());
+        File.WriteAllLines(Path.Combine(_temp.Path, "merges.txt"), ["#version: 0.2", .. root["model"]!["merges"]!.AsArray().Select(m =>
+            m is JsonArray pair ? $"{pair[0]} {pair[1]}" : m!.GetValue<string>())]);
     }
 
-    [Fact]
-    public void A_qwen3_tokenizer_keeps_think_tags_as_single_tokens_that_decoding_keeps()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_qwen3_tokenizer_keeps_think_tags_as_single_tokens_that_decoding_keeps(bool asTokenizerJson)
     {
-        WriteQwen3Tokenizer();
+        WriteQwen3Tokenizer(asTokenizerJson);
         var tokenizer = TokenizerLoader.FromFolder(_temp.Path);
         Assert.Equal(151669, tokenizer.VocabularySize);
         Assert.Equal(SpecialTokenIds.Qwen25VL, tokenizer.Special);
