@@ -5,7 +5,8 @@ namespace VisionR1.Tests.Inputs;
 
 /// <summary>
 /// The Qwen3-VL Instruct and Thinking chat templates (<see cref="ChatTemplateStyle"/>) against the strings the released
-/// templates produce for the same messages, and their recognition from a folder's template file.
+/// templates produce for the same messages (each expected string was rendered from the released template text with
+/// jinja2 in transformers' settings: trim_blocks, lstrip_blocks), and their recognition from a folder's template file.
 /// </summary>
 public sealed class Qwen3VLChatTemplateTests : IDisposable
 {
@@ -45,6 +46,9 @@ public sealed class Qwen3VLChatTemplateTests : IDisposable
         var template = new ChatTemplate(_tokenizer, ChatTemplateOptions.Qwen3VLInstruct);
         Assert.Equal("<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>How many bars?<|im_end|>\n<|im_start|>assistant\n",
             template.Render([ChatTurn.User(new ImagePart(_image), new TextPart("How many bars?"))], addGenerationPrompt: true));
+        var numbered = new ChatTemplate(_tokenizer, ChatTemplateOptions.Qwen3VLInstruct with { AddVisionId = true });
+        Assert.Equal("<|im_start|>user\nPicture 1: <|vision_start|><|image_pad|><|vision_end|>How many bars?<|im_end|>\n<|im_start|>assistant\n",
+            numbered.Render([ChatTurn.User(new ImagePart(_image), new TextPart("How many bars?"))], addGenerationPrompt: true));
     }
 
     [Fact]
