@@ -28,6 +28,13 @@ public sealed class ChatTemplate(ITextTokenizer tokenizer, ChatTemplateOptions? 
     public ITextTokenizer Tokenizer => _tokenizer;
 
     /// <summary>
+    /// What the generation prompt writes inside the assistant turn before the model's first token: <c>&lt;think&gt;\n</c>
+    /// for Qwen3-VL Thinking, else nothing. A completion continues it, so whoever reads a completion as a whole reply
+    /// (rewards, evaluation) puts this in front.
+    /// </summary>
+    public string GenerationPrefix => Options.Style == ChatTemplateStyle.Qwen3VLThinking ? "<think>\n" : string.Empty;
+
+    /// <summary>
     /// Renders the prompt text exactly as Hugging Face's <c>apply_chat_template(..., tokenize=False)</c>
     /// does: one <c>&lt;|image_pad|&gt;</c> per image, or, with <paramref name="expandImagePads"/>,
     /// as many as the image's merged-token count (the processor's expansion).
@@ -228,7 +235,7 @@ public sealed class ChatTemplate(ITextTokenizer tokenizer, ChatTemplateOptions? 
         if (addGenerationPrompt)
         {
             yield return Mark(SpecialTokenNames.ImStart);
-            yield return Text(ChatTurn.AssistantRole + "\n" + (style == ChatTemplateStyle.Qwen3VLThinking ? "<think>\n" : string.Empty));
+            yield return Text(ChatTurn.AssistantRole + "\n" + GenerationPrefix);
         }
     }
 

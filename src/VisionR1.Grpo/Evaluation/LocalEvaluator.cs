@@ -147,7 +147,7 @@ public sealed class LocalEvaluator(ChatTemplate template, ImageLoader images, IA
         /// <summary>Judges <paramref name="c"/> as the answer to <paramref name="problem"/> and counts it.</summary>
         public void Add(MathProblem problem, Completion c)
         {
-            var text = template.Tokenizer.Decode(c.TokenIds, skipSpecial: true);
+            var text = template.GenerationPrefix + template.Tokenizer.Decode(c.TokenIds, skipSpecial: true);
             bool isFormatted = format.IsMatch(text);
             var answer = direct ? text : format.AnswerText(text);
             var verdict = verifier.Verify(problem.Answer, answer, AccuracyReward.ContextOf(problem));

@@ -15,16 +15,22 @@ public sealed class GroupSampler
     private readonly IRolloutEngine _engine;
     private readonly ITextTokenizer _tokenizer;
     private readonly WeightedSumReward _reward; // the trainer's rewards, summed with their weights
+    private readonly string _completionPrefix;
 
     /// <summary>A sampler that generates with <paramref name="policy"/> in this process (<see cref="InProcessRolloutEngine"/>, per-chunk seeds).</summary>
     public GroupSampler(IPolicyModel policy, IPromptEncoder encoder, ITextTokenizer tokenizer, IReadOnlyList<WeightedReward> rewards)
-        : this(new InProcessRolloutEngine(policy ?? throw new ArgumentNullException(nameof(policy)), encoder ?? throw new ArgumentNullException(nameof(encoder))), tokenizer, rewards)
+        : this(new InProcessRolloutEngine(policy ?? throw new ArgumentNullException(nameof(policy)), encoder ?? throw new ArgumentNullException(nameof(encoder))), tokenizer, rewards, encoder.CompletionPrefix)
     {
     }
 
-    /// <summary>A sampler that generates through <paramref name="engine"/> (not disposed by the sampler).</summary>
-    public GroupSampler(IRolloutEngine engine, ITextTokenizer tokenizer, IReadOnlyList<WeightedReward> rewards)
+    /// <summary>
+    /// A sampler that generates through <paramref name="engine"/> (not disposed by the sampler). Rewards read
+    /// <paramref name="completionPrefix"/> (<see cref="IPromptEncoder.CompletionPrefix"/>: what the prompt already opened in
+    /// the reply) in front of each decoded completion.
+    /// </summary>
+    public GroupSampler(IRolloutEngine engine, ITextTokenizer tokenizer, IReadOnlyList<WeightedReward> rewards, string completionPrefix = "")
     {
+        _completionPrefix = completionPrefix ?? throw new ArgumentNullException(nameof(completionPrefix));
         _engine = engine ?? throw new ArgumentNullException(nameof(engine));
         _tokenizer = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
         _reward = new WeightedSumReward(rewards is { Count: > 0 } ? rewards : throw new ArgumentException("At least one reward is needed.", nameof(rewards)), "reward");
@@ -94,7 +100,7 @@ public sealed class GroupSampler
         LastGenerationSeconds = sw.Elapsed.TotalSeconds;
 
         sw.Restart();
-        var texts = tokens.Select(t => _tokenizer.Decode(t.Select(x => (int)x), skipSpecial: true)).ToList();
+        var texts = tokens.Select(t => _completionPrefix + _tokenizer.Decode(t.Select(x => (int)x), skipSpecial: true)).ToList();
         var inputs = expanded.Select((p, i) => new RewardInput(p, texts[i],
             new RewardContext(tokens[i].Length, truncated[i], settings.MaxNewTokens, step?.Step ?? 0, step?.StageIndex ?? 0, step?.Stage))).ToList();
         var scored = _reward.Score(inputs, cancellationToken); // a completion no reward scored counts 0

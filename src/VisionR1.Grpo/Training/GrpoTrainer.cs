@@ -78,7 +78,7 @@ public sealed class GrpoTrainer : IDisposable
         _options.Validate();
         Metrics = metrics ?? new InMemoryMetricsSink();
         _engine = rolloutEngine ?? new InProcessRolloutEngine(policy, promptEncoder);
-        _sampler = new DynamicSampler(new GroupSampler(_engine, tokenizer, rewards), _data, _options);
+        _sampler = new DynamicSampler(new GroupSampler(_engine, tokenizer, rewards, promptEncoder.CompletionPrefix), _data, _options);
         _padId = tokenizer.Special.EndOfText;
 
         torch.random.manual_seed(_options.Seed);
