@@ -15,14 +15,14 @@ namespace VisionR1.Trainer.Commands;
 
 /// <summary>
 /// `vr1 pipeline` (the default command): the whole Vision-R1 recipe on the embedded synthetic world, or on a real
-/// Qwen2.5-VL folder with --model. Resumable: a rerun skips finished stages.
+/// Qwen2.5-VL or Qwen3-VL folder with --model. Resumable: a rerun skips finished stages.
 /// </summary>
 public sealed class PipelineCommand : ICliCommand
 {
     private readonly Option<bool> _quick = Opt.Switch("--quick", "Every stage with tiny sizes (a smoke run).");
     private readonly Option<string?> _out = Opt.Text("--out", "The run folder [default: runs/pipeline, or runs/pipeline-quick with --quick].", "DIR");
     private readonly Option<string> _device = CommonOptions.Device("cpu|cuda");
-    private readonly Option<string?> _model = Opt.Text("--model", "Real path: a Qwen2.5-VL folder (the base) instead of the embedded world and model.", "HFDIR");
+    private readonly Option<string?> _model = Opt.Text("--model", "Real path: a Qwen2.5-VL or Qwen3-VL folder (the base) instead of the embedded world and model.", "HFDIR");
     private readonly Option<string?> _train = Opt.Text("--train", "Real path: the training problems (Parquet or JSONL).", "PROBLEMS");
     private readonly Option<string?> _eval = Opt.Text("--eval", "Real path: the benchmark file the stages are evaluated on.", "PROBLEMS");
     private readonly Option<string?> _teacherEndpoint = Opt.Text("--teacher-endpoint", "Real path: the OpenAI-compatible teacher of the cold start (key from OPENAI_API_KEY) [default: the synthetic teacher, for synthetic-world problems].", "URL");
@@ -49,7 +49,7 @@ public sealed class PipelineCommand : ICliCommand
         "`vr1 pretrain`, checked against it; --base DIR gives another, --pretrain trains one in the run), builds cold-start CoT with the synthetic teacher, filters it, runs cold-start SFT (ci), GRPO with " +
         "PTST and the hard format result reward (vision_r1), and evaluates each on the held-out split. Writes DIR/metrics.jsonl, " +
         "DIR/summary.json, DIR/plots/*.png and DIR/<stage>/model (HF layout + tokenizer). Ctrl-C stops cleanly; the same command resumes.\n" +
-        "Real path: --model a Qwen2.5-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start " +
+        "Real path: --model a Qwen2.5-VL or Qwen3-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start " +
         "through --teacher-endpoint, or the synthetic teacher when the training problems come from the synthetic world.";
 
     private static Option<string?> Ablation()

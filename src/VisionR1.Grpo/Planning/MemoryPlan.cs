@@ -19,7 +19,7 @@ namespace VisionR1.Grpo.Planning;
 /// </summary>
 public static class MemoryPlan
 {
-    /// <summary>Scored positions per LM-head chunk (<see cref="Qwen25VLLogProbs.ComputeTokenLogProbs(Qwen25VLModel, VisionR1.Inputs.MultimodalBatch, int, double, bool, int)"/>'s default).</summary>
+    /// <summary>Scored positions per LM-head chunk (<see cref="QwenVLLogProbs.ComputeTokenLogProbs(QwenVLModel, VisionR1.Inputs.MultimodalBatch, int, double, bool, int)"/>'s default).</summary>
     private const int LogitChunk = 64;
 
     /// <summary>Predicts the memory of the run described by <paramref name="options"/>.</summary>

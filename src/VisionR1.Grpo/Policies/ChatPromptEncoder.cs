@@ -4,7 +4,7 @@ using VisionR1.Inputs;
 namespace VisionR1.Grpo.Policies;
 
 /// <summary>
-/// Encodes prompts with the Qwen2.5-VL chat template, ending with the assistant generation prompt: one user turn with
+/// Encodes prompts with the Qwen-VL chat template, ending with the assistant generation prompt: one user turn with
 /// the problem's images then <see cref="GrpoPrompt.Prompt"/>. Images are decoded and patchified here, when the batch is
 /// built, through the <see cref="ImageLoader"/> (give it a cache that holds a step's images, since a GRPO step encodes each
 /// prompt once per pass); nothing of an image outlives the batch otherwise. The tokenization of text-only prompts is

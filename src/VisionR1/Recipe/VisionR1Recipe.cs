@@ -84,7 +84,7 @@ public sealed class VisionR1Recipe
     }
 
     /// <summary>
-    /// Runs (or resumes) every stage from the Hugging Face Qwen2.5-VL folder <paramref name="baseModelDirectory"/> (with its
+    /// Runs (or resumes) every stage from the Hugging Face Qwen2.5-VL or Qwen3-VL folder <paramref name="baseModelDirectory"/> (with its
     /// tokenizer files) and returns the summary, also written to summary.json. The options are checked first (<see cref="RecipeOptions.Validate"/>). <paramref name="teacher"/> builds the cold start
     /// (as both the multimodal and the reasoning model); <paramref name="test"/> is held out for the evaluations.
     /// </summary>
@@ -191,7 +191,7 @@ public sealed class VisionR1Recipe
             $"GRPO{algorithm} {options.Schedule} with the {(soft ? "soft 1:1 format:result" : "hard format result")} reward", _images, ct);
     }
 
-    private Qwen25VLModel Load(string directory) => Qwen25VLModel.FromPretrained(directory, _device, _o.DType);
+    private QwenVLModel Load(string directory) => QwenVLModel.FromPretrained(directory, _device, _o.DType);
 
     private StageRun Run(string stage) => StageRun.In(Stages, stage, _progress);
 
