@@ -3,16 +3,20 @@ using SkiaSharp;
 namespace VisionR1.Inputs;
 
 /// <summary>
-/// The Qwen2.5-VL image processor: decode (see <see cref="ImageDecoder"/>), check size and
-/// aspect ratio, <see cref="SmartResize"/>, bicubic resize, rescale by 1/255, normalise with
-/// the CLIP mean/std, and patchify into <see cref="ProcessedImage"/>. The processed image keeps the resized 8-bit
+/// The Qwen image processor (transformers' <c>Qwen2VLImageProcessor</c>, which Qwen2.5-VL and Qwen3-VL both use):
+/// decode (see <see cref="ImageDecoder"/>), check size and aspect ratio, <see cref="SmartResize"/> to multiples of the
+/// geometry's patch × merge, bicubic resize, rescale by 1/255, normalise with the geometry's mean/std, and patchify into
+/// <see cref="ProcessedImage"/>. The processed image keeps the resized 8-bit
 /// pixels; rescaling, normalising and patchifying happen when a batch writes its patches. Stateless and thread-safe.
 /// </summary>
-/// <param name="options">Pixel limits and guards; null for the released defaults.</param>
+/// <param name="options">Geometry, pixel limits and guards; null for the released Qwen2.5-VL defaults.</param>
 public sealed class ImageProcessor(ImageProcessorOptions? options = null)
 {
     /// <summary>The settings in use.</summary>
     public ImageProcessorOptions Options { get; } = options ?? new ImageProcessorOptions();
+
+    /// <summary>The encoder's patch geometry and pixel statistics (<see cref="ImageProcessorOptions.Geometry"/>).</summary>
+    public VisionPatchGeometry Geometry => Options.Geometry;
 
     /// <summary>
     /// The target size of Qwen2-VL's <c>smart_resize</c>: both sides multiples of
@@ -21,12 +25,13 @@ public sealed class ImageProcessor(ImageProcessorOptions? options = null)
     /// if the area then exceeds <paramref name="maxPixels"/> both sides are scaled by
     /// β = √(h·w / max) and floored to multiples; if it is below <paramref name="minPixels"/> they are
     /// scaled by β = √(min / (h·w)) and ceiled. There is no minimum side: as in transformers 4.53 and
-    /// later, a 20×20 image becomes 56×56 (earlier releases raised an error for sides under 28).
+    /// later, a 20×20 image becomes 56×56 (earlier releases raised an error for sides under 28). The defaults are
+    /// Qwen2.5-VL's (factor 28, 3136 to 12,845,056 pixels); Qwen3-VL's are 32, 65,536 and 16,777,216
+    /// (<see cref="VisionPatchGeometry.Qwen3VL"/>).
     /// </summary>
     /// <exception cref="ArgumentException">A side is not positive, or the aspect ratio exceeds <paramref name="maxAspectRatio"/>.</exception>
     public static (int Height, int Width) SmartResize(
-        int height, int width, int factor = VisionPatchLayout.Factor,
-        int minPixels = ImageProcessorOptions.DefaultMinPixels, int maxPixels = ImageProcessorOptions.DefaultMaxPixels,
+        int height, int width, int factor = 28, int minPixels = 3136, int maxPixels = 12_845_056,
         double maxAspectRatio = 200)
     {
         if (height <= 0 || width <= 0)
@@ -75,7 +80,7 @@ public sealed class ImageProcessor(ImageProcessorOptions? options = null)
 
     /// <summary>Processes an already decoded image.</summary>
     /// <exception cref="InvalidImageException">The image is too small or too elongated.</exception>
-    public ProcessedImage Process(RgbImage image, string source) => new(source, Resize(image, source));
+    public ProcessedImage Process(RgbImage image, string source) => new(source, Resize(image, source), Geometry);
 
     /// <summary>
     /// Processes a decoded image whose pixels are a pooled buffer and hands the buffer back, so a decode leaves only the
@@ -88,7 +93,7 @@ public sealed class ImageProcessor(ImageProcessorOptions? options = null)
             var resized = Resize(decoded, source);
             if (ReferenceEquals(resized, decoded))
                 resized = new RgbImage(decoded.Width, decoded.Height, decoded.Pixels.AsSpan(0, decoded.Width * decoded.Height * 3).ToArray());
-            return new ProcessedImage(source, resized);
+            return new ProcessedImage(source, resized, Geometry);
         }
         finally
         {
@@ -104,7 +109,7 @@ public sealed class ImageProcessor(ImageProcessorOptions? options = null)
     public (float[] Planes, int Height, int Width) ResizeAndNormalize(RgbImage image, string source)
     {
         var resized = Resize(image, source);
-        return (Normalize(resized), resized.Height, resized.Width);
+        return (Normalize(resized, Geometry), resized.Height, resized.Width);
     }
 
     /// <summary>Validates <paramref name="image"/> and smart-resizes it (bicubic, as Pillow) to the size the encoder sees.</summary>
@@ -126,25 +131,20 @@ public sealed class ImageProcessor(ImageProcessorOptions? options = null)
                 $"is {image.Width}×{image.Height} pixels; its aspect ratio {ratio:0.##} exceeds the limit of {Options.MaxAspectRatio}.");
         }
 
-        var (height, width) = SmartResize(image.Height, image.Width, VisionPatchLayout.Factor, Options.MinPixels, Options.MaxPixels, Options.MaxAspectRatio);
+        var (height, width) = SmartResize(image.Height, image.Width, Geometry.Factor, Options.MinPixels, Options.MaxPixels, Options.MaxAspectRatio);
         return BicubicResampler.Resize(image, width, height);
     }
 
-    /// <summary>Rescales 8-bit RGB to [0, 1] and normalises each channel with <see cref="VisionPatchLayout.Mean"/>/<see cref="VisionPatchLayout.Std"/>, as planes (3, H, W).</summary>
-    public static float[] Normalize(RgbImage image)
+    /// <summary>
+    /// Rescales 8-bit RGB to [0, 1] and normalises each channel with <paramref name="geometry"/>'s mean/std
+    /// (<see cref="VisionPatchGeometry.Qwen25VL"/> when null), as planes (3, H, W).
+    /// </summary>
+    public static float[] Normalize(RgbImage image, VisionPatchGeometry? geometry = null)
     {
         ArgumentNullException.ThrowIfNull(image);
+        var (scale, shift) = NormalizationCoefficients(geometry ?? VisionPatchGeometry.Qwen25VL);
         var plane = image.Width * image.Height;
         var planes = new float[3 * plane];
-        Span<float> scale = stackalloc float[3];
-        Span<float> shift = stackalloc float[3];
-        for (var c = 0; c < 3; c++)
-        {
-            // (v / 255 − mean) / std = v · (1 / (255·std)) − mean / std
-            scale[c] = 1f / (255f * VisionPatchLayout.Std[c]);
-            shift[c] = VisionPatchLayout.Mean[c] / VisionPatchLayout.Std[c];
-        }
-
         var px = image.Pixels;
         for (var i = 0; i < plane; i++)
         {
@@ -154,5 +154,22 @@ public sealed class ImageProcessor(ImageProcessorOptions? options = null)
         }
 
         return planes;
+    }
+
+    /// <summary>
+    /// Per channel, the factor and offset of rescale-and-normalise as one multiply-subtract:
+    /// (v / 255 − mean) / std = v · (1 / (255·std)) − mean / std.
+    /// </summary>
+    internal static (float[] Scale, float[] Shift) NormalizationCoefficients(VisionPatchGeometry geometry)
+    {
+        var scale = new float[VisionPatchGeometry.Channels];
+        var shift = new float[VisionPatchGeometry.Channels];
+        for (var c = 0; c < VisionPatchGeometry.Channels; c++)
+        {
+            scale[c] = 1f / (255f * geometry.Std[c]);
+            shift[c] = geometry.Mean[c] / geometry.Std[c];
+        }
+
+        return (scale, shift);
     }
 }

@@ -6,13 +6,15 @@ namespace VisionR1.Inputs;
 /// <summary>
 /// Stacks tokenized conversations into batches for the model: ids left-padded with
 /// <c>&lt;|endoftext|&gt;</c>, the attention mask, all images' patches concatenated row by row in order of
-/// appearance, and their (t, h, w) grids. Checks that each row's image-pad count matches its images.
+/// appearance (one row of <see cref="VisionPatchGeometry.PatchDim"/> values per patch, so 1176 for Qwen2.5-VL and 1536 for
+/// Qwen3-VL), and their (t, h, w) grids. Checks that each row's image-pad count matches its images and that all images of
+/// a batch share one geometry.
 /// The returned batches own their tensors.
 /// </summary>
 public static class MultimodalCollator
 {
     /// <summary>Batches prompts (or whole conversations) for a forward pass or generation.</summary>
-    /// <exception cref="ArgumentException">The list is empty, or a row's image pads do not match its images.</exception>
+    /// <exception cref="ArgumentException">The list is empty, a row's image pads do not match its images, or the images' geometries differ.</exception>
     public static MultimodalBatch Collate(IReadOnlyList<TokenizedConversation> items, SpecialTokenIds special, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(items);
@@ -37,7 +39,7 @@ public static class MultimodalCollator
     }
 
     /// <summary>Batches conversations with their SFT labels (left-padded with −100).</summary>
-    /// <exception cref="ArgumentException">The list is empty, or a row's image pads do not match its images.</exception>
+    /// <exception cref="ArgumentException">The list is empty, a row's image pads do not match its images, or the images' geometries differ.</exception>
     public static LabelledBatch CollateWithLabels(IReadOnlyList<TokenizedConversation> items, SpecialTokenIds special, Device? device = null)
     {
         var inputs = Collate(items, special, device);
@@ -69,7 +71,7 @@ public static class MultimodalCollator
     /// <paramref name="prompts"/>[i] and holds exactly the completion's tokens (including its
     /// <c>&lt;|im_end|&gt;</c> when it finished); for a group of G samples repeat the prompt G times.
     /// </summary>
-    /// <exception cref="ArgumentException">Counts differ, the list is empty, a row's image pads do not match its images, or a completion contains an image/video pad token.</exception>
+    /// <exception cref="ArgumentException">Counts differ, the list is empty, a row's image pads do not match its images, the images' geometries differ, or a completion contains an image/video pad token.</exception>
     public static CompletionBatch CollateCompletions(
         IReadOnlyList<TokenizedConversation> prompts, IReadOnlyList<IReadOnlyList<int>> completions, SpecialTokenIds special, Device? device = null)
     {
@@ -142,15 +144,23 @@ public static class MultimodalCollator
                     $"Item {b} has {pads} <|image_pad|> tokens but its {item.Images.Count} image(s) need {expected}.", nameof(items));
             }
         }
+
+        var geometry = items.SelectMany(i => i.Images).Select(i => i.Geometry).FirstOrDefault();
+        if (geometry is not null && items.SelectMany(i => i.Images).FirstOrDefault(i => !i.Geometry.Equals(geometry)) is { } other)
+        {
+            throw new ArgumentException(
+                $"Image '{other.Source}' was processed for another vision encoder ({other.Geometry.PatchSize}-pixel patches) than the batch's first image " +
+                $"({geometry.PatchSize}-pixel patches); process all images of a batch with one model's image processor.", nameof(items));
+        }
     }
 
     /// <summary>
-    /// The images' patch rows as one (patches, 1176) float tensor, each image writing its patches straight into the
+    /// The images' patch rows as one (patches, PatchDim) float tensor, each image writing its patches straight into the
     /// tensor's memory (no managed copy of the batch), moved to <paramref name="device"/> when that is not the CPU.
     /// </summary>
     private static Tensor PixelTensor(List<ProcessedImage> images, long totalPatches, Device? device)
     {
-        var host = empty([totalPatches, VisionPatchLayout.PatchDim], ScalarType.Float32, CPU);
+        var host = empty([totalPatches, images[0].Geometry.PatchDim], ScalarType.Float32, CPU);
         try
         {
             using (var flat = host.view(-1))

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using VisionR1.Text;
 using static TorchSharp.torch;
 
@@ -7,7 +6,8 @@ namespace VisionR1.Inputs;
 /// <summary>
 /// Everything that turns conversations into model inputs and ids back into text, in one object (as transformers'
 /// <c>AutoProcessor</c>): the tokenizer, the chat template, and the image processor behind an <see cref="ImageLoader"/>
-/// that decodes referenced images when a batch is built. <see cref="FromPretrained"/> reads a Hugging Face folder.
+/// that decodes referenced images when a batch is built. <see cref="FromPretrained"/> reads a Hugging Face folder of
+/// either family (Qwen2.5-VL or Qwen3-VL; the name is kept from when it served only the first).
 /// </summary>
 /// <example>
 /// <code>
@@ -39,31 +39,21 @@ public sealed class Qwen25VLProcessor
     public ImageProcessor ImageProcessor => Images.Processor;
 
     /// <summary>
-    /// The processor of a Hugging Face folder: its tokenizer files and, when present, the pixel limits of its
-    /// <c>preprocessor_config.json</c> (<c>min_pixels</c>, <c>max_pixels</c>). <paramref name="imageCacheBytes"/> bounds the image cache.
+    /// The processor of a Hugging Face folder, Qwen2.5-VL or Qwen3-VL: its tokenizer files, the image geometry and pixel
+    /// budget of its <c>preprocessor_config.json</c> (<see cref="VisionPatchGeometry.FromPretrained"/>: the fields present,
+    /// the family's defaults for the others), and the chat template it ships (<see cref="ChatTemplateOptions.FromFolder"/>;
+    /// when it ships none, Qwen2.5-VL's or Qwen3-VL Instruct's by the geometry's family) unless
+    /// <paramref name="templateOptions"/> chooses one. <paramref name="imageCacheBytes"/> bounds the image cache.
     /// </summary>
-    /// <exception cref="InvalidDataException">preprocessor_config.json is not valid JSON or has a non-integer pixel limit (the file is named).</exception>
+    /// <exception cref="InvalidDataException">preprocessor_config.json, config.json or a chat template file is not valid JSON, has a field of the wrong type, or the template is not a Qwen one (the file is named).</exception>
     public static Qwen25VLProcessor FromPretrained(string directory, ChatTemplateOptions? templateOptions = null, long imageCacheBytes = 0)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var tokenizer = TokenizerLoader.FromFolder(directory);
-        var imageOptions = new ImageProcessorOptions();
-        var config = Path.Combine(directory, "preprocessor_config.json");
-        if (File.Exists(config))
-        {
-            try
-            {
-                using var doc = JsonDocument.Parse(File.ReadAllText(config));
-                var root = doc.RootElement;
-                if (root.TryGetProperty("min_pixels", out var min)) imageOptions = imageOptions with { MinPixels = min.GetInt32() };
-                if (root.TryGetProperty("max_pixels", out var max)) imageOptions = imageOptions with { MaxPixels = max.GetInt32() };
-            }
-            catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-            {
-                throw new InvalidDataException($"{config}: {e.Message}", e);
-            }
-        }
-        return new Qwen25VLProcessor(tokenizer, templateOptions, new ImageLoader(new ImageProcessor(imageOptions), imageCacheBytes));
+        var geometry = VisionPatchGeometry.FromPretrained(directory);
+        templateOptions ??= ChatTemplateOptions.FromFolder(directory)
+            ?? (geometry.PatchSize == VisionPatchGeometry.Qwen3VL.PatchSize ? ChatTemplateOptions.Qwen3VLInstruct : ChatTemplateOptions.Qwen);
+        return new Qwen25VLProcessor(tokenizer, templateOptions, new ImageLoader(new ImageProcessor(new ImageProcessorOptions(Geometry: geometry)), imageCacheBytes));
     }
 
     /// <summary>One conversation tokenized (images loaded and expanded into their pad tokens).</summary>

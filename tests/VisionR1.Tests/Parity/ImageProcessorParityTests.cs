@@ -59,9 +59,9 @@ public sealed class ImageProcessorParityTests(ITestOutputHelper output)
         // The full processor (validation, resize, normalise, patchify) on the small images; on the
         // large ones only its smart_resize and resize, which is where parity is decided (and is fast).
         var processed = (long)image.Width * image.Height <= 200_000 ? processor.Process(image, name) : null;
-        var (height, width) = ImageProcessor.SmartResize(image.Height, image.Width, VisionPatchLayout.Factor, minPixels, maxPixels, options.MaxAspectRatio);
+        var (height, width) = ImageProcessor.SmartResize(image.Height, image.Width, VisionPatchGeometry.Qwen25VL.Factor, minPixels, maxPixels, options.MaxAspectRatio);
         int[] grid = processed is null
-            ? [1, height / VisionPatchLayout.PatchSize, width / VisionPatchLayout.PatchSize]
+            ? [1, height / VisionPatchGeometry.Qwen25VL.PatchSize, width / VisionPatchGeometry.Qwen25VL.PatchSize]
             : [processed.GridT, processed.GridH, processed.GridW];
 
         VisionR1Runtime.Initialize("cpu");
