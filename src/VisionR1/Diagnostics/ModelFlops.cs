@@ -1,13 +1,16 @@
 using VisionR1.Model.Config;
+using VisionR1.Model.Qwen3VL;
 
 namespace VisionR1.Diagnostics;
 
 /// <summary>
-/// Model FLOPs of Qwen2.5-VL counted from its configuration: a multiply-add is 2 FLOPs, a forward
+/// Model FLOPs of Qwen2.5-VL and Qwen3-VL counted from their configurations: a multiply-add is 2 FLOPs, a forward
 /// costs 2·(weights of every matrix product)·(rows it is applied to) plus the attention products
 /// (QKᵀ and AV, full square, causal masking not discounted), and forward + backward is three
 /// forwards (the usual 6·N·T + attention terms). Embedding look-ups, norms and element-wise work are not
-/// counted: MFU counts the useful matrix work only.
+/// counted: MFU counts the useful matrix work only. Qwen2.5-VL's vision blocks attend within windows except the
+/// full-attention ones; Qwen3-VL's all attend over the whole image, and its DeepStack mergers run over the merged tokens
+/// next to the main merger (their adds into the decoder, the q/k norms and the learned position mix are element-wise).
 /// </summary>
 public static class ModelFlops
 {
@@ -15,10 +18,23 @@ public static class ModelFlops
     public static long TextMatmulParameters(TextConfig text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        long d = text.HiddenSize, hd = text.HeadDim;
-        long attention = d * text.NumAttentionHeads * hd + 2 * d * text.NumKeyValueHeads * hd + text.NumAttentionHeads * hd * d;
-        long mlp = 3 * d * text.IntermediateSize;
-        return text.NumHiddenLayers * (attention + mlp) + (long)text.VocabSize * d;
+        return DecoderMatmulParameters(text.HiddenSize, text.HeadDim, text.NumAttentionHeads, text.NumKeyValueHeads, text.IntermediateSize,
+            text.NumHiddenLayers, text.VocabSize);
+    }
+
+    /// <summary>Matrix weights applied to each text token of Qwen3-VL: q, k, v, o and the SwiGLU MLP of every layer, and the LM head.</summary>
+    public static long TextMatmulParameters(Qwen3VLTextConfig text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return DecoderMatmulParameters(text.HiddenSize, text.HeadDim, text.NumAttentionHeads, text.NumKeyValueHeads, text.IntermediateSize,
+            text.NumHiddenLayers, text.VocabSize);
+    }
+
+    private static long DecoderMatmulParameters(long d, long hd, long heads, long kvHeads, long intermediate, long layers, long vocab)
+    {
+        long attention = d * heads * hd + 2 * d * kvHeads * hd + heads * hd * d;
+        long mlp = 3 * d * intermediate;
+        return layers * (attention + mlp) + vocab * d;
     }
 
     /// <summary>Matrix weights applied to each image patch: the patch embedding and every block's qkv, proj and SwiGLU MLP.</summary>
@@ -38,16 +54,30 @@ public static class ModelFlops
         return merged * merged + merged * vision.OutHiddenSize;
     }
 
+    /// <summary>Matrix weights applied to each Qwen3-VL image patch: the patch embedding and every block's qkv, proj, fc1 and fc2.</summary>
+    public static long VisionPatchMatmulParameters(Qwen3VLVisionConfig vision)
+    {
+        ArgumentNullException.ThrowIfNull(vision);
+        long d = vision.HiddenSize;
+        long block = d * 3 * d + d * d + 2 * d * vision.IntermediateSize;
+        return (long)vision.PatchDim * d + vision.Depth * block;
+    }
+
+    /// <summary>Matrix weights applied to each merged (2×2) Qwen3-VL image token: the two products of the merger and of each DeepStack merger.</summary>
+    public static long VisionMergedMatmulParameters(Qwen3VLVisionConfig vision)
+    {
+        ArgumentNullException.ThrowIfNull(vision);
+        long merged = (long)vision.HiddenSize * vision.SpatialMergeUnit;
+        return (1 + vision.DeepstackVisualIndexes.Count) * (merged * merged + merged * vision.OutHiddenSize);
+    }
+
     /// <summary>Forward FLOPs of a batch of <paramref name="rows"/> sequences of <paramref name="length"/> tokens and the given still images (grids in patches).</summary>
     public static double Forward(Qwen25VLConfig config, int rows, int length, IReadOnlyList<(int H, int W)> images)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(images);
         var text = config.Text;
-        double tokens = (double)rows * length;
-        double flops = 2.0 * TextMatmulParameters(text) * tokens;
-        // QKᵀ and AV: 2·T²·head_dim each, per head, per layer, per row.
-        flops += 4.0 * text.NumHiddenLayers * text.NumAttentionHeads * text.HeadDim * (double)length * length * rows;
+        double flops = TextForward(TextMatmulParameters(text), text.NumHiddenLayers, text.NumAttentionHeads, text.HeadDim, rows, length);
 
         var vision = config.Vision;
         foreach (var (h, w) in images)
@@ -69,6 +99,33 @@ public static class ModelFlops
     /// <summary>Forward + backward FLOPs (three forwards).</summary>
     public static double TrainingStep(Qwen25VLConfig config, int rows, int length, IReadOnlyList<(int H, int W)> images) =>
         3.0 * Forward(config, rows, length, images);
+
+    /// <summary>Forward FLOPs of a Qwen3-VL batch of <paramref name="rows"/> sequences of <paramref name="length"/> tokens and the given still images (grids in patches); every vision block attends over the whole image.</summary>
+    public static double Forward(Qwen3VLConfig config, int rows, int length, IReadOnlyList<(int H, int W)> images)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(images);
+        var text = config.Text;
+        double flops = TextForward(TextMatmulParameters(text), text.NumHiddenLayers, text.NumAttentionHeads, text.HeadDim, rows, length);
+
+        var vision = config.Vision;
+        foreach (var (h, w) in images)
+        {
+            double patches = (double)h * w;
+            flops += 2.0 * VisionPatchMatmulParameters(vision) * patches;
+            flops += 2.0 * VisionMergedMatmulParameters(vision) * patches / vision.SpatialMergeUnit;
+            flops += vision.Depth * 4.0 * vision.HiddenSize * patches * patches;
+        }
+        return flops;
+    }
+
+    /// <summary>Forward + backward FLOPs of a Qwen3-VL batch (three forwards).</summary>
+    public static double TrainingStep(Qwen3VLConfig config, int rows, int length, IReadOnlyList<(int H, int W)> images) =>
+        3.0 * Forward(config, rows, length, images);
+
+    /// <summary>The decoder's matrix products over rows × length tokens plus QKᵀ and AV: 2·T²·head_dim each, per head, per layer, per row.</summary>
+    private static double TextForward(long matmulParameters, int layers, int heads, int headDim, int rows, int length) =>
+        2.0 * matmulParameters * ((double)rows * length) + 4.0 * layers * heads * headDim * (double)length * length * rows;
 
     /// <summary>Σ (patches per attention window)² for one h×w image: windows are tiles of MergedWindowSide merged tokens.</summary>
     private static double WindowSquares(VisionConfig vision, int h, int w)
