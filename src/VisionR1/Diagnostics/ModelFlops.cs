@@ -41,59 +41,58 @@ public static class ModelFlops
     public static long VisionPatchMatmulParameters(VisionConfig vision)
     {
         ArgumentNullException.ThrowIfNull(vision);
-        long d = vision.HiddenSize;
-        long block = d * 3 * d + d * d + 3 * d * vision.IntermediateSize;
-        return (long)vision.PatchDim * d + vision.Depth * block;
+        return PatchMatmulParameters(vision.PatchDim, vision.HiddenSize, vision.Depth, 3L * vision.IntermediateSize);
     }
 
     /// <summary>Matrix weights applied to each merged (2×2) image token: the merger's two products.</summary>
     public static long VisionMergedMatmulParameters(VisionConfig vision)
     {
         ArgumentNullException.ThrowIfNull(vision);
-        long merged = (long)vision.HiddenSize * vision.SpatialMergeUnit;
-        return merged * merged + merged * vision.OutHiddenSize;
+        return MergerMatmulParameters(vision.HiddenSize, vision.SpatialMergeUnit, vision.OutHiddenSize);
     }
 
     /// <summary>Matrix weights applied to each Qwen3-VL image patch: the patch embedding and every block's qkv, proj, fc1 and fc2.</summary>
     public static long VisionPatchMatmulParameters(Qwen3VLVisionConfig vision)
     {
         ArgumentNullException.ThrowIfNull(vision);
-        long d = vision.HiddenSize;
-        long block = d * 3 * d + d * d + 2 * d * vision.IntermediateSize;
-        return (long)vision.PatchDim * d + vision.Depth * block;
+        return PatchMatmulParameters(vision.PatchDim, vision.HiddenSize, vision.Depth, 2L * vision.IntermediateSize);
     }
 
     /// <summary>Matrix weights applied to each merged (2×2) Qwen3-VL image token: the two products of the merger and of each DeepStack merger.</summary>
     public static long VisionMergedMatmulParameters(Qwen3VLVisionConfig vision)
     {
         ArgumentNullException.ThrowIfNull(vision);
-        long merged = (long)vision.HiddenSize * vision.SpatialMergeUnit;
-        return (1 + vision.DeepstackVisualIndexes.Count) * (merged * merged + merged * vision.OutHiddenSize);
+        return (1 + vision.DeepstackVisualIndexes.Count) * MergerMatmulParameters(vision.HiddenSize, vision.SpatialMergeUnit, vision.OutHiddenSize);
+    }
+
+    /// <summary>The patch embedding and <paramref name="depth"/> blocks of qkv, proj and an MLP holding d·<paramref name="mlpWidths"/> weights (3I for SwiGLU, 2I for fc1 and fc2).</summary>
+    private static long PatchMatmulParameters(long patchDim, long d, int depth, long mlpWidths) =>
+        patchDim * d + depth * (d * 3 * d + d * d + d * mlpWidths);
+
+    /// <summary>One merger's two products: (hidden·merge unit)² and (hidden·merge unit) × out.</summary>
+    private static long MergerMatmulParameters(long hidden, int mergeUnit, long outHidden)
+    {
+        long merged = hidden * mergeUnit;
+        return merged * merged + merged * outHidden;
     }
 
     /// <summary>Forward FLOPs of a batch of <paramref name="rows"/> sequences of <paramref name="length"/> tokens and the given still images (grids in patches).</summary>
     public static double Forward(Qwen25VLConfig config, int rows, int length, IReadOnlyList<(int H, int W)> images)
     {
         ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(images);
-        var text = config.Text;
-        double flops = TextForward(TextMatmulParameters(text), text.NumHiddenLayers, text.NumAttentionHeads, text.HeadDim, rows, length);
-
-        var vision = config.Vision;
-        foreach (var (h, w) in images)
-        {
-            double patches = (double)h * w;
-            flops += 2.0 * VisionPatchMatmulParameters(vision) * patches;
-            flops += 2.0 * VisionMergedMatmulParameters(vision) * patches / vision.SpatialMergeUnit;
-            double fullSquares = patches * patches;
-            double windowSquares = WindowSquares(vision, h, w);
-            for (int block = 0; block < vision.Depth; block++)
+        var (text, vision) = (config.Text, config.Vision);
+        return Forward(TextMatmulParameters(text), text.NumHiddenLayers, text.NumAttentionHeads, text.HeadDim, rows, length, images,
+            VisionPatchMatmulParameters(vision), VisionMergedMatmulParameters(vision), vision.SpatialMergeUnit, (flops, h, w, patches) =>
             {
-                double squares = vision.FullAttentionBlockIndexes.Contains(block) ? fullSquares : windowSquares;
-                flops += 4.0 * vision.HiddenSize * squares;
-            }
-        }
-        return flops;
+                double fullSquares = patches * patches;
+                double windowSquares = WindowSquares(vision, h, w);
+                for (int block = 0; block < vision.Depth; block++)
+                {
+                    double squares = vision.FullAttentionBlockIndexes.Contains(block) ? fullSquares : windowSquares;
+                    flops += 4.0 * vision.HiddenSize * squares;
+                }
+                return flops;
+            });
     }
 
     /// <summary>Forward + backward FLOPs (three forwards).</summary>
@@ -104,24 +103,34 @@ public static class ModelFlops
     public static double Forward(Qwen3VLConfig config, int rows, int length, IReadOnlyList<(int H, int W)> images)
     {
         ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(images);
-        var text = config.Text;
-        double flops = TextForward(TextMatmulParameters(text), text.NumHiddenLayers, text.NumAttentionHeads, text.HeadDim, rows, length);
-
-        var vision = config.Vision;
-        foreach (var (h, w) in images)
-        {
-            double patches = (double)h * w;
-            flops += 2.0 * VisionPatchMatmulParameters(vision) * patches;
-            flops += 2.0 * VisionMergedMatmulParameters(vision) * patches / vision.SpatialMergeUnit;
-            flops += vision.Depth * 4.0 * vision.HiddenSize * patches * patches;
-        }
-        return flops;
+        var (text, vision) = (config.Text, config.Vision);
+        return Forward(TextMatmulParameters(text), text.NumHiddenLayers, text.NumAttentionHeads, text.HeadDim, rows, length, images,
+            VisionPatchMatmulParameters(vision), VisionMergedMatmulParameters(vision), vision.SpatialMergeUnit,
+            (flops, _, _, patches) => flops + vision.Depth * 4.0 * vision.HiddenSize * patches * patches);
     }
 
     /// <summary>Forward + backward FLOPs of a Qwen3-VL batch (three forwards).</summary>
     public static double TrainingStep(Qwen3VLConfig config, int rows, int length, IReadOnlyList<(int H, int W)> images) =>
         3.0 * Forward(config, rows, length, images);
+
+    /// <summary>
+    /// The decoder over rows × length tokens, then per image its patch-wise products, its merged-token products and
+    /// <paramref name="addAttention"/>(flops so far, h, w, patches), added in that order.
+    /// </summary>
+    private static double Forward(long textMatmul, int layers, int heads, int headDim, int rows, int length, IReadOnlyList<(int H, int W)> images,
+        long patchMatmul, long mergedMatmul, int mergeUnit, Func<double, int, int, double, double> addAttention)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        double flops = TextForward(textMatmul, layers, heads, headDim, rows, length);
+        foreach (var (h, w) in images)
+        {
+            double patches = (double)h * w;
+            flops += 2.0 * patchMatmul * patches;
+            flops += 2.0 * mergedMatmul * patches / mergeUnit;
+            flops = addAttention(flops, h, w, patches);
+        }
+        return flops;
+    }
 
     /// <summary>The decoder's matrix products over rows × length tokens plus QKᵀ and AV: 2·T²·head_dim each, per head, per layer, per row.</summary>
     private static double TextForward(long matmulParameters, int layers, int heads, int headDim, int rows, int length) =>

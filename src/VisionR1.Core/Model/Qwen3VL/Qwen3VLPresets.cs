@@ -53,24 +53,6 @@ public static class Qwen3VLPresets
     public static Qwen3VLConfig Qwen32B { get; } = new(Released(5120, 25600, 64, 64, tied: false), LargeTower(5120), ModelTokenIds.Qwen25VL);
 
     /// <summary>
-    /// A model for unit tests: width 64, 2 layers, 4 heads / 2 KV heads (head_dim 16, mrope_section [2, 3, 3]), MLP 128;
-    /// vision width 32, 2 blocks, 2 heads, MLP 64, an 8×8 position table, DeepStack from block 0. Tied LM head,
-    /// compact-tokenizer vocabulary of 1024 ids.
-    /// </summary>
-    public static Qwen3VLConfig Tiny { get; } = new(
-        new Qwen3VLTextConfig
-        {
-            VocabSize = 1024, HiddenSize = 64, IntermediateSize = 128, NumHiddenLayers = 2, NumAttentionHeads = 4,
-            NumKeyValueHeads = 2, HeadDim = 16, MropeSection = [2, 3, 3], TieWordEmbeddings = true, MaxPositionEmbeddings = 4096,
-        },
-        new Qwen3VLVisionConfig
-        {
-            Depth = 2, HiddenSize = 32, IntermediateSize = 64, NumHeads = 2, OutHiddenSize = 64,
-            NumPositionEmbeddings = 64, DeepstackVisualIndexes = [0],
-        },
-        ModelTokenIds.Compact);
-
-    /// <summary>
     /// The Qwen3-VL counterpart of <see cref="Qwen25VLPresets.Small"/> for quick runs on the CPU: width 256, 4 layers, 4 heads /
     /// 2 KV heads (head_dim 64, mrope_section [12, 10, 10], the released split of a 64-wide head scaled to 32 frequency
     /// slots), MLP 1024; vision width 128, 4 blocks, 4 heads, MLP 512, a 24×24 position table (images up to 384 pixels
@@ -88,6 +70,20 @@ public static class Qwen3VLPresets
             NumPositionEmbeddings = 576, DeepstackVisualIndexes = [1, 2],
         },
         ModelTokenIds.Compact);
+
+    /// <summary>
+    /// A model for unit tests, <see cref="Small"/> shrunk: width 64, 2 layers, 4 heads / 2 KV heads (head_dim 16,
+    /// mrope_section [2, 3, 3]), MLP 128; vision width 32, 2 blocks, 2 heads, MLP 64, an 8×8 position table, DeepStack from
+    /// block 0. Tied LM head, compact-tokenizer vocabulary of 1024 ids.
+    /// </summary>
+    public static Qwen3VLConfig Tiny { get; } = Small with
+    {
+        Text = Small.Text with { HiddenSize = 64, IntermediateSize = 128, NumHiddenLayers = 2, HeadDim = 16, MropeSection = [2, 3, 3], MaxPositionEmbeddings = 4096 },
+        Vision = Small.Vision with
+        {
+            Depth = 2, HiddenSize = 32, IntermediateSize = 64, NumHeads = 2, OutHiddenSize = 64, NumPositionEmbeddings = 64, DeepstackVisualIndexes = [0],
+        },
+    };
 
     /// <summary>The preset names <see cref="ByName"/> takes, without <see cref="CommandLinePrefix"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = ["tiny", "small", "2b", "4b", "8b", "32b"];
