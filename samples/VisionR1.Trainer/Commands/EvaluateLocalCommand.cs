@@ -80,7 +80,7 @@ public sealed class EvaluateLocalCommand : ICliCommand
         }
         var template = new ChatTemplate(TokenizerLoader.FromFolder(tokenizerDir), ChatTemplateOptions.NoSystemPrompt);
         using var model = QwenVLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), runtime.Precision.Dtype);
-        var images = new ImageLoader();
+        var images = new ImageLoader(QwenVLFamilies.ImageProcessorOf(modelDir));
         // Each item is checked on its own (images decoded, prompt within the model's positions) so that one bad item is
         // skipped by name instead of failing the batch it would land in.
         var problems = new List<MathProblem>(read.Count);

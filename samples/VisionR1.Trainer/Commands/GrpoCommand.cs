@@ -11,7 +11,7 @@ using VisionR1.Grpo.Rollout.Engines;
 using VisionR1.Grpo.Schedule;
 using VisionR1.Grpo.Training;
 using VisionR1.Inputs;
-using VisionR1.Model.Config;
+using VisionR1.Model;
 using VisionR1.Model.Generation;
 using VisionR1.Runtime;
 using VisionR1.Trainer.Cli;
@@ -144,7 +144,7 @@ public sealed class GrpoCommand : ICliCommand
         int maxCompletion = schedule.Stages.Max(st => st.MaxCompletionLength);
         var report = new ReadReport();
         // Images are decoded as each batch is built; the cache holds about a step's worth (a 1024x768 image is ~19 MB of patches).
-        var images = new ImageLoader(cacheBytes: 512L << 20);
+        var images = new ImageLoader(QwenVLFamilies.ImageProcessorOf(modelDir), cacheBytes: 512L << 20);
         // Reading checks each prompt's length with its images decoded once (a corrupt image is named and skipped here);
         // this loader keeps nothing, so the pixels are dropped again.
         var check = new ImageLoader(images.Processor);

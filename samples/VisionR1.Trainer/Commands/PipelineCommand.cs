@@ -6,6 +6,7 @@ using Spectre.Console.Rendering;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Synthetic;
 using VisionR1.Grpo.Training;
+using VisionR1.Model;
 using VisionR1.Runtime;
 using VisionR1.Trainer.Cli;
 using VisionR1.Recipe;
@@ -28,6 +29,8 @@ public sealed class PipelineCommand : ICliCommand
     private readonly Option<string?> _teacherEndpoint = Opt.Text("--teacher-endpoint", "Real path: the OpenAI-compatible teacher of the cold start (key from OPENAI_API_KEY) [default: the synthetic teacher, for synthetic-world problems].", "URL");
     private readonly Option<string> _teacherModel = Opt.Text("--teacher-model", "teacher", "The teacher's model name at --teacher-endpoint.", "NAME");
     private readonly Option<string?> _base = Opt.Text("--base", "Start from this pre-trained base (a `vr1 pretrain` folder or its base/model) instead of pre-training one in the run; the run checks it renders the world the base was trained on.", "DIR");
+    private readonly Option<string> _family = CommonOptions.Family(
+        "The model family of the embedded run's base: qwen3-vl pre-trains a Qwen3-VL base of the preset in the run (no such base ships), with its image processor; a --base must be of the family.");
     private readonly Option<bool> _pretrain = Opt.Switch("--pretrain", "Pre-train the base inside the run instead of starting from the shipped one (Base/small beside vr1, trained by `vr1 pretrain` on the default world).");
     private readonly Option<string[]> _set = Opt.Many("--set", "Override a size or setting of the run (repeatable), e.g. --set TrainItems=6000 --set GrpoLearningRate=3e-4 --set Difficulty.MaxShapes=4.", "Name=Value");
     private readonly Option<double> _budget = Opt.Number("--budget", 0, "Wall-time budget of the embedded run in minutes (0: none, no size is cut): a start-up probe times a few training steps, predicts every stage and reduces the sizes until the prediction fits (DIR/plan.json; a resumed run keeps its plan).", "MINUTES");
@@ -109,6 +112,9 @@ public sealed class PipelineCommand : ICliCommand
         var overrides = parse.GetValue(_set)!;
         double budgetMinutes = parse.GetValue(_budget);
         var baseDir = parse.GetValue(_base);
+        var family = QwenVLFamilies.Parse(parse.GetValue(_family)!);
+        if (family != QwenVLFamily.Qwen25VL && model is not null)
+            throw new CliUsageException("--family is the embedded run's: the real path's family is its --model folder's.");
         if (baseDir is not null && parse.GetValue(_pretrain)) throw new CliUsageException("--base and --pretrain exclude each other: start from a base, or pre-train one.");
         if (baseDir is not null && model is not null) throw new CliUsageException("--base is the embedded run's: the real path starts from --model.");
         if (baseDir is not null && !Directory.Exists(baseDir)) throw new CliUsageException($"--base: folder '{baseDir}' not found.");
@@ -142,7 +148,10 @@ public sealed class PipelineCommand : ICliCommand
             Variants = variants,
             Ablation = parse.GetValue(_ablation) is { } ablation ? GrpoAlgorithmNames.ParseList(ablation) : [],
             Until = until,
-            BaseModelDirectory = parse.GetValue(_pretrain) ? null : baseDir is null ? defaults.BaseModelDirectory : Path.GetFullPath(baseDir),
+            Family = family,
+            // Only Qwen2.5-VL bases ship: another family's base is pre-trained in the run unless --base gives one.
+            BaseModelDirectory = parse.GetValue(_pretrain) ? null : baseDir is not null ? Path.GetFullPath(baseDir)
+                : family == QwenVLFamily.Qwen25VL ? defaults.BaseModelDirectory : null,
         };
         try
         {

@@ -5,6 +5,7 @@ using VisionR1.Grpo.Metrics;
 using VisionR1.Grpo.Schedule;
 using VisionR1.Grpo.Training;
 using VisionR1.Inputs;
+using VisionR1.Model;
 using VisionR1.Runtime;
 using VisionR1.Trainer.Cli;
 
@@ -93,7 +94,7 @@ public sealed class SftCommand : ICliCommand
         var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, compactTokenizer, stderr);
         var template = new ChatTemplate(tokenizer, systemPrompt ? ChatTemplateOptions.Qwen : ChatTemplateOptions.NoSystemPrompt);
         var report = new ReadReport();
-        var images = new ImageLoader();
+        var images = new ImageLoader(QwenVLFamilies.ImageProcessorOf(modelDir));
         if (maxSampleTokens <= 0) maxSampleTokens = TrainingDataFiles.ReadModelConfig(modelDir).MaxPositionEmbeddings;
         var collator = new ChatSftCollator(template, images) { MaxSampleTokens = maxSampleTokens };
         var data = TrainingDataFiles.ReadConversations(dataPath, strict, report, collator, cancellationToken);

@@ -33,17 +33,17 @@ public sealed class LocalModelChatClient : IChatClient
     /// <summary>Creates the client.</summary>
     /// <param name="model">The model (used in eval mode, without gradients).</param>
     /// <param name="template">The chat template with the model's tokenizer.</param>
-    /// <param name="imageProcessor">The image processor (default settings when null).</param>
+    /// <param name="imageProcessor">The image processor (the model family's released settings when null, <see cref="QwenVLFamilies.ImageProcessor"/>).</param>
     /// <param name="defaults">Sampling defaults (Vision-R1's evaluation setting, temperature 0.6 and top-p 0.95, with 1024 new tokens, when null).</param>
     /// <param name="modelId">The id reported in responses (default <c>local-qwen2.5-vl</c> or <c>local-qwen3-vl</c>, after the model's family).</param>
     public LocalModelChatClient(QwenVLModel model, ChatTemplate template, ImageProcessor? imageProcessor = null, GenerationOptions? defaults = null, string? modelId = null)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _template = template ?? throw new ArgumentNullException(nameof(template));
-        _images = imageProcessor ?? new ImageProcessor();
+        _images = imageProcessor ?? model.Family.ImageProcessor();
         Defaults = defaults ?? GenerationOptions.Evaluation;
         Defaults.Validate();
-        ModelId = modelId ?? (model.Family == QwenVLFamily.Qwen3VL ? "local-qwen3-vl" : "local-qwen2.5-vl");
+        ModelId = modelId ?? "local-" + model.Family.CommandLineName();
         _metadata = new ChatClientMetadata("VisionR1.LocalModel", null, ModelId);
     }
 

@@ -5,6 +5,7 @@ using VisionR1.Model;
 using VisionR1.Model.Checkpoints;
 using VisionR1.Model.Generation;
 using VisionR1.Model.Lora;
+using VisionR1.Model.Qwen3VL;
 using static TorchSharp.torch;
 
 namespace VisionR1.Grpo.Policies;
@@ -174,7 +175,12 @@ public sealed class QwenPolicy : IPolicyModel
     public IPolicyModel CreateFrozenCopy()
     {
         var copy = Model.CreateUninitialised();
-        CopyState(Model, copy, "the policy");
+        using (no_grad())
+        {
+            var source = Model.state_dict();
+            foreach (var (name, tensor) in copy.state_dict())
+                tensor.copy_(source[name]);
+        }
         foreach (var p in copy.parameters()) p.requires_grad = false;
         copy.eval();
         if (Lora is { Enabled: true } lora) lora.MergeInto(copy);
@@ -194,33 +200,13 @@ public sealed class QwenPolicy : IPolicyModel
     }
 
     /// <inheritdoc />
-    /// <remarks>
-    /// With a LoRA adapter, reads an adapter folder into it; otherwise a whole model of the policy's family and configuration
-    /// (a Qwen2.5-VL folder is read straight into the weights; another family's is loaded beside them and copied).
-    /// </remarks>
+    /// <remarks>With a LoRA adapter, reads an adapter folder into it; otherwise a whole model of the policy's family and configuration, read straight into its weights.</remarks>
     /// <exception cref="CheckpointException">The folder's weights do not fit the policy's model (the tensor is named).</exception>
     public void LoadWeights(string directory)
     {
         if (Lora is { } lora) lora.Load(directory);
-        else if (Model is Qwen25VLModel qwen25) CheckpointLoader.LoadWeights(qwen25, directory);
-        else
-        {
-            using var loaded = QwenVLModel.FromPretrained(directory, Model.Device, Model.DType);
-            CopyState(loaded, Model, directory);
-        }
-    }
-
-    /// <summary>Copies every state tensor of <paramref name="source"/> into the same-named, same-shaped one of <paramref name="target"/>.</summary>
-    private static void CopyState(QwenVLModel source, QwenVLModel target, string sourceName)
-    {
-        using var _ = no_grad();
-        var from = source.state_dict();
-        foreach (var (name, tensor) in target.state_dict())
-        {
-            if (!from.TryGetValue(name, out var value) || !value.shape.SequenceEqual(tensor.shape))
-                throw new CheckpointException($"{sourceName}: no tensor '{name}' of shape [{string.Join(", ", tensor.shape)}] for the policy's {target.Family} model.");
-            tensor.copy_(value);
-        }
+        else if (Model is Qwen3VLModel qwen3) Qwen3VLCheckpoint.LoadWeights(qwen3, directory);
+        else CheckpointLoader.LoadWeights((Qwen25VLModel)Model, directory);
     }
 
     /// <inheritdoc />

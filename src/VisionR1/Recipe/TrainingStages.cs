@@ -81,6 +81,7 @@ public static class TrainingStages
     /// <summary>
     /// Evaluates the Hugging Face folder <paramref name="modelDirectory"/> (either family) on <paramref name="problems"/> with <see cref="LocalEvaluator"/>,
     /// writing <c>DIR/predictions.jsonl</c> (<see cref="PredictionsFile"/>) and reporting each problem done and the accuracy at the end.
+    /// Images go through <paramref name="images"/>, or when null through the folder's image processor (<see cref="QwenVLFamilies.ImageProcessorOf"/>).
     /// </summary>
     public static LocalEvaluation Evaluate(StageRun run, string modelDirectory, Device device, ScalarType dtype, ChatTemplate template,
         IReadOnlyList<MathProblem> problems, LocalEvaluationOptions options, IAnswerVerifier verifier, string description,
@@ -92,7 +93,7 @@ public static class TrainingStages
         using var model = QwenVLModel.FromPretrained(modelDirectory, device, dtype);
         run.Progress.Begin(run.Stage, $"{description} on {problems.Count} problems", problems.Count);
         run.Progress.Update(run.Stage, 0);
-        var result = new LocalEvaluator(template, images ?? new ImageLoader(), verifier).Evaluate(model, problems, options,
+        var result = new LocalEvaluator(template, images ?? new ImageLoader(QwenVLFamilies.ImageProcessorOf(modelDirectory)), verifier).Evaluate(model, problems, options,
             Path.Combine(run.Directory, PredictionsFile), new Progress<int>(done => run.Progress.Update(run.Stage, done)), cancellationToken);
         run.Progress.End(run.Stage, string.Create(CultureInfo.InvariantCulture, $"accuracy {result.Accuracy:P1} [{result.CiLower:P1}, {result.CiUpper:P1}], format {result.FormatRate:P0}"));
         return result;

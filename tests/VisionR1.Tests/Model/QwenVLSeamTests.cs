@@ -14,10 +14,11 @@ namespace VisionR1.Tests.Model;
 /// </summary>
 public sealed class QwenVLSeamTests
 {
-    public static TheoryData<QwenVLFamily> Families => [QwenVLFamily.Qwen25VL];
+    public static TheoryData<QwenVLFamily> Families => [QwenVLFamily.Qwen25VL, QwenVLFamily.Qwen3VL];
 
     private static QwenVLModel Model(QwenVLFamily family, long seed) => family switch
     {
+        QwenVLFamily.Qwen3VL => Qwen3VL.Qwen3VLTestData.Initialized(tied: false, seed),
         _ => ModelTestData.Tiny(seed),
     };
 
