@@ -54,7 +54,7 @@ public sealed class GenerateCommand : ICliCommand
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"loaded {model.ParameterCount:N0} parameters ({runtime.Precision.Dtype}) and a tokenizer of {tokenizer.VocabularySize} ids in {loadClock.Elapsed.TotalSeconds:F2} s"));
         var template = new ChatTemplate(tokenizer, system ? ChatTemplateOptions.Qwen : ChatTemplateOptions.NoSystemPrompt);
-        using var client = new LocalModelChatClient(model, template, defaults: new GenerationOptions { MaxNewTokens = maxNew, Temperature = temperature, TopP = topP, Seed = seed });
+        using var client = new LocalModelChatClient(model, template, QwenVLFamilies.ImageProcessorOf(modelDir), defaults: new GenerationOptions { MaxNewTokens = maxNew, Temperature = temperature, TopP = topP, Seed = seed });
         var contents = new List<AIContent>();
         if (image is not null) contents.Add(new DataContent(await File.ReadAllBytesAsync(image, cancellationToken).ConfigureAwait(false), "image/png"));
         contents.Add(new TextContent(prompt));
