@@ -30,7 +30,7 @@ public sealed class PipelineCommand : ICliCommand
     private readonly Option<string> _teacherModel = Opt.Text("--teacher-model", "teacher", "The teacher's model name at --teacher-endpoint.", "NAME");
     private readonly Option<string?> _base = Opt.Text("--base", "Start from this pre-trained base (a `vr1 pretrain` folder or its base/model) instead of pre-training one in the run; the run checks it renders the world the base was trained on.", "DIR");
     private readonly Option<string> _family = CommonOptions.Family(
-        "The model family of the embedded run's base: qwen3-vl pre-trains a Qwen3-VL base of the preset in the run (no such base ships), with its image processor; a --base must be of the family.");
+        "The model family of the embedded run's base: qwen3-vl pre-trains a Qwen3-VL base of the preset in the run (no such base ships), with its image processor, and states no run plan (--budget is Qwen2.5-VL's); a --base must be of the family.");
     private readonly Option<bool> _pretrain = Opt.Switch("--pretrain", "Pre-train the base inside the run instead of starting from the shipped one (Base/small beside vr1, trained by `vr1 pretrain` on the default world).");
     private readonly Option<string[]> _set = Opt.Many("--set", "Override a size or setting of the run (repeatable), e.g. --set TrainItems=6000 --set GrpoLearningRate=3e-4 --set Difficulty.MaxShapes=4.", "Name=Value");
     private readonly Option<double> _budget = Opt.Number("--budget", 0, "Wall-time budget of the embedded run in minutes (0: none, no size is cut): a start-up probe times a few training steps, predicts every stage and reduces the sizes until the prediction fits (DIR/plan.json; a resumed run keeps its plan).", "MINUTES");
@@ -121,6 +121,8 @@ public sealed class PipelineCommand : ICliCommand
         if (parse.GetValue(_ablation) is not null && until is RecipeStages.Base or RecipeStages.Ci)
             throw new CliUsageException($"--ablation trains GRPO stages from ci, which --until {until} stops before.");
         if (budgetMinutes < 0 || !double.IsFinite(budgetMinutes)) throw new CliUsageException($"--budget must be 0 (none) or a positive number of minutes, got {budgetMinutes}.");
+        if (family != QwenVLFamily.Qwen25VL && budgetMinutes > 0)
+            throw new CliUsageException("--budget sizes the run from Qwen2.5-VL cost references: it takes the qwen2.5-vl family only.");
 
         IReadOnlyList<string> variants = variant switch
         {
@@ -171,7 +173,8 @@ public sealed class PipelineCommand : ICliCommand
         stdout.WriteLine($"precision: {runtime.Precision.DtypeName}: {runtime.Precision.Reason}");
         RunPlan? startPlan = null;
         var root = Path.GetFullPath(options.OutputDirectory);
-        if (!options.IsQuick && model is null) // the embedded run always states its plan; only --budget cuts sizes
+        // The plan's probe and cost references are the Qwen2.5-VL base's: another family's run states no plan.
+        if (!options.IsQuick && model is null && family == QwenVLFamily.Qwen25VL) // the embedded run always states its plan; only --budget cuts sizes
         {
             var (sized, plan, reused) = PipelineBudget.Resolve(options, root, budgetMinutes * 60, runtime.Device, runtime.Precision.Dtype, cancellationToken);
             options = sized with { Bf16 = plan.Dtype == "bf16" };

@@ -60,6 +60,9 @@ public sealed class PipelineQwen3VLTests : IDisposable
         var medium = await Run("pretrain", "--family", "qwen3-vl", "--preset", "medium", "--out", Path.Combine(_dir.FullName, "m"));
         Assert.Equal(2, medium.Code);
         Assert.Contains("tiny or small", medium.Err, StringComparison.Ordinal);
+        var budget = await Run("pipeline", "--family", "qwen3-vl", "--budget", "5", "--out", Path.Combine(_dir.FullName, "b"));
+        Assert.Equal(2, budget.Code);
+        Assert.Contains("--budget", budget.Err, StringComparison.Ordinal);
         var overridden = await Run("pipeline", "--quick", "--set", "Family=Qwen3VL", "--out", Path.Combine(_dir.FullName, "s"));
         Assert.Equal(2, overridden.Code);
         Assert.Contains("own command-line option", overridden.Err, StringComparison.Ordinal);
