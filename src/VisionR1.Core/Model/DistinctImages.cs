@@ -18,18 +18,30 @@ internal static class DistinctImages
     /// </summary>
     public static (Tensor Features, int Encoded) Encode(VisionTransformer visual, Tensor pixels, IReadOnlyList<(long T, long H, long W)> grids, int mergeUnit)
     {
+        var (outputs, encoded) = Encode((p, g) => [visual.Forward(p, g)], pixels, grids, mergeUnit);
+        return (outputs[0], encoded);
+    }
+
+    /// <summary>
+    /// As <see cref="Encode(VisionTransformer, Tensor, IReadOnlyList{ValueTuple{long, long, long}}, int)"/> for a tower whose
+    /// <paramref name="encode"/> returns several tensors with one row per merged token each (Qwen3-VL: the merged embeddings
+    /// and the DeepStack features); every one is expanded back to all images.
+    /// </summary>
+    public static (Tensor[] Outputs, int Encoded) Encode(Func<Tensor, IReadOnlyList<(long T, long H, long W)>, Tensor[]> encode,
+        Tensor pixels, IReadOnlyList<(long T, long H, long W)> grids, int mergeUnit)
+    {
         using var scope = NewDisposeScope();
         var patches = grids.Select(g => g.T * g.H * g.W).ToArray();
         var offsets = new long[grids.Count];
         for (int i = 1; i < grids.Count; i++) offsets[i] = offsets[i - 1] + patches[i - 1];
         // Pixels that disagree with the grids: the tower's own check names the mismatch.
-        if (pixels.dim() != 2 || pixels.shape[0] != offsets[^1] + patches[^1]) return (visual.Forward(pixels, grids).MoveToOuterDisposeScope(), grids.Count);
+        if (pixels.dim() != 2 || pixels.shape[0] != offsets[^1] + patches[^1]) return (Keep(encode(pixels, grids)), grids.Count);
 
         var (representative, unique) = Plan(pixels, grids, patches, offsets);
-        if (unique.Count == grids.Count) return (visual.Forward(pixels, grids).MoveToOuterDisposeScope(), grids.Count);
+        if (unique.Count == grids.Count) return (Keep(encode(pixels, grids)), grids.Count);
 
         var uniquePixels = cat(unique.Select(i => pixels.narrow(0, offsets[i], patches[i])).ToList(), 0);
-        var features = visual.Forward(uniquePixels, unique.Select(i => grids[i]).ToList());
+        var outputs = encode(uniquePixels, unique.Select(i => grids[i]).ToList());
         // Row of each distinct image's first feature, then every image's rows in order.
         var start = new long[grids.Count];
         long at = 0;
@@ -41,7 +53,14 @@ internal static class DistinctImages
         var rows = new List<long>();
         for (int i = 0; i < grids.Count; i++)
             for (long r = 0; r < patches[i] / mergeUnit; r++) rows.Add(start[representative[i]] + r);
-        return (features.index_select(0, tensor(rows.ToArray(), device: features.device)).MoveToOuterDisposeScope(), unique.Count);
+        var index = tensor(rows.ToArray(), device: outputs[0].device);
+        return (Keep(outputs.Select(o => o.index_select(0, index)).ToArray()), unique.Count);
+    }
+
+    private static Tensor[] Keep(Tensor[] outputs)
+    {
+        foreach (var o in outputs) o.MoveToOuterDisposeScope();
+        return outputs;
     }
 
     /// <summary>For each image, the index of the first image equal to it; and the distinct images, in order.</summary>

@@ -1,6 +1,6 @@
 namespace VisionR1.Model;
 
-/// <summary>Which parts of <see cref="Qwen25VLModel"/> recompute activations in backward (<see cref="Qwen25VLModel.GradientCheckpointing"/>).</summary>
+/// <summary>Which parts of a <see cref="QwenVLModel"/> recompute activations in backward (<see cref="QwenVLModel.GradientCheckpointing"/>).</summary>
 [Flags]
 public enum GradientCheckpointing
 {

@@ -32,14 +32,20 @@ public sealed class KvCache : IDisposable
     public static KvCache Allocate(TextConfig config, long batch, long capacity, ScalarType dtype, Device device)
     {
         ArgumentNullException.ThrowIfNull(config);
+        return Allocate(config.NumHiddenLayers, config.NumKeyValueHeads, config.HeadDim, batch, capacity, dtype, device);
+    }
+
+    /// <summary>An empty cache of <paramref name="layers"/> decoder layers with <paramref name="kvHeads"/> key/value heads of width <paramref name="headDim"/> (either family's language model).</summary>
+    internal static KvCache Allocate(int layers, int kvHeads, int headDim, long batch, long capacity, ScalarType dtype, Device device)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        var keys = new Tensor[config.NumHiddenLayers];
-        var values = new Tensor[config.NumHiddenLayers];
+        var keys = new Tensor[layers];
+        var values = new Tensor[layers];
         for (int i = 0; i < keys.Length; i++)
         {
-            keys[i] = empty([batch, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
-            values[i] = empty([batch, config.NumKeyValueHeads, capacity, config.HeadDim], dtype, device).DetachFromDisposeScope();
+            keys[i] = empty([batch, kvHeads, capacity, headDim], dtype, device).DetachFromDisposeScope();
+            values[i] = empty([batch, kvHeads, capacity, headDim], dtype, device).DetachFromDisposeScope();
         }
         return new KvCache(keys, values, capacity, batch);
     }
@@ -72,13 +78,20 @@ public sealed class KvCache : IDisposable
     /// read from a (capacity, head_dim) table built on first use, so decoding never recomputes rotary angles.
     /// Positions outside the table (not produced by prefill deltas) fall back to computing them.
     /// </summary>
-    internal (Tensor Cos, Tensor Sin) TextRotary(Tensor positions, TextConfig config, ScalarType dtype)
+    internal (Tensor Cos, Tensor Sin) TextRotary(Tensor positions, TextConfig config, ScalarType dtype) =>
+        TextRotary(positions, Text.MultimodalRotary.AxisOfDimension(config.MropeSection, config.HeadDim), config.RopeTheta, dtype);
+
+    /// <summary>
+    /// As <see cref="TextRotary(Tensor, TextConfig, ScalarType)"/> for a rotary layout given as each head_dim slot's position
+    /// axis (<paramref name="axis"/>, chunked for Qwen2.5-VL, interleaved for Qwen3-VL) and base <paramref name="ropeTheta"/>.
+    /// </summary>
+    internal (Tensor Cos, Tensor Sin) TextRotary(Tensor positions, long[] axis, double ropeTheta, ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         if (_rotaryCos is null)
         {
             var all = Scalars.Arange(0, Capacity, device: positions.device).view(1, 1, Capacity).expand(3, 1, Capacity);
-            var (c, s) = Text.MultimodalRotary.Tables(all, config, dtype);
+            var (c, s) = Text.MultimodalRotary.Tables(all, axis, ropeTheta, dtype);
             _rotaryCos = c.squeeze(0).DetachFromDisposeScope();
             _rotarySin = Text.MultimodalRotary.SignFoldedSin(s.squeeze(0)).DetachFromDisposeScope();
         }
@@ -87,7 +100,7 @@ public sealed class KvCache : IDisposable
         // Decode positions are Length … Length + T − 1 plus each row's delta: check the range on the host.
         if (Length + _deltaMin < 0 || Length + t - 1 + _deltaMax >= Capacity)
         {
-            (cos, sin) = Text.MultimodalRotary.Tables(positions.unsqueeze(0).expand(3, b, t), config, dtype);
+            (cos, sin) = Text.MultimodalRotary.Tables(positions.unsqueeze(0).expand(3, b, t), axis, ropeTheta, dtype);
             sin = Text.MultimodalRotary.SignFoldedSin(sin);
         }
         else

@@ -106,29 +106,7 @@ public sealed class Qwen25VLModel : QwenVLModel
         named_parameters().Where(p => p.name.StartsWith("visual.", StringComparison.Ordinal));
 
     /// <inheritdoc />
-    public override void InitializeWeights(long seed)
-    {
-        if (Device.type == DeviceType.META) return;
-        using var _ = no_grad();
-        var generator = new Generator((ulong)seed, Device);
-        try
-        {
-            // Sorted by name so the result does not depend on registration order.
-            foreach (var (name, p) in named_parameters().OrderBy(p => p.name, StringComparer.Ordinal))
-            {
-                if (name.EndsWith(".bias", StringComparison.Ordinal)) Scalars.Fill(p, 0.0); // zero_() returns a second handle that would outlive the call
-                else if (name.EndsWith("norm.weight", StringComparison.Ordinal) || name.EndsWith("norm1.weight", StringComparison.Ordinal)
-                         || name.EndsWith("norm2.weight", StringComparison.Ordinal) || name.EndsWith("ln_q.weight", StringComparison.Ordinal)
-                         || name.EndsWith("layernorm.weight", StringComparison.Ordinal))
-                    Scalars.Fill(p, 1.0);
-                else p.normal_(0.0, Config.InitializerRange, generator);
-            }
-        }
-        finally
-        {
-            generator.Dispose();
-        }
-    }
+    public override void InitializeWeights(long seed) => InitializeFromSeed(seed, Config.InitializerRange);
 
     /// <summary>
     /// One forward pass. Without a cache (or with an empty one: the prefill) the M-RoPE positions
@@ -158,16 +136,9 @@ public sealed class Qwen25VLModel : QwenVLModel
     private QwenVLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw,
         KvCache? cache, LogitsMode logits, int textOnlyFrom, bool decodeMaskIsOnes = false)
     {
-        ArgumentNullException.ThrowIfNull(inputIds);
-        ArgumentNullException.ThrowIfNull(attentionMask);
-        if (inputIds.dim() != 2) throw new ArgumentException($"input_ids must be (B, T), got [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
+        CheckInputs(inputIds, attentionMask, pixelValues, imageGridThw, cache);
         long b = inputIds.shape[0], t = inputIds.shape[1];
         long past = cache?.Length ?? 0;
-        if (attentionMask.dim() != 2 || attentionMask.shape[0] != b || attentionMask.shape[1] != past + t)
-            throw new ArgumentException(
-                $"attention_mask must be (B, cache length + T) = ({b}, {past + t}), got [{string.Join(", ", attentionMask.shape)}].", nameof(attentionMask));
-        if ((pixelValues is null) != (imageGridThw is null))
-            throw new ArgumentException("pixel_values and image_grid_thw must be given together.");
 
         using var scope = NewDisposeScope();
         var ids = inputIds.to(Device);
@@ -228,13 +199,7 @@ public sealed class Qwen25VLModel : QwenVLModel
         if (past == 0 && cache is not null) cache.Unpadded = attend is null;
         var hidden = model.Forward(embeds, cos, signedSin, attend, cache);
 
-        Tensor? result = logits switch
-        {
-            LogitsMode.All => Logits(hidden),
-            LogitsMode.LastPosition => Logits(hidden.select(1, t - 1)),
-            _ => null,
-        };
-        return new QwenVLOutput(result?.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope(), deltas.MoveToOuterDisposeScope());
+        return Output(hidden, deltas, logits);
     }
 
     /// <summary>

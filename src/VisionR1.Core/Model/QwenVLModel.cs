@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using TorchSharp;
 using VisionR1.Inputs;
 using VisionR1.Model.Config;
+using VisionR1.Runtime;
 using static TorchSharp.torch;
 using Parameter = TorchSharp.Modules.Parameter;
 
@@ -45,7 +46,7 @@ public abstract class QwenVLModel : nn.Module
     public static QwenVLModel FromPretrained(string directory, Device? device = null, ScalarType dtype = ScalarType.Float32) =>
         FamilyOf(directory) switch
         {
-            QwenVLFamily.Qwen3VL => throw new NotSupportedException("TRANSIENT: Qwen3VLModel does not derive from QwenVLModel yet (the Qwen3-VL model helper replaces this line)."),
+            QwenVLFamily.Qwen3VL => Qwen3VL.Qwen3VLModel.FromPretrained(directory, device, dtype),
             _ => Qwen25VLModel.FromPretrained(directory, device, dtype),
         };
 
@@ -127,6 +128,35 @@ public abstract class QwenVLModel : nn.Module
     /// </summary>
     public abstract void InitializeWeights(long seed);
 
+    /// <summary>
+    /// The initialisation both families share (transformers' <c>_init_weights</c>): parameters in name order, so the result
+    /// does not depend on registration order; biases 0, norm weights 1 (names ending in <c>norm.weight</c>,
+    /// <c>norm1.weight</c>, <c>norm2.weight</c>, <c>ln_q.weight</c> or <c>layernorm.weight</c>), every other weight drawn from
+    /// N(0, <paramref name="initializerRange"/>) with a generator seeded by <paramref name="seed"/> on <see cref="Device"/>.
+    /// </summary>
+    private protected void InitializeFromSeed(long seed, double initializerRange)
+    {
+        if (Device.type == DeviceType.META) return;
+        using var _ = no_grad();
+        var generator = new Generator((ulong)seed, Device);
+        try
+        {
+            foreach (var (name, p) in named_parameters().OrderBy(p => p.name, StringComparer.Ordinal))
+            {
+                if (name.EndsWith(".bias", StringComparison.Ordinal)) Scalars.Fill(p, 0.0); // zero_() returns a second handle that would outlive the call
+                else if (name.EndsWith("norm.weight", StringComparison.Ordinal) || name.EndsWith("norm1.weight", StringComparison.Ordinal)
+                         || name.EndsWith("norm2.weight", StringComparison.Ordinal) || name.EndsWith("ln_q.weight", StringComparison.Ordinal)
+                         || name.EndsWith("layernorm.weight", StringComparison.Ordinal))
+                    Scalars.Fill(p, 1.0);
+                else p.normal_(0.0, initializerRange, generator);
+            }
+        }
+        finally
+        {
+            generator.Dispose();
+        }
+    }
+
     /// <summary>A model of the same family and configuration with uninitialised weights, on <paramref name="device"/> (default this model's) in <paramref name="dtype"/> (default this model's).</summary>
     public abstract QwenVLModel CreateUninitialised(Device? device = null, ScalarType? dtype = null);
 
@@ -167,6 +197,39 @@ public abstract class QwenVLModel : nn.Module
     /// <paramref name="textOnlyFrom"/> on read as text even where a sampled token happens to be <c>&lt;|image_pad|&gt;</c>.
     /// </summary>
     internal abstract QwenVLOutput ForwardForScoring(MultimodalBatch sequences, int textOnlyFrom);
+
+    /// <summary>
+    /// The argument checks of a forward pass: ids (B, T); a mask (B, cache length + T); pixel values and grids together.
+    /// </summary>
+    /// <exception cref="ArgumentException">A shape disagrees (both named), or only one of pixel values and grids is given.</exception>
+    private protected static void CheckInputs(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw, KvCache? cache)
+    {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        ArgumentNullException.ThrowIfNull(attentionMask);
+        if (inputIds.dim() != 2) throw new ArgumentException($"input_ids must be (B, T), got [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
+        long b = inputIds.shape[0], t = inputIds.shape[1];
+        long past = cache?.Length ?? 0;
+        if (attentionMask.dim() != 2 || attentionMask.shape[0] != b || attentionMask.shape[1] != past + t)
+            throw new ArgumentException(
+                $"attention_mask must be (B, cache length + T) = ({b}, {past + t}), got [{string.Join(", ", attentionMask.shape)}].", nameof(attentionMask));
+        if ((pixelValues is null) != (imageGridThw is null))
+            throw new ArgumentException("pixel_values and image_grid_thw must be given together.");
+    }
+
+    /// <summary>
+    /// A forward pass's output from the final hidden states (B, T, D) and rope deltas, with the logits <paramref name="mode"/>
+    /// asks for; every tensor is moved out of the caller's dispose scope.
+    /// </summary>
+    private protected QwenVLOutput Output(Tensor hidden, Tensor deltas, LogitsMode mode)
+    {
+        Tensor? result = mode switch
+        {
+            LogitsMode.All => Logits(hidden),
+            LogitsMode.LastPosition => Logits(hidden.select(1, hidden.shape[1] - 1)),
+            _ => null,
+        };
+        return new QwenVLOutput(result?.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope(), deltas.MoveToOuterDisposeScope());
+    }
 
     /// <summary>fp32 logits of hidden states (…, D) → (…, V).</summary>
     public Tensor Logits(Tensor hidden)

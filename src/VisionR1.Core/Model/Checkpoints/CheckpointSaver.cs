@@ -24,10 +24,20 @@ public static partial class CheckpointSaver
     public static void Save(Qwen25VLModel model, string directory, ScalarType? dtype = null, long? maxShardBytes = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        Write(model, directory, dtype, maxShardBytes, model.Config.Save);
+    }
+
+    /// <summary>
+    /// As <see cref="Save(Qwen25VLModel, string, ScalarType?, long?)"/> for either family: <paramref name="writeConfig"/>
+    /// writes the family's config.json into the folder, given the dtype's name ("float32", "bfloat16" or "float16").
+    /// </summary>
+    internal static void Write(QwenVLModel model, string directory, ScalarType? dtype, long? maxShardBytes, Action<string, string> writeConfig)
+    {
+        ArgumentNullException.ThrowIfNull(model);
         if (model.Device.type == TorchSharp.DeviceType.META) throw new ArgumentException("A model on the meta device has no weights to save.", nameof(model));
         var type = dtype ?? model.DType;
         Directory.CreateDirectory(directory);
-        model.Config.Save(directory, type switch
+        writeConfig(directory, type switch
         {
             ScalarType.BFloat16 => "bfloat16",
             ScalarType.Float16 => "float16",

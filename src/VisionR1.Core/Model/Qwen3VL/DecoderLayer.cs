@@ -22,13 +22,13 @@ internal sealed class DecoderLayer : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(x, cos, sin, mask).");
+    public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(x, cos, sin, mask, cache, layer).");
 
     /// <summary>As <see cref="TextAttention.Forward"/>.</summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor signedSin, Tensor allowed)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor signedSin, Tensor? allowed, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
-        var h = Scalars.Add(x, self_attn.Forward(input_layernorm.forward(x), cos, signedSin, allowed));
+        var h = Scalars.Add(x, self_attn.Forward(input_layernorm.forward(x), cos, signedSin, allowed, cache, layer));
         return Scalars.Add(h, mlp.forward(post_attention_layernorm.forward(h))).MoveToOuterDisposeScope();
     }
 }

@@ -35,6 +35,19 @@ public static class Qwen3VLCheckpoint
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="model"/> into <paramref name="directory"/> as a Hugging Face folder that this loader and
+    /// transformers' <c>Qwen3VLForConditionalGeneration</c> read: config.json in the Hub's nested layout
+    /// (<see cref="Qwen3VLConfig.ToJson"/>) and the weights under their Hub keys, converted to <paramref name="dtype"/>
+    /// (default the model's), in one <c>model.safetensors</c> or, with <paramref name="maxShardBytes"/>, in shards of at most
+    /// that size with <c>model.safetensors.index.json</c>, as <see cref="CheckpointSaver"/> writes them.
+    /// </summary>
+    public static void Save(Qwen3VLModel model, string directory, ScalarType? dtype = null, long? maxShardBytes = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        CheckpointSaver.Write(model, directory, dtype, maxShardBytes, model.Config.Save);
+    }
+
     /// <summary>Copies the weights of <paramref name="directory"/> into an existing model, checking every key and shape.</summary>
     /// <exception cref="CheckpointException">Tensors are missing, unexpected, duplicated or mis-shaped (named).</exception>
     public static void LoadWeights(Qwen3VLModel model, string directory)

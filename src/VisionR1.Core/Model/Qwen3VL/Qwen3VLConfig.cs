@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VisionR1.IO;
 using VisionR1.Model.Config;
 using static VisionR1.Model.Config.ConfigJson;
 
@@ -14,6 +15,12 @@ namespace VisionR1.Model.Qwen3VL;
 /// <param name="Tokens">Special token ids (pad: <c>pad_token_id</c> when present, else the BOS id, as for Qwen2.5-VL).</param>
 public sealed record Qwen3VLConfig(Qwen3VLTextConfig Text, Qwen3VLVisionConfig Vision, ModelTokenIds Tokens)
 {
+    /// <summary>
+    /// Standard deviation of the random initialisation (<c>initializer_range</c>; transformers reads the top-level field when
+    /// present, else <c>text_config.initializer_range</c>, default 0.02).
+    /// </summary>
+    public double InitializerRange { get; init; } = 0.02;
+
     /// <summary>Throws <see cref="ModelConfigException"/> naming the first inconsistent field.</summary>
     public void Validate()
     {
@@ -41,7 +48,11 @@ public sealed record Qwen3VLConfig(Qwen3VLTextConfig Text, Qwen3VLVisionConfig V
         var t = root["text_config"] as JsonObject ?? throw new ModelConfigException("text_config", "is required (Qwen3-VL configs nest the language model).");
         var v = root["vision_config"] as JsonObject ?? throw new ModelConfigException("vision_config", "is required.");
         var text = ParseText(t);
-        var config = new Qwen3VLConfig(text, ParseVision(v, text.HiddenSize), ParseTokens(root, t));
+        var config = new Qwen3VLConfig(text, ParseVision(v, text.HiddenSize), ParseTokens(root, t))
+        {
+            InitializerRange = DoubleOr(root["initializer_range"] ?? t["initializer_range"],
+                root["initializer_range"] is not null ? "initializer_range" : "text_config.initializer_range", 0.02),
+        };
         config.Validate();
         return config;
     }
@@ -109,5 +120,83 @@ public sealed record Qwen3VLConfig(Qwen3VLTextConfig Text, Qwen3VLVisionConfig V
             IntOr(root["video_token_id"], "video_token_id", q.VideoTokenId),
             IntOr(root["vision_start_token_id"], "vision_start_token_id", q.VisionStartTokenId),
             IntOr(root["vision_end_token_id"], "vision_end_token_id", q.VisionEndTokenId));
+    }
+
+    /// <summary>
+    /// The config as config.json text in the Hub's nested layout (<c>text_config</c>, <c>vision_config</c>, the token ids at
+    /// the top level, bos/eos/pad in <c>text_config</c>), which <see cref="Parse"/> and transformers' <c>Qwen3VLConfig</c> read
+    /// back; <paramref name="dtype"/> is the weights' dtype name ("float32", "bfloat16" or "float16").
+    /// </summary>
+    public string ToJson(string dtype = "float32")
+    {
+        var t = Text;
+        var v = Vision;
+        var o = new JsonObject
+        {
+            ["architectures"] = new JsonArray("Qwen3VLForConditionalGeneration"),
+            ["model_type"] = "qwen3_vl",
+            ["image_token_id"] = Tokens.ImageTokenId,
+            ["video_token_id"] = Tokens.VideoTokenId,
+            ["vision_start_token_id"] = Tokens.VisionStartTokenId,
+            ["vision_end_token_id"] = Tokens.VisionEndTokenId,
+            ["initializer_range"] = InitializerRange,
+            ["tie_word_embeddings"] = t.TieWordEmbeddings,
+            ["dtype"] = dtype,
+            ["text_config"] = new JsonObject
+            {
+                ["model_type"] = "qwen3_vl_text",
+                ["attention_bias"] = t.AttentionBias,
+                ["attention_dropout"] = 0.0,
+                ["bos_token_id"] = Tokens.BosTokenId,
+                ["eos_token_id"] = Tokens.EosTokenId,
+                ["pad_token_id"] = Tokens.PadTokenId,
+                ["dtype"] = dtype,
+                ["head_dim"] = t.HeadDim,
+                ["hidden_act"] = t.HiddenAct,
+                ["hidden_size"] = t.HiddenSize,
+                ["initializer_range"] = InitializerRange,
+                ["intermediate_size"] = t.IntermediateSize,
+                ["max_position_embeddings"] = t.MaxPositionEmbeddings,
+                ["num_attention_heads"] = t.NumAttentionHeads,
+                ["num_hidden_layers"] = t.NumHiddenLayers,
+                ["num_key_value_heads"] = t.NumKeyValueHeads,
+                ["rms_norm_eps"] = t.RmsNormEps,
+                ["rope_scaling"] = new JsonObject
+                {
+                    ["mrope_interleaved"] = true,
+                    ["mrope_section"] = new JsonArray(t.MropeSection.Select(s => (JsonNode)s).ToArray()),
+                    ["rope_type"] = "default",
+                },
+                ["rope_theta"] = t.RopeTheta,
+                ["tie_word_embeddings"] = t.TieWordEmbeddings,
+                ["use_cache"] = true,
+                ["vocab_size"] = t.VocabSize,
+            },
+            ["vision_config"] = new JsonObject
+            {
+                ["model_type"] = "qwen3_vl",
+                ["deepstack_visual_indexes"] = new JsonArray(v.DeepstackVisualIndexes.Select(i => (JsonNode)i).ToArray()),
+                ["depth"] = v.Depth,
+                ["hidden_act"] = v.HiddenAct,
+                ["hidden_size"] = v.HiddenSize,
+                ["in_channels"] = v.InChannels,
+                ["initializer_range"] = InitializerRange,
+                ["intermediate_size"] = v.IntermediateSize,
+                ["num_heads"] = v.NumHeads,
+                ["num_position_embeddings"] = v.NumPositionEmbeddings,
+                ["out_hidden_size"] = v.OutHiddenSize,
+                ["patch_size"] = v.PatchSize,
+                ["spatial_merge_size"] = v.SpatialMergeSize,
+                ["temporal_patch_size"] = v.TemporalPatchSize,
+            },
+        };
+        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>Writes <see cref="ToJson"/> as config.json into <paramref name="directory"/> atomically.</summary>
+    public void Save(string directory, string dtype = "float32")
+    {
+        Directory.CreateDirectory(directory);
+        AtomicFile.WriteAllText(Path.Combine(directory, "config.json"), ToJson(dtype));
     }
 }

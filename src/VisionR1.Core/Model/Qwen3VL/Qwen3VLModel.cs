@@ -1,8 +1,11 @@
 using TorchSharp;
+using VisionR1.Inputs;
+using VisionR1.Model.Config;
 using VisionR1.Model.Layers;
 using VisionR1.Model.Text;
 using VisionR1.Runtime;
 using static TorchSharp.torch;
+using Parameter = TorchSharp.Modules.Parameter;
 
 namespace VisionR1.Model.Qwen3VL;
 
@@ -12,123 +15,201 @@ namespace VisionR1.Model.Qwen3VL;
 /// <c>text_config.tie_word_embeddings</c>). Parameter names are the Hub checkpoint keys.
 /// </summary>
 /// <remarks>
-/// Weights are created uninitialised on <see cref="Device"/> in <see cref="DType"/>; load a checkpoint with
-/// <see cref="FromPretrained"/>. A whole-sequence forward only: no KV cache, LoRA or generation yet. Images only: a
-/// <c>&lt;|video_pad|&gt;</c> run after <c>&lt;|vision_start|&gt;</c> is refused. RMSNorm statistics, rotary angles and
-/// the vision rotation are computed in fp32; logits are returned as fp32.
+/// Weights are created uninitialised on <see cref="QwenVLModel.Device"/> in <see cref="QwenVLModel.DType"/>: call
+/// <see cref="InitializeWeights"/> for a random model or load a checkpoint with <see cref="FromPretrained"/>. Images only: a
+/// <c>&lt;|video_pad|&gt;</c> run after <c>&lt;|vision_start|&gt;</c> in a prompt is refused. RMSNorm statistics, rotary
+/// angles and the vision rotation are computed in fp32; logits are returned as fp32.
 /// </remarks>
-public sealed class Qwen3VLModel : nn.Module
+public sealed class Qwen3VLModel : QwenVLModel
 {
     internal Qwen3VLBackbone model;
     internal Linear? lm_head;
+    private readonly long[] _rotaryAxis;
 
     /// <summary>Builds the modules for <paramref name="config"/> on <paramref name="device"/> (default CPU) in <paramref name="dtype"/> (default fp32); weights are uninitialised.</summary>
     /// <exception cref="Config.ModelConfigException">The config is inconsistent (field named).</exception>
-    public Qwen3VLModel(Qwen3VLConfig config, Device? device = null, ScalarType dtype = ScalarType.Float32) : base(nameof(Qwen3VLModel))
+    public Qwen3VLModel(Qwen3VLConfig config, Device? device = null, ScalarType dtype = ScalarType.Float32) : base(nameof(Qwen3VLModel), device ?? CPU, dtype)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16 or ScalarType.Float64))
-            throw new ArgumentException($"Model dtype must be a floating type, got {dtype}.", nameof(dtype));
         Config = config;
-        Device = device ?? CPU;
-        DType = dtype;
+        _rotaryAxis = InterleavedRotary.AxisOfDimension(config.Text.MropeSection, config.Text.HeadDim);
         model = new Qwen3VLBackbone(config, Device, dtype);
         lm_head = config.Text.TieWordEmbeddings ? null : new Linear(config.Text.HiddenSize, config.Text.VocabSize, false, Device, dtype);
         RegisterComponents();
     }
 
     /// <summary>Loads a Hugging Face folder (config.json + safetensors); see <see cref="Qwen3VLCheckpoint.Load"/>.</summary>
-    public static Qwen3VLModel FromPretrained(string directory, Device? device = null, ScalarType dtype = ScalarType.Float32) =>
+    public static new Qwen3VLModel FromPretrained(string directory, Device? device = null, ScalarType dtype = ScalarType.Float32) =>
         Qwen3VLCheckpoint.Load(directory, device, dtype);
+
+    /// <summary>Saves as a Hugging Face folder; see <see cref="Qwen3VLCheckpoint.Save"/>.</summary>
+    public override void SavePretrained(string directory, ScalarType? dtype = null, long? maxShardBytes = null) =>
+        Qwen3VLCheckpoint.Save(this, directory, dtype, maxShardBytes);
 
     /// <summary>The configuration.</summary>
     public Qwen3VLConfig Config { get; }
 
-    /// <summary>The device the weights live on.</summary>
-    public Device Device { get; }
+    /// <inheritdoc />
+    public override QwenVLFamily Family => QwenVLFamily.Qwen3VL;
 
-    /// <summary>The weights' dtype.</summary>
-    public ScalarType DType { get; }
+    /// <inheritdoc />
+    public override ModelTokenIds Tokens => Config.Tokens;
 
-    /// <summary>The LM head matrix [vocab, hidden] (the embedding when tied).</summary>
-    public Tensor LmHeadWeight => lm_head?.weight ?? model.language_model.embed_tokens.weight;
+    /// <inheritdoc />
+    public override int VocabSize => Config.Text.VocabSize;
+
+    /// <inheritdoc />
+    public override int MaxPositionEmbeddings => Config.Text.MaxPositionEmbeddings;
+
+    /// <inheritdoc />
+    public override int SpatialMergeUnit => Config.Vision.SpatialMergeUnit;
+
+    /// <inheritdoc />
+    internal override string TextLayersPrefix => "model.language_model.layers.";
+
+    /// <inheritdoc />
+    public override QwenVLModel CreateUninitialised(Device? device = null, ScalarType? dtype = null) =>
+        new Qwen3VLModel(Config, device ?? Device, dtype ?? DType);
+
+    /// <inheritdoc />
+    public override KvCache AllocateCache(long batch, long capacity) =>
+        KvCache.Allocate(Config.Text.NumHiddenLayers, Config.Text.NumKeyValueHeads, Config.Text.HeadDim, batch, capacity, DType, Device);
+
+    /// <inheritdoc />
+    public override GradientCheckpointing GradientCheckpointing
+    {
+        get => (model.language_model.CheckpointLayers ? GradientCheckpointing.TextLayers : 0) | (model.visual.CheckpointBlocks ? GradientCheckpointing.VisionBlocks : 0);
+        set
+        {
+            model.language_model.CheckpointLayers = value.HasFlag(GradientCheckpointing.TextLayers);
+            model.visual.CheckpointBlocks = value.HasFlag(GradientCheckpointing.VisionBlocks);
+        }
+    }
+
+    /// <inheritdoc />
+    public override Tensor LmHeadWeight => lm_head?.weight ?? model.language_model.embed_tokens.weight;
+
+    /// <summary>The vision tower's parameters (prefix <c>model.visual.</c>, DeepStack mergers included).</summary>
+    public override IEnumerable<(string Name, Parameter Parameter)> VisionParameters =>
+        named_parameters().Where(p => p.name.StartsWith("model.visual.", StringComparison.Ordinal));
 
     /// <summary>
-    /// One forward pass over whole sequences: the M-RoPE positions are computed from the ids, mask and image grids
-    /// (transformers' <c>get_rope_index</c>), the images are encoded and scattered into the <c>&lt;|image_pad|&gt;</c>
-    /// positions, and their DeepStack features are added after the first decoder layers.
+    /// Transformers' initialisation of <c>Qwen3VLForConditionalGeneration</c> from a seed: linear, patch-embedding, token and
+    /// position embedding weights ~ N(0, <see cref="Qwen3VLConfig.InitializerRange"/>), biases 0, every norm weight 1
+    /// (RMSNorms, the per-head q/k norms and the vision LayerNorms). A no-op on the meta device.
     /// </summary>
-    /// <param name="inputIds">(B, T) int64, left- or right-padded.</param>
-    /// <param name="attentionMask">(B, T) int64, 1 = real token.</param>
-    /// <param name="pixelValues">(N, channels·temporal·patch²) patches of all images in the processor's order, or null.</param>
-    /// <param name="imageGridThw">(I, 3) int64 grids, or null.</param>
-    /// <exception cref="ArgumentException">Shapes disagree, a token id is outside the vocabulary, the number of image tokens differs from the number of image features (both counts named), or the batch holds a video.</exception>
-    public QwenVLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues = null, Tensor? imageGridThw = null)
+    public override void InitializeWeights(long seed) => InitializeFromSeed(seed, Config.InitializerRange);
+
+    /// <inheritdoc />
+    public override QwenVLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues = null, Tensor? imageGridThw = null,
+        KvCache? cache = null, LogitsMode logits = LogitsMode.All) =>
+        Forward(inputIds, attentionMask, pixelValues, imageGridThw, cache, logits, int.MaxValue);
+
+    /// <inheritdoc />
+    internal override QwenVLOutput DecodeStep(Tensor inputIds, Tensor attentionMask, KvCache cache) =>
+        Forward(inputIds, attentionMask, null, null, cache, LogitsMode.LastPosition, int.MaxValue, decodeMaskIsOnes: true);
+
+    /// <inheritdoc />
+    internal override QwenVLOutput ForwardForScoring(MultimodalBatch sequences, int textOnlyFrom) =>
+        Forward(sequences.InputIds, sequences.AttentionMask, sequences.PixelValues, sequences.ImageGridThw, null, LogitsMode.None, textOnlyFrom);
+
+    private QwenVLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw,
+        KvCache? cache, LogitsMode logits, int textOnlyFrom, bool decodeMaskIsOnes = false)
     {
-        ArgumentNullException.ThrowIfNull(inputIds);
-        ArgumentNullException.ThrowIfNull(attentionMask);
-        if (inputIds.dim() != 2) throw new ArgumentException($"input_ids must be (B, T), got [{string.Join(", ", inputIds.shape)}].", nameof(inputIds));
+        CheckInputs(inputIds, attentionMask, pixelValues, imageGridThw, cache);
         long b = inputIds.shape[0], t = inputIds.shape[1];
-        if (!attentionMask.shape.SequenceEqual(inputIds.shape))
-            throw new ArgumentException($"attention_mask must be (B, T) = ({b}, {t}), got [{string.Join(", ", attentionMask.shape)}].", nameof(attentionMask));
-        if ((pixelValues is null) != (imageGridThw is null))
-            throw new ArgumentException("pixel_values and image_grid_thw must be given together.");
+        long past = cache?.Length ?? 0;
 
         using var scope = NewDisposeScope();
-        var grids = Qwen25VLModel.ReadGrids(imageGridThw);
-        using var hostIds = inputIds.to(CPU).to_type(ScalarType.Int64);
-        using var hostMask = attentionMask.to(CPU).to_type(ScalarType.Int64);
-        var ids = hostIds.data<long>().ToArray();
-        var maskValues = hostMask.data<long>().ToArray();
-        CheckTokens(ids, maskValues, (int)t);
-        var index = RopeIndex.Compute(ids, maskValues, (int)b, (int)t, grids, Config.Tokens, Config.Vision.SpatialMergeSize, framesAdvanceTime: true);
-        var positions = tensor(index.Positions, device: Device).view(3, b, t);
-        var deltas = tensor(index.Deltas, device: Device).view(b, 1);
-
-        var deviceIds = hostIds.to(Device);
-        var embeds = model.language_model.embed_tokens.forward(deviceIds);
+        var ids = inputIds.to(Device);
+        var mask = attentionMask.to(Device);
+        bool prefill = cache is null || cache.Length == 0;
+        Tensor positions, deltas, cos, signedSin;
         Tensor? visualRows = null;
         Tensor[]? deepstack = null;
-        if (pixelValues is not null)
+        Tensor embeds;
+        if (prefill)
         {
-            var (features, stack) = EncodeImages(pixelValues.to(Device), grids);
-            var imageMask = Scalars.Equal(deviceIds, Config.Tokens.ImageTokenId);
-            long imageTokens = imageMask.sum().item<long>();
-            if (features.shape[0] != imageTokens)
-                throw new ArgumentException(
-                    $"The batch has {imageTokens} image <|image_pad|> tokens but its images give {features.shape[0]} features; each image needs t·h·w/{Config.Vision.SpatialMergeUnit} pad tokens after <|vision_start|>.");
-            embeds = embeds.masked_scatter(imageMask.unsqueeze(-1).expand_as(embeds), features.to_type(embeds.dtype));
-            visualRows = imageMask.view(-1).nonzero().view(-1);
-            deepstack = stack;
+            var grids = Qwen25VLModel.ReadGrids(imageGridThw);
+            using var hostIds = inputIds.to(CPU).to_type(ScalarType.Int64);
+            using var hostMask = attentionMask.to(CPU).to_type(ScalarType.Int64);
+            var idValues = hostIds.data<long>().ToArray();
+            var maskValues = hostMask.data<long>().ToArray();
+            long imageTokens = CheckTokens(idValues, maskValues, (int)t, textOnlyFrom);
+            var index = RopeIndex.Compute(idValues, maskValues, (int)b, (int)t, grids, Config.Tokens, Config.Vision.SpatialMergeSize, textOnlyFrom, framesAdvanceTime: true);
+            positions = tensor(index.Positions, device: Device).view(3, b, t);
+            deltas = tensor(index.Deltas, device: Device).view(b, 1);
+            cache?.SetRopeDeltas(deltas);
+            embeds = model.language_model.embed_tokens.forward(ids);
+            if (pixelValues is not null)
+            {
+                var (features, stack) = EncodeImages(pixelValues.to(Device), grids);
+                if (features.shape[0] != imageTokens)
+                    throw new ArgumentException(
+                        $"The batch has {imageTokens} image <|image_pad|> tokens but its images give {features.shape[0]} features; each image needs t·h·w/{Config.Vision.SpatialMergeUnit} pad tokens after <|vision_start|>.");
+                var imageMask = tensor(index.IsImage, device: Device).view(b, t);
+                embeds = embeds.masked_scatter(imageMask.unsqueeze(-1).expand_as(embeds), features.to_type(embeds.dtype));
+                visualRows = imageMask.view(-1).nonzero().view(-1);
+                deepstack = stack;
+            }
+            (cos, var sin) = MultimodalRotary.Tables(positions, _rotaryAxis, Config.Text.RopeTheta, DType);
+            signedSin = MultimodalRotary.SignFoldedSin(sin);
+        }
+        else
+        {
+            deltas = cache!.RopeDeltas?.alias() ?? throw new InvalidOperationException("The KV cache has no rope deltas: run the prefill through Forward first.");
+            // Generated tokens are text: one position per token (the three M-RoPE axes agree), read from the cache's table.
+            positions = Scalars.Add(Scalars.Arange(past, past + t, device: Device).view(1, t), deltas);
+            embeds = model.language_model.embed_tokens.forward(ids);
+            (cos, signedSin) = cache.TextRotary(positions, _rotaryAxis, Config.Text.RopeTheta, DType);
         }
 
-        var (cos, sin) = MultimodalRotary.Tables(positions, InterleavedRotary.AxisOfDimension(Config.Text.MropeSection, Config.Text.HeadDim), Config.Text.RopeTheta, DType);
-        var signedSin = MultimodalRotary.SignFoldedSin(sin);
-        var allowed = Qwen25VLModel.AttentionMask(tensor(maskValues, device: Device).view(b, t), 0, t, Device);
-        var hidden = model.language_model.Forward(embeds, cos, signedSin, allowed, visualRows, deepstack);
-        var logits = nn.functional.linear(hidden, LmHeadWeight);
-        if (logits.dtype != ScalarType.Float32) logits = logits.to_type(ScalarType.Float32);
-        return new QwenVLOutput(logits.MoveToOuterDisposeScope(), hidden.MoveToOuterDisposeScope(), deltas.MoveToOuterDisposeScope());
+        // The prefill always masks (causal, real keys only). A single new token after an unpadded prefill, whose caller
+        // guarantees the new mask columns are ones (GenerationSession), attends to every cached key: no mask.
+        Tensor? attend = past > 0 && decodeMaskIsOnes && t == 1 && cache!.Unpadded ? null : Qwen25VLModel.AttentionMask(mask, past, t, Device);
+        if (past == 0 && cache is not null) cache.Unpadded = mask.all().item<bool>();
+        var hidden = model.language_model.Forward(embeds, cos, signedSin, attend, visualRows, deepstack, cache);
+
+        return Output(hidden, deltas, logits);
     }
 
     /// <summary>
     /// The vision encoder over a batch's images: the merged embeddings (image tokens, D) in the images' order and the
-    /// DeepStack features (one (image tokens, D) tensor per <c>deepstack_visual_indexes</c> entry).
+    /// DeepStack features (one (image tokens, D) tensor per <c>deepstack_visual_indexes</c> entry). Where no gradient reaches
+    /// the tower (its parameters frozen, or gradients off), an image that occurs several times is encoded once
+    /// (<see cref="DistinctImages"/>), as for Qwen2.5-VL.
     /// </summary>
-    internal (Tensor Embeds, Tensor[] Deepstack) EncodeImages(Tensor pixels, IReadOnlyList<(long T, long H, long W)> grids) =>
-        model.visual.Forward(pixels.to_type(DType), grids);
+    internal (Tensor Embeds, Tensor[] Deepstack) EncodeImages(Tensor pixels, IReadOnlyList<(long T, long H, long W)> grids)
+    {
+        pixels = pixels.to_type(DType);
+        if (grids.Count < 2 || (is_grad_enabled() && VisionParameters.Any(p => p.Parameter.requires_grad)))
+            return model.visual.Forward(pixels, grids);
+        var (outputs, _) = DistinctImages.Encode((p, g) =>
+        {
+            var (embeds, deepstack) = model.visual.Forward(p, g);
+            return [embeds, .. deepstack];
+        }, pixels, grids, Config.Vision.SpatialMergeUnit);
+        return (outputs[0], outputs[1..]);
+    }
 
-    /// <summary>Refuses ids outside the vocabulary and videos (a <c>&lt;|video_pad|&gt;</c> right after <c>&lt;|vision_start|&gt;</c>).</summary>
-    private void CheckTokens(long[] ids, long[] mask, int length)
+    /// <summary>
+    /// Refuses ids outside the vocabulary and videos (a <c>&lt;|video_pad|&gt;</c> right after <c>&lt;|vision_start|&gt;</c>
+    /// before column <paramref name="textOnlyFrom"/>); returns the number of real <c>&lt;|image_pad|&gt;</c> tokens before that column.
+    /// </summary>
+    private long CheckTokens(long[] ids, long[] mask, int length, int textOnlyFrom)
     {
         var tokens = Config.Tokens;
+        long images = 0;
         for (int i = 0; i < ids.Length; i++)
         {
             if (ids[i] < 0 || ids[i] >= Config.Text.VocabSize)
                 throw new ArgumentException($"Token id {ids[i]} (row {i / length}, column {i % length}) is outside the vocabulary 0..{Config.Text.VocabSize - 1}.");
-            if (mask[i] != 0 && ids[i] == tokens.VideoTokenId && i % length > 0 && ids[i - 1] == tokens.VisionStartTokenId)
+            if (mask[i] == 0 || i % length >= textOnlyFrom) continue;
+            if (ids[i] == tokens.ImageTokenId) images++;
+            if (ids[i] == tokens.VideoTokenId && i % length > 0 && ids[i - 1] == tokens.VisionStartTokenId)
                 throw new ArgumentException($"Row {i / length} holds a video (<|video_pad|> after <|vision_start|> at column {i % length}); this Qwen3-VL port encodes images only.");
         }
+        return images;
     }
 }

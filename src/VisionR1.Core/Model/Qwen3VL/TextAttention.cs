@@ -39,9 +39,11 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// x: (B, T, D); cos, signedSin: (B, 1, T, head_dim), signedSin = sin with its first half negated (rotate_half(x)·sin =
-    /// roll(x, head_dim/2)·signedSin); allowed: (B, 1, T, T) bool, True = attend.
+    /// roll(x, head_dim/2)·signedSin); allowed: (B, 1, T, S) bool, True = attend, or null when every query attends to every
+    /// key (a single new token after an unpadded prompt). With <paramref name="cache"/> the rotated keys and the values are
+    /// written into it at its current length and attention runs over everything it holds (S = cache length + T).
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor cos, Tensor signedSin, Tensor allowed)
+    public Tensor Forward(Tensor x, Tensor cos, Tensor signedSin, Tensor? allowed, KvCache? cache, int layer)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
@@ -50,6 +52,7 @@ internal sealed class TextAttention : nn.Module<Tensor, Tensor>
         var v = v_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
         q = (q * cos) + (q.roll(_headDim / 2, -1) * signedSin);
         k = (k * cos) + (k.roll(_headDim / 2, -1) * signedSin);
+        if (cache is not null) (k, v) = cache.Write(layer, k, v);
         int groups = _heads / _kvHeads;
         if (groups > 1)
         {

@@ -28,24 +28,31 @@ internal sealed class TextModel : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(embeds, cos, sin, mask, visual, deepstack).");
 
+    /// <summary>Whether each decoder layer is checkpointed when gradients are on (set through <see cref="Qwen3VLModel.GradientCheckpointing"/>).</summary>
+    internal bool CheckpointLayers;
+
     /// <summary>
-    /// embeds: (B, T, D); cos and sign-folded sin (B, T, head_dim); allowed: (B, 1, T, T) bool; visualRows: the flat (B·T)
-    /// indices of the visual positions in order, with <paramref name="deepstack"/> (each (visual positions, D)), or null.
-    /// Returns the normed hidden states (B, T, D).
+    /// embeds: (B, T, D); cos and sign-folded sin (B, T, head_dim); allowed: (B, 1, T, S) bool, or null only for a single
+    /// new token that attends to the whole cache; visualRows: the flat (B·T) indices of the visual positions in order, with
+    /// <paramref name="deepstack"/> (each (visual positions, D)), or null. Returns the normed hidden states (B, T, D);
+    /// advances the cache by T.
     /// </summary>
-    public Tensor Forward(Tensor embeds, Tensor cos, Tensor signedSin, Tensor allowed, Tensor? visualRows, IReadOnlyList<Tensor>? deepstack)
+    public Tensor Forward(Tensor embeds, Tensor cos, Tensor signedSin, Tensor? allowed, Tensor? visualRows, IReadOnlyList<Tensor>? deepstack, KvCache? cache = null)
     {
         using var scope = NewDisposeScope();
         var c = cos.unsqueeze(1);
         var s = signedSin.unsqueeze(1);
-        var h = embeds;
         using var one = 1.ToScalar();
-        for (int i = 0; i < layers.Count; i++)
+        var h = LayerStack.Run(embeds, layers.Count, (i, x) =>
         {
-            h = layers[i].Forward(h, c, s, allowed);
-            if (visualRows is not null && deepstack is not null && i < deepstack.Count)
-                h = h.view(-1, h.shape[^1]).index_add(0, visualRows, deepstack[i].to_type(h.dtype), one).view(h.shape);
-        }
+            var layer = layers[i];
+            var y = CheckpointLayers && cache is null
+                ? ActivationCheckpoint.Run(layer, a => layer.Forward(a[0]!, a[1]!, a[2]!, a[3], null, i), x, c, s, allowed)
+                : layer.Forward(x, c, s, allowed, cache, i);
+            if (visualRows is null || deepstack is null || i >= deepstack.Count) return y;
+            return y.view(-1, y.shape[^1]).index_add(0, visualRows, deepstack[i].to_type(y.dtype), one).view(y.shape);
+        });
+        cache?.Advance(embeds.shape[1]);
         return norm.forward(h).MoveToOuterDisposeScope();
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using VisionR1.Model.Layers;
 using VisionR1.Model.Text;
 using Embedding = VisionR1.Model.Text.Embedding;
 using VisionR1.Model.Vision;
@@ -36,6 +37,9 @@ internal sealed class VisionModel : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(pixels, grids).");
 
+    /// <summary>Whether each block is checkpointed when gradients are on (set through <see cref="Qwen3VLModel.GradientCheckpointing"/>).</summary>
+    internal bool CheckpointBlocks;
+
     /// <summary>
     /// pixels: (N, patch_dim) in the processor's order; grids: (t, h, w) per image. Returns the merged embeddings
     /// (N / merge_unit, out_hidden) and one DeepStack feature tensor of the same shape per deepstack index, in order.
@@ -58,12 +62,21 @@ internal sealed class VisionModel : nn.Module<Tensor, Tensor>
         var c = cos.view(n, 1, 1, -1);
         var s = MultimodalRotary.SignFoldedSin(sin).view(n, 1, 1, -1);
         var deepstack = new Tensor[_config.DeepstackVisualIndexes.Count];
-        for (int i = 0; i < blocks.Count; i++)
+        h = LayerStack.Run(h, blocks.Count, (i, x) =>
         {
-            h = blocks[i].Forward(h, c, s, frames);
+            var block = blocks[i];
+            // A checkpointed block builds its own plan on each run: the recomputation in backward outlives this call's plan.
+            var y = CheckpointBlocks
+                ? ActivationCheckpoint.Run(block, a =>
+                {
+                    using var plan = new SegmentAttentionPlan(layout.FrameSegments, device);
+                    return block.Forward(a[0]!, a[1]!, a[2]!, plan);
+                }, x, c, s)
+                : block.Forward(x, c, s, frames);
             int k = IndexOf(_config.DeepstackVisualIndexes, i);
-            if (k >= 0) deepstack[k] = deepstack_merger_list[k].forward(h);
-        }
+            if (k >= 0) deepstack[k] = deepstack_merger_list[k].forward(y);
+            return y;
+        });
         var embeds = merger.forward(h);
         foreach (var d in deepstack) d.MoveToOuterDisposeScope();
         return (embeds.MoveToOuterDisposeScope(), deepstack);

@@ -38,4 +38,17 @@ internal static class Qwen3VLTestData
         foreach (var (_, p) in model.named_parameters()) p.normal_(0, 0.05, generator);
         return model;
     }
+
+    /// <summary>
+    /// The model of <see cref="Json"/> with transformers' initialisation (<see cref="Qwen3VLModel.InitializeWeights"/>) at
+    /// initializer_range 0.2: unit norms and logits of order one, so that differences between code paths are not hidden by tiny activations.
+    /// </summary>
+    public static Qwen3VLModel Initialized(bool tied, long seed)
+    {
+        VisionR1Runtime.Initialize("cpu");
+        var json = Json(tied).Replace("\"model_type\": \"qwen3_vl\",", "\"model_type\": \"qwen3_vl\", \"initializer_range\": 0.2,", StringComparison.Ordinal);
+        var model = new Qwen3VLModel(Qwen3VLConfig.Parse(json));
+        model.InitializeWeights(seed);
+        return model;
+    }
 }
