@@ -3,13 +3,14 @@ using System.Text.Json;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Synthetic;
 using VisionR1.Model.Config;
+using VisionR1.Model.Qwen3VL;
 using VisionR1.Problems;
 using VisionR1.Diagnostics;
 
 namespace VisionR1.Benchmarks;
 
 /// <summary>
-/// `-- run-flops --run DIR [--preset small] [--seed 0] [--peaks 177,143] [--image-size 112] [--worked-share 0.5] [--drills 3000]`: the model FLOPs a finished embedded pipeline run computed,
+/// `-- run-flops --run DIR [--preset small|qwen3-vl-small] [--seed 0] [--peaks 177,143] [--image-size 112] [--worked-share 0.5] [--drills 3000]`: the model FLOPs a finished embedded pipeline run computed,
 /// stage by stage, counted the way <see cref="ModelFlops"/> counts a bench step (matrix products only, padding not counted), from the
 /// run's own records: the real positions of every SFT step (metrics.jsonl: positions a second × seconds), the images of the base data
 /// (rebuilt from world/train.jsonl with the pipeline's pre-training mix at its default sizes), and each GRPO step's sampled and trained completions
@@ -22,7 +23,22 @@ public static class RunFlopsProbe
     public static async Task<int> Run(string[] args, TextWriter output)
     {
         string run = ProbeArgs.Require(args, "--run", "DIR");
-        var config = Qwen25VLPresets.ByName(ProbeArgs.Get(args, "--preset") ?? "small");
+        // A Qwen3-VL run names its preset with the command line's prefix (qwen3-vl-small); the rest are Qwen2.5-VL presets.
+        var presetName = ProbeArgs.Get(args, "--preset") ?? "small";
+        Func<int, int, IReadOnlyList<(int H, int W)>, double> forward;
+        int patchSize;
+        if (Qwen3VLPresets.IsCommandLineName(presetName))
+        {
+            var q3 = Qwen3VLPresets.ByName(presetName);
+            forward = (rows, length, images) => ModelFlops.Forward(q3, rows, length, images);
+            patchSize = q3.Vision.PatchSize;
+        }
+        else
+        {
+            var q25 = Qwen25VLPresets.ByName(presetName);
+            forward = (rows, length, images) => ModelFlops.Forward(q25, rows, length, images);
+            patchSize = q25.Vision.PatchSize;
+        }
         long seed = ProbeArgs.Int(args, "--seed", 0);
         var peaks = (ProbeArgs.Get(args, "--peaks") ?? "177,143").Split(',').Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToList();
         var rows = File.ReadLines(Path.Combine(run, "metrics.jsonl")).Select(l => JsonSerializer.Deserialize<JsonElement>(l)).ToList();
@@ -37,11 +53,11 @@ public static class RunFlopsProbe
             Seed = seed,
         };
 
-        int side = imageSize / config.Vision.PatchSize;
+        int side = imageSize / patchSize;
         IReadOnlyList<(int H, int W)> oneImage = [(side, side)];
-        double perPosition = ModelFlops.Forward(config, 1, 1, []);  // 2 × matrix weights a text position passes through
-        double image = ModelFlops.Forward(config, 1, 0, oneImage);   // the vision tower and merger over one 112-pixel image
-        double Attention(double length) => ModelFlops.Forward(config, 1, (int)Math.Round(length), []) - perPosition * Math.Round(length);
+        double perPosition = forward(1, 1, []);  // 2 × matrix weights a text position passes through
+        double image = forward(1, 0, oneImage);   // the vision tower and merger over one 112-pixel image
+        double Attention(double length) => forward(1, (int)Math.Round(length), []) - perPosition * Math.Round(length);
 
         // Base: the pipeline's pre-training mix at its default sizes; which samples carry an image.
         var train = await ProblemSource.ReadAllAsync(Path.Combine(run, "world", "train.jsonl"));

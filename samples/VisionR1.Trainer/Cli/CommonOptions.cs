@@ -1,4 +1,5 @@
 using System.CommandLine;
+using VisionR1.Model;
 
 namespace VisionR1.Trainer.Cli;
 
@@ -20,6 +21,9 @@ public static class CommonOptions
 
     /// <summary><c>--train-vision</c>: train the vision tower too (frozen by default, as the paper trains).</summary>
     public static Option<bool> TrainVision() => Opt.Switch("--train-vision", "Train the vision tower too (frozen by default, as the paper).");
+
+    /// <summary><c>--family</c>: the model family of a base pre-trained from scratch (qwen2.5-vl by default); read it with <see cref="QwenVLFamilies.Parse"/>.</summary>
+    public static Option<string> Family(string help) => Opt.Choice("--family", help, [.. QwenVLFamilies.CommandLineNames]);
 
     /// <summary><c>--data-root</c>: the folder image paths must stay inside (default: the input file's folder).</summary>
     public static Option<string?> DataRoot() => Opt.Text("--data-root", "The folder image paths must stay inside [default: the input file's folder].", "DIR");

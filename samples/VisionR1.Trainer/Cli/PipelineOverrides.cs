@@ -15,7 +15,7 @@ public static class PipelineOverrides
     private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase)
     {
         nameof(PipelineOptions.OutputDirectory), nameof(PipelineOptions.Seed), nameof(PipelineOptions.Device), nameof(PipelineOptions.IsQuick),
-        nameof(PipelineOptions.Variants), nameof(PipelineOptions.Ablation), nameof(PipelineOptions.Bf16), nameof(PipelineOptions.Until), nameof(PipelineOptions.BaseModelDirectory),
+        nameof(PipelineOptions.Variants), nameof(PipelineOptions.Ablation), nameof(PipelineOptions.Bf16), nameof(PipelineOptions.Until), nameof(PipelineOptions.BaseModelDirectory), nameof(PipelineOptions.Family),
     };
 
     /// <summary>Returns <paramref name="options"/> with every override applied (the same instance when there are none).</summary>

@@ -20,7 +20,7 @@ namespace VisionR1.Trainer.Commands;
 /// <summary>`vr1 evaluate-local`: batched evaluation of a local model folder on a problem file, as the pipeline evaluates.</summary>
 public sealed class EvaluateLocalCommand : ICliCommand
 {
-    private readonly Option<string> _model = Opt.Required("--model", "A Hugging Face Qwen2.5-VL folder.", "DIR");
+    private readonly Option<string> _model = Opt.Required("--model", "A Hugging Face Qwen2.5-VL or Qwen3-VL folder.", "DIR");
     private readonly Option<string> _problems = Opt.Required("--problems", "The problems to answer (JSONL or Parquet).", "FILE");
     private readonly Option<string> _predictions = Opt.Required("--predictions", "Where the answers go (JSONL).", "OUT.jsonl");
     private readonly Option<string?> _tokenizer = Opt.Text("--tokenizer", "The folder the tokenizer is read from [default: --model].", "DIR");
@@ -79,8 +79,8 @@ public sealed class EvaluateLocalCommand : ICliCommand
             if (read.Count >= limit) break;
         }
         var template = new ChatTemplate(TokenizerLoader.FromFolder(tokenizerDir), ChatTemplateOptions.NoSystemPrompt);
-        using var model = Qwen25VLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), runtime.Precision.Dtype);
-        var images = new ImageLoader();
+        using var model = QwenVLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), runtime.Precision.Dtype);
+        var images = new ImageLoader(QwenVLFamilies.ImageProcessorOf(modelDir));
         // Each item is checked on its own (images decoded, prompt within the model's positions) so that one bad item is
         // skipped by name instead of failing the batch it would land in.
         var problems = new List<MathProblem>(read.Count);
@@ -90,7 +90,7 @@ public sealed class EvaluateLocalCommand : ICliCommand
             try
             {
                 var prompt = images.Resolve(ProblemTurns.User(p, direct ? SyntheticPrompts.Direct(p) : SyntheticPrompts.Question(p)));
-                why = PromptBudget.Check(template.Encode(prompt, addGenerationPrompt: true).Length, maxNew, model.Config.Text);
+                why = PromptBudget.Check(template.Encode(prompt, addGenerationPrompt: true).Length, maxNew, model.MaxPositionEmbeddings);
             }
             catch (Exception e) when (e is InvalidImageException or InvalidDataException or IOException)
             {

@@ -13,7 +13,7 @@ namespace VisionR1.Trainer.Commands;
 /// <summary>`vr1 generate`: one completion from a local model folder for an image and a prompt, with its speed.</summary>
 public sealed class GenerateCommand : ICliCommand
 {
-    private readonly Option<string> _model = Opt.Required("--model", "A Hugging Face Qwen2.5-VL folder with its tokenizer (e.g. a pipeline stage's model/ folder).", "DIR");
+    private readonly Option<string> _model = Opt.Required("--model", "A Hugging Face Qwen2.5-VL or Qwen3-VL folder with its tokenizer (e.g. a pipeline stage's model/ folder).", "DIR");
     private readonly Option<string> _prompt = Opt.Required("--prompt", "The user turn.", "TEXT");
     private readonly Option<string?> _image = Opt.Text("--image", "An image placed before the prompt.", "PNG");
     private readonly Option<int> _maxNewTokens = Opt.Int("--max-new-tokens", 256, "Completion token limit.", "N");
@@ -50,11 +50,11 @@ public sealed class GenerateCommand : ICliCommand
         var runtime = VisionR1Runtime.Initialize(device, precision: precision);
         var loadClock = System.Diagnostics.Stopwatch.StartNew();
         var tokenizer = TokenizerLoader.FromFolder(modelDir);
-        using var model = Qwen25VLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), runtime.Precision.Dtype);
+        using var model = QwenVLModel.FromPretrained(modelDir, VisionR1Runtime.ParseDevice(device), runtime.Precision.Dtype);
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"loaded {model.ParameterCount:N0} parameters ({runtime.Precision.Dtype}) and a tokenizer of {tokenizer.VocabularySize} ids in {loadClock.Elapsed.TotalSeconds:F2} s"));
         var template = new ChatTemplate(tokenizer, system ? ChatTemplateOptions.Qwen : ChatTemplateOptions.NoSystemPrompt);
-        using var client = new LocalModelChatClient(model, template, defaults: new GenerationOptions { MaxNewTokens = maxNew, Temperature = temperature, TopP = topP, Seed = seed });
+        using var client = new LocalModelChatClient(model, template, QwenVLFamilies.ImageProcessorOf(modelDir), defaults: new GenerationOptions { MaxNewTokens = maxNew, Temperature = temperature, TopP = topP, Seed = seed });
         var contents = new List<AIContent>();
         if (image is not null) contents.Add(new DataContent(await File.ReadAllBytesAsync(image, cancellationToken).ConfigureAwait(false), "image/png"));
         contents.Add(new TextContent(prompt));

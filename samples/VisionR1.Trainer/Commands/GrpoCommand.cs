@@ -11,17 +11,17 @@ using VisionR1.Grpo.Rollout.Engines;
 using VisionR1.Grpo.Schedule;
 using VisionR1.Grpo.Training;
 using VisionR1.Inputs;
-using VisionR1.Model.Config;
+using VisionR1.Model;
 using VisionR1.Model.Generation;
 using VisionR1.Runtime;
 using VisionR1.Trainer.Cli;
 
 namespace VisionR1.Trainer.Commands;
 
-/// <summary>`vr1 grpo`: GRPO with a PTST stage schedule over a Qwen2.5-VL folder and a problem JSONL; resumable.</summary>
+/// <summary>`vr1 grpo`: GRPO with a PTST stage schedule over a Qwen2.5-VL or Qwen3-VL folder and a problem JSONL; resumable.</summary>
 public sealed class GrpoCommand : ICliCommand
 {
-    private readonly Option<string> _model = Opt.Required("--model", "A Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files); resume with the same DIR (the KL reference is rebuilt from it).", "DIR");
+    private readonly Option<string> _model = Opt.Required("--model", "A Hugging Face Qwen2.5-VL or Qwen3-VL folder (config.json, *.safetensors, tokenizer files); resume with the same DIR (the KL reference is rebuilt from it).", "DIR");
     private readonly Option<string> _data = Opt.Required("--data", "Problem JSONL in the geometry3k layout, one problem per line (see below).", "FILE");
     private readonly Option<string> _out = Opt.Required("--out", "The run folder: metrics.jsonl, events.jsonl, checkpoints/step-N, final/.", "DIR");
     private readonly Option<string> _device = CommonOptions.Device();
@@ -140,11 +140,11 @@ public sealed class GrpoCommand : ICliCommand
         var runtime = VisionR1Runtime.Initialize(device, threads, precision);
         var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, compactTokenizer, stderr);
         var template = new ChatTemplate(tokenizer, ChatTemplateOptions.NoSystemPrompt);
-        var text = Qwen25VLConfig.Load(modelDir).Text;
+        int maxPositions = TrainingDataFiles.ReadModelConfig(modelDir).MaxPositionEmbeddings;
         int maxCompletion = schedule.Stages.Max(st => st.MaxCompletionLength);
         var report = new ReadReport();
         // Images are decoded as each batch is built; the cache holds about a step's worth (a 1024x768 image is ~19 MB of patches).
-        var images = new ImageLoader(cacheBytes: 512L << 20);
+        var images = new ImageLoader(QwenVLFamilies.ImageProcessorOf(modelDir), cacheBytes: 512L << 20);
         // Reading checks each prompt's length with its images decoded once (a corrupt image is named and skipped here);
         // this loader keeps nothing, so the pixels are dropped again.
         var check = new ImageLoader(images.Processor);
@@ -159,7 +159,7 @@ public sealed class GrpoCommand : ICliCommand
             {
                 return $"image could not be read: {e.Message}";
             }
-            return PromptBudget.Check(template.Encode(turns, addGenerationPrompt: true).Length, maxCompletion, text);
+            return PromptBudget.Check(template.Encode(turns, addGenerationPrompt: true).Length, maxCompletion, maxPositions);
         }, strict, report, cancellationToken);
         TrainingDataFiles.ReportSkipped("grpo", report, stderr);
         using var policy = TrainingDataFiles.LoadPolicy(modelDir, runtime.Device, runtime.Precision.IsBf16);

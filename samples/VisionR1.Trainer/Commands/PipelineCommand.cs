@@ -6,6 +6,7 @@ using Spectre.Console.Rendering;
 using VisionR1.Data.Readers;
 using VisionR1.Data.Synthetic;
 using VisionR1.Grpo.Training;
+using VisionR1.Model;
 using VisionR1.Runtime;
 using VisionR1.Trainer.Cli;
 using VisionR1.Recipe;
@@ -15,19 +16,21 @@ namespace VisionR1.Trainer.Commands;
 
 /// <summary>
 /// `vr1 pipeline` (the default command): the whole Vision-R1 recipe on the embedded synthetic world, or on a real
-/// Qwen2.5-VL folder with --model. Resumable: a rerun skips finished stages.
+/// Qwen2.5-VL or Qwen3-VL folder with --model. Resumable: a rerun skips finished stages.
 /// </summary>
 public sealed class PipelineCommand : ICliCommand
 {
     private readonly Option<bool> _quick = Opt.Switch("--quick", "Every stage with tiny sizes (a smoke run).");
     private readonly Option<string?> _out = Opt.Text("--out", "The run folder [default: runs/pipeline, or runs/pipeline-quick with --quick].", "DIR");
     private readonly Option<string> _device = CommonOptions.Device("cpu|cuda");
-    private readonly Option<string?> _model = Opt.Text("--model", "Real path: a Qwen2.5-VL folder (the base) instead of the embedded world and model.", "HFDIR");
+    private readonly Option<string?> _model = Opt.Text("--model", "Real path: a Qwen2.5-VL or Qwen3-VL folder (the base) instead of the embedded world and model.", "HFDIR");
     private readonly Option<string?> _train = Opt.Text("--train", "Real path: the training problems (Parquet or JSONL).", "PROBLEMS");
     private readonly Option<string?> _eval = Opt.Text("--eval", "Real path: the benchmark file the stages are evaluated on.", "PROBLEMS");
     private readonly Option<string?> _teacherEndpoint = Opt.Text("--teacher-endpoint", "Real path: the OpenAI-compatible teacher of the cold start (key from OPENAI_API_KEY) [default: the synthetic teacher, for synthetic-world problems].", "URL");
     private readonly Option<string> _teacherModel = Opt.Text("--teacher-model", "teacher", "The teacher's model name at --teacher-endpoint.", "NAME");
     private readonly Option<string?> _base = Opt.Text("--base", "Start from this pre-trained base (a `vr1 pretrain` folder or its base/model) instead of pre-training one in the run; the run checks it renders the world the base was trained on.", "DIR");
+    private readonly Option<string> _family = CommonOptions.Family(
+        "The model family of the embedded run's base: qwen3-vl pre-trains a Qwen3-VL base of the preset in the run (no such base ships), with its image processor, and states no run plan (--budget is Qwen2.5-VL's); a --base must be of the family.");
     private readonly Option<bool> _pretrain = Opt.Switch("--pretrain", "Pre-train the base inside the run instead of starting from the shipped one (Base/small beside vr1, trained by `vr1 pretrain` on the default world).");
     private readonly Option<string[]> _set = Opt.Many("--set", "Override a size or setting of the run (repeatable), e.g. --set TrainItems=6000 --set GrpoLearningRate=3e-4 --set Difficulty.MaxShapes=4.", "Name=Value");
     private readonly Option<double> _budget = Opt.Number("--budget", 0, "Wall-time budget of the embedded run in minutes (0: none, no size is cut): a start-up probe times a few training steps, predicts every stage and reduces the sizes until the prediction fits (DIR/plan.json; a resumed run keeps its plan).", "MINUTES");
@@ -49,7 +52,7 @@ public sealed class PipelineCommand : ICliCommand
         "`vr1 pretrain`, checked against it; --base DIR gives another, --pretrain trains one in the run), builds cold-start CoT with the synthetic teacher, filters it, runs cold-start SFT (ci), GRPO with " +
         "PTST and the hard format result reward (vision_r1), and evaluates each on the held-out split. Writes DIR/metrics.jsonl, " +
         "DIR/summary.json, DIR/plots/*.png and DIR/<stage>/model (HF layout + tokenizer). Ctrl-C stops cleanly; the same command resumes.\n" +
-        "Real path: --model a Qwen2.5-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start " +
+        "Real path: --model a Qwen2.5-VL or Qwen3-VL folder (base), --train Parquet/JSONL problems, --eval a benchmark file; cold start " +
         "through --teacher-endpoint, or the synthetic teacher when the training problems come from the synthetic world.";
 
     private static Option<string?> Ablation()
@@ -109,12 +112,17 @@ public sealed class PipelineCommand : ICliCommand
         var overrides = parse.GetValue(_set)!;
         double budgetMinutes = parse.GetValue(_budget);
         var baseDir = parse.GetValue(_base);
+        var family = QwenVLFamilies.Parse(parse.GetValue(_family)!);
+        if (family != QwenVLFamily.Qwen25VL && model is not null)
+            throw new CliUsageException("--family is the embedded run's: the real path's family is its --model folder's.");
         if (baseDir is not null && parse.GetValue(_pretrain)) throw new CliUsageException("--base and --pretrain exclude each other: start from a base, or pre-train one.");
         if (baseDir is not null && model is not null) throw new CliUsageException("--base is the embedded run's: the real path starts from --model.");
         if (baseDir is not null && !Directory.Exists(baseDir)) throw new CliUsageException($"--base: folder '{baseDir}' not found.");
         if (parse.GetValue(_ablation) is not null && until is RecipeStages.Base or RecipeStages.Ci)
             throw new CliUsageException($"--ablation trains GRPO stages from ci, which --until {until} stops before.");
         if (budgetMinutes < 0 || !double.IsFinite(budgetMinutes)) throw new CliUsageException($"--budget must be 0 (none) or a positive number of minutes, got {budgetMinutes}.");
+        if (family != QwenVLFamily.Qwen25VL && budgetMinutes > 0)
+            throw new CliUsageException("--budget sizes the run from Qwen2.5-VL cost references: it takes the qwen2.5-vl family only.");
 
         IReadOnlyList<string> variants = variant switch
         {
@@ -142,7 +150,10 @@ public sealed class PipelineCommand : ICliCommand
             Variants = variants,
             Ablation = parse.GetValue(_ablation) is { } ablation ? GrpoAlgorithmNames.ParseList(ablation) : [],
             Until = until,
-            BaseModelDirectory = parse.GetValue(_pretrain) ? null : baseDir is null ? defaults.BaseModelDirectory : Path.GetFullPath(baseDir),
+            Family = family,
+            // Only Qwen2.5-VL bases ship: another family's base is pre-trained in the run unless --base gives one.
+            BaseModelDirectory = parse.GetValue(_pretrain) ? null : baseDir is not null ? Path.GetFullPath(baseDir)
+                : family == QwenVLFamily.Qwen25VL ? defaults.BaseModelDirectory : null,
         };
         try
         {
@@ -162,7 +173,8 @@ public sealed class PipelineCommand : ICliCommand
         stdout.WriteLine($"precision: {runtime.Precision.DtypeName}: {runtime.Precision.Reason}");
         RunPlan? startPlan = null;
         var root = Path.GetFullPath(options.OutputDirectory);
-        if (!options.IsQuick && model is null) // the embedded run always states its plan; only --budget cuts sizes
+        // The plan's probe and cost references are the Qwen2.5-VL base's: another family's run states no plan.
+        if (!options.IsQuick && model is null && family == QwenVLFamily.Qwen25VL) // the embedded run always states its plan; only --budget cuts sizes
         {
             var (sized, plan, reused) = PipelineBudget.Resolve(options, root, budgetMinutes * 60, runtime.Device, runtime.Precision.Dtype, cancellationToken);
             options = sized with { Bf16 = plan.Dtype == "bf16" };

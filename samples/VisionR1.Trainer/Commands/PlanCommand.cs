@@ -9,6 +9,7 @@ using VisionR1.Inputs;
 using VisionR1.Model;
 using VisionR1.Model.Config;
 using VisionR1.Model.Lora;
+using VisionR1.Model.Qwen3VL;
 using VisionR1.Runtime;
 using VisionR1.Trainer.Cli;
 using static TorchSharp.torch;
@@ -32,9 +33,9 @@ public sealed class PlanCommand : ICliCommand
     private readonly Option<bool> _json = Opt.Switch("--json", "Print the plan as one JSON object.");
     private readonly Option<bool> _measure = Opt.Switch("--measure", "Build the model on the CPU with random weights, run two training steps of one micro-batch of text (reference pass, forward, backward, AdamW) and report the second step's peak resident memory above the process before the model, next to the prediction.");
     private readonly Option<int> _threads = Opt.Int("--threads", 0, "Intra-op threads of --measure (0: libtorch's default).", "N");
-    private readonly Option<string?> _model = Opt.Text("--model", "A Hugging Face Qwen2.5-VL folder whose config.json is planned (one of --model, --config, --preset).", "DIR");
-    private readonly Option<string?> _config = Opt.Text("--config", "A config.json to plan.", "FILE");
-    private readonly Option<string?> _preset = Opt.Text("--preset", "A built-in size to plan.", "tiny|small|medium|3b|7b");
+    private readonly Option<string?> _model = Opt.Text("--model", "A Hugging Face Qwen2.5-VL or Qwen3-VL folder whose config.json is planned (the family from its model_type; one of --model, --config, --preset).", "DIR");
+    private readonly Option<string?> _config = Opt.Text("--config", "A Qwen2.5-VL or Qwen3-VL config.json to plan.", "FILE");
+    private readonly Option<string?> _preset = Opt.Text("--preset", "A built-in size to plan: Qwen2.5-VL tiny, small, medium, 3b, 7b; Qwen3-VL qwen3-vl-tiny, qwen3-vl-small, qwen3-vl-2b, qwen3-vl-4b, qwen3-vl-8b, qwen3-vl-32b.", "NAME");
     private readonly ScaleArgs.Group _scale = new();
 
     /// <inheritdoc />
@@ -121,7 +122,7 @@ public sealed class PlanCommand : ICliCommand
         return Task.FromResult(0);
     }
 
-    private Qwen25VLConfig ReadConfig(ParseResult parse)
+    private PlannedModel ReadConfig(ParseResult parse)
     {
         var model = parse.GetValue(_model);
         var configFile = parse.GetValue(_config);
@@ -130,7 +131,8 @@ public sealed class PlanCommand : ICliCommand
             throw new CliUsageException("Give exactly one of --model DIR, --config FILE or --preset NAME.");
         try
         {
-            return preset is not null ? Qwen25VLPresets.ByName(preset) : Qwen25VLConfig.Load((model ?? configFile)!);
+            if (preset is null) return PlannedModel.Load((model ?? configFile)!);
+            return Qwen3VLPresets.IsCommandLineName(preset) ? PlannedModel.From(Qwen3VLPresets.ByName(preset)) : PlannedModel.From(Qwen25VLPresets.ByName(preset));
         }
         catch (ArgumentException e)
         {
@@ -145,11 +147,13 @@ public sealed class PlanCommand : ICliCommand
     {
         if (!ResidentMemory.Supported || !ResidentMemory.MapLargeBlocks())
             throw new CliUsageException("--measure needs Linux with glibc (resident memory from /proc, large blocks mapped).");
+        var config = options.Config.Qwen25VL
+            ?? throw new CliUsageException("--measure runs Qwen2.5-VL models only: the training policy does not take a Qwen3-VL model yet; the plan itself covers both families.");
         Warmup();
         GC.Collect();
         long baseline = ResidentMemory.CurrentBytes;
 
-        var model = new Qwen25VLModel(options.Config, CPU, options.DType);
+        var model = new Qwen25VLModel(config, CPU, options.DType);
         model.InitializeWeights(1);
         model.GradientCheckpointing = options.Checkpointing;
         using var policy = new QwenPolicy(model);
@@ -163,7 +167,7 @@ public sealed class PlanCommand : ICliCommand
 
         int length = options.PromptLength + options.CompletionLength;
         var generator = new Generator(2);
-        using var ids = randint(7, options.Config.Text.VocabSize, [options.MicroBatchSize, length], generator: generator);
+        using var ids = randint(7, config.Text.VocabSize, [options.MicroBatchSize, length], generator: generator);
         using var mask = ones_like(ids);
         var batch = new MultimodalBatch(ids, mask, null, null);
         double Step()

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using VisionR1.Model;
 using VisionR1.Recipe;
 using VisionR1.Runtime;
 using VisionR1.Trainer.Cli;
@@ -16,6 +17,7 @@ public sealed class PretrainCommand : ICliCommand
 {
     private readonly Option<string> _out = Opt.Required("--out", "The run folder: world/, tokenizer/ and base/model (the base with its tokenizer and provenance.json).", "DIR");
     private readonly Option<string> _preset = Opt.Choice("--preset", "The model preset pre-trained from scratch.", ["small", "tiny", "medium"]);
+    private readonly Option<string> _family = CommonOptions.Family("The model family pre-trained (qwen3-vl: its tiny or small preset, with its image processor).");
     private readonly Option<long> _seed = Opt.Long("--seed", 0, "The world's seed (world, tokenizer, initial weights and data order); a pipeline run's --seed is the recipe's.", "S");
     private readonly Option<int?> _epochs = Opt.OptionalInt("--epochs", "Epochs over the pre-training mix [default: the embedded run's].", "N");
     private readonly Option<string> _device = CommonOptions.Device("cpu|cuda");
@@ -45,10 +47,12 @@ public sealed class PretrainCommand : ICliCommand
         {
             OutputDirectory = output,
             WorldSeed = parse.GetValue(_seed),
+            Family = QwenVLFamilies.Parse(parse.GetValue(_family)!),
             Preset = parse.GetValue(_preset)!,
             BaseEpochs = parse.GetValue(_epochs) ?? PipelineOptions.Default.BaseEpochs,
             Device = device,
         };
+        if (options.Family == QwenVLFamily.Qwen3VL && options.Preset == "medium") throw new CliUsageException("--preset medium is Qwen2.5-VL's only: a qwen3-vl base is tiny or small.");
         if (options.BaseEpochs < 1) throw new CliUsageException($"--epochs must be at least 1, got {options.BaseEpochs}.");
         try
         {
@@ -61,7 +65,7 @@ public sealed class PretrainCommand : ICliCommand
         var runtime = VisionR1Runtime.Initialize(device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? device : "cpu", precision: _precision.Read(parse));
         options = options with { Bf16 = runtime.Precision.IsBf16 };
         using var outLock = VisionR1.IO.OutputFolderLock.Acquire(output, "vr1 pretrain");
-        stdout.WriteLine($"vr1 pretrain: a '{options.Preset}' base on the world of seed {options.WorldSeed} -> {Path.GetFullPath(output)}");
+        stdout.WriteLine($"vr1 pretrain: a {options.Family.DisplayName()} '{options.Preset}' base on the world of seed {options.WorldSeed} -> {Path.GetFullPath(output)}");
         stdout.WriteLine($"precision: {runtime.Precision.DtypeName}: {runtime.Precision.Reason}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var caller = "vr1 pretrain " + string.Join(' ', parse.Tokens.Select(t => t.Value));

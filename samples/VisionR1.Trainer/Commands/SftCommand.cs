@@ -5,6 +5,7 @@ using VisionR1.Grpo.Metrics;
 using VisionR1.Grpo.Schedule;
 using VisionR1.Grpo.Training;
 using VisionR1.Inputs;
+using VisionR1.Model;
 using VisionR1.Runtime;
 using VisionR1.Trainer.Cli;
 
@@ -13,7 +14,7 @@ namespace VisionR1.Trainer.Commands;
 /// <summary>`vr1 sft`: cold-start supervised fine-tuning on assistant tokens, resumable, with Vision-R1's defaults.</summary>
 public sealed class SftCommand : ICliCommand
 {
-    private readonly Option<string> _model = Opt.Required("--model", "A Hugging Face Qwen2.5-VL folder (config.json, *.safetensors, tokenizer files).", "DIR");
+    private readonly Option<string> _model = Opt.Required("--model", "A Hugging Face Qwen2.5-VL or Qwen3-VL folder (config.json, *.safetensors, tokenizer files).", "DIR");
     private readonly Option<string> _data = Opt.Required("--data", "Chat JSONL, one conversation per line (see below).", "FILE");
     private readonly Option<string> _out = Opt.Required("--out", "The run folder: metrics.jsonl, events.jsonl, checkpoints/step-N, final/.", "DIR");
     private readonly Option<string> _device = CommonOptions.Device();
@@ -41,7 +42,7 @@ public sealed class SftCommand : ICliCommand
     public string Name => "sft";
 
     /// <inheritdoc />
-    public string Summary => "Supervised fine-tuning (cold start) of a Qwen2.5-VL folder on chat JSONL; resumable.";
+    public string Summary => "Supervised fine-tuning (cold start) of a Qwen2.5-VL or Qwen3-VL folder on chat JSONL; resumable.";
 
     /// <inheritdoc />
     public string Details =>
@@ -93,8 +94,8 @@ public sealed class SftCommand : ICliCommand
         var tokenizer = TrainingDataFiles.LoadTokenizer(modelDir, compactTokenizer, stderr);
         var template = new ChatTemplate(tokenizer, systemPrompt ? ChatTemplateOptions.Qwen : ChatTemplateOptions.NoSystemPrompt);
         var report = new ReadReport();
-        var images = new ImageLoader();
-        if (maxSampleTokens <= 0) maxSampleTokens = VisionR1.Model.Config.Qwen25VLConfig.Load(modelDir).Text.MaxPositionEmbeddings;
+        var images = new ImageLoader(QwenVLFamilies.ImageProcessorOf(modelDir));
+        if (maxSampleTokens <= 0) maxSampleTokens = TrainingDataFiles.ReadModelConfig(modelDir).MaxPositionEmbeddings;
         var collator = new ChatSftCollator(template, images) { MaxSampleTokens = maxSampleTokens };
         var data = TrainingDataFiles.ReadConversations(dataPath, strict, report, collator, cancellationToken);
         TrainingDataFiles.ReportSkipped("sft", report, stderr);

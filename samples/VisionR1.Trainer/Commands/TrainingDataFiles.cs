@@ -4,7 +4,9 @@ using VisionR1.Grpo.Policies;
 using VisionR1.Grpo.Rollout;
 using VisionR1.Grpo.Training;
 using VisionR1.Inputs;
+using VisionR1.Model;
 using VisionR1.Model.Config;
+using VisionR1.Model.Qwen3VL;
 using VisionR1.Text;
 using VisionR1.Trainer.Cli;
 
@@ -104,17 +106,32 @@ internal static class TrainingDataFiles
         bool hasFiles = File.Exists(Path.Combine(modelDirectory, "tokenizer.json")) ||
                         (File.Exists(Path.Combine(modelDirectory, "vocab.json")) && File.Exists(Path.Combine(modelDirectory, "merges.txt")));
         if (hasFiles) return TokenizerLoader.FromFolder(modelDirectory);
-        var config = Qwen25VLConfig.Load(modelDirectory);
+        var tokens = ReadModelConfig(modelDirectory).Tokens;
         if (!allowCompact)
             throw new CliUsageException($"{modelDirectory} has no tokenizer files (tokenizer.json, or vocab.json + merges.txt)"
-                + (config.Tokens == ModelTokenIds.Compact ? "; pass --compact-tokenizer to use the embedded compact tokenizer its config's token ids belong to." : "."));
-        if (config.Tokens != ModelTokenIds.Compact)
+                + (tokens == ModelTokenIds.Compact ? "; pass --compact-tokenizer to use the embedded compact tokenizer its config's token ids belong to." : "."));
+        if (tokens != ModelTokenIds.Compact)
             throw new CliUsageException($"--compact-tokenizer: {modelDirectory}'s config does not use the compact tokenizer's token ids.");
         log.WriteLine($"note: {modelDirectory} has no tokenizer files; using the embedded compact tokenizer (--compact-tokenizer).");
         return CompactTokenizerTrainer.TrainDefault();
     }
 
-    /// <summary>Loads the model folder onto the device as a policy.</summary>
+    /// <summary>
+    /// The special token ids and the position limit (<c>max_position_embeddings</c>) of a Qwen2.5-VL or Qwen3-VL folder's
+    /// config.json, read as its <c>model_type</c> says.
+    /// </summary>
+    public static (ModelTokenIds Tokens, int MaxPositionEmbeddings) ReadModelConfig(string modelDirectory)
+    {
+        if (QwenVLModel.FamilyOf(modelDirectory) == QwenVLFamily.Qwen3VL)
+        {
+            var qwen3 = Qwen3VLConfig.Load(modelDirectory);
+            return (qwen3.Tokens, qwen3.Text.MaxPositionEmbeddings);
+        }
+        var qwen25 = Qwen25VLConfig.Load(modelDirectory);
+        return (qwen25.Tokens, qwen25.Text.MaxPositionEmbeddings);
+    }
+
+    /// <summary>Loads the model folder (either family) onto the device as a policy.</summary>
     public static QwenPolicy LoadPolicy(string modelDirectory, torch.Device device, bool bf16) =>
         QwenPolicy.Load(modelDirectory, device, bf16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Float32);
 

@@ -2,6 +2,7 @@ using VisionR1.Data.ColdStart;
 using VisionR1.Data.Synthetic;
 using VisionR1.Grpo.Schedule;
 using VisionR1.Grpo.Training;
+using VisionR1.Model;
 using VisionR1.Recipe;
 using static TorchSharp.torch;
 
@@ -44,7 +45,9 @@ public sealed record PipelineOptions
     public SyntheticDifficulty Difficulty { get; init; } = SyntheticDifficulty.Easy;
     /// <summary>Train in bf16; the command sets it from the resolved precision (<c>--dtype</c>).</summary>
     public bool Bf16 { get; init; } = true;
-    /// <summary>Model preset trained from scratch: "small" (5.6M parameters), "medium" (14.8M) or "tiny".</summary>
+    /// <summary>The family of the base pre-trained in the run (<see cref="BasePretrainingOptions.Family"/>); a base given with --base must be of it.</summary>
+    public QwenVLFamily Family { get; init; }
+    /// <summary>Model preset of <see cref="Family"/> trained from scratch: "small" (5.6M parameters for Qwen2.5-VL), "medium" (14.8M; Qwen2.5-VL only) or "tiny".</summary>
     public string Preset { get; init; } = "small";
     /// <summary>Epochs of base pre-training (one loses the science, four cost twice the time for little).</summary>
     public int BaseEpochs { get; init; } = 2;
@@ -109,7 +112,7 @@ public sealed record PipelineOptions
     public BasePretrainingOptions ToBasePretraining() => new()
     {
         World = new SyntheticWorldOptions { Seed = WorldSeed, ImageSize = ImageSize, Difficulty = Difficulty }, TrainItems = TrainItems, TestItems = TestItems,
-        TestMultiStepShare = TestMultiStepShare, Preset = Preset, WorkedShare = BaseWorkedShare, ArithmeticTexts = BaseArithmeticDrills,
+        TestMultiStepShare = TestMultiStepShare, Family = Family, Preset = Preset, WorkedShare = BaseWorkedShare, ArithmeticTexts = BaseArithmeticDrills,
         Sft = Sft(basePretraining: true) with { Seed = WorldSeed }, Device = Device, DType = Bf16 ? ScalarType.BFloat16 : ScalarType.Float32,
     };
 

@@ -12,7 +12,7 @@ namespace VisionR1.Inputs;
 /// <example>
 /// <code>
 /// var processor = Qwen25VLProcessor.FromPretrained("Qwen2.5-VL-7B-Instruct");
-/// using var model = Qwen25VLModel.FromPretrained("Qwen2.5-VL-7B-Instruct");
+/// using var model = QwenVLModel.FromPretrained("Qwen2.5-VL-7B-Instruct");
 /// using var batch = processor.Encode([[ChatTurn.User(new ImageRefPart(ImageRef.File("chart.png")), new TextPart("What is the largest bar?"))]], model.Device);
 /// </code>
 /// </example>

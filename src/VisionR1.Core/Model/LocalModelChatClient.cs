@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace VisionR1.Model;
 
 /// <summary>
-/// A local Qwen2.5-VL model as an <see cref="IChatClient"/>, so the evaluator and the cold-start construction run on
+/// A local Qwen-VL model (either family) as an <see cref="IChatClient"/>, so the evaluator and the cold-start construction run on
 /// it as on an endpoint: chat messages (text, and images as <see cref="DataContent"/> with an image media type) go
 /// through the chat template and the image processor, the KV-cache generator samples the reply, and the response
 /// carries the decoded text, the finish reason and token usage (prompt tokens in, generated tokens out).
@@ -18,14 +18,14 @@ namespace VisionR1.Model;
 /// </summary>
 public sealed class LocalModelChatClient : IChatClient
 {
-    private readonly Qwen25VLModel _model;
+    private readonly QwenVLModel _model;
     private readonly ChatTemplate _template;
     private readonly ImageProcessor _images;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ChatClientMetadata _metadata;
 
     /// <summary>The client of <paramref name="model"/> with <paramref name="processor"/>'s template and image processor.</summary>
-    public LocalModelChatClient(Qwen25VLModel model, Inputs.Qwen25VLProcessor processor, GenerationOptions? defaults = null, string modelId = "local-qwen2.5-vl")
+    public LocalModelChatClient(QwenVLModel model, Inputs.Qwen25VLProcessor processor, GenerationOptions? defaults = null, string? modelId = null)
         : this(model, (processor ?? throw new ArgumentNullException(nameof(processor))).Template, processor.ImageProcessor, defaults, modelId)
     {
     }
@@ -33,18 +33,18 @@ public sealed class LocalModelChatClient : IChatClient
     /// <summary>Creates the client.</summary>
     /// <param name="model">The model (used in eval mode, without gradients).</param>
     /// <param name="template">The chat template with the model's tokenizer.</param>
-    /// <param name="imageProcessor">The image processor (default settings when null).</param>
+    /// <param name="imageProcessor">The image processor (the model family's released settings when null, <see cref="QwenVLFamilies.ImageProcessor"/>).</param>
     /// <param name="defaults">Sampling defaults (Vision-R1's evaluation setting, temperature 0.6 and top-p 0.95, with 1024 new tokens, when null).</param>
-    /// <param name="modelId">The id reported in responses.</param>
-    public LocalModelChatClient(Qwen25VLModel model, ChatTemplate template, ImageProcessor? imageProcessor = null, GenerationOptions? defaults = null, string modelId = "local-qwen2.5-vl")
+    /// <param name="modelId">The id reported in responses (default <c>local-qwen2.5-vl</c> or <c>local-qwen3-vl</c>, after the model's family).</param>
+    public LocalModelChatClient(QwenVLModel model, ChatTemplate template, ImageProcessor? imageProcessor = null, GenerationOptions? defaults = null, string? modelId = null)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         _template = template ?? throw new ArgumentNullException(nameof(template));
-        _images = imageProcessor ?? new ImageProcessor();
+        _images = imageProcessor ?? model.Family.ImageProcessor();
         Defaults = defaults ?? GenerationOptions.Evaluation;
         Defaults.Validate();
-        ModelId = modelId;
-        _metadata = new ChatClientMetadata("VisionR1.LocalModel", null, modelId);
+        ModelId = modelId ?? "local-" + model.Family.CommandLineName();
+        _metadata = new ChatClientMetadata("VisionR1.LocalModel", null, ModelId);
     }
 
     /// <summary>Sampling settings used where the request's options give none.</summary>

@@ -9,7 +9,7 @@ namespace VisionR1.Text;
 /// whole, the Qwen pre-tokenizer regex (every digit its own piece), then byte-level BPE through
 /// Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/>. It reads and writes Hugging Face
 /// <c>vocab.json</c>/<c>merges.txt</c>/<c>tokenizer_config.json</c>/<c>tokenizer.json</c>;
-/// both the released Qwen2.5-VL tokenizer and the compact tokenizer of the embedded default
+/// the released Qwen2.5-VL and Qwen3-VL tokenizers and the compact tokenizer of the embedded default
 /// model are instances of this class. Load one with <see cref="TokenizerLoader.FromFolder"/>.
 /// Instances are immutable and safe to share between threads.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace VisionR1.Text;
 
-/// <summary>The ids of the special tokens the Qwen2.5-VL chat format uses.</summary>
-/// <param name="EndOfText">&lt;|endoftext|&gt; (151643 in Qwen2.5-VL); also the padding token.</param>
+/// <summary>The ids of the special tokens the Qwen-VL chat format uses (Qwen2.5-VL and Qwen3-VL share them).</summary>
+/// <param name="EndOfText">&lt;|endoftext|&gt; (151643 in the released Qwen2.5-VL and Qwen3-VL tokenizers); also the padding token.</param>
 /// <param name="ImStart">&lt;|im_start|&gt; (151644).</param>
 /// <param name="ImEnd">&lt;|im_end|&gt; (151645), the end-of-turn / end-of-sequence token.</param>
 /// <param name="VisionStart">&lt;|vision_start|&gt; (151652).</param>
@@ -10,7 +10,7 @@ namespace VisionR1.Text;
 /// <param name="VideoPad">&lt;|video_pad|&gt; (151656).</param>
 public sealed record SpecialTokenIds(int EndOfText, int ImStart, int ImEnd, int VisionStart, int VisionEnd, int ImagePad, int VideoPad)
 {
-    /// <summary>The ids used by the released Qwen2.5-VL checkpoints.</summary>
+    /// <summary>The ids used by the released Qwen2.5-VL checkpoints (and Qwen3-VL's, which are the same).</summary>
     public static SpecialTokenIds Qwen25VL { get; } = new(151643, 151644, 151645, 151652, 151653, 151655, 151656);
 }
 

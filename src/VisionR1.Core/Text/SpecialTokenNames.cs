@@ -1,6 +1,6 @@
 namespace VisionR1.Text;
 
-/// <summary>The text of the Qwen2.5-VL chat and vision special tokens.</summary>
+/// <summary>The text of the Qwen-VL chat and vision special tokens (the same in Qwen2.5-VL and Qwen3-VL).</summary>
 public static class SpecialTokenNames
 {
     /// <summary>&lt;|endoftext|&gt;, also used as the padding token.</summary>

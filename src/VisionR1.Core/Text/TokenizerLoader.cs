@@ -8,7 +8,7 @@ namespace VisionR1.Text;
 /// Hugging Face "fast" format: model vocab and merges, added tokens, normaliser and split
 /// pattern); otherwise <c>vocab.json</c> + <c>merges.txt</c> with added tokens from
 /// <c>tokenizer_config.json</c> (<c>added_tokens_decoder</c>) or <c>added_tokens.json</c>.
-/// The released Qwen2.5-VL folders and the folders the compact tokenizer saves both load here.
+/// The released Qwen2.5-VL and Qwen3-VL folders and the folders the compact tokenizer saves all load here.
 /// </summary>
 public static class TokenizerLoader
 {

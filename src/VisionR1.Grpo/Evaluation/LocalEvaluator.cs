@@ -69,7 +69,7 @@ public sealed class LocalEvaluator(ChatTemplate template, ImageLoader images, IA
     private readonly ThinkAnswerFormat _format = new();
 
     /// <summary>Evaluates <paramref name="model"/> on <paramref name="problems"/>; <paramref name="progress"/> gets the number of problems done.</summary>
-    public LocalEvaluation Evaluate(Qwen25VLModel model, IReadOnlyList<MathProblem> problems, LocalEvaluationOptions options, string predictionsPath,
+    public LocalEvaluation Evaluate(QwenVLModel model, IReadOnlyList<MathProblem> problems, LocalEvaluationOptions options, string predictionsPath,
         IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -117,7 +117,7 @@ public sealed class LocalEvaluator(ChatTemplate template, ImageLoader images, IA
     /// options' seed + b. Prompts are encoded on the calling thread (the tokenizer and image loader are shared); only the tensor
     /// work runs on workers.
     /// </summary>
-    private GenerationResult[] GenerateWave(Qwen25VLModel model, IReadOnlyList<MathProblem> problems, LocalEvaluationOptions options,
+    private GenerationResult[] GenerateWave(QwenVLModel model, IReadOnlyList<MathProblem> problems, LocalEvaluationOptions options,
         GenerationOptions generation, int first, int count, CancellationToken cancellationToken)
     {
         int batchSize = options.BatchSize;

@@ -16,10 +16,19 @@ namespace VisionR1.Grpo.Planning;
 /// placeholder for its output (2sD), plus one layer's activations and half as much again while it is recomputed
 /// (measured). A layer's backward holds two MLP-wide gradients (2sI per token) on top. Attention is taken as a fused kernel (no T×T scores), which is what the
 /// GPU backends and the CPU fp32 path run; the CPU bf16 path's explicit scores are not modelled.
+/// <para>
+/// Qwen3-VL (<see cref="PlannedModel.Family"/>) differs where its layers do: each decoder layer adds the per-head q/k
+/// RMSNorms (two more norms, over Q and KV) and runs q, k and v as separate products (no fused weights); its vision blocks
+/// run fc1 → GELU → fc2 (2sI_v per patch instead of SwiGLU's 4sI_v), full attention within each image, and, when the tower
+/// trains, each DeepStack merger keeps its LayerNorm, fc1 and GELU outputs over the merged tokens (3s·4D_v per merged
+/// token). The DeepStack adds into the first decoder layers keep nothing for backward (an index_add needs only its
+/// indices), and the learned position table's bilinear mix keeps only its corner weights. The KV cache uses the family's
+/// kv_heads·head_dim.
+/// </para>
 /// </summary>
 public static class MemoryPlan
 {
-    /// <summary>Scored positions per LM-head chunk (<see cref="Qwen25VLLogProbs.ComputeTokenLogProbs(Qwen25VLModel, VisionR1.Inputs.MultimodalBatch, int, double, bool, int)"/>'s default).</summary>
+    /// <summary>Scored positions per LM-head chunk (<see cref="QwenVLLogProbs.ComputeTokenLogProbs(QwenVLModel, VisionR1.Inputs.MultimodalBatch, int, double, bool, int)"/>'s default).</summary>
     private const int LogitChunk = 64;
 
     /// <summary>Predicts the memory of the run described by <paramref name="options"/>.</summary>
@@ -29,6 +38,7 @@ public static class MemoryPlan
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var text = options.Config.Text;
+        bool qwen3 = options.Config.Family == QwenVLFamily.Qwen3VL;
         long s = options.DType == ScalarType.Float32 ? 4 : 2;
         bool lora = options.Lora is not null;
 
@@ -48,8 +58,8 @@ public static class MemoryPlan
         long tokens = (long)options.MicroBatchSize * (options.PromptLength + options.CompletionLength);
         long scored = (long)options.MicroBatchSize * options.CompletionLength;
         long layer = LayerBytesPerToken(text, s, lora) * tokens;
-        // Without LoRA, long inputs run q/k/v as one product over concatenated weights, which backward keeps.
-        long fusedWeights = !lora && tokens >= 64 ? s * d * (q + 2 * kv) : 0;
+        // Without LoRA, Qwen2.5-VL runs long inputs' q/k/v as one product over concatenated weights, which backward keeps.
+        long fusedWeights = !qwen3 && !lora && tokens >= 64 ? s * d * (q + 2 * kv) : 0;
         // A layer's backward holds the gradients of two MLP-wide intermediates at once.
         long layerBackward = 2 * s * inter * tokens;
         // A checkpointed layer keeps its input and TorchSharp's output placeholder (sD each); the layer being recomputed
@@ -86,13 +96,14 @@ public static class MemoryPlan
     }
 
     /// <summary>What one decoder layer keeps for backward per token, in bytes (the layout the class summary describes).</summary>
-    private static long LayerBytesPerToken(TextConfig text, long s, bool lora)
+    private static long LayerBytesPerToken(PlannedModel.TextShape text, long s, bool lora)
     {
         long d = text.HiddenSize, heads = text.NumAttentionHeads, q = heads * text.HeadDim, kv = text.NumKeyValueHeads * text.HeadDim;
         bool grouped = heads != text.NumKeyValueHeads;
         // An RMSNorm keeps its output, its normed input when its weight trains, and an fp32 copy of a bf16/fp16 input.
-        long norm = s * d + (lora ? 0 : s * d) + (s == 4 ? 0 : 4 * d);
-        return 2 * s * d + 2 * norm + s * (q + kv) + (grouped ? 2 * s * q : s * (q + 2 * kv)) + 2 * s * q + 4 * heads + 4 * s * text.IntermediateSize;
+        long Norm(long width) => s * width + (lora ? 0 : s * width) + (s == 4 ? 0 : 4 * width);
+        long qkNorms = text.QkNorm ? Norm(q) + Norm(kv) : 0;
+        return 2 * s * d + 2 * Norm(d) + qkNorms + s * (q + kv) + (grouped ? 2 * s * q : s * (q + 2 * kv)) + 2 * s * q + 4 * heads + 4 * s * text.IntermediateSize;
     }
 
     /// <summary>What the vision blocks keep for backward over one micro-batch's patches when they train, in bytes.</summary>
@@ -102,24 +113,29 @@ public static class MemoryPlan
         var vision = options.Config.Vision;
         long dv = vision.HiddenSize, iv = vision.IntermediateSize;
         long patches = (long)options.MicroBatchSize * options.ImagePatchesPerPrompt;
-        long block = (2 * s * dv + 2 * 8 * dv + 4 * 2 * dv + s * 3 * dv + 2 * s * dv + 4 * s * iv) * patches;
-        return options.Checkpointing.HasFlag(GradientCheckpointing.VisionBlocks)
+        // SwiGLU keeps gate, up, silu(gate) and their product; fc1 → GELU → fc2 keeps fc1's and the GELU's outputs.
+        long mlp = vision.GatedMlp ? 4 * s * iv : 2 * s * iv;
+        long block = (2 * s * dv + 2 * 8 * dv + 4 * 2 * dv + s * 3 * dv + 2 * s * dv + mlp) * patches;
+        // Each DeepStack merger keeps its LayerNorm, fc1 and GELU outputs (4·dv wide) over the merged tokens (patches / 4).
+        long deepstack = vision.DeepstackMergers * 3 * s * dv * patches;
+        return (options.Checkpointing.HasFlag(GradientCheckpointing.VisionBlocks)
             ? vision.Depth * s * dv * patches + block
-            : vision.Depth * block;
+            : vision.Depth * block) + deepstack;
     }
 
     /// <summary>Every parameter, the vision tower's, the largest single one, and the LoRA adapter's (0 without one), from the model built on <c>meta</c>.</summary>
     private static (long All, long Visual, long Largest, long Lora) CountParameters(MemoryPlanOptions options)
     {
-        using var model = new Qwen25VLModel(options.Config, META, options.DType);
+        var planned = options.Config;
+        using var model = planned.Build(META, options.DType);
         long all = 0, visual = 0, largest = 0, lora = 0;
         foreach (var (name, p) in model.named_parameters())
         {
             long n = p.numel();
             all += n;
             largest = Math.Max(largest, n);
-            if (name.StartsWith("visual.", StringComparison.Ordinal)) visual += n;
-            else if (options.Lora is { } config && p.dim() == 2 && name.StartsWith("model.layers.", StringComparison.Ordinal)
+            if (name.StartsWith(planned.VisionPrefix, StringComparison.Ordinal)) visual += n;
+            else if (options.Lora is { } config && p.dim() == 2 && name.StartsWith(planned.TextLayersPrefix, StringComparison.Ordinal)
                      && name.EndsWith(".weight", StringComparison.Ordinal) && config.Targets(name[..^".weight".Length]))
                 lora += config.Rank * (p.shape[0] + p.shape[1]);
         }

@@ -8,8 +8,8 @@ namespace VisionR1.Grpo.Planning;
 /// <summary>What a GRPO (or SFT) run holds in memory, as <see cref="MemoryPlan.Estimate"/> needs it.</summary>
 public sealed record MemoryPlanOptions
 {
-    /// <summary>The model's configuration.</summary>
-    public required Qwen25VLConfig Config { get; init; }
+    /// <summary>The model: a Qwen2.5-VL or a Qwen3-VL configuration (either converts to <see cref="PlannedModel"/>).</summary>
+    public required PlannedModel Config { get; init; }
 
     /// <summary>The weights' dtype (Float32 or BFloat16/Float16; bf16/fp16 weights get fp32 master copies in AdamW).</summary>
     public ScalarType DType { get; init; } = ScalarType.BFloat16;
@@ -38,7 +38,7 @@ public sealed record MemoryPlanOptions
     /// <summary>Completion length cap in tokens.</summary>
     public int CompletionLength { get; init; } = 4096;
 
-    /// <summary>Vision-encoder patches per prompt (four per merged image token); they cost activations only when the vision tower trains.</summary>
+    /// <summary>Vision-encoder patches per prompt (four per merged image token); they cost activations only when the vision tower trains (with Qwen3-VL's DeepStack mergers).</summary>
     public int ImagePatchesPerPrompt { get; init; }
 
     /// <summary>Layers that recompute activations in backward.</summary>

@@ -7,7 +7,7 @@ namespace VisionR1.Grpo.Policies;
 /// <summary>
 /// What the GRPO and SFT trainers need from a causal (multimodal) language model: its parameters,
 /// log-probabilities of the tokens that end a batch, sampling, a frozen copy for the KL reference, and
-/// its weights on disk. <see cref="QwenPolicy"/> adapts the Qwen2.5-VL model of VisionR1.Core; any other
+/// its weights on disk. <see cref="QwenPolicy"/> adapts the Qwen vision-language models of VisionR1.Core (either family); any other
 /// TorchSharp model can be trained by implementing this.
 /// </summary>
 public interface IPolicyModel : IDisposable

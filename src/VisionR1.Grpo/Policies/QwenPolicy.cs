@@ -5,16 +5,17 @@ using VisionR1.Model;
 using VisionR1.Model.Checkpoints;
 using VisionR1.Model.Generation;
 using VisionR1.Model.Lora;
+using VisionR1.Model.Qwen3VL;
 using static TorchSharp.torch;
 
 namespace VisionR1.Grpo.Policies;
 
 /// <summary>
-/// The Qwen2.5-VL model of VisionR1.Core as a GRPO/SFT policy: chunked log-probabilities
-/// (<see cref="Qwen25VLLogProbs.ComputeTokenLogProbs(Qwen25VLModel, MultimodalBatch, int, double, bool, int)"/>, no full-vocabulary log-softmax), KV-cache sampling of G
-/// completions per prompt (<see cref="CompletionGenerator"/>), weights in the Hugging Face layout
-/// (<see cref="CheckpointSaver"/> / <see cref="CheckpointLoader"/>). The vision tower is every parameter named
-/// <c>visual.*</c> (encoder and merger). With a LoRA adapter (<see cref="AttachLora"/>, <see cref="LoadLora"/>) only the
+/// A Qwen vision-language model of VisionR1.Core (<see cref="QwenVLModel"/>, either family) as a GRPO/SFT policy: chunked
+/// log-probabilities (<see cref="QwenVLLogProbs.ComputeTokenLogProbs(QwenVLModel, MultimodalBatch, int, double, bool, int)"/>, no
+/// full-vocabulary log-softmax), KV-cache sampling of G completions per prompt (<see cref="CompletionGenerator"/>), weights in
+/// the Hugging Face layout (<see cref="QwenVLModel.SavePretrained"/> / <see cref="QwenVLModel.FromPretrained"/>). The vision
+/// tower is <see cref="QwenVLModel.VisionParameters"/> (encoder and merger). With a LoRA adapter (<see cref="AttachLora"/>, <see cref="LoadLora"/>) only the
 /// adapter is trained, the KL reference is the base with the adapter switched off (<see cref="CreateReference"/>, no second
 /// copy), and <see cref="SaveWeights"/> / <see cref="LoadWeights"/> write and read the adapter in PEFT's layout.
 /// </summary>
@@ -23,24 +24,24 @@ public sealed class QwenPolicy : IPolicyModel
     private readonly IReadOnlyList<int>? _stopTokenIds;
 
     /// <summary>Wraps <paramref name="model"/> (not copied; the policy disposes it). Stop tokens default to the config's <c>eos_token_id</c>.</summary>
-    public QwenPolicy(Qwen25VLModel model, IReadOnlyList<int>? stopTokenIds = null)
+    public QwenPolicy(QwenVLModel model, IReadOnlyList<int>? stopTokenIds = null)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         _stopTokenIds = stopTokenIds;
     }
 
-    /// <summary>Loads a Hugging Face folder (config.json + safetensors) onto <paramref name="device"/> in <paramref name="dtype"/>.</summary>
+    /// <summary>Loads a Hugging Face folder of either family (config.json + safetensors) onto <paramref name="device"/> in <paramref name="dtype"/>.</summary>
     public static QwenPolicy Load(string directory, Device? device = null, ScalarType dtype = ScalarType.Float32) =>
-        new(CheckpointLoader.Load(directory, device, dtype));
+        new(QwenVLModel.FromPretrained(directory, device, dtype));
 
     /// <summary>The wrapped model.</summary>
-    public Qwen25VLModel Model { get; }
+    public QwenVLModel Model { get; }
 
     /// <inheritdoc />
     public nn.Module Module => Model;
 
     /// <inheritdoc />
-    public int? VocabularySize => Model.Config.Text.VocabSize;
+    public int? VocabularySize => Model.VocabSize;
 
     /// <summary>The attached LoRA adapter, or null for full fine-tuning.</summary>
     public LoraAdapters? Lora { get; private set; }
@@ -77,11 +78,12 @@ public sealed class QwenPolicy : IPolicyModel
 
     /// <inheritdoc />
     /// <remarks>With a LoRA adapter: the adapter's parameters, whatever <paramref name="freezeVisionTower"/> says (the base stays frozen).</remarks>
-    public IReadOnlyList<Parameter> TrainableParameters(bool freezeVisionTower) =>
-        Lora is { } lora ? lora.Parameters : Model.named_parameters()
-            .Where(p => !freezeVisionTower || !p.name.StartsWith("visual.", StringComparison.Ordinal))
-            .Select(p => p.parameter)
-            .ToList();
+    public IReadOnlyList<Parameter> TrainableParameters(bool freezeVisionTower)
+    {
+        if (Lora is { } lora) return lora.Parameters;
+        var vision = freezeVisionTower ? Model.VisionParameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal) : [];
+        return Model.named_parameters().Where(p => !vision.Contains(p.name)).Select(p => p.parameter).ToList();
+    }
 
     /// <inheritdoc />
     /// <remarks>
@@ -107,7 +109,7 @@ public sealed class QwenPolicy : IPolicyModel
         long prefix = sequences.SequenceLength - count;
         if (prefix <= 0) return images == 0;
         using var scope = NewDisposeScope();
-        long starts = Scalars.Equal(sequences.InputIds.narrow(1, 0, prefix), Model.Config.Tokens.VisionStartTokenId).sum().to(CPU).item<long>();
+        long starts = Scalars.Equal(sequences.InputIds.narrow(1, 0, prefix), Model.Tokens.VisionStartTokenId).sum().to(CPU).item<long>();
         return starts >= images;
     }
 
@@ -157,7 +159,7 @@ public sealed class QwenPolicy : IPolicyModel
             Seed = seed,
         };
         var result = new CompletionGenerator(Model).Generate(prompts.To(Model.Device), options, samplesPerPrompt, cancellationToken);
-        var (ids, mask) = result.ToPaddedTensors(Model.Config.Tokens.PadTokenId);
+        var (ids, mask) = result.ToPaddedTensors(Model.Tokens.PadTokenId);
         long width = ids.shape[1];
         var logProbs = new float[result.Completions.Count * width];
         for (int i = 0; i < result.Completions.Count; i++)
@@ -172,7 +174,7 @@ public sealed class QwenPolicy : IPolicyModel
     /// <inheritdoc />
     public IPolicyModel CreateFrozenCopy()
     {
-        var copy = new Qwen25VLModel(Model.Config, Model.Device, Model.DType);
+        var copy = Model.CreateUninitialised();
         using (no_grad())
         {
             var source = Model.state_dict();
@@ -194,15 +196,17 @@ public sealed class QwenPolicy : IPolicyModel
     public void SaveWeights(string directory)
     {
         if (Lora is { } lora) lora.Save(directory, BaseModelNameOrPath);
-        else CheckpointSaver.Save(Model, directory);
+        else Model.SavePretrained(directory);
     }
 
     /// <inheritdoc />
-    /// <remarks>With a LoRA adapter, reads an adapter folder into it; otherwise a whole model.</remarks>
+    /// <remarks>With a LoRA adapter, reads an adapter folder into it; otherwise a whole model of the policy's family and configuration, read straight into its weights.</remarks>
+    /// <exception cref="CheckpointException">The folder's weights do not fit the policy's model (the tensor is named).</exception>
     public void LoadWeights(string directory)
     {
         if (Lora is { } lora) lora.Load(directory);
-        else CheckpointLoader.LoadWeights(Model, directory);
+        else if (Model is Qwen3VLModel qwen3) Qwen3VLCheckpoint.LoadWeights(qwen3, directory);
+        else CheckpointLoader.LoadWeights((Qwen25VLModel)Model, directory);
     }
 
     /// <inheritdoc />

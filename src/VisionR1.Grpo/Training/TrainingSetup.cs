@@ -45,7 +45,7 @@ internal static class TrainingSetup
     public static int MicroBatchWorkers(IPolicyModel policy, int microBatches, int concurrent)
     {
         if (concurrent <= 1 || microBatches <= 1) return 1;
-        if (policy.Module is Qwen25VLModel model && Model.Lora.LoraAdapters.DrawsInTraining(model)) return 1;
+        if (policy.Module is QwenVLModel model && Model.Lora.LoraAdapters.DrawsInTraining(model)) return 1;
         return VisionR1.Runtime.TensorWorkers.Concurrency(microBatches, concurrent);
     }
 

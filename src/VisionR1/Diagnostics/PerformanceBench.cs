@@ -217,7 +217,7 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
     /// The cached run is short, so one scheduler hiccup would swing it: best of three. The recompute run is long
     /// (it re-runs the growing sequence for every token) and averages itself.
     /// </summary>
-    private double CacheSpeedup(Qwen25VLModel model, CompletionGenerator generator, MultimodalBatch prompts, GenerationOptions greedy,
+    private double CacheSpeedup(QwenVLModel model, CompletionGenerator generator, MultimodalBatch prompts, GenerationOptions greedy,
         CancellationToken cancellationToken)
     {
         double cached = double.MaxValue;
@@ -235,7 +235,7 @@ public sealed class PerformanceBench(BenchOptions options, TextWriter? log = nul
     }
 
     /// <summary>Greedy decoding without a cache: every new token re-runs the whole sequence.</summary>
-    public static void DecodeWithoutCache(Qwen25VLModel model, Tensor prompt, int newTokens, CancellationToken cancellationToken = default)
+    public static void DecodeWithoutCache(QwenVLModel model, Tensor prompt, int newTokens, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(prompt);

@@ -9,6 +9,7 @@ using VisionR1.Grpo.Training;
 using VisionR1.Inputs;
 using VisionR1.Model;
 using VisionR1.Model.Config;
+using VisionR1.Model.Qwen3VL;
 using VisionR1.Problems;
 using VisionR1.Runtime;
 using VisionR1.Text;
@@ -18,7 +19,7 @@ namespace VisionR1.Recipe;
 
 /// <summary>
 /// The base a run on the synthetic world starts from, as the paper starts from a released model: either pre-trained here
-/// (<see cref="RunAsync"/>: the world → a compact tokenizer trained on it → a model of the preset pre-trained from scratch on
+/// (<see cref="RunAsync"/>: the world → a compact tokenizer trained on it → a model of the family's preset pre-trained from scratch on
 /// the world's train split, written as a Hugging Face folder with its tokenizer and <see cref="BaseProvenance"/>), or an existing
 /// base folder checked against the world this run renders (<see cref="FromBaseAsync"/>). The stages run in the folders
 /// <see cref="RecipeStages.World"/>, <see cref="RecipeStages.Tokenizer"/> and <see cref="RecipeStages.Base"/> of a
@@ -39,7 +40,7 @@ public static class BasePretraining
         var (train, test) = await WorldAsync(stages, options, progress, cancellationToken).ConfigureAwait(false);
         await stages.RunAsync(RecipeStages.Tokenizer, async (_, ct) => DataStages.CompactTokenizer(StageRun.In(stages, RecipeStages.Tokenizer, progress),
             await options.Mix().TokenizerCorpusAsync(train, new SyntheticTeacherOptions { Seed = options.Seed }, ct).ConfigureAwait(false),
-            Qwen25VLPresets.ByName(options.Preset).Text.VocabSize, ct), cancellationToken).ConfigureAwait(false);
+            PresetOf(options).VocabSize, ct), cancellationToken).ConfigureAwait(false);
         var template = new ChatTemplate(TokenizerLoader.FromFolder(stages.StageDirectory(RecipeStages.Tokenizer)), ChatTemplateOptions.NoSystemPrompt);
         var result = await stages.RunAsync(RecipeStages.Base, (_, ct) =>
         {
@@ -47,8 +48,8 @@ public static class BasePretraining
             AssertHeldOut(samples, test);
             var run = StageRun.In(stages, RecipeStages.Base, progress);
             var trained = TrainingStages.Sft(run, NewModel(options), template, samples, options.Sft with { Seed = options.Seed },
-                $"pre-training a '{options.Preset}' model from scratch: captions, direct answers, {options.WorkedShare:P0} worked solutions, {options.ArithmeticTexts} arithmetic texts",
-                new ImageLoader(new ImageProcessor(), cacheBytes: 256L << 20), ct);
+                $"pre-training a{(options.Family == QwenVLFamily.Qwen25VL ? "" : " " + options.Family.DisplayName())} '{options.Preset}' model from scratch: captions, direct answers, {options.WorkedShare:P0} worked solutions, {options.ArithmeticTexts} arithmetic texts",
+                new ImageLoader(options.Family.ImageProcessor(), cacheBytes: 256L << 20), ct);
             ProvenanceOf(options, stages, samples, trained).Write(trained.ModelDirectory);
             return Task.FromResult(trained);
         }, cancellationToken).ConfigureAwait(false);
@@ -77,6 +78,9 @@ public static class BasePretraining
         ArgumentNullException.ThrowIfNull(stages);
         ArgumentNullException.ThrowIfNull(options);
         var folder = ModelFolderOf(baseModelDirectory);
+        var family = QwenVLModel.FamilyOf(folder);
+        if (family != options.Family)
+            throw new BaseMismatchException($"The base model in {folder} is a {family.DisplayName()} model; this run's options ask for a {options.Family.DisplayName()} base.");
         var provenance = BaseProvenance.Read(folder);
         var differences = provenance.Differences(options);
         if (differences.Count > 0)
@@ -164,18 +168,31 @@ public static class BasePretraining
             throw new InvalidOperationException($"The pre-training mix rebuilt from {folder}'s provenance differs from the one it was trained on (SHA-256 {provenance.PretrainingMixSha256}).");
         var template = new ChatTemplate(TokenizerLoader.FromFolder(folder), ChatTemplateOptions.NoSystemPrompt);
         using var policy = new QwenPolicy(NewModel(options), [template.Tokenizer.Special.ImEnd]);
-        using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template, new ImageLoader(new ImageProcessor())),
+        using var trainer = new SftTrainer<IReadOnlyList<ChatTurn>>(policy, new ChatSftCollator(template, new ImageLoader(options.Family.ImageProcessor())),
             samples.Select(s => s.ToConversation()).ToList(), options.Sft with { Seed = options.Seed, OutputDirectory = null });
         var losses = new List<double>(steps);
         for (int i = 0; i < Math.Min(steps, trainer.TotalSteps); i++) losses.Add(trainer.TrainStep(cancellationToken).Loss);
         return losses;
     }
 
-    private static Qwen25VLModel NewModel(BasePretrainingOptions options)
+    private static QwenVLModel NewModel(BasePretrainingOptions options)
     {
-        var model = new Qwen25VLModel(Qwen25VLPresets.ByName(options.Preset), VisionR1Runtime.ParseDevice(options.Device), options.DType);
+        var model = PresetOf(options).Create(VisionR1Runtime.ParseDevice(options.Device), options.DType);
         model.InitializeWeights(options.Seed);
         return model;
+    }
+
+    /// <summary>The vocabulary of <see cref="BasePretrainingOptions.Preset"/> of <see cref="BasePretrainingOptions.Family"/>, and how to build it.</summary>
+    /// <exception cref="ArgumentException">The family has no preset of that name.</exception>
+    private static (int VocabSize, Func<Device, ScalarType, QwenVLModel> Create) PresetOf(BasePretrainingOptions options)
+    {
+        if (options.Family == QwenVLFamily.Qwen3VL)
+        {
+            var qwen3 = Qwen3VLPresets.ByName(options.Preset);
+            return (qwen3.Text.VocabSize, (device, dtype) => new Qwen3VLModel(qwen3, device, dtype));
+        }
+        var qwen25 = Qwen25VLPresets.ByName(options.Preset);
+        return (qwen25.Text.VocabSize, (device, dtype) => new Qwen25VLModel(qwen25, device, dtype));
     }
 
     private static BaseProvenance ProvenanceOf(BasePretrainingOptions options, StageRunner stages, IReadOnlyList<ChatSample> samples, TrainingResult trained)

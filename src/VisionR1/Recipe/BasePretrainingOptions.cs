@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using VisionR1.Data.Synthetic;
 using VisionR1.Grpo.Training;
+using VisionR1.Model;
 using static TorchSharp.torch;
 
 namespace VisionR1.Recipe;
@@ -25,7 +26,18 @@ public sealed record BasePretrainingOptions
     /// <summary>Share of held-out problems that combine two or more facts (<see cref="SyntheticWorldOptions.MultiStepShare"/> of the test split); the train split keeps the natural mix.</summary>
     public double TestMultiStepShare { get; init; } = 0.8;
 
-    /// <summary>The model preset trained from scratch (<see cref="Model.Config.Qwen25VLPresets.ByName"/>).</summary>
+    /// <summary>
+    /// The family of the model trained from scratch (Qwen2.5-VL by default); its images go through the family's released image
+    /// processor (<see cref="QwenVLFamilies.ImageGeometry"/>). Not written to the provenance for Qwen2.5-VL, so a base's
+    /// provenance reads the same as before the family was an option.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public QwenVLFamily Family { get; init; }
+
+    /// <summary>
+    /// The model preset trained from scratch, one of <see cref="Family"/>'s (<see cref="Model.Config.Qwen25VLPresets.ByName"/> or
+    /// <see cref="Model.Qwen3VL.Qwen3VLPresets.ByName"/>).
+    /// </summary>
     public string Preset { get; init; } = "small";
 
     /// <summary>Share of training problems that also get a worked solution in the mix (<see cref="SyntheticPretraining.WorkedShare"/>).</summary>

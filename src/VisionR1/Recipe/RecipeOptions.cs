@@ -25,7 +25,7 @@ public sealed record RecipeOptions
     /// <summary>"cpu" or "cuda[:N]": where the models train and generate.</summary>
     public string Device { get; init; } = "cpu";
 
-    /// <summary>The precision of the trained models (bf16, as Qwen2.5-VL is released).</summary>
+    /// <summary>The precision of the trained models (bf16, as both Qwen-VL families are released).</summary>
     public ScalarType DType { get; init; } = ScalarType.BFloat16;
 
     /// <summary>The run's seed: cold-start SFT samples with seed + 1, GRPO with + 2, the evaluations with + 3.</summary>

@@ -17,7 +17,7 @@ using VisionR1.Data.Records;
 namespace VisionR1.Recipe;
 
 /// <summary>
-/// The recipe's training stages as library calls: cold-start SFT and GRPO with PTST on a Qwen2.5-VL model, and the evaluation
+/// The recipe's training stages as library calls: cold-start SFT and GRPO with PTST on a Qwen vision-language model of either family, and the evaluation
 /// of a trained model (<see cref="Evaluate"/>). Each training stage runs in
 /// its <see cref="StageRun.Directory"/> (checkpoints, metrics.jsonl, events.jsonl), resumes from the newest checkpoint
 /// there, reports through the <see cref="IRecipeProgress"/>, and ends by writing the trained model with its tokenizer
@@ -33,7 +33,7 @@ public static class TrainingStages
     /// Supervised fine-tuning of <paramref name="model"/> (which the call takes over and disposes) on <paramref name="samples"/>,
     /// their images decoded per batch through <paramref name="images"/>.
     /// </summary>
-    public static TrainingResult Sft(StageRun run, Qwen25VLModel model, ChatTemplate template, IReadOnlyList<ChatSample> samples,
+    public static TrainingResult Sft(StageRun run, QwenVLModel model, ChatTemplate template, IReadOnlyList<ChatSample> samples,
         SftOptions options, string description, ImageLoader? images = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -56,7 +56,7 @@ public static class TrainingStages
     /// GRPO with the schedule of <paramref name="options"/> (PTST) on <paramref name="prompts"/>, scored by <paramref name="rewards"/>,
     /// starting from <paramref name="model"/> (which the call takes over and disposes; the KL reference is a frozen copy of it as given).
     /// </summary>
-    public static TrainingResult Grpo(StageRun run, Qwen25VLModel model, ChatTemplate template, IReadOnlyList<GrpoPrompt> prompts,
+    public static TrainingResult Grpo(StageRun run, QwenVLModel model, ChatTemplate template, IReadOnlyList<GrpoPrompt> prompts,
         IReadOnlyList<WeightedReward> rewards, GrpoOptions options, string description, ImageLoader? images = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -79,8 +79,9 @@ public static class TrainingStages
     public const string PredictionsFile = "predictions.jsonl";
 
     /// <summary>
-    /// Evaluates the Hugging Face folder <paramref name="modelDirectory"/> on <paramref name="problems"/> with <see cref="LocalEvaluator"/>,
+    /// Evaluates the Hugging Face folder <paramref name="modelDirectory"/> (either family) on <paramref name="problems"/> with <see cref="LocalEvaluator"/>,
     /// writing <c>DIR/predictions.jsonl</c> (<see cref="PredictionsFile"/>) and reporting each problem done and the accuracy at the end.
+    /// Images go through <paramref name="images"/>, or when null through the folder's image processor (<see cref="QwenVLFamilies.ImageProcessorOf"/>).
     /// </summary>
     public static LocalEvaluation Evaluate(StageRun run, string modelDirectory, Device device, ScalarType dtype, ChatTemplate template,
         IReadOnlyList<MathProblem> problems, LocalEvaluationOptions options, IAnswerVerifier verifier, string description,
@@ -89,10 +90,10 @@ public static class TrainingStages
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(problems);
         ArgumentNullException.ThrowIfNull(options);
-        using var model = Qwen25VLModel.FromPretrained(modelDirectory, device, dtype);
+        using var model = QwenVLModel.FromPretrained(modelDirectory, device, dtype);
         run.Progress.Begin(run.Stage, $"{description} on {problems.Count} problems", problems.Count);
         run.Progress.Update(run.Stage, 0);
-        var result = new LocalEvaluator(template, images ?? new ImageLoader(), verifier).Evaluate(model, problems, options,
+        var result = new LocalEvaluator(template, images ?? new ImageLoader(QwenVLFamilies.ImageProcessorOf(modelDirectory)), verifier).Evaluate(model, problems, options,
             Path.Combine(run.Directory, PredictionsFile), new Progress<int>(done => run.Progress.Update(run.Stage, done)), cancellationToken);
         run.Progress.End(run.Stage, string.Create(CultureInfo.InvariantCulture, $"accuracy {result.Accuracy:P1} [{result.CiLower:P1}, {result.CiUpper:P1}], format {result.FormatRate:P0}"));
         return result;
@@ -102,7 +103,7 @@ public static class TrainingStages
     /// Writes <paramref name="model"/> and <paramref name="tokenizer"/> as a Hugging Face folder <c>stageDirectory/model</c>,
     /// through a temporary folder so a killed write never leaves half a model there. Returns the folder.
     /// </summary>
-    public static string SaveModel(Qwen25VLModel model, ITextTokenizer tokenizer, string stageDirectory)
+    public static string SaveModel(QwenVLModel model, ITextTokenizer tokenizer, string stageDirectory)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);

@@ -42,7 +42,7 @@ public sealed class VisionR1Recipe
     private readonly RecipeOptions _o;
     private readonly IRecipeProgress _progress;
     private readonly MathVerifier _verifier = new();
-    private readonly ImageLoader _images;
+    private ImageLoader? _loader; // the base folder's image processor, set by RunAsync
     private readonly Device _device;
 
     /// <summary>Prepares a run (nothing is done until <see cref="RunAsync"/>).</summary>
@@ -52,7 +52,6 @@ public sealed class VisionR1Recipe
         _progress = progress ?? throw new ArgumentNullException(nameof(progress));
         Stages = new StageRunner(options.OutputDirectory);
         _device = VisionR1Runtime.ParseDevice(options.Device);
-        _images = new ImageLoader(new ImageProcessor(), cacheBytes: options.ImageCacheBytes);
     }
 
     /// <summary>The stage runner (its <see cref="StageRunner.Resumed"/> lists the stages skipped as done).</summary>
@@ -84,8 +83,8 @@ public sealed class VisionR1Recipe
     }
 
     /// <summary>
-    /// Runs (or resumes) every stage from the Hugging Face Qwen2.5-VL folder <paramref name="baseModelDirectory"/> (with its
-    /// tokenizer files) and returns the summary, also written to summary.json. The options are checked first (<see cref="RecipeOptions.Validate"/>). <paramref name="teacher"/> builds the cold start
+    /// Runs (or resumes) every stage from the Hugging Face Qwen2.5-VL or Qwen3-VL folder <paramref name="baseModelDirectory"/> (with its
+    /// tokenizer files; images are processed as its <c>preprocessor_config.json</c>, or its family's released processor, says) and returns the summary, also written to summary.json. The options are checked first (<see cref="RecipeOptions.Validate"/>). <paramref name="teacher"/> builds the cold start
     /// (as both the multimodal and the reasoning model); <paramref name="test"/> is held out for the evaluations.
     /// </summary>
     public async Task<RecipeSummary> RunAsync(string baseModelDirectory, IReadOnlyList<MathProblem> train, IReadOnlyList<MathProblem> test,
@@ -97,6 +96,7 @@ public sealed class VisionR1Recipe
         ArgumentNullException.ThrowIfNull(teacher);
         _o.Validate();
         var template = new ChatTemplate(TokenizerLoader.FromFolder(baseModelDirectory), _o.Template);
+        _loader = new ImageLoader(QwenVLFamilies.ImageProcessorOf(baseModelDirectory), cacheBytes: _o.ImageCacheBytes);
         var coldProblems = ColdStartPool(train, _o);
         var rlProblems = RlPool(train, coldProblems.Count, _o.RlMinReasoningSteps, _o.Grpo.PromptsPerStep);
 
@@ -112,7 +112,7 @@ public sealed class VisionR1Recipe
             {
                 var samples = await FilteredSamples.ReadAsync(Path.Combine(coldDir, DataStages.FilteredFile), train, ct).ConfigureAwait(false);
                 return TrainingStages.Sft(Run(RecipeStages.Ci), Load(baseModelDirectory), template, samples, _o.ColdStartSft with { Seed = _o.Seed + 1 },
-                    "cold-start SFT from base", _images, ct);
+                    "cold-start SFT from base", Images, ct);
             }, cancellationToken).ConfigureAwait(false);
             models.Add((RecipeStages.Ci, ci.ModelDirectory, false));
             if (_o.Until != RecipeStages.Ci)
@@ -188,10 +188,13 @@ public sealed class VisionR1Recipe
         var prompts = problems.Select(p => new GrpoPrompt(p, _o.Prompt?.Invoke(p) ?? p.PromptText())).ToList();
         string algorithm = RecipeStages.IsAblation(stage, out _) ? $" ({GrpoAlgorithmNames.NameOf(options.Algorithm)})" : "";
         return TrainingStages.Grpo(Run(stage), Load(initFrom), template, prompts, [new WeightedReward(reward)], options,
-            $"GRPO{algorithm} {options.Schedule} with the {(soft ? "soft 1:1 format:result" : "hard format result")} reward", _images, ct);
+            $"GRPO{algorithm} {options.Schedule} with the {(soft ? "soft 1:1 format:result" : "hard format result")} reward", Images, ct);
     }
 
-    private Qwen25VLModel Load(string directory) => Qwen25VLModel.FromPretrained(directory, _device, _o.DType);
+    /// <summary>Images of every stage, through the base folder's image processor (its family's unless its preprocessor_config.json says otherwise).</summary>
+    private ImageLoader Images => _loader ?? throw new InvalidOperationException("The recipe's images are read once RunAsync has its base model.");
+
+    private QwenVLModel Load(string directory) => QwenVLModel.FromPretrained(directory, _device, _o.DType);
 
     private StageRun Run(string stage) => StageRun.In(Stages, stage, _progress);
 
@@ -203,5 +206,5 @@ public sealed class VisionR1Recipe
             DirectAnswer = direct,
             Prompt = direct ? _o.DirectPrompt : _o.Prompt,
         }, _verifier, string.Create(CultureInfo.InvariantCulture, $"{name} ({(direct ? "direct answer" : ThinkAnswerFormat.Default.LayoutText)}, " +
-            $"temperature {_o.Evaluation.Temperature ?? GenerationOptions.Evaluation.Temperature}, top-p {GenerationOptions.Evaluation.TopP})"), _images, ct);
+            $"temperature {_o.Evaluation.Temperature ?? GenerationOptions.Evaluation.Temperature}, top-p {GenerationOptions.Evaluation.TopP})"), Images, ct);
 }

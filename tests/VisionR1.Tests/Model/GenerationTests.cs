@@ -188,4 +188,15 @@ public sealed class GenerationTests
         var hot = generator.Generate(prompt, new GenerationOptions { MaxNewTokens = 500, Temperature = 100, Seed = 4, StopTokenIds = [] }, samplesPerPrompt: 4);
         Assert.DoesNotContain(hot.Completions.SelectMany(c => c.TokenIds), t => t == 5 || t == 6);
     }
+
+    [Fact]
+    public void Prompt_budget_passes_a_prompt_that_fits_the_positions_and_names_the_limit_one_token_over()
+    {
+        Assert.Null(PromptBudget.Check(100, 28, maxPositionEmbeddings: 128));
+        var why = PromptBudget.Check(101, 28, maxPositionEmbeddings: 128);
+        Assert.NotNull(why);
+        Assert.Contains("101 tokens", why, StringComparison.Ordinal);
+        Assert.Contains("max_position_embeddings 128", why, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => PromptBudget.Check(1, 1, maxPositionEmbeddings: 0));
+    }
 }

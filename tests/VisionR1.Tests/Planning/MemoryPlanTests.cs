@@ -4,6 +4,7 @@ using VisionR1.Grpo.Planning;
 using VisionR1.Model;
 using VisionR1.Model.Config;
 using VisionR1.Model.Lora;
+using VisionR1.Model.Qwen3VL;
 using VisionR1.Runtime;
 using static TorchSharp.torch;
 
@@ -52,6 +53,96 @@ public sealed class MemoryPlanTests
         var longer = MemoryPlan.Estimate(SevenB(Lora16) with { CompletionLength = 8192 });
         Assert.True(longer.Activations > checkpointed.Activations && longer.KvCache > checkpointed.KvCache);
         Assert.Equal(checkpointed.Weights, longer.Weights);
+    }
+
+    [Fact]
+    public void Qwen25_plans_keep_their_numbers()
+    {
+        // `vr1 plan --preset 7b --lora-r 16 --checkpointing text` and a full fine-tuning of the 3B with its vision tower.
+        var lora = MemoryPlan.Estimate(new MemoryPlanOptions
+        {
+            Config = Qwen25VLPresets.Qwen7B, Lora = Lora16, PromptLength = 512, CompletionLength = 4096, Checkpointing = GradientCheckpointing.TextLayers,
+        });
+        Assert.Equal((6_205_722_624L, 2_113_929_216L, 23_190_874_112L, 19_192_436_736L), (lora.Activations, lora.KvCache, lora.PeakTraining, lora.PeakGeneration));
+        var full = MemoryPlan.Estimate(new MemoryPlanOptions
+        {
+            Config = Qwen25VLPresets.Qwen3B, FreezeVisionTower = false, ImagePatchesPerPrompt = 4096, Checkpointing = GradientCheckpointing.All,
+        });
+        Assert.Equal((5_626_839_040L, 1_358_954_496L, 71_317_192_704L, 68_951_891_968L), (full.Activations, full.KvCache, full.PeakTraining, full.PeakGeneration));
+    }
+
+    private static MemoryPlanOptions EightB(int rank, int completion) => new()
+    {
+        Config = Qwen3VLPresets.Qwen8B, DType = ScalarType.BFloat16, Lora = Lora16 with { Rank = rank, Alpha = 2 * rank },
+        PromptLength = 512, CompletionLength = completion, Checkpointing = GradientCheckpointing.TextLayers,
+    };
+
+    [Fact]
+    public void Qwen3_vl_8b_lora_plan_counts_its_parts_from_the_qwen3_layout()
+    {
+        var plan = MemoryPlan.Estimate(EightB(16, 4096));
+        Assert.Equal(8_767_123_696L, plan.Parameters);
+        // r·(in + out) over q, o (4096 → 4096), k, v (4096 → 8·128) and gate, up, down (4096 ↔ 12288) of 36 layers.
+        Assert.Equal(16L * 36 * ((4096 + 4096) * 2 + (4096 + 1024) * 2 + (4096 + 12288) * 3), plan.TrainableParameters);
+        Assert.Equal(plan.Parameters * 2, plan.Weights);
+        Assert.Equal(plan.TrainableParameters * 8, plan.Optimizer);
+        Assert.Equal(plan.TrainableParameters * 4, plan.Gradients);
+        Assert.Equal(0, plan.MasterWeights + plan.Reference);
+        // Keys and values of 36 layers, 8 KV heads of 128, bf16, 8 completions of 512 + 4096 positions.
+        Assert.Equal(2L * 36 * 8 * 128 * 2 * 8 * (512 + 4096), plan.KvCache);
+        Assert.True(plan.Activations > 0 && plan.Fits(80L << 30), plan.ToTable(80L << 30));
+    }
+
+    [Fact]
+    public void Qwen3_vl_plans_grow_with_the_lora_rank_and_the_completion_length()
+    {
+        var ranks = new[] { 8, 16, 64 }.Select(r => MemoryPlan.Estimate(EightB(r, 4096))).ToList();
+        var lengths = new[] { 1024, 2048, 4096 }.Select(n => MemoryPlan.Estimate(EightB(16, n))).ToList();
+        for (int i = 1; i < 3; i++)
+        {
+            Assert.True(ranks[i].TrainableParameters > ranks[i - 1].TrainableParameters && ranks[i].Optimizer > ranks[i - 1].Optimizer);
+            Assert.True(ranks[i].Peak > ranks[i - 1].Peak);
+            Assert.Equal(ranks[0].KvCache, ranks[i].KvCache);
+            Assert.True(lengths[i].Activations > lengths[i - 1].Activations && lengths[i].KvCache > lengths[i - 1].KvCache);
+            Assert.True(lengths[i].Peak > lengths[i - 1].Peak);
+            Assert.Equal(lengths[0].Weights, lengths[i].Weights);
+        }
+    }
+
+    [Fact]
+    public void Each_deepstack_merger_adds_its_activations_when_the_vision_tower_trains()
+    {
+        var with = Qwen3VLPresets.Small;
+        var without = with with { Vision = with.Vision with { DeepstackVisualIndexes = [] } };
+        MemoryPlanOptions Options(Qwen3VLConfig config, bool train) => new()
+        {
+            Config = config, DType = ScalarType.Float32, FreezeVisionTower = !train, MicroBatchSize = 2, ImagePatchesPerPrompt = 256,
+            PromptLength = 128, CompletionLength = 64,
+        };
+        var trained = MemoryPlan.Estimate(Options(with, true)).Activations - MemoryPlan.Estimate(Options(without, true)).Activations;
+        // Two mergers, each keeping three 4·128-wide fp32 outputs per merged token (256 / 4 per prompt, two prompts).
+        Assert.Equal(2L * 3 * 4 * (4 * 128) * (2 * 256 / 4), trained);
+        Assert.Equal(MemoryPlan.Estimate(Options(without, false)).Activations, MemoryPlan.Estimate(Options(with, false)).Activations);
+    }
+
+    [Fact]
+    public void A_qwen3_vl_config_file_is_planned_as_its_family()
+    {
+        var dir = Directory.CreateTempSubdirectory("vr1-plan-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "config.json"), VisionR1.Tests.Model.Qwen3VL.Qwen3VLTestData.Json());
+            var loaded = PlannedModel.Load(dir.FullName);
+            Assert.Equal(QwenVLFamily.Qwen3VL, loaded.Family);
+            var fromFile = MemoryPlan.Estimate(new MemoryPlanOptions { Config = loaded, Lora = Lora16 });
+            var fromConfig = MemoryPlan.Estimate(new MemoryPlanOptions { Config = Qwen3VLConfig.Parse(VisionR1.Tests.Model.Qwen3VL.Qwen3VLTestData.Json()), Lora = Lora16 });
+            Assert.Equal(fromConfig, fromFile);
+            Assert.Equal(QwenVLFamily.Qwen25VL, PlannedModel.From(Qwen25VLPresets.Tiny).Family);
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
     }
 
     /// <summary>Runs `vr1 plan --measure --json` in its own process (the peak is the process's own) and returns (predicted, measured) training peaks.</summary>

@@ -193,4 +193,22 @@ public sealed class BasePretrainingTests : IDisposable
         var rebuilt = await BasePretraining.FirstStepLossesAsync(b.ModelDirectory, 8, Path.Combine(_dir.FullName, "rebuild"), new PlainProgress(TextWriter.Null));
         Assert.Equal(expected.Take(8), rebuilt);
     }
+
+    [Fact]
+    public async Task A_qwen3_vl_base_is_pre_trained_as_one_recorded_so_and_only_a_run_of_that_family_starts_from_it()
+    {
+        var qwen3 = Tiny() with { Family = VisionR1.Model.QwenVLFamily.Qwen3VL };
+        var b = await PretrainAsync("qwen3", qwen3);
+        Assert.Equal(VisionR1.Model.QwenVLFamily.Qwen3VL, VisionR1.Model.QwenVLModel.FamilyOf(b.ModelDirectory));
+        Assert.Equal(VisionR1.Model.QwenVLFamily.Qwen3VL, BaseProvenance.Read(b.ModelDirectory).Options.Family);
+        Assert.Contains("\"family\": \"Qwen3VL\"", JsonSerializer.Serialize(qwen3, BaseProvenance.Json), StringComparison.Ordinal);
+        Assert.DoesNotContain("family", JsonSerializer.Serialize(Tiny(), BaseProvenance.Json), StringComparison.Ordinal); // Qwen2.5-VL provenance as before
+
+        var refused = await Assert.ThrowsAsync<BaseMismatchException>(() => BasePretraining.FromBaseAsync(new StageRunner(Path.Combine(_dir.FullName, "qwen25-run")),
+            Tiny(), b.ModelDirectory, new PlainProgress(TextWriter.Null)));
+        Assert.Contains("is a Qwen3-VL model", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("Qwen2.5-VL base", refused.Message, StringComparison.Ordinal);
+        var from = await BasePretraining.FromBaseAsync(new StageRunner(Path.Combine(_dir.FullName, "qwen3-run")), qwen3, b.ModelDirectory, new PlainProgress(TextWriter.Null));
+        Assert.Equal(b.ModelDirectory, from.ModelDirectory);
+    }
 }

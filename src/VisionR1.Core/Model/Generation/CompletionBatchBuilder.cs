@@ -5,7 +5,7 @@ namespace VisionR1.Model.Generation;
 
 /// <summary>
 /// Joins prompts and their generated completions into the <see cref="CompletionBatch"/> that
-/// <see cref="Qwen25VLLogProbs.ComputeTokenLogProbs(Qwen25VLModel, CompletionBatch, double, bool, int)"/> scores:
+/// <see cref="QwenVLLogProbs.ComputeTokenLogProbs(QwenVLModel, CompletionBatch, double, bool, int)"/> scores:
 /// row i·G + j is prompt i (left-padded) followed by its completion j (right-padded), with
 /// prompt i's image patches and grids repeated for each of its samples.
 /// </summary>
@@ -17,7 +17,7 @@ public static class CompletionBatchBuilder
     /// caller owns (disposes) the returned batch.
     /// </summary>
     /// <exception cref="ArgumentException">The result's completion count is not a multiple of the prompt count, or the image tokens do not match the grids.</exception>
-    public static CompletionBatch FromGeneration(Qwen25VLModel model, MultimodalBatch prompts, GenerationResult result)
+    public static CompletionBatch FromGeneration(QwenVLModel model, MultimodalBatch prompts, GenerationResult result)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(prompts);
@@ -26,7 +26,7 @@ public static class CompletionBatchBuilder
         int n = result.Completions.Count;
         if (n == 0 || n % b != 0) throw new ArgumentException($"{n} completions cannot be split evenly over {b} prompts.", nameof(result));
         int g = n / b;
-        var tokens = model.Config.Tokens;
+        var tokens = model.Tokens;
 
         using var scope = NewDisposeScope();
         var rowIndex = tensor(Enumerable.Range(0, n).Select(r => (long)(r / g)).ToArray(), device: prompts.InputIds.device);
@@ -45,7 +45,7 @@ public static class CompletionBatchBuilder
             var mv = hostMask.data<long>().ToArray();
             var gv = hostGrid.data<long>().ToArray();
             int t = checked((int)prompts.SequenceLength);
-            int unit = model.Config.Vision.SpatialMergeUnit;
+            int unit = model.SpatialMergeUnit;
             var imagesOfRow = new List<int>[b];
             int image = 0;
             for (int row = 0; row < b; row++)

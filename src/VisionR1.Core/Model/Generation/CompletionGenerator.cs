@@ -10,9 +10,9 @@ namespace VisionR1.Model.Generation;
 /// cache (no per-token copy of the cache). Runs on the model's device and dtype.
 /// </summary>
 /// <param name="model">The model to sample from.</param>
-public sealed class CompletionGenerator(Qwen25VLModel model)
+public sealed class CompletionGenerator(QwenVLModel model)
 {
-    private readonly Qwen25VLModel _model = model ?? throw new ArgumentNullException(nameof(model));
+    private readonly QwenVLModel _model = model ?? throw new ArgumentNullException(nameof(model));
 
     /// <summary>
     /// Generates <paramref name="samplesPerPrompt"/> completions for every prompt of the left-padded

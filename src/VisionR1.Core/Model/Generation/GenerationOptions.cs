@@ -25,7 +25,7 @@ public sealed record GenerationOptions
     /// Tokens never sampled (their logits are set to −∞ before choosing); null = the config's
     /// <c>&lt;|image_pad|&gt;</c> and <c>&lt;|video_pad|&gt;</c>, which only the processor may place;
     /// empty = none. Reported log-probabilities are those of the unsuppressed distribution, as
-    /// <see cref="Qwen25VLLogProbs.ComputeTokenLogProbs(Qwen25VLModel, VisionR1.Inputs.CompletionBatch, double, bool, int)"/> computes them.
+    /// <see cref="QwenVLLogProbs.ComputeTokenLogProbs(QwenVLModel, VisionR1.Inputs.CompletionBatch, double, bool, int)"/> computes them.
     /// </summary>
     public IReadOnlyList<int>? SuppressTokenIds { get; init; }
 

@@ -15,7 +15,7 @@ namespace VisionR1.Model.Generation;
 /// </summary>
 internal sealed class GenerationSession : IDisposable
 {
-    private readonly Qwen25VLModel _model;
+    private readonly QwenVLModel _model;
     private readonly GenerationOptions _options;
     private readonly HashSet<int> _stop;
     private readonly TorchGenerator _generator;
@@ -28,19 +28,19 @@ internal sealed class GenerationSession : IDisposable
     private readonly int _padId;
     private int _step;
 
-    public GenerationSession(Qwen25VLModel model, MultimodalBatch prompts, GenerationOptions options, int samplesPerPrompt)
+    public GenerationSession(QwenVLModel model, MultimodalBatch prompts, GenerationOptions options, int samplesPerPrompt)
     {
         options.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(samplesPerPrompt, 1);
         _model = model;
         _options = options;
-        _stop = [.. options.StopTokenIds ?? [model.Config.Tokens.EosTokenId]];
-        _padId = model.Config.Tokens.PadTokenId;
+        _stop = [.. options.StopTokenIds ?? [model.Tokens.EosTokenId]];
+        _padId = model.Tokens.PadTokenId;
         int b = checked((int)prompts.BatchSize);
         _promptLength = checked((int)prompts.SequenceLength);
         long capacity = _promptLength + (long)options.MaxNewTokens;
-        if (capacity > model.Config.Text.MaxPositionEmbeddings)
-            throw new ArgumentException($"Prompt length {_promptLength} + MaxNewTokens {options.MaxNewTokens} exceeds max_position_embeddings {model.Config.Text.MaxPositionEmbeddings}.");
+        if (capacity > model.MaxPositionEmbeddings)
+            throw new ArgumentException($"Prompt length {_promptLength} + MaxNewTokens {options.MaxNewTokens} exceeds max_position_embeddings {model.MaxPositionEmbeddings}.");
         Rows = b * samplesPerPrompt;
         Samples = samplesPerPrompt;
         Tokens = Enumerable.Range(0, Rows).Select(_ => new List<int>()).ToArray();
@@ -48,9 +48,9 @@ internal sealed class GenerationSession : IDisposable
         Finish = new FinishReason?[Rows];
         _active = Enumerable.Range(0, Rows).ToArray();
         _generator = new TorchGenerator((ulong)(options.Seed ?? Random.Shared.NextInt64()), model.Device);
-        var suppress = options.SuppressTokenIds ?? [model.Config.Tokens.ImageTokenId, model.Config.Tokens.VideoTokenId];
-        if (suppress.Any(id => id < 0 || id >= model.Config.Text.VocabSize))
-            throw new ArgumentException($"SuppressTokenIds holds an id outside the vocabulary 0..{model.Config.Text.VocabSize - 1}.", nameof(options));
+        var suppress = options.SuppressTokenIds ?? [model.Tokens.ImageTokenId, model.Tokens.VideoTokenId];
+        if (suppress.Any(id => id < 0 || id >= model.VocabSize))
+            throw new ArgumentException($"SuppressTokenIds holds an id outside the vocabulary 0..{model.VocabSize - 1}.", nameof(options));
         _suppress = suppress.Count == 0 ? null : tensor(suppress.Select(i => (long)i).ToArray(), device: model.Device).DetachFromDisposeScope();
 
         try
@@ -65,11 +65,11 @@ internal sealed class GenerationSession : IDisposable
         }
     }
 
-    private (KvCache Cache, Tensor Logits, Tensor Mask) Prefill(Qwen25VLModel model, MultimodalBatch prompts, GenerationOptions options, int samples, int b, long capacity)
+    private (KvCache Cache, Tensor Logits, Tensor Mask) Prefill(QwenVLModel model, MultimodalBatch prompts, GenerationOptions options, int samples, int b, long capacity)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var prefillCache = KvCache.Allocate(model.Config.Text, b, capacity, model.DType, model.Device);
+        var prefillCache = model.AllocateCache(b, capacity);
         KvCache? cache = null;
         try
         {

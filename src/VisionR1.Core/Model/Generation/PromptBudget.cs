@@ -1,5 +1,3 @@
-using VisionR1.Model.Config;
-
 namespace VisionR1.Model.Generation;
 
 /// <summary>
@@ -9,15 +7,15 @@ namespace VisionR1.Model.Generation;
 public static class PromptBudget
 {
     /// <summary>
-    /// Null when <paramref name="promptTokens"/> + <paramref name="maxNewTokens"/> fits <c>max_position_embeddings</c>; otherwise
-    /// why not (for the skipped item's message).
+    /// Null when <paramref name="promptTokens"/> + <paramref name="maxNewTokens"/> fits <paramref name="maxPositionEmbeddings"/> (the
+    /// model's <c>max_position_embeddings</c>, <see cref="QwenVLModel.MaxPositionEmbeddings"/>); otherwise why not (for the skipped item's message).
     /// </summary>
-    public static string? Check(int promptTokens, int maxNewTokens, TextConfig text)
+    public static string? Check(int promptTokens, int maxNewTokens, int maxPositionEmbeddings)
     {
-        ArgumentNullException.ThrowIfNull(text);
         ArgumentOutOfRangeException.ThrowIfNegative(promptTokens);
         ArgumentOutOfRangeException.ThrowIfNegative(maxNewTokens);
-        return (long)promptTokens + maxNewTokens <= text.MaxPositionEmbeddings ? null
-            : $"the prompt is {promptTokens} tokens; with {maxNewTokens} tokens to generate it exceeds max_position_embeddings {text.MaxPositionEmbeddings}";
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPositionEmbeddings, 1);
+        return (long)promptTokens + maxNewTokens <= maxPositionEmbeddings ? null
+            : $"the prompt is {promptTokens} tokens; with {maxNewTokens} tokens to generate it exceeds max_position_embeddings {maxPositionEmbeddings}";
     }
 }

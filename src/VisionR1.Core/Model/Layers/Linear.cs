@@ -7,7 +7,7 @@ namespace VisionR1.Model.Layers;
 /// <summary>
 /// y = x Wᵀ + b with HF's parameter names (<c>weight</c> [out, in], optional <c>bias</c>).
 /// Weights are created uninitialised (<c>torch.empty</c>) so loading a checkpoint
-/// never pays for a random initialisation; see <c>Qwen25VLModel.InitializeWeights</c>.
+/// never pays for a random initialisation; see <c>QwenVLModel.InitializeWeights</c>.
 /// </summary>
 internal sealed class Linear : nn.Module<Tensor, Tensor>
 {

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace VisionR1.Model.Lora;
 
 /// <summary>
-/// A LoRA adapter attached to the language model's linear layers of a <see cref="Qwen25VLModel"/> (see
+/// A LoRA adapter attached to the language model's linear layers of a <see cref="QwenVLModel"/> of either family (see
 /// <see cref="LoraConfig"/>). Owns the adapter parameters (fp32, on the model's device), which are not part of the
 /// model's state dict: train <see cref="Parameters"/> and freeze the model. <see cref="Disable"/> switches the
 /// adapter off for a scope, which turns the model back into its base (the KL reference without a second copy);
@@ -22,12 +22,12 @@ namespace VisionR1.Model.Lora;
 /// </example>
 public sealed class LoraAdapters : IDisposable
 {
-    private readonly Qwen25VLModel _model;
+    private readonly QwenVLModel _model;
     private readonly List<(Linear Linear, LoraLayer Layer)> _layers;
     private readonly LoraSwitch _switch;
     private bool _detached;
 
-    private LoraAdapters(Qwen25VLModel model, LoraConfig config, List<(Linear, LoraLayer)> layers, LoraSwitch onOff)
+    private LoraAdapters(QwenVLModel model, LoraConfig config, List<(Linear, LoraLayer)> layers, LoraSwitch onOff)
     {
         _model = model;
         Config = config;
@@ -41,7 +41,7 @@ public sealed class LoraAdapters : IDisposable
     /// </summary>
     /// <exception cref="ArgumentException">The config is invalid, or it targets no layer (the message lists the layer names it could have used).</exception>
     /// <exception cref="InvalidOperationException">The model already has an adapter attached.</exception>
-    public static LoraAdapters Attach(Qwen25VLModel model, LoraConfig config, long seed)
+    public static LoraAdapters Attach(QwenVLModel model, LoraConfig config, long seed)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(config);
@@ -89,7 +89,7 @@ public sealed class LoraAdapters : IDisposable
     public LoraConfig Config { get; }
 
     /// <summary>The model the adapter is attached to.</summary>
-    public Qwen25VLModel Model => _model;
+    public QwenVLModel Model => _model;
 
     /// <summary>Whether the adapter takes part in forward passes.</summary>
     public bool Enabled => _switch.Enabled && !_detached;
@@ -113,7 +113,8 @@ public sealed class LoraAdapters : IDisposable
     /// <summary>
     /// The adapter's tensors under PEFT's saved names: <c>base_model.model.{layer}.lora_A.weight</c> and
     /// <c>….lora_B.weight</c> (PEFT drops the adapter name, e.g. <c>default</c>, when it saves), with the layer
-    /// names of the Hub checkpoints (<c>model.layers.{i}.self_attn.q_proj</c>).
+    /// names of the Hub checkpoints (Qwen2.5-VL's <c>model.layers.{i}.self_attn.q_proj</c>, Qwen3-VL's
+    /// <c>model.language_model.layers.{i}.self_attn.q_proj</c>).
     /// </summary>
     public IReadOnlyList<KeyValuePair<string, Tensor>> NamedTensors()
     {
@@ -149,7 +150,7 @@ public sealed class LoraAdapters : IDisposable
     /// configuration, e.g. a frozen copy of the base), leaving this adapter attached and unchanged.
     /// </summary>
     /// <exception cref="ArgumentException">The target lacks an adapted layer or its shape differs.</exception>
-    public void MergeInto(Qwen25VLModel target)
+    public void MergeInto(QwenVLModel target)
     {
         ArgumentNullException.ThrowIfNull(target);
         ThrowIfDetached();
@@ -187,7 +188,7 @@ public sealed class LoraAdapters : IDisposable
 
     /// <summary>Reads a PEFT adapter folder and attaches it to <paramref name="model"/>.</summary>
     /// <exception cref="Checkpoints.CheckpointException">A file is missing or malformed or a tensor does not fit; the message names it.</exception>
-    public static LoraAdapters LoadInto(Qwen25VLModel model, string directory)
+    public static LoraAdapters LoadInto(QwenVLModel model, string directory)
     {
         ArgumentNullException.ThrowIfNull(model);
         var config = PeftAdapterFiles.ReadConfig(directory);
@@ -225,21 +226,21 @@ public sealed class LoraAdapters : IDisposable
         if (_detached) throw new ObjectDisposedException(nameof(LoraAdapters), "The adapter was merged or disposed.");
     }
 
-    /// <summary>Every linear layer of the language model (<c>model.layers.*</c>) with its name, in name order.</summary>
     /// <summary>
     /// Whether a training-mode forward pass of <paramref name="model"/> draws random numbers: an active adapter with dropout.
     /// Draws come from libtorch's shared generator, so passes run side by side would take them in an order that depends
     /// on thread timing; trainers run such passes in turn.
     /// </summary>
-    public static bool DrawsInTraining(Qwen25VLModel model)
+    public static bool DrawsInTraining(QwenVLModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         return LanguageModelLinears(model).Any(c => c.Linear.Adapter is { Active: true, Dropout: > 0 });
     }
 
-    private static List<(string Name, Linear Linear)> LanguageModelLinears(Qwen25VLModel model) =>
+    /// <summary>Every linear layer of the language model's decoder layers (under <see cref="QwenVLModel.TextLayersPrefix"/>) with its name, in name order.</summary>
+    private static List<(string Name, Linear Linear)> LanguageModelLinears(QwenVLModel model) =>
         model.named_modules()
-            .Where(m => m.module is Linear && m.name.StartsWith("model.layers.", StringComparison.Ordinal))
+            .Where(m => m.module is Linear && m.name.StartsWith(model.TextLayersPrefix, StringComparison.Ordinal))
             .Select(m => (m.name, (Linear)m.module))
             .OrderBy(m => m.name, StringComparer.Ordinal)
             .ToList();

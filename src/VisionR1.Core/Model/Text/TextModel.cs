@@ -24,7 +24,7 @@ internal sealed class TextModel : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(embeds, cos, sin, mask, cache).");
 
-    /// <summary>Whether each decoder layer is checkpointed when gradients are on (set through <see cref="Qwen25VLModel.GradientCheckpointing"/>).</summary>
+    /// <summary>Whether each decoder layer is checkpointed when gradients are on (set through <see cref="QwenVLModel.GradientCheckpointing"/>).</summary>
     internal bool CheckpointLayers;
 
     /// <summary>embeds: (B, T, D); cos and sign-folded sin (<see cref="MultimodalRotary.SignFoldedSin"/>) (B, T, head_dim); mask (B, 1, T, S) or null for plain causal attention. Returns the normed hidden states (B, T, D); advances the cache by T.</summary>

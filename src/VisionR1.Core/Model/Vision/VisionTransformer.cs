@@ -33,7 +33,7 @@ internal sealed class VisionTransformer : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => throw new NotSupportedException("Call Forward(pixels, grids).");
 
-    /// <summary>Whether each block is checkpointed when gradients are on (set through <see cref="Qwen25VLModel.GradientCheckpointing"/>).</summary>
+    /// <summary>Whether each block is checkpointed when gradients are on (set through <see cref="QwenVLModel.GradientCheckpointing"/>).</summary>
     internal bool CheckpointBlocks;
 
     /// <summary>pixels: (N, patch_dim); grids: (t, h, w) per image. Returns (N / merge_unit, out_hidden).</summary>

@@ -5,10 +5,10 @@ using static TorchSharp.torch;
 namespace VisionR1.Model;
 
 /// <summary>
-/// Per-token log-probabilities of given completions under a <see cref="Qwen25VLModel"/> (what a trainer's loss and its π_old
+/// Per-token log-probabilities of given completions under a <see cref="QwenVLModel"/> of either family (what a trainer's loss and its π_old
 /// need), computed from the model's hidden states with a chunked LM head so no (B, C, V) log-softmax is held.
 /// </summary>
-public static class Qwen25VLLogProbs
+public static class QwenVLLogProbs
 {
     /// <summary>
     /// Log-probabilities (and, if asked, entropies) of the completion tokens that end each row of
@@ -26,7 +26,7 @@ public static class Qwen25VLLogProbs
     /// <param name="temperature">Logits are divided by it (grpo.md: log-probs on logits / sampling temperature).</param>
     /// <param name="computeEntropy">Also return the (detached) entropy per position.</param>
     /// <param name="chunkSize">Positions per LM-head chunk.</param>
-    public static TokenLogProbs ComputeTokenLogProbs(this Qwen25VLModel model, MultimodalBatch sequences, int completionLength, double temperature = 1.0,
+    public static TokenLogProbs ComputeTokenLogProbs(this QwenVLModel model, MultimodalBatch sequences, int completionLength, double temperature = 1.0,
         bool computeEntropy = false, int chunkSize = 64)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -73,7 +73,7 @@ public static class Qwen25VLLogProbs
     /// from <see cref="CompletionBatch.PromptLength"/> on; mask them with
     /// <c>CompletionMask[:, PromptLength:]</c>.
     /// </summary>
-    public static TokenLogProbs ComputeTokenLogProbs(this Qwen25VLModel model, CompletionBatch batch, double temperature = 1.0, bool computeEntropy = false, int chunkSize = 64)
+    public static TokenLogProbs ComputeTokenLogProbs(this QwenVLModel model, CompletionBatch batch, double temperature = 1.0, bool computeEntropy = false, int chunkSize = 64)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(batch);
