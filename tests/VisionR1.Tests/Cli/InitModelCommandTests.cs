@@ -127,4 +127,38 @@ public sealed class InitModelCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("huge", err);
     }
+
+    [Fact]
+    public async Task Qwen3_vl_tiny_preset_writes_a_loadable_qwen3_vl_folder_reproducibly()
+    {
+        var a = Path.Combine(_dir.FullName, "q3a");
+        var b = Path.Combine(_dir.FullName, "q3b");
+        var (code, output, err) = await Run("init-model", "--preset", "qwen3-vl-tiny", "--out", a, "--seed", "3");
+        Assert.True(code == 0, err);
+        Assert.Contains("257,824 parameters", output);
+        Assert.Equal(0, (await Run("init-model", "--preset", "qwen3-vl-tiny", "--out", b, "--seed", "3")).Code);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(a, "model.safetensors")), File.ReadAllBytes(Path.Combine(b, "model.safetensors")));
+        Assert.Equal(VisionR1.Model.QwenVLFamily.Qwen3VL, VisionR1.Model.QwenVLModel.FamilyOf(a));
+        using var model = VisionR1.Model.Qwen3VL.Qwen3VLModel.FromPretrained(a);
+        Assert.Equal(257_824, model.ParameterCount);
+        Assert.Equal(VisionR1.Model.Qwen3VL.Qwen3VLPresets.Tiny.ToJson(), model.Config.ToJson());
+        var tokenizer = VisionR1.Text.TokenizerLoader.FromFolder(a);
+        Assert.Equal(VisionR1.Model.Config.ModelTokenIds.From(tokenizer.Special), model.Config.Tokens);
+    }
+
+    [Fact]
+    public async Task Released_qwen3_vl_sizes_need_meta_check_and_then_allocate_nothing()
+    {
+        var dir = Path.Combine(_dir.FullName, "q3-8b");
+        var refused = await Run("init-model", "--preset", "qwen3-vl-8b", "--out", dir);
+        Assert.Equal(1, refused.Code);
+        Assert.Contains("8,767,123,696 parameters", refused.Err);
+        Assert.False(Directory.Exists(dir));
+
+        var checkedRun = await Run("init-model", "--preset", "qwen3-vl-8b", "--out", dir, "--meta-check", "--dtype", "bf16");
+        Assert.True(checkedRun.Code == 0, checkedRun.Err);
+        Assert.Contains("8,767,123,696 parameters", checkedRun.Out);
+        Assert.False(File.Exists(Path.Combine(dir, "model.safetensors")));
+        Assert.Equal(VisionR1.Model.Qwen3VL.Qwen3VLPresets.Qwen8B.ToJson("bfloat16"), VisionR1.Model.Qwen3VL.Qwen3VLConfig.Load(dir).ToJson("bfloat16"));
+    }
 }
