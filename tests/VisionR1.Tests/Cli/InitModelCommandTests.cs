@@ -11,37 +11,51 @@ public sealed class InitModelCommandTests : IDisposable
 
     public void Dispose() => _dir.Delete(true);
 
-    [Fact]
-    public async Task Tiny_preset_writes_a_loadable_hf_folder_reproducibly()
+    [Theory]
+    [InlineData("tiny", 223_456L, VisionR1.Model.QwenVLFamily.Qwen25VL)]
+    [InlineData("qwen3-vl-tiny", 257_824L, VisionR1.Model.QwenVLFamily.Qwen3VL)]
+    public async Task Tiny_presets_write_a_loadable_hf_folder_of_their_family_reproducibly(string preset, long parameters, VisionR1.Model.QwenVLFamily family)
     {
         var a = Path.Combine(_dir.FullName, "a");
         var b = Path.Combine(_dir.FullName, "b");
-        var (code, output, _) = await Run("init-model", "--preset", "tiny", "--out", a, "--seed", "3");
-        Assert.Equal(0, code);
-        Assert.Contains("223,456 parameters", output);
-        Assert.Equal(0, (await Run("init-model", "--preset", "tiny", "--out", b, "--seed", "3")).Code);
+        var (code, output, err) = await Run("init-model", "--preset", preset, "--out", a, "--seed", "3");
+        Assert.True(code == 0, err);
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{parameters:N0} parameters"), output);
+        Assert.Equal(0, (await Run("init-model", "--preset", preset, "--out", b, "--seed", "3")).Code);
         Assert.Equal(File.ReadAllBytes(Path.Combine(a, "model.safetensors")), File.ReadAllBytes(Path.Combine(b, "model.safetensors")));
-        using var model = CheckpointLoader.Load(a);
-        Assert.Equal(223_456, model.ParameterCount);
+        Assert.Equal(family, VisionR1.Model.QwenVLModel.FamilyOf(a));
+        using var model = VisionR1.Model.QwenVLModel.FromPretrained(a);
+        Assert.Equal(parameters, model.ParameterCount);
         var tokenizer = VisionR1.Text.TokenizerLoader.FromFolder(a);
-        Assert.Equal(VisionR1.Model.Config.ModelTokenIds.From(tokenizer.Special), model.Config.Tokens);
+        Assert.Equal(VisionR1.Model.Config.ModelTokenIds.From(tokenizer.Special), model.Tokens);
     }
 
-    [Fact]
-    public async Task Large_presets_need_meta_check_and_then_allocate_nothing()
+    [Theory]
+    [InlineData("7b", "8,292,166,656", VisionR1.Model.QwenVLFamily.Qwen25VL)]
+    [InlineData("qwen3-vl-8b", "8,767,123,696", VisionR1.Model.QwenVLFamily.Qwen3VL)]
+    public async Task Large_presets_need_meta_check_and_then_allocate_nothing(string preset, string parameters, VisionR1.Model.QwenVLFamily family)
     {
-        var dir = Path.Combine(_dir.FullName, "7b");
-        var refused = await Run("init-model", "--preset", "7b", "--out", dir);
+        var dir = Path.Combine(_dir.FullName, preset);
+        var refused = await Run("init-model", "--preset", preset, "--out", dir);
         Assert.Equal(1, refused.Code);
+        Assert.Contains($"{parameters} parameters", refused.Err);
         Assert.Contains("--meta-check", refused.Err);
         Assert.Contains("--allow-large", refused.Err);
         Assert.False(Directory.Exists(dir));
 
-        var checkedRun = await Run("init-model", "--preset", "7b", "--out", dir, "--meta-check");
-        Assert.Equal(0, checkedRun.Code);
-        Assert.Contains("8,292,166,656 parameters", checkedRun.Out);
-        Assert.True(File.Exists(Path.Combine(dir, "config.json")));
+        var checkedRun = await Run("init-model", "--preset", preset, "--out", dir, "--meta-check");
+        Assert.True(checkedRun.Code == 0, checkedRun.Err);
+        Assert.Contains($"{parameters} parameters", checkedRun.Out);
+        Assert.Equal(family, VisionR1.Model.QwenVLModel.FamilyOf(dir));
         Assert.False(File.Exists(Path.Combine(dir, "model.safetensors")));
+    }
+
+    [Fact]
+    public async Task A_qwen3_vl_meta_check_writes_the_presets_config()
+    {
+        var dir = Path.Combine(_dir.FullName, "q3-32b");
+        Assert.Equal(0, (await Run("init-model", "--preset", "qwen3-vl-32b", "--out", dir, "--meta-check", "--dtype", "bf16")).Code);
+        Assert.Equal(VisionR1.Model.Qwen3VL.Qwen3VLPresets.Qwen32B.ToJson("bfloat16"), VisionR1.Model.Qwen3VL.Qwen3VLConfig.Load(dir).ToJson("bfloat16"));
     }
 
     [Fact]
