@@ -147,13 +147,11 @@ public sealed class PlanCommand : ICliCommand
     {
         if (!ResidentMemory.Supported || !ResidentMemory.MapLargeBlocks())
             throw new CliUsageException("--measure needs Linux with glibc (resident memory from /proc, large blocks mapped).");
-        var config = options.Config.Qwen25VL
-            ?? throw new CliUsageException("--measure runs Qwen2.5-VL models only: the training policy does not take a Qwen3-VL model yet; the plan itself covers both families.");
         Warmup();
         GC.Collect();
         long baseline = ResidentMemory.CurrentBytes;
 
-        var model = new Qwen25VLModel(config, CPU, options.DType);
+        var model = options.Config.Build(CPU, options.DType);
         model.InitializeWeights(1);
         model.GradientCheckpointing = options.Checkpointing;
         using var policy = new QwenPolicy(model);
@@ -167,7 +165,7 @@ public sealed class PlanCommand : ICliCommand
 
         int length = options.PromptLength + options.CompletionLength;
         var generator = new Generator(2);
-        using var ids = randint(7, config.Text.VocabSize, [options.MicroBatchSize, length], generator: generator);
+        using var ids = randint(7, model.VocabSize, [options.MicroBatchSize, length], generator: generator);
         using var mask = ones_like(ids);
         var batch = new MultimodalBatch(ids, mask, null, null);
         double Step()

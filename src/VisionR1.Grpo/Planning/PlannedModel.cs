@@ -95,7 +95,7 @@ public sealed record PlannedModel
     internal string TextLayersPrefix => Qwen3VL is null ? "model.layers." : "model.language_model.layers.";
 
     /// <summary>The model built on <paramref name="device"/> in <paramref name="dtype"/> with uninitialised weights (on <c>meta</c>: nothing allocated).</summary>
-    internal QwenVLModel Build(Device device, ScalarType dtype) =>
+    public QwenVLModel Build(Device device, ScalarType dtype) =>
         Qwen3VL is { } q ? new Qwen3VLModel(q, device, dtype) : new Qwen25VLModel(Qwen25VL!, device, dtype);
 
     /// <summary>The widths of a decoder the plan counts with; <paramref name="QkNorm"/>: queries and keys are RMS-normed per head (Qwen3).</summary>

@@ -75,4 +75,13 @@ public sealed class PlanCommandTests
         Assert.NotEqual(0, unknown.Code);
         Assert.Contains("qwen3-vl-8b", unknown.Err);
     }
+
+    [Fact]
+    public async Task Measure_runs_two_training_steps_of_a_qwen3_vl_model()
+    {
+        var plan = await PlanJson("--preset", "qwen3-vl-tiny", "--lora-r", "4", "--prompt-len", "16", "--completion-len", "16", "--measure");
+        // The peak is read from this test process's resident size, which other tests move; that it was measured is the check here.
+        Assert.Equal(JsonValueKind.Number, plan.GetProperty("measured_peak_training").ValueKind);
+        Assert.True(plan.GetProperty("measured_step_seconds").GetDouble() > 0);
+    }
 }
