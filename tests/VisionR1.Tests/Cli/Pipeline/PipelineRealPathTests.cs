@@ -37,11 +37,19 @@ public sealed class PipelineRealPathTests : IDisposable
         [JsonPropertyName("answer")] public string? Answer { get; set; }
     }
 
-    [Fact]
-    public async Task Real_path_runs_cold_start_through_an_http_teacher_then_sft_grpo_and_evaluation_on_a_saved_tiny_model()
+    [Theory]
+    [InlineData("qwen2.5-vl")]
+    [InlineData("qwen3-vl")]
+    public async Task Real_path_runs_cold_start_through_an_http_teacher_then_sft_grpo_and_evaluation_on_a_saved_tiny_model(string family)
     {
         VisionR1Runtime.Initialize("cpu");
-        var modelDir = Recipe.VisionR1RecipeTests.SaveTinyBase(Path.Combine(_dir.FullName, "tiny-model"), seed: 5);
+        var modelDir = Path.Combine(_dir.FullName, "tiny-model");
+        if (family == "qwen3-vl")
+        {
+            var init = new StringWriter();
+            Assert.True(await CommandLine.RunAsync(["init-model", "--preset", "qwen3-vl-tiny", "--out", modelDir, "--seed", "5"], init, init, CancellationToken.None) == 0, init.ToString());
+        }
+        else Recipe.VisionR1RecipeTests.SaveTinyBase(modelDir, seed: 5);
 
         // Images from the synthetic world; questions tagged for the fake teacher; every answer is 7.
         var world = new SyntheticWorldGenerator(new SyntheticWorldOptions { Seed = 4, ImageSize = 56 });
@@ -82,6 +90,8 @@ public sealed class PipelineRealPathTests : IDisposable
         Assert.Equal(["base", "ci", "vision_r1"], stages.EnumerateObject().Select(p => p.Name).ToArray());
         Assert.Equal(6, summary.RootElement.GetProperty("test_items").GetInt32());
         Assert.Equal("cot", stages.GetProperty("base").GetProperty("mode").GetString());
-        Assert.True(File.Exists(Path.Combine(options.OutputDirectory, RecipeStages.VisionR1, RecipeStages.ModelFolder, "model.safetensors")));
+        var trained = Path.Combine(options.OutputDirectory, RecipeStages.VisionR1, RecipeStages.ModelFolder);
+        Assert.True(File.Exists(Path.Combine(trained, "model.safetensors")));
+        Assert.Equal(family == "qwen3-vl" ? VisionR1.Model.QwenVLFamily.Qwen3VL : VisionR1.Model.QwenVLFamily.Qwen25VL, VisionR1.Model.QwenVLModel.FamilyOf(trained));
     }
 }
