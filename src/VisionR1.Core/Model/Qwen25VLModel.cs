@@ -108,33 +108,11 @@ public sealed class Qwen25VLModel : QwenVLModel
     /// <inheritdoc />
     public override void InitializeWeights(long seed) => InitializeFromSeed(seed, Config.InitializerRange);
 
-    /// <summary>
-    /// One forward pass. Without a cache (or with an empty one: the prefill) the M-RoPE positions
-    /// are computed from the ids, mask and image grids and the images are encoded and scattered
-    /// into the <c>&lt;|image_pad|&gt;</c> positions. With a filled cache the input is the next
-    /// token(s), <paramref name="attentionMask"/> covers cache + input (B, S), and positions are
-    /// cache position + rope delta.
-    /// </summary>
-    /// <param name="inputIds">(B, T) int64, left-padded.</param>
-    /// <param name="attentionMask">(B, T) int64 without a cache; (B, cache length + T) with one.</param>
-    /// <param name="pixelValues">(N, 1176) patches of all images, or null.</param>
-    /// <param name="imageGridThw">(I, 3) int64 grids, or null.</param>
-    /// <param name="cache">KV cache to fill and read, or null.</param>
-    /// <param name="logits">Which logits to compute.</param>
-    /// <exception cref="ArgumentException">Shapes disagree, or the number of image tokens differs from the number of image features (both counts named).</exception>
-    public override QwenVLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues = null, Tensor? imageGridThw = null,
-        KvCache? cache = null, LogitsMode logits = LogitsMode.All) =>
-        Forward(inputIds, attentionMask, pixelValues, imageGridThw, cache, logits, int.MaxValue);
 
-    /// <summary>
-    /// One decoding step of <see cref="Generation.GenerationSession"/>: <paramref name="attentionMask"/>'s columns after the
-    /// prompt are all ones, so after an unpadded prompt the new token attends to the whole cache without a mask.
-    /// </summary>
-    internal override QwenVLOutput DecodeStep(Tensor inputIds, Tensor attentionMask, KvCache cache) =>
-        Forward(inputIds, attentionMask, null, null, cache, LogitsMode.LastPosition, int.MaxValue, decodeMaskIsOnes: true);
 
-    private QwenVLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw,
-        KvCache? cache, LogitsMode logits, int textOnlyFrom, bool decodeMaskIsOnes = false)
+    /// <inheritdoc />
+    private protected override QwenVLOutput ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw,
+        KvCache? cache, LogitsMode logits, int textOnlyFrom, bool decodeMaskIsOnes)
     {
         CheckInputs(inputIds, attentionMask, pixelValues, imageGridThw, cache);
         long b = inputIds.shape[0], t = inputIds.shape[1];
@@ -202,12 +180,6 @@ public sealed class Qwen25VLModel : QwenVLModel
         return Output(hidden, deltas, logits);
     }
 
-    /// <summary>
-    /// The prefill of a prompt + completion sequence for scoring: hidden states only, with the columns from
-    /// <paramref name="textOnlyFrom"/> on read as text even where a sampled token happens to be <c>&lt;|image_pad|&gt;</c>.
-    /// </summary>
-    internal override QwenVLOutput ForwardForScoring(MultimodalBatch sequences, int textOnlyFrom) =>
-        Forward(sequences.InputIds, sequences.AttentionMask, sequences.PixelValues, sequences.ImageGridThw, null, LogitsMode.None, textOnlyFrom);
 
     private Tensor AttentionMask(Tensor mask, long past, long t) => AttentionMask(mask, past, t, Device);
 

@@ -183,20 +183,31 @@ public abstract class QwenVLModel : nn.Module
     /// <param name="cache">KV cache to fill and read, or null.</param>
     /// <param name="logits">Which logits to compute.</param>
     /// <exception cref="ArgumentException">Shapes disagree, a token id is outside the vocabulary, or the number of image tokens differs from the number of image features (both counts named).</exception>
-    public abstract QwenVLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues = null, Tensor? imageGridThw = null,
-        KvCache? cache = null, LogitsMode logits = LogitsMode.All);
+    public QwenVLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues = null, Tensor? imageGridThw = null,
+        KvCache? cache = null, LogitsMode logits = LogitsMode.All) =>
+        ForwardCore(inputIds, attentionMask, pixelValues, imageGridThw, cache, logits, int.MaxValue, decodeMaskIsOnes: false);
 
     /// <summary>
     /// One decoding step of <see cref="Generation.GenerationSession"/>: <paramref name="attentionMask"/>'s columns after the
     /// prompt are all ones, so after an unpadded prompt the new token attends to the whole cache without a mask.
     /// </summary>
-    internal abstract QwenVLOutput DecodeStep(Tensor inputIds, Tensor attentionMask, KvCache cache);
+    internal QwenVLOutput DecodeStep(Tensor inputIds, Tensor attentionMask, KvCache cache) =>
+        ForwardCore(inputIds, attentionMask, null, null, cache, LogitsMode.LastPosition, int.MaxValue, decodeMaskIsOnes: true);
 
     /// <summary>
     /// The prefill of a prompt + completion sequence for scoring: hidden states only, with the columns from
     /// <paramref name="textOnlyFrom"/> on read as text even where a sampled token happens to be <c>&lt;|image_pad|&gt;</c>.
     /// </summary>
-    internal abstract QwenVLOutput ForwardForScoring(MultimodalBatch sequences, int textOnlyFrom);
+    internal QwenVLOutput ForwardForScoring(MultimodalBatch sequences, int textOnlyFrom) =>
+        ForwardCore(sequences.InputIds, sequences.AttentionMask, sequences.PixelValues, sequences.ImageGridThw, null, LogitsMode.None, textOnlyFrom, decodeMaskIsOnes: false);
+
+    /// <summary>
+    /// The family's forward pass behind <see cref="Forward(Tensor, Tensor, Tensor?, Tensor?, KvCache?, LogitsMode)"/>,
+    /// <see cref="DecodeStep"/> and <see cref="ForwardForScoring"/>: columns from <paramref name="textOnlyFrom"/> on are read as
+    /// text; <paramref name="decodeMaskIsOnes"/> tells a one-token step that the mask's new columns are ones.
+    /// </summary>
+    private protected abstract QwenVLOutput ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw,
+        KvCache? cache, LogitsMode logits, int textOnlyFrom, bool decodeMaskIsOnes);
 
     /// <summary>
     /// The argument checks of a forward pass: ids (B, T); a mask (B, cache length + T); pixel values and grids together.

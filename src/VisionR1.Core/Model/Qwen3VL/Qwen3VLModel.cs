@@ -101,21 +101,12 @@ public sealed class Qwen3VLModel : QwenVLModel
     /// </summary>
     public override void InitializeWeights(long seed) => InitializeFromSeed(seed, Config.InitializerRange);
 
-    /// <inheritdoc />
-    public override QwenVLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues = null, Tensor? imageGridThw = null,
-        KvCache? cache = null, LogitsMode logits = LogitsMode.All) =>
-        Forward(inputIds, attentionMask, pixelValues, imageGridThw, cache, logits, int.MaxValue);
+
+
 
     /// <inheritdoc />
-    internal override QwenVLOutput DecodeStep(Tensor inputIds, Tensor attentionMask, KvCache cache) =>
-        Forward(inputIds, attentionMask, null, null, cache, LogitsMode.LastPosition, int.MaxValue, decodeMaskIsOnes: true);
-
-    /// <inheritdoc />
-    internal override QwenVLOutput ForwardForScoring(MultimodalBatch sequences, int textOnlyFrom) =>
-        Forward(sequences.InputIds, sequences.AttentionMask, sequences.PixelValues, sequences.ImageGridThw, null, LogitsMode.None, textOnlyFrom);
-
-    private QwenVLOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw,
-        KvCache? cache, LogitsMode logits, int textOnlyFrom, bool decodeMaskIsOnes = false)
+    private protected override QwenVLOutput ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw,
+        KvCache? cache, LogitsMode logits, int textOnlyFrom, bool decodeMaskIsOnes)
     {
         CheckInputs(inputIds, attentionMask, pixelValues, imageGridThw, cache);
         long b = inputIds.shape[0], t = inputIds.shape[1];
