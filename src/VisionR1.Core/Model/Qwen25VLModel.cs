@@ -108,8 +108,6 @@ public sealed class Qwen25VLModel : QwenVLModel
     /// <inheritdoc />
     public override void InitializeWeights(long seed) => InitializeFromSeed(seed, Config.InitializerRange);
 
-
-
     /// <inheritdoc />
     private protected override QwenVLOutput ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw,
         KvCache? cache, LogitsMode logits, int textOnlyFrom, bool decodeMaskIsOnes)
@@ -124,9 +122,10 @@ public sealed class Qwen25VLModel : QwenVLModel
         Tensor positions, deltas;
         Tensor? imageMask = null;
         bool prefill = cache is null || cache.Length == 0;
+        List<(long T, long H, long W)> grids = [];
         if (prefill)
         {
-            var grids = ReadGrids(imageGridThw);
+            grids = ReadGrids(imageGridThw);
             using var hostIds = inputIds.to(CPU).to_type(ScalarType.Int64);
             using var hostMask = attentionMask.to(CPU).to_type(ScalarType.Int64);
             var index = RopeIndex.Compute(hostIds.data<long>().ToArray(), hostMask.data<long>().ToArray(), (int)b, (int)t,
@@ -153,7 +152,7 @@ public sealed class Qwen25VLModel : QwenVLModel
         long imageTokens = imageMask is null ? 0 : imageMask.sum().item<long>();
         if (prefill && pixelValues is not null)
         {
-            var (features, _) = EncodeImages(pixelValues.to(Device), ReadGrids(imageGridThw));
+            var (features, _) = EncodeImages(pixelValues.to(Device), grids);
             if (features.shape[0] != imageTokens)
                 throw new ArgumentException(
                     $"The batch has {imageTokens} image <|image_pad|> tokens but its images give {features.shape[0]} features; each image needs t·h·w/{Config.Vision.SpatialMergeUnit} pad tokens after <|vision_start|>.");
@@ -172,34 +171,12 @@ public sealed class Qwen25VLModel : QwenVLModel
         // A single new token after an unpadded prefill, whose caller guarantees the new mask columns are ones
         // (GenerationSession), attends to every cached key: no mask either.
         Tensor? attend;
-        if (past == 0) attend = mask.all().item<bool>() ? null : AttentionMask(mask, past, t);
-        else attend = decodeMaskIsOnes && t == 1 && cache!.Unpadded ? null : AttentionMask(mask, past, t);
+        if (past == 0) attend = mask.all().item<bool>() ? null : AttentionMask(mask, past, t, Device);
+        else attend = decodeMaskIsOnes && t == 1 && cache!.Unpadded ? null : AttentionMask(mask, past, t, Device);
         if (past == 0 && cache is not null) cache.Unpadded = attend is null;
         var hidden = model.Forward(embeds, cos, signedSin, attend, cache);
 
         return Output(hidden, deltas, logits);
-    }
-
-
-    private Tensor AttentionMask(Tensor mask, long past, long t) => AttentionMask(mask, past, t, Device);
-
-    /// <summary>(B, 1, T, S) bool: causal over absolute positions, real keys only; every query also sees itself so padded rows stay finite.</summary>
-    internal static Tensor AttentionMask(Tensor mask, long past, long t, Device device)
-    {
-        long s = past + t;
-        if (t == 1)
-        {
-            // One new token sees every earlier key: only the padding matters, and the token itself.
-            var single = Scalars.NotEqual(mask, 0);
-            Scalars.Fill(single.narrow(1, s - 1, 1), true);
-            return single.view(mask.shape[0], 1, 1, s);
-        }
-        var keyPos = Scalars.Arange(0, s, device: device).view(1, s);
-        var queryPos = Scalars.Arange(past, s, device: device).view(t, 1);
-        var causal = keyPos.le(queryPos);
-        var self = keyPos.eq(queryPos);
-        var keyReal = Scalars.NotEqual(mask, 0).view(mask.shape[0], 1, 1, s);
-        return causal.unsqueeze(0).unsqueeze(0).logical_and(keyReal).logical_or(self.unsqueeze(0).unsqueeze(0));
     }
 
     /// <summary>
@@ -209,20 +186,7 @@ public sealed class Qwen25VLModel : QwenVLModel
     /// </summary>
     internal (Tensor Features, int Encoded) EncodeImages(Tensor pixels, IReadOnlyList<(long T, long H, long W)> grids)
     {
-        if (grids.Count < 2 || (is_grad_enabled() && VisionParameters.Any(p => p.Parameter.requires_grad)))
-            return (visual.Forward(pixels, grids), grids.Count);
+        if (EncodesEveryImage(grids.Count)) return (visual.Forward(pixels, grids), grids.Count);
         return DistinctImages.Encode(visual, pixels, grids, Config.Vision.SpatialMergeUnit);
-    }
-
-    internal static List<(long T, long H, long W)> ReadGrids(Tensor? grid)
-    {
-        var list = new List<(long, long, long)>();
-        if (grid is null) return list;
-        if (grid.dim() != 2 || grid.shape[1] != 3)
-            throw new ArgumentException($"image_grid_thw must be (I, 3), got [{string.Join(", ", grid.shape)}].");
-        using var host = grid.to(CPU).to_type(ScalarType.Int64);
-        var v = host.data<long>().ToArray();
-        for (int i = 0; i < v.Length; i += 3) list.Add((v[i], v[i + 1], v[i + 2]));
-        return list;
     }
 }

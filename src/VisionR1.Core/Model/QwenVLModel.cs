@@ -57,22 +57,30 @@ public abstract class QwenVLModel : nn.Module
         ArgumentException.ThrowIfNullOrEmpty(directory);
         string path = Path.Combine(directory, "config.json");
         if (!File.Exists(path)) throw new ModelConfigException("config.json", $"{path} does not exist.");
+        return FamilyOfConfig(path) ?? throw new ModelConfigException("model_type", $"{path} has no model_type string (expected 'qwen2_5_vl' or 'qwen3_vl').");
+    }
+
+    /// <summary>The family a <c>config.json</c> file names in its <c>model_type</c>, or null when it has none.</summary>
+    /// <exception cref="ModelConfigException">The file is not valid JSON, or names a model type that is neither family.</exception>
+    public static QwenVLFamily? FamilyOfConfig(string configPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(configPath);
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path));
+            root = JsonNode.Parse(File.ReadAllText(configPath));
         }
         catch (JsonException e)
         {
-            throw new ModelConfigException("config.json", $"{path} is not valid JSON: {e.Message}");
+            throw new ModelConfigException("config.json", $"{configPath} is not valid JSON: {e.Message}", e);
         }
         string? type = root?["model_type"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
         return type switch
         {
+            null => null,
             "qwen2_5_vl" => QwenVLFamily.Qwen25VL,
             "qwen3_vl" => QwenVLFamily.Qwen3VL,
-            null => throw new ModelConfigException("model_type", $"{path} has no model_type string (expected 'qwen2_5_vl' or 'qwen3_vl')."),
-            _ => throw new ModelConfigException("model_type", $"{path} names '{type}'; this library loads 'qwen2_5_vl' and 'qwen3_vl'."),
+            _ => throw new ModelConfigException("model_type", $"{configPath} names '{type}'; this library loads 'qwen2_5_vl' and 'qwen3_vl'."),
         };
     }
 
@@ -252,4 +260,44 @@ public abstract class QwenVLModel : nn.Module
 
     /// <summary>Saves as a Hugging Face folder (config.json and safetensors shards named as the Hub's), in <paramref name="dtype"/> (default the weights').</summary>
     public abstract void SavePretrained(string directory, ScalarType? dtype = null, long? maxShardBytes = null);
+
+    /// <summary>
+    /// Whether every image goes through the vision tower: with fewer than two images, or while gradients reach the tower.
+    /// Otherwise an image that occurs several times is encoded once (<see cref="DistinctImages"/>).
+    /// </summary>
+    private protected bool EncodesEveryImage(int images) =>
+        images < 2 || (is_grad_enabled() && VisionParameters.Any(p => p.Parameter.requires_grad));
+
+    /// <summary>(B, 1, T, S) bool: causal over absolute positions, real keys only; every query also sees itself so padded rows stay finite.</summary>
+    internal static Tensor AttentionMask(Tensor mask, long past, long t, Device device)
+    {
+        long s = past + t;
+        if (t == 1)
+        {
+            // One new token sees every earlier key: only the padding matters, and the token itself.
+            var single = Scalars.NotEqual(mask, 0);
+            Scalars.Fill(single.narrow(1, s - 1, 1), true);
+            return single.view(mask.shape[0], 1, 1, s);
+        }
+        var keyPos = Scalars.Arange(0, s, device: device).view(1, s);
+        var queryPos = Scalars.Arange(past, s, device: device).view(t, 1);
+        var causal = keyPos.le(queryPos);
+        var self = keyPos.eq(queryPos);
+        var keyReal = Scalars.NotEqual(mask, 0).view(mask.shape[0], 1, 1, s);
+        return causal.unsqueeze(0).unsqueeze(0).logical_and(keyReal).logical_or(self.unsqueeze(0).unsqueeze(0));
+    }
+
+
+    /// <summary>The (t, h, w) rows of an (I, 3) <c>image_grid_thw</c>, read on the host; empty for null.</summary>
+    internal static List<(long T, long H, long W)> ReadGrids(Tensor? grid)
+    {
+        var list = new List<(long, long, long)>();
+        if (grid is null) return list;
+        if (grid.dim() != 2 || grid.shape[1] != 3)
+            throw new ArgumentException($"image_grid_thw must be (I, 3), got [{string.Join(", ", grid.shape)}].");
+        using var host = grid.to(CPU).to_type(ScalarType.Int64);
+        var v = host.data<long>().ToArray();
+        for (int i = 0; i < v.Length; i += 3) list.Add((v[i], v[i + 1], v[i + 2]));
+        return list;
+    }
 }

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using VisionR1.Model;
 using VisionR1.Model.Config;
 using VisionR1.Model.Qwen3VL;
@@ -59,21 +57,7 @@ public sealed record PlannedModel
         ArgumentException.ThrowIfNullOrEmpty(pathOrDirectory);
         var path = Directory.Exists(pathOrDirectory) ? Path.Combine(pathOrDirectory, "config.json") : pathOrDirectory;
         if (!File.Exists(path)) throw new FileNotFoundException($"No config.json at {path}.", path);
-        string? type;
-        try
-        {
-            type = JsonNode.Parse(File.ReadAllText(path))?["model_type"] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
-        }
-        catch (JsonException e)
-        {
-            throw new ModelConfigException("(root)", $"{path} is not valid JSON: {e.Message}", e);
-        }
-        return type switch
-        {
-            "qwen3_vl" => Qwen3VLConfig.Load(path),
-            "qwen2_5_vl" or null => Qwen25VLConfig.Load(path),
-            _ => throw new ModelConfigException("model_type", $"{path} names '{type}'; a plan takes 'qwen2_5_vl' or 'qwen3_vl'."),
-        };
+        return QwenVLModel.FamilyOfConfig(path) == QwenVLFamily.Qwen3VL ? Qwen3VLConfig.Load(path) : Qwen25VLConfig.Load(path);
     }
 
     /// <summary>The language model's shape.</summary>

@@ -101,9 +101,6 @@ public sealed class Qwen3VLModel : QwenVLModel
     /// </summary>
     public override void InitializeWeights(long seed) => InitializeFromSeed(seed, Config.InitializerRange);
 
-
-
-
     /// <inheritdoc />
     private protected override QwenVLOutput ForwardCore(Tensor inputIds, Tensor attentionMask, Tensor? pixelValues, Tensor? imageGridThw,
         KvCache? cache, LogitsMode logits, int textOnlyFrom, bool decodeMaskIsOnes)
@@ -122,7 +119,7 @@ public sealed class Qwen3VLModel : QwenVLModel
         Tensor embeds;
         if (prefill)
         {
-            var grids = Qwen25VLModel.ReadGrids(imageGridThw);
+            var grids = ReadGrids(imageGridThw);
             using var hostIds = inputIds.to(CPU).to_type(ScalarType.Int64);
             using var hostMask = attentionMask.to(CPU).to_type(ScalarType.Int64);
             var idValues = hostIds.data<long>().ToArray();
@@ -158,7 +155,7 @@ public sealed class Qwen3VLModel : QwenVLModel
 
         // The prefill always masks (causal, real keys only). A single new token after an unpadded prefill, whose caller
         // guarantees the new mask columns are ones (GenerationSession), attends to every cached key: no mask.
-        Tensor? attend = past > 0 && decodeMaskIsOnes && t == 1 && cache!.Unpadded ? null : Qwen25VLModel.AttentionMask(mask, past, t, Device);
+        Tensor? attend = past > 0 && decodeMaskIsOnes && t == 1 && cache!.Unpadded ? null : AttentionMask(mask, past, t, Device);
         if (past == 0 && cache is not null) cache.Unpadded = mask.all().item<bool>();
         var hidden = model.language_model.Forward(embeds, cos, signedSin, attend, visualRows, deepstack, cache);
 
@@ -174,8 +171,7 @@ public sealed class Qwen3VLModel : QwenVLModel
     internal (Tensor Embeds, Tensor[] Deepstack) EncodeImages(Tensor pixels, IReadOnlyList<(long T, long H, long W)> grids)
     {
         pixels = pixels.to_type(DType);
-        if (grids.Count < 2 || (is_grad_enabled() && VisionParameters.Any(p => p.Parameter.requires_grad)))
-            return model.visual.Forward(pixels, grids);
+        if (EncodesEveryImage(grids.Count)) return model.visual.Forward(pixels, grids);
         var (outputs, _) = DistinctImages.Encode((p, g) =>
         {
             var (embeds, deepstack) = model.visual.Forward(p, g);
